@@ -1,0 +1,29 @@
+# Settings shared by the host and firmware builds.
+
+# Warnings are errors in project code (third-party headers come in as SYSTEM).
+add_library(fota_warnings INTERFACE)
+target_compile_options(fota_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Werror -Wshadow -Wno-missing-field-initializers
+  $<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor -Wold-style-cast>)
+
+# Freestanding core: no exceptions, no RTTI, no heap (checked on the firmware side by linking
+# without malloc; on the host by review and the -fno-exceptions flag).
+add_library(fota_freestanding INTERFACE)
+target_compile_options(fota_freestanding INTERFACE
+  $<$<COMPILE_LANGUAGE:CXX>:-fno-exceptions -fno-rtti>)
+target_link_libraries(fota_freestanding INTERFACE fota_warnings)
+
+# fota_core_library(name SOURCES ... [DEPS ...]): a portable core module laid out as
+# <dir>/include/<name>/*.h and <dir>/src/*.cc, built for both host and firmware.
+function(fota_core_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  if(ARG_SOURCES)
+    add_library(${name} STATIC ${ARG_SOURCES})
+    target_include_directories(${name} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include)
+    target_link_libraries(${name} PUBLIC fota_freestanding ${ARG_DEPS})
+  else()
+    add_library(${name} INTERFACE)
+    target_include_directories(${name} INTERFACE ${CMAKE_CURRENT_SOURCE_DIR}/include)
+    target_link_libraries(${name} INTERFACE fota_freestanding ${ARG_DEPS})
+  endif()
+endfunction()

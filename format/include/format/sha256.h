@@ -1,0 +1,33 @@
+// SHA-256 (FIPS 180-4), freestanding and streaming, for the bootloader's first-boot check and the
+// host tools. ~1 KB of code, 108 bytes of state, no heap.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace fota {
+
+using Sha256Digest = std::array<uint8_t, 32>;
+
+class Sha256 {
+ public:
+  Sha256() { reset(); }
+  void reset();
+  void update(std::span<const uint8_t> data);
+  // Finishes the hash; the object must be reset() before reuse.
+  Sha256Digest finish();
+
+ private:
+  void compress(const uint8_t* block);
+
+  uint32_t h_[8];
+  uint64_t length_bytes_;
+  uint8_t buffer_[64];
+  size_t buffered_;
+};
+
+Sha256Digest sha256(std::span<const uint8_t> data);
+
+}  // namespace fota
