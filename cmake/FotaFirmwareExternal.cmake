@@ -16,3 +16,10 @@ ExternalProject_Add(firmware
   INSTALL_COMMAND ""
   BUILD_ALWAYS ON
   USES_TERMINAL_BUILD ON)
+
+# Where host tests find the ARM artefacts (ELF/bin of the bootloader, demo apps, test programs).
+# Link fota_firmware_artifacts and add_dependencies(<test> firmware).
+add_library(fota_firmware_artifacts INTERFACE)
+target_compile_definitions(fota_firmware_artifacts INTERFACE
+  FOTA_ARTIFACTS_DIR="${FOTA_FIRMWARE_DIR}/artifacts"
+  FOTA_RELEASES_DIR="${CMAKE_BINARY_DIR}/releases")
