@@ -23,3 +23,29 @@ add_library(fota_firmware_artifacts INTERFACE)
 target_compile_definitions(fota_firmware_artifacts INTERFACE
   FOTA_ARTIFACTS_DIR="${FOTA_FIRMWARE_DIR}/artifacts"
   FOTA_RELEASES_DIR="${CMAKE_BINARY_DIR}/releases")
+
+# (Enabled once `fota pack` and the demo firmware exist in the tree.)
+if(NOT EXISTS ${PROJECT_SOURCE_DIR}/tools/fota/src/cmd_pack.cc OR NOT EXISTS ${PROJECT_SOURCE_DIR}/firmware/stm32f407/demo)
+  return()
+endif()
+# Packs the demo application variants with `fota pack` into <build>/releases/<name>/ after the
+# firmware is built: the releases the demo and the end-to-end tests flash.
+set(FOTA_DEMO_RELEASES
+  "demo-v1:1.0.0" "demo-v2:2.0.0" "demo-v3:3.0.0"
+  "demo-noconfirm:2.1.0" "demo-hardfault:2.2.0" "demo-hang:2.3.0")
+set(_pack_commands)
+foreach(entry ${FOTA_DEMO_RELEASES})
+  string(REPLACE ":" ";" parts ${entry})
+  list(GET parts 0 name)
+  list(GET parts 1 version)
+  list(APPEND _pack_commands
+    COMMAND $<TARGET_FILE:fota> pack
+      --app-a ${FOTA_FIRMWARE_DIR}/artifacts/${name}-A.elf
+      --app-b ${FOTA_FIRMWARE_DIR}/artifacts/${name}-B.elf
+      --version ${version} --product stm32f407-demo --name ${name}
+      --out ${CMAKE_BINARY_DIR}/releases/${name})
+endforeach()
+add_custom_target(demo_releases ALL ${_pack_commands}
+  COMMENT "fota pack: demo releases into ${CMAKE_BINARY_DIR}/releases"
+  VERBATIM)
+add_dependencies(demo_releases firmware fota)
