@@ -1,3 +1,11 @@
+// NOTE for V1 (from V2): please define in vstm32/CMakeLists.txt
+//   add_library(vstm32_rom STATIC src/rom_bootloader.cc)
+//   target_include_directories(vstm32_rom PUBLIC include)
+//   target_link_libraries(vstm32_rom PRIVATE fota_warnings)
+// and link vstm32_rom from your machine library (tests/vstm32_rom defines it only while it is
+// missing). And please add_subdirectory(cli) when vstm32/cli/CMakeLists.txt exists (V2's CLI).
+// The machine calls reset(now) at every reset with BOOT0 high, on_rx_byte() per USART1 RX byte
+// while active(), and stop() on power off. rom_bus.h is unchanged.
 // Model of ST's USART system-memory bootloader of the STM32F40x/41x (AN3155, AN2606: PID 0x413,
 // protocol 0x31, ROM V3.1 or V9.1). It never runs on the emulated CPU: the machine feeds it the
 // bytes that arrive on USART1 RX while the chip boots from system memory, and it acts on the chip
@@ -164,11 +172,10 @@ class RomBootloader {
   void finish_erase(uint64_t t_ns);
   void finish_write_protect(uint64_t t_ns);
 
-  // Sends `byte` at `t_ns`; returns the time the next byte may be sent (the wire serialises).
+  // Sends `byte` at `t_ns` (bytes sent at the same time leave one after the other on the wire).
   void send(uint8_t byte, uint64_t t_ns);
   void ack(uint64_t t_ns);
   void nack(uint64_t t_ns);
-  void to_command_state() { state_ = State::kCommand; }
   void fail(uint64_t t_ns, const char* why);
   void trace(uint64_t t_ns, const std::string& line);
   [[nodiscard]] bool readout_protected() const;
@@ -181,13 +188,16 @@ class RomBootloader {
   Phase phase_ = Phase::kOpcodeComplement;
   uint64_t ready_at_ns_ = 0;
   uint64_t busy_until_ns_ = 0;
-  bool rx_held_ = false;  // a byte waits in USART DR while the ROM is busy
+  uint64_t held_until_ns_ = 0;  // a byte waits in USART DR until then (ROM busy)
   uint8_t parallelism_ = 0x00;
   uint8_t opcode_ = 0;
   uint8_t xor_ = 0;
   uint32_t address_ = 0;
-  unsigned count_ = 0;     // bytes collected in the current phase
-  unsigned expected_ = 0;  // bytes the current phase needs
+  unsigned count_ = 0;       // bytes collected in the current phase
+  unsigned expected_ = 0;    // bytes the current phase needs
+  unsigned erase_code_ = 0;  // 0xFFF0..0xFFFF: special Extended Erase, else 0
+  bool erase_list_ok_ = true;
+  uint8_t sector_hi_ = 0;
   std::array<uint8_t, 512> buffer_{};
   Stats stats_;
 };
