@@ -1,0 +1,77 @@
+// The boot core's entry points:
+//  - run_boot(): the bootloader's decision on every reset (loads the log, reads both headers,
+//    steps through decide() until a boot or "no image", appending records as the table says);
+//  - confirm(): the application library's "this image works" (append CONFIRMED, idempotent);
+//  - request_trial(): the host's commit after writing an image (append TRIAL, attempts 0);
+//  - slot_info(): boot-info queries for the application and the host tools.
+// All of them run over any Flash (target flash controller, ROM bootloader, RAM fake).
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "bootcore/decision.h"
+#include "bootcore/flash.h"
+#include "bootcore/image_check.h"
+#include "bootcore/meta_log.h"
+#include "format/image_header.h"
+
+namespace fota::bootcore {
+
+struct BootOutcome {
+  Action action = Action::kNoImage;  // kBootTrial, kBootConfirmed, kBootLastResort or kNoImage
+  Row row = Row::kNoImage;           // the table row that chose it (the "reason")
+  flash_map::Slot slot = flash_map::Slot::kA;
+  ImageHeader header;   // of the chosen image
+  uint8_t attempt = 0;  // trial boots: this attempt (1-based) and the limit
+  uint8_t max_attempts = 0;
+  bool log_empty = false;  // no valid record anywhere at load time
+  std::array<RecordReason, flash_map::kSlotCount> rejected{};    // REJECTED appended this boot
+  std::array<HeaderError, flash_map::kSlotCount> image_error{};  // why a slot was not usable
+  LogStatus log_status = LogStatus::kOk;  // first log failure (the boot still goes on)
+  FlashStatus flash_status = FlashStatus::kOk;
+  bool aborted = false;  // a flash operation reported power loss: nothing more was done
+  unsigned steps = 0;    // decision steps taken
+
+  bool boots() const { return action != Action::kNoImage && !aborted; }
+};
+
+// The bootloader's decision. `log` need not be loaded. Never returns a slot whose header or
+// payload check failed.
+BootOutcome run_boot(Flash& flash, MetaLog& log, Crc32Engine& crc);
+
+enum class ConfirmStatus : uint8_t {
+  kConfirmed = 0,     // CONFIRMED appended
+  kAlreadyConfirmed,  // nothing to do (idempotent)
+  kNoImage,           // the slot's header is not valid: nothing to confirm
+  kRejected,          // the log rejected this image; confirming it would resurrect it
+  kLogError,          // reading or appending the log failed (see MetaLog::flash_status())
+};
+
+const char* to_string(ConfirmStatus status);
+
+// Marks the image in `slot` confirmed. Called by the application (through fota_app) once its
+// self-test passed.
+ConfirmStatus confirm(Flash& flash, MetaLog& log, flash_map::Slot slot,
+                      RecordWriter writer = RecordWriter::kApplication);
+
+// The host's commit after writing and verifying an image in `slot`: TRIAL, attempts 0, for the
+// image described by `header`. max_attempts 0 = bootloader default (kDefaultMaxAttempts).
+[[nodiscard]] LogStatus request_trial(MetaLog& log, flash_map::Slot slot, const ImageHeader& header,
+                                      uint8_t max_attempts = 0,
+                                      RecordWriter writer = RecordWriter::kHost);
+
+struct SlotInfo {
+  flash_map::Slot slot = flash_map::Slot::kA;
+  ImageVerdict header_verdict;  // header only (payload is not checked here)
+  ImageHeader header;
+  SlotState state = SlotState::kNone;  // what the log says about THIS image
+  uint8_t attempts = 0;
+  uint8_t max_attempts = 0;  // effective limit
+  uint32_t sequence = 0;     // of the record (0 when none applies)
+};
+
+// Boot info for one slot from a loaded log. Reads the header only.
+SlotInfo slot_info(Flash& flash, const MetaLog& log, flash_map::Slot slot);
+
+}  // namespace fota::bootcore
