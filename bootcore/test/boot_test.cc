@@ -1,0 +1,118 @@
+#include "bootcore/boot.h"
+
+#include <gtest/gtest.h>
+
+#include "test_support.h"
+
+namespace fota::bootcore::test {
+namespace {
+
+using flash_map::Slot;
+
+TEST(Boot, FreshDeviceFirstBootThenConfirmIsIdempotent) {
+  FakeFlash f;
+  const TestImage a = make_image(Slot::kA, Version{1, 0, 0, 1}, 1000, 1);
+  ASSERT_EQ(write_image(f, Slot::kA, a), FlashStatus::kOk);
+  MetaLog log(f);
+  SoftwareCrc32Engine crc;
+  BootOutcome out = run_boot(f, log, crc);
+  ASSERT_TRUE(out.boots());
+  EXPECT_TRUE(out.log_empty);
+  EXPECT_EQ(out.action, Action::kBootTrial);
+  EXPECT_EQ(out.row, Row::kUnknownBoot);
+  EXPECT_EQ(out.slot, Slot::kA);
+  EXPECT_EQ(out.attempt, 1);
+  EXPECT_EQ(out.header.version.packed(), 0x0100'0000u);
+  EXPECT_EQ(out.image_error[1], HeaderError::kErased);
+
+  EXPECT_EQ(confirm(f, log, Slot::kA), ConfirmStatus::kConfirmed);
+  const uint64_t steps = f.steps();
+  EXPECT_EQ(confirm(f, log, Slot::kA), ConfirmStatus::kAlreadyConfirmed);
+  EXPECT_EQ(f.steps(), steps);
+  EXPECT_EQ(confirm(f, log, Slot::kB), ConfirmStatus::kNoImage);
+
+  out = run_boot(f, log, crc);
+  EXPECT_EQ(out.action, Action::kBootConfirmed);
+  EXPECT_EQ(f.steps(), steps);  // a confirmed boot writes nothing
+  const SlotInfo info = slot_info(f, log, Slot::kA);
+  EXPECT_EQ(info.state, SlotState::kConfirmed);
+  EXPECT_TRUE(info.header_verdict.ok());
+}
+
+TEST(Boot, TrialRevertsAfterMaxAttemptsAndRejectedCannotBeConfirmed) {
+  FakeFlash f;
+  MetaLog log(f);
+  SoftwareCrc32Engine crc;
+  const TestImage a = make_image(Slot::kA, Version{1, 0, 0, 1}, 600, 1);
+  const TestImage b = make_image(Slot::kB, Version{2, 0, 0, 1}, 700, 2);
+  ASSERT_EQ(write_image(f, Slot::kA, a), FlashStatus::kOk);
+  ASSERT_TRUE(run_boot(f, log, crc).boots());
+  ASSERT_EQ(confirm(f, log, Slot::kA), ConfirmStatus::kConfirmed);
+
+  UnmappedFlash host(f);
+  ASSERT_EQ(write_image(host, Slot::kB, b), FlashStatus::kOk);
+  MetaLog host_log(host);
+  ASSERT_EQ(request_trial(host_log, Slot::kB, b.header, 2), LogStatus::kOk);
+  for (uint8_t attempt = 1; attempt <= 2; ++attempt) {
+    const BootOutcome out = run_boot(f, log, crc);
+    EXPECT_EQ(out.action, Action::kBootTrial);
+    EXPECT_EQ(out.slot, Slot::kB);
+    EXPECT_EQ(out.attempt, attempt);
+    EXPECT_EQ(out.max_attempts, 2);
+  }
+  const BootOutcome out = run_boot(f, log, crc);
+  EXPECT_EQ(out.action, Action::kBootConfirmed);
+  EXPECT_EQ(out.slot, Slot::kA);
+  EXPECT_EQ(out.rejected[1], RecordReason::kAttemptsExhausted);
+  EXPECT_EQ(confirm(f, log, Slot::kB), ConfirmStatus::kRejected);
+  EXPECT_EQ(slot_info(f, log, Slot::kB).state, SlotState::kRejected);
+}
+
+TEST(Boot, CorruptTrialPayloadNeverBoots) {
+  FakeFlash f;
+  MetaLog log(f);
+  SoftwareCrc32Engine crc;
+  const TestImage a = make_image(Slot::kA, Version{1, 0, 0, 1}, 600, 1);
+  TestImage b = make_image(Slot::kB, Version{2, 0, 0, 1}, 700, 2);
+  b.bytes[600] ^= 0x01;
+  ASSERT_EQ(write_image(f, Slot::kA, a), FlashStatus::kOk);
+  ASSERT_TRUE(run_boot(f, log, crc).boots());
+  ASSERT_EQ(confirm(f, log, Slot::kA), ConfirmStatus::kConfirmed);
+  ASSERT_EQ(write_image(f, Slot::kB, b), FlashStatus::kOk);
+  ASSERT_EQ(request_trial(log, Slot::kB, b.header), LogStatus::kOk);
+  const BootOutcome out = run_boot(f, log, crc);
+  EXPECT_EQ(out.slot, Slot::kA);
+  EXPECT_EQ(out.rejected[1], RecordReason::kImageInvalid);
+  EXPECT_EQ(out.image_error[1], HeaderError::kPayloadCrcMismatch);
+}
+
+TEST(Boot, SoftwareCrcEngineGivesTheSameOverReadsAndMappedView) {
+  FakeFlash f;
+  const TestImage a = make_image(Slot::kA, Version{1, 0, 0, 1}, 5000, 3);
+  ASSERT_EQ(write_image(f, Slot::kA, a), FlashStatus::kOk);
+  UnmappedFlash host(f);
+  SoftwareCrc32Engine crc;
+  const auto direct = crc.crc32(f, 0x0802'0200, 5000);
+  const auto chunked = crc.crc32(host, 0x0802'0200, 5000);
+  ASSERT_TRUE(direct && chunked);
+  EXPECT_EQ(direct.value(), a.header.payload_crc32);
+  EXPECT_EQ(chunked.value(), a.header.payload_crc32);
+  EXPECT_EQ(f.read_calls(), (5000 + 255) / 256);
+  EXPECT_TRUE(check_slot_payload(host, Slot::kA, a.header, crc, true).ok());
+}
+
+TEST(Boot, WrongSlotImageIsRefused) {
+  FakeFlash f;
+  MetaLog log(f);
+  SoftwareCrc32Engine crc;
+  const TestImage for_a = make_image(Slot::kA, Version{3, 0, 0, 1}, 600, 4);
+  ASSERT_EQ(write_image(f, Slot::kB, for_a), FlashStatus::kOk);
+  const SlotHeader h = read_slot_header(f, Slot::kB);
+  EXPECT_EQ(h.verdict.error, HeaderError::kWrongSlot);
+  const BootOutcome out = run_boot(f, log, crc);
+  EXPECT_EQ(out.action, Action::kNoImage);
+  EXPECT_EQ(out.image_error[1], HeaderError::kWrongSlot);
+}
+
+}  // namespace
+}  // namespace fota::bootcore::test

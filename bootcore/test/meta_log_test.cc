@@ -1,0 +1,203 @@
+#include "bootcore/meta_log.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+
+#include "fake_flash.h"
+
+namespace fota::bootcore::test {
+namespace {
+
+using flash_map::Slot;
+
+MetaRecord rec(Slot slot, RecordState state, uint32_t crc, uint8_t attempts = 0) {
+  MetaRecord r;
+  r.slot = slot;
+  r.state = state;
+  r.image_crc32 = crc;
+  r.attempts = attempts;
+  r.version = 0x0100'0000;
+  return r;
+}
+
+TEST(MetaLog, EmptyLogLoadsEmptyAndFirstAppendGoesToSector11) {
+  FakeFlash f;
+  MetaLog log(f);
+  ASSERT_EQ(log.load(), LogStatus::kOk);
+  EXPECT_TRUE(log.state().empty());
+  EXPECT_EQ(log.state().max_sequence, 0u);
+  ASSERT_EQ(log.append(rec(Slot::kA, RecordState::kConfirmed, 0xAAAA)), LogStatus::kOk);
+  EXPECT_EQ(f.steps(), 8u);  // fresh flash: blank-checked via the mapped view, no erase
+  const auto parsed = parse_record(std::span<const uint8_t>(f.raw(0x080E'0000), 32));
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->sequence, 1u);
+
+  MetaLog again(f);
+  ASSERT_EQ(again.load(), LogStatus::kOk);
+  ASSERT_TRUE(again.state().of(Slot::kA).present);
+  EXPECT_EQ(again.state().of(Slot::kA).record.image_crc32, 0xAAAAu);
+  EXPECT_FALSE(again.state().of(Slot::kB).present);
+  EXPECT_EQ(again.area(0).end, 1u);
+  EXPECT_EQ(again.holder(), 0);
+}
+
+TEST(MetaLog, KeepsNewestRecordPerSlot) {
+  FakeFlash f;
+  MetaLog log(f);
+  ASSERT_EQ(log.load(), LogStatus::kOk);
+  ASSERT_EQ(log.append(rec(Slot::kA, RecordState::kConfirmed, 1)), LogStatus::kOk);
+  ASSERT_EQ(log.append(rec(Slot::kB, RecordState::kTrial, 2)), LogStatus::kOk);
+  ASSERT_EQ(log.append(rec(Slot::kB, RecordState::kTrial, 2, 1)), LogStatus::kOk);
+  MetaLog l2(f);
+  ASSERT_EQ(l2.load(), LogStatus::kOk);
+  EXPECT_EQ(l2.state().max_sequence, 3u);
+  EXPECT_EQ(l2.state().of(Slot::kA).record.state, RecordState::kConfirmed);
+  EXPECT_EQ(l2.state().of(Slot::kB).record.attempts, 1);
+  EXPECT_EQ(l2.state().of(Slot::kB).record.sequence, 3u);
+}
+
+TEST(MetaLog, TornAppendIsIgnoredAndTheNextAppendSkipsIt) {
+  for (uint64_t word = 1; word <= 8; ++word) {
+    for (CutKind kind : {CutKind::kClean, CutKind::kTorn}) {
+      FakeFlash f;
+      MetaLog log(f);
+      ASSERT_EQ(log.load(), LogStatus::kOk);
+      ASSERT_EQ(log.append(rec(Slot::kA, RecordState::kConfirmed, 1)), LogStatus::kOk);
+      f.schedule_cut(word, kind, word * 7);
+      EXPECT_EQ(log.append(rec(Slot::kB, RecordState::kTrial, 2)), LogStatus::kFlashError);
+      f.power_on();
+      MetaLog l2(f);
+      ASSERT_EQ(l2.load(), LogStatus::kOk);
+      EXPECT_FALSE(l2.state().of(Slot::kB).present);
+      EXPECT_EQ(l2.state().of(Slot::kA).record.state, RecordState::kConfirmed);
+      ASSERT_EQ(l2.append(rec(Slot::kB, RecordState::kTrial, 2)), LogStatus::kOk);
+      MetaLog l3(f);
+      ASSERT_EQ(l3.load(), LogStatus::kOk);
+      EXPECT_TRUE(l3.state().of(Slot::kB).present);
+      EXPECT_EQ(l3.state().of(Slot::kB).record.sequence, 2u);
+    }
+  }
+}
+
+// Fills the log by appends, alternating the two slots so that the window rule never triggers.
+void fill(MetaLog& log, uint32_t count) {
+  for (uint32_t i = 0; i < count; ++i) {
+    const Slot s = i % 2 == 0 ? Slot::kA : Slot::kB;
+    ASSERT_EQ(log.append(rec(s, RecordState::kConfirmed, 100 + (i % 2))), LogStatus::kOk);
+  }
+}
+
+TEST(MetaLog, LoadOfAFull128KLogReadsLogarithmicallyFew) {
+  FakeFlash f;
+  MetaLog log(f);
+  ASSERT_EQ(log.load(), LogStatus::kOk);
+  fill(log, kMainLogArea.slot_count());
+  EXPECT_EQ(log.compactions(), 0u);
+  f.reset_counters();
+  MetaLog l2(f);
+  ASSERT_EQ(l2.load(), LogStatus::kOk);
+  EXPECT_EQ(l2.area(0).end, 4096u);
+  EXPECT_EQ(l2.state().max_sequence, 4096u);
+  std::printf("load of a full 128 KB log (4096 records): %llu reads, %llu bytes\n",
+              static_cast<unsigned long long>(f.read_calls()),
+              static_cast<unsigned long long>(f.read_bytes()));
+  // Binary searches: ceil(log2(4097)) + ceil(log2(513)) = 13 + 10 probes, plus one chunk.
+  EXPECT_LE(f.read_calls(), 25u);
+  EXPECT_LE(f.read_bytes(), 25u * 32 + 256);
+}
+
+TEST(MetaLog, CompactionMainToSmallAndBackKeepsEverySlotsState) {
+  FakeFlash f;
+  MetaLog log(f);
+  ASSERT_EQ(log.load(), LogStatus::kOk);
+  ASSERT_EQ(log.append(rec(Slot::kA, RecordState::kConfirmed, 0xA)), LogStatus::kOk);
+  // B on trial, its attempts ticking, A's CONFIRMED far behind: window compactions then the
+  // area-full compaction must all carry A's record along.
+  uint32_t appended = 1;
+  for (int round = 0; round < 2; ++round) {
+    const unsigned start_holder = static_cast<unsigned>(log.holder());
+    while (static_cast<unsigned>(log.holder()) == start_holder) {
+      ASSERT_EQ(log.append(rec(Slot::kB, RecordState::kTrial, 0xB, appended % 200)),
+                LogStatus::kOk);
+      ++appended;
+      ASSERT_LT(appended, 20000u);
+    }
+    MetaLog l2(f);
+    ASSERT_EQ(l2.load(), LogStatus::kOk);
+    EXPECT_EQ(l2.holder(), 1 - static_cast<int>(start_holder));
+    ASSERT_TRUE(l2.state().of(Slot::kA).present);
+    EXPECT_EQ(l2.state().of(Slot::kA).record.state, RecordState::kConfirmed);
+    EXPECT_EQ(l2.state().of(Slot::kB).record.image_crc32, 0xBu);
+    EXPECT_EQ(l2.state().max_sequence, log.state().max_sequence);
+  }
+  EXPECT_GE(log.compactions(), 2u);
+}
+
+TEST(MetaLog, FullAreaCompactsIntoTheOtherArea) {
+  FakeFlash f;
+  MetaLog log(f);
+  ASSERT_EQ(log.load(), LogStatus::kOk);
+  fill(log, kMainLogArea.slot_count());
+  EXPECT_EQ(log.holder(), 0);
+  ASSERT_EQ(log.append(rec(Slot::kB, RecordState::kTrial, 0xB)), LogStatus::kOk);
+  EXPECT_EQ(log.holder(), 1);
+  EXPECT_EQ(log.compactions(), 1u);
+  MetaLog l2(f);
+  ASSERT_EQ(l2.load(), LogStatus::kOk);
+  EXPECT_EQ(l2.holder(), 1);
+  EXPECT_EQ(l2.area(1).end, 3u);  // A's and B's state, then the new record
+  EXPECT_EQ(l2.state().of(Slot::kA).record.image_crc32, 100u);
+  EXPECT_EQ(l2.state().of(Slot::kB).record.image_crc32, 0xBu);
+  EXPECT_EQ(l2.state().max_sequence, 4096u + 2);
+  // And the small area fills and compacts back into sector 11.
+  fill(l2, kSmallLogArea.slot_count() - 3);
+  EXPECT_EQ(l2.holder(), 1);
+  ASSERT_EQ(l2.append(rec(Slot::kB, RecordState::kRejected, 101)), LogStatus::kOk);
+  EXPECT_EQ(l2.holder(), 0);
+  MetaLog l3(f);
+  ASSERT_EQ(l3.load(), LogStatus::kOk);
+  EXPECT_EQ(l3.holder(), 0);
+  EXPECT_EQ(l3.area(0).end, 3u);
+  EXPECT_EQ(l3.state().of(Slot::kB).record.state, RecordState::kRejected);
+}
+
+TEST(MetaLog, DestroyedLogReadsEmptyAndIsErasedBeforeReuse) {
+  FakeFlash f;
+  std::vector<uint8_t> junk(16 * 1024);
+  uint32_t x = 12345;
+  for (auto& b : junk) b = static_cast<uint8_t>((x = x * 1103515245u + 12345u) >> 16);
+  for (uint32_t off = 0; off < 128 * 1024; off += 16 * 1024) f.poke(0x080E'0000 + off, junk);
+  f.poke(0x0800'C000, junk);
+  MetaLog log(f);
+  ASSERT_EQ(log.load(), LogStatus::kOk);
+  EXPECT_TRUE(log.state().empty());
+  ASSERT_EQ(log.append(rec(Slot::kA, RecordState::kTrial, 7)), LogStatus::kOk);
+  EXPECT_EQ(f.steps(), 2u + 8u);  // both areas erased, then the record
+  MetaLog l2(f);
+  ASSERT_EQ(l2.load(), LogStatus::kOk);
+  EXPECT_EQ(l2.state().of(Slot::kA).record.image_crc32, 7u);
+}
+
+TEST(MetaLog, HostWithoutMappedViewErasesBeforeTheFirstRecord) {
+  FakeFlash f;
+  UnmappedFlash host(f);
+  MetaLog log(host);
+  ASSERT_EQ(log.load(), LogStatus::kOk);
+  ASSERT_EQ(log.append(rec(Slot::kB, RecordState::kTrial, 7)), LogStatus::kOk);
+  EXPECT_EQ(f.steps(), 2u + 8u);
+}
+
+TEST(MetaLog, RejectsInvalidRecordsAndAppendBeforeLoad) {
+  FakeFlash f;
+  MetaLog log(f);
+  EXPECT_EQ(log.append(rec(Slot::kA, RecordState::kTrial, 1)), LogStatus::kNotLoaded);
+  ASSERT_EQ(log.load(), LogStatus::kOk);
+  MetaRecord bad = rec(Slot::kA, RecordState::kTrial, 1);
+  bad.state = static_cast<RecordState>(0xFF);
+  EXPECT_EQ(log.append(bad), LogStatus::kBadRecord);
+  EXPECT_EQ(f.steps(), 0u);
+}
+
+}  // namespace
+}  // namespace fota::bootcore::test
