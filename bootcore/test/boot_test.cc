@@ -9,7 +9,7 @@ namespace {
 
 using flash_map::Slot;
 
-TEST(Boot, FreshDeviceFirstBootThenConfirmIsIdempotent) {
+TEST(BootcoreBoot, FreshDeviceFirstBootThenConfirmIsIdempotent) {
   FakeFlash f;
   const TestImage a = make_image(Slot::kA, Version{1, 0, 0, 1}, 1000, 1);
   ASSERT_EQ(write_image(f, Slot::kA, a), FlashStatus::kOk);
@@ -39,7 +39,7 @@ TEST(Boot, FreshDeviceFirstBootThenConfirmIsIdempotent) {
   EXPECT_TRUE(info.header_verdict.ok());
 }
 
-TEST(Boot, TrialRevertsAfterMaxAttemptsAndRejectedCannotBeConfirmed) {
+TEST(BootcoreBoot, TrialRevertsAfterMaxAttemptsAndRejectedCannotBeConfirmed) {
   FakeFlash f;
   MetaLog log(f);
   SoftwareCrc32Engine crc;
@@ -68,7 +68,7 @@ TEST(Boot, TrialRevertsAfterMaxAttemptsAndRejectedCannotBeConfirmed) {
   EXPECT_EQ(slot_info(f, log, Slot::kB).state, SlotState::kRejected);
 }
 
-TEST(Boot, CorruptTrialPayloadNeverBoots) {
+TEST(BootcoreBoot, CorruptTrialPayloadNeverBoots) {
   FakeFlash f;
   MetaLog log(f);
   SoftwareCrc32Engine crc;
@@ -86,7 +86,7 @@ TEST(Boot, CorruptTrialPayloadNeverBoots) {
   EXPECT_EQ(out.image_error[1], HeaderError::kPayloadCrcMismatch);
 }
 
-TEST(Boot, SoftwareCrcEngineGivesTheSameOverReadsAndMappedView) {
+TEST(BootcoreBoot, SoftwareCrcEngineGivesTheSameOverReadsAndMappedView) {
   FakeFlash f;
   const TestImage a = make_image(Slot::kA, Version{1, 0, 0, 1}, 5000, 3);
   ASSERT_EQ(write_image(f, Slot::kA, a), FlashStatus::kOk);
@@ -101,7 +101,7 @@ TEST(Boot, SoftwareCrcEngineGivesTheSameOverReadsAndMappedView) {
   EXPECT_TRUE(check_slot_payload(host, Slot::kA, a.header, crc, true).ok());
 }
 
-TEST(Boot, WrongSlotImageIsRefused) {
+TEST(BootcoreBoot, WrongSlotImageIsRefused) {
   FakeFlash f;
   MetaLog log(f);
   SoftwareCrc32Engine crc;

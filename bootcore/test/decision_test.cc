@@ -37,9 +37,9 @@ struct Fixture : ::testing::Test {
   }
 };
 
-using Decision = Fixture;
+using BootcoreDecision = Fixture;
 
-TEST_F(Decision, ConfirmedVerifiesCrcThenBoots) {
+TEST_F(BootcoreDecision, ConfirmedVerifiesCrcThenBoots) {
   Step s = decide(in);
   EXPECT_EQ(s.action, Action::kVerify);
   EXPECT_EQ(s.row, Row::kConfirmedVerify);
@@ -52,13 +52,13 @@ TEST_F(Decision, ConfirmedVerifiesCrcThenBoots) {
   EXPECT_FALSE(s.append);
 }
 
-TEST_F(Decision, UnrecordedImageDoesNotBeatAConfirmedOne) {
+TEST_F(BootcoreDecision, UnrecordedImageDoesNotBeatAConfirmedOne) {
   a.payload = PayloadState::kCrcOk;  // B holds a newer image but the host never committed it
   EXPECT_EQ(decide(in).action, Action::kBootConfirmed);
   EXPECT_EQ(decide(in).slot, Slot::kA);
 }
 
-TEST_F(Decision, NewTrialIsShaCheckedThenBootedWithAttemptCounted) {
+TEST_F(BootcoreDecision, NewTrialIsShaCheckedThenBootedWithAttemptCounted) {
   with_record(b, Slot::kB, RecordState::kTrial, 6, 0);
   b.newest.record.max_attempts = 4;
   Step s = decide(in);
@@ -79,7 +79,7 @@ TEST_F(Decision, NewTrialIsShaCheckedThenBootedWithAttemptCounted) {
   EXPECT_EQ(s.record.writer, RecordWriter::kBootloader);
 }
 
-TEST_F(Decision, LaterTrialAttemptsCheckCrcOnly) {
+TEST_F(BootcoreDecision, LaterTrialAttemptsCheckCrcOnly) {
   with_record(b, Slot::kB, RecordState::kTrial, 6, 2);
   Step s = decide(in);
   EXPECT_EQ(s.row, Row::kTrialVerify);
@@ -90,7 +90,7 @@ TEST_F(Decision, LaterTrialAttemptsCheckCrcOnly) {
   EXPECT_EQ(s.record.attempts, 3);
 }
 
-TEST_F(Decision, ExhaustedTrialIsRejectedThenConfirmedSlotBoots) {
+TEST_F(BootcoreDecision, ExhaustedTrialIsRejectedThenConfirmedSlotBoots) {
   with_record(b, Slot::kB, RecordState::kTrial, 6, kDefaultMaxAttempts);
   Step s = decide(in);
   EXPECT_EQ(s.action, Action::kReject);
@@ -104,7 +104,7 @@ TEST_F(Decision, ExhaustedTrialIsRejectedThenConfirmedSlotBoots) {
   EXPECT_EQ(s.slot, Slot::kA);
 }
 
-TEST_F(Decision, InvalidTrialIsRejected) {
+TEST_F(BootcoreDecision, InvalidTrialIsRejected) {
   with_record(b, Slot::kB, RecordState::kTrial, 6, 0);
   b.payload = PayloadState::kInvalid;
   const Step s = decide(in);
@@ -112,14 +112,14 @@ TEST_F(Decision, InvalidTrialIsRejected) {
   EXPECT_EQ(s.record.reason, RecordReason::kImageInvalid);
 }
 
-TEST_F(Decision, RecordForAnotherImageDoesNotApply) {
+TEST_F(BootcoreDecision, RecordForAnotherImageDoesNotApply) {
   with_record(b, Slot::kB, RecordState::kConfirmed, 9, 0, /*crc=*/0x1234);
   EXPECT_EQ(effective_state(b), SlotState::kNone);
   a.payload = PayloadState::kCrcOk;
   EXPECT_EQ(decide(in).slot, Slot::kA);
 }
 
-TEST_F(Decision, NewestConfirmedWinsAndDamagedConfirmedFallsBack) {
+TEST_F(BootcoreDecision, NewestConfirmedWinsAndDamagedConfirmedFallsBack) {
   with_record(b, Slot::kB, RecordState::kConfirmed, 8);
   EXPECT_EQ(decide(in).slot, Slot::kB);
   b.payload = PayloadState::kInvalid;  // no REJECTED appended for a confirmed image
@@ -128,7 +128,7 @@ TEST_F(Decision, NewestConfirmedWinsAndDamagedConfirmedFallsBack) {
   EXPECT_EQ(s.slot, Slot::kA);
 }
 
-TEST_F(Decision, EmptyLogBootsHighestVersionOnTrialNeverConfirmed) {
+TEST_F(BootcoreDecision, EmptyLogBootsHighestVersionOnTrialNeverConfirmed) {
   a.newest = {};
   Step s = decide(in);
   EXPECT_EQ(s.row, Row::kUnknownVerify);
@@ -146,7 +146,7 @@ TEST_F(Decision, EmptyLogBootsHighestVersionOnTrialNeverConfirmed) {
   EXPECT_EQ(s.record.reason, RecordReason::kRecovered);
 }
 
-TEST_F(Decision, OnlyRejectedIntactImageBootsAsLastResort) {
+TEST_F(BootcoreDecision, OnlyRejectedIntactImageBootsAsLastResort) {
   with_record(a, Slot::kA, RecordState::kRejected, 5);
   b.header_ok = false;
   Step s = decide(in);
@@ -157,7 +157,7 @@ TEST_F(Decision, OnlyRejectedIntactImageBootsAsLastResort) {
   EXPECT_FALSE(s.append);
 }
 
-TEST_F(Decision, NothingIntactMeansNoImage) {
+TEST_F(BootcoreDecision, NothingIntactMeansNoImage) {
   a.payload = PayloadState::kInvalid;
   b.header_ok = false;
   const Step s = decide(in);
@@ -165,7 +165,7 @@ TEST_F(Decision, NothingIntactMeansNoImage) {
   EXPECT_EQ(s.row, Row::kNoImage);
 }
 
-TEST_F(Decision, SkippedSlotIsNotTriedAgain) {
+TEST_F(BootcoreDecision, SkippedSlotIsNotTriedAgain) {
   with_record(b, Slot::kB, RecordState::kTrial, 6, kDefaultMaxAttempts);
   b.skip = true;  // the REJECTED append failed
   a.payload = PayloadState::kCrcOk;

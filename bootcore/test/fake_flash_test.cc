@@ -16,7 +16,7 @@ uint32_t read_word(FakeFlash& f, uint32_t a) {
   return static_cast<uint32_t>(b[0]) | b[1] << 8 | b[2] << 16 | static_cast<uint32_t>(b[3]) << 24;
 }
 
-TEST(FakeFlash, ProgrammingAndsIntoTheCellAndEraseSetsOnes) {
+TEST(BootcoreFakeFlash, ProgrammingAndsIntoTheCellAndEraseSetsOnes) {
   FakeFlash f;
   EXPECT_EQ(read_word(f, kAddr), 0xFFFF'FFFFu);
   const uint32_t a[] = {0x1234'5678};
@@ -32,7 +32,7 @@ TEST(FakeFlash, ProgrammingAndsIntoTheCellAndEraseSetsOnes) {
   EXPECT_EQ(read_word(f, kAddr), 0xFFFF'FFFFu);
 }
 
-TEST(FakeFlash, RejectsMisalignedAndOutOfRange) {
+TEST(BootcoreFakeFlash, RejectsMisalignedAndOutOfRange) {
   FakeFlash f;
   const uint32_t w[] = {0};
   EXPECT_EQ(f.program_words(kAddr + 2, w), FlashStatus::kMisaligned);
@@ -46,7 +46,7 @@ TEST(FakeFlash, RejectsMisalignedAndOutOfRange) {
   EXPECT_EQ(f.steps(), 0u);
 }
 
-TEST(FakeFlash, CleanCutStopsBeforeTheStepAndKillsPower) {
+TEST(BootcoreFakeFlash, CleanCutStopsBeforeTheStepAndKillsPower) {
   FakeFlash f;
   const uint32_t w[] = {0x1111'1111, 0x2222'2222, 0x3333'3333};
   f.schedule_cut(2, CutKind::kClean, 1);
@@ -60,7 +60,7 @@ TEST(FakeFlash, CleanCutStopsBeforeTheStepAndKillsPower) {
   EXPECT_EQ(read_word(f, kAddr + 4), 0xFFFF'FFFFu);
 }
 
-TEST(FakeFlash, TornWordClearsSomeButNotAllBits) {
+TEST(BootcoreFakeFlash, TornWordClearsSomeButNotAllBits) {
   for (uint64_t seed = 1; seed < 200; ++seed) {
     FakeFlash f;
     const uint32_t w[] = {0x0000'0000};
@@ -73,7 +73,7 @@ TEST(FakeFlash, TornWordClearsSomeButNotAllBits) {
   }
 }
 
-TEST(FakeFlash, TornEraseLeavesOldErasedAndGarbage) {
+TEST(BootcoreFakeFlash, TornEraseLeavesOldErasedAndGarbage) {
   unsigned saw_partial = 0;
   for (uint64_t seed = 1; seed < 50; ++seed) {
     FakeFlash f;
@@ -94,7 +94,7 @@ TEST(FakeFlash, TornEraseLeavesOldErasedAndGarbage) {
   EXPECT_GT(saw_partial, 30u);
 }
 
-TEST(FakeFlash, RestoreCopiesTouchedSectors) {
+TEST(BootcoreFakeFlash, RestoreCopiesTouchedSectors) {
   FakeFlash a, b;
   const uint32_t w[] = {0x0};
   ASSERT_EQ(a.program_words(0x080E'0000, w), FlashStatus::kOk);

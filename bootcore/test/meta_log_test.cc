@@ -21,7 +21,7 @@ MetaRecord rec(Slot slot, RecordState state, uint32_t crc, uint8_t attempts = 0)
   return r;
 }
 
-TEST(MetaLog, EmptyLogLoadsEmptyAndFirstAppendGoesToSector11) {
+TEST(BootcoreMetaLog, EmptyLogLoadsEmptyAndFirstAppendGoesToSector11) {
   FakeFlash f;
   MetaLog log(f);
   ASSERT_EQ(log.load(), LogStatus::kOk);
@@ -42,7 +42,7 @@ TEST(MetaLog, EmptyLogLoadsEmptyAndFirstAppendGoesToSector11) {
   EXPECT_EQ(again.holder(), 0);
 }
 
-TEST(MetaLog, KeepsNewestRecordPerSlot) {
+TEST(BootcoreMetaLog, KeepsNewestRecordPerSlot) {
   FakeFlash f;
   MetaLog log(f);
   ASSERT_EQ(log.load(), LogStatus::kOk);
@@ -57,7 +57,7 @@ TEST(MetaLog, KeepsNewestRecordPerSlot) {
   EXPECT_EQ(l2.state().of(Slot::kB).record.sequence, 3u);
 }
 
-TEST(MetaLog, TornAppendIsIgnoredAndTheNextAppendSkipsIt) {
+TEST(BootcoreMetaLog, TornAppendIsIgnoredAndTheNextAppendSkipsIt) {
   for (uint64_t word = 1; word <= 8; ++word) {
     for (CutKind kind : {CutKind::kClean, CutKind::kTorn}) {
       FakeFlash f;
@@ -88,7 +88,7 @@ void fill(MetaLog& log, uint32_t count) {
   }
 }
 
-TEST(MetaLog, LoadOfAFull128KLogReadsLogarithmicallyFew) {
+TEST(BootcoreMetaLog, LoadOfAFull128KLogReadsLogarithmicallyFew) {
   FakeFlash f;
   MetaLog log(f);
   ASSERT_EQ(log.load(), LogStatus::kOk);
@@ -107,7 +107,7 @@ TEST(MetaLog, LoadOfAFull128KLogReadsLogarithmicallyFew) {
   EXPECT_LE(f.read_bytes(), 25u * 32 + 256);
 }
 
-TEST(MetaLog, CompactionMainToSmallAndBackKeepsEverySlotsState) {
+TEST(BootcoreMetaLog, CompactionMainToSmallAndBackKeepsEverySlotsState) {
   FakeFlash f;
   MetaLog log(f);
   ASSERT_EQ(log.load(), LogStatus::kOk);
@@ -134,7 +134,7 @@ TEST(MetaLog, CompactionMainToSmallAndBackKeepsEverySlotsState) {
   EXPECT_GE(log.compactions(), 2u);
 }
 
-TEST(MetaLog, FullAreaCompactsIntoTheOtherArea) {
+TEST(BootcoreMetaLog, FullAreaCompactsIntoTheOtherArea) {
   FakeFlash f;
   MetaLog log(f);
   ASSERT_EQ(log.load(), LogStatus::kOk);
@@ -162,7 +162,7 @@ TEST(MetaLog, FullAreaCompactsIntoTheOtherArea) {
   EXPECT_EQ(l3.state().of(Slot::kB).record.state, RecordState::kRejected);
 }
 
-TEST(MetaLog, DestroyedLogReadsEmptyAndIsErasedBeforeReuse) {
+TEST(BootcoreMetaLog, DestroyedLogReadsEmptyAndIsErasedBeforeReuse) {
   FakeFlash f;
   std::vector<uint8_t> junk(16 * 1024);
   uint32_t x = 12345;
@@ -179,7 +179,7 @@ TEST(MetaLog, DestroyedLogReadsEmptyAndIsErasedBeforeReuse) {
   EXPECT_EQ(l2.state().of(Slot::kA).record.image_crc32, 7u);
 }
 
-TEST(MetaLog, HostWithoutMappedViewErasesBeforeTheFirstRecord) {
+TEST(BootcoreMetaLog, HostWithoutMappedViewErasesBeforeTheFirstRecord) {
   FakeFlash f;
   UnmappedFlash host(f);
   MetaLog log(host);
@@ -188,7 +188,7 @@ TEST(MetaLog, HostWithoutMappedViewErasesBeforeTheFirstRecord) {
   EXPECT_EQ(f.steps(), 2u + 8u);
 }
 
-TEST(MetaLog, RejectsInvalidRecordsAndAppendBeforeLoad) {
+TEST(BootcoreMetaLog, RejectsInvalidRecordsAndAppendBeforeLoad) {
   FakeFlash f;
   MetaLog log(f);
   EXPECT_EQ(log.append(rec(Slot::kA, RecordState::kTrial, 1)), LogStatus::kNotLoaded);
