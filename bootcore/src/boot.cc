@@ -152,7 +152,7 @@ ConfirmStatus confirm(Flash& flash, MetaLog& log, Slot slot, RecordWriter writer
 
 LogStatus request_trial(MetaLog& log, Slot slot, const ImageHeader& header, uint8_t max_attempts,
                         RecordWriter writer) {
-  if (!log.loaded()) FOTA_TRY(log.load());
+  FOTA_TRY(log.load());  // always fresh: the bootloader or the app may have appended meanwhile
   MetaRecord r;
   r.slot = slot;
   r.state = RecordState::kTrial;
@@ -181,6 +181,24 @@ SlotInfo slot_info(Flash& flash, const MetaLog& log, Slot slot) {
     info.sequence = v.newest.record.sequence;
   }
   return info;
+}
+
+Slot install_slot(Flash& flash, const MetaLog& log) {
+  SlotInfo info[flash_map::kSlotCount] = {slot_info(flash, log, Slot::kA),
+                                          slot_info(flash, log, Slot::kB)};
+  auto newest_in = [&](SlotState state) -> int {
+    int best = -1;
+    for (unsigned i = 0; i < flash_map::kSlotCount; ++i) {
+      if (info[i].state != state) continue;
+      if (best < 0 || info[i].sequence > info[best].sequence) best = static_cast<int>(i);
+    }
+    return best;
+  };
+  int keep = newest_in(SlotState::kConfirmed);
+  if (keep < 0) keep = newest_in(SlotState::kTrial);
+  if (keep >= 0) return keep == 0 ? Slot::kB : Slot::kA;
+  if (!info[0].header_verdict.ok()) return Slot::kA;
+  return Slot::kB;
 }
 
 }  // namespace fota::bootcore

@@ -101,6 +101,57 @@ TEST(BootcoreBoot, SoftwareCrcEngineGivesTheSameOverReadsAndMappedView) {
   EXPECT_TRUE(check_slot_payload(host, Slot::kA, a.header, crc, true).ok());
 }
 
+TEST(BootcoreBoot, CrcUnitEngineMatchesSoftwareOverTheMappedView) {
+  FakeFlash f;
+  const TestImage a = make_image(Slot::kA, Version{1, 0, 0, 1}, 4099, 9);  // unaligned tail
+  ASSERT_EQ(write_image(f, Slot::kA, a), FlashStatus::kOk);
+  uint32_t dr = 0;
+  unsigned resets = 0;
+  auto reset = [&] {
+    dr = 0xFFFF'FFFF;
+    ++resets;
+  };
+  auto feed = [&](uint32_t word) { return dr = stm32_crc_unit_update(dr, word); };
+  CrcUnitEngine unit(reset, feed);
+  const auto v = unit.crc32(f, 0x0802'0200, 4099);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v.value(), a.header.payload_crc32);
+  EXPECT_EQ(resets, 1u);
+  UnmappedFlash host(f);  // no mapped view: software fallback, unit untouched
+  const auto w = unit.crc32(host, 0x0802'0200, 4099);
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w.value(), a.header.payload_crc32);
+  EXPECT_EQ(resets, 1u);
+  MetaLog log(f);
+  const BootOutcome out = run_boot(f, log, unit);
+  EXPECT_EQ(out.action, Action::kBootTrial);
+}
+
+TEST(BootcoreBoot, InstallSlotNeverOverwritesTheNewestConfirmedImage) {
+  FakeFlash f;
+  MetaLog log(f);
+  SoftwareCrc32Engine crc;
+  ASSERT_EQ(log.load(), LogStatus::kOk);
+  EXPECT_EQ(install_slot(f, log), Slot::kA);  // nothing anywhere: A first
+  const TestImage a = make_image(Slot::kA, Version{1, 0, 0, 1}, 300, 1);
+  const TestImage b = make_image(Slot::kB, Version{2, 0, 0, 1}, 300, 2);
+  ASSERT_EQ(write_image(f, Slot::kA, a), FlashStatus::kOk);
+  ASSERT_EQ(log.load(), LogStatus::kOk);
+  EXPECT_EQ(install_slot(f, log), Slot::kB);
+  ASSERT_TRUE(run_boot(f, log, crc).boots());
+  ASSERT_EQ(log.load(), LogStatus::kOk);
+  EXPECT_EQ(install_slot(f, log), Slot::kB);  // A on trial: keep it
+  ASSERT_EQ(confirm(f, log, Slot::kA), ConfirmStatus::kConfirmed);
+  ASSERT_EQ(write_image(f, Slot::kB, b), FlashStatus::kOk);
+  ASSERT_EQ(request_trial(log, Slot::kB, b.header), LogStatus::kOk);
+  ASSERT_TRUE(run_boot(f, log, crc).boots());
+  ASSERT_EQ(log.load(), LogStatus::kOk);
+  EXPECT_EQ(install_slot(f, log), Slot::kB);  // B on trial, A confirmed: B may be replaced
+  ASSERT_EQ(confirm(f, log, Slot::kB), ConfirmStatus::kConfirmed);
+  ASSERT_EQ(log.load(), LogStatus::kOk);
+  EXPECT_EQ(install_slot(f, log), Slot::kA);  // B confirmed now
+}
+
 TEST(BootcoreBoot, WrongSlotImageIsRefused) {
   FakeFlash f;
   MetaLog log(f);

@@ -74,4 +74,10 @@ struct SlotInfo {
 // Boot info for one slot from a loaded log. Reads the header only.
 SlotInfo slot_info(Flash& flash, const MetaLog& log, flash_map::Slot slot);
 
+// The slot the host may overwrite with a new image (from a loaded log; reads both headers): never
+// the one holding the newest CONFIRMED image, so the last confirmed image survives until the new
+// one confirms itself. Without any confirmed image: the slot that is not the newest trial, else an
+// empty/invalid slot, else B.
+flash_map::Slot install_slot(Flash& flash, const MetaLog& log);
+
 }  // namespace fota::bootcore

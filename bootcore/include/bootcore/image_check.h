@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "bootcore/flash.h"
+#include "format/crc32.h"
 #include "format/flash_map.h"
 #include "format/image_header.h"
 #include "status/result.h"
@@ -28,6 +29,29 @@ class SoftwareCrc32Engine final : public Crc32Engine {
  public:
   [[nodiscard]] Result<uint32_t, FlashStatus> crc32(Flash& flash, uint32_t address,
                                                     uint32_t size) override;
+};
+
+// CRC through a word-wise CRC unit like the STM32F4's (see format/crc32.h, crc32_with_unit):
+// `feed(word)` writes one (bit-reversed) word to the unit's data register and returns it; `reset()`
+// resets the unit. Works over the mapped view only (the unit is fed straight from flash); without
+// one it falls back to software. The bootloader instantiates it with its CRC->DR accessors; the
+// host tests with stm32_crc_unit_update.
+template <typename Reset, typename Feed>
+class CrcUnitEngine final : public Crc32Engine {
+ public:
+  CrcUnitEngine(Reset reset, Feed feed) : reset_(reset), feed_(feed) {}
+  [[nodiscard]] Result<uint32_t, FlashStatus> crc32(Flash& flash, uint32_t address,
+                                                    uint32_t size) override {
+    const uint8_t* view = flash.mapped(address, size);
+    if (view == nullptr) return software_.crc32(flash, address, size);
+    reset_();
+    return crc32_with_unit(std::span<const uint8_t>(view, size), feed_);
+  }
+
+ private:
+  Reset reset_;
+  Feed feed_;
+  SoftwareCrc32Engine software_;
 };
 
 // Outcome of a check: error == kOk and flash == kOk means the check passed.
