@@ -123,7 +123,6 @@ const char* to_string(ConfirmStatus status) {
     case ConfirmStatus::kConfirmed: return "confirmed";
     case ConfirmStatus::kAlreadyConfirmed: return "already confirmed";
     case ConfirmStatus::kNoImage: return "no valid image header in slot";
-    case ConfirmStatus::kRejected: return "image was rejected by the bootloader";
     case ConfirmStatus::kLogError: return "metadata log error";
   }
   return "?";
@@ -137,7 +136,6 @@ ConfirmStatus confirm(Flash& flash, MetaLog& log, Slot slot, RecordWriter writer
   v.newest = log.state().of(slot);
   const SlotState state = effective_state(v);
   if (state == SlotState::kConfirmed) return ConfirmStatus::kAlreadyConfirmed;
-  if (state == SlotState::kRejected) return ConfirmStatus::kRejected;
   MetaRecord r;
   if (state == SlotState::kTrial) r = v.newest.record;  // keeps attempts for the record
   r.slot = slot;

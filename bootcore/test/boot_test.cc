@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <string>
+
 #include "test_support.h"
 
 namespace fota::bootcore::test {
@@ -39,7 +42,7 @@ TEST(BootcoreBoot, FreshDeviceFirstBootThenConfirmIsIdempotent) {
   EXPECT_TRUE(info.header_verdict.ok());
 }
 
-TEST(BootcoreBoot, TrialRevertsAfterMaxAttemptsAndRejectedCannotBeConfirmed) {
+TEST(BootcoreBoot, TrialRevertsAfterMaxAttempts) {
   FakeFlash f;
   MetaLog log(f);
   SoftwareCrc32Engine crc;
@@ -64,8 +67,24 @@ TEST(BootcoreBoot, TrialRevertsAfterMaxAttemptsAndRejectedCannotBeConfirmed) {
   EXPECT_EQ(out.action, Action::kBootConfirmed);
   EXPECT_EQ(out.slot, Slot::kA);
   EXPECT_EQ(out.rejected[1], RecordReason::kAttemptsExhausted);
-  EXPECT_EQ(confirm(f, log, Slot::kB), ConfirmStatus::kRejected);
   EXPECT_EQ(slot_info(f, log, Slot::kB).state, SlotState::kRejected);
+  // The confirmed image keeps booting; a rejected image is never booted while it does.
+  EXPECT_EQ(run_boot(f, log, crc).slot, Slot::kA);
+}
+
+TEST(BootcoreBoot, LastResortImageThatPassesItsSelfTestIsConfirmedAgain) {
+  FakeFlash f;
+  MetaLog log(f);
+  SoftwareCrc32Engine crc;
+  const TestImage a = make_image(Slot::kA, Version{1, 0, 0, 1}, 600, 1);
+  ASSERT_EQ(write_image(f, Slot::kA, a), FlashStatus::kOk);
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(run_boot(f, log, crc).action, Action::kBootTrial);
+  BootOutcome out = run_boot(f, log, crc);  // attempts used up (say, by power cuts)
+  EXPECT_EQ(out.action, Action::kBootLastResort);
+  EXPECT_EQ(out.rejected[0], RecordReason::kAttemptsExhausted);
+  EXPECT_EQ(run_boot(f, log, crc).action, Action::kBootLastResort);
+  EXPECT_EQ(confirm(f, log, Slot::kA), ConfirmStatus::kConfirmed);
+  EXPECT_EQ(run_boot(f, log, crc).action, Action::kBootConfirmed);
 }
 
 TEST(BootcoreBoot, CorruptTrialPayloadNeverBoots) {
@@ -150,6 +169,38 @@ TEST(BootcoreBoot, InstallSlotNeverOverwritesTheNewestConfirmedImage) {
   ASSERT_EQ(confirm(f, log, Slot::kB), ConfirmStatus::kConfirmed);
   ASSERT_EQ(log.load(), LogStatus::kOk);
   EXPECT_EQ(install_slot(f, log), Slot::kA);  // B confirmed now
+}
+
+std::string line_of(const BootOutcome& o) {
+  char buf[96];
+  const size_t n = format_boot_line(o, buf);
+  EXPECT_EQ(n, std::strlen(buf));
+  return buf;
+}
+
+TEST(BootcoreBoot, BootLineSaysSlotVersionDecisionReason) {
+  FakeFlash f;
+  MetaLog log(f);
+  SoftwareCrc32Engine crc;
+  EXPECT_EQ(line_of(run_boot(f, log, crc)),
+            "boot: slot=- version=- decision=none reason=no-valid-image");
+  const TestImage a = make_image(Slot::kA, Version{1, 2, 13, 1}, 300, 1);
+  const TestImage b = make_image(Slot::kB, Version{2, 0, 0, 1}, 300, 2);
+  ASSERT_EQ(write_image(f, Slot::kA, a), FlashStatus::kOk);
+  EXPECT_EQ(line_of(run_boot(f, log, crc)),
+            "boot: slot=A version=1.2.13 decision=trial reason=log-empty");
+  ASSERT_EQ(confirm(f, log, Slot::kA), ConfirmStatus::kConfirmed);
+  EXPECT_EQ(line_of(run_boot(f, log, crc)),
+            "boot: slot=A version=1.2.13 decision=confirmed reason=confirmed");
+  ASSERT_EQ(write_image(f, Slot::kB, b), FlashStatus::kOk);
+  ASSERT_EQ(request_trial(log, Slot::kB, b.header, 1), LogStatus::kOk);
+  EXPECT_EQ(line_of(run_boot(f, log, crc)),
+            "boot: slot=B version=2.0.0 decision=trial reason=attempt-1/1");
+  EXPECT_EQ(line_of(run_boot(f, log, crc)),
+            "boot: slot=A version=1.2.13 decision=confirmed reason=reverted-B-attempts-exhausted");
+  char tiny[8];
+  EXPECT_EQ(format_boot_line(run_boot(f, log, crc), tiny), 7u);
+  EXPECT_STREQ(tiny, "boot: s");
 }
 
 TEST(BootcoreBoot, WrongSlotImageIsRefused) {

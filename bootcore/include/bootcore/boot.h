@@ -8,7 +8,9 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <span>
 
 #include "bootcore/decision.h"
 #include "bootcore/flash.h"
@@ -40,18 +42,28 @@ struct BootOutcome {
 // payload check failed.
 BootOutcome run_boot(Flash& flash, MetaLog& log, Crc32Engine& crc);
 
+// The bootloader's one status line per boot (without line ending), e.g.
+//   boot: slot=B version=2.0.0 decision=trial reason=attempt-1/3
+//   boot: slot=A version=1.0.0 decision=confirmed reason=reverted-B-attempts-exhausted
+//   boot: slot=A version=1.0.0 decision=trial reason=no-record
+//   boot: slot=- version=- decision=none reason=no-valid-image
+// No printf (keeps the bootloader small). Returns the length written (truncated to out.size()-1,
+// always NUL-terminated when out is not empty).
+size_t format_boot_line(const BootOutcome& outcome, std::span<char> out);
+
 enum class ConfirmStatus : uint8_t {
   kConfirmed = 0,     // CONFIRMED appended
   kAlreadyConfirmed,  // nothing to do (idempotent)
   kNoImage,           // the slot's header is not valid: nothing to confirm
-  kRejected,          // the log rejected this image; confirming it would resurrect it
   kLogError,          // reading or appending the log failed (see MetaLog::flash_status())
 };
 
 const char* to_string(ConfirmStatus status);
 
 // Marks the image in `slot` confirmed. Called by the application (through fota_app) once its
-// self-test passed.
+// self-test passed, with the slot it runs from. Also for a REJECTED image: it only runs when the
+// bootloader booted it as the last resort, and an image whose self-test passes has proved itself
+// (e.g. a good image whose trial attempts were all used up by power cuts).
 ConfirmStatus confirm(Flash& flash, MetaLog& log, flash_map::Slot slot,
                       RecordWriter writer = RecordWriter::kApplication);
 

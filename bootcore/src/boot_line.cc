@@ -1,0 +1,91 @@
+#include "bootcore/boot.h"
+
+namespace fota::bootcore {
+
+namespace {
+
+class LineWriter {
+ public:
+  explicit LineWriter(std::span<char> out) : out_(out) {}
+  void put(char c) {
+    if (out_.size() > 0 && len_ + 1 < out_.size()) out_[len_++] = c;
+  }
+  void put(const char* s) {
+    while (*s != '\0') put(*s++);
+  }
+  void put_uint(uint32_t v) {
+    char digits[10];
+    unsigned n = 0;
+    do {
+      digits[n++] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v != 0);
+    while (n > 0) put(digits[--n]);
+  }
+  size_t finish() {
+    if (out_.size() > 0) out_[len_] = '\0';
+    return len_;
+  }
+
+ private:
+  std::span<char> out_;
+  size_t len_ = 0;
+};
+
+const char* rejection_token(RecordReason reason) {
+  switch (reason) {
+    case RecordReason::kAttemptsExhausted: return "attempts-exhausted";
+    case RecordReason::kImageInvalid: return "image-invalid";
+    default: return "rejected";
+  }
+}
+
+}  // namespace
+
+size_t format_boot_line(const BootOutcome& o, std::span<char> out) {
+  LineWriter w(out);
+  const bool boots = o.boots();
+  w.put("boot: slot=");
+  w.put(boots ? flash_map::slot_name(o.slot) : '-');
+  w.put(" version=");
+  if (boots) {
+    w.put_uint(o.header.version.major);
+    w.put('.');
+    w.put_uint(o.header.version.minor);
+    w.put('.');
+    w.put_uint(o.header.version.patch);
+  } else {
+    w.put('-');
+  }
+  w.put(" decision=");
+  w.put(o.aborted ? "aborted" : to_string(o.action));
+  w.put(" reason=");
+  // A REJECTED written this boot explains a revert better than the row that booted.
+  bool reverted = false;
+  for (unsigned i = 0; i < flash_map::kSlotCount; ++i) {
+    if (o.rejected[i] == RecordReason::kNone) continue;
+    w.put(reverted ? "," : "reverted-");
+    w.put(flash_map::slot_name(i == 0 ? flash_map::Slot::kA : flash_map::Slot::kB));
+    w.put('-');
+    w.put(rejection_token(o.rejected[i]));
+    reverted = true;
+  }
+  if (!reverted) {
+    switch (o.row) {
+      case Row::kTrialBoot:
+        w.put("attempt-");
+        w.put_uint(o.attempt);
+        w.put('/');
+        w.put_uint(o.max_attempts);
+        break;
+      case Row::kConfirmedBoot: w.put("confirmed"); break;
+      case Row::kUnknownBoot: w.put(o.log_empty ? "log-empty" : "no-record"); break;
+      case Row::kLastResortBoot: w.put("only-rejected-images"); break;
+      default: w.put("no-valid-image"); break;
+    }
+  }
+  if (o.log_status != LogStatus::kOk) w.put(",log-write-failed");
+  return w.finish();
+}
+
+}  // namespace fota::bootcore
