@@ -1,5 +1,6 @@
 #include "bootcore/meta_log.h"
 
+#include <cstring>
 #include <span>
 
 namespace fota::bootcore {
@@ -7,8 +8,15 @@ namespace fota::bootcore {
 namespace {
 
 bool all_erased(std::span<const uint8_t> bytes) {
-  for (uint8_t b : bytes) {
-    if (b != flash_map::kErasedByte) return false;
+  // Word-wise (the areas are word-aligned): 4x fewer loads for the 144 KB blank check.
+  size_t i = 0;
+  for (; i + 4 <= bytes.size(); i += 4) {
+    uint32_t w;
+    std::memcpy(&w, bytes.data() + i, 4);
+    if (w != flash_map::kErasedWord) return false;
+  }
+  for (; i < bytes.size(); ++i) {
+    if (bytes[i] != flash_map::kErasedByte) return false;
   }
   return true;
 }
