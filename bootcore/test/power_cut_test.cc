@@ -266,6 +266,22 @@ class Campaign {
   uint64_t boots_ = 0;
 };
 
+// Totals over all tests of this process (ctest runs one scenario per process; running the binary
+// directly prints the whole campaign's figures at the end).
+uint64_t g_total_runs = 0;
+uint64_t g_total_cuts = 0;
+
+class TotalsPrinter : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    std::printf("power-cut campaign total (this process): %llu runs, %llu power cuts executed\n",
+                static_cast<unsigned long long>(g_total_runs),
+                static_cast<unsigned long long>(g_total_cuts));
+  }
+};
+[[maybe_unused]] const auto* const g_totals_printer =
+    ::testing::AddGlobalTestEnvironment(new TotalsPrinter);
+
 constexpr uint32_t kPayload = 256;
 
 struct Images {
@@ -453,6 +469,8 @@ TEST_P(BootcorePowerCut, EveryStepOfTheScenario) {
       static_cast<unsigned long long>(double_cut_runs), static_cast<unsigned long long>(cuts),
       static_cast<unsigned long long>(c.boots()), secs);
   RecordProperty("power_cuts", static_cast<int>(cuts));
+  g_total_runs += runs;
+  g_total_cuts += cuts;
   EXPECT_GE(cuts, 2 * steps);
 }
 
@@ -495,6 +513,8 @@ TEST_P(BootcorePowerCutRandom, MultipleCutsPerRun) {
       FAIL() << sc.name << ": run " << r << " cuts" << where << ": " << err;
     }
   }
+  g_total_runs += runs;
+  g_total_cuts += cuts;
   std::printf("random multi-cut \"%s\": %llu runs, %llu power cuts executed\n", sc.name,
               static_cast<unsigned long long>(runs), static_cast<unsigned long long>(cuts));
 }
