@@ -248,10 +248,21 @@ LogStatus MetaLog::append(const MetaRecord& record) {
     FOTA_TRY(prepare_empty());
     holder_ = 0;
   } else if (holder_ < 0) {
-    // No single area holds the state (not produced by our writers): rebuild it from the union in
-    // the area that does not hold the newest record.
+    // No single area holds the state (our writers never leave the log like this): first copy the
+    // missing records (original sequence numbers) into the area with the newest record, which
+    // erases nothing; only if it has no room, compact (the union is in RAM, but a cut during that
+    // compaction's erase could lose the records only the erased area had).
     target = scan_[1].max_sequence > scan_[0].max_sequence ? 1 : 0;
-    force_compaction = true;
+    for (unsigned s = 0; s < flash_map::kSlotCount; ++s) {
+      const SlotRecord& n = state_.newest[s];
+      if (!n.present || (scan_[target].has[s] && scan_[target].sequence[s] == n.record.sequence)) {
+        continue;
+      }
+      if (scan_[target].end >= areas_[target].slot_count()) break;
+      FOTA_TRY(write_record(target, n.record));
+    }
+    compute_holder();
+    force_compaction = holder_ != static_cast<int>(target);
   } else {
     target = static_cast<unsigned>(holder_);
   }

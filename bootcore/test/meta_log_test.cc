@@ -253,6 +253,32 @@ TEST(BootcoreMetaLog, PowerCutAtEveryStepOfAppendsAcrossCompactions) {
   EXPECT_GT(compactions, 100u);
 }
 
+TEST(BootcoreMetaLog, StateSplitAcrossAreasIsMergedWithoutErasing) {
+  // Not produced by our writers (e.g. a foreign tool wrote the small area): A's newest record only
+  // in sector 11, B's only in sector 3. The union is the state; the first append copies A's record
+  // next to B's instead of erasing anything.
+  FakeFlash f;
+  MetaRecord a = rec(Slot::kA, RecordState::kConfirmed, 0xA);
+  a.sequence = 5;
+  MetaRecord b = rec(Slot::kB, RecordState::kTrial, 0xB);
+  b.sequence = 9;
+  f.poke(0x080E'0000, encode_record(a));
+  f.poke(0x0800'C000, encode_record(b));
+  MetaLog log(f);
+  ASSERT_EQ(log.load(), LogStatus::kOk);
+  EXPECT_EQ(log.holder(), -1);
+  EXPECT_EQ(log.state().of(Slot::kA).record.sequence, 5u);
+  EXPECT_EQ(log.state().of(Slot::kB).record.sequence, 9u);
+  ASSERT_EQ(log.append(rec(Slot::kB, RecordState::kTrial, 0xB, 1)), LogStatus::kOk);
+  EXPECT_EQ(f.steps(), 16u);  // the copy of A's record, then the new one: no erase
+  MetaLog l2(f);
+  ASSERT_EQ(l2.load(), LogStatus::kOk);
+  EXPECT_EQ(l2.holder(), 1);
+  EXPECT_EQ(l2.state().of(Slot::kA).record.state, RecordState::kConfirmed);
+  EXPECT_EQ(l2.state().of(Slot::kB).record.attempts, 1);
+  EXPECT_EQ(l2.state().max_sequence, 10u);
+}
+
 TEST(BootcoreMetaLog, RejectsInvalidRecordsAndAppendBeforeLoad) {
   FakeFlash f;
   MetaLog log(f);
