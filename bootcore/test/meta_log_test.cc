@@ -320,6 +320,25 @@ TEST(BootcoreMetaLog, RandomAppendsAndCutsMatchTheModel) {
               static_cast<unsigned long long>(cuts));
 }
 
+TEST(BootcoreMetaLog, LongRunOfTornAppendsNeverHidesTheState) {
+  FakeFlash f;
+  {
+    MetaLog log(f);
+    ASSERT_EQ(log.load(), LogStatus::kOk);
+    ASSERT_EQ(log.append(rec(Slot::kA, RecordState::kConfirmed, 0xA)), LogStatus::kOk);
+    ASSERT_EQ(log.append(rec(Slot::kB, RecordState::kTrial, 0xB)), LogStatus::kOk);
+  }
+  for (uint32_t i = 0; i < 3 * kLogWindowSlots; ++i) {
+    MetaLog log(f);
+    ASSERT_EQ(log.load(), LogStatus::kOk);
+    ASSERT_EQ(log.state().of(Slot::kA).record.state, RecordState::kConfirmed) << i;
+    ASSERT_EQ(log.state().of(Slot::kB).record.state, RecordState::kTrial) << i;
+    f.schedule_cut(1, CutKind::kTorn, i + 1);  // the first step of every append is torn
+    ASSERT_EQ(log.append(rec(Slot::kB, RecordState::kRejected, 0xB)), LogStatus::kFlashError);
+    f.power_on();
+  }
+}
+
 TEST(BootcoreMetaLog, StateSplitAcrossAreasIsMergedWithoutErasing) {
   // Not produced by our writers (e.g. a foreign tool wrote the small area): A's newest record only
   // in sector 11, B's only in sector 3. The union is the state; the first append copies A's record
