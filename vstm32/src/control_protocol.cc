@@ -1,0 +1,134 @@
+// Parsing of the control socket's line protocol.
+#include <charconv>
+#include <cmath>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vstm32/control.h"
+
+namespace vstm32 {
+namespace {
+
+std::vector<std::string_view> split_words(std::string_view line) {
+  std::vector<std::string_view> words;
+  size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
+    const size_t start = i;
+    while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') ++i;
+    if (i > start) words.push_back(line.substr(start, i - start));
+  }
+  return words;
+}
+
+bool parse_u64(std::string_view text, uint64_t& out) {
+  int base = 10;
+  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+    text.remove_prefix(2);
+    base = 16;
+  }
+  if (text.empty()) return false;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out, base);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+bool parse_double(std::string_view text, double& out) {
+  if (text.empty()) return false;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && end == text.data() + text.size() && std::isfinite(out);
+}
+
+}  // namespace
+
+std::variant<ControlCommand, std::string> parse_control_line(std::string_view line) {
+  const std::vector<std::string_view> w = split_words(line);
+  if (w.empty()) return std::string("empty command");
+  ControlCommand c;
+  const std::string_view verb = w[0];
+  const size_t args = w.size() - 1;
+  auto want = [&](size_t min_args, size_t max_args,
+                  const char* usage) -> std::optional<std::string> {
+    if (args < min_args || args > max_args) return std::string("usage: ") + usage;
+    return std::nullopt;
+  };
+  if (verb == "boot0") {
+    if (auto e = want(1, 1, "boot0 0|1")) return *e;
+    if (w[1] != "0" && w[1] != "1")
+      return std::string("boot0 expects 0 or 1, got '") + std::string(w[1]) + "'";
+    c.kind = ControlCommand::Kind::kBoot0;
+    c.flag = w[1] == "1";
+    return c;
+  }
+  if (verb == "nrst") {
+    if (auto e = want(1, 1, "nrst low|high")) return *e;
+    if (w[1] != "low" && w[1] != "high")
+      return std::string("nrst expects low or high, got '") + std::string(w[1]) + "'";
+    c.kind = ControlCommand::Kind::kNrst;
+    c.flag = w[1] == "low";
+    return c;
+  }
+  if (verb == "power") {
+    if (auto e = want(1, 1, "power off|on")) return *e;
+    if (w[1] != "on" && w[1] != "off")
+      return std::string("power expects on or off, got '") + std::string(w[1]) + "'";
+    c.kind = ControlCommand::Kind::kPower;
+    c.flag = w[1] == "on";
+    return c;
+  }
+  if (verb == "reset" || verb == "status" || verb == "events" || verb == "quit") {
+    if (args != 0) return std::string(verb) + " takes no argument";
+    c.kind = verb == "reset"    ? ControlCommand::Kind::kReset
+             : verb == "status" ? ControlCommand::Kind::kStatus
+             : verb == "events" ? ControlCommand::Kind::kEvents
+                                : ControlCommand::Kind::kQuit;
+    return c;
+  }
+  if (verb == "ber") {
+    if (auto e = want(1, 2, "ber RATE [SEED]  (RATE: probability per bit, 0 to 1)")) return *e;
+    if (!parse_double(w[1], c.rate) || c.rate < 0.0 || c.rate > 1.0) {
+      return std::string("ber rate must be a number from 0 to 1, got '") + std::string(w[1]) + "'";
+    }
+    if (args == 2 && !parse_u64(w[2], c.seed)) {
+      return std::string("ber seed must be an unsigned integer, got '") + std::string(w[2]) + "'";
+    }
+    c.kind = ControlCommand::Kind::kBer;
+    return c;
+  }
+  if (verb == "cut") {
+    const char* usage = "cut instructions N | cut flash-step N [FRACTION] | cut random SEED";
+    if (args < 2) return std::string("usage: ") + usage;
+    const std::string_view what = w[1];
+    if (what == "instructions" || what == "random") {
+      if (args != 2) return std::string("usage: ") + usage;
+      if (!parse_u64(w[2], c.count)) {
+        return std::string("cut ") + std::string(what) + " expects an unsigned integer, got '" +
+               std::string(w[2]) + "'";
+      }
+      if (what == "instructions") {
+        c.kind = ControlCommand::Kind::kCutInstructions;
+      } else {
+        c.kind = ControlCommand::Kind::kCutRandom;
+        c.seed = c.count;
+      }
+      return c;
+    }
+    if (what == "flash-step") {
+      if (args > 3) return std::string("usage: ") + usage;
+      if (!parse_u64(w[2], c.count)) {
+        return std::string("cut flash-step expects a step number, got '") + std::string(w[2]) + "'";
+      }
+      if (args == 3 && (!parse_double(w[3], c.fraction) || c.fraction < 0.0 || c.fraction > 1.0)) {
+        return std::string("cut flash-step fraction must be from 0 to 1, got '") +
+               std::string(w[3]) + "'";
+      }
+      c.kind = ControlCommand::Kind::kCutFlashStep;
+      return c;
+    }
+    return std::string("unknown cut kind '") + std::string(what) + "'; " + usage;
+  }
+  return std::string("unknown command '") + std::string(verb) +
+         "' (boot0, nrst, reset, power, status, events, cut, ber, quit)";
+}
+
+}  // namespace vstm32
