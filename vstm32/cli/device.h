@@ -1,0 +1,58 @@
+// What `vstm32 run` drives: a device with a simulated clock, USART1 bytes with times, pins,
+// power and events. RomOnlyDevice is the ROM bootloader over a persisted flash file (no CPU);
+// the CPU machine (vstm32/include/vstm32/machine.h, V1) plugs in behind the same interface.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vstm32/rom_bootloader.h"
+#include "vstm32/rom_bus.h"
+
+namespace vstm32::cli {
+
+struct TimedByte {
+  uint8_t byte;
+  uint64_t at_ns;
+};
+
+class Device {
+ public:
+  virtual ~Device() = default;
+  virtual uint64_t now_ns() const = 0;
+  // Run the device up to simulated time `t_ns` (>= now).
+  virtual void advance_to(uint64_t t_ns) = 0;
+  // The next time the device needs to run even without input (nullopt: idle until input).
+  virtual std::optional<uint64_t> next_event_ns() const = 0;
+  virtual void rx_byte(uint8_t byte, uint64_t at_ns) = 0;
+  virtual std::vector<TimedByte> take_tx() = 0;
+  // Frame size on the wire now: 11 for 8E1 (ROM), 10 for 8N1.
+  virtual unsigned bits_per_byte() const = 0;
+
+  virtual void set_boot0(bool high) = 0;
+  virtual void set_nrst(bool asserted) = 0;
+  virtual void pulse_nrst() = 0;
+  virtual void set_power(bool on) = 0;
+  virtual std::string status() const = 0;  // "key=value ..." for the status reply
+  virtual std::vector<std::string> take_events() = 0;
+  // Fault injection; returns an error message when the device cannot do it.
+  virtual std::optional<std::string> cut_after_instructions(uint64_t n) = 0;
+  virtual std::optional<std::string> cut_at_flash_step(uint64_t n, double fraction) = 0;
+  virtual std::optional<std::string> cut_random(uint64_t seed) = 0;
+  virtual bool save(std::string* error) = 0;
+};
+
+struct RomOnlyConfig {
+  std::filesystem::path flash_file;
+  RomVersion rom_version = RomVersion::kV9_1;
+  std::array<uint8_t, 12> unique_id{};
+  bool boot0 = false;
+};
+
+std::unique_ptr<Device> make_rom_only_device(const RomOnlyConfig& config, std::string* error);
+
+}  // namespace vstm32::cli

@@ -1,0 +1,145 @@
+// vstm32: a virtual STM32F407 for testing firmware and update pipelines. See docs/vstm32.md.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "device.h"
+#include "flash_image.h"
+#include "runner.h"
+#include "vstm32/control.h"
+
+namespace {
+
+bool parse_uid(const std::string& hex, std::array<uint8_t, 12>& out, std::string* error) {
+  if (hex.size() != 24 || hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+    *error = "--uid must be 24 hex digits (96 bits, byte at 0x1FFF7A10 first), got '" + hex + "'";
+    return false;
+  }
+  for (size_t i = 0; i < 12; ++i) {
+    out[i] = static_cast<uint8_t>(std::stoul(hex.substr(2 * i, 2), nullptr, 16));
+  }
+  return true;
+}
+
+bool parse_address(const std::string& text, uint32_t& out) {
+  try {
+    size_t used = 0;
+    const unsigned long long v = std::stoull(text, &used, 0);
+    if (used != text.size() || v > 0xFFFF'FFFFull) return false;
+    out = static_cast<uint32_t>(v);
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"vstm32: a virtual STM32F407 (ROM bootloader, USART1 on a pty, control socket)"};
+  app.require_subcommand(1);
+
+  // run
+  auto* run = app.add_subcommand("run", "Run the virtual STM32F407 on a flash image file");
+  std::string flash, uart, control, timing = "fast", rom_version = "v9.1", uid_hex;
+  int tcp_port = -1;
+  bool boot0 = false;
+  double ber = 0.0;
+  uint64_t ber_seed = 1;
+  uint32_t baud = 115200;
+  run->add_option("--flash", flash, "1 MB flash image file (persisted)")->required();
+  run->add_flag("--boot0", boot0, "BOOT0 high at power-on: start the ROM bootloader");
+  run->add_option("--uart", uart, "Path of the symlink to USART1's pseudo-terminal");
+  run->add_option("--tcp", tcp_port, "Also serve USART1 on 127.0.0.1:PORT (0: any free port)")
+      ->check(CLI::Range(0, 65535));
+  run->add_option("--timing", timing, "fast (no waiting) or realistic (wall-clock paced)")
+      ->check(CLI::IsMember({"fast", "realistic"}));
+  run->add_option("--control", control, "Path of the control socket (Unix stream)");
+  run->add_option("--rom", rom_version, "ROM bootloader version: v3.1 or v9.1")
+      ->check(CLI::IsMember({"v3.1", "v9.1"}));
+  run->add_option("--uid", uid_hex, "96-bit unique ID as 24 hex digits");
+  run->add_option("--ber", ber, "UART bit-error rate per bit (0..1)")->check(CLI::Range(0.0, 1.0));
+  run->add_option("--ber-seed", ber_seed, "Seed of the bit-error generator");
+  run->add_option("--baud", baud, "Line rate for TCP clients (a pty reports its own)");
+
+  // flash-image
+  auto* image = app.add_subcommand("flash-image", "Create, fill and inspect flash image files");
+  image->require_subcommand(1);
+  std::string image_file, input, at;
+  bool force = false;
+  auto* create = image->add_subcommand("create", "Create an erased (0xFF) 1 MB image");
+  create->add_option("FILE", image_file)->required();
+  create->add_flag("--force", force, "Overwrite an existing file");
+  auto* place = image->add_subcommand("place", "Place a .bin (--at), .elf or slot .img");
+  place->add_option("FILE", image_file)->required();
+  place->add_option("INPUT", input, "bootloader/app .bin or .elf, or a slot .img")->required();
+  place->add_option("--at", at, "Flash address, e.g. 0x08000000");
+  auto* inspect = image->add_subcommand("inspect", "Sectors, slot headers, metadata log");
+  inspect->add_option("FILE", image_file)->required();
+
+  // ctl
+  auto* ctl = app.add_subcommand("ctl", "Send one command to a running vstm32's control socket");
+  std::string ctl_socket;
+  std::vector<std::string> ctl_words;
+  ctl->add_option("--control", ctl_socket, "Control socket path")->required();
+  ctl->add_option("COMMAND", ctl_words, "e.g. boot0 1 | reset | events | status")->required();
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (run->parsed()) {
+    vstm32::cli::RomOnlyConfig config;
+    config.flash_file = flash;
+    config.boot0 = boot0;
+    config.rom_version =
+        rom_version == "v3.1" ? vstm32::RomVersion::kV3_1 : vstm32::RomVersion::kV9_1;
+    std::string error;
+    if (!uid_hex.empty() && !parse_uid(uid_hex, config.unique_id, &error)) {
+      std::fprintf(stderr, "vstm32: error: %s\n", error.c_str());
+      return 2;
+    }
+    if (uart.empty() && tcp_port < 0) {
+      std::fprintf(stderr, "vstm32: note: no --uart or --tcp: USART1 is not reachable\n");
+    }
+    auto device = vstm32::cli::make_rom_only_device(config, &error);
+    if (!device) {
+      std::fprintf(stderr, "vstm32: error: %s\n", error.c_str());
+      return 1;
+    }
+    vstm32::cli::RunOptions options;
+    options.uart_link = uart;
+    options.tcp_port = tcp_port;
+    options.realistic = timing == "realistic";
+    options.control_socket = control;
+    options.ber = ber;
+    options.ber_seed = ber_seed;
+    options.default_baud = baud;
+    return vstm32::cli::run_device(*device, options);
+  }
+  if (create->parsed()) return vstm32::cli::flash_image_create(image_file, force);
+  if (place->parsed()) {
+    std::optional<uint32_t> address;
+    if (!at.empty()) {
+      uint32_t a = 0;
+      if (!parse_address(at, a)) {
+        std::fprintf(stderr, "vstm32: error: --at '%s' is not an address\n", at.c_str());
+        return 2;
+      }
+      address = a;
+    }
+    return vstm32::cli::flash_image_place(image_file, input, address);
+  }
+  if (inspect->parsed()) return vstm32::cli::flash_image_inspect(image_file);
+  if (ctl->parsed()) {
+    std::string command;
+    for (const std::string& w : ctl_words) command += (command.empty() ? "" : " ") + w;
+    auto reply = vstm32::control_request(ctl_socket, command, 60'000);
+    if (auto* e = std::get_if<std::string>(&reply)) {
+      std::fprintf(stderr, "vstm32: error: %s\n", e->c_str());
+      return 1;
+    }
+    const auto& lines = std::get<std::vector<std::string>>(reply);
+    for (const std::string& l : lines) std::printf("%s\n", l.c_str());
+    return !lines.empty() && lines.back().rfind("error", 0) == 0 ? 1 : 0;
+  }
+  return 0;
+}

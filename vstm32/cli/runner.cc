@@ -1,0 +1,245 @@
+#include "runner.h"
+
+#include <poll.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <deque>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "vstm32/control.h"
+#include "vstm32/serial.h"
+
+namespace vstm32::cli {
+namespace {
+
+volatile sig_atomic_t g_stop = 0;
+void on_signal(int) {
+  g_stop = 1;
+}
+
+class Runner : public ControlTarget {
+ public:
+  Runner(Device& device, const RunOptions& options) : device_(device), options_(options) {}
+
+  int run() {
+    std::string error;
+    if (!options_.uart_link.empty()) {
+      pty_ = PtyPort::open(options_.uart_link, &error);
+      if (!pty_) return fail(error);
+    }
+    if (options_.tcp_port >= 0) {
+      tcp_ = TcpPort::open(static_cast<uint16_t>(options_.tcp_port), &error);
+      if (!tcp_) return fail(error);
+    }
+    if (!options_.control_socket.empty()) {
+      control_ = ControlServer::open(options_.control_socket, *this, &error);
+      if (!control_) return fail(error);
+    }
+    configure_ber(options_.ber, options_.ber_seed);
+    std::printf("vstm32: running (timing %s)", options_.realistic ? "realistic" : "fast");
+    if (pty_) std::printf(", uart %s -> %s", pty_->link().c_str(), pty_->slave_name().c_str());
+    if (tcp_) std::printf(", tcp 127.0.0.1:%u", tcp_->port());
+    if (control_) std::printf(", control %s", options_.control_socket.c_str());
+    std::printf("\n");
+    std::fflush(stdout);
+
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    wall_start_ = std::chrono::steady_clock::now();
+    sim_start_ = device_.now_ns();
+    while (!g_stop && !quit_) {
+      step();
+    }
+    if (!device_.save(&error)) return fail(error);
+    std::printf("vstm32: stopped, flash saved\n");
+    return 0;
+  }
+
+  std::vector<std::string> execute(const ControlCommand& c) override {
+    catch_up();
+    using K = ControlCommand::Kind;
+    auto result = [](const std::optional<std::string>& e) {
+      return std::vector<std::string>{e ? "error " + *e : "ok"};
+    };
+    std::vector<std::string> reply;
+    switch (c.kind) {
+      case K::kBoot0: device_.set_boot0(c.flag); break;
+      case K::kNrst: device_.set_nrst(c.flag); break;
+      case K::kReset: device_.pulse_nrst(); break;
+      case K::kPower: device_.set_power(c.flag); break;
+      case K::kStatus: {
+        char ber[64];
+        std::snprintf(
+            ber, sizeof ber, " ber=%g ber_bits=%llu", ber_rx_.rate(),
+            static_cast<unsigned long long>(ber_rx_.bits_flipped() + ber_tx_.bits_flipped()));
+        return {"ok " + device_.status() +
+                " timing=" + (options_.realistic ? "realistic" : "fast") + ber + " rx_bytes=" +
+                std::to_string(rx_count_) + " tx_bytes=" + std::to_string(tx_count_) +
+                " tx_dropped=" + std::to_string(tx_dropped_)};
+      }
+      case K::kEvents:
+        reply = device_.take_events();
+        reply.push_back("ok");
+        return reply;
+      case K::kCutInstructions: return result(device_.cut_after_instructions(c.count));
+      case K::kCutFlashStep: return result(device_.cut_at_flash_step(c.count, c.fraction));
+      case K::kCutRandom: return result(device_.cut_random(c.seed));
+      case K::kBer: configure_ber(c.rate, c.seed); break;
+      case K::kQuit: quit_ = true; break;
+    }
+    collect_tx();
+    return {"ok"};
+  }
+
+ private:
+  int fail(const std::string& error) {
+    std::fprintf(stderr, "vstm32: error: %s\n", error.c_str());
+    return 1;
+  }
+
+  void configure_ber(double rate, uint64_t seed) {
+    ber_rx_.configure(rate, seed);
+    ber_tx_.configure(rate, seed ^ 0x9E37'79B9'7F4A'7C15ull);
+  }
+
+  uint64_t wall_sim_ns() const {
+    const auto elapsed = std::chrono::steady_clock::now() - wall_start_;
+    return sim_start_ + static_cast<uint64_t>(
+                            std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count());
+  }
+
+  // Realistic timing: the device never lags the wall clock while idle.
+  void catch_up() {
+    if (options_.realistic) {
+      const uint64_t wall = wall_sim_ns();
+      if (wall > device_.now_ns()) device_.advance_to(wall);
+    }
+  }
+
+  uint32_t baud() const {
+    const uint32_t b = pty_ ? pty_->baud() : 0;
+    return b != 0 ? b : options_.default_baud;
+  }
+
+  void collect_tx() {
+    for (const TimedByte& b : device_.take_tx()) {
+      const uint64_t done = tx_line_.send(b.at_ns, baud(), device_.bits_per_byte());
+      tx_queue_.push_back({ber_tx_.apply(b.byte), done});
+    }
+  }
+
+  std::optional<uint64_t> next_time() const {
+    std::optional<uint64_t> t = device_.next_event_ns();
+    auto consider = [&](uint64_t v) { t = t ? std::min(*t, v) : v; };
+    if (!rx_queue_.empty()) consider(rx_queue_.front().at_ns);
+    if (!tx_queue_.empty()) consider(tx_queue_.front().at_ns);
+    return t;
+  }
+
+  void deliver(uint8_t byte) {
+    ++tx_count_;
+    if (pty_) tx_dropped_ += pty_->write({&byte, 1});
+    if (tcp_) tcp_->write({&byte, 1});
+  }
+
+  void host_bytes(const std::vector<uint8_t>& bytes) {
+    const uint64_t base =
+        options_.realistic ? std::max(wall_sim_ns(), device_.now_ns()) : device_.now_ns();
+    for (uint8_t b : bytes) {
+      ++rx_count_;
+      const uint64_t arrival = rx_line_.send(base, baud(), device_.bits_per_byte());
+      rx_queue_.push_back({ber_rx_.apply(b), arrival});
+    }
+  }
+
+  void process_due() {
+    for (;;) {
+      const uint64_t limit =
+          options_.realistic ? wall_sim_ns() : std::numeric_limits<uint64_t>::max();
+      const std::optional<uint64_t> t = next_time();
+      if (!t || *t > limit) break;
+      const uint64_t when = std::max(*t, device_.now_ns());
+      if (!tx_queue_.empty() && tx_queue_.front().at_ns <= *t) {
+        device_.advance_to(when);
+        deliver(tx_queue_.front().byte);
+        tx_queue_.pop_front();
+      } else if (!rx_queue_.empty() && rx_queue_.front().at_ns <= *t) {
+        const TimedByte b = rx_queue_.front();
+        rx_queue_.pop_front();
+        device_.rx_byte(b.byte, when);
+      } else {
+        device_.advance_to(when);
+      }
+      collect_tx();
+    }
+    catch_up();
+    collect_tx();
+  }
+
+  void step() {
+    std::vector<pollfd> fds;
+    if (pty_) fds.push_back({pty_->fd(), POLLIN, 0});
+    if (tcp_) {
+      fds.push_back({tcp_->listen_fd(), POLLIN, 0});
+      if (tcp_->client_fd() >= 0) fds.push_back({tcp_->client_fd(), POLLIN, 0});
+    }
+    if (control_) {
+      for (int fd : control_->fds()) fds.push_back({fd, POLLIN, 0});
+    }
+    int timeout_ms = 200;  // also bounds how late a signal is noticed
+    if (const auto t = next_time()) {
+      if (!options_.realistic) {
+        timeout_ms = 0;
+      } else {
+        const uint64_t now = wall_sim_ns();
+        timeout_ms =
+            *t <= now ? 0
+                      : static_cast<int>(std::min<uint64_t>(200, (*t - now + 999'999) / 1'000'000));
+      }
+    }
+    ::poll(fds.data(), fds.size(), timeout_ms);
+    if (pty_) host_bytes(pty_->read_available());
+    if (tcp_) {
+      tcp_->accept_client();
+      host_bytes(tcp_->read_available());
+    }
+    if (control_) {
+      control_->service();
+      if (control_->quit_requested()) quit_ = true;
+    }
+    process_due();
+  }
+
+  Device& device_;
+  RunOptions options_;
+  std::unique_ptr<PtyPort> pty_;
+  std::unique_ptr<TcpPort> tcp_;
+  std::unique_ptr<ControlServer> control_;
+  BitErrorInjector ber_rx_, ber_tx_;
+  WireLine rx_line_, tx_line_;
+  std::deque<TimedByte> rx_queue_, tx_queue_;
+  std::chrono::steady_clock::time_point wall_start_;
+  uint64_t sim_start_ = 0;
+  uint64_t rx_count_ = 0, tx_count_ = 0, tx_dropped_ = 0;
+  bool quit_ = false;
+};
+
+}  // namespace
+
+int run_device(Device& device, const RunOptions& options) {
+  Runner runner(device, options);
+  return runner.run();
+}
+
+}  // namespace vstm32::cli

@@ -1,0 +1,26 @@
+// The `vstm32 run` event loop: USART1 on a pty (and TCP), the control socket, and the simulated
+// clock, either fast (skips every wait) or realistic (paced to the wall clock).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+
+#include "device.h"
+
+namespace vstm32::cli {
+
+struct RunOptions {
+  std::filesystem::path uart_link;  // empty: no pty
+  int tcp_port = -1;                // -1: none, 0: any free port
+  bool realistic = false;
+  std::filesystem::path control_socket;  // empty: none
+  double ber = 0.0;
+  uint64_t ber_seed = 1;
+  uint32_t default_baud = 115200;  // TCP clients and a pty whose rate is unknown
+};
+
+// Runs until `quit` on the control socket, SIGINT or SIGTERM; saves the flash. Returns the exit
+// status; errors go to stderr.
+int run_device(Device& device, const RunOptions& options);
+
+}  // namespace vstm32::cli
