@@ -28,7 +28,17 @@ wait_for() {
     sleep 0.02
   done
 }
+# After a reset the ROM listens only after its start-up delay (real time in realistic mode):
+# poll the control socket until it does, as a host would wait >= 100 ms.
+wait_rom_ready() {
+  local deadline=$((SECONDS + 20))
+  until [[ "$(ctl status)" =~ rom=(wait-sync|command) ]]; do
+    [ $SECONDS -lt $deadline ] || fail "ROM not ready within 20 s"
+    sleep 0.02
+  done
+}
 flash() {  # stm32flash through the shim, default 8e1, bounded
+  wait_rom_ready
   local start=$(date +%s.%N)
   LD_PRELOAD="$SHIM" timeout 600 stm32flash -b 115200 "$@" "$tmp/tty" > "$tmp/stm32flash.log" 2>&1 ||
     { tail -c 2000 "$tmp/stm32flash.log"; fail "stm32flash $* failed"; }

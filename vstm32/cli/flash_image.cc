@@ -143,9 +143,10 @@ int flash_image_place(const std::filesystem::path& file, const std::filesystem::
     }
     const uint32_t slot = header.value().vector_address - fm::kVectorOffset;
     if (address && *address != slot) {
-      return fail(input.string() + " is linked for 0x" + std::to_string(slot) + " (slot " +
-                  fm::slot_name(fota::linked_slot(header.value())) +
-                  "); it cannot run at the address given");
+      char text[200];
+      std::snprintf(text, sizeof text, "%s is linked for slot %c at 0x%08X; it cannot run at --at",
+                    input.c_str(), fm::slot_name(fota::linked_slot(header.value())), slot);
+      return fail(text);
     }
     segments.push_back({slot, data});
   } else {

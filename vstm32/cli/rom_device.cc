@@ -118,12 +118,18 @@ class RomOnlyDevice : public Device, public RomBus {
   std::string status() const override {
     const RomBootloader::Stats& s = rom_.stats();
     return std::string("power=") + (powered_ ? "on" : "off") + " boot0=" + (boot0_ ? "1" : "0") +
-           " nrst=" + (nrst_low_ ? "low" : "high") + " mode=" + mode_ +
-           " rom=" + to_string(rom_.state()) +
+           " nrst=" + (nrst_low_ ? "low" : "high") + " mode=" + mode_ + " rom=" + rom_state() +
            " rom_version=" + (config_.rom_version == RomVersion::kV3_1 ? "3.1" : "9.1") +
            " sim_ms=" + std::to_string(now_ / 1'000'000) + " cpu=none" +
            " rom_acks=" + std::to_string(s.acks) + " rom_nacks=" + std::to_string(s.nacks) +
            " rom_overruns=" + std::to_string(s.bytes_overrun);
+  }
+  // "starting" turns into "wait-sync" once the start-up delay is over, even before a byte came.
+  std::string rom_state() const {
+    if (rom_.state() == RomBootloader::State::kStarting && now_ >= rom_.ready_at_ns()) {
+      return to_string(RomBootloader::State::kWaitSync);
+    }
+    return to_string(rom_.state());
   }
   std::vector<std::string> take_events() override { return std::exchange(events_, {}); }
   std::optional<std::string> cut_after_instructions(uint64_t) override {
