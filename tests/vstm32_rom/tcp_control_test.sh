@@ -1,0 +1,85 @@
+#!/bin/bash
+# USART1 over TCP (127.0.0.1) and the control socket end to end: sync and Get ID over TCP,
+# bit errors switched on and off at run time, pins and power through the control socket.
+# Usage: tcp_control_test.sh VSTM32
+set -euo pipefail
+VSTM32=$1
+tmp=$(mktemp -d)
+pid=""
+cleanup() {
+  exec 3>&- 2>/dev/null || true
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill "$pid"; wait "$pid" || true; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; cat "$tmp/vstm32.log" 2>/dev/null; exit 1; }
+ctl() { "$VSTM32" ctl --control "$tmp/ctl" "$@"; }
+wait_until() {  # wait_until DESCRIPTION COMMAND... (bounded poll)
+  local what=$1; shift
+  local deadline=$((SECONDS + 20))
+  until "$@"; do
+    [ $SECONDS -lt $deadline ] || fail "$what not within 20 s"
+    kill -0 "$pid" 2>/dev/null || fail "vstm32 exited early"
+    sleep 0.02
+  done
+}
+rom_ready() { [[ "$(ctl status)" =~ rom=(wait-sync|command) ]]; }
+# Read exactly N bytes from fd 3 with a deadline; prints them as hex.
+read_hex() {
+  local n=$1 out
+  out=$(timeout 5 head -c "$n" <&3 | od -An -tx1 | tr -d ' \n') || true
+  echo "$out"
+}
+
+"$VSTM32" flash-image create "$tmp/flash.bin" > /dev/null
+"$VSTM32" run --flash "$tmp/flash.bin" --boot0 --tcp 0 --control "$tmp/ctl" --rom v3.1 \
+  > "$tmp/vstm32.log" 2>&1 &
+pid=$!
+wait_until "control socket" test -S "$tmp/ctl"
+port=$(sed -n 's/.*tcp 127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/vstm32.log")
+[ -n "$port" ] || fail "no TCP port printed"
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+wait_until "ROM ready" rom_ready
+
+# Every bit flipped: 0x7F arrives as 0x80 and is not a sync; nothing comes back.
+[ "$(ctl ber 1)" = ok ] || fail "ber 1"
+printf '\x7f' >&3
+[ -z "$(timeout 0.5 head -c 1 <&3 | od -An -tx1)" ] || fail "a corrupted sync was answered"
+[[ "$(ctl status)" =~ ber_bits=8 ]] || fail "bit errors not counted: $(ctl status)"
+[ "$(ctl ber 0)" = ok ] || fail "ber 0"
+
+printf '\x7f' >&3
+[ "$(read_hex 1)" = 79 ] || fail "no ACK to 0x7F over TCP"
+printf '\x02\xfd' >&3
+[ "$(read_hex 5)" = 7901041379 ] || fail "Get ID over TCP"
+printf '\x01\xfe' >&3
+[ "$(read_hex 5)" = 7931000079 ] || fail "Get Version over TCP"
+
+# Pins: BOOT0 low + reset boots from flash (the ROM stops answering); back to the ROM.
+[ "$(ctl boot0 0)" = ok ] || fail "boot0 0"
+[ "$(ctl reset)" = ok ] || fail "reset"
+[[ "$(ctl status)" =~ mode=flash ]] || fail "not booted from flash: $(ctl status)"
+printf '\x7f' >&3
+[ -z "$(timeout 0.5 head -c 1 <&3 | od -An -tx1)" ] || fail "ROM answered with BOOT0 low"
+[ "$(ctl boot0 1)" = ok ] || fail "boot0 1"
+[ "$(ctl nrst low)" = ok ] || fail "nrst low"
+[[ "$(ctl status)" =~ mode=reset ]] || fail "NRST held: $(ctl status)"
+[ "$(ctl nrst high)" = ok ] || fail "nrst high"
+[ "$(ctl power off)" = ok ] && [ "$(ctl power on)" = ok ] || fail "power cycle"
+wait_until "ROM ready after power-on" rom_ready
+printf '\x7f' >&3
+[ "$(read_hex 1)" = 79 ] || fail "no ACK after power cycle"
+
+ctl events > "$tmp/events.txt"
+for want in "power off" "power on" "reset cause=pin boot=flash" "reset cause=por boot=system" \
+            "pin nrst=low" "rom: get-id ack"; do
+  grep -q "$want" "$tmp/events.txt" || { cat "$tmp/events.txt"; fail "no event '$want'"; }
+done
+[[ "$(ctl cut instructions 10)" == error* ]] || fail "cut on the ROM-only device must be an error"
+[[ "$(ctl boot0 2)" == "error boot0 expects 0 or 1"* ]] || fail "bad command not refused"
+[[ "$(ctl status)" =~ rom_version=3.1 ]] || fail "rom version"
+
+[ "$(ctl quit)" = ok ] || fail "quit"
+wait "$pid" || fail "vstm32 exit status"
+pid=""
+echo PASS
