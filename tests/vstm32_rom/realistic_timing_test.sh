@@ -1,0 +1,72 @@
+#!/bin/bash
+# Realistic timing is paced to the wall clock: over TCP at 115200 8E1, a 64 KB sector erase at x8
+# takes its DS8626 typical 1.2 s, at x32 (parallelism byte 0x03) 0.55 s, and a 256-byte read
+# takes at least its wire time (261 device bytes x 95.5 us = 24.9 ms).
+# Usage: realistic_timing_test.sh VSTM32
+set -euo pipefail
+VSTM32=$1
+tmp=$(mktemp -d)
+pid=""
+cleanup() {
+  exec 3>&- 2>/dev/null || true
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill "$pid"; wait "$pid" || true; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; cat "$tmp/vstm32.log" 2>/dev/null; exit 1; }
+ctl() { "$VSTM32" ctl --control "$tmp/ctl" "$@"; }
+wait_until() {
+  local what=$1; shift
+  local deadline=$((SECONDS + 20))
+  until "$@"; do
+    [ $SECONDS -lt $deadline ] || fail "$what not within 20 s"
+    sleep 0.02
+  done
+}
+rom_ready() { [[ "$(ctl status)" =~ rom=wait-sync ]]; }
+read_hex() { timeout 10 head -c "$1" <&3 | od -An -v -tx1 | tr -d ' \n' || true; }
+ms_since() { echo "($EPOCHREALTIME - $1) * 1000 / 1" | bc; }
+within() {  # within WHAT VALUE MIN MAX
+  [ "$2" -ge "$3" ] && [ "$2" -le "$4" ] || fail "$1 took $2 ms, expected $3..$4 ms"
+  echo "$1: $2 ms (expected $3..$4)"
+}
+
+"$VSTM32" flash-image create "$tmp/flash.bin" > /dev/null
+"$VSTM32" run --flash "$tmp/flash.bin" --boot0 --tcp 0 --control "$tmp/ctl" --timing realistic \
+  > "$tmp/vstm32.log" 2>&1 &
+pid=$!
+wait_until "control socket" test -S "$tmp/ctl"
+port=$(sed -n 's/.*tcp 127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/vstm32.log")
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+wait_until "ROM ready" rom_ready
+printf '\x7f' >&3
+[ "$(read_hex 1)" = 79 ] || fail "sync"
+
+erase_sector4() {
+  printf '\x44\xbb' >&3
+  [ "$(read_hex 1)" = 79 ] || fail "erase command"
+  local t0=$EPOCHREALTIME
+  printf '\x00\x00\x00\x04\x04' >&3
+  [ "$(read_hex 1)" = 79 ] || fail "erase ACK"
+  ms_since "$t0"
+}
+within "64 KB erase at x8" "$(erase_sector4)" 1150 2000
+
+# Parallelism x32: Write Memory of 0x03 FF FF FF at 0xFFFF0000.
+printf '\x31\xce' >&3; [ "$(read_hex 1)" = 79 ] || fail "write command"
+printf '\xff\xff\x00\x00\x00' >&3; [ "$(read_hex 1)" = 79 ] || fail "parallelism address"
+printf '\x03\x03\xff\xff\xff\xff' >&3; [ "$(read_hex 1)" = 79 ] || fail "parallelism byte"
+within "64 KB erase at x32" "$(erase_sector4)" 530 1100
+
+printf '\x11\xee' >&3; [ "$(read_hex 1)" = 79 ] || fail "read command"
+printf '\x08\x00\x00\x00\x08' >&3; [ "$(read_hex 1)" = 79 ] || fail "read address"
+t0=$EPOCHREALTIME
+printf '\xff\x00' >&3
+data=$(read_hex 257)
+[ ${#data} = 514 ] || fail "read returned ${#data} hex digits"
+within "256-byte read" "$(ms_since "$t0")" 24 500
+
+[ "$(ctl quit)" = ok ] || fail "quit"
+wait "$pid"
+pid=""
+echo PASS
