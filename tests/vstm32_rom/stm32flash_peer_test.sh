@@ -1,7 +1,7 @@
 #!/bin/bash
 # Peer proof: stm32flash (Debian 0.7, unchanged 8E1 code path through the parity shim) against
 # `vstm32 run --boot0`: write 300 KB at 0x08020000 with verify, read back the whole 1 MB, erase a
-# sector, start an image with -g. Each result is compared byte for byte with the flash file.
+# sector, start an image with -g, readout protect/unprotect. Each result is compared byte for byte with the flash file.
 # Usage: stm32flash_peer_test.sh VSTM32 PARITY_SHIM_SO [fast|realistic]
 set -euo pipefail
 VSTM32=$1
@@ -87,7 +87,21 @@ grep -q "rom go address=0x08020000 msp=0x20020000 pc=0x08020009" "$tmp/events.tx
 ctl status > "$tmp/status.txt"
 grep -q "mode=go" "$tmp/status.txt" || fail "device did not leave the ROM"
 
-# 5. Quit: the file on disk is still exactly what the tools saw.
+# 5. Readout protection: -j protects (the ROM resets the chip), reads are refused, -k removes it
+#    with a mass erase.
+ctl reset > /dev/null
+flash -j
+wait_rom_ready
+if LD_PRELOAD="$SHIM" timeout 120 stm32flash -b 115200 -r "$tmp/refused.bin" -S 0x08000000:256 \
+    "$tmp/tty" > "$tmp/refused.log" 2>&1; then
+  fail "a read under readout protection succeeded"
+fi
+ctl reset > /dev/null
+flash -k
+head -c 1048576 /dev/zero | tr '\0' '\377' > "$tmp/expected.bin"
+cmp "$tmp/flash.bin" "$tmp/expected.bin" || fail "readout unprotect did not mass-erase"
+
+# 6. Quit: the file on disk is still exactly what the tools saw.
 ctl quit > /dev/null
 wait "$pid" || fail "vstm32 exit status $?"
 pid=""
