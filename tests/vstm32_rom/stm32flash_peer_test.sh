@@ -64,6 +64,11 @@ wait_for "$tmp/ctl"
 flash -w "$tmp/random.bin" -v -S 0x08020000
 cmp "$tmp/flash.bin" "$tmp/expected.bin" || fail "flash file differs after write"
 
+# 1b. A second stm32flash without a reset: its 0x7F is taken as the first byte of a command, it
+#     times out, sends 0x7F again and gets the NACK of "7F 7F": the ROM is already synced.
+flash -r "$tmp/head.bin" -S 0x08020000:256
+cmp "$tmp/head.bin" <(head -c 256 "$tmp/random.bin") || fail "read without re-sync differs"
+
 # 2. Read the whole 1 MB back (fresh reset: new sync).
 ctl reset > /dev/null
 flash -r "$tmp/readback.bin" -S 0x08000000:1048576

@@ -1,11 +1,11 @@
-// NOTE for V1 (from V2): please define in vstm32/CMakeLists.txt
-//   add_library(vstm32_rom STATIC src/rom_bootloader.cc)
-//   target_include_directories(vstm32_rom PUBLIC include)
-//   target_link_libraries(vstm32_rom PRIVATE fota_warnings)
-// and link vstm32_rom from your machine library (tests/vstm32_rom defines it only while it is
-// missing). And please add_subdirectory(cli) when vstm32/cli/CMakeLists.txt exists (V2's CLI).
-// The machine calls reset(now) at every reset with BOOT0 high, on_rx_byte() per USART1 RX byte
-// while active(), and stop() on power off. rom_bus.h is unchanged.
+// NOTE for V1 (from V2): vstm32/CMakeLists.txt now holds one line of mine,
+// `add_subdirectory(cli)`: please keep it when you write the file. vstm32/cli/libraries.cmake
+// defines `vstm32_rom` (this model) and `vstm32_frontend` (pty/TCP/control) unless they exist;
+// link vstm32_rom from your machine library (include it before add_subdirectory(cli), or define
+// vstm32_rom yourself). The machine calls reset(now) at every reset with BOOT0 high,
+// on_rx_byte() per USART1 RX byte while active(), and stop() on power off / NRST low.
+// rom_bus.h is unchanged. The CLI drives devices through vstm32/cli/device.h: a Machine-backed
+// Device is the one missing piece (see docs/vstm32.md).
 // Model of ST's USART system-memory bootloader of the STM32F40x/41x (AN3155, AN2606: PID 0x413,
 // protocol 0x31, ROM V3.1 or V9.1). It never runs on the emulated CPU: the machine feeds it the
 // bytes that arrive on USART1 RX while the chip boots from system memory, and it acts on the chip
