@@ -25,7 +25,7 @@ wait_until() {
 }
 rom_ready() { [[ "$(ctl status)" =~ rom=wait-sync ]]; }
 read_hex() { timeout 10 head -c "$1" <&3 | od -An -v -tx1 | tr -d ' \n' || true; }
-ms_since() { echo "($EPOCHREALTIME - $1) * 1000 / 1" | bc; }
+ms_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", (b - a) * 1000 }'; }
 within() {  # within WHAT VALUE MIN MAX
   [ "$2" -ge "$3" ] && [ "$2" -le "$4" ] || fail "$1 took $2 ms, expected $3..$4 ms"
   echo "$1: $2 ms (expected $3..$4)"

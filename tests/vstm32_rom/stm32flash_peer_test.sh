@@ -39,10 +39,10 @@ wait_rom_ready() {
 }
 flash() {  # stm32flash through the shim, default 8e1, bounded
   wait_rom_ready
-  local start=$(date +%s.%N)
+  local start=$EPOCHREALTIME
   LD_PRELOAD="$SHIM" timeout 600 stm32flash -b 115200 "$@" "$tmp/tty" > "$tmp/stm32flash.log" 2>&1 ||
     { tail -c 2000 "$tmp/stm32flash.log"; fail "stm32flash $* failed"; }
-  printf 'stm32flash %-40s %6.2f s\n' "$*" "$(echo "$(date +%s.%N) - $start" | bc)"
+  awk -v a="$start" -v b="$EPOCHREALTIME" -v w="$*" 'BEGIN { printf "stm32flash %-40s %6.2f s\n", w, b - a }'
 }
 
 "$VSTM32" flash-image create "$tmp/flash.bin" > /dev/null
