@@ -1,0 +1,15 @@
+// libFuzzer: the control socket's line parser accepts or names an error for any line.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "vstm32/control.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view line(reinterpret_cast<const char*>(data), size);
+  auto result = vstm32::parse_control_line(line);
+  if (auto* error = std::get_if<std::string>(&result); error != nullptr && error->empty()) {
+    __builtin_trap();  // every error must say something
+  }
+  return 0;
+}
