@@ -1,0 +1,398 @@
+#include "an3155/an3155.h"
+
+#include "format/flash_map.h"
+
+namespace fota::an3155 {
+
+const char* to_string(Status status) {
+  switch (status) {
+    case Status::kOk: return "ok";
+    case Status::kTimeout: return "the target did not answer in time";
+    case Status::kNack: return "the target refused the command (NACK)";
+    case Status::kBadReply: return "the target sent an unexpected reply";
+    case Status::kNoSync:
+      return "no answer to 0x7F: not in the ROM bootloader (BOOT0/NRST wiring, baud?)";
+    case Status::kWrongDevice: return "unexpected product ID (not an STM32F40x/41x, PID 0x413)";
+    case Status::kLinkError: return "serial link failed (port closed or device unplugged)";
+    case Status::kPinError: return "could not drive BOOT0/NRST";
+    case Status::kBadArgument: return "bad argument (alignment, length or sector)";
+    case Status::kProtected: return "read/write refused: readout protection is active";
+  }
+  return "unknown status";
+}
+
+const char* to_string(Opcode opcode) {
+  switch (opcode) {
+    case Opcode::kGet: return "Get";
+    case Opcode::kGetVersion: return "Get Version";
+    case Opcode::kGetId: return "Get ID";
+    case Opcode::kReadMemory: return "Read Memory";
+    case Opcode::kGo: return "Go";
+    case Opcode::kWriteMemory: return "Write Memory";
+    case Opcode::kExtendedErase: return "Extended Erase";
+  }
+  return "?";
+}
+
+uint32_t erase_timeout_ms(unsigned sector) {
+  if (sector >= flash_map::kSectorCount) return 5000;
+  // DS8626 max at x8: 16 KB 800 ms, 64 KB 2400 ms, 128 KB 4 s.
+  const uint32_t size = flash_map::kSectors[sector].size;
+  const uint32_t max_ms = size <= 16 * 1024 ? 800 : size <= 64 * 1024 ? 2400 : 4000;
+  return max_ms + max_ms / 4;
+}
+
+bool DeviceInfo::supports(Opcode opcode) const {
+  for (unsigned i = 0; i < command_count && i < commands.size(); ++i) {
+    if (commands[i] == static_cast<uint8_t>(opcode)) return true;
+  }
+  return false;
+}
+
+Bootloader::Bootloader(ByteLink& link, TargetPins* pins, Clock& clock, const Options& options)
+    : link_(link), pins_(pins), clock_(clock), options_(options) {}
+
+uint32_t Bootloader::wire_ms(size_t bytes) const {
+  // 11 bits per 8E1 byte; rounded up.
+  const uint64_t bits = static_cast<uint64_t>(bytes) * 11u * 1000u;
+  const uint32_t baud = options_.baud ? options_.baud : 115200;
+  return static_cast<uint32_t>((bits + baud - 1) / baud);
+}
+
+Bootloader::Step Bootloader::send(std::span<const uint8_t> bytes) {
+  if (link_.write(bytes) != PortStatus::kOk) return Step::kLink;
+  stats_.bytes_written += bytes.size();
+  return Step::kOk;
+}
+
+Bootloader::Step Bootloader::read_exact(std::span<uint8_t> out, uint32_t timeout_ms) {
+  size_t got = 0;
+  const PortStatus status = link_.read(out, timeout_ms + wire_ms(out.size()), got);
+  stats_.bytes_read += got;
+  if (status == PortStatus::kOk && got == out.size()) return Step::kOk;
+  if (status == PortStatus::kTimeout) return Step::kTimeout;
+  return Step::kLink;
+}
+
+Bootloader::Step Bootloader::wait_ack(uint32_t timeout_ms) {
+  uint8_t byte = 0;
+  const Step step = read_exact({&byte, 1}, timeout_ms);
+  if (step != Step::kOk) return step;
+  last_byte_ = byte;
+  if (byte == kAck) return Step::kOk;
+  if (byte == kNack) return Step::kNack;
+  return Step::kGarbage;
+}
+
+Bootloader::Step Bootloader::send_command(Opcode opcode) {
+  const uint8_t code = static_cast<uint8_t>(opcode);
+  const uint8_t bytes[2] = {code, static_cast<uint8_t>(code ^ 0xFF)};
+  const Step step = send(bytes);
+  if (step != Step::kOk) return step;
+  const Step ack = wait_ack(options_.timeouts.ack_ms);
+  nack_at_opcode_ = ack == Step::kNack;
+  return ack;
+}
+
+Bootloader::Step Bootloader::send_address(uint32_t address) {
+  uint8_t bytes[5] = {static_cast<uint8_t>(address >> 24), static_cast<uint8_t>(address >> 16),
+                      static_cast<uint8_t>(address >> 8), static_cast<uint8_t>(address), 0};
+  bytes[4] = bytes[0] ^ bytes[1] ^ bytes[2] ^ bytes[3];
+  const Step step = send(bytes);
+  if (step != Step::kOk) return step;
+  return wait_ack(options_.timeouts.ack_ms);
+}
+
+Status Bootloader::sync() {
+  if (link_.configure(options_.baud, Parity::kEven) != PortStatus::kOk) return Status::kLinkError;
+  for (unsigned i = 0; i < options_.sync_attempts; ++i) {
+    if (link_.flush_input() != PortStatus::kOk) return Status::kLinkError;
+    const uint8_t byte = kSyncByte;
+    if (send({&byte, 1}) != Step::kOk) return Status::kLinkError;
+    const Step step = wait_ack(options_.timeouts.sync_ms);
+    if (step == Step::kLink) return Status::kLinkError;
+    // NACK: the ROM was already synced and took 0x7F as an opcode. It now waits for the
+    // complement; the next command's first byte completes that pair and gets a NACK, so clean up
+    // with a re-sync that ends on a known idle state.
+    if (step == Step::kOk) {
+      synced_ = true;
+      return Status::kOk;
+    }
+    if (step == Step::kNack) {
+      synced_ = true;
+      return resync();
+    }
+    if (step == Step::kGarbage) ++stats_.retries;
+    if (step == Step::kTimeout) ++stats_.timeouts;
+  }
+  return Status::kNoSync;
+}
+
+// Brings a synced ROM that may be in the middle of a command back to "waiting for an opcode":
+// 0xFF 0x00 pairs complete whatever frame it waits for; once a pair alone gets a NACK
+// (0xFF is no command), the ROM is idle. A ROM that never answers is not synced: try 0x7F.
+Status Bootloader::resync() {
+  ++stats_.resyncs;
+  constexpr unsigned kMaxPairs = 300;  // > a 256-byte write frame (N-1, data, checksum) / 2
+  bool saw_nack = false;
+  for (unsigned i = 0; i < kMaxPairs; ++i) {
+    if (saw_nack) {
+      // Pause for stray bytes, then confirm a pair alone answers NACK.
+      if (link_.flush_input() != PortStatus::kOk) return Status::kLinkError;
+    }
+    const uint8_t pair[2] = {0xFF, 0x00};
+    if (send(pair) != Step::kOk) return Status::kLinkError;
+    const Step step = wait_ack(options_.timeouts.resync_byte_ms);
+    if (step == Step::kLink) return Status::kLinkError;
+    if (step == Step::kNack) {
+      if (saw_nack) {
+        synced_ = true;
+        return Status::kOk;
+      }
+      saw_nack = true;
+      continue;
+    }
+    saw_nack = false;
+  }
+  // Nothing answered the pairs: not synced (e.g. the target was reset). Sync from scratch.
+  synced_ = false;
+  const uint32_t saved = options_.sync_attempts;
+  options_.sync_attempts = 2;
+  const Status status = sync();
+  options_.sync_attempts = saved;
+  return status;
+}
+
+Status Bootloader::run(Opcode opcode, Attempt attempt, const void* args) {
+  last_opcode_ = opcode;
+  Step step = Step::kOk;
+  for (unsigned i = 0; i <= options_.retries; ++i) {
+    if (i > 0) {
+      ++stats_.retries;
+      const Status status = resync();
+      if (status == Status::kLinkError) return status;
+      if (status != Status::kOk) return status;
+    }
+    last_byte_ = -1;
+    nack_at_opcode_ = false;
+    step = (this->*attempt)(args);
+    switch (step) {
+      case Step::kOk: return Status::kOk;
+      case Step::kLink: return Status::kLinkError;
+      case Step::kNack: ++stats_.nacks; break;
+      case Step::kTimeout: ++stats_.timeouts; break;
+      case Step::kGarbage: break;
+    }
+  }
+  switch (step) {
+    case Step::kNack: return Status::kNack;
+    case Step::kTimeout: return Status::kTimeout;
+    default: return Status::kBadReply;
+  }
+}
+
+namespace {
+struct ReadArgs {
+  uint32_t address;
+  std::span<uint8_t> out;
+};
+struct WriteArgs {
+  uint32_t address;
+  std::span<const uint8_t> data;
+};
+}  // namespace
+
+Bootloader::Step Bootloader::attempt_get(const void* args) {
+  auto& info = *static_cast<DeviceInfo*>(const_cast<void*>(args));
+  Step step = send_command(Opcode::kGet);
+  if (step != Step::kOk) return step;
+  uint8_t head[2];
+  if ((step = read_exact(head, options_.timeouts.ack_ms)) != Step::kOk) return step;
+  const uint8_t count = head[0];  // number of bytes that follow minus 1 (version + opcodes)
+  if (count == 0 || count > info.commands.size()) return Step::kGarbage;
+  info.bootloader_version = head[1];
+  info.command_count = count;
+  if ((step = read_exact({info.commands.data(), count}, options_.timeouts.ack_ms)) != Step::kOk) {
+    return step;
+  }
+  return wait_ack(options_.timeouts.ack_ms);
+}
+
+Bootloader::Step Bootloader::attempt_get_version(const void* args) {
+  auto& info = *static_cast<DeviceInfo*>(const_cast<void*>(args));
+  Step step = send_command(Opcode::kGetVersion);
+  if (step != Step::kOk) return step;
+  uint8_t bytes[3];
+  if ((step = read_exact(bytes, options_.timeouts.ack_ms)) != Step::kOk) return step;
+  info.bootloader_version = bytes[0];
+  info.option1 = bytes[1];
+  info.option2 = bytes[2];
+  return wait_ack(options_.timeouts.ack_ms);
+}
+
+Bootloader::Step Bootloader::attempt_get_id(const void* args) {
+  auto& info = *static_cast<DeviceInfo*>(const_cast<void*>(args));
+  Step step = send_command(Opcode::kGetId);
+  if (step != Step::kOk) return step;
+  uint8_t count = 0;
+  if ((step = read_exact({&count, 1}, options_.timeouts.ack_ms)) != Step::kOk) return step;
+  if (count != 1) return Step::kGarbage;  // F4: two PID bytes (count = N-1 = 1)
+  uint8_t pid[2];
+  if ((step = read_exact(pid, options_.timeouts.ack_ms)) != Step::kOk) return step;
+  info.pid = static_cast<uint16_t>(pid[0] << 8 | pid[1]);
+  return wait_ack(options_.timeouts.ack_ms);
+}
+
+Bootloader::Step Bootloader::attempt_read(const void* args) {
+  const auto& a = *static_cast<const ReadArgs*>(args);
+  Step step = send_command(Opcode::kReadMemory);
+  if (step != Step::kOk) return step;
+  if ((step = send_address(a.address)) != Step::kOk) return step;
+  const uint8_t n = static_cast<uint8_t>(a.out.size() - 1);
+  const uint8_t len[2] = {n, static_cast<uint8_t>(n ^ 0xFF)};
+  if ((step = send(len)) != Step::kOk) return step;
+  if ((step = wait_ack(options_.timeouts.ack_ms)) != Step::kOk) return step;
+  return read_exact(a.out, options_.timeouts.read_extra_ms);
+}
+
+Bootloader::Step Bootloader::attempt_write(const void* args) {
+  const auto& a = *static_cast<const WriteArgs*>(args);
+  Step step = send_command(Opcode::kWriteMemory);
+  if (step != Step::kOk) return step;
+  if ((step = send_address(a.address)) != Step::kOk) return step;
+  // One write for the frame: N-1, data, checksum (fewer syscalls, no gaps on the wire).
+  uint8_t frame[kMaxBlock + 2];
+  const uint8_t n = static_cast<uint8_t>(a.data.size() - 1);
+  frame[0] = n;
+  uint8_t checksum = n;
+  for (size_t i = 0; i < a.data.size(); ++i) {
+    frame[1 + i] = a.data[i];
+    checksum ^= a.data[i];
+  }
+  frame[1 + a.data.size()] = checksum;
+  if ((step = send({frame, a.data.size() + 2})) != Step::kOk) return step;
+  return wait_ack(options_.timeouts.write_ms);
+}
+
+Bootloader::Step Bootloader::attempt_erase(const void* args) {
+  const auto& sectors = *static_cast<const std::span<const uint16_t>*>(args);
+  Step step = send_command(Opcode::kExtendedErase);
+  if (step != Step::kOk) return step;
+  uint8_t frame[2 + 2 * kMaxEraseSectors + 1];
+  size_t len = 0;
+  const uint16_t count = static_cast<uint16_t>(sectors.size() - 1);
+  frame[len++] = static_cast<uint8_t>(count >> 8);
+  frame[len++] = static_cast<uint8_t>(count);
+  uint32_t timeout_ms = options_.timeouts.ack_ms;
+  for (uint16_t sector : sectors) {
+    frame[len++] = static_cast<uint8_t>(sector >> 8);
+    frame[len++] = static_cast<uint8_t>(sector);
+    timeout_ms += erase_timeout_ms(sector);
+  }
+  uint8_t checksum = 0;
+  for (size_t i = 0; i < len; ++i) checksum ^= frame[i];
+  frame[len++] = checksum;
+  if ((step = send({frame, len})) != Step::kOk) return step;
+  return wait_ack(timeout_ms);
+}
+
+Bootloader::Step Bootloader::attempt_go(const void* args) {
+  const uint32_t address = *static_cast<const uint32_t*>(args);
+  Step step = send_command(Opcode::kGo);
+  if (step != Step::kOk) return step;
+  return send_address(address);
+}
+
+Status Bootloader::get(DeviceInfo& info) {
+  return run(Opcode::kGet, &Bootloader::attempt_get, &info);
+}
+
+Status Bootloader::get_version(uint8_t& version) {
+  DeviceInfo info;
+  const Status status = run(Opcode::kGetVersion, &Bootloader::attempt_get_version, &info);
+  version = info.bootloader_version;
+  return status;
+}
+
+Status Bootloader::get_id(uint16_t& pid) {
+  DeviceInfo info;
+  const Status status = run(Opcode::kGetId, &Bootloader::attempt_get_id, &info);
+  pid = info.pid;
+  return status;
+}
+
+Status Bootloader::identify(DeviceInfo& info) {
+  Status status = get(info);
+  if (status != Status::kOk) return status;
+  status = get_id(info.pid);
+  if (status != Status::kOk) return status;
+  return info.pid == kExpectedPid ? Status::kOk : Status::kWrongDevice;
+}
+
+Status Bootloader::read_memory(uint32_t address, std::span<uint8_t> out) {
+  if (out.empty() || out.size() > kMaxBlock) return Status::kBadArgument;
+  const ReadArgs args{address, out};
+  const Status status = run(Opcode::kReadMemory, &Bootloader::attempt_read, &args);
+  // A NACK to the opcode itself on every try is how the ROM refuses reads under RDP level 1.
+  if (status == Status::kNack && nack_at_opcode_) return Status::kProtected;
+  return status;
+}
+
+Status Bootloader::write_memory(uint32_t address, std::span<const uint8_t> data) {
+  if (data.empty() || data.size() > kMaxBlock) return Status::kBadArgument;
+  const bool parallelism = address >= kParallelismAddress && address < kParallelismAddress + 4;
+  if (!parallelism && (address % 4 != 0 || data.size() % 4 != 0)) return Status::kBadArgument;
+  const WriteArgs args{address, data};
+  const Status status = run(Opcode::kWriteMemory, &Bootloader::attempt_write, &args);
+  if (status == Status::kNack && nack_at_opcode_) return Status::kProtected;
+  return status;
+}
+
+Status Bootloader::extended_erase(std::span<const uint16_t> sectors) {
+  if (sectors.empty() || sectors.size() > kMaxEraseSectors) return Status::kBadArgument;
+  for (uint16_t sector : sectors) {
+    if (sector >= flash_map::kSectorCount) return Status::kBadArgument;
+  }
+  return run(Opcode::kExtendedErase, &Bootloader::attempt_erase, &sectors);
+}
+
+Status Bootloader::go(uint32_t address) {
+  if (address % 4 != 0) return Status::kBadArgument;
+  const Status status = run(Opcode::kGo, &Bootloader::attempt_go, &address);
+  if (status == Status::kOk) synced_ = false;
+  return status;
+}
+
+Status Bootloader::set_parallelism(Parallelism parallelism) {
+  const uint8_t bytes[4] = {static_cast<uint8_t>(parallelism), 0xFF, 0xFF, 0xFF};
+  return write_memory(kParallelismAddress, bytes);
+}
+
+Status Bootloader::read_parallelism(uint8_t& value) {
+  return read_memory(kParallelismAddress, {&value, 1});
+}
+
+Status Bootloader::enter() {
+  if (pins_ == nullptr) return Status::kPinError;
+  if (pins_->set_boot0(true) != PortStatus::kOk) return Status::kPinError;
+  if (pins_->set_reset(true) != PortStatus::kOk) return Status::kPinError;
+  clock_.delay_ms(options_.timeouts.reset_pulse_ms);
+  if (pins_->set_reset(false) != PortStatus::kOk) return Status::kPinError;
+  synced_ = false;
+  clock_.delay_ms(options_.timeouts.boot_wait_ms);
+  if (link_.configure(options_.baud, Parity::kEven) != PortStatus::kOk) return Status::kLinkError;
+  if (link_.flush_input() != PortStatus::kOk) return Status::kLinkError;
+  return sync();
+}
+
+Status Bootloader::leave() {
+  if (pins_ == nullptr) return Status::kPinError;
+  if (pins_->set_boot0(false) != PortStatus::kOk) return Status::kPinError;
+  if (pins_->set_reset(true) != PortStatus::kOk) return Status::kPinError;
+  clock_.delay_ms(options_.timeouts.reset_pulse_ms);
+  if (pins_->set_reset(false) != PortStatus::kOk) return Status::kPinError;
+  synced_ = false;
+  return Status::kOk;
+}
+
+}  // namespace fota::an3155

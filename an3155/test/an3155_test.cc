@@ -1,0 +1,421 @@
+// AN3155 driver against a scripted link: each step expects exact bytes from the host and answers
+// canned bytes (or nothing, or a truncated reply), so every NACK/timeout/garbage path is driven.
+#include "an3155/an3155.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <vector>
+
+#include "an3155/rom_flash.h"
+
+namespace fota::an3155 {
+namespace {
+
+using Bytes = std::vector<uint8_t>;
+
+class ScriptLink final : public ByteLink {
+ public:
+  struct Step {
+    Bytes expect;
+    Bytes reply;
+  };
+  void add(Bytes expect, Bytes reply) { steps_.push_back({std::move(expect), std::move(reply)}); }
+
+  PortStatus write(std::span<const uint8_t> bytes) override {
+    if (broken) return PortStatus::kIoError;
+    pending_.insert(pending_.end(), bytes.begin(), bytes.end());
+    while (!steps_.empty() && pending_.size() >= steps_.front().expect.size()) {
+      Step step = steps_.front();
+      steps_.pop_front();
+      Bytes got(pending_.begin(), pending_.begin() + static_cast<long>(step.expect.size()));
+      pending_.erase(pending_.begin(), pending_.begin() + static_cast<long>(step.expect.size()));
+      if (got != step.expect) ++mismatches;
+      rx_.insert(rx_.end(), step.reply.begin(), step.reply.end());
+    }
+    if (steps_.empty() && !pending_.empty()) {
+      unexpected.insert(unexpected.end(), pending_.begin(), pending_.end());
+      pending_.clear();
+    }
+    return PortStatus::kOk;
+  }
+  PortStatus read(std::span<uint8_t> out, uint32_t timeout_ms, size_t& got) override {
+    got = 0;
+    last_timeout_ms = timeout_ms;
+    while (got < out.size() && !rx_.empty()) {
+      out[got++] = rx_.front();
+      rx_.pop_front();
+    }
+    if (broken) return PortStatus::kIoError;
+    return got == out.size() ? PortStatus::kOk : PortStatus::kTimeout;
+  }
+  PortStatus flush_input() override {
+    rx_.clear();
+    return PortStatus::kOk;
+  }
+  PortStatus configure(uint32_t baud, Parity parity) override {
+    configured_baud = baud;
+    configured_parity = parity;
+    return PortStatus::kOk;
+  }
+  bool done() const { return steps_.empty() && rx_.empty(); }
+
+  int mismatches = 0;
+  Bytes unexpected;
+  bool broken = false;
+  uint32_t last_timeout_ms = 0;
+  uint32_t configured_baud = 0;
+  Parity configured_parity = Parity::kNone;
+
+ private:
+  std::deque<Step> steps_;
+  Bytes pending_;
+  std::deque<uint8_t> rx_;
+};
+
+class FakePins final : public TargetPins {
+ public:
+  PortStatus set_boot0(bool high) override {
+    log.push_back(high ? "boot0=1" : "boot0=0");
+    return PortStatus::kOk;
+  }
+  PortStatus set_reset(bool asserted) override {
+    log.push_back(asserted ? "nrst=low" : "nrst=high");
+    return PortStatus::kOk;
+  }
+  std::vector<std::string> log;
+};
+
+class FakeClock final : public Clock {
+ public:
+  uint64_t now_us() override { return now; }
+  void delay_ms(uint32_t ms) override { now += ms * 1000ull; }
+  uint64_t now = 0;
+};
+
+constexpr uint8_t A = kAck;
+constexpr uint8_t N = kNack;
+
+class An3155Test : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    EXPECT_EQ(link.mismatches, 0);
+    EXPECT_TRUE(link.unexpected.empty())
+        << "host sent " << link.unexpected.size() << " unscripted bytes";
+  }
+  void resync_ok() {
+    link.add({0xFF, 0x00}, {N});
+    link.add({0xFF, 0x00}, {N});
+  }
+  Options fast() {
+    Options o;
+    o.retries = 2;
+    o.sync_attempts = 3;
+    return o;
+  }
+  ScriptLink link;
+  FakePins pins;
+  FakeClock clock;
+};
+
+TEST_F(An3155Test, EnterDrivesPinsWaitsAndSyncs) {
+  link.add({0x7F}, {A});
+  Bootloader rom(link, &pins, clock);
+  ASSERT_EQ(rom.enter(), Status::kOk);
+  EXPECT_EQ(pins.log, (std::vector<std::string>{"boot0=1", "nrst=low", "nrst=high"}));
+  EXPECT_GE(clock.now, 100'000u);  // >= 100 ms between NRST release and 0x7F
+  EXPECT_EQ(link.configured_parity, Parity::kEven);
+  EXPECT_EQ(link.configured_baud, 115200u);
+  EXPECT_TRUE(rom.synced());
+}
+
+TEST_F(An3155Test, LeaveDropsBoot0AndPulsesReset) {
+  Bootloader rom(link, &pins, clock);
+  ASSERT_EQ(rom.leave(), Status::kOk);
+  EXPECT_EQ(pins.log, (std::vector<std::string>{"boot0=0", "nrst=low", "nrst=high"}));
+}
+
+TEST_F(An3155Test, EnterWithoutPinsIsAPinError) {
+  Bootloader rom(link, nullptr, clock);
+  EXPECT_EQ(rom.enter(), Status::kPinError);
+}
+
+TEST_F(An3155Test, SyncRetriesAfterSilenceAndGarbage) {
+  link.add({0x7F}, {});
+  link.add({0x7F}, {0x00});
+  link.add({0x7F}, {A});
+  Bootloader rom(link, &pins, clock, fast());
+  EXPECT_EQ(rom.sync(), Status::kOk);
+  EXPECT_EQ(rom.stats().timeouts, 1u);
+}
+
+TEST_F(An3155Test, SyncNeverAnsweredIsNoSync) {
+  for (int i = 0; i < 3; ++i) link.add({0x7F}, {});
+  Bootloader rom(link, &pins, clock, fast());
+  EXPECT_EQ(rom.sync(), Status::kNoSync);
+}
+
+TEST_F(An3155Test, NackToSyncMeansAlreadySyncedAndResyncs) {
+  link.add({0x7F}, {N});
+  // The ROM took 0x7F as an opcode and waits for its complement: 0xFF completes it (NACK), the
+  // 0x00 starts a new command, completed by the next 0xFF (NACK); then a clean pair NACKs.
+  link.add({0xFF, 0x00}, {N});
+  link.add({0xFF, 0x00}, {N});
+  Bootloader rom(link, &pins, clock, fast());
+  EXPECT_EQ(rom.sync(), Status::kOk);
+  EXPECT_EQ(rom.stats().resyncs, 1u);
+}
+
+TEST_F(An3155Test, GetParsesCommandList) {
+  link.add({0x00, 0xFF},
+           {A, 0x0B, 0x31, 0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x44, 0x63, 0x73, 0x82, 0x92, A});
+  Bootloader rom(link, &pins, clock, fast());
+  DeviceInfo info;
+  ASSERT_EQ(rom.get(info), Status::kOk);
+  EXPECT_EQ(info.bootloader_version, 0x31);
+  EXPECT_TRUE(info.supports(Opcode::kExtendedErase));
+  EXPECT_FALSE(info.supports(static_cast<Opcode>(0x43)));
+}
+
+TEST_F(An3155Test, GetVersion) {
+  link.add({0x01, 0xFE}, {A, 0x31, 0x00, 0x00, A});
+  Bootloader rom(link, &pins, clock, fast());
+  uint8_t version = 0;
+  ASSERT_EQ(rom.get_version(version), Status::kOk);
+  EXPECT_EQ(version, 0x31);
+}
+
+TEST_F(An3155Test, IdentifyAcceptsF407) {
+  link.add({0x00, 0xFF}, {A, 0x02, 0x31, 0x00, 0x01, A});
+  link.add({0x02, 0xFD}, {A, 0x01, 0x04, 0x13, A});
+  Bootloader rom(link, &pins, clock, fast());
+  DeviceInfo info;
+  ASSERT_EQ(rom.identify(info), Status::kOk);
+  EXPECT_EQ(info.pid, 0x413);
+}
+
+TEST_F(An3155Test, IdentifyReportsWhatItFound) {
+  link.add({0x00, 0xFF}, {A, 0x02, 0x31, 0x00, 0x01, A});
+  link.add({0x02, 0xFD}, {A, 0x01, 0x04, 0x19, A});  // F42x/43x
+  Bootloader rom(link, &pins, clock, fast());
+  DeviceInfo info;
+  EXPECT_EQ(rom.identify(info), Status::kWrongDevice);
+  EXPECT_EQ(info.pid, 0x419);
+}
+
+TEST_F(An3155Test, GetIdWithBadLengthIsGarbageThenRetried) {
+  link.add({0x02, 0xFD}, {A, 0x05});
+  resync_ok();
+  link.add({0x02, 0xFD}, {A, 0x01, 0x04, 0x13, A});
+  Bootloader rom(link, &pins, clock, fast());
+  uint16_t pid = 0;
+  ASSERT_EQ(rom.get_id(pid), Status::kOk);
+  EXPECT_EQ(pid, 0x413);
+  EXPECT_EQ(rom.stats().retries, 1u);
+}
+
+Bytes read_cmd_and_addr(uint32_t address) {
+  Bytes b = {static_cast<uint8_t>(address >> 24), static_cast<uint8_t>(address >> 16),
+             static_cast<uint8_t>(address >> 8), static_cast<uint8_t>(address)};
+  b.push_back(b[0] ^ b[1] ^ b[2] ^ b[3]);
+  return b;
+}
+
+TEST_F(An3155Test, ReadMemoryFramesAddressAndLength) {
+  link.add({0x11, 0xEE}, {A});
+  link.add(read_cmd_and_addr(0x0800'0000), {A});
+  link.add({0x03, 0xFC}, {A, 1, 2, 3, 4});
+  Bootloader rom(link, &pins, clock, fast());
+  uint8_t out[4];
+  ASSERT_EQ(rom.read_memory(0x0800'0000, out), Status::kOk);
+  EXPECT_EQ(out[3], 4);
+}
+
+TEST_F(An3155Test, TruncatedReadIsRetriedAfterResync) {
+  link.add({0x11, 0xEE}, {A});
+  link.add(read_cmd_and_addr(0x0800'0000), {A});
+  link.add({0x03, 0xFC}, {A, 1, 2});  // two bytes lost
+  resync_ok();
+  link.add({0x11, 0xEE}, {A});
+  link.add(read_cmd_and_addr(0x0800'0000), {A});
+  link.add({0x03, 0xFC}, {A, 1, 2, 3, 4});
+  Bootloader rom(link, &pins, clock, fast());
+  uint8_t out[4];
+  ASSERT_EQ(rom.read_memory(0x0800'0000, out), Status::kOk);
+  EXPECT_EQ(rom.stats().timeouts, 1u);
+  EXPECT_EQ(rom.stats().resyncs, 1u);
+}
+
+TEST_F(An3155Test, ReadBadAddressNackedEveryTimeIsNack) {
+  for (int i = 0; i < 3; ++i) {
+    if (i) resync_ok();
+    link.add({0x11, 0xEE}, {A});
+    link.add(read_cmd_and_addr(0x3000'0000), {N});
+  }
+  Bootloader rom(link, &pins, clock, fast());
+  uint8_t out[4];
+  EXPECT_EQ(rom.read_memory(0x3000'0000, out), Status::kNack);
+  EXPECT_EQ(rom.stats().nacks, 3u);
+}
+
+TEST_F(An3155Test, ReadRefusedAtOpcodeIsReadoutProtection) {
+  for (int i = 0; i < 3; ++i) {
+    if (i) resync_ok();
+    link.add({0x11, 0xEE}, {N, N});  // V3.1 sends two NACKs; the second is flushed by the resync
+  }
+  Bootloader rom(link, &pins, clock, fast());
+  uint8_t out[4];
+  EXPECT_EQ(rom.read_memory(0x0800'0000, out), Status::kProtected);
+}
+
+TEST_F(An3155Test, ReadArgumentsAreChecked) {
+  Bootloader rom(link, &pins, clock, fast());
+  uint8_t big[257];
+  EXPECT_EQ(rom.read_memory(0x0800'0000, {big, 0}), Status::kBadArgument);
+  EXPECT_EQ(rom.read_memory(0x0800'0000, big), Status::kBadArgument);
+}
+
+Bytes write_frame(const Bytes& data) {
+  Bytes f = {static_cast<uint8_t>(data.size() - 1)};
+  uint8_t x = f[0];
+  for (uint8_t d : data) {
+    f.push_back(d);
+    x ^= d;
+  }
+  f.push_back(x);
+  return f;
+}
+
+TEST_F(An3155Test, WriteMemoryNackOnceThenSucceeds) {
+  const Bytes data = {1, 2, 3, 4, 5, 6, 7, 8};
+  link.add({0x31, 0xCE}, {A});
+  link.add(read_cmd_and_addr(0x0802'0000), {A});
+  link.add(write_frame(data), {N});  // e.g. a bit error corrupted the checksum
+  resync_ok();
+  link.add({0x31, 0xCE}, {A});
+  link.add(read_cmd_and_addr(0x0802'0000), {A});
+  link.add(write_frame(data), {A});
+  Bootloader rom(link, &pins, clock, fast());
+  ASSERT_EQ(rom.write_memory(0x0802'0000, data), Status::kOk);
+  EXPECT_EQ(rom.stats().nacks, 1u);
+  EXPECT_EQ(link.last_timeout_ms >= Timeouts{}.write_ms, true);
+}
+
+TEST_F(An3155Test, WriteTimeoutEveryTimeIsTimeout) {
+  const Bytes data = {1, 2, 3, 4};
+  for (int i = 0; i < 3; ++i) {
+    if (i) resync_ok();
+    link.add({0x31, 0xCE}, {A});
+    link.add(read_cmd_and_addr(0x0802'0000), {A});
+    link.add(write_frame(data), {});
+  }
+  Bootloader rom(link, &pins, clock, fast());
+  EXPECT_EQ(rom.write_memory(0x0802'0000, data), Status::kTimeout);
+}
+
+TEST_F(An3155Test, WriteRefusesMisalignment) {
+  Bootloader rom(link, &pins, clock, fast());
+  const uint8_t data[4] = {};
+  EXPECT_EQ(rom.write_memory(0x0802'0002, data), Status::kBadArgument);
+  EXPECT_EQ(rom.write_memory(0x0802'0000, {data, 3}), Status::kBadArgument);
+}
+
+TEST_F(An3155Test, ParallelismByteSelectsX32) {
+  link.add({0x31, 0xCE}, {A});
+  link.add(read_cmd_and_addr(kParallelismAddress), {A});
+  link.add(write_frame({0x03, 0xFF, 0xFF, 0xFF}), {A});
+  Bootloader rom(link, &pins, clock, fast());
+  EXPECT_EQ(rom.set_parallelism(Parallelism::kX32), Status::kOk);
+}
+
+TEST_F(An3155Test, ExtendedEraseFramesSectorListWithLongTimeout) {
+  link.add({0x44, 0xBB}, {A});
+  link.add({0x00, 0x02, 0x00, 0x05, 0x00, 0x06, 0x00, 0x07, 0x02 ^ 0x05 ^ 0x06 ^ 0x07}, {A});
+  Bootloader rom(link, &pins, clock, fast());
+  const uint16_t sectors[] = {5, 6, 7};
+  ASSERT_EQ(rom.extended_erase(sectors), Status::kOk);
+  EXPECT_GE(link.last_timeout_ms, 3 * 4000u);  // 3 x 128 KB at the x8 max
+}
+
+TEST_F(An3155Test, EraseSingleSectorFiveMatchesFactsSheet) {
+  link.add({0x44, 0xBB}, {A});
+  link.add({0x00, 0x00, 0x00, 0x05, 0x05}, {A});
+  Bootloader rom(link, &pins, clock, fast());
+  const uint16_t sectors[] = {5};
+  EXPECT_EQ(rom.extended_erase(sectors), Status::kOk);
+}
+
+TEST_F(An3155Test, EraseRejectsBadSector) {
+  Bootloader rom(link, &pins, clock, fast());
+  const uint16_t sectors[] = {12};
+  EXPECT_EQ(rom.extended_erase(sectors), Status::kBadArgument);
+}
+
+TEST_F(An3155Test, GoSendsAddress) {
+  link.add({0x21, 0xDE}, {A});
+  link.add(read_cmd_and_addr(0x0800'0000), {A});
+  Bootloader rom(link, &pins, clock, fast());
+  EXPECT_EQ(rom.go(0x0800'0000), Status::kOk);
+  EXPECT_FALSE(rom.synced());
+}
+
+TEST_F(An3155Test, LinkFailureIsNotRetried) {
+  link.broken = true;
+  Bootloader rom(link, &pins, clock, fast());
+  uint16_t pid;
+  EXPECT_EQ(rom.get_id(pid), Status::kLinkError);
+  EXPECT_EQ(rom.stats().retries, 0u);
+}
+
+TEST_F(An3155Test, ResyncFallsBackToSyncWhenNothingAnswers) {
+  // Target reset under us: pairs get no answer (the ROM ignores non-0x7F before sync).
+  link.add({0x02, 0xFD}, {});
+  for (int i = 0; i < 300; ++i) link.add({0xFF, 0x00}, {});
+  link.add({0x7F}, {A});
+  link.add({0x02, 0xFD}, {A, 0x01, 0x04, 0x13, A});
+  Bootloader rom(link, &pins, clock, fast());
+  uint16_t pid = 0;
+  ASSERT_EQ(rom.get_id(pid), Status::kOk);
+  EXPECT_EQ(pid, 0x413);
+}
+
+TEST_F(An3155Test, RomFlashReadsTwiceAndRereadsOnDisagreement) {
+  const uint32_t at = 0x080E'0000;
+  auto read = [&](Bytes data) {
+    link.add({0x11, 0xEE}, {A});
+    link.add(read_cmd_and_addr(at), {A});
+    Bytes reply = {A};
+    reply.insert(reply.end(), data.begin(), data.end());
+    link.add({0x03, 0xFC}, reply);
+  };
+  read({1, 2, 3, 4});
+  read({1, 2, 7, 4});  // bit error in one of them
+  read({1, 2, 7, 4});
+  Bootloader rom(link, &pins, clock, fast());
+  RomFlash flash(rom);
+  uint8_t out[4];
+  ASSERT_EQ(flash.read(at, out), bootcore::FlashStatus::kOk);
+  EXPECT_EQ(out[2], 7);
+}
+
+TEST_F(An3155Test, RomFlashProgramsLittleEndianWordsAndErases) {
+  link.add({0x31, 0xCE}, {A});
+  link.add(read_cmd_and_addr(0x080E'0000), {A});
+  link.add(write_frame({0x44, 0x33, 0x22, 0x11}), {A});
+  link.add({0x44, 0xBB}, {A});
+  link.add({0x00, 0x00, 0x00, 0x0B, 0x0B}, {N});
+  for (int i = 0; i < 2; ++i) {
+    resync_ok();
+    link.add({0x44, 0xBB}, {A});
+    link.add({0x00, 0x00, 0x00, 0x0B, 0x0B}, {N});
+  }
+  Bootloader rom(link, &pins, clock, fast());
+  RomFlash flash(rom);
+  const uint32_t word[] = {0x1122'3344};
+  EXPECT_EQ(flash.program_words(0x080E'0000, word), bootcore::FlashStatus::kOk);
+  EXPECT_EQ(flash.erase_sector(11), bootcore::FlashStatus::kEraseError);
+  EXPECT_EQ(flash.read(0x0700'0000, {}), bootcore::FlashStatus::kOutOfRange);
+}
+
+}  // namespace
+}  // namespace fota::an3155

@@ -1,0 +1,187 @@
+// Linux ports against real kernel objects: a pty pair for the serial port, a Unix socket server
+// standing in for vstm32's control socket.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "ports_linux/pins.h"
+#include "ports_linux/serial_port.h"
+
+namespace fota::ports {
+namespace {
+
+using an3155::PortStatus;
+
+struct Pty {
+  Pty() {
+    master = posix_openpt(O_RDWR | O_NOCTTY);
+    EXPECT_GE(master, 0);
+    EXPECT_EQ(grantpt(master), 0);
+    EXPECT_EQ(unlockpt(master), 0);
+    slave = ptsname(master);
+  }
+  ~Pty() {
+    if (master >= 0) close(master);
+  }
+  int master = -1;
+  std::string slave;
+};
+
+TEST(SerialPortTest, OpensPtyAt8E1AndMovesBytes) {
+  Pty pty;
+  SerialPort port;
+  std::string error;
+  ASSERT_TRUE(port.open(pty.slave, error)) << error;
+  EXPECT_FALSE(port.parity_applied());  // a pty drops PARENB, and we accept that
+  const uint8_t out[] = {0x7F};
+  ASSERT_EQ(port.write(out), PortStatus::kOk);
+  uint8_t seen = 0;
+  ASSERT_EQ(read(pty.master, &seen, 1), 1);
+  EXPECT_EQ(seen, 0x7F);
+  const uint8_t reply[] = {0x79, 0x31};
+  ASSERT_EQ(write(pty.master, reply, 2), 2);
+  uint8_t in[2];
+  size_t got = 0;
+  ASSERT_EQ(port.read(in, 1000, got), PortStatus::kOk);
+  EXPECT_EQ(got, 2u);
+  EXPECT_EQ(in[1], 0x31);
+}
+
+TEST(SerialPortTest, ReadTimesOutWithPartialData) {
+  Pty pty;
+  SerialPort port;
+  std::string error;
+  ASSERT_TRUE(port.open(pty.slave, error)) << error;
+  const uint8_t reply[] = {0x79};
+  ASSERT_EQ(write(pty.master, reply, 1), 1);
+  uint8_t in[4];
+  size_t got = 0;
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(port.read(in, 50, got), PortStatus::kTimeout);
+  EXPECT_EQ(got, 1u);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(45));
+}
+
+TEST(SerialPortTest, FlushDropsPendingInput) {
+  Pty pty;
+  SerialPort port;
+  std::string error;
+  ASSERT_TRUE(port.open(pty.slave, error)) << error;
+  const uint8_t junk[] = {1, 2, 3};
+  ASSERT_EQ(write(pty.master, junk, 3), 3);
+  // Wait (bounded) until the bytes are readable, then flush.
+  pollfd p{port.fd(), POLLIN, 0};
+  ASSERT_EQ(poll(&p, 1, 1000), 1);
+  ASSERT_EQ(port.flush_input(), PortStatus::kOk);
+  uint8_t in[1];
+  size_t got = 0;
+  EXPECT_EQ(port.read(in, 20, got), PortStatus::kTimeout);
+  EXPECT_EQ(got, 0u);
+}
+
+TEST(SerialPortTest, VanishedDeviceIsAnIoErrorNotATimeout) {
+  Pty pty;
+  SerialPort port;
+  std::string error;
+  ASSERT_TRUE(port.open(pty.slave, error)) << error;
+  close(pty.master);
+  pty.master = -1;
+  uint8_t in[1];
+  size_t got = 0;
+  EXPECT_EQ(port.read(in, 2000, got), PortStatus::kIoError);
+  EXPECT_FALSE(port.last_error().empty());
+}
+
+TEST(SerialPortTest, RefusesMissingPathsNonTtysAndOddBauds) {
+  SerialPort port;
+  std::string error;
+  EXPECT_FALSE(port.open("/nonexistent/tty", error));
+  EXPECT_NE(error.find("/nonexistent/tty"), std::string::npos);
+  EXPECT_FALSE(port.open("/dev/null", error));
+  EXPECT_NE(error.find("not a serial port"), std::string::npos);
+  Pty pty;
+  ASSERT_TRUE(port.open(pty.slave, error)) << error;
+  EXPECT_EQ(port.configure(12345, an3155::Parity::kEven), PortStatus::kUnsupported);
+  EXPECT_EQ(port.configure(57600, an3155::Parity::kEven), PortStatus::kOk);
+}
+
+TEST(PinsTest, SpecErrorsNameTheProblem) {
+  std::string error;
+  EXPECT_EQ(make_pins("banana", nullptr, error), nullptr);
+  EXPECT_NE(error.find("unknown pin backend 'banana'"), std::string::npos);
+  EXPECT_EQ(make_pins("gpiod:gpiochip0,boot0=4", nullptr, error), nullptr);
+  EXPECT_NE(error.find("nrst=LINE"), std::string::npos);
+  EXPECT_EQ(make_pins("gpiod:gpiochip0,boot0=4,nrst=5,bogus", nullptr, error), nullptr);
+  EXPECT_NE(error.find("bogus"), std::string::npos);
+  EXPECT_EQ(make_pins("gpiod:no-such-chip,boot0=4,nrst=5", nullptr, error), nullptr);
+  EXPECT_NE(error.find("no-such-chip"), std::string::npos);
+  EXPECT_EQ(make_pins("serial-dtr-rts", nullptr, error), nullptr);
+  EXPECT_EQ(make_pins("vstm32:/nonexistent.sock", nullptr, error), nullptr);
+  EXPECT_NE(error.find("/nonexistent.sock"), std::string::npos);
+  Pty pty;
+  SerialPort port;
+  ASSERT_TRUE(port.open(pty.slave, error));
+  EXPECT_EQ(make_pins("serial-dtr-rts:boot0=dtr,nrst=dtr", &port, error), nullptr);
+  EXPECT_EQ(make_pins("serial-dtr-rts:boot0=cts", &port, error), nullptr);
+  auto pins = make_pins("serial-dtr-rts:boot0=!dtr,nrst=rts", &port, error);
+  ASSERT_NE(pins, nullptr) << error;
+  EXPECT_EQ(pins->describe(), "serial-dtr-rts:boot0=!dtr,nrst=rts");
+  // A pty has no modem lines: a clear I/O error, not a silent success.
+  EXPECT_EQ(pins->set_boot0(true), PortStatus::kIoError);
+  EXPECT_NE(pins->last_error().find("modem"), std::string::npos);
+}
+
+// A stand-in for vstm32's control socket: records commands, answers "ok" or an error.
+TEST(PinsTest, Vstm32ControlSocketCommands) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("fota_pins_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "ctl").string();
+  const int server = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+  ASSERT_EQ(bind(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(server, 1), 0);
+  std::string seen;
+  std::thread peer([&] {
+    const int c = accept(server, nullptr, nullptr);
+    std::string buf;
+    char ch;
+    while (read(c, &ch, 1) == 1) {
+      if (ch != '\n') {
+        buf += ch;
+        continue;
+      }
+      seen += buf + ";";
+      const std::string reply = buf == "nrst low" ? "error power is off\n" : "ok\n";
+      if (write(c, reply.data(), reply.size()) < 0) break;
+      buf.clear();
+    }
+    close(c);
+  });
+  std::string error;
+  {
+    auto pins = make_pins("vstm32:" + path, nullptr, error);
+    ASSERT_NE(pins, nullptr) << error;
+    EXPECT_EQ(pins->set_boot0(true), PortStatus::kOk);
+    EXPECT_EQ(pins->set_reset(false), PortStatus::kOk);
+    EXPECT_EQ(pins->set_reset(true), PortStatus::kIoError);
+    EXPECT_NE(pins->last_error().find("power is off"), std::string::npos);
+  }
+  peer.join();
+  close(server);
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(seen, "boot0 1;nrst high;nrst low;");
+}
+
+}  // namespace
+}  // namespace fota::ports
