@@ -79,8 +79,8 @@ Bootloader::Step Bootloader::wait_ack(uint32_t timeout_ms) {
   const Step step = read_exact({&byte, 1}, timeout_ms);
   if (step != Step::kOk) return step;
   last_byte_ = byte;
-  if (byte == kAck) return Step::kOk;
-  if (byte == kNack) return Step::kNack;
+  if (byte == kAckByte) return Step::kOk;
+  if (byte == kNackByte) return Step::kNack;
   return Step::kGarbage;
 }
 

@@ -93,8 +93,8 @@ class FakeClock final : public Clock {
   uint64_t now = 0;
 };
 
-constexpr uint8_t A = kAck;
-constexpr uint8_t N = kNack;
+constexpr uint8_t A = kAckByte;
+constexpr uint8_t N = kNackByte;
 
 class An3155Test : public ::testing::Test {
  protected:

@@ -15,8 +15,8 @@
 
 namespace fota::an3155 {
 
-inline constexpr uint8_t kAck = 0x79;
-inline constexpr uint8_t kNack = 0x1F;
+inline constexpr uint8_t kAckByte = 0x79;
+inline constexpr uint8_t kNackByte = 0x1F;
 inline constexpr uint8_t kSyncByte = 0x7F;
 inline constexpr uint16_t kExpectedPid = 0x413;  // STM32F40x/41x
 inline constexpr size_t kMaxBlock = 256;
