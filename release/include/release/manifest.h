@@ -1,0 +1,52 @@
+// The release manifest (manifest.json), host side. Strictly validated: any unknown key, wrong
+// type, malformed value or missing field is an error that names the field.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "format/sha256.h"
+#include "format/version.h"
+
+namespace fota::release {
+
+struct ManifestSlot {
+  std::string file;  // image file name, relative to the manifest
+  std::string url;   // where devices fetch it ("" when no --url-base was given)
+  uint32_t size = 0;  // image file size in bytes (header + payload)
+  uint32_t crc32 = 0;  // CRC-32 (zlib) of the whole image file
+  Sha256Digest sha256{};  // SHA-256 of the whole image file
+};
+
+struct Manifest {
+  std::string product;
+  std::string channel;
+  Version version;  // version.build mirrors `build`
+  std::string created;  // ISO-8601 UTC, "YYYY-MM-DDTHH:MM:SSZ"
+  ManifestSlot slot_a;
+  ManifestSlot slot_b;
+  std::string min_bootloader_version;  // "X.Y.Z"
+  std::string signature;  // "" until signing exists (null in JSON is read as "")
+};
+
+struct ManifestResult {
+  bool ok = false;
+  std::string error;
+  Manifest manifest;
+};
+
+// Largest image a manifest may describe: header + a full slot's payload.
+inline constexpr uint32_t kMaxImageFileSize = 384 * 1024;
+
+// "X.Y.Z" with X,Y <= 255 and Z <= 65535, decimal without leading zeros or signs.
+std::optional<Version> parse_version(const std::string& text);
+std::string version_string(const Version& v);
+bool is_iso8601_utc(const std::string& text);
+std::string now_iso8601_utc();
+
+std::string manifest_to_json(const Manifest& manifest);  // pretty, stable key order
+ManifestResult parse_manifest(const std::string& json_text);
+
+}  // namespace fota::release

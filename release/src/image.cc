@@ -1,0 +1,136 @@
+#include "release/image.h"
+
+#include <cstdio>
+#include <fstream>
+#include <system_error>
+
+#include "format/crc32.h"
+#include "format/sha256.h"
+
+namespace fota::release {
+
+ImageHeader make_header(std::span<const uint8_t> payload, uint32_t vector_address,
+                        const Version& version, const std::string& product) {
+  ImageHeader h;
+  h.vector_address = vector_address;
+  h.payload_size = static_cast<uint32_t>(payload.size());
+  h.version = version;
+  h.payload_crc32 = crc32(payload);
+  h.payload_sha256 = sha256(payload);
+  // NUL-padded; one byte always stays NUL so the field is a C string on the target.
+  for (size_t i = 0; i < product.size() && i + 1 < h.product.size(); ++i) h.product[i] = product[i];
+  return h;
+}
+
+std::vector<uint8_t> build_image(const ImageHeader& header, std::span<const uint8_t> payload) {
+  std::vector<uint8_t> out(kImageHeaderSize);
+  encode_image_header(header, std::span<uint8_t, kImageHeaderSize>(out.data(), kImageHeaderSize));
+  out.insert(out.end(), payload.begin(), payload.end());
+  return out;
+}
+
+ReadImageResult parse_image(std::span<const uint8_t> bytes, const std::string& name) {
+  ReadImageResult r;
+  auto header = parse_image_header(bytes);
+  if (!header) {
+    r.error = name + ": " + to_string(header.error());
+    return r;
+  }
+  const auto payload = bytes.subspan(kImageHeaderSize);
+  const HeaderError e = check_payload(*header, payload, /*check_sha=*/true);
+  if (e != HeaderError::kOk) {
+    r.error = name + ": " + to_string(e);
+    return r;
+  }
+  r.ok = true;
+  r.image.header = *header;
+  r.image.payload.assign(payload.begin(), payload.end());
+  return r;
+}
+
+ReadImageResult read_image_file(const std::filesystem::path& path) {
+  std::vector<uint8_t> data;
+  ReadImageResult r;
+  if (!read_file(path, kImageHeaderSize + flash_map::kMaxPayloadSize, data, r.error)) return r;
+  return parse_image(data, path.filename().string());
+}
+
+bool read_file(const std::filesystem::path& path, uintmax_t max_size, std::vector<uint8_t>& out,
+               std::string& error) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status)) {
+    error = path.string() + ": no such file";
+    return false;
+  }
+  if (!std::filesystem::is_regular_file(status)) {
+    error = path.string() + ": not a regular file";
+    return false;
+  }
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec) {
+    error = path.string() + ": cannot read size: " + ec.message();
+    return false;
+  }
+  if (size > max_size) {
+    error = path.string() + ": file too large (" + std::to_string(size) + " bytes, at most " +
+            std::to_string(max_size) + ")";
+    return false;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = path.string() + ": cannot open for reading";
+    return false;
+  }
+  out.resize(static_cast<size_t>(size));
+  in.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(size));
+  if (in.gcount() != static_cast<std::streamsize>(size)) {
+    error = path.string() + ": short read";
+    return false;
+  }
+  return true;
+}
+
+bool write_file(const std::filesystem::path& path, std::span<const uint8_t> data,
+                std::string& error) {
+  const std::filesystem::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) {
+      error = tmp.string() + ": cannot open for writing";
+      return false;
+    }
+    out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+    out.flush();
+    if (!out) {
+      error = tmp.string() + ": write failed";
+      return false;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    error = path.string() + ": cannot rename into place: " + ec.message();
+    return false;
+  }
+  return true;
+}
+
+std::string hex(std::span<const uint8_t> bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string s;
+  s.reserve(bytes.size() * 2);
+  for (uint8_t b : bytes) {
+    s.push_back(kDigits[b >> 4]);
+    s.push_back(kDigits[b & 15]);
+  }
+  return s;
+}
+
+std::string crc_hex(uint32_t crc) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "0x%08x", crc);
+  return buf;
+}
+
+}  // namespace fota::release

@@ -1,0 +1,182 @@
+#include "release/loader.h"
+
+#include <gtest/gtest.h>
+
+#include "elf_fixture.h"
+#include "format/crc32.h"
+#include "format/sha256.h"
+#include "release/image.h"
+
+namespace fota::release {
+namespace {
+
+using flash_map::Slot;
+using testing::app_elf;
+using testing::app_payload;
+using testing::FixtureSegment;
+using testing::make_elf;
+
+constexpr uint32_t kVecA = 0x0802'0200;
+constexpr uint32_t kVecB = 0x0808'0200;
+
+TEST(LoadElf, FlattensSegmentsFromTheVectorTable) {
+  const auto elf = app_elf(kVecB, 1000);
+  auto r = load_elf(elf, "app-B.elf");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.app.vector_address, kVecB);
+  ASSERT_EQ(r.app.payload.size(), 1000u + 8 + 16);
+  EXPECT_EQ(std::vector<uint8_t>(r.app.payload.begin(), r.app.payload.begin() + 1000),
+            app_payload(kVecB, 1000));
+  for (size_t i = 1000; i < 1008; ++i) EXPECT_EQ(r.app.payload[i], 0xFF) << "gap is erased flash";
+  for (size_t i = 1008; i < 1024; ++i) EXPECT_EQ(r.app.payload[i], 0xA5);
+  EXPECT_EQ(check_app_for_slot(r.app, Slot::kB, "app-B.elf"), "");
+}
+
+TEST(LoadElf, WrongSlotNamesBothAddresses) {
+  auto r = load_elf(app_elf(kVecA, 256), "app-B.elf");
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(check_app_for_slot(r.app, Slot::kB, "app-B.elf"),
+            "app-B.elf is linked at 0x08020200, expected 0x08080200 for slot B");
+}
+
+struct BadElf {
+  const char* what;
+  std::vector<uint8_t> bytes;
+  const char* expected;
+};
+
+TEST(LoadElf, RejectsEveryMalformedHeader) {
+  const auto good = app_elf(kVecA, 64);
+  std::vector<BadElf> cases;
+  {
+    testing::ElfOptions o;
+    o.elf_class = 2;
+    cases.push_back({"64-bit", make_elf({{1, kVecA, app_payload(kVecA, 64)}}, o), "32-bit"});
+  }
+  {
+    testing::ElfOptions o;
+    o.data_encoding = 2;
+    cases.push_back({"big endian", make_elf({{1, kVecA, app_payload(kVecA, 64)}}, o), "little-endian"});
+  }
+  {
+    testing::ElfOptions o;
+    o.type = 1;
+    cases.push_back({"object file", make_elf({{1, kVecA, app_payload(kVecA, 64)}}, o), "executable"});
+  }
+  {
+    testing::ElfOptions o;
+    o.machine = 62;
+    cases.push_back({"x86-64", make_elf({{1, kVecA, app_payload(kVecA, 64)}}, o), "not an ARM"});
+  }
+  {
+    testing::ElfOptions o;
+    o.phnum_override = 0;
+    cases.push_back({"no phdrs", make_elf({{1, kVecA, app_payload(kVecA, 64)}}, o), "no program headers"});
+  }
+  {
+    testing::ElfOptions o;
+    o.phnum_override = 2000;
+    cases.push_back({"phnum too big", make_elf({{1, kVecA, app_payload(kVecA, 64)}}, o), "outside the file"});
+  }
+  {
+    testing::ElfOptions o;
+    o.phoff_override = 0xFFFF'FFF0;
+    cases.push_back({"phoff huge", make_elf({{1, kVecA, app_payload(kVecA, 64)}}, o), "outside the file"});
+  }
+  {
+    testing::ElfOptions o;
+    o.phentsize = 8;
+    cases.push_back({"phentsize", make_elf({{1, kVecA, app_payload(kVecA, 64)}}, o), "too small"});
+  }
+  {
+    auto e = good;
+    bytes::store_le32(&e[52 + 16], 0x7FFF'FFFF);  // filesz of segment 0
+    cases.push_back({"segment past eof", e, "outside the file"});
+  }
+  {
+    auto e = good;
+    bytes::store_le32(&e[52 + 4], 0xFFFF'FF00);  // offset of segment 0
+    cases.push_back({"segment offset huge", e, "outside the file"});
+  }
+  cases.push_back({"segment in RAM", make_elf({{1, 0x2000'0000, app_payload(kVecA, 64)}}), "not in flash"});
+  cases.push_back({"segment past flash end",
+                   make_elf({{1, 0x080F'FFF0, app_payload(kVecA, 64)}}), "not in flash"});
+  cases.push_back({"overlap", make_elf({{1, kVecA, app_payload(kVecA, 64)}, {1, kVecA + 32, {1, 2, 3, 4}}}),
+                   "overlap"});
+  cases.push_back({"only bss", make_elf({{1, 0x2000'0000, {}, 64}}), "no loadable data"});
+  cases.push_back({"no PT_LOAD", make_elf({{4, kVecA, {1, 2, 3, 4}}}), "no loadable data"});
+  cases.push_back({"truncated", std::vector<uint8_t>(good.begin(), good.begin() + 40), "truncated"});
+  cases.push_back({"bad magic", std::vector<uint8_t>{0x7F, 'E', 'L', 'G', 0, 0}, "bad magic"});
+  for (const auto& c : cases) {
+    auto r = load_elf(c.bytes, "x.elf");
+    EXPECT_FALSE(r.ok) << c.what;
+    EXPECT_NE(r.error.find(c.expected), std::string::npos) << c.what << ": " << r.error;
+    EXPECT_EQ(r.error.rfind("x.elf", 0), 0u) << c.what << ": error names the file";
+  }
+}
+
+TEST(CheckApp, RejectsBadVectorTablesAndSizes) {
+  LoadedApp app;
+  app.vector_address = kVecA;
+  app.payload = app_payload(kVecA, 64);
+  EXPECT_EQ(check_app_for_slot(app, Slot::kA, "a.bin"), "");
+
+  auto bad_sp = app;
+  bytes::store_le32(bad_sp.payload.data(), 0x0800'0000);
+  EXPECT_NE(check_app_for_slot(bad_sp, Slot::kA, "a.bin").find("stack pointer"), std::string::npos);
+
+  auto arm_mode = app;
+  bytes::store_le32(arm_mode.payload.data() + 4, kVecA + 8);
+  EXPECT_NE(check_app_for_slot(arm_mode, Slot::kA, "a.bin").find("reset vector"), std::string::npos);
+
+  // A raw binary linked for A given for slot B: the reset vector points into slot A.
+  auto bin_for_b = app;
+  bin_for_b.vector_address = kVecB;
+  const std::string msg = check_app_for_slot(bin_for_b, Slot::kB, "a.bin");
+  EXPECT_NE(msg.find("looks linked for slot A"), std::string::npos) << msg;
+
+  LoadedApp tiny{{1, 2, 3}, kVecA, false};
+  EXPECT_NE(check_app_for_slot(tiny, Slot::kA, "t.bin").find("too short"), std::string::npos);
+
+  LoadedApp empty{{}, kVecA, false};
+  EXPECT_NE(check_app_for_slot(empty, Slot::kA, "e.bin").find("empty"), std::string::npos);
+
+  LoadedApp fits{app_payload(kVecA, flash_map::kMaxPayloadSize), kVecA, false};
+  EXPECT_EQ(check_app_for_slot(fits, Slot::kA, "f.bin"), "");
+  LoadedApp big{app_payload(kVecA, flash_map::kMaxPayloadSize + 1), kVecA, false};
+  EXPECT_NE(check_app_for_slot(big, Slot::kA, "big.bin").find("do not fit slot A"),
+            std::string::npos);
+}
+
+TEST(Image, BuildAndParseRoundTrip) {
+  const auto payload = app_payload(kVecB, 3001);
+  const auto header = make_header(payload, kVecB, Version{1, 2, 3, 44}, "widget");
+  const auto image = build_image(header, payload);
+  ASSERT_EQ(image.size(), 512u + 3001);
+  auto r = parse_image(image, "w.img");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.image.payload, payload);
+  EXPECT_EQ(r.image.header.payload_crc32, crc32(payload));
+  EXPECT_EQ(r.image.header.payload_sha256, sha256(payload));
+  EXPECT_EQ(r.image.header.version, (Version{1, 2, 3, 44}));
+  EXPECT_STREQ(r.image.header.product.data(), "widget");
+
+  auto flipped = image;
+  flipped[600] ^= 1;
+  auto bad = parse_image(flipped, "w.img");
+  EXPECT_FALSE(bad.ok);
+  EXPECT_EQ(bad.error, "w.img: image payload CRC-32 mismatch");
+  auto cut = image;
+  cut.pop_back();
+  EXPECT_EQ(parse_image(cut, "w.img").error, "w.img: image payload length differs from the header");
+}
+
+TEST(Image, ProductNameIsTruncatedToKeepANul) {
+  const auto payload = app_payload(kVecA, 64);
+  const auto h = make_header(payload, kVecA, Version{}, std::string(40, 'x'));
+  EXPECT_EQ(h.product[30], 'x');
+  EXPECT_EQ(h.product[31], '\0');
+}
+
+}  // namespace
+}  // namespace fota::release
