@@ -104,6 +104,10 @@ void FlashLayout::put(uint32_t address, std::span<const uint8_t> data) {
   std::memcpy(&bytes_.at(address - kFlashBase), data.data(), data.size());
 }
 
+void FlashLayout::assign(std::span<const uint8_t> flash_bytes) {
+  std::memcpy(bytes_.data(), flash_bytes.data(), std::min(flash_bytes.size(), bytes_.size()));
+}
+
 void FlashLayout::put_bootloader(const std::string& artifact) {
   put(flash_map::kBootloaderAddress, read_artifact(artifact));
 }

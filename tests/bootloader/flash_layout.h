@@ -54,6 +54,8 @@ class FlashLayout {
   BufferFlash& flash() { return flash_; }
 
   void put(uint32_t address, std::span<const uint8_t> data);
+  // Replaces the whole picture (e.g. with a device's flash after it ran), in place.
+  void assign(std::span<const uint8_t> flash_bytes);
   void put_bootloader(const std::string& artifact = "bootloader.bin");
   // Erases the slot's sectors and writes `image` there (what the host does before a commit).
   void put_image(flash_map::Slot slot, std::span<const uint8_t> image);

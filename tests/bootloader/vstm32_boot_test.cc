@@ -1,0 +1,181 @@
+// The real bootloader and demo binaries on vstm32: first boot, update, confirm, revert after
+// attempts, watchdog-caught hard fault and hang, corrupted update, second update, no image.
+// Every wait is bounded in simulated time (the budgets below); nothing sleeps.
+#include <gtest/gtest.h>
+
+#include "device.h"
+#include "flash_layout.h"
+
+namespace fota::boot_test {
+namespace {
+
+using bootcore::SlotState;
+using flash_map::Slot;
+
+// Boot budget of one boot: bootloader (SHA-256 of a new image included) + demo start + self-test +
+// confirm is ~1 s of simulated time; the trial watchdog period is 8.19 s.
+constexpr double kBootMs = 3'000;
+constexpr double kWatchdogMs = 8'192 * 1.25;
+
+class VirtualBoot : public ::testing::Test {
+ protected:
+  void SetUp() override { layout_.put_bootloader(); }
+
+  Device& start() {
+    device_ = std::make_unique<Device>(layout_);
+    device_->power_on();
+    return *device_;
+  }
+  // Expects these texts (in order) within `budget_ms`, then forgets the output.
+  void expect(const std::vector<std::string>& texts, double budget_ms = kBootMs) {
+    const bool ok = device_->run_until(texts, budget_ms);
+    EXPECT_TRUE(ok) << "expected \"" << texts.back() << "\" within " << budget_ms
+                    << " ms; USART1 said:\n"
+                    << device_->output();
+    device_->mark();
+  }
+
+  FlashLayout layout_;
+  std::unique_ptr<Device> device_;
+};
+
+TEST_F(VirtualBoot, FactoryImageWithoutRecordBootsOnTrialConfirmsAndThenBootsConfirmed) {
+  layout_.put_demo(Slot::kA, "demo-v1");
+  Device& d = start();
+  expect({"boot: slot=A version=1.0.0 decision=trial reason=log-empty\n", "demo 1.0.0 slot A\n",
+          "info: state=trial attempt=1/3 reset=power-on watchdog_ms=8192\n", "self-test ok\n",
+          "confirmed\n"});
+  EXPECT_EQ(d.slot_state(Slot::kA), SlotState::kConfirmed);
+  d.reset_pin();
+  expect({"boot: slot=A version=1.0.0 decision=confirmed reason=confirmed\n", "demo 1.0.0 slot A\n",
+          "info: state=confirmed attempt=1/3 reset=pin watchdog_ms=0\n", "confirmed\n"});
+}
+
+TEST_F(VirtualBoot, UpdateToV2InSlotBBootsOnTrialAndConfirms) {
+  layout_.put_demo(Slot::kA, "demo-v1");
+  ASSERT_TRUE(layout_.append_confirmed(Slot::kA));
+  layout_.put_demo(Slot::kB, "demo-v2");
+  ASSERT_TRUE(layout_.append_trial(Slot::kB));
+  Device& d = start();
+  expect({"boot: slot=B version=2.0.0 decision=trial reason=attempt-1/3\n", "demo 2.0.0 slot B\n",
+          "self-test ok\n", "confirmed\n"});
+  EXPECT_EQ(d.slot_state(Slot::kB), SlotState::kConfirmed);
+  // Bootloader LEDs: blue while it works, orange for a trial, all off after the hand-over.
+  const auto& leds = d.target().led_events();
+  ASSERT_GE(leds.size(), 3u);
+  EXPECT_EQ(leds[0].leds, 8);
+  bool orange_trial = false;
+  for (const LedEvent& e : leds) orange_trial = orange_trial || e.leds == (8 | 2);
+  EXPECT_TRUE(orange_trial);
+  EXPECT_EQ(d.slot_state(Slot::kA), SlotState::kConfirmed);  // kept until the next update
+  d.reset_pin();
+  expect(
+      {"boot: slot=B version=2.0.0 decision=confirmed reason=confirmed\n", "demo 2.0.0 slot B\n"});
+}
+
+TEST_F(VirtualBoot, NeverConfirmingImageRevertsToAAfterItsAttempts) {
+  layout_.put_demo(Slot::kA, "demo-v1");
+  ASSERT_TRUE(layout_.append_confirmed(Slot::kA));
+  layout_.put_demo(Slot::kB, "demo-noconfirm");
+  ASSERT_TRUE(layout_.append_trial(Slot::kB));
+  Device& d = start();
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    expect({"boot: slot=B version=2.1.0 decision=trial reason=attempt-" + std::to_string(attempt) +
+                "/3\n",
+            "demo 2.1.0 slot B\n", "not confirming (test variant)\n"});
+    d.reset_pin();
+  }
+  expect({"boot: slot=A version=1.0.0 decision=confirmed reason=reverted-B-attempts-exhausted\n",
+          "demo 1.0.0 slot A\n", "confirmed\n"});
+  EXPECT_EQ(d.slot_state(Slot::kB), SlotState::kRejected);
+  d.reset_pin();  // stays reverted
+  expect({"boot: slot=A version=1.0.0 decision=confirmed reason=confirmed\n"});
+}
+
+TEST_F(VirtualBoot, HardFaultingImageIsCaughtByTheWatchdogAndReverted) {
+  layout_.put_demo(Slot::kA, "demo-v1");
+  ASSERT_TRUE(layout_.append_confirmed(Slot::kA));
+  layout_.put_demo(Slot::kB, "demo-hardfault");
+  ASSERT_TRUE(layout_.append_trial(Slot::kB));
+  Device& d = start();
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    expect({"boot: slot=B version=2.2.0 decision=trial reason=attempt-" + std::to_string(attempt) +
+                "/3\n",
+            "demo 2.2.0 slot B\n", "hardfault: executing an undefined instruction"},
+           attempt == 1 ? kBootMs : kWatchdogMs + kBootMs);
+    // No reset from us: only the watchdog brings the next boot.
+  }
+  expect({"boot: slot=A version=1.0.0 decision=confirmed reason=reverted-B-attempts-exhausted\n",
+          "demo 1.0.0 slot A\n", "reset=iwdg", "confirmed\n"},
+         kWatchdogMs + kBootMs);
+  EXPECT_EQ(d.slot_state(Slot::kB), SlotState::kRejected);
+}
+
+TEST_F(VirtualBoot, HangingImageIsCaughtByTheWatchdogAndReverted) {
+  layout_.put_demo(Slot::kA, "demo-v1");
+  ASSERT_TRUE(layout_.append_confirmed(Slot::kA));
+  layout_.put_demo(Slot::kB, "demo-hang");
+  ASSERT_TRUE(layout_.append_trial(Slot::kB));
+  Device& d = start();
+  expect({"boot: slot=B version=2.3.0 decision=trial reason=attempt-1/3\n", "demo 2.3.0 slot B\n",
+          "hang: spinning"});
+  for (int attempt = 2; attempt <= 3; ++attempt) {
+    expect({"boot: slot=B version=2.3.0 decision=trial reason=attempt-" + std::to_string(attempt) +
+                "/3\n",
+            "hang: spinning"},
+           kWatchdogMs + kBootMs);
+  }
+  expect({"boot: slot=A version=1.0.0 decision=confirmed reason=reverted-B-attempts-exhausted\n",
+          "demo 1.0.0 slot A\n", "reset=iwdg", "confirmed\n"},
+         kWatchdogMs + kBootMs);
+  EXPECT_EQ(d.slot_state(Slot::kB), SlotState::kRejected);
+}
+
+TEST_F(VirtualBoot, CorruptedUpdateIsNeverStartedAndAKeepsRunning) {
+  layout_.put_demo(Slot::kA, "demo-v1");
+  ASSERT_TRUE(layout_.append_confirmed(Slot::kA));
+  layout_.put_demo(Slot::kB, "demo-v2");
+  ASSERT_TRUE(layout_.append_trial(Slot::kB));
+  layout_.corrupt_payload(Slot::kB);
+  Device& d = start();
+  expect({"boot: slot=A version=1.0.0 decision=confirmed reason=reverted-B-image-invalid\n",
+          "demo 1.0.0 slot A\n", "confirmed\n"});
+  EXPECT_EQ(d.slot_state(Slot::kB), SlotState::kRejected);
+}
+
+TEST_F(VirtualBoot, SecondUpdateGoesBackIntoSlotA) {
+  layout_.put_demo(Slot::kA, "demo-v1");
+  ASSERT_TRUE(layout_.append_confirmed(Slot::kA));
+  layout_.put_demo(Slot::kB, "demo-v2");
+  ASSERT_TRUE(layout_.append_trial(Slot::kB));
+  Device& d = start();
+  expect({"demo 2.0.0 slot B\n", "confirmed\n"});
+  d.power_off();
+  // The host writes v3 into the slot that is not running, then commits it.
+  layout_.assign(d.flash_copy());
+  layout_.put_demo(Slot::kA, "demo-v3");
+  ASSERT_TRUE(layout_.append_trial(Slot::kA));
+  Device& d2 = start();
+  expect({"boot: slot=A version=3.0.0 decision=trial reason=attempt-1/3\n", "demo 3.0.0 slot A\n",
+          "confirmed\n"});
+  EXPECT_EQ(d2.slot_state(Slot::kA), SlotState::kConfirmed);
+}
+
+TEST_F(VirtualBoot, NoImageStaysInTheBootloaderBlinkingRed) {
+  Device& d = start();
+  expect({"boot: slot=- version=- decision=none reason=no-valid-image\n"});
+  d.run_for_ms(2'000);
+  EXPECT_EQ(d.output().find("demo "), std::string::npos);
+  // LED pattern "no image": red double flash per second, blue (bootloader busy) off.
+  int red_flashes = 0;
+  uint8_t last = 0;
+  for (const LedEvent& e : d.target().led_events()) {
+    if ((e.leds & 4) && !(last & 4)) ++red_flashes;
+    last = e.leds;
+  }
+  EXPECT_GE(red_flashes, 3);
+  EXPECT_EQ(last & 8, 0);
+}
+
+}  // namespace
+}  // namespace fota::boot_test
