@@ -1,0 +1,138 @@
+#include "format/meta_record.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "format/bytes.h"
+#include "format/crc32.h"
+#include "format/version.h"
+
+namespace fota {
+namespace {
+
+using flash_map::Slot;
+
+MetaRecord sample() {
+  MetaRecord r;
+  r.sequence = 0x0102'0304;
+  r.slot = Slot::kB;
+  r.state = RecordState::kTrial;
+  r.attempts = 2;
+  r.max_attempts = 5;
+  r.image_crc32 = 0xCAFE'F00D;
+  r.version = Version{3, 1, 4}.packed();
+  r.build = 99;
+  r.writer = RecordWriter::kBootloader;
+  r.reason = RecordReason::kTrialBoot;
+  return r;
+}
+
+void reseal(std::array<uint8_t, kRecordSize>& b) {
+  bytes::store_le32(&b[28], crc32(std::span<const uint8_t>(b.data(), 28)));
+}
+
+void expect_same(const MetaRecord& a, const MetaRecord& b) {
+  EXPECT_EQ(a.sequence, b.sequence);
+  EXPECT_EQ(a.slot, b.slot);
+  EXPECT_EQ(a.state, b.state);
+  EXPECT_EQ(a.attempts, b.attempts);
+  EXPECT_EQ(a.max_attempts, b.max_attempts);
+  EXPECT_EQ(a.image_crc32, b.image_crc32);
+  EXPECT_EQ(a.version, b.version);
+  EXPECT_EQ(a.build, b.build);
+  EXPECT_EQ(a.writer, b.writer);
+  EXPECT_EQ(a.reason, b.reason);
+}
+
+TEST(MetaRecord, RoundTripEveryStateAndSlot) {
+  for (Slot slot : {Slot::kA, Slot::kB}) {
+    for (RecordState state : {RecordState::kTrial, RecordState::kConfirmed, RecordState::kRejected}) {
+      MetaRecord m = sample();
+      m.slot = slot;
+      m.state = state;
+      const auto b = encode_record(m);
+      EXPECT_EQ(bytes::load_le32(b.data()), kRecordMagic);
+      EXPECT_EQ(b[26], 0xFF);
+      EXPECT_EQ(b[27], 0xFF);
+      auto r = parse_record(b);
+      ASSERT_TRUE(r.ok()) << to_string(r.error());
+      expect_same(*r, m);
+      // Word form (what the flash programs) parses back too.
+      const auto words = encode_record_words(m);
+      EXPECT_EQ(words[0], kRecordMagic);
+      auto w = parse_record_words(words);
+      ASSERT_TRUE(w.ok());
+      expect_same(*w, m);
+    }
+  }
+}
+
+struct Corruption {
+  const char* name;
+  void (*corrupt)(std::array<uint8_t, kRecordSize>&);
+  RecordError expected;
+};
+
+TEST(MetaRecord, RejectsEveryCorruptedField) {
+  const auto good = encode_record(sample());
+  const Corruption cases[] = {
+      {"erased", [](auto& b) { b.fill(0xFF); }, RecordError::kErased},
+      {"zeroed", [](auto& b) { b.fill(0x00); }, RecordError::kBadMagic},
+      {"magic", [](auto& b) { b[3] ^= 0x01; reseal(b); }, RecordError::kBadMagic},
+      {"torn: only first word written",
+       [](auto& b) { for (size_t i = 4; i < kRecordSize; ++i) b[i] = 0xFF; }, RecordError::kBadCrc},
+      {"torn: last word missing",
+       [](auto& b) { for (size_t i = 28; i < kRecordSize; ++i) b[i] = 0xFF; }, RecordError::kBadCrc},
+      {"crc", [](auto& b) { b[30] ^= 0x10; }, RecordError::kBadCrc},
+      {"sequence flipped", [](auto& b) { b[5] ^= 0x01; }, RecordError::kBadCrc},
+      {"slot 2", [](auto& b) { b[8] = 2; reseal(b); }, RecordError::kBadSlot},
+      {"slot erased", [](auto& b) { b[8] = 0xFF; reseal(b); }, RecordError::kBadSlot},
+      {"state erased", [](auto& b) { b[9] = 0xFF; reseal(b); }, RecordError::kBadState},
+      {"state zero", [](auto& b) { b[9] = 0x00; reseal(b); }, RecordError::kBadState},
+      {"state unknown", [](auto& b) { b[9] = 'X'; reseal(b); }, RecordError::kBadState},
+  };
+  for (const auto& c : cases) {
+    auto b = good;
+    c.corrupt(b);
+    auto r = parse_record(b);
+    ASSERT_FALSE(r.ok()) << c.name;
+    EXPECT_EQ(r.error(), c.expected) << c.name << ": got " << to_string(r.error());
+  }
+  for (size_t n = 0; n < kRecordSize; ++n) {
+    EXPECT_EQ(parse_record(std::span<const uint8_t>(good.data(), n)).error(), RecordError::kTooShort)
+        << "truncated to " << n;
+  }
+}
+
+TEST(MetaRecord, EverySingleBitFlipIsRejected) {
+  const auto good = encode_record(sample());
+  for (size_t bit = 0; bit < kRecordSize * 8; ++bit) {
+    auto b = good;
+    b[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
+    EXPECT_FALSE(parse_record(b).ok()) << "bit " << bit;
+  }
+}
+
+TEST(MetaRecord, EffectiveMaxAttempts) {
+  MetaRecord m = sample();
+  m.max_attempts = 0;
+  EXPECT_EQ(effective_max_attempts(m), kDefaultMaxAttempts);
+  m.max_attempts = 0xFF;
+  EXPECT_EQ(effective_max_attempts(m), kDefaultMaxAttempts);
+  m.max_attempts = 7;
+  EXPECT_EQ(effective_max_attempts(m), 7);
+}
+
+TEST(MetaRecord, ErrorMessagesAreDistinct) {
+  std::vector<std::string> seen;
+  for (int e = 0; e <= static_cast<int>(RecordError::kBadState); ++e) {
+    const std::string msg = to_string(static_cast<RecordError>(e));
+    for (const auto& s : seen) EXPECT_NE(s, msg);
+    seen.push_back(msg);
+  }
+}
+
+}  // namespace
+}  // namespace fota
