@@ -1,0 +1,241 @@
+// Random power cuts at random instructions across the boot flows, with the real binaries on
+// vstm32: first boot of a factory image, update to B, a never-confirming update, a corrupted
+// update, a second update back into A, and an update that makes the log compact (sector erase).
+// After the cut(s) the device is powered again and must reach a valid application that confirms
+// within the boot budget; anything else is a bricked device. The running image must also be one
+// the flow allows (an invalid or rejected image never runs).
+//
+// Short mode (ctest): FOTA_BOOT_POWER_CUTS cuts, 100 by default.
+// Long mode:  FOTA_BOOT_POWER_CUTS=1000 build/<dir>/tests/bootloader/bootloader_power_cut_test
+//             (FOTA_BOOT_POWER_CUT_SEED=<n> picks another random sequence; the seed is printed).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+
+#include "bootcore/meta_log.h"
+#include "device.h"
+#include "flash_layout.h"
+
+namespace fota::boot_test {
+namespace {
+
+using flash_map::Slot;
+
+constexpr double kBudgetMs = 12'000;  // after the last cut: boot(s) + self-test + confirm
+
+struct Flow {
+  std::string name;
+  std::function<void(FlashLayout&)> setup;
+  std::set<std::string> allowed;  // "demo <version> slot <X>" banners allowed to run at the end
+  bool resets_on_no_confirm = false;
+};
+
+void fill_log(FlashLayout& layout, unsigned records) {
+  // Repeats A's CONFIRMED record until the main area is nearly full: the next appends compact.
+  bootcore::MetaLog log(layout.flash());
+  ASSERT_EQ(log.load(), bootcore::LogStatus::kOk);
+  const auto state = log.state().of(Slot::kA);
+  ASSERT_TRUE(state.present);
+  for (unsigned i = 0; i < records; ++i)
+    ASSERT_EQ(log.append(state.record), bootcore::LogStatus::kOk);
+}
+
+std::vector<Flow> flows() {
+  std::vector<Flow> f;
+  f.push_back({"first-boot",
+               [](FlashLayout& l) { l.put_demo(Slot::kA, "demo-v1"); },
+               {"demo 1.0.0 slot A"}});
+  f.push_back({"update-B",
+               [](FlashLayout& l) {
+                 l.put_demo(Slot::kA, "demo-v1");
+                 (void)l.append_confirmed(Slot::kA);
+                 l.put_demo(Slot::kB, "demo-v2");
+                 (void)l.append_trial(Slot::kB);
+               },
+               {"demo 1.0.0 slot A", "demo 2.0.0 slot B"}});
+  f.push_back({"no-confirm",
+               [](FlashLayout& l) {
+                 l.put_demo(Slot::kA, "demo-v1");
+                 (void)l.append_confirmed(Slot::kA);
+                 l.put_demo(Slot::kB, "demo-noconfirm");
+                 (void)l.append_trial(Slot::kB);
+               },
+               {"demo 1.0.0 slot A"},
+               true});
+  f.push_back({"corrupt-B",
+               [](FlashLayout& l) {
+                 l.put_demo(Slot::kA, "demo-v1");
+                 (void)l.append_confirmed(Slot::kA);
+                 l.put_demo(Slot::kB, "demo-v2");
+                 (void)l.append_trial(Slot::kB);
+                 l.corrupt_payload(Slot::kB);
+               },
+               {"demo 1.0.0 slot A"}});
+  f.push_back({"update-A",
+               [](FlashLayout& l) {
+                 l.put_demo(Slot::kA, "demo-v1");
+                 (void)l.append_confirmed(Slot::kA);
+                 l.put_demo(Slot::kB, "demo-v2");
+                 (void)l.append_confirmed(Slot::kB);
+                 l.put_demo(Slot::kA, "demo-v3");
+                 (void)l.append_trial(Slot::kA);
+               },
+               {"demo 2.0.0 slot B", "demo 3.0.0 slot A"}});
+  f.push_back({"compaction",
+               [](FlashLayout& l) {
+                 l.put_demo(Slot::kA, "demo-v1");
+                 (void)l.append_confirmed(Slot::kA);
+                 // 1 + (4096 - 2) + 1 records: sector 11 is full, the bootloader's attempt record
+                 // compacts.
+                 fill_log(l, bootcore::kMainLogArea.slot_count() - 2);
+                 l.put_demo(Slot::kB, "demo-v2");
+                 (void)l.append_trial(Slot::kB);
+               },
+               {"demo 1.0.0 slot A", "demo 2.0.0 slot B"}});
+  return f;
+}
+
+// True when `out` holds a whole line starting with `prefix`.
+bool has_line(const std::string& out, const std::string& prefix) {
+  for (size_t at = out.find(prefix); at != std::string::npos; at = out.find(prefix, at + 1)) {
+    if ((at == 0 || out[at - 1] == '\n') && out.find('\n', at) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// The banner of the application that runs last in `out`, "" when none.
+std::string last_banner(const std::string& out) {
+  const size_t at = out.rfind("demo ");
+  if (at == std::string::npos) return "";
+  const size_t end = out.find('\n', at);
+  return end == std::string::npos ? "" : out.substr(at, end - at);
+}
+
+// Drives the device (already powered) until an application confirmed itself: resets a
+// never-confirming trial like a user would. Returns the banner of the confirmed application.
+std::string drive_to_confirmed(Device& d, const Flow& flow, double budget_ms, std::string* log) {
+  const double until = d.now_ms() + budget_ms;
+  for (int resets = 0; resets < 6 && d.now_ms() < until; ++resets) {
+    const bool done = d.run_until(
+        [](const std::string& out) {
+          return has_line(out, "confirmed\n") || has_line(out, "not confirming");
+        },
+        until - d.now_ms());
+    *log += d.output();
+    if (!done) return "";
+    const std::string& out = d.output();
+    if (has_line(out, "not confirming") && flow.resets_on_no_confirm) {
+      d.mark();
+      d.reset_pin();
+      continue;
+    }
+    if (!has_line(out, "confirmed\n")) return "";
+    return last_banner(out);
+  }
+  return "";
+}
+
+uint64_t env_or(const char* name, uint64_t fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? std::strtoull(v, nullptr, 10) : fallback;
+}
+
+TEST(BootPowerCut, RandomCutsAcrossTheFlowsNeverBrickTheDevice) {
+  const uint64_t cuts_wanted = env_or("FOTA_BOOT_POWER_CUTS", 100);
+  const uint64_t seed = env_or("FOTA_BOOT_POWER_CUT_SEED", 20261122);
+  std::mt19937_64 rng(seed);
+  const std::vector<Flow> all = flows();
+
+  // Calibration: the uncut flow's instruction count, and where its phases are (bootloader until
+  // the first banner; the confirm), to aim a share of the cuts at the flash writes.
+  struct Calibration {
+    uint64_t total = 0;
+    uint64_t boot_end = 0;
+  };
+  std::vector<Calibration> cal(all.size());
+  for (size_t i = 0; i < all.size(); ++i) {
+    FlashLayout layout;
+    layout.put_bootloader();
+    all[i].setup(layout);
+    Device d(layout);
+    d.power_on();
+    ASSERT_TRUE(d.run_until({"demo "}, kBudgetMs)) << all[i].name << ":\n" << d.output();
+    cal[i].boot_end = d.instructions();
+    std::string log;
+    const std::string banner = drive_to_confirmed(d, all[i], kBudgetMs, &log);
+    ASSERT_TRUE(all[i].allowed.count(banner)) << all[i].name << " uncut: " << banner << "\n" << log;
+    cal[i].total = d.instructions();
+    if (all[i].name == "compaction") {  // the flow really moves the log to sector 3
+      BufferFlash flash(d.target().flash());
+      bootcore::MetaLog log(flash);
+      ASSERT_EQ(log.load(), bootcore::LogStatus::kOk);
+      EXPECT_EQ(log.holder(), 1) << "log not compacted into sector 3";
+    }
+  }
+
+  std::map<std::string, uint64_t> cuts_per_flow;
+  uint64_t cuts = 0;
+  uint64_t runs = 0;
+  uint64_t bricked = 0;
+  uint64_t wrong_image = 0;
+  while (cuts < cuts_wanted) {
+    const size_t fi = rng() % all.size();
+    const Flow& flow = all[fi];
+    FlashLayout layout;
+    layout.put_bootloader();
+    flow.setup(layout);
+    Device d(layout);
+    d.power_on();
+    ++runs;
+    std::string log;
+    const unsigned cuts_this_run = 1 + (rng() % 4 == 0 ? 1 : 0) + (rng() % 16 == 0 ? 1 : 0);
+    for (unsigned c = 0; c < cuts_this_run; ++c) {
+      // A third anywhere in the flow, a third in the bootloader, a third after it (confirm).
+      const uint64_t kind = rng() % 3;
+      const uint64_t lo = kind == 2 ? cal[fi].boot_end : 0;
+      const uint64_t hi = kind == 1 ? cal[fi].boot_end : cal[fi].total;
+      const uint64_t at = 1 + lo + rng() % std::max<uint64_t>(1, hi - lo);
+      d.cut_after_instructions(at);
+      drive_to_confirmed(d, flow, kBudgetMs, &log);
+      if (!d.powered()) {
+        ++cuts;
+        d.mark();
+        d.power_on();
+      } else {
+        d.cancel_cut();  // the flow finished before the cut point
+      }
+    }
+    ++cuts_per_flow[flow.name];
+    const std::string banner = drive_to_confirmed(d, flow, kBudgetMs, &log);
+    if (banner.empty()) {
+      ++bricked;
+      ADD_FAILURE() << "bricked: flow " << flow.name << ", seed " << seed << ", run " << runs
+                    << "\n"
+                    << log;
+    } else if (!flow.allowed.count(banner)) {
+      ++wrong_image;
+      ADD_FAILURE() << "not allowed to run: \"" << banner << "\" in flow " << flow.name << ", seed "
+                    << seed << ", run " << runs << "\n"
+                    << log;
+    }
+  }
+  std::printf("[power-cut] seed %llu: %llu cuts in %llu runs, %llu bricked, %llu wrong image\n",
+              static_cast<unsigned long long>(seed), static_cast<unsigned long long>(cuts),
+              static_cast<unsigned long long>(runs), static_cast<unsigned long long>(bricked),
+              static_cast<unsigned long long>(wrong_image));
+  for (const auto& [name, n] : cuts_per_flow) {
+    std::printf("[power-cut]   %-12s %llu runs\n", name.c_str(),
+                static_cast<unsigned long long>(n));
+  }
+  EXPECT_EQ(bricked, 0u);
+  EXPECT_EQ(wrong_image, 0u);
+}
+
+}  // namespace
+}  // namespace fota::boot_test
