@@ -173,9 +173,9 @@ TEST(BootPowerCut, RandomCutsAcrossTheFlowsNeverBrickTheDevice) {
     cal[i].total = d.instructions();
     if (all[i].name == "compaction") {  // the flow really moves the log to sector 3
       BufferFlash flash(d.target().flash());
-      bootcore::MetaLog log(flash);
-      ASSERT_EQ(log.load(), bootcore::LogStatus::kOk);
-      EXPECT_EQ(log.holder(), 1) << "log not compacted into sector 3";
+      bootcore::MetaLog meta(flash);
+      ASSERT_EQ(meta.load(), bootcore::LogStatus::kOk);
+      EXPECT_EQ(meta.holder(), 1) << "log not compacted into sector 3";
     }
   }
 
