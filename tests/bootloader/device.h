@@ -41,6 +41,11 @@ class Device {
   // Cuts the power after `n` more instructions (the machine stays off until power_on()).
   void cut_after_instructions(uint64_t n);
   void cancel_cut();
+  // Cuts the power in the middle of the `n`-th flash program/erase step from now (torn result).
+  void cut_at_flash_step(uint64_t n, double fraction, uint64_t seed) {
+    target_->cut_at_flash_step(n, fraction, seed);
+  }
+  uint64_t flash_steps() const { return target_->flash_steps(); }
   bool powered() const;
 
   // What the metadata log says about a slot (reads the chip's flash through bootcore).

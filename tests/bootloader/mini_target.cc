@@ -89,6 +89,9 @@ void MiniTarget::power_on() {
 
 void MiniTarget::power_off() {
   close_engine();
+  cut_at_ = 0;
+  cut_flash_at_ = 0;
+  pending_power_off_ = false;
   powered_ = false;
   faulted_ = false;
   iwdg_running_ = false;
@@ -215,6 +218,11 @@ uint64_t MiniTarget::step(uint64_t max_instructions) {
     now_ns_ += n * ns_per_kinstr / 1000 + stall_ns_;
     stall_ns_ = 0;
     if (err != UC_ERR_OK) faulted_ = true;
+    if (pending_power_off_) {
+      pending_power_off_ = false;
+      power_off();
+      return n;
+    }
   }
   if (iwdg_running_ && now_ns_ - iwdg_kick_ns_ > iwdg_period_ns())
     request_reset(kCsrIwdg | kCsrPin);
@@ -239,8 +247,24 @@ void MiniTarget::set_odr(uint32_t odr) {
   if (before != after) led_events_.push_back({now_ms(), after});
 }
 
+bool MiniTarget::cut_this_step() {
+  if (cut_flash_at_ == 0 || flash_steps_ + 1 != cut_flash_at_) return false;
+  cut_flash_at_ = 0;
+  pending_power_off_ = true;
+  uc_emu_stop(uc_);
+  return true;
+}
+
 void MiniTarget::erase_sector(unsigned sector) {
   const auto& s = flash_map::kSectors[sector];
+  if (cut_this_step()) {  // torn erase: the first part erased, the rest as it was
+    const uint32_t done = static_cast<uint32_t>(s.size * cut_fraction_) & ~3u;
+    std::memset(&flash_[s.address - kFlashBase], 0xFF, done);
+    uc_ctl_remove_cache(uc_, static_cast<uint64_t>(s.address),
+                        static_cast<uint64_t>(s.address + s.size));
+    ++flash_steps_;
+    return;
+  }
   std::memset(&flash_[s.address - kFlashBase], 0xFF, s.size);
   uc_ctl_remove_cache(uc_, static_cast<uint64_t>(s.address),
                       static_cast<uint64_t>(s.address + s.size));
@@ -260,6 +284,15 @@ bool MiniTarget::flash_store(uint32_t address, int size, int64_t value) {
     return true;
   }
   uint8_t* p = &flash_[address - kFlashBase];
+  if (cut_this_step()) {  // torn word: only some of the bits to clear got cleared
+    uint64_t x = cut_seed_ * 0x9E37'79B9'7F4A'7C15ull + 1;
+    for (int i = 0; i < size; ++i) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      p[i] &= static_cast<uint8_t>(value >> (8 * i)) | static_cast<uint8_t>(x);
+    }
+    ++flash_steps_;
+    return true;
+  }
   for (int i = 0; i < size; ++i) p[i] &= static_cast<uint8_t>(value >> (8 * i));
   stall_ns_ += kProgramNs;
   ++flash_steps_;

@@ -43,7 +43,14 @@ class MiniTarget {
   uint64_t step(uint64_t max_instructions);
 
   void cut_after_instructions(uint64_t n) { cut_at_ = instructions_ + n; }
-  void cancel_cut() { cut_at_ = 0; }
+  // Cuts the power in the middle of the `n`-th flash program/erase step from now: the word is
+  // left torn (only some of its bits cleared), the sector partly erased (the first `fraction`).
+  void cut_at_flash_step(uint64_t n, double fraction, uint64_t seed) {
+    cut_flash_at_ = flash_steps_ + n;
+    cut_fraction_ = fraction;
+    cut_seed_ = seed;
+  }
+  void cancel_cut() { cut_at_ = cut_flash_at_ = 0; }
   // Records the first time the core reaches `address` (e.g. an application's reset handler).
   void watch_address(uint32_t address);
   double watch_hit_ms() const { return watch_hit_ms_; }
@@ -87,6 +94,11 @@ class MiniTarget {
   uint64_t stall_ns_ = 0;  // flash operations: the core waits (no fetch while BSY)
   uint64_t instructions_ = 0;
   uint64_t cut_at_ = 0;
+  uint64_t cut_flash_at_ = 0;
+  double cut_fraction_ = 0.5;
+  uint64_t cut_seed_ = 0;
+  bool pending_power_off_ = false;
+  bool cut_this_step();
   uint64_t slice_ = 1000;
   uint64_t flash_steps_ = 0;
   uint64_t resets_ = 0;

@@ -157,6 +157,7 @@ TEST(BootPowerCut, RandomCutsAcrossTheFlowsNeverBrickTheDevice) {
   struct Calibration {
     uint64_t total = 0;
     uint64_t boot_end = 0;
+    uint64_t flash_steps = 0;
   };
   std::vector<Calibration> cal(all.size());
   for (size_t i = 0; i < all.size(); ++i) {
@@ -171,6 +172,7 @@ TEST(BootPowerCut, RandomCutsAcrossTheFlowsNeverBrickTheDevice) {
     const std::string banner = drive_to_confirmed(d, all[i], kBudgetMs, &log);
     ASSERT_TRUE(all[i].allowed.count(banner)) << all[i].name << " uncut: " << banner << "\n" << log;
     cal[i].total = d.instructions();
+    cal[i].flash_steps = d.flash_steps();
     if (all[i].name == "compaction") {  // the flow really moves the log to sector 3
       BufferFlash flash(d.target().flash());
       bootcore::MetaLog meta(flash);
@@ -181,6 +183,7 @@ TEST(BootPowerCut, RandomCutsAcrossTheFlowsNeverBrickTheDevice) {
 
   std::map<std::string, uint64_t> cuts_per_flow;
   uint64_t cuts = 0;
+  uint64_t torn_cuts = 0;  // cuts inside a program/erase step of the firmware
   uint64_t runs = 0;
   uint64_t bricked = 0;
   uint64_t wrong_image = 0;
@@ -196,15 +199,21 @@ TEST(BootPowerCut, RandomCutsAcrossTheFlowsNeverBrickTheDevice) {
     std::string log;
     const unsigned cuts_this_run = 1 + (rng() % 4 == 0 ? 1 : 0) + (rng() % 16 == 0 ? 1 : 0);
     for (unsigned c = 0; c < cuts_this_run; ++c) {
-      // A third anywhere in the flow, a third in the bootloader, a third after it (confirm).
-      const uint64_t kind = rng() % 3;
-      const uint64_t lo = kind == 2 ? cal[fi].boot_end : 0;
-      const uint64_t hi = kind == 1 ? cal[fi].boot_end : cal[fi].total;
-      const uint64_t at = 1 + lo + rng() % std::max<uint64_t>(1, hi - lo);
-      d.cut_after_instructions(at);
+      // A quarter each: anywhere in the flow, in the bootloader, after it (the app's confirm),
+      // inside one of the firmware's own flash program/erase steps (torn word / partial erase).
+      const uint64_t kind = rng() % 4;
+      if (kind == 3) {
+        const uint64_t step = 1 + rng() % std::max<uint64_t>(1, cal[fi].flash_steps);
+        d.cut_at_flash_step(step, static_cast<double>(rng() % 1000) / 1000.0, rng());
+      } else {
+        const uint64_t lo = kind == 2 ? cal[fi].boot_end : 0;
+        const uint64_t hi = kind == 1 ? cal[fi].boot_end : cal[fi].total;
+        d.cut_after_instructions(1 + lo + rng() % std::max<uint64_t>(1, hi - lo));
+      }
       drive_to_confirmed(d, flow, kBudgetMs, &log);
       if (!d.powered()) {
         ++cuts;
+        if (kind == 3) ++torn_cuts;
         d.mark();
         d.power_on();
       } else {
@@ -225,10 +234,12 @@ TEST(BootPowerCut, RandomCutsAcrossTheFlowsNeverBrickTheDevice) {
                     << log;
     }
   }
-  std::printf("[power-cut] seed %llu: %llu cuts in %llu runs, %llu bricked, %llu wrong image\n",
-              static_cast<unsigned long long>(seed), static_cast<unsigned long long>(cuts),
-              static_cast<unsigned long long>(runs), static_cast<unsigned long long>(bricked),
-              static_cast<unsigned long long>(wrong_image));
+  std::printf(
+      "[power-cut] seed %llu: %llu cuts (%llu inside flash steps) in %llu runs, %llu bricked, %llu "
+      "wrong image\n",
+      static_cast<unsigned long long>(seed), static_cast<unsigned long long>(cuts),
+      static_cast<unsigned long long>(torn_cuts), static_cast<unsigned long long>(runs),
+      static_cast<unsigned long long>(bricked), static_cast<unsigned long long>(wrong_image));
   for (const auto& [name, n] : cuts_per_flow) {
     std::printf("[power-cut]   %-12s %llu runs\n", name.c_str(),
                 static_cast<unsigned long long>(n));
