@@ -91,7 +91,13 @@ PortStatus SerialPort::configure(uint32_t baud, an3155::Parity parity) {
   tio.c_cc[VTIME] = 0;
   cfsetispeed(&tio, speed);
   cfsetospeed(&tio, speed);
-  if (tcsetattr(fd_, TCSANOW, &tio) != 0) return fail("tcsetattr");
+  if (tcsetattr(fd_, TCSANOW, &tio) != 0) {
+    // A pty refuses PARENB with EINVAL once nothing else changes (it cannot keep it anyway):
+    // apply the rest without parity rather than refuse the port.
+    if (errno != EINVAL || (tio.c_cflag & PARENB) == 0) return fail("tcsetattr");
+    tio.c_cflag &= ~static_cast<tcflag_t>(PARENB);
+    if (tcsetattr(fd_, TCSANOW, &tio) != 0) return fail("tcsetattr");
+  }
   termios check{};
   if (tcgetattr(fd_, &check) != 0) return fail("tcgetattr");
   // A pty keeps CS8 but clears PARENB: accept it (the pty carries no parity bits).
