@@ -181,7 +181,7 @@ ManifestResult parse_manifest(const std::string& text) {
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for number overflow
     r.error = std::string("manifest: not valid JSON: ") + e.what();
     return r;
   }

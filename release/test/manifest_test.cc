@@ -171,3 +171,16 @@ TEST(Iso8601, Validates) {
 
 }  // namespace
 }  // namespace fota::release
+
+namespace fota::release {
+namespace {
+
+// Found by fuzz_manifest: nlohmann throws out_of_range (not parse_error) for number overflow.
+TEST(Manifest, RejectsNumberOverflow) {
+  auto r = parse_manifest("{\"build\": 5E535}");
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error.rfind("manifest: not valid JSON", 0), 0u) << r.error;
+}
+
+}  // namespace
+}  // namespace fota::release
