@@ -3,6 +3,10 @@
 // Every wait is bounded in simulated time (the budgets below); nothing sleeps.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
 #include "device.h"
 #include "flash_layout.h"
 
@@ -179,3 +183,27 @@ TEST_F(VirtualBoot, NoImageStaysInTheBootloaderBlinkingRed) {
 
 }  // namespace
 }  // namespace fota::boot_test
+
+#ifdef FOTA_RELEASES_DIR
+namespace fota::boot_test {
+namespace {
+
+// The release `fota pack` made in the host build (releases/demo-v2/) boots like our own images.
+TEST_F(VirtualBoot, ReleaseImagePackedByFotaPackBootsAndConfirms) {
+  const auto img = std::filesystem::path(FOTA_RELEASES_DIR) / "demo-v2" / "demo-v2-2.0.0-B.img";
+  std::ifstream in(img, std::ios::binary);
+  ASSERT_TRUE(in) << "missing " << img << " (target demo_releases)";
+  const std::vector<uint8_t> image(std::istreambuf_iterator<char>(in), {});
+  layout_.put_demo(Slot::kA, "demo-v1");
+  ASSERT_TRUE(layout_.append_confirmed(Slot::kA));
+  layout_.put_image(Slot::kB, image);
+  ASSERT_TRUE(layout_.append_trial(Slot::kB));
+  Device& d = start();
+  expect({"boot: slot=B version=2.0.0 decision=trial reason=attempt-1/3\n", "demo 2.0.0 slot B\n",
+          "confirmed\n"});
+  EXPECT_EQ(d.slot_state(Slot::kB), SlotState::kConfirmed);
+}
+
+}  // namespace
+}  // namespace fota::boot_test
+#endif
