@@ -1,6 +1,7 @@
 // Random power cuts at random instructions across the boot flows, with the real binaries on
-// vstm32: first boot of a factory image, update to B, a never-confirming update, a corrupted
-// update, a second update back into A, and an update that makes the log compact (sector erase).
+// the virtual target: first boot of a factory image, update to B, a never-confirming update, a
+// hard-faulting update (watchdog), a corrupted update, a second update back into A, and an update
+// that makes the log compact (sector erase).
 // After the cut(s) the device is powered again and must reach a valid application that confirms
 // within the boot budget; anything else is a bricked device. The running image must also be one
 // the flow allows (an invalid or rejected image never runs).
@@ -34,6 +35,7 @@ struct Flow {
   std::function<void(FlashLayout&)> setup;
   std::set<std::string> allowed;  // "demo <version> slot <X>" banners allowed to run at the end
   bool resets_on_no_confirm = false;
+  double budget_ms = kBudgetMs;  // after the last cut
 };
 
 void fill_log(FlashLayout& layout, unsigned records) {
@@ -68,6 +70,17 @@ std::vector<Flow> flows() {
                },
                {"demo 1.0.0 slot A"},
                true});
+  // Three watchdog periods (8.2 s each) before the revert.
+  f.push_back({"hardfault-B",
+               [](FlashLayout& l) {
+                 l.put_demo(Slot::kA, "demo-v1");
+                 (void)l.append_confirmed(Slot::kA);
+                 l.put_demo(Slot::kB, "demo-hardfault");
+                 (void)l.append_trial(Slot::kB);
+               },
+               {"demo 1.0.0 slot A"},
+               false,
+               4 * 8'192 + kBudgetMs});
   f.push_back({"corrupt-B",
                [](FlashLayout& l) {
                  l.put_demo(Slot::kA, "demo-v1");
@@ -169,7 +182,7 @@ TEST(BootPowerCut, RandomCutsAcrossTheFlowsNeverBrickTheDevice) {
     ASSERT_TRUE(d.run_until({"demo "}, kBudgetMs)) << all[i].name << ":\n" << d.output();
     cal[i].boot_end = d.instructions();
     std::string log;
-    const std::string banner = drive_to_confirmed(d, all[i], kBudgetMs, &log);
+    const std::string banner = drive_to_confirmed(d, all[i], all[i].budget_ms, &log);
     ASSERT_TRUE(all[i].allowed.count(banner)) << all[i].name << " uncut: " << banner << "\n" << log;
     cal[i].total = d.instructions();
     cal[i].flash_steps = d.flash_steps();
@@ -210,7 +223,7 @@ TEST(BootPowerCut, RandomCutsAcrossTheFlowsNeverBrickTheDevice) {
         const uint64_t hi = kind == 1 ? cal[fi].boot_end : cal[fi].total;
         d.cut_after_instructions(1 + lo + rng() % std::max<uint64_t>(1, hi - lo));
       }
-      drive_to_confirmed(d, flow, kBudgetMs, &log);
+      drive_to_confirmed(d, flow, flow.budget_ms, &log);
       if (!d.powered()) {
         ++cuts;
         if (kind == 3) ++torn_cuts;
@@ -221,7 +234,7 @@ TEST(BootPowerCut, RandomCutsAcrossTheFlowsNeverBrickTheDevice) {
       }
     }
     ++cuts_per_flow[flow.name];
-    const std::string banner = drive_to_confirmed(d, flow, kBudgetMs, &log);
+    const std::string banner = drive_to_confirmed(d, flow, flow.budget_ms, &log);
     if (banner.empty()) {
       ++bricked;
       ADD_FAILURE() << "bricked: flow " << flow.name << ", seed " << seed << ", run " << runs
