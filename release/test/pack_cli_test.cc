@@ -1,0 +1,226 @@
+// Runs the real `fota` binary on generated ELF/bin fixtures: the happy path with an independent
+// check of the header's CRC-32/SHA-256 (python3 zlib + sha256sum), and every wrong-input case
+// with its own message and a non-zero exit.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "elf_fixture.h"
+#include "format/bytes.h"
+#include "format/image_header.h"
+#include "release/image.h"
+#include "release/manifest.h"
+
+namespace fota::release {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::app_elf;
+using testing::app_payload;
+using testing::write_bytes;
+
+constexpr uint32_t kVecA = 0x0802'0200;
+constexpr uint32_t kVecB = 0x0808'0200;
+
+struct RunResult {
+  int exit_code;
+  std::string output;  // stdout + stderr
+};
+
+RunResult run(const std::string& command) {
+  RunResult r{-1, ""};
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return r;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.output.append(buf.data(), n);
+  const int status = pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string quote(const fs::path& p) { return "'" + p.string() + "'"; }
+
+class PackCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("fota-pack-test-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  fs::path file(const std::string& name, const std::vector<uint8_t>& data) {
+    write_bytes(dir_ / name, data);
+    return dir_ / name;
+  }
+  RunResult pack(const std::string& args) {
+    return run(std::string(FOTA_CLI) + " pack " + args);
+  }
+  RunResult pack_ab(const fs::path& a, const fs::path& b, const std::string& extra = "--version 1.2.3") {
+    return pack("--app-a " + quote(a) + " --app-b " + quote(b) + " " + extra + " --out " +
+                quote(dir_ / "out"));
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(PackCli, PacksElfPairAndHeaderMatchesIndependentTools) {
+  const auto a = file("app-A.elf", app_elf(kVecA, 5000, 1));
+  const auto b = file("app-B.elf", app_elf(kVecB, 5000, 1));
+  auto r = pack("--app-a " + quote(a) + " --app-b " + quote(b) +
+                " --version 2.1.7 --build 42 --product widget --name demo --channel beta"
+                " --url-base http://127.0.0.1:8080/rel --out " + quote(dir_ / "out"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* slot : {"A", "B"}) {
+    const fs::path img = dir_ / "out" / (std::string("demo-2.1.7-") + slot + ".img");
+    ASSERT_TRUE(fs::exists(img)) << img;
+    std::vector<uint8_t> bytes;
+    std::string error;
+    ASSERT_TRUE(read_file(img, 1 << 20, bytes, error)) << error;
+    ASSERT_GT(bytes.size(), kImageHeaderSize);
+    const std::vector<uint8_t> payload(bytes.begin() + kImageHeaderSize, bytes.end());
+    const fs::path payload_file = dir_ / (std::string("payload-") + slot + ".bin");
+    write_bytes(payload_file, payload);
+    // Independent CRC-32 (zlib) and SHA-256 of the payload.
+    auto crc = run("python3 -c 'import sys,zlib; print(\"%08x\" % zlib.crc32(open(sys.argv[1],\"rb\").read()))' " +
+                   quote(payload_file));
+    ASSERT_EQ(crc.exit_code, 0) << crc.output;
+    auto sha = run("sha256sum " + quote(payload_file) + " | cut -d' ' -f1");
+    ASSERT_EQ(sha.exit_code, 0) << sha.output;
+    const uint32_t header_crc = bytes::load_le32(&bytes[28]);
+    EXPECT_EQ(crc_hex(header_crc), "0x" + crc.output.substr(0, 8)) << slot;
+    EXPECT_EQ(hex(std::span<const uint8_t>(&bytes[32], 32)), sha.output.substr(0, 64)) << slot;
+    auto parsed = parse_image_header(bytes);
+    ASSERT_TRUE(parsed.ok()) << to_string(parsed.error());
+    EXPECT_EQ(parsed->vector_address, slot[0] == 'A' ? kVecA : kVecB);
+    EXPECT_EQ(parsed->version, (Version{2, 1, 7, 42}));
+    EXPECT_STREQ(parsed->product.data(), "widget");
+  }
+  std::ifstream in(dir_ / "out" / "manifest.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto m = parse_manifest(text.str());
+  ASSERT_TRUE(m.ok) << m.error;
+  EXPECT_EQ(m.manifest.product, "widget");
+  EXPECT_EQ(m.manifest.channel, "beta");
+  EXPECT_EQ(m.manifest.slot_b.file, "demo-2.1.7-B.img");
+  EXPECT_EQ(m.manifest.slot_b.url, "http://127.0.0.1:8080/rel/demo-2.1.7-B.img");
+  EXPECT_EQ(m.manifest.slot_a.size, fs::file_size(dir_ / "out" / "demo-2.1.7-A.img"));
+  // The manifest's checksums cover the whole image file.
+  auto sha_file = run("sha256sum " + quote(dir_ / "out" / "demo-2.1.7-A.img") + " | cut -d' ' -f1");
+  EXPECT_EQ(hex(m.manifest.slot_a.sha256), sha_file.output.substr(0, 64));
+}
+
+TEST_F(PackCli, PacksRawBinaries) {
+  const auto a = file("app-A.bin", app_payload(kVecA, 3000));
+  const auto b = file("app-B.bin", app_payload(kVecB, 3000));
+  auto r = pack_ab(a, b);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto img = read_image_file(dir_ / "out" / "stm32f407-1.2.3-B.img");
+  ASSERT_TRUE(img.ok) << img.error;
+  EXPECT_EQ(img.image.payload, app_payload(kVecB, 3000));
+}
+
+struct BadCase {
+  const char* name;
+  std::string expected;  // substring of the error
+};
+
+TEST_F(PackCli, RejectsEachWrongInputWithItsOwnMessage) {
+  const auto a = file("app-A.elf", app_elf(kVecA, 2000));
+  const auto b = file("app-B.elf", app_elf(kVecB, 2000));
+  const auto b_linked_a = file("app-B-wrong.elf", app_elf(kVecA, 2000));
+  const auto a_bin = file("app-A.bin", app_payload(kVecA, 2000));
+  const auto b_bin_linked_a = file("app-B.bin", app_payload(kVecA, 2000));
+  const auto empty = file("empty.elf", {});
+  const auto empty_bin = file("empty.bin", {});
+  const auto text = file("notes.txt", {'h', 'e', 'l', 'l', 'o'});
+  const auto too_big_a = file("big-A.elf", app_elf(kVecA, flash_map::kMaxPayloadSize));
+  const auto too_big_bin = file("big-A.bin", app_payload(kVecA, flash_map::kMaxPayloadSize + 1));
+  auto x86 = app_elf(kVecB, 100);
+  bytes::store_le16(&x86[18], 62);
+  const auto x86_elf = file("x86.elf", x86);
+  auto trunc = app_elf(kVecB, 100);
+  trunc.resize(60);
+  const auto trunc_elf = file("trunc.elf", trunc);
+  const auto bad_sp = [&] {
+    auto p = app_payload(kVecB, 100);
+    bytes::store_le32(p.data(), 0xFFFF'FFFF);
+    return file("badsp-B.bin", p);
+  }();
+  const auto out = " --out " + quote(dir_ / "out");
+  const std::string ab = "--app-a " + quote(a) + " --app-b " + quote(b);
+
+  struct Case {
+    const char* name;
+    std::string args;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {"B linked for A", "--app-a " + quote(a) + " --app-b " + quote(b_linked_a) + " --version 1.0.0" + out,
+       "app-B-wrong.elf is linked at 0x08020200, expected 0x08080200 for slot B"},
+      {"A linked for B", "--app-a " + quote(b) + " --app-b " + quote(b_linked_a) + " --version 1.0.0" + out,
+       "app-B.elf is linked at 0x08080200, expected 0x08020200 for slot A"},
+      {"same file for both", "--app-a " + quote(a) + " --app-b " + quote(a) + " --version 1.0.0" + out,
+       "--app-a and --app-b are the same file"},
+      {"bin for B linked for A", "--app-a " + quote(a_bin) + " --app-b " + quote(b_bin_linked_a) + " --version 1.0.0" + out,
+       "app-B.bin: reset vector 0x08020209 does not point into slot B"},
+      {"missing file", "--app-a " + quote(dir_ / "nope.elf") + " --app-b " + quote(b) + " --version 1.0.0" + out,
+       "nope.elf: no such file"},
+      {"directory as input", "--app-a " + quote(dir_) + " --app-b " + quote(b) + " --version 1.0.0" + out,
+       "not a regular file"},
+      {"empty elf", "--app-a " + quote(empty) + " --app-b " + quote(b) + " --version 1.0.0" + out,
+       "empty.elf: file is empty"},
+      {"empty bin", "--app-a " + quote(a) + " --app-b " + quote(empty_bin) + " --version 1.0.0" + out,
+       "empty.bin: file is empty"},
+      {"not elf nor bin", "--app-a " + quote(text) + " --app-b " + quote(b) + " --version 1.0.0" + out,
+       "notes.txt: not an ELF file, and not a raw binary"},
+      {"x86 elf", "--app-a " + quote(a) + " --app-b " + quote(x86_elf) + " --version 1.0.0" + out,
+       "x86.elf: not an ARM ELF"},
+      {"truncated elf", "--app-a " + quote(a) + " --app-b " + quote(trunc_elf) + " --version 1.0.0" + out,
+       "trunc.elf: ELF program headers lie outside the file"},
+      {"too large elf", "--app-a " + quote(too_big_a) + " --app-b " + quote(b) + " --version 1.0.0" + out,
+       "big-A.elf: 392728 bytes do not fit slot A"},
+      {"too large bin", "--app-a " + quote(too_big_bin) + " --app-b " + quote(b) + " --version 1.0.0" + out,
+       "big-A.bin: 392705 bytes do not fit slot A"},
+      {"bad stack pointer", "--app-a " + quote(a) + " --app-b " + quote(bad_sp) + " --version 1.0.0" + out,
+       "badsp-B.bin: initial stack pointer 0xffffffff is not in RAM"},
+      {"version two parts", ab + " --version 1.2" + out, "--version \"1.2\" is not a version X.Y.Z"},
+      {"version suffix", ab + " --version 1.2.3-rc1" + out, "--version \"1.2.3-rc1\" is not a version"},
+      {"version too big", ab + " --version 256.0.0" + out, "--version \"256.0.0\" is not a version"},
+      {"bad product", ab + " --version 1.0.0 --product 'a b'" + out, "--product \"a b\" must be"},
+      {"bad name", ab + " --version 1.0.0 --name ../x" + out, "--name \"../x\" must be"},
+      {"bad channel", ab + " --version 1.0.0 --channel ''" + out, "--channel \"\" must be"},
+      {"bad min bootloader", ab + " --version 1.0.0 --min-bootloader x" + out,
+       "--min-bootloader \"x\" is not a version"},
+      {"out is a file", ab + " --version 1.0.0 --out " + quote(a), "--out " + a.string() + ": cannot create directory"},
+      {"missing --version", ab + out, "--version is required"},
+      {"missing --app-b", "--app-a " + quote(a) + " --version 1.0.0" + out, "--app-b is required"},
+  };
+  std::vector<std::string> first_lines;
+  for (const auto& c : cases) {
+    fs::remove_all(dir_ / "out");
+    auto r = pack(c.args);
+    EXPECT_NE(r.exit_code, 0) << c.name << ": " << r.output;
+    EXPECT_NE(r.output.find(c.expected), std::string::npos)
+        << c.name << ": expected \"" << c.expected << "\" in: " << r.output;
+    EXPECT_FALSE(fs::exists(dir_ / "out" / "manifest.json")) << c.name << ": no partial release";
+    const std::string first = r.output.substr(0, r.output.find('\n'));
+    for (const auto& f : first_lines) EXPECT_NE(f, first) << c.name << ": message not distinct";
+    first_lines.push_back(first);
+  }
+}
+
+}  // namespace
+}  // namespace fota::release
