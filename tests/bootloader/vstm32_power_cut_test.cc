@@ -130,6 +130,23 @@ std::string last_banner(const std::string& out) {
   return end == std::string::npos ? "" : out.substr(at, end - at);
 }
 
+// The banner of the application that last printed "confirmed" (its CONFIRMED record was durable
+// before it said so), "" when none did.
+std::string last_confirmed(const std::string& out) {
+  std::string banner;
+  std::string confirmed;
+  size_t at = 0;
+  while (at < out.size()) {
+    const size_t end = out.find('\n', at);
+    if (end == std::string::npos) break;
+    const std::string line = out.substr(at, end - at);
+    if (line.rfind("demo ", 0) == 0) banner = line;
+    if (line == "confirmed") confirmed = banner;
+    at = end + 1;
+  }
+  return confirmed;
+}
+
 // Drives the device (already powered) until an application confirmed itself: resets a
 // never-confirming trial like a user would. Returns the banner of the confirmed application.
 std::string drive_to_confirmed(Device& d, const Flow& flow, double budget_ms, std::string* log) {
@@ -200,6 +217,7 @@ TEST(BootPowerCut, RandomCutsAcrossTheFlowsNeverBrickTheDevice) {
   uint64_t runs = 0;
   uint64_t bricked = 0;
   uint64_t wrong_image = 0;
+  uint64_t lost_confirmed = 0;  // a confirmed image replaced without a newer confirmation
   while (cuts < cuts_wanted) {
     const size_t fi = rng() % all.size();
     const Flow& flow = all[fi];
@@ -240,6 +258,11 @@ TEST(BootPowerCut, RandomCutsAcrossTheFlowsNeverBrickTheDevice) {
       ADD_FAILURE() << "bricked: flow " << flow.name << ", seed " << seed << ", run " << runs
                     << "\n"
                     << log;
+    } else if (const std::string c = last_confirmed(log); !c.empty() && c != banner) {
+      ++lost_confirmed;
+      ADD_FAILURE() << "\"" << c << "\" confirmed, but \"" << banner << "\" runs at the end; flow "
+                    << flow.name << ", seed " << seed << ", run " << runs << "\n"
+                    << log;
     } else if (!flow.allowed.count(banner)) {
       ++wrong_image;
       ADD_FAILURE() << "not allowed to run: \"" << banner << "\" in flow " << flow.name << ", seed "
@@ -249,16 +272,18 @@ TEST(BootPowerCut, RandomCutsAcrossTheFlowsNeverBrickTheDevice) {
   }
   std::printf(
       "[power-cut] seed %llu: %llu cuts (%llu inside flash steps) in %llu runs, %llu bricked, %llu "
-      "wrong image\n",
+      "wrong image, %llu confirmed image lost\n",
       static_cast<unsigned long long>(seed), static_cast<unsigned long long>(cuts),
       static_cast<unsigned long long>(torn_cuts), static_cast<unsigned long long>(runs),
-      static_cast<unsigned long long>(bricked), static_cast<unsigned long long>(wrong_image));
+      static_cast<unsigned long long>(bricked), static_cast<unsigned long long>(wrong_image),
+      static_cast<unsigned long long>(lost_confirmed));
   for (const auto& [name, n] : cuts_per_flow) {
     std::printf("[power-cut]   %-12s %llu runs\n", name.c_str(),
                 static_cast<unsigned long long>(n));
   }
   EXPECT_EQ(bricked, 0u);
   EXPECT_EQ(wrong_image, 0u);
+  EXPECT_EQ(lost_confirmed, 0u);
 }
 
 }  // namespace
