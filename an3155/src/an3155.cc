@@ -90,7 +90,7 @@ Bootloader::Step Bootloader::send_command(Opcode opcode) {
   const Step step = send(bytes);
   if (step != Step::kOk) return step;
   const Step ack = wait_ack(options_.timeouts.ack_ms);
-  nack_at_opcode_ = ack == Step::kNack;
+  if (ack == Step::kNack) ++opcode_nacks_;
   return ack;
 }
 
@@ -129,18 +129,18 @@ Status Bootloader::sync() {
 }
 
 // Brings a synced ROM that may be in the middle of a command back to "waiting for an opcode":
-// 0xFF 0x00 pairs complete whatever frame it waits for; once a pair alone gets a NACK
-// (0xFF is no command), the ROM is idle. A ROM that never answers is not synced: try 0x7F.
+// 0xAA 0x55 pairs complete whatever frame it waits for; once a pair alone gets a NACK, the ROM is
+// idle. Neither 0xAA nor 0x55 is an opcode, so the pattern is no command in either byte
+// alignment (stm32flash's 0xFF 0x00 reads as Get, 00 FF, once one byte is lost or gained).
+// A ROM that never answers is not synced: try 0x7F.
 Status Bootloader::resync() {
   ++stats_.resyncs;
   constexpr unsigned kMaxPairs = 300;  // > a 256-byte write frame (N-1, data, checksum) / 2
   bool saw_nack = false;
   for (unsigned i = 0; i < kMaxPairs; ++i) {
-    if (saw_nack) {
-      // Pause for stray bytes, then confirm a pair alone answers NACK.
-      if (link_.flush_input() != PortStatus::kOk) return Status::kLinkError;
-    }
-    const uint8_t pair[2] = {0xFF, 0x00};
+    // Drop stray bytes (the tail of a reply we gave up on), then see what a pair alone answers.
+    if (link_.flush_input() != PortStatus::kOk) return Status::kLinkError;
+    const uint8_t pair[2] = {kResyncByte, static_cast<uint8_t>(kResyncByte ^ 0xFF)};
     if (send(pair) != Step::kOk) return Status::kLinkError;
     const Step step = wait_ack(options_.timeouts.resync_byte_ms);
     if (step == Step::kLink) return Status::kLinkError;
@@ -153,6 +153,8 @@ Status Bootloader::resync() {
       continue;
     }
     saw_nack = false;
+    // Something else came back (e.g. the tail of a long reply): let it finish before the next pair.
+    if (step != Step::kTimeout) clock_.delay_ms(options_.timeouts.resync_byte_ms);
   }
   // Nothing answered the pairs: not synced (e.g. the target was reset). Sync from scratch.
   synced_ = false;
@@ -165,6 +167,7 @@ Status Bootloader::resync() {
 
 Status Bootloader::run(Opcode opcode, Attempt attempt, const void* args) {
   last_opcode_ = opcode;
+  opcode_nacks_ = 0;
   Step step = Step::kOk;
   for (unsigned i = 0; i <= options_.retries; ++i) {
     if (i > 0) {
@@ -174,7 +177,6 @@ Status Bootloader::run(Opcode opcode, Attempt attempt, const void* args) {
       if (status != Status::kOk) return status;
     }
     last_byte_ = -1;
-    nack_at_opcode_ = false;
     step = (this->*attempt)(args);
     switch (step) {
       case Step::kOk: return Status::kOk;
@@ -334,7 +336,7 @@ Status Bootloader::read_memory(uint32_t address, std::span<uint8_t> out) {
   const ReadArgs args{address, out};
   const Status status = run(Opcode::kReadMemory, &Bootloader::attempt_read, &args);
   // A NACK to the opcode itself on every try is how the ROM refuses reads under RDP level 1.
-  if (status == Status::kNack && nack_at_opcode_) return Status::kProtected;
+  if (status == Status::kNack && opcode_nacks_ > options_.retries) return Status::kProtected;
   return status;
 }
 
@@ -344,7 +346,7 @@ Status Bootloader::write_memory(uint32_t address, std::span<const uint8_t> data)
   if (!parallelism && (address % 4 != 0 || data.size() % 4 != 0)) return Status::kBadArgument;
   const WriteArgs args{address, data};
   const Status status = run(Opcode::kWriteMemory, &Bootloader::attempt_write, &args);
-  if (status == Status::kNack && nack_at_opcode_) return Status::kProtected;
+  if (status == Status::kNack && opcode_nacks_ > options_.retries) return Status::kProtected;
   return status;
 }
 

@@ -14,7 +14,7 @@ Status read_checked(Bootloader& rom, uint32_t address, std::span<uint8_t> out, b
     if (status != Status::kOk) return status;
     if (!verify) continue;
     bool agreed = false;
-    for (int i = 0; i < 3 && !agreed; ++i) {
+    for (int i = 0; i < 7 && !agreed; ++i) {
       status = rom.read_memory(at, {check, n});
       if (status != Status::kOk) return status;
       agreed = true;

@@ -104,8 +104,8 @@ class An3155Test : public ::testing::Test {
         << "host sent " << link.unexpected.size() << " unscripted bytes";
   }
   void resync_ok() {
-    link.add({0xFF, 0x00}, {N});
-    link.add({0xFF, 0x00}, {N});
+    link.add({0xAA, 0x55}, {N});
+    link.add({0xAA, 0x55}, {N});
   }
   Options fast() {
     Options o;
@@ -157,10 +157,10 @@ TEST_F(An3155Test, SyncNeverAnsweredIsNoSync) {
 
 TEST_F(An3155Test, NackToSyncMeansAlreadySyncedAndResyncs) {
   link.add({0x7F}, {N});
-  // The ROM took 0x7F as an opcode and waits for its complement: 0xFF completes it (NACK), the
-  // 0x00 starts a new command, completed by the next 0xFF (NACK); then a clean pair NACKs.
-  link.add({0xFF, 0x00}, {N});
-  link.add({0xFF, 0x00}, {N});
+  // The ROM took 0x7F as an opcode and waits for its complement: 0xAA completes it (NACK), the
+  // 0x55 starts a new command, completed by the next 0xAA (NACK); then a clean pair NACKs.
+  link.add({0xAA, 0x55}, {N});
+  link.add({0xAA, 0x55}, {N});
   Bootloader rom(link, &pins, clock, fast());
   EXPECT_EQ(rom.sync(), Status::kOk);
   EXPECT_EQ(rom.stats().resyncs, 1u);
@@ -370,7 +370,7 @@ TEST_F(An3155Test, LinkFailureIsNotRetried) {
 TEST_F(An3155Test, ResyncFallsBackToSyncWhenNothingAnswers) {
   // Target reset under us: pairs get no answer (the ROM ignores non-0x7F before sync).
   link.add({0x02, 0xFD}, {});
-  for (int i = 0; i < 300; ++i) link.add({0xFF, 0x00}, {});
+  for (int i = 0; i < 300; ++i) link.add({0xAA, 0x55}, {});
   link.add({0x7F}, {A});
   link.add({0x02, 0xFD}, {A, 0x01, 0x04, 0x13, A});
   Bootloader rom(link, &pins, clock, fast());

@@ -18,6 +18,7 @@ namespace fota::an3155 {
 inline constexpr uint8_t kAckByte = 0x79;
 inline constexpr uint8_t kNackByte = 0x1F;
 inline constexpr uint8_t kSyncByte = 0x7F;
+inline constexpr uint8_t kResyncByte = 0xAA;  // resync pairs AA 55: no opcode in either alignment
 inline constexpr uint16_t kExpectedPid = 0x413;  // STM32F40x/41x
 inline constexpr size_t kMaxBlock = 256;
 inline constexpr uint32_t kParallelismAddress = 0xFFFF'0000;
@@ -153,7 +154,7 @@ class Bootloader {
   bool synced_ = false;
   Opcode last_opcode_ = Opcode::kGet;
   int last_byte_ = -1;
-  bool nack_at_opcode_ = false;
+  unsigned opcode_nacks_ = 0;  // NACKs to the opcode itself during the current command
 };
 
 }  // namespace fota::an3155

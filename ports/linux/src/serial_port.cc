@@ -8,6 +8,8 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace fota::ports {
@@ -109,8 +111,28 @@ PortStatus SerialPort::configure(uint32_t baud, an3155::Parity parity) {
   return PortStatus::kOk;
 }
 
+namespace {
+// FOTA_SERIAL_TRACE=FILE: every byte sent (">") and received ("<"), one hex line per call.
+FILE* trace_file() {
+  static FILE* file = [] {
+    const char* path = std::getenv("FOTA_SERIAL_TRACE");
+    return path ? std::fopen(path, "a") : nullptr;
+  }();
+  return file;
+}
+void trace(char direction, const uint8_t* data, size_t size) {
+  FILE* f = trace_file();
+  if (!f || size == 0) return;
+  std::fputc(direction, f);
+  for (size_t i = 0; i < size; ++i) std::fprintf(f, " %02X", data[i]);
+  std::fputc('\n', f);
+  std::fflush(f);
+}
+}  // namespace
+
 PortStatus SerialPort::write(std::span<const uint8_t> bytes) {
   if (fd_ < 0) return PortStatus::kIoError;
+  trace('>', bytes.data(), bytes.size());
   size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
@@ -141,6 +163,7 @@ PortStatus SerialPort::read(std::span<uint8_t> out, uint32_t timeout_ms, size_t&
   while (got < out.size()) {
     const ssize_t n = ::read(fd_, out.data() + got, out.size() - got);
     if (n > 0) {
+      trace('<', out.data() + got, static_cast<size_t>(n));
       got += static_cast<size_t>(n);
       continue;
     }

@@ -207,15 +207,19 @@ int Flasher::verify_readback(uint32_t address, const std::vector<uint8_t>& data)
   for (size_t offset = 0; offset < data.size(); offset += an3155::kMaxBlock) {
     const size_t n = std::min(an3155::kMaxBlock, data.size() - offset);
     const uint32_t at = address + static_cast<uint32_t>(offset);
-    // A bit error on the way back is not a flash error: re-read a mismatching block once.
-    bool same = false;
-    for (int attempt = 0; attempt < 2 && !same; ++attempt) {
+    // Read Memory data has no checksum: a bit error on the way back is not a flash error. A
+    // block is good as soon as one read matches; it is bad when two reads agree on other data.
+    bool same = false, confirmed_bad = false;
+    uint8_t previous[an3155::kMaxBlock];
+    for (int attempt = 0; attempt < 8 && !same && !confirmed_bad; ++attempt) {
       const Status status = connection_.rom().read_memory(at, {buffer, n});
       if (status != Status::kOk) {
         return fail(kExitFlashFailed, "reading back " + hex32(at) +
                                           " failed: " + connection_.describe_failure(status));
       }
       same = std::equal(buffer, buffer + n, data.begin() + static_cast<long>(offset));
+      confirmed_bad = !same && attempt > 0 && std::equal(buffer, buffer + n, previous);
+      std::copy(buffer, buffer + n, previous);
     }
     if (!same) {
       return fail(kExitVerifyFailed,
