@@ -206,6 +206,7 @@ TEST_F(PackCli, RejectsEachWrongInputWithItsOwnMessage) {
        "--min-bootloader \"x\" is not a version"},
       {"out is a file", ab + " --version 1.0.0 --out " + quote(a), "--out " + a.string() + ": cannot create directory"},
       {"missing --version", ab + out, "--version is required"},
+      {"negative build", ab + " --version 1.0.0 --build -1" + out, "--build = -1"},
       {"missing --app-b", "--app-a " + quote(a) + " --version 1.0.0" + out, "--app-b is required"},
   };
   std::vector<std::string> first_lines;
