@@ -55,6 +55,18 @@ TEST(SerialPortTest, OpensPtyAt8E1AndMovesBytes) {
   EXPECT_EQ(in[1], 0x31);
 }
 
+TEST(SerialPortTest, ReconfiguringAPtyFor8E1KeepsWorking) {
+  // Linux refuses PARENB on a pty with EINVAL once nothing else changes: the second configure of
+  // the same settings must still succeed (as `fota flash` does on enter and on every re-sync).
+  Pty pty;
+  SerialPort port;
+  std::string error;
+  ASSERT_TRUE(port.open(pty.slave, error)) << error;
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(port.configure(115200, an3155::Parity::kEven), PortStatus::kOk) << port.last_error();
+  }
+}
+
 TEST(SerialPortTest, ReadTimesOutWithPartialData) {
   Pty pty;
   SerialPort port;
