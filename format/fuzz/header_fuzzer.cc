@@ -4,10 +4,9 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "format/image_header.h"
-
 #include "format/bytes.h"
 #include "format/crc32.h"
+#include "format/image_header.h"
 
 namespace {
 

@@ -3,10 +3,9 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "format/meta_record.h"
-
 #include "format/bytes.h"
 #include "format/crc32.h"
+#include "format/meta_record.h"
 
 namespace {
 

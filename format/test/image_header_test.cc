@@ -101,33 +101,87 @@ TEST(ImageHeader, RejectsEveryCorruptedField) {
   const Corruption cases[] = {
       {"erased", [](auto& b) { b.fill(0xFF); }, HeaderError::kErased},
       {"zeroed", [](auto& b) { b.fill(0x00); }, HeaderError::kBadMagic},
-      {"magic", [](auto& b) { b[0] ^= 0x20; reseal(b); }, HeaderError::kBadMagic},
-      {"header version", [](auto& b) { bytes::store_le16(&b[4], 2); reseal(b); },
+      {"magic",
+       [](auto& b) {
+         b[0] ^= 0x20;
+         reseal(b);
+       },
+       HeaderError::kBadMagic},
+      {"header version",
+       [](auto& b) {
+         bytes::store_le16(&b[4], 2);
+         reseal(b);
+       },
        HeaderError::kUnsupportedVersion},
-      {"header version 0", [](auto& b) { bytes::store_le16(&b[4], 0); reseal(b); },
+      {"header version 0",
+       [](auto& b) {
+         bytes::store_le16(&b[4], 0);
+         reseal(b);
+       },
        HeaderError::kUnsupportedVersion},
-      {"header size", [](auto& b) { bytes::store_le16(&b[6], 256); reseal(b); },
+      {"header size",
+       [](auto& b) {
+         bytes::store_le16(&b[6], 256);
+         reseal(b);
+       },
        HeaderError::kBadHeaderSize},
       {"header crc field", [](auto& b) { b[508] ^= 1; }, HeaderError::kBadHeaderCrc},
-      {"byte flipped, crc not resealed", [](auto& b) { b[17] ^= 0x80; }, HeaderError::kBadHeaderCrc},
+      {"byte flipped, crc not resealed", [](auto& b) { b[17] ^= 0x80; },
+       HeaderError::kBadHeaderCrc},
       {"signature byte flipped", [](auto& b) { b[150] ^= 0x01; }, HeaderError::kBadHeaderCrc},
-      {"reserved 96..127", [](auto& b) { b[100] = 1; reseal(b); }, HeaderError::kReservedNotZero},
-      {"reserved 192..507 first", [](auto& b) { b[192] = 1; reseal(b); },
+      {"reserved 96..127",
+       [](auto& b) {
+         b[100] = 1;
+         reseal(b);
+       },
        HeaderError::kReservedNotZero},
-      {"reserved 192..507 last", [](auto& b) { b[507] = 0x80; reseal(b); },
+      {"reserved 192..507 first",
+       [](auto& b) {
+         b[192] = 1;
+         reseal(b);
+       },
        HeaderError::kReservedNotZero},
-      {"payload size 0", [](auto& b) { bytes::store_le32(&b[16], 0); reseal(b); },
+      {"reserved 192..507 last",
+       [](auto& b) {
+         b[507] = 0x80;
+         reseal(b);
+       },
+       HeaderError::kReservedNotZero},
+      {"payload size 0",
+       [](auto& b) {
+         bytes::store_le32(&b[16], 0);
+         reseal(b);
+       },
        HeaderError::kEmptyPayload},
       {"payload size too big",
-       [](auto& b) { bytes::store_le32(&b[16], flash_map::kMaxPayloadSize + 1); reseal(b); },
+       [](auto& b) {
+         bytes::store_le32(&b[16], flash_map::kMaxPayloadSize + 1);
+         reseal(b);
+       },
        HeaderError::kPayloadTooLarge},
-      {"payload size huge", [](auto& b) { bytes::store_le32(&b[16], 0xFFFF'FFFF); reseal(b); },
+      {"payload size huge",
+       [](auto& b) {
+         bytes::store_le32(&b[16], 0xFFFF'FFFF);
+         reseal(b);
+       },
        HeaderError::kPayloadTooLarge},
-      {"vector at slot base", [](auto& b) { bytes::store_le32(&b[12], 0x0802'0000); reseal(b); },
+      {"vector at slot base",
+       [](auto& b) {
+         bytes::store_le32(&b[12], 0x0802'0000);
+         reseal(b);
+       },
        HeaderError::kBadVectorAddress},
-      {"vector in bootloader", [](auto& b) { bytes::store_le32(&b[12], 0x0800'0000); reseal(b); },
+      {"vector in bootloader",
+       [](auto& b) {
+         bytes::store_le32(&b[12], 0x0800'0000);
+         reseal(b);
+       },
        HeaderError::kBadVectorAddress},
-      {"vector off by 4", [](auto& b) { bytes::store_le32(&b[12], 0x0808'0204); reseal(b); },
+      {"vector off by 4",
+       [](auto& b) {
+         bytes::store_le32(&b[12], 0x0808'0204);
+         reseal(b);
+       },
        HeaderError::kBadVectorAddress},
   };
   for (const auto& c : cases) {

@@ -48,7 +48,8 @@ void expect_same(const MetaRecord& a, const MetaRecord& b) {
 
 TEST(MetaRecord, RoundTripEveryStateAndSlot) {
   for (Slot slot : {Slot::kA, Slot::kB}) {
-    for (RecordState state : {RecordState::kTrial, RecordState::kConfirmed, RecordState::kRejected}) {
+    for (RecordState state :
+         {RecordState::kTrial, RecordState::kConfirmed, RecordState::kRejected}) {
       MetaRecord m = sample();
       m.slot = slot;
       m.state = state;
@@ -80,18 +81,54 @@ TEST(MetaRecord, RejectsEveryCorruptedField) {
   const Corruption cases[] = {
       {"erased", [](auto& b) { b.fill(0xFF); }, RecordError::kErased},
       {"zeroed", [](auto& b) { b.fill(0x00); }, RecordError::kBadMagic},
-      {"magic", [](auto& b) { b[3] ^= 0x01; reseal(b); }, RecordError::kBadMagic},
+      {"magic",
+       [](auto& b) {
+         b[3] ^= 0x01;
+         reseal(b);
+       },
+       RecordError::kBadMagic},
       {"torn: only first word written",
-       [](auto& b) { for (size_t i = 4; i < kRecordSize; ++i) b[i] = 0xFF; }, RecordError::kBadCrc},
+       [](auto& b) {
+         for (size_t i = 4; i < kRecordSize; ++i) b[i] = 0xFF;
+       },
+       RecordError::kBadCrc},
       {"torn: last word missing",
-       [](auto& b) { for (size_t i = 28; i < kRecordSize; ++i) b[i] = 0xFF; }, RecordError::kBadCrc},
+       [](auto& b) {
+         for (size_t i = 28; i < kRecordSize; ++i) b[i] = 0xFF;
+       },
+       RecordError::kBadCrc},
       {"crc", [](auto& b) { b[30] ^= 0x10; }, RecordError::kBadCrc},
       {"sequence flipped", [](auto& b) { b[5] ^= 0x01; }, RecordError::kBadCrc},
-      {"slot 2", [](auto& b) { b[8] = 2; reseal(b); }, RecordError::kBadSlot},
-      {"slot erased", [](auto& b) { b[8] = 0xFF; reseal(b); }, RecordError::kBadSlot},
-      {"state erased", [](auto& b) { b[9] = 0xFF; reseal(b); }, RecordError::kBadState},
-      {"state zero", [](auto& b) { b[9] = 0x00; reseal(b); }, RecordError::kBadState},
-      {"state unknown", [](auto& b) { b[9] = 'X'; reseal(b); }, RecordError::kBadState},
+      {"slot 2",
+       [](auto& b) {
+         b[8] = 2;
+         reseal(b);
+       },
+       RecordError::kBadSlot},
+      {"slot erased",
+       [](auto& b) {
+         b[8] = 0xFF;
+         reseal(b);
+       },
+       RecordError::kBadSlot},
+      {"state erased",
+       [](auto& b) {
+         b[9] = 0xFF;
+         reseal(b);
+       },
+       RecordError::kBadState},
+      {"state zero",
+       [](auto& b) {
+         b[9] = 0x00;
+         reseal(b);
+       },
+       RecordError::kBadState},
+      {"state unknown",
+       [](auto& b) {
+         b[9] = 'X';
+         reseal(b);
+       },
+       RecordError::kBadState},
   };
   for (const auto& c : cases) {
     auto b = good;
@@ -101,7 +138,8 @@ TEST(MetaRecord, RejectsEveryCorruptedField) {
     EXPECT_EQ(r.error(), c.expected) << c.name << ": got " << to_string(r.error());
   }
   for (size_t n = 0; n < kRecordSize; ++n) {
-    EXPECT_EQ(parse_record(std::span<const uint8_t>(good.data(), n)).error(), RecordError::kTooShort)
+    EXPECT_EQ(parse_record(std::span<const uint8_t>(good.data(), n)).error(),
+              RecordError::kTooShort)
         << "truncated to " << n;
   }
 }

@@ -53,7 +53,8 @@ TEST(Sha256, NistMillionA) {
 }
 
 TEST(Sha256, StreamingSplitAtEveryOffset) {
-  // 200 bytes crosses three block boundaries and both padding cases (55/56 bytes in the last block).
+  // 200 bytes crosses three block boundaries and both padding cases (55/56 bytes in the last
+  // block).
   std::vector<uint8_t> data(200);
   for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 13 + 5);
   for (size_t len : {size_t{55}, size_t{56}, size_t{63}, size_t{64}, size_t{65}, size_t{119},

@@ -50,7 +50,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (input.size() < 2) return 0;
   std::string text = valid_manifest();
-  const size_t at = (static_cast<uint8_t>(input[0]) | static_cast<uint8_t>(input[1]) << 8) % text.size();
+  const size_t at =
+      (static_cast<uint8_t>(input[0]) | static_cast<uint8_t>(input[1]) << 8) % text.size();
   const std::string splice = input.substr(2);
   const size_t replace = data[0] & 2 ? splice.size() : 0;  // overwrite or insert
   text.replace(at, replace, splice);

@@ -100,7 +100,8 @@ bool write_file(const std::filesystem::path& path, std::span<const uint8_t> data
       error = tmp.string() + ": cannot open for writing";
       return false;
     }
-    out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+    out.write(reinterpret_cast<const char*>(data.data()),
+              static_cast<std::streamsize>(data.size()));
     out.flush();
     if (!out) {
       error = tmp.string() + ": write failed";

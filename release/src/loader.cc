@@ -75,7 +75,8 @@ LoadResult load_elf(std::span<const uint8_t> b, const std::string& name) {
     const uint8_t* ph = p + phoff + static_cast<size_t>(i) * phentsize;
     if (load_le32(ph) != kPtLoad) continue;
     const uint32_t offset = load_le32(ph + 4);
-    const uint32_t paddr = load_le32(ph + 12);  // load address: .data's initial values live in flash
+    const uint32_t paddr =
+        load_le32(ph + 12);  // load address: .data's initial values live in flash
     const uint32_t filesz = load_le32(ph + 16);
     if (filesz == 0) continue;  // .bss and stack: nothing to program
     if (offset > b.size() || b.size() - offset < filesz) {
@@ -141,9 +142,9 @@ std::string check_app_for_slot(const LoadedApp& app, flash_map::Slot slot,
            " for slot " + slot_str;
   }
   if (app.payload.size() > flash_map::kMaxPayloadSize) {
-    return name + ": " + std::to_string(app.payload.size()) +
-           " bytes do not fit slot " + slot_str + " (at most " +
-           std::to_string(flash_map::kMaxPayloadSize) + " bytes: 384 KB - 512 header)";
+    return name + ": " + std::to_string(app.payload.size()) + " bytes do not fit slot " + slot_str +
+           " (at most " + std::to_string(flash_map::kMaxPayloadSize) +
+           " bytes: 384 KB - 512 header)";
   }
   if (app.payload.size() < 8) {
     return name + ": " + std::to_string(app.payload.size()) +

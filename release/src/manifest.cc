@@ -20,9 +20,12 @@ struct FieldError {
   throw FieldError{field + ": " + what};
 }
 
-const char* type_name(const json& j) { return j.type_name(); }
+const char* type_name(const json& j) {
+  return j.type_name();
+}
 
-void check_keys(const json& object, const std::string& where, const std::set<std::string>& allowed) {
+void check_keys(const json& object, const std::string& where,
+                const std::set<std::string>& allowed) {
   for (auto it = object.begin(); it != object.end(); ++it) {
     if (!allowed.contains(it.key())) {
       field_error(where.empty() ? it.key() : where + "." + it.key(), "unknown key");
@@ -36,7 +39,8 @@ void check_keys(const json& object, const std::string& where, const std::set<std
 const json& member(const json& object, const std::string& key, const std::string& field,
                    json::value_t type) {
   const json& v = object.at(key);
-  const bool ok = type == json::value_t::number_unsigned ? v.is_number_unsigned() : v.type() == type;
+  const bool ok =
+      type == json::value_t::number_unsigned ? v.is_number_unsigned() : v.type() == type;
   if (!ok) {
     if (type == json::value_t::number_unsigned && v.is_number_integer()) {
       field_error(field, "must not be negative");
@@ -64,7 +68,9 @@ Version get_version(const json& o, const std::string& key, const std::string& fi
   return *v;
 }
 
-bool is_hex_digit(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
+bool is_hex_digit(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
 
 ManifestSlot get_slot(const json& slots, const char* name) {
   const std::string where = std::string("slots.") + name;
@@ -79,7 +85,8 @@ ManifestSlot get_slot(const json& slots, const char* name) {
   slot.url = get_string(s, "url", where + ".url", true);
   const json& size = member(s, "size", where + ".size", json::value_t::number_unsigned);
   const uint64_t n = size.get<uint64_t>();
-  if (n <= kImageHeaderSize) field_error(where + ".size", "too small for an image (header + payload)");
+  if (n <= kImageHeaderSize)
+    field_error(where + ".size", "too small for an image (header + payload)");
   if (n > kMaxImageFileSize) {
     field_error(where + ".size", std::to_string(n) + " is larger than a slot (" +
                                      std::to_string(kMaxImageFileSize) + ")");
@@ -88,7 +95,8 @@ ManifestSlot get_slot(const json& slots, const char* name) {
   const std::string crc = get_string(s, "crc32", where + ".crc32", false);
   bool crc_ok = crc.size() == 10 && crc[0] == '0' && crc[1] == 'x';
   for (size_t i = 2; crc_ok && i < crc.size(); ++i) crc_ok = is_hex_digit(crc[i]);
-  if (!crc_ok) field_error(where + ".crc32", "\"" + crc + "\" is not \"0x\" + 8 lowercase hex digits");
+  if (!crc_ok)
+    field_error(where + ".crc32", "\"" + crc + "\" is not \"0x\" + 8 lowercase hex digits");
   slot.crc32 = static_cast<uint32_t>(std::stoul(crc.substr(2), nullptr, 16));
   const std::string sha = get_string(s, "sha256", where + ".sha256", false);
   bool sha_ok = sha.size() == 64;
@@ -186,9 +194,11 @@ ManifestResult parse_manifest(const std::string& text) {
     return r;
   }
   try {
-    if (!j.is_object()) field_error("manifest", std::string("expected an object, got ") + type_name(j));
-    check_keys(j, "", {"product", "channel", "version", "build", "created", "slots",
-                       "min_bootloader_version", "signature"});
+    if (!j.is_object())
+      field_error("manifest", std::string("expected an object, got ") + type_name(j));
+    check_keys(j, "",
+               {"product", "channel", "version", "build", "created", "slots",
+                "min_bootloader_version", "signature"});
     Manifest& m = r.manifest;
     m.product = get_string(j, "product", "product", false);
     m.channel = get_string(j, "channel", "channel", false);

@@ -60,9 +60,9 @@ inline std::vector<uint8_t> make_elf(const std::vector<FixtureSegment>& segments
   bytes::store_le32(&f[28], opt.phoff_override ? opt.phoff_override : static_cast<uint32_t>(phoff));
   bytes::store_le16(&f[40], 52);
   bytes::store_le16(&f[42], opt.phentsize);
-  bytes::store_le16(&f[44], static_cast<uint16_t>(opt.phnum_override >= 0
-                                                      ? opt.phnum_override
-                                                      : static_cast<int>(segments.size())));
+  bytes::store_le16(
+      &f[44], static_cast<uint16_t>(opt.phnum_override >= 0 ? opt.phnum_override
+                                                            : static_cast<int>(segments.size())));
   for (size_t i = 0; i < segments.size(); ++i) {
     const auto& s = segments[i];
     uint8_t* ph = &f[phoff + i * 32];

@@ -56,12 +56,14 @@ TEST(LoadElf, RejectsEveryMalformedHeader) {
   {
     testing::ElfOptions o;
     o.data_encoding = 2;
-    cases.push_back({"big endian", make_elf({{1, kVecA, app_payload(kVecA, 64)}}, o), "little-endian"});
+    cases.push_back(
+        {"big endian", make_elf({{1, kVecA, app_payload(kVecA, 64)}}, o), "little-endian"});
   }
   {
     testing::ElfOptions o;
     o.type = 1;
-    cases.push_back({"object file", make_elf({{1, kVecA, app_payload(kVecA, 64)}}, o), "executable"});
+    cases.push_back(
+        {"object file", make_elf({{1, kVecA, app_payload(kVecA, 64)}}, o), "executable"});
   }
   {
     testing::ElfOptions o;
@@ -71,17 +73,20 @@ TEST(LoadElf, RejectsEveryMalformedHeader) {
   {
     testing::ElfOptions o;
     o.phnum_override = 0;
-    cases.push_back({"no phdrs", make_elf({{1, kVecA, app_payload(kVecA, 64)}}, o), "no program headers"});
+    cases.push_back(
+        {"no phdrs", make_elf({{1, kVecA, app_payload(kVecA, 64)}}, o), "no program headers"});
   }
   {
     testing::ElfOptions o;
     o.phnum_override = 2000;
-    cases.push_back({"phnum too big", make_elf({{1, kVecA, app_payload(kVecA, 64)}}, o), "outside the file"});
+    cases.push_back(
+        {"phnum too big", make_elf({{1, kVecA, app_payload(kVecA, 64)}}, o), "outside the file"});
   }
   {
     testing::ElfOptions o;
     o.phoff_override = 0xFFFF'FFF0;
-    cases.push_back({"phoff huge", make_elf({{1, kVecA, app_payload(kVecA, 64)}}, o), "outside the file"});
+    cases.push_back(
+        {"phoff huge", make_elf({{1, kVecA, app_payload(kVecA, 64)}}, o), "outside the file"});
   }
   {
     testing::ElfOptions o;
@@ -98,14 +103,17 @@ TEST(LoadElf, RejectsEveryMalformedHeader) {
     bytes::store_le32(&e[52 + 4], 0xFFFF'FF00);  // offset of segment 0
     cases.push_back({"segment offset huge", e, "outside the file"});
   }
-  cases.push_back({"segment in RAM", make_elf({{1, 0x2000'0000, app_payload(kVecA, 64)}}), "not in flash"});
-  cases.push_back({"segment past flash end",
-                   make_elf({{1, 0x080F'FFF0, app_payload(kVecA, 64)}}), "not in flash"});
-  cases.push_back({"overlap", make_elf({{1, kVecA, app_payload(kVecA, 64)}, {1, kVecA + 32, {1, 2, 3, 4}}}),
+  cases.push_back(
+      {"segment in RAM", make_elf({{1, 0x2000'0000, app_payload(kVecA, 64)}}), "not in flash"});
+  cases.push_back({"segment past flash end", make_elf({{1, 0x080F'FFF0, app_payload(kVecA, 64)}}),
+                   "not in flash"});
+  cases.push_back({"overlap",
+                   make_elf({{1, kVecA, app_payload(kVecA, 64)}, {1, kVecA + 32, {1, 2, 3, 4}}}),
                    "overlap"});
   cases.push_back({"only bss", make_elf({{1, 0x2000'0000, {}, 64}}), "no loadable data"});
   cases.push_back({"no PT_LOAD", make_elf({{4, kVecA, {1, 2, 3, 4}}}), "no loadable data"});
-  cases.push_back({"truncated", std::vector<uint8_t>(good.begin(), good.begin() + 40), "truncated"});
+  cases.push_back(
+      {"truncated", std::vector<uint8_t>(good.begin(), good.begin() + 40), "truncated"});
   cases.push_back({"bad magic", std::vector<uint8_t>{0x7F, 'E', 'L', 'G', 0, 0}, "bad magic"});
   for (const auto& c : cases) {
     auto r = load_elf(c.bytes, "x.elf");
@@ -127,7 +135,8 @@ TEST(CheckApp, RejectsBadVectorTablesAndSizes) {
 
   auto arm_mode = app;
   bytes::store_le32(arm_mode.payload.data() + 4, kVecA + 8);
-  EXPECT_NE(check_app_for_slot(arm_mode, Slot::kA, "a.bin").find("reset vector"), std::string::npos);
+  EXPECT_NE(check_app_for_slot(arm_mode, Slot::kA, "a.bin").find("reset vector"),
+            std::string::npos);
 
   // A raw binary linked for A given for slot B: the reset vector points into slot A.
   auto bin_for_b = app;

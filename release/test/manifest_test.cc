@@ -33,9 +33,9 @@ TEST(Version, ParsesStrictly) {
   EXPECT_EQ(v->patch, 3);
   EXPECT_TRUE(parse_version("255.255.65535"));
   EXPECT_TRUE(parse_version("0.0.0"));
-  for (const char* bad : {"", "1", "1.2", "1.2.3.4", "256.0.0", "0.256.0", "0.0.65536", "01.2.3",
-                          "1.2.3-rc1", "v1.2.3", "-1.2.3", "+1.2.3", "1..3", " 1.2.3", "1.2.3 ",
-                          "a.b.c", "99999999999.0.0"}) {
+  for (const char* bad :
+       {"", "1", "1.2", "1.2.3.4", "256.0.0", "0.256.0", "0.0.65536", "01.2.3", "1.2.3-rc1",
+        "v1.2.3", "-1.2.3", "+1.2.3", "1..3", " 1.2.3", "1.2.3 ", "a.b.c", "99999999999.0.0"}) {
     EXPECT_FALSE(parse_version(bad)) << bad;
   }
   EXPECT_EQ(version_string(Version{10, 0, 300, 9}), "10.0.300");
@@ -99,7 +99,8 @@ TEST(Manifest, RejectsEachBadFieldNamingIt) {
        "manifest: build: expected a non-negative integer, got string"},
       {"build float", [](json& j) { j["build"] = 1.5; },
        "manifest: build: expected a non-negative integer, got number"},
-      {"build too big", [](json& j) { j["build"] = 1ull << 33; }, "manifest: build: larger than 32 bits"},
+      {"build too big", [](json& j) { j["build"] = 1ull << 33; },
+       "manifest: build: larger than 32 bits"},
       {"created format", [](json& j) { j["created"] = "2026-11-23 00:15:00"; },
        "manifest: created: \"2026-11-23 00:15:00\" is not ISO-8601 UTC"},
       {"created month", [](json& j) { j["created"] = "2026-13-23T00:15:00Z"; },
@@ -128,13 +129,13 @@ TEST(Manifest, RejectsEachBadFieldNamingIt) {
        "manifest: slots.A.crc32: \"1234abcd\" is not \"0x\" + 8 lowercase hex digits"},
       {"crc bad hex", [](json& j) { j["slots"]["A"]["crc32"] = "0x1234abcg"; },
        "manifest: slots.A.crc32:"},
-      {"crc short", [](json& j) { j["slots"]["A"]["crc32"] = "0x1234"; }, "manifest: slots.A.crc32:"},
+      {"crc short", [](json& j) { j["slots"]["A"]["crc32"] = "0x1234"; },
+       "manifest: slots.A.crc32:"},
       {"crc number", [](json& j) { j["slots"]["A"]["crc32"] = 305441741; },
        "manifest: slots.A.crc32: expected a string, got number"},
       {"sha short", [](json& j) { j["slots"]["B"]["sha256"] = "abcd"; },
        "manifest: slots.B.sha256: expected 64 lowercase hex digits"},
-      {"sha bad hex",
-       [](json& j) { j["slots"]["B"]["sha256"] = std::string(63, 'a') + "z"; },
+      {"sha bad hex", [](json& j) { j["slots"]["B"]["sha256"] = std::string(63, 'a') + "z"; },
        "manifest: slots.B.sha256: expected 64 lowercase hex digits"},
       {"min bootloader", [](json& j) { j["min_bootloader_version"] = "x"; },
        "manifest: min_bootloader_version: \"x\" is not a version"},

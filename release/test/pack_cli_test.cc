@@ -47,7 +47,9 @@ RunResult run(const std::string& command) {
   return r;
 }
 
-std::string quote(const fs::path& p) { return "'" + p.string() + "'"; }
+std::string quote(const fs::path& p) {
+  return "'" + p.string() + "'";
+}
 
 class PackCli : public ::testing::Test {
  protected:
@@ -64,10 +66,9 @@ class PackCli : public ::testing::Test {
     write_bytes(dir_ / name, data);
     return dir_ / name;
   }
-  RunResult pack(const std::string& args) {
-    return run(std::string(FOTA_CLI) + " pack " + args);
-  }
-  RunResult pack_ab(const fs::path& a, const fs::path& b, const std::string& extra = "--version 1.2.3") {
+  RunResult pack(const std::string& args) { return run(std::string(FOTA_CLI) + " pack " + args); }
+  RunResult pack_ab(const fs::path& a, const fs::path& b,
+                    const std::string& extra = "--version 1.2.3") {
     return pack("--app-a " + quote(a) + " --app-b " + quote(b) + " " + extra + " --out " +
                 quote(dir_ / "out"));
   }
@@ -80,7 +81,8 @@ TEST_F(PackCli, PacksElfPairAndHeaderMatchesIndependentTools) {
   const auto b = file("app-B.elf", app_elf(kVecB, 5000, 1));
   auto r = pack("--app-a " + quote(a) + " --app-b " + quote(b) +
                 " --version 2.1.7 --build 42 --product widget --name demo --channel beta"
-                " --url-base http://127.0.0.1:8080/rel --out " + quote(dir_ / "out"));
+                " --url-base http://127.0.0.1:8080/rel --out " +
+                quote(dir_ / "out"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   for (const char* slot : {"A", "B"}) {
     const fs::path img = dir_ / "out" / (std::string("demo-2.1.7-") + slot + ".img");
@@ -93,8 +95,10 @@ TEST_F(PackCli, PacksElfPairAndHeaderMatchesIndependentTools) {
     const fs::path payload_file = dir_ / (std::string("payload-") + slot + ".bin");
     write_bytes(payload_file, payload);
     // Independent CRC-32 (zlib) and SHA-256 of the payload.
-    auto crc = run("python3 -c 'import sys,zlib; print(\"%08x\" % zlib.crc32(open(sys.argv[1],\"rb\").read()))' " +
-                   quote(payload_file));
+    auto crc =
+        run("python3 -c 'import sys,zlib; print(\"%08x\" % "
+            "zlib.crc32(open(sys.argv[1],\"rb\").read()))' " +
+            quote(payload_file));
     ASSERT_EQ(crc.exit_code, 0) << crc.output;
     auto sha = run("sha256sum " + quote(payload_file) + " | cut -d' ' -f1");
     ASSERT_EQ(sha.exit_code, 0) << sha.output;
@@ -168,43 +172,59 @@ TEST_F(PackCli, RejectsEachWrongInputWithItsOwnMessage) {
     std::string expected;
   };
   const std::vector<Case> cases = {
-      {"B linked for A", "--app-a " + quote(a) + " --app-b " + quote(b_linked_a) + " --version 1.0.0" + out,
+      {"B linked for A",
+       "--app-a " + quote(a) + " --app-b " + quote(b_linked_a) + " --version 1.0.0" + out,
        "app-B-wrong.elf is linked at 0x08020200, expected 0x08080200 for slot B"},
-      {"A linked for B", "--app-a " + quote(b) + " --app-b " + quote(b_linked_a) + " --version 1.0.0" + out,
+      {"A linked for B",
+       "--app-a " + quote(b) + " --app-b " + quote(b_linked_a) + " --version 1.0.0" + out,
        "app-B.elf is linked at 0x08080200, expected 0x08020200 for slot A"},
-      {"same file for both", "--app-a " + quote(a) + " --app-b " + quote(a) + " --version 1.0.0" + out,
+      {"same file for both",
+       "--app-a " + quote(a) + " --app-b " + quote(a) + " --version 1.0.0" + out,
        "--app-a and --app-b are the same file"},
-      {"bin for B linked for A", "--app-a " + quote(a_bin) + " --app-b " + quote(b_bin_linked_a) + " --version 1.0.0" + out,
+      {"bin for B linked for A",
+       "--app-a " + quote(a_bin) + " --app-b " + quote(b_bin_linked_a) + " --version 1.0.0" + out,
        "app-B.bin: reset vector 0x08020209 does not point into slot B"},
-      {"missing file", "--app-a " + quote(dir_ / "nope.elf") + " --app-b " + quote(b) + " --version 1.0.0" + out,
+      {"missing file",
+       "--app-a " + quote(dir_ / "nope.elf") + " --app-b " + quote(b) + " --version 1.0.0" + out,
        "nope.elf: no such file"},
-      {"directory as input", "--app-a " + quote(dir_) + " --app-b " + quote(b) + " --version 1.0.0" + out,
+      {"directory as input",
+       "--app-a " + quote(dir_) + " --app-b " + quote(b) + " --version 1.0.0" + out,
        "not a regular file"},
       {"empty elf", "--app-a " + quote(empty) + " --app-b " + quote(b) + " --version 1.0.0" + out,
        "empty.elf: file is empty"},
-      {"empty bin", "--app-a " + quote(a) + " --app-b " + quote(empty_bin) + " --version 1.0.0" + out,
+      {"empty bin",
+       "--app-a " + quote(a) + " --app-b " + quote(empty_bin) + " --version 1.0.0" + out,
        "empty.bin: file is empty"},
-      {"not elf nor bin", "--app-a " + quote(text) + " --app-b " + quote(b) + " --version 1.0.0" + out,
+      {"not elf nor bin",
+       "--app-a " + quote(text) + " --app-b " + quote(b) + " --version 1.0.0" + out,
        "notes.txt: not an ELF file, and not a raw binary"},
       {"x86 elf", "--app-a " + quote(a) + " --app-b " + quote(x86_elf) + " --version 1.0.0" + out,
        "x86.elf: not an ARM ELF"},
-      {"truncated elf", "--app-a " + quote(a) + " --app-b " + quote(trunc_elf) + " --version 1.0.0" + out,
+      {"truncated elf",
+       "--app-a " + quote(a) + " --app-b " + quote(trunc_elf) + " --version 1.0.0" + out,
        "trunc.elf: ELF program headers lie outside the file"},
-      {"too large elf", "--app-a " + quote(too_big_a) + " --app-b " + quote(b) + " --version 1.0.0" + out,
+      {"too large elf",
+       "--app-a " + quote(too_big_a) + " --app-b " + quote(b) + " --version 1.0.0" + out,
        "big-A.elf: 392728 bytes do not fit slot A"},
-      {"too large bin", "--app-a " + quote(too_big_bin) + " --app-b " + quote(b) + " --version 1.0.0" + out,
+      {"too large bin",
+       "--app-a " + quote(too_big_bin) + " --app-b " + quote(b) + " --version 1.0.0" + out,
        "big-A.bin: 392705 bytes do not fit slot A"},
-      {"bad stack pointer", "--app-a " + quote(a) + " --app-b " + quote(bad_sp) + " --version 1.0.0" + out,
+      {"bad stack pointer",
+       "--app-a " + quote(a) + " --app-b " + quote(bad_sp) + " --version 1.0.0" + out,
        "badsp-B.bin: initial stack pointer 0xffffffff is not in RAM"},
-      {"version two parts", ab + " --version 1.2" + out, "--version \"1.2\" is not a version X.Y.Z"},
-      {"version suffix", ab + " --version 1.2.3-rc1" + out, "--version \"1.2.3-rc1\" is not a version"},
-      {"version too big", ab + " --version 256.0.0" + out, "--version \"256.0.0\" is not a version"},
+      {"version two parts", ab + " --version 1.2" + out,
+       "--version \"1.2\" is not a version X.Y.Z"},
+      {"version suffix", ab + " --version 1.2.3-rc1" + out,
+       "--version \"1.2.3-rc1\" is not a version"},
+      {"version too big", ab + " --version 256.0.0" + out,
+       "--version \"256.0.0\" is not a version"},
       {"bad product", ab + " --version 1.0.0 --product 'a b'" + out, "--product \"a b\" must be"},
       {"bad name", ab + " --version 1.0.0 --name ../x" + out, "--name \"../x\" must be"},
       {"bad channel", ab + " --version 1.0.0 --channel ''" + out, "--channel \"\" must be"},
       {"bad min bootloader", ab + " --version 1.0.0 --min-bootloader x" + out,
        "--min-bootloader \"x\" is not a version"},
-      {"out is a file", ab + " --version 1.0.0 --out " + quote(a), "--out " + a.string() + ": cannot create directory"},
+      {"out is a file", ab + " --version 1.0.0 --out " + quote(a),
+       "--out " + a.string() + ": cannot create directory"},
       {"missing --version", ab + out, "--version is required"},
       {"negative build", ab + " --version 1.0.0 --build -1" + out, "--build = -1"},
       {"missing --app-b", "--app-a " + quote(a) + " --version 1.0.0" + out, "--app-b is required"},

@@ -44,7 +44,6 @@ bool is_elf(std::span<const uint8_t> bytes);
 
 // Checks that `app` is linked for `slot` and fits it, and that its initial stack pointer points
 // into RAM and its reset vector (Thumb) into the slot. Returns "" when fine, else the message.
-std::string check_app_for_slot(const LoadedApp& app, flash_map::Slot slot,
-                               const std::string& name);
+std::string check_app_for_slot(const LoadedApp& app, flash_map::Slot slot, const std::string& name);
 
 }  // namespace fota::release

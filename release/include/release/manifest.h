@@ -13,22 +13,22 @@
 namespace fota::release {
 
 struct ManifestSlot {
-  std::string file;  // image file name, relative to the manifest
-  std::string url;   // where devices fetch it ("" when no --url-base was given)
-  uint32_t size = 0;  // image file size in bytes (header + payload)
-  uint32_t crc32 = 0;  // CRC-32 (zlib) of the whole image file
+  std::string file;       // image file name, relative to the manifest
+  std::string url;        // where devices fetch it ("" when no --url-base was given)
+  uint32_t size = 0;      // image file size in bytes (header + payload)
+  uint32_t crc32 = 0;     // CRC-32 (zlib) of the whole image file
   Sha256Digest sha256{};  // SHA-256 of the whole image file
 };
 
 struct Manifest {
   std::string product;
   std::string channel;
-  Version version;  // version.build mirrors `build`
+  Version version;      // version.build mirrors `build`
   std::string created;  // ISO-8601 UTC, "YYYY-MM-DDTHH:MM:SSZ"
   ManifestSlot slot_a;
   ManifestSlot slot_b;
   std::string min_bootloader_version;  // "X.Y.Z"
-  std::string signature;  // "" until signing exists (null in JSON is read as "")
+  std::string signature;               // "" until signing exists (null in JSON is read as "")
 };
 
 struct ManifestResult {

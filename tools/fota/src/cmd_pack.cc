@@ -106,7 +106,8 @@ int run_pack(const PackOptions& o) {
     if (!back.ok) return fail("internal: packed image does not verify: " + back.error);
     release::ManifestSlot& ms = out.slot == Slot::kA ? manifest.slot_a : manifest.slot_b;
     ms.file = out.file;
-    ms.url = o.url_base.empty() ? "" : o.url_base + (o.url_base.back() == '/' ? "" : "/") + out.file;
+    ms.url =
+        o.url_base.empty() ? "" : o.url_base + (o.url_base.back() == '/' ? "" : "/") + out.file;
     ms.size = static_cast<uint32_t>(out.image.size());
     ms.crc32 = crc32(out.image);
     ms.sha256 = sha256(out.image);
@@ -125,11 +126,12 @@ int run_pack(const PackOptions& o) {
   if (!check.ok) return fail("internal: generated manifest does not validate: " + check.error);
   const std::span<const uint8_t> json_bytes(reinterpret_cast<const uint8_t*>(json.data()),
                                             json.size());
-  if (!release::write_file(fs::path(o.out) / "manifest.json", json_bytes, error)) return fail(error);
+  if (!release::write_file(fs::path(o.out) / "manifest.json", json_bytes, error))
+    return fail(error);
   for (const Output& out : outputs) {
     const auto& ms = out.slot == Slot::kA ? manifest.slot_a : manifest.slot_b;
-    std::printf("%s: %u bytes, crc32 %s\n", (fs::path(o.out) / out.file).string().c_str(),
-                ms.size, release::crc_hex(ms.crc32).c_str());
+    std::printf("%s: %u bytes, crc32 %s\n", (fs::path(o.out) / out.file).string().c_str(), ms.size,
+                release::crc_hex(ms.crc32).c_str());
   }
   std::printf("%s\n", (fs::path(o.out) / "manifest.json").string().c_str());
   return 0;
