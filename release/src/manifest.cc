@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "format/crc32.h"
 #include "release/image.h"
 
 namespace fota::release {
@@ -229,6 +230,61 @@ ManifestResult parse_manifest(const std::string& text) {
   } catch (const FieldError& e) {
     r.error = "manifest: " + e.message;
     return r;
+  }
+  r.ok = true;
+  return r;
+}
+
+}  // namespace fota::release
+
+namespace fota::release {
+
+ReleaseResult read_release(const std::filesystem::path& dir) {
+  ReleaseResult r;
+  std::vector<uint8_t> text;
+  if (!read_file(dir / "manifest.json", 1024 * 1024, text, r.error)) return r;
+  auto parsed = parse_manifest(std::string(text.begin(), text.end()));
+  if (!parsed.ok) {
+    r.error = (dir / "manifest.json").string() + ": " + parsed.error;
+    return r;
+  }
+  r.release.manifest = parsed.manifest;
+  for (flash_map::Slot slot : {flash_map::Slot::kA, flash_map::Slot::kB}) {
+    const ManifestSlot& ms =
+        slot == flash_map::Slot::kA ? parsed.manifest.slot_a : parsed.manifest.slot_b;
+    std::vector<uint8_t>& image =
+        slot == flash_map::Slot::kA ? r.release.image_a : r.release.image_b;
+    const std::filesystem::path path = dir / ms.file;
+    if (!read_file(path, kMaxImageFileSize, image, r.error)) return r;
+    const std::string where = path.string() + ": ";
+    if (image.size() != ms.size) {
+      r.error = where + "size " + std::to_string(image.size()) + " differs from the manifest's " +
+                std::to_string(ms.size);
+      return r;
+    }
+    if (crc32(image) != ms.crc32) {
+      r.error = where + "CRC-32 differs from the manifest's " + crc_hex(ms.crc32);
+      return r;
+    }
+    if (sha256(image) != ms.sha256) {
+      r.error = where + "SHA-256 differs from the manifest's";
+      return r;
+    }
+    auto img = parse_image(image, path.string());
+    if (!img.ok) {
+      r.error = img.error;
+      return r;
+    }
+    if (check_header_slot(img.image.header, slot) != HeaderError::kOk) {
+      r.error = where + "listed for slot " + flash_map::slot_name(slot) + " but linked for slot " +
+                flash_map::slot_name(linked_slot(img.image.header));
+      return r;
+    }
+    if (!(img.image.header.version == parsed.manifest.version)) {
+      r.error = where + "header version " + version_string(img.image.header.version) + " build " +
+                std::to_string(img.image.header.version.build) + " differs from the manifest's";
+      return r;
+    }
   }
   r.ok = true;
   return r;

@@ -126,6 +126,50 @@ TEST_F(PackCli, PacksElfPairAndHeaderMatchesIndependentTools) {
   EXPECT_EQ(hex(m.manifest.slot_a.sha256), sha_file.output.substr(0, 64));
 }
 
+TEST_F(PackCli, ReadReleaseVerifiesEveryFile) {
+  const auto a = file("app-A.elf", app_elf(kVecA, 4000, 3));
+  const auto b = file("app-B.elf", app_elf(kVecB, 4000, 3));
+  ASSERT_EQ(pack_ab(a, b, "--version 3.0.0 --build 5 --name r").exit_code, 0);
+  const fs::path out = dir_ / "out";
+  auto ok = read_release(out);
+  ASSERT_TRUE(ok.ok) << ok.error;
+  EXPECT_EQ(ok.release.manifest.version, (Version{3, 0, 0, 5}));
+  EXPECT_EQ(ok.release.image_b.size(), fs::file_size(out / "r-3.0.0-B.img"));
+
+  // One flipped payload byte in B: the manifest's CRC catches it and the error names the file.
+  std::vector<uint8_t> img;
+  std::string error;
+  ASSERT_TRUE(read_file(out / "r-3.0.0-B.img", 1 << 20, img, error));
+  auto flipped = img;
+  flipped[1000] ^= 1;
+  write_bytes(out / "r-3.0.0-B.img", flipped);
+  auto bad = read_release(out);
+  EXPECT_FALSE(bad.ok);
+  EXPECT_NE(bad.error.find("r-3.0.0-B.img: CRC-32 differs from the manifest's"), std::string::npos)
+      << bad.error;
+
+  // Swapped files (A's image where B's is listed, manifest fixed up): linked for the wrong slot.
+  write_bytes(out / "r-3.0.0-B.img", img);
+  std::vector<uint8_t> a_img;
+  ASSERT_TRUE(read_file(out / "r-3.0.0-A.img", 1 << 20, a_img, error));
+  write_bytes(out / "r-3.0.0-B.img", a_img);
+  std::ifstream in(out / "manifest.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto j = nlohmann::json::parse(text.str());
+  j["slots"]["B"] = j["slots"]["A"];
+  j["slots"]["B"]["file"] = "r-3.0.0-B.img";
+  const std::string dumped = j.dump();
+  write_bytes(out / "manifest.json", std::vector<uint8_t>(dumped.begin(), dumped.end()));
+  auto swapped = read_release(out);
+  EXPECT_FALSE(swapped.ok);
+  EXPECT_NE(swapped.error.find("listed for slot B but linked for slot A"), std::string::npos)
+      << swapped.error;
+
+  fs::remove(out / "r-3.0.0-A.img");
+  EXPECT_NE(read_release(out).error.find("r-3.0.0-A.img: no such file"), std::string::npos);
+}
+
 TEST_F(PackCli, PacksRawBinaries) {
   const auto a = file("app-A.bin", app_payload(kVecA, 3000));
   const auto b = file("app-B.bin", app_payload(kVecB, 3000));

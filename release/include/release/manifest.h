@@ -4,8 +4,10 @@
 
 #include <array>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "format/sha256.h"
 #include "format/version.h"
@@ -48,5 +50,26 @@ std::string now_iso8601_utc();
 
 std::string manifest_to_json(const Manifest& manifest);  // pretty, stable key order
 ManifestResult parse_manifest(const std::string& json_text);
+
+}  // namespace fota::release
+
+namespace fota::release {
+
+struct Release {
+  Manifest manifest;
+  std::vector<uint8_t> image_a;  // whole image files (header + payload)
+  std::vector<uint8_t> image_b;
+};
+
+struct ReleaseResult {
+  bool ok = false;
+  std::string error;
+  Release release;
+};
+
+// Reads DIR/manifest.json and both image files, and checks each file against the manifest (size,
+// CRC-32, SHA-256), its header and payload, that it is linked for its slot, and that the header's
+// version matches the manifest's.
+ReleaseResult read_release(const std::filesystem::path& dir);
 
 }  // namespace fota::release
