@@ -29,7 +29,8 @@ t0=$(now); "$FOTA" flash --port "$T/tty" --pins "vstm32:$T/ctl" --release "$T/re
 fota_rb_s=$(echo "$t1 - $t0" | bc -l)
 stop
 start "--boot0"
-t0=$(now); LD_PRELOAD="$SHIM" stm32flash -b $BAUD -w "$IMG" -v -S 0x08080000 "$T/tty" > "$T/stm32flash.log" 2>&1; t1=$(now)
+for _ in $(seq 200); do [[ "$("$VSTM32" ctl --control "$T/ctl" status)" =~ rom=(wait-sync|command) ]] && break; sleep 0.05; done
+t0=$(now); LD_PRELOAD="$SHIM" stm32flash -b $BAUD -w "$IMG" -v -S 0x08080000 "$T/tty" > "$T/stm32flash.log" 2>&1 || { echo "stm32flash failed:"; tail -5 "$T/stm32flash.log"; exit 1; }; t1=$(now)
 st_s=$(echo "$t1 - $t0" | bc -l)
 stop
 # Physical limit: image bytes on the wire at 11 bits per 8E1 byte + DS8626 typical x32 erase of

@@ -421,7 +421,9 @@ int Flasher::run() {
                "\",\"slot\":\"" + flash_map::slot_name(target) +
                "\",\"flash_s\":" + std::to_string(flashed_s) +
                ",\"retries\":" + std::to_string(connection_.rom().stats().retries));
-    if (!options_.json) std::fprintf(stderr, "fota flash: %s\n", verdict.c_str());
+    if (!options_.json && !options_.quiet) {
+      std::fprintf(stderr, "fota flash: %s\n", verdict.c_str());
+    }
   }
   return code;
 }
