@@ -128,35 +128,43 @@ Status Bootloader::sync() {
   return Status::kNoSync;
 }
 
-// Brings a synced ROM that may be in the middle of a command back to "waiting for an opcode":
-// 0xAA 0x55 pairs complete whatever frame it waits for; once a pair alone gets a NACK, the ROM is
-// idle. Neither 0xAA nor 0x55 is an opcode, so the pattern is no command in either byte
-// alignment (stm32flash's 0xFF 0x00 reads as Get, 00 FF, once one byte is lost or gained).
-// A ROM that never answers is not synced: try 0x7F.
+// Brings a synced ROM that may be in the middle of a command (or one byte out of step after a
+// lost byte) back to "waiting for an opcode": single 0xAA bytes complete whatever frame it waits
+// for; the first NACK means the ROM has just finished a frame and is idle. Then the alignment is
+// proven: one 0xAA alone must get no answer (the ROM waits for its complement), a second one a
+// NACK (AA AA is no command). A pattern of pairs cannot do that: it NACKs in both alignments
+// (and stm32flash's FF 00 reads as Get, 00 FF, once one byte is lost).
+// A ROM that never answers is not synced (e.g. it was reset): try 0x7F.
 Status Bootloader::resync() {
   ++stats_.resyncs;
-  constexpr unsigned kMaxPairs = 300;  // > a 256-byte write frame (N-1, data, checksum) / 2
-  bool saw_nack = false;
-  for (unsigned i = 0; i < kMaxPairs; ++i) {
-    // Drop stray bytes (the tail of a reply we gave up on), then see what a pair alone answers.
-    if (link_.flush_input() != PortStatus::kOk) return Status::kLinkError;
-    const uint8_t pair[2] = {kResyncByte, static_cast<uint8_t>(kResyncByte ^ 0xFF)};
-    if (send(pair) != Step::kOk) return Status::kLinkError;
-    const Step step = wait_ack(options_.timeouts.resync_byte_ms);
+  constexpr unsigned kMaxBytes = 300;  // > a 256-byte write frame (N-1, data, checksum)
+  const uint8_t filler = kResyncByte;
+  const uint32_t wait_ms = options_.timeouts.resync_byte_ms;
+  for (unsigned i = 0; i < kMaxBytes; ++i) {
+    if (send({&filler, 1}) != Step::kOk) return Status::kLinkError;
+    const Step step = wait_ack(wait_ms);
     if (step == Step::kLink) return Status::kLinkError;
-    if (step == Step::kNack) {
-      if (saw_nack) {
-        synced_ = true;
-        return Status::kOk;
-      }
-      saw_nack = true;
+    if (step == Step::kTimeout) continue;
+    if (step != Step::kNack) {
+      // The tail of a reply we gave up on: let it finish, drop it, go on.
+      clock_.delay_ms(wait_ms);
+      if (link_.flush_input() != PortStatus::kOk) return Status::kLinkError;
       continue;
     }
-    saw_nack = false;
-    // Something else came back (e.g. the tail of a long reply): let it finish before the next pair.
-    if (step != Step::kTimeout) clock_.delay_ms(options_.timeouts.resync_byte_ms);
+    if (link_.flush_input() != PortStatus::kOk) return Status::kLinkError;
+    if (send({&filler, 1}) != Step::kOk) return Status::kLinkError;
+    const Step first = wait_ack(wait_ms);
+    if (first == Step::kLink) return Status::kLinkError;
+    if (first != Step::kTimeout) continue;
+    if (send({&filler, 1}) != Step::kOk) return Status::kLinkError;
+    const Step second = wait_ack(wait_ms);
+    if (second == Step::kLink) return Status::kLinkError;
+    if (second == Step::kNack) {
+      synced_ = true;
+      return Status::kOk;
+    }
   }
-  // Nothing answered the pairs: not synced (e.g. the target was reset). Sync from scratch.
+  // Nothing answered: not synced (e.g. the target was reset). Sync from scratch.
   synced_ = false;
   const uint32_t saved = options_.sync_attempts;
   options_.sync_attempts = 2;

@@ -103,9 +103,12 @@ class An3155Test : public ::testing::Test {
     EXPECT_TRUE(link.unexpected.empty())
         << "host sent " << link.unexpected.size() << " unscripted bytes";
   }
+  // Idle ROM: AA completes nothing yet... the scripted ROM was mid-frame: AA completes it (NACK),
+  // then AA alone is silent (waiting for its complement) and AA AA gets a NACK.
   void resync_ok() {
-    link.add({0xAA, 0x55}, {N});
-    link.add({0xAA, 0x55}, {N});
+    link.add({0xAA}, {N});
+    link.add({0xAA}, {});
+    link.add({0xAA}, {N});
   }
   Options fast() {
     Options o;
@@ -157,10 +160,9 @@ TEST_F(An3155Test, SyncNeverAnsweredIsNoSync) {
 
 TEST_F(An3155Test, NackToSyncMeansAlreadySyncedAndResyncs) {
   link.add({0x7F}, {N});
-  // The ROM took 0x7F as an opcode and waits for its complement: 0xAA completes it (NACK), the
-  // 0x55 starts a new command, completed by the next 0xAA (NACK); then a clean pair NACKs.
-  link.add({0xAA, 0x55}, {N});
-  link.add({0xAA, 0x55}, {N});
+  // The ROM took 0x7F as an opcode and waits for its complement: 0xAA completes it (NACK); then
+  // AA alone is silent and AA AA is NACKed: aligned.
+  resync_ok();
   Bootloader rom(link, &pins, clock, fast());
   EXPECT_EQ(rom.sync(), Status::kOk);
   EXPECT_EQ(rom.stats().resyncs, 1u);
@@ -359,6 +361,23 @@ TEST_F(An3155Test, GoSendsAddress) {
   EXPECT_FALSE(rom.synced());
 }
 
+TEST_F(An3155Test, ResyncRestoresByteAlignment) {
+  // One byte of the opcode pair was lost: the ROM holds 0xCE as a new opcode. Pairs would get a
+  // NACK in either alignment; single fillers find the frame end and prove the alignment.
+  link.add({0x02, 0xFD}, {N});
+  link.add({0xAA}, {N});  // CE AA: bad complement
+  link.add({0xAA}, {N});  // a NACK instead of silence: not proven aligned yet
+  link.add({0xAA}, {});   // first byte of a pair: silent
+  link.add({0xAA}, {N});  // ... AA AA: NACK, idle
+  link.add({0xAA}, {});   // proof: AA alone is silent
+  link.add({0xAA}, {N});  // AA AA: NACK -> aligned
+  link.add({0x02, 0xFD}, {A, 0x01, 0x04, 0x13, A});
+  Bootloader rom(link, &pins, clock, fast());
+  uint16_t pid = 0;
+  ASSERT_EQ(rom.get_id(pid), Status::kOk);
+  EXPECT_EQ(pid, 0x413);
+}
+
 TEST_F(An3155Test, LinkFailureIsNotRetried) {
   link.broken = true;
   Bootloader rom(link, &pins, clock, fast());
@@ -370,7 +389,7 @@ TEST_F(An3155Test, LinkFailureIsNotRetried) {
 TEST_F(An3155Test, ResyncFallsBackToSyncWhenNothingAnswers) {
   // Target reset under us: pairs get no answer (the ROM ignores non-0x7F before sync).
   link.add({0x02, 0xFD}, {});
-  for (int i = 0; i < 300; ++i) link.add({0xAA, 0x55}, {});
+  for (int i = 0; i < 300; ++i) link.add({0xAA}, {});
   link.add({0x7F}, {A});
   link.add({0x02, 0xFD}, {A, 0x01, 0x04, 0x13, A});
   Bootloader rom(link, &pins, clock, fast());

@@ -18,7 +18,7 @@ namespace fota::an3155 {
 inline constexpr uint8_t kAckByte = 0x79;
 inline constexpr uint8_t kNackByte = 0x1F;
 inline constexpr uint8_t kSyncByte = 0x7F;
-inline constexpr uint8_t kResyncByte = 0xAA;  // resync pairs AA 55: no opcode in either alignment
+inline constexpr uint8_t kResyncByte = 0xAA;  // re-sync filler: not an opcode; AA AA is no command
 inline constexpr uint16_t kExpectedPid = 0x413;  // STM32F40x/41x
 inline constexpr size_t kMaxBlock = 256;
 inline constexpr uint32_t kParallelismAddress = 0xFFFF'0000;
@@ -57,7 +57,7 @@ struct Timeouts {
   uint32_t ack_ms = 500;         // ACK to a command or an address (stm32flash: 0.5 s)
   uint32_t write_ms = 1000;      // ACK after a 256-byte block is programmed (stm32flash: 1 s)
   uint32_t read_extra_ms = 500;  // on top of the wire time of the data of a Read Memory
-  uint32_t resync_byte_ms = 20;  // per 0xFF 0x00 pair while re-synchronising
+  uint32_t resync_byte_ms = 20;  // per filler byte while re-synchronising
   uint32_t boot_wait_ms = 120;  // after NRST release: ROM start-up is 84.6 ms (V3) / ≤ 90+ ms (V9)
   uint32_t reset_pulse_ms = 10;
 };

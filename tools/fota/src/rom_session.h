@@ -32,7 +32,7 @@ struct ConnectionOptions {
   std::string port;
   std::string pins = "none";
   uint32_t baud = 115200;
-  unsigned retries = 3;
+  unsigned retries = 5;
 };
 
 struct DeviceIdentity {
