@@ -267,6 +267,7 @@ Bootloader::Step Bootloader::attempt_read(const void* args) {
 
 Bootloader::Step Bootloader::attempt_write(const void* args) {
   const auto& a = *static_cast<const WriteArgs*>(args);
+  if (options_.pipeline_writes) return attempt_write_pipelined(a.address, a.data);
   Step step = send_command(Opcode::kWriteMemory);
   if (step != Step::kOk) return step;
   if ((step = send_address(a.address)) != Step::kOk) return step;
@@ -281,6 +282,35 @@ Bootloader::Step Bootloader::attempt_write(const void* args) {
   }
   frame[1 + a.data.size()] = checksum;
   if ((step = send({frame, a.data.size() + 2})) != Step::kOk) return step;
+  return wait_ack(options_.timeouts.write_ms);
+}
+
+// Opcode, address and data in one burst; the three ACKs are read afterwards. The ROM is idle
+// while it takes these bytes (it only drops input while programming, after the last byte), so
+// only the final ACK gates the next command. Saves two line turnarounds per block.
+Bootloader::Step Bootloader::attempt_write_pipelined(uint32_t address,
+                                                     std::span<const uint8_t> data) {
+  uint8_t burst[2 + 5 + kMaxBlock + 2];
+  size_t len = 0;
+  burst[len++] = static_cast<uint8_t>(Opcode::kWriteMemory);
+  burst[len++] = static_cast<uint8_t>(Opcode::kWriteMemory) ^ 0xFF;
+  for (int shift = 24; shift >= 0; shift -= 8)
+    burst[len++] = static_cast<uint8_t>(address >> shift);
+  burst[len++] = burst[2] ^ burst[3] ^ burst[4] ^ burst[5];
+  const uint8_t n = static_cast<uint8_t>(data.size() - 1);
+  burst[len++] = n;
+  uint8_t checksum = n;
+  for (uint8_t byte : data) {
+    burst[len++] = byte;
+    checksum ^= byte;
+  }
+  burst[len++] = checksum;
+  Step step = send({burst, len});
+  if (step != Step::kOk) return step;
+  step = wait_ack(options_.timeouts.ack_ms);
+  if (step == Step::kNack) ++opcode_nacks_;
+  if (step != Step::kOk) return step;
+  if ((step = wait_ack(options_.timeouts.ack_ms)) != Step::kOk) return step;
   return wait_ack(options_.timeouts.write_ms);
 }
 

@@ -303,6 +303,23 @@ TEST_F(An3155Test, WriteMemoryNackOnceThenSucceeds) {
   EXPECT_EQ(link.last_timeout_ms >= Timeouts{}.write_ms, true);
 }
 
+TEST_F(An3155Test, PipelinedWriteSendsOneBurstAndReadsThreeAcks) {
+  const Bytes data = {1, 2, 3, 4};
+  Bytes burst = {0x31, 0xCE};
+  const Bytes addr = read_cmd_and_addr(0x0802'0000);
+  burst.insert(burst.end(), addr.begin(), addr.end());
+  const Bytes frame = write_frame(data);
+  burst.insert(burst.end(), frame.begin(), frame.end());
+  link.add(burst, {A, A, N});  // data checksum refused once
+  resync_ok();
+  link.add(burst, {A, A, A});
+  Options o = fast();
+  o.pipeline_writes = true;
+  Bootloader rom(link, &pins, clock, o);
+  ASSERT_EQ(rom.write_memory(0x0802'0000, data), Status::kOk);
+  EXPECT_EQ(rom.stats().nacks, 1u);
+}
+
 TEST_F(An3155Test, WriteTimeoutEveryTimeIsTimeout) {
   const Bytes data = {1, 2, 3, 4};
   for (int i = 0; i < 3; ++i) {

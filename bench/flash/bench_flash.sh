@@ -27,6 +27,8 @@ t0=$(now); "$FOTA" flash --port "$T/tty" --pins "vstm32:$T/ctl" --release "$T/re
 fota_s=$(echo "$t1 - $t0" | bc -l)
 t0=$(now); "$FOTA" flash --port "$T/tty" --pins "vstm32:$T/ctl" --release "$T/rel" --slot B --no-wait --quiet --verify=readback; t1=$(now)
 fota_rb_s=$(echo "$t1 - $t0" | bc -l)
+t0=$(now); "$FOTA" flash --port "$T/tty" --pins "vstm32:$T/ctl" --release "$T/rel" --slot B --no-wait --quiet --pipeline; t1=$(now)
+fota_pl_s=$(echo "$t1 - $t0" | bc -l)
 stop
 start "--boot0"
 for _ in $(seq 200); do [[ "$("$VSTM32" ctl --control "$T/ctl" status)" =~ rom=(wait-sync|command) ]] && break; sleep 0.05; done
@@ -40,5 +42,6 @@ limit_s=$(echo "$BYTES * 11 / $BAUD + $sectors * 1.0" | bc -l)
 printf 'image %d bytes, 115200 8E1, realistic timing\n' "$BYTES"
 printf 'physical limit            %7.2f s (wire %.2f s + %d x 1 s erase at x32)\n' "$limit_s" "$(echo "$BYTES*11/$BAUD" | bc -l)" "$sectors"
 printf 'fota flash                %7.2f s  = %.3f x limit, %.3f x stm32flash\n' "$fota_s" "$(echo "$fota_s/$limit_s" | bc -l)" "$(echo "$fota_s/$st_s" | bc -l)"
+printf 'fota flash --pipeline     %7.2f s  = %.3f x limit, %.3f x stm32flash\n' "$fota_pl_s" "$(echo "$fota_pl_s/$limit_s" | bc -l)" "$(echo "$fota_pl_s/$st_s" | bc -l)"
 printf 'fota flash --verify=readback %4.2f s  = %.3f x stm32flash\n' "$fota_rb_s" "$(echo "$fota_rb_s/$st_s" | bc -l)"
 printf 'stm32flash -w -v          %7.2f s  = %.3f x limit\n' "$st_s" "$(echo "$st_s/$limit_s" | bc -l)"

@@ -118,6 +118,11 @@ check "after the pull the log still names the previous images" '! grep -q "4.0.0
 flash --release "$T/big" > "$T/out.txt" 2>&1
 check "rerun after the pull succeeds" '[ $? -eq 0 ]'
 
+# --- pipelined writes land byte-exact too
+flash --release "$T/v3" --slot B --pipeline > "$T/out.txt" 2>&1
+check "pipelined flash exit 0" '[ $? -eq 0 ]'
+check "pipelined v3 in slot B byte-exact" '[ "$(slot_bytes 0x08080000 $(stat -c %s "$T/v3/v3-3.0.0-B.img"))" = "$(md5sum < "$T/v3/v3-3.0.0-B.img" | cut -d" " -f1)" ]'
+
 # --- --raw (factory provisioning) at sector 4
 head -c 5000 /dev/urandom > "$T/raw.bin"
 "$FOTA" flash --port "$T/tty" --pins "vstm32:$T/ctl" --raw 0x08010000 "$T/raw.bin" > "$T/out.txt" 2>&1

@@ -70,6 +70,8 @@ struct Options {
   unsigned sync_attempts = 5;  // 0x7F tries before kNoSync
   unsigned retries = 3;        // extra tries of a command after NACK/timeout/garbage
   Timeouts timeouts{};
+  // Write Memory: send opcode, address and data in one burst (see attempt_write_pipelined).
+  bool pipeline_writes = false;
 };
 
 struct DeviceInfo {
@@ -143,6 +145,7 @@ class Bootloader {
   Step attempt_get_id(const void* args);
   Step attempt_read(const void* args);
   Step attempt_write(const void* args);
+  Step attempt_write_pipelined(uint32_t address, std::span<const uint8_t> data);
   Step attempt_erase(const void* args);
   Step attempt_go(const void* args);
 

@@ -460,6 +460,9 @@ void setup(CLI::App& app, int& exit_code) {
   cmd->add_option("--outcome-timeout", options->outcome_timeout_s,
                   "seconds to wait for confirmed/reverted before reading the log")
       ->capture_default_str();
+  cmd->add_flag("--pipeline", options->connection.pipeline,
+                "Write Memory: send opcode, address and data without waiting for the two "
+                "intermediate ACKs (faster; checked on vstm32, not yet on silicon)");
   cmd->add_flag("--no-wait", options->no_wait, "do not wait for the outcome");
   cmd->add_flag("--console", options->console, "show the target's console lines while waiting");
   cmd->add_flag("--json", options->json, "JSON lines on stdout (progress, plan, result)");

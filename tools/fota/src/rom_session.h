@@ -33,6 +33,7 @@ struct ConnectionOptions {
   std::string pins = "none";
   uint32_t baud = 115200;
   unsigned retries = 5;
+  bool pipeline = false;
 };
 
 struct DeviceIdentity {
