@@ -12,11 +12,13 @@ function(fota_add_test name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} fota_warnings GTest::gtest GTest::gtest_main GTest::gmock)
+  # Known limit: CMake 3.25's gtest_discover_tests writes a list value unquoted, so only the first
+  # label sticks; select these tests by name (-R) until labels are applied another way.
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "unit;${ARG_LABELS}")
 endfunction()
 
-# fota_add_fuzzer(name SOURCE file DEPS ... CORPUS dir): a libFuzzer target plus a ctest smoke run
-# (FOTA_FUZZ_SMOKE_RUNS inputs, default 200000). The long run: tests/fuzz-long.sh.
+# fota_add_fuzzer(name SOURCE file DEPS ...): a libFuzzer target plus a ctest smoke run
+# (FOTA_FUZZ_SMOKE_RUNS inputs, default 200000). The long run: format/fuzz/run-long.sh.
 set(FOTA_FUZZ_SMOKE_RUNS 200000 CACHE STRING "Inputs each fuzz smoke test executes")
 function(fota_add_fuzzer name)
   cmake_parse_arguments(ARG "" "SOURCE" "DEPS" ${ARGN})
