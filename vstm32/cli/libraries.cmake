@@ -5,7 +5,7 @@ set(_vstm32_dir ${CMAKE_CURRENT_LIST_DIR}/..)
 if(NOT TARGET vstm32_rom)
   # The AN3155 model on its own (no CPU); the machine library links it.
   add_library(vstm32_rom STATIC ${_vstm32_dir}/src/rom_bootloader.cc)
-  target_include_directories(vstm32_rom PUBLIC ${_vstm32_dir}/include)
+  target_include_directories(vstm32_rom PUBLIC ${_vstm32_dir}/include ${_vstm32_dir}/../an3155/include)
   target_link_libraries(vstm32_rom PRIVATE fota_warnings)
 endif()
 

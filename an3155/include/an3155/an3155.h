@@ -11,26 +11,27 @@
 #include <span>
 
 #include "an3155/port.h"
+#include "an3155/protocol.h"
 #include "status/result.h"
 
 namespace fota::an3155 {
 
-inline constexpr uint8_t kAckByte = 0x79;
-inline constexpr uint8_t kNackByte = 0x1F;
-inline constexpr uint8_t kSyncByte = 0x7F;
+inline constexpr uint8_t kAckByte = protocol::kAck;
+inline constexpr uint8_t kNackByte = protocol::kNack;
+inline constexpr uint8_t kSyncByte = protocol::kSync;
 inline constexpr uint8_t kResyncByte = 0xAA;  // re-sync filler: not an opcode; AA AA is no command
-inline constexpr uint16_t kExpectedPid = 0x413;  // STM32F40x/41x
+inline constexpr uint16_t kExpectedPid = protocol::kProductId;
 inline constexpr size_t kMaxBlock = 256;
-inline constexpr uint32_t kParallelismAddress = 0xFFFF'0000;
+inline constexpr uint32_t kParallelismAddress = protocol::kParallelismAddress;
 
 enum class Opcode : uint8_t {
-  kGet = 0x00,
-  kGetVersion = 0x01,
-  kGetId = 0x02,
-  kReadMemory = 0x11,
-  kGo = 0x21,
-  kWriteMemory = 0x31,
-  kExtendedErase = 0x44,
+  kGet = protocol::kGet,
+  kGetVersion = protocol::kGetVersion,
+  kGetId = protocol::kGetId,
+  kReadMemory = protocol::kReadMemory,
+  kGo = protocol::kGo,
+  kWriteMemory = protocol::kWriteMemory,
+  kExtendedErase = protocol::kExtendedErase,
 };
 
 enum class Status : uint8_t {

@@ -26,30 +26,33 @@
 #include <functional>
 #include <string>
 
+#include "an3155/protocol.h"
 #include "vstm32/rom_bus.h"
 
 namespace vstm32 {
 
 namespace rom {
 
-inline constexpr uint8_t kAck = 0x79;
-inline constexpr uint8_t kNack = 0x1F;
-inline constexpr uint8_t kSync = 0x7F;
-inline constexpr uint8_t kProtocolVersion = 0x31;  // reported by Get / Get Version (both ROMs)
-inline constexpr uint16_t kProductId = 0x0413;     // STM32F40x/41x
+// Wire constants and opcodes: shared with the host driver (an3155/protocol.h).
+namespace protocol = fota::an3155::protocol;
+using protocol::kAck;
+using protocol::kNack;
+using protocol::kProductId;
+using protocol::kProtocolVersion;
+using protocol::kSync;
 
 enum Opcode : uint8_t {
-  kGet = 0x00,
-  kGetVersion = 0x01,
-  kGetId = 0x02,
-  kReadMemory = 0x11,
-  kGo = 0x21,
-  kWriteMemory = 0x31,
-  kExtendedErase = 0x44,
-  kWriteProtect = 0x63,
-  kWriteUnprotect = 0x73,
-  kReadoutProtect = 0x82,
-  kReadoutUnprotect = 0x92,
+  kGet = protocol::kGet,
+  kGetVersion = protocol::kGetVersion,
+  kGetId = protocol::kGetId,
+  kReadMemory = protocol::kReadMemory,
+  kGo = protocol::kGo,
+  kWriteMemory = protocol::kWriteMemory,
+  kExtendedErase = protocol::kExtendedErase,
+  kWriteProtect = protocol::kWriteProtect,
+  kWriteUnprotect = protocol::kWriteUnprotect,
+  kReadoutProtect = protocol::kReadoutProtect,
+  kReadoutUnprotect = protocol::kReadoutUnprotect,
 };
 
 // Memory the ROM accepts (STM32-FACTS.md). Inclusive start, exclusive end.
@@ -68,7 +71,7 @@ inline constexpr uint32_t kFlashSizeRegEnd = 0x1FFF'7A24;
 inline constexpr uint32_t kOptionBytesBegin = 0x1FFF'C000;
 inline constexpr uint32_t kOptionBytesEnd = 0x1FFF'C010;
 // The virtual parallelism byte (plus three bytes that must stay 0xFF).
-inline constexpr uint32_t kParallelismAddress = 0xFFFF'0000;
+inline constexpr uint32_t kParallelismAddress = protocol::kParallelismAddress;
 inline constexpr uint32_t kParallelismEnd = 0xFFFF'0004;
 
 // RAM the ROM keeps for itself from 0x2000'0000: writes and Go below the limit are refused.
