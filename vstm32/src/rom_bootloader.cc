@@ -337,8 +337,8 @@ void RomBootloader::start_command(uint8_t opcode, uint64_t t_ns) {
     case kGetId:
       ack(at);
       send(0x01, at);  // N = number of bytes - 1
-      send(static_cast<uint8_t>(kProductId >> 8), at);
-      send(static_cast<uint8_t>(kProductId & 0xFF), at);
+      send(static_cast<uint8_t>(product_id_ >> 8), at);
+      send(static_cast<uint8_t>(product_id_ & 0xFF), at);
       ack(at);
       ++stats_.commands;
       trace(t_ns, "rom: get-id ack");

@@ -140,6 +140,8 @@ class RomBootloader {
   void on_rx_byte(uint8_t byte, uint64_t now_ns);
 
   void set_trace(TraceFn trace) { trace_ = std::move(trace); }
+  // What Get ID answers (0x413 for the F40x/41x); another value lets tests check host refusals.
+  void set_product_id(uint16_t pid) { product_id_ = pid; }
 
   [[nodiscard]] bool active() const { return state_ != State::kOff && state_ != State::kDisabled; }
   [[nodiscard]] State state() const { return state_; }
@@ -193,6 +195,7 @@ class RomBootloader {
   uint64_t busy_until_ns_ = 0;
   uint64_t held_until_ns_ = 0;  // a byte waits in USART DR until then (ROM busy)
   uint8_t parallelism_ = 0x00;
+  uint16_t product_id_ = kProductId;
   uint8_t opcode_ = 0;
   uint8_t xor_ = 0;
   uint32_t address_ = 0;

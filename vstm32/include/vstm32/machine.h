@@ -1,0 +1,208 @@
+// vstm32::Machine: a virtual STM32F407 that executes the real ARM binaries on Unicorn (Cortex-M4
+// with FPU), with the peripherals an update pipeline touches modelled from RM0090 and DS8626, and
+// ST's system-memory bootloader (rom_bootloader.h) taking over when BOOT0 is high at reset.
+//
+// Time is simulated: one instruction per SYSCLK cycle (16 MHz HSI after reset, 168 MHz once the
+// firmware switches to the PLL), plus the time the core stalls on flash operations. Nothing here
+// reads the wall clock; the CLI (vstm32/cli) paces a machine to the wall clock when asked to.
+//
+// What is and is not modelled: docs/vstm32.md ("The machine").
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "vstm32/rom_bus.h"
+
+namespace vstm32 {
+
+class RomBootloader;
+
+inline constexpr uint32_t kFlashBase = 0x0800'0000;
+inline constexpr uint32_t kFlashSize = 1024 * 1024;
+inline constexpr uint32_t kSramBase = 0x2000'0000;
+inline constexpr uint32_t kSramSize = 128 * 1024;  // SRAM1 112 KB + SRAM2 16 KB
+inline constexpr uint32_t kCcmBase = 0x1000'0000;
+inline constexpr uint32_t kCcmSize = 64 * 1024;
+inline constexpr uint32_t kUniqueIdAddress = 0x1FFF'7A10;
+
+struct MachineConfig {
+  // Persisted flash: read at creation (a shorter file reads as erased beyond its end) and every
+  // program/erase is written through to it. Empty: the flash lives in memory only.
+  std::filesystem::path flash_file;
+  RomVersion rom_version = RomVersion::kV9_1;
+  uint16_t product_id = 0x413;  // what the ROM's Get ID answers (change it to test host checks)
+  std::array<uint8_t, 12> unique_id = {0x31, 0x00, 0x2B, 0x00, 0x0C, 0x51,
+                                       0x33, 0x30, 0x37, 0x38, 0x35, 0x39};
+  bool boot0 = false;            // level of the BOOT0 pin at power-on
+  uint32_t lsi_hz = 32'000;      // IWDG clock (nominal 32 kHz; the datasheet allows 17-47 kHz)
+  uint64_t seed = 1;             // for torn-state patterns and random cuts
+};
+
+enum class ResetCause : uint8_t { kPowerOn, kPin, kSoftware, kWatchdog, kRom };
+const char* to_string(ResetCause cause);
+
+// What the chip is doing right now.
+enum class Mode : uint8_t {
+  kOff,     // no power
+  kReset,   // NRST held low
+  kRom,     // system memory boot: the AN3155 model owns USART1
+  kCpu,     // executing code
+  kLockup,  // a fault inside the HardFault handler: the core stopped (only a reset helps)
+};
+const char* to_string(Mode mode);
+
+struct MachineEvent {
+  enum class Kind : uint8_t {
+    kPower,   // "power on" / "power off" / "power cut: <why>"
+    kReset,   // "reset cause=<por|pin|software|iwdg|rom> boot=<flash|system>"
+    kLed,     // "leds green=1 orange=0 red=0 blue=0"
+    kFlash,   // "flash erase sector=5 ms=1000", "flash program 0x08020000..0x08020200 (128 ops)"
+    kFault,   // "fault bus-error read address=0x... pc=0x..." and the like
+    kRom,     // one line per finished ROM bootloader command
+    kInfo,    // anything else worth a line (unmodelled register accessed, ...)
+  };
+  uint64_t at_ns;
+  Kind kind;
+  std::string text;
+};
+
+struct UartByte {
+  uint8_t byte;
+  uint64_t at_ns;  // simulated time the start bit begins
+};
+
+// Where a power cut lands.
+struct CutPlan {
+  enum class Kind : uint8_t { kNone, kInstructions, kFlashStep, kTime };
+  Kind kind = Kind::kNone;
+  uint64_t at = 0;        // absolute instruction count, flash step number, or ns
+  double fraction = 0.5;  // how far the interrupted erase/program got (flash-step cuts)
+};
+
+class Machine : public RomBus {
+ public:
+  // nullptr and a message naming what is wrong (missing directory, oversized file, ...).
+  static std::unique_ptr<Machine> create(const MachineConfig& config, std::string* error);
+  ~Machine() override;
+  Machine(const Machine&) = delete;
+  Machine& operator=(const Machine&) = delete;
+
+  // ---- Pins and power (what an ESP32 or a gateway drives) ----
+  void power_on();   // power-on reset: RAM lost, PORRSTF|PINRSTF|BORRSTF
+  void power_off();  // everything stops; flash keeps its contents
+  void set_boot0(bool high);
+  void set_nrst(bool asserted);  // held low: the chip stays in reset; released: reset (PINRSTF)
+  void pulse_nrst();
+  [[nodiscard]] bool powered() const;
+  [[nodiscard]] bool boot0() const;
+  [[nodiscard]] Mode mode() const;
+  [[nodiscard]] ResetCause last_reset_cause() const;
+
+  // ---- Running (simulated time) ----
+  // Runs until simulated time `t_ns` (the CPU executes; in ROM mode or when off, time just
+  // passes). Returns early only when the power goes off (a scheduled cut).
+  void advance_to(uint64_t t_ns);
+  void run_for_ns(uint64_t ns) { advance_to(now_ns() + ns); }
+  // Runs until `done()` holds (checked every `check_ns` of simulated time), the power goes off,
+  // or `max_ns` passed. True when `done` held.
+  bool run_until(const std::function<bool()>& done, uint64_t max_ns, uint64_t check_ns = 100'000);
+  [[nodiscard]] uint64_t now_ns() const override;
+  [[nodiscard]] uint64_t instructions() const;
+  [[nodiscard]] uint32_t sysclk_hz() const;
+  // Stops the run at the first execution of `address` (Thumb bit ignored) and records the time.
+  void set_breakpoint(uint32_t address);
+  [[nodiscard]] std::optional<uint64_t> breakpoint_hit_ns() const;
+
+  // ---- USART1 (the serial port the host talks to) ----
+  // A byte whose stop bit ends now (the caller advanced the machine to its arrival time). Goes
+  // to the ROM model in system-memory boot, else to USART1 (RXNE; ORE when DR was still full).
+  void uart_receive(uint8_t byte);
+  std::vector<UartByte> take_uart_tx();
+  // Everything transmitted so far as text (kept until cleared), for tests that wait for a line.
+  [[nodiscard]] const std::string& uart_text() const;
+  void clear_uart_text();
+  // Frame on the wire: 11 bits for 8E1 (M=1 with parity, and the ROM), 10 for 8N1.
+  [[nodiscard]] unsigned uart_frame_bits() const;
+  [[nodiscard]] uint32_t uart_baud() const;  // from BRR and PCLK2 (0 when not configured)
+
+  // ---- Events ----
+  std::vector<MachineEvent> take_events();
+  // Called for each event as it happens (in addition to the queue).
+  void set_event_listener(std::function<void(const MachineEvent&)> listener);
+
+  // ---- Fault injection ----
+  void cut_after_instructions(uint64_t n);
+  // Power fails during the `n`-th flash program/erase operation from now (n >= 1): an erase
+  // leaves the first `fraction` of the sector erased, a program leaves the word with only some
+  // of its 1->0 bits cleared (what can be left when the cell charge is cut mid-pulse).
+  void cut_at_flash_step(uint64_t n, double fraction);
+  void cut_at_time(uint64_t t_ns);
+  // A random cut: uniformly in the next `window_ns` of simulated time, or (half the seeds) at a
+  // random flash operation among the next `flash_ops` ones. Describes the plan in the returned text.
+  std::string cut_random(uint64_t seed, uint64_t window_ns = 1'000'000'000,
+                         uint64_t flash_ops = 4096);
+  void cancel_cut();
+  [[nodiscard]] CutPlan cut_plan() const;
+  [[nodiscard]] uint64_t flash_steps() const;  // program + erase operations since creation
+  [[nodiscard]] uint64_t power_cuts() const;
+
+  // ---- Memory (debug access, like a probe on the AHB-AP) ----
+  std::span<uint8_t> flash();
+  [[nodiscard]] std::span<const uint8_t> flash() const;
+  // Replaces flash bytes directly (no controller, no timing) and writes them to the file.
+  void load_flash(uint32_t address, std::span<const uint8_t> bytes);
+  bool save(std::string* error);  // flush the flash file (write-through already happened)
+  // Bus accesses from the debugger: same decoding and side effects as the CPU's loads/stores
+  // (peripheral registers included), at the current simulated time. False: nothing mapped there.
+  bool debug_read32(uint32_t address, uint32_t& value);
+  bool debug_write32(uint32_t address, uint32_t value);
+  // Flash stores as the CPU would do them (size 1, 2, 4 or 8 bytes) through the controller rules.
+  void debug_flash_store(uint32_t address, unsigned size, uint64_t value);
+  [[nodiscard]] uint32_t reg(int unicorn_reg_id) const;  // core register (PC, SP, R0...)
+
+  // ---- Peripheral state for tests and status lines ----
+  [[nodiscard]] uint8_t leds() const;  // bit 0 green PD12, 1 orange, 2 red, 3 blue PD15
+  [[nodiscard]] uint32_t rcc_csr() const;
+  [[nodiscard]] uint32_t flash_sr() const;
+  [[nodiscard]] uint32_t flash_cr() const;
+  [[nodiscard]] bool iwdg_running() const;
+  [[nodiscard]] uint64_t resets() const;
+  RomBootloader& rom();
+  [[nodiscard]] std::string status() const;  // "key=value ..." one line
+
+  // ---- RomBus (used by the ROM model; not for users) ----
+  void uart_transmit(uint8_t byte, uint64_t at_ns) override;
+  BusStatus read(uint32_t address, std::span<uint8_t> out) override;
+  BusStatus program_flash(uint32_t address, std::span<const uint8_t> data, unsigned psize,
+                          uint64_t& duration_ns) override;
+  BusStatus erase_sector(unsigned sector, unsigned psize, uint64_t& duration_ns) override;
+  BusStatus mass_erase(unsigned psize, uint64_t& duration_ns) override;
+  BusStatus write_memory(uint32_t address, std::span<const uint8_t> data) override;
+  uint8_t rdp_level_byte() const override;
+  uint16_t nwrp_bits() const override;
+  void set_option_bytes(uint8_t rdp, uint16_t nwrp) override;
+  void go(uint32_t address, uint64_t at_ns) override;
+  void system_reset(uint64_t at_ns) override;
+
+  struct Impl;  // public for the Unicorn callbacks only
+
+ private:
+  explicit Machine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// DS8626 typical sector erase time for `sector` at parallelism `psize` (0 x8 .. 3 x64 as x32).
+uint64_t sector_erase_typical_ns(unsigned sector, unsigned psize);
+uint64_t sector_erase_max_ns(unsigned sector, unsigned psize);
+inline constexpr uint64_t kProgramTypicalNs = 16'000;  // byte/half-word/word, all widths
+inline constexpr uint64_t kProgramMaxNs = 100'000;
+
+}  // namespace vstm32
