@@ -195,7 +195,7 @@ class RomBootloader {
   uint64_t busy_until_ns_ = 0;
   uint64_t held_until_ns_ = 0;  // a byte waits in USART DR until then (ROM busy)
   uint8_t parallelism_ = 0x00;
-  uint16_t product_id_ = kProductId;
+  uint16_t product_id_ = rom::kProductId;
   uint8_t opcode_ = 0;
   uint8_t xor_ = 0;
   uint32_t address_ = 0;
