@@ -41,9 +41,9 @@ struct MachineConfig {
   uint16_t product_id = 0x413;  // what the ROM's Get ID answers (change it to test host checks)
   std::array<uint8_t, 12> unique_id = {0x31, 0x00, 0x2B, 0x00, 0x0C, 0x51,
                                        0x33, 0x30, 0x37, 0x38, 0x35, 0x39};
-  bool boot0 = false;            // level of the BOOT0 pin at power-on
-  uint32_t lsi_hz = 32'000;      // IWDG clock (nominal 32 kHz; the datasheet allows 17-47 kHz)
-  uint64_t seed = 1;             // for torn-state patterns and random cuts
+  bool boot0 = false;        // level of the BOOT0 pin at power-on
+  uint32_t lsi_hz = 32'000;  // IWDG clock (nominal 32 kHz; the datasheet allows 17-47 kHz)
+  uint64_t seed = 1;         // for torn-state patterns and random cuts
 };
 
 enum class ResetCause : uint8_t { kPowerOn, kPin, kSoftware, kWatchdog, kRom };
@@ -61,13 +61,13 @@ const char* to_string(Mode mode);
 
 struct MachineEvent {
   enum class Kind : uint8_t {
-    kPower,   // "power on" / "power off" / "power cut: <why>"
-    kReset,   // "reset cause=<por|pin|software|iwdg|rom> boot=<flash|system>"
-    kLed,     // "leds green=1 orange=0 red=0 blue=0"
-    kFlash,   // "flash erase sector=5 ms=1000", "flash program 0x08020000..0x08020200 (128 ops)"
-    kFault,   // "fault bus-error read address=0x... pc=0x..." and the like
-    kRom,     // one line per finished ROM bootloader command
-    kInfo,    // anything else worth a line (unmodelled register accessed, ...)
+    kPower,  // "power on" / "power off" / "power cut: <why>"
+    kReset,  // "reset cause=<por|pin|software|iwdg|rom> boot=<flash|system>"
+    kLed,    // "leds green=1 orange=0 red=0 blue=0"
+    kFlash,  // "flash erase sector=5 ms=1000", "flash program 0x08020000..0x08020200 (128 ops)"
+    kFault,  // "fault bus-error read address=0x... pc=0x..." and the like
+    kRom,    // one line per finished ROM bootloader command
+    kInfo,   // anything else worth a line (unmodelled register accessed, ...)
   };
   uint64_t at_ns;
   Kind kind;
@@ -146,7 +146,8 @@ class Machine : public RomBus {
   void cut_at_flash_step(uint64_t n, double fraction);
   void cut_at_time(uint64_t t_ns);
   // A random cut: uniformly in the next `window_ns` of simulated time, or (half the seeds) at a
-  // random flash operation among the next `flash_ops` ones. Describes the plan in the returned text.
+  // random flash operation among the next `flash_ops` ones. Describes the plan in the returned
+  // text.
   std::string cut_random(uint64_t seed, uint64_t window_ns = 1'000'000'000,
                          uint64_t flash_ops = 4096);
   void cancel_cut();

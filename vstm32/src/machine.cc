@@ -1,0 +1,1244 @@
+// vstm32::Machine: the CPU (Unicorn), time, power and reset, exceptions, fault injection, the
+// ROM bootloader's bus and the public API. Peripherals are in peripherals.cc.
+#include "vstm32/machine.h"
+
+#include <fcntl.h>
+#include <unicorn/unicorn.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+
+#include "format/flash_map.h"
+#include "machine_impl.h"
+
+namespace vstm32 {
+
+namespace fm = fota::flash_map;
+
+namespace {
+
+constexpr uint32_t kSysMemBase = 0x1FFF'0000;
+constexpr uint32_t kSysMemSize = 0x8000;  // system memory, OTP, UID, flash size register
+constexpr uint32_t kOptPageBase = 0x1FFF'C000;
+constexpr uint32_t kOptPageSize = 0x1000;
+constexpr uint32_t kApbAhb1Base = 0x4000'0000;
+constexpr uint32_t kApbAhb1Size = 0x0008'0000;
+constexpr uint32_t kAhb2Base = 0x5000'0000;
+constexpr uint32_t kAhb2Size = 0x0006'1000;
+constexpr uint32_t kPpbBase = 0xE000'0000;
+constexpr uint32_t kPpbSize = 0x0010'0000;
+constexpr uint32_t kSramBitBand = 0x2200'0000;
+constexpr uint32_t kPeriphBitBand = 0x4200'0000;
+constexpr uint32_t kBitBandSize = 0x0200'0000;
+constexpr uint64_t kMaxSliceInstructions = 200'000;
+
+std::string hex32(uint32_t v) {
+  char text[16];
+  std::snprintf(text, sizeof text, "0x%08X", v);
+  return text;
+}
+
+void check(uc_err err, const char* what) {
+  if (err != UC_ERR_OK) {
+    std::fprintf(stderr, "vstm32: unicorn: %s: %s\n", what, uc_strerror(err));
+    std::abort();  // only on a broken Unicorn install: every call here is valid by design
+  }
+}
+
+Machine::Impl* impl_of(void* user) {
+  return static_cast<Machine::Impl*>(user);
+}
+
+uint64_t periph_read(uc_engine*, uint64_t offset, unsigned size, void* user) {
+  return impl_of(user)->mmio_read(kApbAhb1Base + static_cast<uint32_t>(offset), size);
+}
+void periph_write(uc_engine*, uint64_t offset, unsigned size, uint64_t value, void* user) {
+  impl_of(user)->mmio_write(kApbAhb1Base + static_cast<uint32_t>(offset), size,
+                            static_cast<uint32_t>(value));
+}
+uint64_t ahb2_read(uc_engine*, uint64_t offset, unsigned size, void* user) {
+  return impl_of(user)->mmio_read(kAhb2Base + static_cast<uint32_t>(offset), size);
+}
+void ahb2_write(uc_engine*, uint64_t offset, unsigned size, uint64_t value, void* user) {
+  impl_of(user)->mmio_write(kAhb2Base + static_cast<uint32_t>(offset), size,
+                            static_cast<uint32_t>(value));
+}
+uint64_t ppb_read(uc_engine*, uint64_t offset, unsigned size, void* user) {
+  return impl_of(user)->mmio_read(kPpbBase + static_cast<uint32_t>(offset), size);
+}
+void ppb_write(uc_engine*, uint64_t offset, unsigned size, uint64_t value, void* user) {
+  impl_of(user)->mmio_write(kPpbBase + static_cast<uint32_t>(offset), size,
+                            static_cast<uint32_t>(value));
+}
+
+// Bit-band aliases: one word per bit of the SRAM / peripheral region.
+uint64_t sram_bb_read(uc_engine*, uint64_t offset, unsigned, void* user) {
+  auto* m = impl_of(user);
+  const uint32_t byte = static_cast<uint32_t>(offset >> 5);
+  const unsigned bit = (offset >> 2) & 7;
+  return byte < m->sram.size() ? (m->sram[byte] >> bit) & 1u : 0u;
+}
+void sram_bb_write(uc_engine*, uint64_t offset, unsigned, uint64_t value, void* user) {
+  auto* m = impl_of(user);
+  const uint32_t byte = static_cast<uint32_t>(offset >> 5);
+  const unsigned bit = (offset >> 2) & 7;
+  if (byte >= m->sram.size()) return;
+  if (value & 1u) {
+    m->sram[byte] = static_cast<uint8_t>(m->sram[byte] | (1u << bit));
+  } else {
+    m->sram[byte] = static_cast<uint8_t>(m->sram[byte] & ~(1u << bit));
+  }
+}
+uint64_t periph_bb_read(uc_engine*, uint64_t offset, unsigned, void* user) {
+  auto* m = impl_of(user);
+  const uint32_t word = kApbAhb1Base + static_cast<uint32_t>((offset >> 5) & ~3u);
+  const unsigned bit = static_cast<unsigned>((offset >> 2) & 31);
+  return (m->mmio_read(word, 4) >> bit) & 1u;
+}
+void periph_bb_write(uc_engine*, uint64_t offset, unsigned, uint64_t value, void* user) {
+  auto* m = impl_of(user);
+  const uint32_t word = kApbAhb1Base + static_cast<uint32_t>((offset >> 5) & ~3u);
+  const unsigned bit = static_cast<unsigned>((offset >> 2) & 31);
+  uint32_t v = static_cast<uint32_t>(m->mmio_read(word, 4));
+  v = (value & 1u) ? (v | (1u << bit)) : (v & ~(1u << bit));
+  m->mmio_write(word, 4, v);
+}
+
+// Stores to flash, the boot alias, system memory/OTP and option bytes arrive here (those pages
+// are mapped read/execute only): the flash controller decides what happens.
+bool write_prot_hook(uc_engine*, uc_mem_type, uint64_t address, int size, int64_t value,
+                     void* user) {
+  auto* m = impl_of(user);
+  uint32_t a = static_cast<uint32_t>(address);
+  if (a < kFlashSize && !m->boot0) a += kFlashBase;  // boot alias of main flash
+  if (a >= kFlashBase && a < kFlashBase + kFlashSize) {
+    m->flash_store(a, static_cast<unsigned>(size), static_cast<uint64_t>(value));
+  } else if (a >= 0x1FFF'7800 && a < 0x1FFF'7A10 && (m->fctl.cr & fcr::kPg) &&
+             !(m->fctl.cr & fcr::kLock)) {
+    // OTP programming goes through the flash controller like main flash (no erase exists).
+    for (int i = 0; i < size; ++i) {
+      m->sysmem[a - kSysMemBase + static_cast<uint32_t>(i)] &=
+          static_cast<uint8_t>(static_cast<uint64_t>(value) >> (8 * i));
+    }
+  } else {
+    m->raise_fault("bus-error write to read-only memory", a, false);
+  }
+  return true;
+}
+
+bool unmapped_hook(uc_engine*, uc_mem_type type, uint64_t address, int, int64_t, void* user) {
+  const char* what = type == UC_MEM_FETCH_UNMAPPED   ? "bus-error fetch"
+                     : type == UC_MEM_WRITE_UNMAPPED ? "bus-error write"
+                                                     : "bus-error read";
+  auto* m = impl_of(user);
+  m->pending_fault = Machine::Impl::PendingFault{what, static_cast<uint32_t>(address), true};
+  return false;  // Unicorn stops with an error; the run loop takes the fault
+}
+
+// Counts instructions per translated block (Thumb-2: a halfword whose top five bits are 0b11101,
+// 0b11110 or 0b11111 starts a 32-bit instruction) and stops the run at the slice end.
+void block_hook(uc_engine* uc, uint64_t address, uint32_t size, void* user) {
+  auto* m = impl_of(user);
+  uint64_t n = 0;
+  const uint8_t* p = m->host_pointer(static_cast<uint32_t>(address), size);
+  if (p != nullptr) {
+    for (uint32_t i = 0; i + 1 < size;) {
+      const uint16_t hw = static_cast<uint16_t>(p[i] | (p[i + 1] << 8));
+      i += (hw & 0xF800u) >= 0xE800u ? 4 : 2;
+      ++n;
+    }
+  } else {
+    n = size / 2;
+  }
+  m->icount += n == 0 ? 1 : n;
+  if (m->icount >= m->stop_icount) uc_emu_stop(uc);
+}
+
+void breakpoint_hook(uc_engine* uc, uint64_t, uint32_t, void* user) {
+  auto* m = impl_of(user);
+  if (!m->breakpoint_hit_ns) {
+    m->breakpoint_hit_ns = m->now_ns();
+    m->stop_why = Machine::Impl::StopWhy::kBreakpoint;
+    uc_emu_stop(uc);
+  }
+}
+
+// SVC (2), BKPT (7) and exception returns (a branch to 0xFFFFFFxx shows up as a prefetch abort).
+void interrupt_hook(uc_engine* uc, uint32_t intno, void* user) {
+  auto* m = impl_of(user);
+  uint32_t pc = 0;
+  uc_reg_read(uc, UC_ARM_REG_PC, &pc);
+  if ((pc & 0xFFFF'FF00u) == 0xFFFF'FF00u) {
+    m->exc_return_pending = true;
+    m->exc_return_value = pc | 1u;
+  } else if (intno == 2) {
+    m->pending_exceptions |= 1u << 11;  // SVCall: taken at once (the return address is next)
+  } else if (intno == 7) {
+    m->pending_fault = Machine::Impl::PendingFault{"bkpt without a debugger", pc, true};
+  } else {
+    m->pending_fault =
+        Machine::Impl::PendingFault{"cpu exception " + std::to_string(intno), pc, true};
+  }
+  m->stop_why = Machine::Impl::StopWhy::kException;
+  uc_emu_stop(uc);
+}
+
+}  // namespace
+
+const char* to_string(ResetCause cause) {
+  switch (cause) {
+    case ResetCause::kPowerOn: return "por";
+    case ResetCause::kPin: return "pin";
+    case ResetCause::kSoftware: return "software";
+    case ResetCause::kWatchdog: return "iwdg";
+    case ResetCause::kRom: return "rom";
+  }
+  return "?";
+}
+
+const char* to_string(Mode mode) {
+  switch (mode) {
+    case Mode::kOff: return "off";
+    case Mode::kReset: return "reset";
+    case Mode::kRom: return "rom";
+    case Mode::kCpu: return "cpu";
+    case Mode::kLockup: return "lockup";
+  }
+  return "?";
+}
+
+uint64_t sector_erase_typical_ns(unsigned sector, unsigned psize) {
+  static constexpr uint64_t k16[] = {400, 300, 250, 250};
+  static constexpr uint64_t k64[] = {1200, 700, 550, 550};
+  static constexpr uint64_t k128[] = {2000, 1300, 1000, 1000};
+  const unsigned p = std::min(psize, 3u);
+  const uint32_t size = fm::kSectors[std::min<unsigned>(sector, fm::kSectorCount - 1)].size;
+  const uint64_t ms = size == 16 * 1024 ? k16[p] : size == 64 * 1024 ? k64[p] : k128[p];
+  return ms * 1'000'000;
+}
+
+uint64_t sector_erase_max_ns(unsigned sector, unsigned psize) {
+  return 2 * sector_erase_typical_ns(sector, psize);  // DS8626: max = 2 x typical at every width
+}
+
+// ---------------------------------------------------------------------------------------------
+// Impl: construction, events, time
+
+Machine::Impl::Impl(Machine& machine, const MachineConfig& cfg)
+    : self(machine),
+      config(cfg),
+      flash(kFlashSize, 0xFF),
+      sram(kSramSize, 0),
+      ccm(kCcmSize, 0),
+      sysmem(kSysMemSize, 0),
+      optpage(kOptPageSize, 0xFF),
+      bkpsram(4096, 0),
+      rom(machine, cfg.rom_version) {
+  boot0 = cfg.boot0;
+  rng = cfg.seed * 0x9E37'79B9'7F4A'7C15ull + 1;
+  // System memory: the ROM's code is not modelled (zeros), but the bytes users read are here.
+  sysmem[0x77DE] = rom::version_id_byte(cfg.rom_version);
+  std::fill(sysmem.begin() + 0x7800, sysmem.begin() + 0x7A10, 0xFF);  // OTP erased
+  std::copy(cfg.unique_id.begin(), cfg.unique_id.end(), sysmem.begin() + 0x7A10);
+  sysmem[0x7A22] = 0x00;  // flash size: 1024 KB
+  sysmem[0x7A23] = 0x04;
+  rom.set_product_id(cfg.product_id);
+  rom.set_trace(
+      [this](uint64_t, const std::string& line) { event(MachineEvent::Kind::kRom, line); });
+  refresh_optpage();
+  reset_peripherals();
+}
+
+Machine::Impl::~Impl() {
+  close_engine();
+  if (fd >= 0) ::close(fd);
+}
+
+void Machine::Impl::refresh_optpage() {
+  std::fill(optpage.begin(), optpage.end(), 0xFF);
+  // RM0090 option bytes: USER, RDP at 0x1FFF'C000; nWRP at 0x1FFF'C008 (with complements).
+  optpage[0] = opt_user;
+  optpage[1] = opt_rdp;
+  optpage[2] = static_cast<uint8_t>(~opt_user);
+  optpage[3] = static_cast<uint8_t>(~opt_rdp);
+  optpage[8] = static_cast<uint8_t>(opt_nwrp);
+  optpage[9] = static_cast<uint8_t>(opt_nwrp >> 8);
+  optpage[10] = static_cast<uint8_t>(~opt_nwrp);
+  optpage[11] = static_cast<uint8_t>(~opt_nwrp >> 8);
+  fctl.optcr = (fctl.optcr & 0x3u) | (uint32_t{opt_nwrp} << 16) | (uint32_t{opt_rdp} << 8) |
+               (uint32_t{opt_user} & 0xE0u) | 0x0Cu;
+}
+
+void Machine::Impl::event(MachineEvent::Kind kind, std::string text) {
+  if (kind != MachineEvent::Kind::kFlash || text.rfind("flash program", 0) != 0) {
+    flush_program_run();
+  }
+  MachineEvent e{now_ns(), kind, std::move(text)};
+  if (listener) listener(e);
+  events.push_back(std::move(e));
+  if (events.size() > 100'000) events.erase(events.begin(), events.begin() + 50'000);
+}
+
+void Machine::Impl::flush_program_run() {
+  if (program_run.ops == 0) return;
+  const ProgramRun run = program_run;
+  program_run = {};
+  char text[96];
+  std::snprintf(text, sizeof text, "flash program 0x%08X..0x%08X (%llu ops)", run.begin, run.end,
+                static_cast<unsigned long long>(run.ops));
+  MachineEvent e{run.at_ns, MachineEvent::Kind::kFlash, text};
+  if (listener) listener(e);
+  events.push_back(std::move(e));
+}
+
+void Machine::Impl::rebase_time() {
+  base_ps = now_ps();
+  base_icount = icount;
+}
+
+void Machine::Impl::add_stall_ps(uint64_t ps) {
+  rebase_time();
+  base_ps += ps;
+}
+
+void Machine::Impl::set_time_ps(uint64_t ps) {
+  if (ps > now_ps()) {
+    rebase_time();
+    base_ps = ps;
+  }
+}
+
+uint64_t Machine::Impl::next_random() {
+  rng ^= rng << 13;
+  rng ^= rng >> 7;
+  rng ^= rng << 17;
+  return rng;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory seen by the host side (ROM model, debugger, block decoder)
+
+uint8_t* Machine::Impl::host_pointer(uint32_t address, uint32_t size) {
+  const uint64_t end = uint64_t{address} + size;
+  if (address < kFlashSize && end <= kFlashSize) {
+    if (boot0) return address + size <= kSysMemSize ? &sysmem[address] : nullptr;
+    return &flash[address];
+  }
+  if (address >= kFlashBase && end <= kFlashBase + kFlashSize) return &flash[address - kFlashBase];
+  if (address >= kSramBase && end <= kSramBase + kSramSize) return &sram[address - kSramBase];
+  if (address >= kCcmBase && end <= kCcmBase + kCcmSize) return &ccm[address - kCcmBase];
+  if (address >= kSysMemBase && end <= kSysMemBase + kSysMemSize) {
+    return &sysmem[address - kSysMemBase];
+  }
+  if (address >= kOptPageBase && end <= kOptPageBase + 16) return &optpage[address - kOptPageBase];
+  return nullptr;
+}
+
+bool Machine::Impl::bus_read(uint32_t address, uint8_t* out, uint32_t size) {
+  if (const uint8_t* p = host_pointer(address, size)) {
+    std::memcpy(out, p, size);
+    return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Engine, reset, exceptions
+
+void Machine::Impl::close_engine() {
+  if (uc != nullptr) uc_close(uc);
+  uc = nullptr;
+}
+
+void Machine::Impl::open_engine() {
+  close_engine();
+  check(uc_open(UC_ARCH_ARM, UC_MODE_THUMB, &uc), "open");
+  check(uc_ctl_set_cpu_model(uc, UC_CPU_ARM_CORTEX_M4), "cpu model");
+  const uint32_t rx = UC_PROT_READ | UC_PROT_EXEC;
+  // Boot alias at 0: main flash (BOOT0 low) or system memory (BOOT0 high).
+  if (boot0) {
+    check(uc_mem_map_ptr(uc, 0, kSysMemSize, UC_PROT_ALL, sysmem.data()), "map alias");
+    check(uc_mem_protect(uc, 0, kSysMemSize, rx), "protect alias");
+  } else {
+    check(uc_mem_map_ptr(uc, 0, kFlashSize, UC_PROT_ALL, flash.data()), "map alias");
+    check(uc_mem_protect(uc, 0, kFlashSize, rx), "protect alias");
+  }
+  check(uc_mem_map_ptr(uc, kFlashBase, kFlashSize, UC_PROT_ALL, flash.data()), "map flash");
+  check(uc_mem_protect(uc, kFlashBase, kFlashSize, rx), "protect flash");
+  check(uc_mem_map_ptr(uc, kCcmBase, kCcmSize, UC_PROT_READ | UC_PROT_WRITE, ccm.data()), "ccm");
+  check(uc_mem_map_ptr(uc, kSysMemBase, kSysMemSize, UC_PROT_ALL, sysmem.data()), "sysmem");
+  check(uc_mem_protect(uc, kSysMemBase, kSysMemSize, rx), "protect sysmem");
+  check(uc_mem_map_ptr(uc, kOptPageBase, kOptPageSize, UC_PROT_ALL, optpage.data()), "opt");
+  check(uc_mem_protect(uc, kOptPageBase, kOptPageSize, UC_PROT_READ), "protect opt");
+  check(uc_mem_map_ptr(uc, kSramBase, kSramSize, UC_PROT_ALL, sram.data()), "sram");
+  check(uc_mmio_map(uc, kApbAhb1Base, kApbAhb1Size, periph_read, this, periph_write, this), "apb");
+  check(uc_mmio_map(uc, kAhb2Base, kAhb2Size, ahb2_read, this, ahb2_write, this), "ahb2");
+  check(uc_mmio_map(uc, kPpbBase, kPpbSize, ppb_read, this, ppb_write, this), "ppb");
+  check(uc_mmio_map(uc, kSramBitBand, kBitBandSize, sram_bb_read, this, sram_bb_write, this),
+        "sram bit-band");
+  check(uc_mmio_map(uc, kPeriphBitBand, kBitBandSize, periph_bb_read, this, periph_bb_write, this),
+        "peripheral bit-band");
+  uc_hook hook;
+  check(uc_hook_add(uc, &hook, UC_HOOK_MEM_WRITE_PROT, reinterpret_cast<void*>(write_prot_hook),
+                    this, 1, 0),
+        "write hook");
+  check(uc_hook_add(uc, &hook, UC_HOOK_MEM_UNMAPPED, reinterpret_cast<void*>(unmapped_hook), this,
+                    1, 0),
+        "unmapped hook");
+  check(uc_hook_add(uc, &hook, UC_HOOK_BLOCK, reinterpret_cast<void*>(block_hook), this, 1, 0),
+        "block hook");
+  check(uc_hook_add(uc, &hook, UC_HOOK_INTR, reinterpret_cast<void*>(interrupt_hook), this, 1, 0),
+        "interrupt hook");
+  if (breakpoint && !breakpoint_hit_ns) {
+    check(uc_hook_add(uc, &hook, UC_HOOK_CODE, reinterpret_cast<void*>(breakpoint_hook), this,
+                      *breakpoint, *breakpoint),
+          "breakpoint hook");
+  }
+}
+
+void Machine::Impl::do_reset(uint32_t csr_flags, ResetCause cause) {
+  flush_program_run();
+  ++resets;
+  last_cause = cause;
+  rcc.csr |= csr_flags;
+  reset_peripherals();
+  pending_reset_flags = 0;
+  pending_fault.reset();
+  exc_return_pending = false;
+  pending_exceptions = 0;
+  current_exception = 0;
+  exception_stack.clear();
+  reset_at_ps.reset();
+  go_at.reset();
+  wfi = false;
+  clock_changed();
+  open_engine();
+  event(MachineEvent::Kind::kReset,
+        std::string("reset cause=") + to_string(cause) + " boot=" + (boot0 ? "system" : "flash"));
+  if (boot0) {
+    mode = Mode::kRom;
+    rom.reset(now_ns());
+    return;
+  }
+  rom.stop();
+  start_cpu_at(0);
+}
+
+void Machine::Impl::start_cpu_at(uint32_t vector_table) {
+  uint8_t vec[8];
+  uint32_t sp = 0xFFFF'FFFF, entry = 0xFFFF'FFFF;
+  if (bus_read(vector_table, vec, 8)) {
+    std::memcpy(&sp, vec, 4);
+    std::memcpy(&entry, vec + 4, 4);
+  }
+  mode = Mode::kCpu;
+  const uint32_t msp = sp & ~3u;
+  check(uc_reg_write(uc, UC_ARM_REG_MSP, &msp), "msp");
+  check(uc_reg_write(uc, UC_ARM_REG_SP, &msp), "sp");
+  pc = entry;
+  if ((entry & 1u) == 0) {
+    // Vector fetch of a non-Thumb address: INVSTATE at the first instruction, then HardFault.
+    pending_fault = PendingFault{"invalid reset vector (no Thumb bit)", entry, true};
+  }
+}
+
+void Machine::Impl::raise_fault(const std::string& kind, uint32_t address, bool precise) {
+  if (!pending_fault) pending_fault = PendingFault{kind, address, precise};
+  request_stop(StopWhy::kFault);
+}
+
+void Machine::Impl::request_stop(StopWhy why) {
+  if (stop_why == StopWhy::kNone || why == StopWhy::kPowerCut) stop_why = why;
+  if (uc != nullptr && in_emulation) uc_emu_stop(uc);
+}
+
+void Machine::Impl::request_reset(uint32_t flags) {
+  pending_reset_flags |= flags;
+  request_stop(StopWhy::kReset);
+}
+
+// Exception entry as the core does it: 8-word frame on the current stack, LR = EXC_RETURN,
+// IPSR = number, PC = handler from the vector table at VTOR. False: the frame could not be
+// pushed (the core would lock up).
+bool Machine::Impl::enter_exception(uint32_t number, uint32_t return_pc) {
+  uint32_t regs[8];
+  const int ids[8] = {UC_ARM_REG_R0,  UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3,
+                      UC_ARM_REG_R12, UC_ARM_REG_LR, UC_ARM_REG_PC, UC_ARM_REG_XPSR};
+  for (int i = 0; i < 8; ++i) uc_reg_read(uc, ids[i], &regs[i]);
+  regs[6] = return_pc & ~1u;
+  uint32_t control = 0;
+  uc_reg_read(uc, UC_ARM_REG_CONTROL, &control);
+  const bool on_psp = current_exception == 0 && (control & 2u) != 0;
+  uint32_t sp = 0;
+  uc_reg_read(uc, on_psp ? UC_ARM_REG_PSP : UC_ARM_REG_MSP, &sp);
+  const bool realign = (sp & 4u) != 0;
+  sp = (sp - 32) & ~7u;
+  regs[7] =
+      (regs[7] & ~0x1FFu & ~(1u << 9)) | (realign ? 1u << 9 : 0u) | current_exception | (1u << 24);
+  uint8_t* frame = host_pointer(sp, 32);
+  if (frame == nullptr || sp < kSramBase) return false;
+  std::memcpy(frame, regs, 32);
+  if (on_psp) {
+    uc_reg_write(uc, UC_ARM_REG_PSP, &sp);
+  } else {
+    uc_reg_write(uc, UC_ARM_REG_MSP, &sp);
+  }
+  // Handler mode always runs on MSP.
+  uint32_t msp = 0;
+  uc_reg_read(uc, UC_ARM_REG_MSP, &msp);
+  uc_reg_write(uc, UC_ARM_REG_SP, &msp);
+  const uint32_t exc_return = current_exception != 0 ? 0xFFFF'FFF1u
+                              : on_psp               ? 0xFFFF'FFFDu
+                                                     : 0xFFFF'FFF9u;
+  uc_reg_write(uc, UC_ARM_REG_LR, &exc_return);
+  exception_stack.push_back(current_exception);
+  current_exception = number;
+  uint32_t handler = 0;
+  uint8_t bytes[4];
+  if (!bus_read(scb.vtor + number * 4, bytes, 4)) return false;
+  std::memcpy(&handler, bytes, 4);
+  pc = handler;
+  return (handler & 1u) != 0;
+}
+
+void Machine::Impl::exception_return(uint32_t exc_return) {
+  const bool to_psp = (exc_return & 0xFu) == 0xDu;
+  uint32_t sp = 0;
+  uc_reg_read(uc, to_psp ? UC_ARM_REG_PSP : UC_ARM_REG_MSP, &sp);
+  uint32_t regs[8] = {};
+  const uint8_t* frame = host_pointer(sp, 32);
+  if (frame == nullptr) {
+    raise_fault("exception return with an invalid stack", sp, true);
+    return;
+  }
+  std::memcpy(regs, frame, 32);
+  sp += 32;
+  if (regs[7] & (1u << 9)) sp += 4;
+  if (to_psp) {
+    uc_reg_write(uc, UC_ARM_REG_PSP, &sp);
+  } else {
+    uc_reg_write(uc, UC_ARM_REG_MSP, &sp);
+  }
+  const int ids[6] = {UC_ARM_REG_R0, UC_ARM_REG_R1,  UC_ARM_REG_R2,
+                      UC_ARM_REG_R3, UC_ARM_REG_R12, UC_ARM_REG_LR};
+  for (int i = 0; i < 6; ++i) uc_reg_write(uc, ids[i], &regs[i]);
+  uint32_t xpsr = regs[7] & 0xF80F'FC00u;  // flags and IT/ICI bits; IPSR restored below
+  current_exception = exception_stack.empty() ? 0 : exception_stack.back();
+  if (!exception_stack.empty()) exception_stack.pop_back();
+  xpsr |= current_exception;
+  uc_reg_write(uc, UC_ARM_REG_XPSR, &xpsr);
+  if (to_psp) {
+    uc_reg_write(uc, UC_ARM_REG_SP, &sp);
+  }
+  pc = regs[6] | 1u;
+}
+
+void Machine::Impl::take_fault(const PendingFault& fault) {
+  uint32_t fault_pc = pc;
+  char text[160];
+  std::snprintf(text, sizeof text, "fault %s address=0x%08X pc=0x%08X%s", fault.kind.c_str(),
+                fault.address, fault_pc & ~1u,
+                current_exception == 3 ? " in HardFault handler: lockup" : "");
+  event(MachineEvent::Kind::kFault, text);
+  scb.hfsr |= 1u << 30;  // FORCED: escalated to HardFault (fault handlers are not enabled)
+  if (fault.kind.find("bus-error") != std::string::npos) {
+    scb.cfsr |= fault.precise ? (1u << 9) | (1u << 15) : (1u << 10);  // PRECISERR+BFARVALID
+    if (fault.precise) scb.bfar = fault.address;
+  } else if (fault.kind.find("undefined") != std::string::npos) {
+    scb.cfsr |= 1u << 16;  // UNDEFINSTR
+  } else if (fault.kind.find("Thumb") != std::string::npos) {
+    scb.cfsr |= 1u << 17;  // INVSTATE
+  }
+  if (current_exception == 3 || !enter_exception(3, fault_pc)) {
+    mode = Mode::kLockup;
+    if (current_exception != 3) event(MachineEvent::Kind::kFault, "lockup: HardFault entry failed");
+  }
+}
+
+uint64_t Machine::Impl::next_deadline_ps() const {
+  uint64_t t = UINT64_MAX;
+  if (iwdg.running) t = std::min(t, iwdg.deadline_ps);
+  if ((systick.ctrl & 3u) == 3u) t = std::min(t, systick.next_wrap_ps);
+  if (fctl.eop_pending != 0) t = std::min(t, fctl.busy_until_ps);
+  return t;
+}
+
+void Machine::Impl::run_cpu_until(uint64_t t_ps) {
+  while (powered && mode == Mode::kCpu && now_ps() < t_ps) {
+    if (pending_fault) {
+      const PendingFault f = *pending_fault;
+      pending_fault.reset();
+      take_fault(f);
+      continue;
+    }
+    // Pended exceptions (SVCall, SysTick) are taken at instruction boundaries when PRIMASK
+    // allows; we take them at slice boundaries, lowest number first, without nesting.
+    if (pending_exceptions != 0 && current_exception == 0) {
+      uint32_t primask = 0;
+      uc_reg_read(uc, UC_ARM_REG_PRIMASK, &primask);
+      const bool svc = (pending_exceptions & (1u << 11)) != 0;
+      if (svc || (primask & 1u) == 0) {
+        const uint32_t number =
+            svc ? 11u : static_cast<uint32_t>(__builtin_ctz(pending_exceptions));
+        pending_exceptions &= ~(1u << number);
+        wfi = false;
+        if (!enter_exception(number, pc)) {
+          raise_fault("exception entry failed", number, true);
+        }
+        continue;
+      }
+    }
+    const uint64_t deadline = std::min(t_ps, next_deadline_ps());
+    if (wfi) {  // sleeping: time passes until the next event that could wake the core
+      set_time_ps(std::max(deadline, now_ps() + 1));
+    } else {
+      const uint64_t span_ps = deadline > now_ps() ? deadline - now_ps() : 0;
+      uint64_t n = std::clamp<uint64_t>(span_ps / ps_per_instr, 1, kMaxSliceInstructions);
+      if (cut.kind == CutPlan::Kind::kInstructions) {
+        n = std::min<uint64_t>(n, cut.at > icount ? cut.at - icount : 1);
+      }
+      stop_icount = icount + n;
+      stop_why = StopWhy::kNone;
+      in_emulation = true;
+      const uc_err err = uc_emu_start(uc, pc | 1u, 0xFFFF'FFFFu, 0, 0);
+      in_emulation = false;
+      uint32_t new_pc = 0;
+      uc_reg_read(uc, UC_ARM_REG_PC, &new_pc);
+      if (exc_return_pending) {
+        exc_return_pending = false;
+        exception_return(exc_return_value);
+      } else if (err != UC_ERR_OK) {
+        pc = new_pc | 1u;
+        if (!pending_fault) {
+          const char* kind = err == UC_ERR_INSN_INVALID ? "undefined instruction"
+                             : err == UC_ERR_FETCH_PROT ? "bus-error fetch (not executable)"
+                                                        : uc_strerror(err);
+          pending_fault = PendingFault{kind, new_pc, true};
+        }
+      } else if (stop_why == StopWhy::kException && (pending_exceptions & (1u << 11))) {
+        pc = new_pc | 1u;  // SVC: return address is the next instruction
+      } else {
+        pc = new_pc | 1u;
+        // Unicorn returns from a WFI with no stop request before the slice is over.
+        if (stop_why == StopWhy::kNone && icount < stop_icount) {
+          uint16_t insn = 0;
+          if (const uint8_t* p = host_pointer((new_pc & ~1u) - 2, 2)) std::memcpy(&insn, p, 2);
+          if (insn == 0xBF30) wfi = true;
+        }
+      }
+      if (stop_why == StopWhy::kBreakpoint) {
+        stop_why = StopWhy::kNone;
+        at_breakpoint = true;
+        return;  // advance_to returns; the caller sees breakpoint_hit_ns
+      }
+    }
+    // Things that happen at the end of a slice.
+    if (!powered) return;
+    if (cut.kind == CutPlan::Kind::kInstructions && icount >= cut.at) {
+      power_cut("after " + std::to_string(cut.at) + " instructions", now_ps());
+      return;
+    }
+    if (cut.kind == CutPlan::Kind::kTime && now_ps() >= cut.at * kPsPerNs) {
+      power_cut("at t=" + std::to_string(cut.at) + "ns", cut.at * kPsPerNs);
+      return;
+    }
+    const uint64_t now = now_ps();
+    if (fctl.eop_pending != 0 && now >= fctl.busy_until_ps) {
+      fctl.sr |= fctl.eop_pending & fsr::kEop;
+      fctl.eop_pending = 0;
+    }
+    if ((systick.ctrl & 1u) && now >= systick.next_wrap_ps) {
+      systick.countflag = true;
+      if (systick.ctrl & 2u) pending_exceptions |= 1u << 15;
+      systick_schedule();
+      wfi = false;
+    }
+    if (iwdg.running && now >= iwdg.deadline_ps) {
+      event(MachineEvent::Kind::kInfo, "iwdg timeout");
+      set_time_ps(iwdg.deadline_ps);
+      pending_reset_flags |= kCsrIwdg | kCsrPin;
+    }
+    if (pending_reset_flags != 0) {
+      const uint32_t flags = pending_reset_flags;
+      const ResetCause cause = (flags & kCsrIwdg) ? ResetCause::kWatchdog : ResetCause::kSoftware;
+      do_reset(flags, cause);
+      if (mode != Mode::kCpu) return;
+    }
+  }
+  if (powered && (mode == Mode::kLockup) && now_ps() < t_ps) {
+    // Locked up: only a reset helps; the watchdog, if running, provides it.
+    if (iwdg.running && iwdg.deadline_ps <= t_ps) {
+      set_time_ps(iwdg.deadline_ps);
+      event(MachineEvent::Kind::kInfo, "iwdg timeout");
+      do_reset(kCsrIwdg | kCsrPin, ResetCause::kWatchdog);
+      if (mode == Mode::kCpu) run_cpu_until(t_ps);
+      return;
+    }
+    set_time_ps(t_ps);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fault injection
+
+void Machine::Impl::power_cut(const std::string& why, uint64_t at_ps) {
+  set_time_ps(at_ps);
+  ++power_cuts;
+  cut = CutPlan{};
+  event(MachineEvent::Kind::kPower, "power cut: " + why);
+  self.power_off();
+}
+
+bool Machine::Impl::cut_in_flash_op(uint64_t start_ps, uint64_t duration_ps, double& fraction) {
+  ++flash_steps;
+  if (cut.kind == CutPlan::Kind::kFlashStep && flash_steps >= cut.at) {
+    fraction = cut.fraction;
+    return true;
+  }
+  if (cut.kind == CutPlan::Kind::kTime) {
+    const uint64_t t = cut.at * kPsPerNs;
+    if (t >= start_ps && t < start_ps + duration_ps) {
+      fraction = duration_ps == 0
+                     ? 0.0
+                     : static_cast<double>(t - start_ps) / static_cast<double>(duration_ps);
+      return true;
+    }
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Machine: public API
+
+std::unique_ptr<Machine> Machine::create(const MachineConfig& config, std::string* error) {
+  auto impl_holder = std::unique_ptr<Machine>(new Machine(nullptr));
+  Machine& m = *impl_holder;
+  m.impl_ = std::make_unique<Impl>(m, config);
+  Impl& s = *m.impl_;
+  if (!config.flash_file.empty()) {
+    std::error_code ec;
+    const bool exists = std::filesystem::exists(config.flash_file, ec);
+    if (exists) {
+      const auto size = std::filesystem::file_size(config.flash_file, ec);
+      if (ec) {
+        *error = "cannot read the size of flash image " + config.flash_file.string();
+        return nullptr;
+      }
+      if (size > kFlashSize) {
+        *error = "flash image " + config.flash_file.string() + " is " + std::to_string(size) +
+                 " bytes; the STM32F407 has " + std::to_string(kFlashSize) + " bytes of flash";
+        return nullptr;
+      }
+    }
+    s.fd = ::open(config.flash_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (s.fd < 0) {
+      *error =
+          "cannot open flash image " + config.flash_file.string() + ": " + std::strerror(errno);
+      return nullptr;
+    }
+    const ssize_t got = ::pread(s.fd, s.flash.data(), kFlashSize, 0);
+    if (got < 0) {
+      *error =
+          "cannot read flash image " + config.flash_file.string() + ": " + std::strerror(errno);
+      return nullptr;
+    }
+    if (static_cast<size_t>(got) != kFlashSize) {
+      std::fill(s.flash.begin() + got, s.flash.end(), 0xFF);  // short file: erased beyond its end
+      if (!m.save(error)) return nullptr;
+    }
+  }
+  return impl_holder;
+}
+
+Machine::Machine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Machine::~Machine() = default;
+
+void Machine::power_on() {
+  Impl& s = *impl_;
+  if (s.powered) return;
+  s.powered = true;
+  std::fill(s.sram.begin(), s.sram.end(), 0);
+  std::fill(s.ccm.begin(), s.ccm.end(), 0);
+  s.rtc_bkp.fill(0);  // no VBAT in this model: the backup domain loses its contents
+  std::fill(s.bkpsram.begin(), s.bkpsram.end(), 0);
+  s.rcc.csr = 0;
+  s.event(MachineEvent::Kind::kPower, "power on");
+  if (s.nrst_low) {
+    s.mode = Mode::kReset;
+    return;
+  }
+  s.do_reset(kCsrPor | kCsrPin | kCsrBor, ResetCause::kPowerOn);
+}
+
+void Machine::power_off() {
+  Impl& s = *impl_;
+  if (!s.powered) return;
+  s.flush_program_run();
+  s.powered = false;
+  s.mode = Mode::kOff;
+  s.rom.stop();
+  s.close_engine();
+  s.reset_at_ps.reset();
+  s.go_at.reset();
+  s.pending_reset_flags = 0;
+  s.iwdg.running = false;
+  s.event(MachineEvent::Kind::kPower, "power off");
+}
+
+void Machine::set_boot0(bool high) {
+  impl_->boot0 = high;
+}
+
+void Machine::set_nrst(bool asserted) {
+  Impl& s = *impl_;
+  if (asserted == s.nrst_low) return;
+  s.nrst_low = asserted;
+  if (!s.powered) return;
+  if (asserted) {
+    s.rom.stop();
+    s.close_engine();
+    s.mode = Mode::kReset;
+    s.iwdg.running = false;
+  } else {
+    s.do_reset(kCsrPin, ResetCause::kPin);
+  }
+}
+
+void Machine::pulse_nrst() {
+  set_nrst(true);
+  set_nrst(false);
+}
+
+bool Machine::powered() const {
+  return impl_->powered;
+}
+bool Machine::boot0() const {
+  return impl_->boot0;
+}
+Mode Machine::mode() const {
+  return impl_->mode;
+}
+ResetCause Machine::last_reset_cause() const {
+  return impl_->last_cause;
+}
+
+void Machine::advance_to(uint64_t t_ns) {
+  Impl& s = *impl_;
+  const uint64_t target = t_ns * kPsPerNs;
+  while (s.now_ps() < target) {
+    if (!s.powered) {
+      s.set_time_ps(target);
+      return;
+    }
+    uint64_t until = target;
+    if (s.cut.kind == CutPlan::Kind::kTime) until = std::min(until, s.cut.at * kPsPerNs);
+    if (s.reset_at_ps) until = std::min(until, *s.reset_at_ps);
+    if (s.go_at) until = std::min(until, s.go_at->second);
+    if (s.mode == Mode::kCpu || s.mode == Mode::kLockup) {
+      s.run_cpu_until(until);
+      if (s.at_breakpoint) {
+        s.at_breakpoint = false;
+        return;  // stopped at the breakpoint
+      }
+    } else {
+      s.set_time_ps(until);
+    }
+    if (!s.powered) continue;
+    const uint64_t now = s.now_ps();
+    if (s.cut.kind == CutPlan::Kind::kTime && now >= s.cut.at * kPsPerNs) {
+      s.power_cut("at t=" + std::to_string(s.cut.at) + "ns", s.cut.at * kPsPerNs);
+      continue;
+    }
+    if (s.reset_at_ps && now >= *s.reset_at_ps) {
+      s.reset_at_ps.reset();
+      s.do_reset(kCsrSft | kCsrPin, ResetCause::kRom);
+    }
+    if (s.go_at && now >= s.go_at->second) {
+      const uint32_t address = s.go_at->first;
+      s.go_at.reset();
+      s.rom.stop();
+      // The ROM leaves USART1 as it used it: 8E1 at the synced rate (115200 assumed), HSI.
+      s.rcc.apb2enr |= 1u << 4;
+      s.rcc.ahb1enr |= 1u;
+      s.usart.brr = 16'000'000 / 115'200;
+      s.usart.cr1 = (1u << 13) | (1u << 12) | (1u << 10) | (1u << 3) | (1u << 2);
+      s.scb.vtor = address;  // our choice: the ROM's Go does not set VTOR; see docs
+      s.start_cpu_at(address);
+    }
+  }
+}
+
+bool Machine::run_until(const std::function<bool()>& done, uint64_t max_ns, uint64_t check_ns) {
+  const uint64_t end = now_ns() + max_ns;
+  while (true) {
+    if (done()) return true;
+    if (!powered() || now_ns() >= end) return false;
+    advance_to(std::min(end, now_ns() + check_ns));
+    if (impl_->breakpoint_hit_ns && now_ns() < end && done()) return true;
+  }
+}
+
+uint64_t Machine::now_ns() const {
+  return impl_->now_ns();
+}
+uint64_t Machine::instructions() const {
+  return impl_->icount;
+}
+uint32_t Machine::sysclk_hz() const {
+  return impl_->hclk_hz();
+}
+
+void Machine::set_breakpoint(uint32_t address) {
+  Impl& s = *impl_;
+  s.breakpoint = address & ~1u;
+  s.breakpoint_hit_ns.reset();
+  if (s.uc != nullptr) {
+    uc_hook hook;
+    check(uc_hook_add(s.uc, &hook, UC_HOOK_CODE, reinterpret_cast<void*>(breakpoint_hook), &s,
+                      *s.breakpoint, *s.breakpoint),
+          "breakpoint hook");
+  }
+}
+
+std::optional<uint64_t> Machine::breakpoint_hit_ns() const {
+  return impl_->breakpoint_hit_ns;
+}
+
+void Machine::uart_receive(uint8_t byte) {
+  Impl& s = *impl_;
+  if (!s.powered || s.nrst_low) return;
+  if (s.mode == Mode::kRom) {
+    if (s.rom.active()) s.rom.on_rx_byte(byte, s.now_ns());
+    return;
+  }
+  const bool enabled =
+      (s.rcc.apb2enr & (1u << 4)) && (s.usart.cr1 & (1u << 13)) && (s.usart.cr1 & (1u << 2));
+  if (!enabled) return;
+  if (s.usart.sr & (1u << 5)) {
+    s.usart.sr |= 1u << 3;  // ORE: the previous byte was not read; this one is lost
+    return;
+  }
+  s.usart.rx_dr = byte;
+  s.usart.sr |= (1u << 5) | (1u << 4);  // RXNE, IDLE after the frame
+  s.wfi = false;
+}
+
+std::vector<UartByte> Machine::take_uart_tx() {
+  return std::exchange(impl_->uart_tx, {});
+}
+const std::string& Machine::uart_text() const {
+  return impl_->uart_text;
+}
+void Machine::clear_uart_text() {
+  impl_->uart_text.clear();
+}
+unsigned Machine::uart_frame_bits() const {
+  return impl_->mode == Mode::kRom ? 11u : impl_->uart_frame_bits();
+}
+uint32_t Machine::uart_baud() const {
+  return impl_->uart_baud();
+}
+
+std::vector<MachineEvent> Machine::take_events() {
+  impl_->flush_program_run();
+  return std::exchange(impl_->events, {});
+}
+
+void Machine::set_event_listener(std::function<void(const MachineEvent&)> listener) {
+  impl_->listener = std::move(listener);
+}
+
+void Machine::cut_after_instructions(uint64_t n) {
+  impl_->cut = CutPlan{CutPlan::Kind::kInstructions, impl_->icount + std::max<uint64_t>(n, 1)};
+}
+
+void Machine::cut_at_flash_step(uint64_t n, double fraction) {
+  impl_->cut = CutPlan{CutPlan::Kind::kFlashStep, impl_->flash_steps + std::max<uint64_t>(n, 1),
+                       std::clamp(fraction, 0.0, 1.0)};
+}
+
+void Machine::cut_at_time(uint64_t t_ns) {
+  impl_->cut = CutPlan{CutPlan::Kind::kTime, std::max(t_ns, now_ns())};
+}
+
+std::string Machine::cut_random(uint64_t seed, uint64_t window_ns, uint64_t flash_ops) {
+  uint64_t x = seed * 0x9E37'79B9'7F4A'7C15ull + 0x632B'E59B'D9B4'E019ull;
+  auto next = [&x] {
+    x ^= x >> 31;
+    x *= 0xBF58'476D'1CE4'E5B9ull;
+    x ^= x >> 27;
+    return x;
+  };
+  if ((next() & 1u) == 0 || flash_ops == 0) {
+    const uint64_t at = now_ns() + 1 + next() % std::max<uint64_t>(window_ns, 1);
+    cut_at_time(at);
+    return "cut at t=" + std::to_string(at) + "ns";
+  }
+  const uint64_t n = 1 + next() % flash_ops;
+  const double fraction = static_cast<double>(next() % 1000) / 1000.0;
+  cut_at_flash_step(n, fraction);
+  char text[96];
+  std::snprintf(text, sizeof text, "cut at flash step +%llu fraction %.3f",
+                static_cast<unsigned long long>(n), fraction);
+  return text;
+}
+
+void Machine::cancel_cut() {
+  impl_->cut = CutPlan{};
+}
+CutPlan Machine::cut_plan() const {
+  return impl_->cut;
+}
+uint64_t Machine::flash_steps() const {
+  return impl_->flash_steps;
+}
+uint64_t Machine::power_cuts() const {
+  return impl_->power_cuts;
+}
+
+std::span<uint8_t> Machine::flash() {
+  return impl_->flash;
+}
+std::span<const uint8_t> Machine::flash() const {
+  return impl_->flash;
+}
+
+void Machine::load_flash(uint32_t address, std::span<const uint8_t> bytes) {
+  Impl& s = *impl_;
+  if (address >= kFlashBase) address -= kFlashBase;
+  if (address >= kFlashSize) return;
+  const uint32_t n = static_cast<uint32_t>(std::min<size_t>(bytes.size(), kFlashSize - address));
+  std::memcpy(&s.flash[address], bytes.data(), n);
+  s.flash_changed(kFlashBase + address, n);
+}
+
+bool Machine::save(std::string* error) {
+  Impl& s = *impl_;
+  if (s.fd < 0) return true;
+  if (::pwrite(s.fd, s.flash.data(), kFlashSize, 0) != static_cast<ssize_t>(kFlashSize) ||
+      ::fsync(s.fd) != 0) {
+    *error =
+        "cannot write the flash file " + s.config.flash_file.string() + ": " + std::strerror(errno);
+    return false;
+  }
+  return true;
+}
+
+bool Machine::debug_read32(uint32_t address, uint32_t& value) {
+  Impl& s = *impl_;
+  uint8_t bytes[4];
+  if (s.bus_read(address, bytes, 4)) {
+    std::memcpy(&value, bytes, 4);
+    return true;
+  }
+  if (!s.powered) return false;
+  if ((address >= kApbAhb1Base && address < kApbAhb1Base + kApbAhb1Size) ||
+      (address >= kAhb2Base && address < kAhb2Base + kAhb2Size) ||
+      (address >= kPpbBase && address < kPpbBase + kPpbSize)) {
+    if (!s.known_peripheral(address)) return false;
+    value = static_cast<uint32_t>(s.mmio_read(address, 4));
+    return true;
+  }
+  return false;
+}
+
+bool Machine::debug_write32(uint32_t address, uint32_t value) {
+  Impl& s = *impl_;
+  if ((address >= kFlashBase && address < kFlashBase + kFlashSize)) {
+    s.flash_store(address, 4, value);
+    return true;
+  }
+  if (address >= kSramBase && address + 4 <= kSramBase + kSramSize) {
+    std::memcpy(&s.sram[address - kSramBase], &value, 4);
+    return true;
+  }
+  if (!s.powered) return false;
+  if ((address >= kApbAhb1Base && address < kApbAhb1Base + kApbAhb1Size) ||
+      (address >= kAhb2Base && address < kAhb2Base + kAhb2Size) ||
+      (address >= kPpbBase && address < kPpbBase + kPpbSize)) {
+    if (!s.known_peripheral(address)) return false;
+    s.mmio_write(address, 4, value);
+    // A reset the write asked for (AIRCR) happens at once for a debugger write.
+    if (s.pending_reset_flags != 0 && !s.in_emulation) {
+      const uint32_t flags = s.pending_reset_flags;
+      s.do_reset(flags, (flags & kCsrIwdg) ? ResetCause::kWatchdog : ResetCause::kSoftware);
+    }
+    s.stop_why = Impl::StopWhy::kNone;
+    return true;
+  }
+  return false;
+}
+
+void Machine::debug_flash_store(uint32_t address, unsigned size, uint64_t value) {
+  impl_->flash_store(address, size, value);
+}
+
+uint32_t Machine::reg(int unicorn_reg_id) const {
+  uint32_t v = 0;
+  if (impl_->uc != nullptr) uc_reg_read(impl_->uc, unicorn_reg_id, &v);
+  if (unicorn_reg_id == UC_ARM_REG_PC && impl_->mode == Mode::kCpu) v = impl_->pc & ~1u;
+  return v;
+}
+
+uint8_t Machine::leds() const {
+  return impl_->leds();
+}
+uint32_t Machine::rcc_csr() const {
+  return impl_->rcc.csr;
+}
+uint32_t Machine::flash_sr() const {
+  return impl_->fctl.sr | (impl_->now_ps() < impl_->fctl.busy_until_ps ? fsr::kBsy : 0u);
+}
+uint32_t Machine::flash_cr() const {
+  return impl_->fctl.cr;
+}
+bool Machine::iwdg_running() const {
+  return impl_->iwdg.running;
+}
+uint64_t Machine::resets() const {
+  return impl_->resets;
+}
+RomBootloader& Machine::rom() {
+  return impl_->rom;
+}
+
+std::string Machine::status() const {
+  const Impl& s = *impl_;
+  char text[320];
+  std::snprintf(text, sizeof text,
+                "power=%s boot0=%d nrst=%s mode=%s reset_cause=%s sim_ms=%.3f instructions=%llu "
+                "sysclk_hz=%u leds=0x%X iwdg=%s flash_steps=%llu power_cuts=%llu pc=0x%08X",
+                s.powered ? "on" : "off", s.boot0 ? 1 : 0, s.nrst_low ? "low" : "high",
+                to_string(s.mode), to_string(s.last_cause), static_cast<double>(s.now_ps()) / 1e9,
+                static_cast<unsigned long long>(s.icount), s.hclk_hz(), s.leds(),
+                s.iwdg.running ? "running" : "off", static_cast<unsigned long long>(s.flash_steps),
+                static_cast<unsigned long long>(s.power_cuts), s.pc & ~1u);
+  return text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// RomBus
+
+void Machine::uart_transmit(uint8_t byte, uint64_t at_ns) {
+  Impl& s = *impl_;
+  if (!s.powered) return;
+  s.uart_tx.push_back({byte, at_ns});
+  s.uart_text.push_back(static_cast<char>(byte));
+}
+
+BusStatus Machine::read(uint32_t address, std::span<uint8_t> out) {
+  Impl& s = *impl_;
+  const uint64_t end = uint64_t{address} + out.size();
+  // The ROM reads through its own view: flash, SRAM, system memory, OTP, UID, option bytes.
+  const bool allowed = (address >= kFlashBase && end <= kFlashBase + kFlashSize) ||
+                       (address >= kSramBase && end <= kSramBase + kSramSize) ||
+                       (address >= kSysMemBase && end <= 0x1FFF'7A24) ||
+                       (address >= kOptPageBase && end <= kOptPageBase + 16);
+  if (!allowed || !s.bus_read(address, out.data(), static_cast<uint32_t>(out.size()))) {
+    return BusStatus::kUnmapped;
+  }
+  return BusStatus::kOk;
+}
+
+BusStatus Machine::program_flash(uint32_t address, std::span<const uint8_t> data, unsigned psize,
+                                 uint64_t& duration_ns) {
+  Impl& s = *impl_;
+  duration_ns = 0;
+  if (address < kFlashBase || uint64_t{address} + data.size() > kFlashBase + kFlashSize) {
+    return BusStatus::kUnmapped;
+  }
+  for (size_t i = 0; i < data.size(); ++i) {
+    if (s.sector_protected(fm::sector_of(static_cast<uint32_t>(address + i)))) {
+      return BusStatus::kProtected;
+    }
+  }
+  const size_t access = size_t{1} << std::min(psize, 2u);
+  const uint64_t start = s.now_ps();
+  uint64_t t = start;
+  for (size_t off = 0; off < data.size(); off += access) {
+    const unsigned n = static_cast<unsigned>(std::min(access, data.size() - off));
+    if (!s.cell_program(address + static_cast<uint32_t>(off), &data[off], n, t)) {
+      return BusStatus::kProgramError;  // power cut: nothing after this matters
+    }
+    t += kProgramTypicalNs * kPsPerNs;
+  }
+  duration_ns = (t - start) / kPsPerNs;
+  return BusStatus::kOk;
+}
+
+BusStatus Machine::erase_sector(unsigned sector, unsigned psize, uint64_t& duration_ns) {
+  Impl& s = *impl_;
+  duration_ns = 0;
+  if (sector >= fm::kSectorCount) return BusStatus::kProgramError;
+  if (s.sector_protected(sector)) return BusStatus::kProtected;
+  const uint64_t d = sector_erase_typical_ns(sector, psize);
+  if (!s.cell_erase(fm::kSectors[sector].address, fm::kSectors[sector].size, s.now_ps(),
+                    d * kPsPerNs,
+                    "flash erase sector=" + std::to_string(sector) +
+                        " ms=" + std::to_string(d / 1'000'000) + " by=rom")) {
+    return BusStatus::kProgramError;
+  }
+  duration_ns = d;
+  return BusStatus::kOk;
+}
+
+BusStatus Machine::mass_erase(unsigned psize, uint64_t& duration_ns) {
+  static constexpr uint64_t kMassMs[] = {16000, 11000, 8000, 8000};
+  Impl& s = *impl_;
+  duration_ns = 0;
+  if (s.opt_nwrp != 0x0FFF) return BusStatus::kProtected;
+  const uint64_t d = kMassMs[std::min(psize, 3u)] * 1'000'000;
+  if (!s.cell_erase(kFlashBase, kFlashSize, s.now_ps(), d * kPsPerNs,
+                    "flash mass-erase ms=" + std::to_string(d / 1'000'000) + " by=rom")) {
+    return BusStatus::kProgramError;
+  }
+  duration_ns = d;
+  return BusStatus::kOk;
+}
+
+BusStatus Machine::write_memory(uint32_t address, std::span<const uint8_t> data) {
+  Impl& s = *impl_;
+  const uint64_t end = uint64_t{address} + data.size();
+  if (address >= kSramBase && end <= kSramBase + kSramSize) {
+    std::memcpy(&s.sram[address - kSramBase], data.data(), data.size());
+    return BusStatus::kOk;
+  }
+  if (address >= 0x1FFF'7800 && end <= 0x1FFF'7A10) {
+    for (size_t i = 0; i < data.size(); ++i) s.sysmem[address - kSysMemBase + i] &= data[i];
+    return BusStatus::kOk;
+  }
+  return BusStatus::kUnmapped;
+}
+
+uint8_t Machine::rdp_level_byte() const {
+  return impl_->opt_rdp;
+}
+uint16_t Machine::nwrp_bits() const {
+  return impl_->opt_nwrp;
+}
+
+void Machine::set_option_bytes(uint8_t rdp, uint16_t nwrp) {
+  Impl& s = *impl_;
+  s.opt_rdp = rdp;
+  s.opt_nwrp = nwrp & 0x0FFF;
+  s.refresh_optpage();
+  char text[64];
+  std::snprintf(text, sizeof text, "option-bytes rdp=0x%02X nwrp=0x%03X", s.opt_rdp, s.opt_nwrp);
+  s.event(MachineEvent::Kind::kFlash, text);
+}
+
+void Machine::go(uint32_t address, uint64_t at_ns) {
+  impl_->go_at = std::make_pair(address, at_ns * kPsPerNs);
+  impl_->event(MachineEvent::Kind::kRom, "rom go address=" + hex32(address));
+}
+
+void Machine::system_reset(uint64_t at_ns) {
+  impl_->reset_at_ps = at_ns * kPsPerNs;
+}
+
+}  // namespace vstm32
