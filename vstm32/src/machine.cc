@@ -607,6 +607,10 @@ void Machine::Impl::run_cpu_until(uint64_t t_ps) {
       in_emulation = true;
       const uc_err err = uc_emu_start(uc, pc | 1u, 0xFFFF'FFFFu, 0, 0);
       in_emulation = false;
+      if (dying) {
+        self.power_off();
+        return;
+      }
       uint32_t new_pc = 0;
       uc_reg_read(uc, UC_ARM_REG_PC, &new_pc);
       if (exc_return_pending) {
@@ -691,6 +695,13 @@ void Machine::Impl::power_cut(const std::string& why, uint64_t at_ps) {
   ++power_cuts;
   cut = CutPlan{};
   event(MachineEvent::Kind::kPower, "power cut: " + why);
+  if (in_emulation) {
+    // Inside a Unicorn callback: the engine cannot be closed here. Nothing more may change
+    // (dying) until the run loop sees the stop and turns the power off.
+    dying = true;
+    request_stop(StopWhy::kPowerCut);
+    return;
+  }
   self.power_off();
 }
 
@@ -787,6 +798,7 @@ void Machine::power_off() {
   s.go_at.reset();
   s.pending_reset_flags = 0;
   s.iwdg.running = false;
+  s.dying = false;
   s.event(MachineEvent::Kind::kPower, "power off");
 }
 
@@ -1149,6 +1161,7 @@ BusStatus Machine::program_flash(uint32_t address, std::span<const uint8_t> data
                                  uint64_t& duration_ns) {
   Impl& s = *impl_;
   duration_ns = 0;
+  if (!s.powered) return BusStatus::kProgramError;
   if (address < kFlashBase || uint64_t{address} + data.size() > kFlashBase + kFlashSize) {
     return BusStatus::kUnmapped;
   }
@@ -1174,7 +1187,7 @@ BusStatus Machine::program_flash(uint32_t address, std::span<const uint8_t> data
 BusStatus Machine::erase_sector(unsigned sector, unsigned psize, uint64_t& duration_ns) {
   Impl& s = *impl_;
   duration_ns = 0;
-  if (sector >= fm::kSectorCount) return BusStatus::kProgramError;
+  if (!s.powered || sector >= fm::kSectorCount) return BusStatus::kProgramError;
   if (s.sector_protected(sector)) return BusStatus::kProtected;
   const uint64_t d = sector_erase_typical_ns(sector, psize);
   if (!s.cell_erase(fm::kSectors[sector].address, fm::kSectors[sector].size, s.now_ps(),
@@ -1191,6 +1204,7 @@ BusStatus Machine::mass_erase(unsigned psize, uint64_t& duration_ns) {
   static constexpr uint64_t kMassMs[] = {16000, 11000, 8000, 8000};
   Impl& s = *impl_;
   duration_ns = 0;
+  if (!s.powered) return BusStatus::kProgramError;
   if (s.opt_nwrp != 0x0FFF) return BusStatus::kProtected;
   const uint64_t d = kMassMs[std::min(psize, 3u)] * 1'000'000;
   if (!s.cell_erase(kFlashBase, kFlashSize, s.now_ps(), d * kPsPerNs,

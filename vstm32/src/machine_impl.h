@@ -70,6 +70,7 @@ struct Machine::Impl {
   uint64_t ps_per_instr = 62'500;  // 16 MHz HSI
   uint64_t stop_icount = 0;        // the block hook stops the run here
   bool in_emulation = false;
+  bool dying = false;  // a power cut happened inside a Unicorn callback
   uint64_t now_ps() const { return base_ps + (icount - base_icount) * ps_per_instr; }
   uint64_t now_ns() const { return now_ps() / kPsPerNs; }
   void rebase_time();              // before a clock change

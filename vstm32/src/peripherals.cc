@@ -291,7 +291,7 @@ void Machine::Impl::flash_busy(uint64_t duration_ps) {
 // ---- flash controller: a store to a flash address ----
 
 void Machine::Impl::flash_store(uint32_t address, unsigned size, uint64_t value) {
-  if (!powered) return;
+  if (!powered || dying) return;
   auto error = [this](uint32_t flag) {
     fctl.sr |= flag;
     if (fctl.cr & fcr::kErrie) fctl.sr |= fsr::kOperr;
@@ -554,6 +554,7 @@ uint64_t Machine::Impl::mmio_read(uint32_t a, unsigned size) {
 }
 
 void Machine::Impl::mmio_write(uint32_t a, unsigned size, uint32_t value) {
+  if (dying) return;  // the power is going: the rest of this translated block has no effect
   const uint32_t word = a & ~3u;
   // Narrow stores merge into the register (read-modify-write of the other bytes).
   auto merge = [&](uint32_t old) -> uint32_t {
