@@ -879,7 +879,7 @@ void Machine::advance_to(uint64_t t_ns) {
       s.rcc.ahb1enr |= 1u;
       s.usart.brr = 16'000'000 / 115'200;
       s.usart.cr1 = (1u << 13) | (1u << 12) | (1u << 10) | (1u << 3) | (1u << 2);
-      s.scb.vtor = address;  // our choice: the ROM's Go does not set VTOR; see docs
+      // VTOR stays 0 (the boot alias): the ROM's Go does not set it; firmware sets its own.
       s.start_cpu_at(address);
     }
   }
