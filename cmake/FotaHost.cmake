@@ -1,6 +1,9 @@
 # Host-only settings: sanitizers, GoogleTest, fuzzers.
 if(FOTA_SANITIZE)
-  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  # vptr is off: core modules are built without RTTI (freestanding), so the typeinfo that
+  # UBSan's dynamic-type check needs does not exist for their classes.
+  add_compile_options(-fsanitize=address,undefined -fno-sanitize=vptr -fno-omit-frame-pointer
+                      -fno-sanitize-recover=all)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
