@@ -1,0 +1,241 @@
+// Peripherals of vstm32::Machine other than the flash interface, checked through the probe and
+// small Thumb routines in SRAM: CRC unit, unique ID, bus faults, reset flags (POR, PIN, SFT,
+// IWDG, RMVF), AIRCR, the Discovery LEDs, BOOT0 and the ROM bootloader's start-up.
+#include <gtest/gtest.h>
+#include <unicorn/unicorn.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "harness.h"
+
+namespace {
+
+using vstm32_test::events_with;
+using vstm32_test::idle_machine;
+using vstm32_test::read32;
+using vstm32_test::write_code;
+using Kind = vstm32::MachineEvent::Kind;
+
+constexpr uint32_t kAhb1enr = 0x4002'3830;
+constexpr uint32_t kCsr = 0x4002'3874;
+constexpr uint32_t kCrcDr = 0x4002'3000;
+constexpr uint32_t kCrcCr = 0x4002'3008;
+constexpr uint32_t kGpiodOdr = 0x4002'0C14;
+constexpr uint32_t kGpiodBsrr = 0x4002'0C18;
+constexpr uint32_t kAircr = 0xE000'ED0C;
+constexpr uint32_t kCfsr = 0xE000'ED28;
+constexpr uint32_t kBfar = 0xE000'ED38;
+constexpr uint32_t kPor = 1u << 27, kPin = 1u << 26, kBor = 1u << 25, kSft = 1u << 28,
+                   kIwdg = 1u << 29, kRmvf = 1u << 24;
+
+TEST(Vstm32CrcUnitTest, KnownAnswers) {
+  auto m = idle_machine();
+  ASSERT_NE(m, nullptr);
+  // Clock off: the unit does not take data.
+  ASSERT_TRUE(m->debug_write32(kCrcDr, 0x1234'5678));
+  EXPECT_EQ(read32(*m, kCrcDr), 0u);
+  ASSERT_TRUE(m->debug_write32(kAhb1enr, read32(*m, kAhb1enr) | (1u << 12)));
+  ASSERT_TRUE(m->debug_write32(kCrcCr, 1));
+  EXPECT_EQ(read32(*m, kCrcDr), 0xFFFF'FFFFu);
+  ASSERT_TRUE(m->debug_write32(kCrcDr, 0x1234'5678));
+  EXPECT_EQ(read32(*m, kCrcDr), 0xDF8A'8A2Bu);
+  ASSERT_TRUE(m->debug_write32(kCrcCr, 1));
+  ASSERT_TRUE(m->debug_write32(kCrcDr, 0));
+  EXPECT_EQ(read32(*m, kCrcDr), 0xC704'DD7Bu);
+  // Two words chain: the second starts from the first's result (not a reset).
+  ASSERT_TRUE(m->debug_write32(kCrcDr, 0x1234'5678));
+  const uint32_t chained = read32(*m, kCrcDr);
+  EXPECT_NE(chained, 0xDF8A'8A2Bu);
+  // Independent check of the chain: MSB-first CRC-32 (poly 0x04C11DB7), no reflection.
+  uint32_t crc = 0xFFFF'FFFF;
+  for (uint32_t word : {0u, 0x1234'5678u}) {
+    crc ^= word;
+    for (int bit = 0; bit < 32; ++bit)
+      crc = (crc & 0x8000'0000u) ? (crc << 1) ^ 0x04C1'1DB7u : crc << 1;
+  }
+  EXPECT_EQ(chained, crc);
+}
+
+TEST(Vstm32UniqueIdTest, ConfigurablePerDevice) {
+  vstm32::MachineConfig config;
+  config.unique_id = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0A, 0x0B, 0x0C};
+  auto m = idle_machine(config);
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(read32(*m, vstm32::kUniqueIdAddress), 0x0403'0201u);
+  EXPECT_EQ(read32(*m, vstm32::kUniqueIdAddress + 4), 0x0807'0605u);
+  EXPECT_EQ(read32(*m, vstm32::kUniqueIdAddress + 8), 0x0C0B'0A09u);
+  auto other = idle_machine();
+  ASSERT_NE(other, nullptr);
+  EXPECT_NE(read32(*other, vstm32::kUniqueIdAddress), 0x0403'0201u);
+  // Flash size register right behind it: 1024 KB.
+  EXPECT_EQ(read32(*m, 0x1FFF'7A20) >> 16, 1024u);
+}
+
+// A load from `address` executed from SRAM: the fault event names the PC and the address, and
+// the core enters HardFault with CFSR/BFAR as a precise bus error. `exact_pc`: the PC named must
+// be the load's own (see the DISABLED_ tests below).
+void expect_load_faults(uint32_t address, bool exact_pc) {
+  auto m = idle_machine();
+  ASSERT_NE(m, nullptr);
+  constexpr uint32_t kCode = 0x2000'0200;
+  const uint16_t lo = static_cast<uint16_t>(address), hi = static_cast<uint16_t>(address >> 16);
+  // movw r0, #lo ; movt r0, #hi ; ldr r1, [r0] ; b .
+  auto movw = [](uint16_t imm, bool top) {
+    const uint16_t first = static_cast<uint16_t>((top ? 0xF2C0u : 0xF240u) | ((imm >> 12) & 0xFu) |
+                                                 (((imm >> 11) & 1u) << 10));
+    const uint16_t second =
+        static_cast<uint16_t>((((imm >> 8) & 7u) << 12) | (imm & 0xFFu));  // Rd = r0
+    return std::vector<uint16_t>{first, second};
+  };
+  std::vector<uint16_t> code = movw(lo, false);
+  for (uint16_t h : movw(hi, true)) code.push_back(h);
+  code.push_back(0x6801);  // ldr r1, [r0]
+  code.push_back(0xE7FE);  // b .
+  write_code(*m, kCode, code);
+  // Point the idle loop at the routine: b.w from 0x2000'0000 is simpler as a new reset.
+  const uint32_t vectors[2] = {vstm32::kSramBase + vstm32::kSramSize, kCode | 1u};
+  uint8_t bytes[8];
+  std::memcpy(bytes, vectors, sizeof bytes);
+  m->load_flash(vstm32::kFlashBase, bytes);
+  m->pulse_nrst();
+  m->run_for_ns(100'000);
+  const auto faults = events_with(m->take_events(), Kind::kFault);
+  ASSERT_EQ(faults.size(), 1u);
+  char want[64];
+  std::snprintf(want, sizeof want, "address=0x%08X pc=0x", address);
+  EXPECT_NE(faults[0].text.find("bus-error read"), std::string::npos) << faults[0].text;
+  const size_t at = faults[0].text.find(want);
+  ASSERT_NE(at, std::string::npos) << faults[0].text << " want " << want;
+  const uint32_t pc =
+      static_cast<uint32_t>(std::stoul(faults[0].text.substr(at + 24, 8), nullptr, 16));
+  EXPECT_GE(pc, kCode) << faults[0].text;
+  EXPECT_LE(pc, kCode + 8) << faults[0].text;
+  if (exact_pc) EXPECT_EQ(pc, kCode + 8) << "the faulting ldr is at +8: " << faults[0].text;
+  EXPECT_EQ(m->reg(UC_ARM_REG_PC) & ~1u, vstm32_test::kIdleFaultHandler);
+  EXPECT_EQ(read32(*m, kCfsr) & 0x8200u, 0x8200u);  // BFARVALID | PRECISERR
+  EXPECT_EQ(read32(*m, kBfar), address);
+  EXPECT_EQ(m->mode(), vstm32::Mode::kCpu);
+}
+
+TEST(Vstm32BusFaultTest, HoleAfterSramFaults) {
+  expect_load_faults(0x2002'0000, false);
+}
+TEST(Vstm32BusFaultTest, ReservedPeripheralSlotFaults) {
+  expect_load_faults(0x4000'2400, false);  // between TIM14 and RTC (RM0090 table 1)
+}
+// Known machine bug (/work/notes-T.md): the event names the first PC of the translated block,
+// not the faulting instruction's. Enable when fixed (--gtest_also_run_disabled_tests).
+TEST(Vstm32BusFaultTest, DISABLED_FaultNamesTheExactPcOfAnUnmappedLoad) {
+  expect_load_faults(0x2002'0000, true);
+}
+TEST(Vstm32BusFaultTest, DISABLED_FaultNamesTheExactPcOfAReservedPeripheralLoad) {
+  expect_load_faults(0x4000'2400, true);
+}
+TEST(Vstm32BusFaultTest, ProbeReadOfNothingFails) {
+  auto m = idle_machine();
+  ASSERT_NE(m, nullptr);
+  uint32_t v = 0;
+  EXPECT_FALSE(m->debug_read32(0x2002'0000, v));
+  EXPECT_FALSE(m->debug_read32(0x4000'2400, v));
+  EXPECT_FALSE(m->debug_write32(0x6000'0000, 0));
+}
+
+TEST(Vstm32ResetFlagsTest, PowerOnPinSoftwareAndRmvf) {
+  auto m = idle_machine();
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(read32(*m, kCsr) & 0xFF00'0000u, kPor | kPin | kBor);
+  EXPECT_EQ(m->last_reset_cause(), vstm32::ResetCause::kPowerOn);
+  ASSERT_TRUE(m->debug_write32(kCsr, kRmvf));
+  EXPECT_EQ(read32(*m, kCsr) & 0xFF00'0000u, 0u);
+  m->pulse_nrst();
+  EXPECT_EQ(read32(*m, kCsr) & 0xFF00'0000u, kPin);
+  EXPECT_EQ(m->last_reset_cause(), vstm32::ResetCause::kPin);
+  ASSERT_TRUE(m->debug_write32(kCsr, kRmvf));
+  // AIRCR without VECTKEY: ignored.
+  ASSERT_TRUE(m->debug_write32(kAircr, 0x0000'0004));
+  EXPECT_EQ(read32(*m, kCsr) & 0xFF00'0000u, 0u);
+  const uint64_t resets = m->resets();
+  ASSERT_TRUE(m->debug_write32(kAircr, 0x05FA'0004));
+  m->run_for_ns(10'000);
+  EXPECT_EQ(m->resets(), resets + 1);
+  EXPECT_EQ(read32(*m, kCsr) & 0xFF00'0000u, kSft | kPin);
+  EXPECT_EQ(m->last_reset_cause(), vstm32::ResetCause::kSoftware);
+  EXPECT_EQ(events_with(m->take_events(), Kind::kReset, "reset cause=software").size(), 1u);
+  // Power cycle: POR again, RAM cleared.
+  m->power_off();
+  m->power_on();
+  EXPECT_EQ(read32(*m, kCsr) & 0xFF00'0000u, kPor | kPin | kBor);
+  EXPECT_EQ(read32(*m, vstm32_test::kIdleLoop), 0u);
+}
+
+TEST(Vstm32WatchdogTest, ProbeStartedIwdgResetsAfterItsPeriod) {
+  auto m = idle_machine();
+  ASSERT_NE(m, nullptr);
+  ASSERT_TRUE(m->debug_write32(kCsr, kRmvf));
+  ASSERT_TRUE(m->debug_write32(0x4000'3000, 0x5555));
+  ASSERT_TRUE(m->debug_write32(0x4000'3004, 3));    // PR /32
+  ASSERT_TRUE(m->debug_write32(0x4000'3008, 249));  // RLR
+  ASSERT_TRUE(m->debug_write32(0x4000'3000, 0xCCCC));
+  EXPECT_TRUE(m->iwdg_running());
+  const uint64_t start = m->now_ns();
+  // 4 * 2^3 * 250 / 32 kHz = 250 ms. Kicked at 200 ms it lasts to 450 ms.
+  m->run_for_ns(200'000'000);
+  ASSERT_TRUE(m->debug_write32(0x4000'3000, 0xAAAA));
+  m->run_for_ns(240'000'000);
+  EXPECT_EQ(read32(*m, kCsr) & kIwdg, 0u);
+  ASSERT_TRUE(m->run_until([&] { return (m->rcc_csr() & kIwdg) != 0; }, 20'000'000, 100'000));
+  const uint64_t at = m->now_ns() - start;
+  EXPECT_GE(at, 450'000'000u);
+  EXPECT_LE(at, 450'000'000u + 200'000);
+  EXPECT_EQ(read32(*m, kCsr) & 0xFF00'0000u, kIwdg | kPin);
+  EXPECT_FALSE(m->iwdg_running());  // the reset stops it (no hardware-watchdog option)
+}
+
+TEST(Vstm32LedTest, GpiodPins12To15AreEvents) {
+  auto m = idle_machine();
+  ASSERT_NE(m, nullptr);
+  m->take_events();
+  ASSERT_TRUE(m->debug_write32(kGpiodBsrr, 1u << 12 | 1u << 15));
+  EXPECT_EQ(m->leds(), 0x9u);
+  ASSERT_TRUE(m->debug_write32(kGpiodBsrr, 1u << (16 + 12) | 1u << 14));
+  EXPECT_EQ(m->leds(), 0xCu);
+  ASSERT_TRUE(m->debug_write32(kGpiodOdr, 1u << 13 | 1u << 3));  // PD3 is not an LED
+  EXPECT_EQ(m->leds(), 0x2u);
+  ASSERT_TRUE(m->debug_write32(kGpiodOdr, 1u << 13 | 1u << 4));  // no LED change: no event
+  const auto leds = events_with(m->take_events(), Kind::kLed);
+  ASSERT_EQ(leds.size(), 3u);
+  EXPECT_EQ(leds[0].text, "leds green=1 orange=0 red=0 blue=1");
+  EXPECT_EQ(leds[1].text, "leds green=0 orange=0 red=1 blue=1");
+  EXPECT_EQ(leds[2].text, "leds green=0 orange=1 red=0 blue=0");
+}
+
+TEST(Vstm32BootModeTest, Boot0HighStartsTheRomWhichAcksSyncAfterItsStartupDelay) {
+  vstm32::MachineConfig config;
+  config.boot0 = true;
+  std::string error;
+  auto m = vstm32::Machine::create(config, &error);
+  ASSERT_NE(m, nullptr) << error;
+  m->power_on();
+  EXPECT_EQ(m->mode(), vstm32::Mode::kRom);
+  // Too early: the ROM is still starting (AN2606) and ignores the byte.
+  m->run_for_ns(10'000'000);
+  m->uart_receive(0x7F);
+  m->run_for_ns(10'000'000);
+  EXPECT_TRUE(m->take_uart_tx().empty());
+  m->advance_to(100'000'000);
+  m->uart_receive(0x7F);
+  ASSERT_TRUE(m->run_until([&] { return !m->uart_text().empty(); }, 10'000'000, 10'000));
+  const auto tx = m->take_uart_tx();
+  ASSERT_EQ(tx.size(), 1u);
+  EXPECT_EQ(tx[0].byte, 0x79);  // ACK
+  EXPECT_GE(tx[0].at_ns, 100'000'000u);
+  EXPECT_EQ(m->uart_frame_bits(), 11u);  // the ROM talks 8E1
+  // BOOT0 low and a reset: the CPU runs from flash.
+  m->set_boot0(false);
+  m->pulse_nrst();
+  EXPECT_EQ(m->mode(), vstm32::Mode::kCpu);
+}
+
+}  // namespace
