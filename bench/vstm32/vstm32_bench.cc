@@ -1,0 +1,127 @@
+// Speed of vstm32::Machine on this host, with the real ARM test program testfw-crc:
+//  1. boot-and-run a 384 KB CRC check: power-on to the result line on USART1 (the program
+//     switches to 168 MHz, computes the CRC-32 of slot A with the CRC unit, prints it), in
+//     simulated and in wall-clock time;
+//  2. guest MIPS with every peripheral hook on: the program's compute loop afterwards (ALU,
+//     multiplies, RAM loads/stores, SysTick interrupt every 1 ms, IWDG kick per round), guest
+//     instructions per wall-clock second.
+//
+//   vstm32_bench [--short] [--seconds S]   (S: simulated seconds of the MIPS run, default 5)
+// Exit status 1 when the program does not reach its result line or the CRC is wrong.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <string>
+
+#include "testfw.h"
+#include "vstm32/machine.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+std::vector<uint8_t> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {};
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// zlib's CRC-32, bitwise, to check the program's answer.
+uint32_t reference_crc32(const std::vector<uint8_t>& data) {
+  uint32_t crc = 0xFFFF'FFFF;
+  for (uint8_t b : data) {
+    crc ^= b;
+    for (int bit = 0; bit < 8; ++bit) crc = (crc & 1u) ? (crc >> 1) ^ 0xEDB8'8320u : crc >> 1;
+  }
+  return ~crc;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  double mips_seconds = 5.0;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--short") == 0) {
+      mips_seconds = 0.05;
+    } else if (std::strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) {
+      mips_seconds = std::strtod(argv[++i], nullptr);
+    } else {
+      std::fprintf(stderr, "usage: vstm32_bench [--short] [--seconds S]\n");
+      return 2;
+    }
+  }
+  const std::string path = std::string(FOTA_ARTIFACTS_DIR) + "/testfw-crc.bin";
+  const std::vector<uint8_t> program = read_file(path);
+  if (program.empty()) {
+    std::fprintf(stderr, "vstm32_bench: cannot read %s (build the firmware target)\n",
+                 path.c_str());
+    return 1;
+  }
+  std::mt19937 rng(42);
+  std::vector<uint8_t> slot(testfw::kCrcBytes);
+  for (auto& b : slot) b = static_cast<uint8_t>(rng());
+  char want[96];
+  std::snprintf(want, sizeof want, "crc: crc32 0x%08x+%u=0x%08x unit\n", testfw::kCrcAddress,
+                testfw::kCrcBytes, reference_crc32(slot));
+
+  // ---- 1. boot and run the CRC check ----
+  const auto wall0 = Clock::now();
+  std::string error;
+  auto m = vstm32::Machine::create({}, &error);
+  if (!m) {
+    std::fprintf(stderr, "vstm32_bench: %s\n", error.c_str());
+    return 1;
+  }
+  m->load_flash(vstm32::kFlashBase, program);
+  m->load_flash(testfw::kCrcAddress, slot);
+  const auto wall_boot = Clock::now();
+  m->power_on();
+  const bool got = m->run_until([&] { return m->uart_text().find(want) != std::string::npos; },
+                                2'000'000'000, 10'000);
+  const double boot_wall_ms = ms_since(wall_boot);
+  const double total_wall_ms = ms_since(wall0);
+  if (!got) {
+    std::fprintf(stderr, "vstm32_bench: no (right) CRC line; USART1:\n%s\nwanted: %s",
+                 m->uart_text().c_str(), want);
+    return 1;
+  }
+  // The line is complete when its last byte's stop bit has left (10 bits at the UART's rate).
+  uint64_t line_done_ns = 0;
+  const auto tx = m->take_uart_tx();
+  if (!tx.empty() && m->uart_baud() != 0) {
+    line_done_ns = tx.back().at_ns + 10ull * 1'000'000'000 / m->uart_baud();
+  }
+  std::printf("boot-and-run 384 KB CRC check (testfw-crc, CRC unit, 168 MHz):\n");
+  std::printf("  simulated: %.3f ms from power-on to the result line (incl. its UART wire time)\n",
+              static_cast<double>(line_done_ns) / 1e6);
+  std::printf("  guest instructions: %llu\n", static_cast<unsigned long long>(m->instructions()));
+  std::printf("  wall: %.2f ms to run it (%.2f ms incl. machine creation and loading)\n",
+              boot_wall_ms, total_wall_ms);
+
+  // ---- 2. MIPS ----
+  const uint64_t i0 = m->instructions();
+  const uint64_t t0 = m->now_ns();
+  const auto w0 = Clock::now();
+  m->run_for_ns(static_cast<uint64_t>(mips_seconds * 1e9));
+  const double wall_s = ms_since(w0) / 1000.0;
+  const uint64_t n = m->instructions() - i0;
+  const double sim_s = static_cast<double>(m->now_ns() - t0) / 1e9;
+  if (m->mode() != vstm32::Mode::kCpu || m->resets() != 1) {
+    std::fprintf(stderr, "vstm32_bench: the compute loop did not keep running (%s)\n",
+                 m->status().c_str());
+    return 1;
+  }
+  std::printf("guest speed (compute loop, SysTick 1 kHz interrupts, IWDG kicks, all hooks on):\n");
+  std::printf("  %llu instructions in %.3f s simulated, %.3f s wall: %.1f MIPS (%.2fx real time)\n",
+              static_cast<unsigned long long>(n), sim_s, wall_s,
+              static_cast<double>(n) / wall_s / 1e6, sim_s / wall_s);
+  return 0;
+}
