@@ -131,12 +131,14 @@ bool write_prot_hook(uc_engine*, uc_mem_type, uint64_t address, int size, int64_
   return true;
 }
 
-bool unmapped_hook(uc_engine*, uc_mem_type type, uint64_t address, int, int64_t, void* user) {
+bool unmapped_hook(uc_engine* uc, uc_mem_type type, uint64_t address, int, int64_t, void* user) {
   const char* what = type == UC_MEM_FETCH_UNMAPPED   ? "bus-error fetch"
                      : type == UC_MEM_WRITE_UNMAPPED ? "bus-error write"
                                                      : "bus-error read";
   auto* m = impl_of(user);
-  m->pending_fault = Machine::Impl::PendingFault{what, static_cast<uint32_t>(address), true};
+  m->pending_fault = Machine::Impl::PendingFault{what, static_cast<uint32_t>(address), true, {}};
+  uint32_t pc = 0;
+  if (uc_reg_read(uc, UC_ARM_REG_PC, &pc) == UC_ERR_OK) m->pending_fault->pc = pc;
   return false;  // Unicorn stops with an error; the run loop takes the fault
 }
 
@@ -448,7 +450,13 @@ void Machine::Impl::start_cpu_at(uint32_t vector_table) {
 }
 
 void Machine::Impl::raise_fault(const std::string& kind, uint32_t address, bool precise) {
-  if (!pending_fault) pending_fault = PendingFault{kind, address, precise};
+  if (!pending_fault) {
+    pending_fault = PendingFault{kind, address, precise, {}};
+    uint32_t at = 0;
+    if (uc != nullptr && in_emulation && uc_reg_read(uc, UC_ARM_REG_PC, &at) == UC_ERR_OK) {
+      pending_fault->pc = at;
+    }
+  }
   request_stop(StopWhy::kFault);
 }
 
@@ -539,7 +547,7 @@ void Machine::Impl::exception_return(uint32_t exc_return) {
 }
 
 void Machine::Impl::take_fault(const PendingFault& fault) {
-  uint32_t fault_pc = pc;
+  const uint32_t fault_pc = fault.pc.value_or(pc);
   char text[160];
   std::snprintf(text, sizeof text, "fault %s address=0x%08X pc=0x%08X%s", fault.kind.c_str(),
                 fault.address, fault_pc & ~1u,
@@ -605,7 +613,9 @@ void Machine::Impl::run_cpu_until(uint64_t t_ps) {
       stop_icount = icount + n;
       stop_why = StopWhy::kNone;
       in_emulation = true;
-      const uc_err err = uc_emu_start(uc, pc | 1u, 0xFFFF'FFFFu, 0, 0);
+      // The instruction count also makes Unicorn keep PC exact at every instruction (its
+      // counting hook syncs PC), so a fault names the faulting instruction, not its block.
+      const uc_err err = uc_emu_start(uc, pc | 1u, 0xFFFF'FFFFu, 0, n + 64);
       in_emulation = false;
       if (dying) {
         self.power_off();
@@ -1041,8 +1051,26 @@ bool Machine::save(std::string* error) {
   return true;
 }
 
+// A probe access that errors gets the error response on the AHB-AP; the core is not involved.
+namespace {
+struct ProbeAccess {
+  explicit ProbeAccess(Machine::Impl& s) : s_(s), had_fault_(s.pending_fault.has_value()) {}
+  // A bus error the access raised goes to the probe (an event), not to the core.
+  void end() {
+    if (had_fault_ || !s_.pending_fault) return;
+    s_.event(MachineEvent::Kind::kInfo,
+             "probe: bus error response (" + s_.pending_fault->kind + ")");
+    s_.pending_fault.reset();
+    s_.stop_why = Machine::Impl::StopWhy::kNone;
+  }
+  Machine::Impl& s_;
+  bool had_fault_;
+};
+}  // namespace
+
 bool Machine::debug_read32(uint32_t address, uint32_t& value) {
   Impl& s = *impl_;
+  ProbeAccess probe(s);
   uint8_t bytes[4];
   if (s.bus_read(address, bytes, 4)) {
     std::memcpy(&value, bytes, 4);
@@ -1054,6 +1082,7 @@ bool Machine::debug_read32(uint32_t address, uint32_t& value) {
       (address >= kPpbBase && address < kPpbBase + kPpbSize)) {
     if (!s.known_peripheral(address)) return false;
     value = static_cast<uint32_t>(s.mmio_read(address, 4));
+    probe.end();
     return true;
   }
   return false;
@@ -1061,6 +1090,7 @@ bool Machine::debug_read32(uint32_t address, uint32_t& value) {
 
 bool Machine::debug_write32(uint32_t address, uint32_t value) {
   Impl& s = *impl_;
+  ProbeAccess probe(s);
   if ((address >= kFlashBase && address < kFlashBase + kFlashSize)) {
     s.flash_store(address, 4, value);
     return true;
@@ -1075,6 +1105,7 @@ bool Machine::debug_write32(uint32_t address, uint32_t value) {
       (address >= kPpbBase && address < kPpbBase + kPpbSize)) {
     if (!s.known_peripheral(address)) return false;
     s.mmio_write(address, 4, value);
+    probe.end();
     // A reset the write asked for (AIRCR) happens at once for a debugger write.
     if (s.pending_reset_flags != 0 && !s.in_emulation) {
       const uint32_t flags = s.pending_reset_flags;

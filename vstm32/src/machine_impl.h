@@ -97,6 +97,7 @@ struct Machine::Impl {
     std::string kind;
     uint32_t address = 0;
     bool precise = true;
+    std::optional<uint32_t> pc;  // the faulting instruction, when known inside the callback
   };
   std::optional<PendingFault> pending_fault;
   uint32_t current_exception = 0;         // IPSR as we track it
