@@ -211,6 +211,45 @@ TEST(Vstm32LedTest, GpiodPins12To15AreEvents) {
   EXPECT_EQ(leds[2].text, "leds green=0 orange=1 red=0 blue=0");
 }
 
+TEST(Vstm32UsartTest, StatusFlagsFollowTheWireIn8E1) {
+  constexpr uint32_t kApb2enr = 0x4002'3844;
+  constexpr uint32_t kSr = 0x4001'1000, kDr = 0x4001'1004, kBrr = 0x4001'1008, kCr1 = 0x4001'100C;
+  constexpr uint32_t kRxne = 1u << 5, kTc = 1u << 6, kTxe = 1u << 7, kOre = 1u << 3;
+  auto m = idle_machine();
+  ASSERT_NE(m, nullptr);
+  ASSERT_TRUE(m->debug_write32(kBrr, 139));
+  EXPECT_EQ(read32(*m, kBrr), 0u) << "clock off: the write is lost, registers read 0";
+  ASSERT_TRUE(m->debug_write32(kApb2enr, 1u << 4));
+  ASSERT_TRUE(m->debug_write32(kBrr, 139));  // 16 MHz / 139 = 115108 baud
+  // UE | M | PCE | TE | RE: 8 data bits + even parity.
+  ASSERT_TRUE(m->debug_write32(kCr1, 1u << 13 | 1u << 12 | 1u << 10 | 1u << 3 | 1u << 2));
+  EXPECT_EQ(m->uart_frame_bits(), 11u);
+  EXPECT_EQ(m->uart_baud(), 16'000'000u / 139);
+  EXPECT_EQ(read32(*m, kSr) & (kTxe | kTc), kTxe | kTc);
+  const uint64_t frame_ns = 11ull * 1'000'000'000 / (16'000'000 / 139);
+  ASSERT_TRUE(m->debug_write32(kDr, 'a'));
+  EXPECT_EQ(read32(*m, kSr) & (kTxe | kTc), kTxe) << "a went to the shift register: TXE, not TC";
+  ASSERT_TRUE(m->debug_write32(kDr, 'b'));
+  EXPECT_EQ(read32(*m, kSr) & (kTxe | kTc), 0u) << "b waits in DR";
+  m->run_for_ns(frame_ns + 1'000);
+  EXPECT_EQ(read32(*m, kSr) & (kTxe | kTc), kTxe);
+  m->run_for_ns(frame_ns + 1'000);
+  EXPECT_EQ(read32(*m, kSr) & (kTxe | kTc), kTxe | kTc);
+  ASSERT_TRUE(m->debug_write32(kSr, ~kTc));  // TC: rc_w0
+  EXPECT_EQ(read32(*m, kSr) & kTc, 0u);
+  const auto tx = m->take_uart_tx();
+  ASSERT_EQ(tx.size(), 2u);
+  EXPECT_EQ(tx[0].byte, 'a');
+  EXPECT_EQ(tx[1].at_ns - tx[0].at_ns, frame_ns);
+  // Receive: RXNE until DR is read; a second byte before that sets ORE and is lost.
+  m->uart_receive(0x41);
+  EXPECT_EQ(read32(*m, kSr) & (kRxne | kOre), kRxne);
+  m->uart_receive(0x42);
+  EXPECT_EQ(read32(*m, kSr) & (kRxne | kOre), kRxne | kOre);
+  EXPECT_EQ(read32(*m, kDr), 0x41u);
+  EXPECT_EQ(read32(*m, kSr) & (kRxne | kOre), 0u);
+}
+
 TEST(Vstm32BootModeTest, Boot0HighStartsTheRomWhichAcksSyncAfterItsStartupDelay) {
   vstm32::MachineConfig config;
   config.boot0 = true;
