@@ -1,6 +1,6 @@
-// Power cuts while the ROM bootloader (BOOT0 high) programs and erases: the cut lands in the
-// ROM's flash steps like in the CPU's, leaves the same kinds of torn state, and the chip comes
-// back in the ROM answering a fresh sync.
+// The ROM bootloader (BOOT0 high) on the machine: power cuts while it programs and erases land
+// in its flash steps like in the CPU's, leave the same kinds of torn state, and the chip comes
+// back in the ROM answering a fresh sync; its Go starts real firmware on the CPU.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -118,6 +118,28 @@ TEST(Vstm32RomPowerCutTest, WithoutACutTheRomWritesAndAcks) {
   const auto flash = m->flash();
   for (size_t i = 0; i < data.size(); ++i) EXPECT_EQ(flash[0x4000 + i], data[i]);
   EXPECT_EQ(m->flash_steps(), 16u);
+}
+
+TEST(Vstm32RomGoTest, GoStartsTheApplicationWhichPrintsAsBehindTheBootloader) {
+  auto m = rom_machine();
+  ASSERT_NE(m, nullptr);
+  const auto app = vstm32_test::artifact("testfw-app.bin");
+  ASSERT_FALSE(app.empty());
+  m->load_flash(testfw::kAppVectorAddress, app);
+  m->clear_uart_text();
+  // Go (0x21): ACK, address + checksum, ACK, then the ROM jumps (MSP and PC from the address).
+  ASSERT_EQ(transact(*m, {0x21, 0xDE}, 1), std::vector<uint8_t>{kAck});
+  ASSERT_EQ(transact(*m, {0x08, 0x02, 0x02, 0x00, 0x08 ^ 0x02 ^ 0x02 ^ 0x00}, 1),
+            std::vector<uint8_t>{kAck});
+  ASSERT_TRUE(vstm32_test::run_until_text(*m, "done\n", 1'000'000'000)) << m->uart_text();
+  EXPECT_EQ(m->mode(), vstm32::Mode::kCpu);
+  const std::string& text = m->uart_text();
+  // The app sets its own VTOR and prints what it prints behind testfw-boot (peer proof 2).
+  EXPECT_NE(text.find("testapp: hello from 0x08020200\ntestapp: vtor=0x08020200 stack in sram\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("primes<10000=1229"), std::string::npos) << text;
+  EXPECT_EQ(m->uart_frame_bits(), 10u) << "the app reconfigured USART1 from the ROM's 8E1 to 8N1";
 }
 
 }  // namespace
