@@ -278,6 +278,39 @@ TEST_F(Vstm32FlashControllerTest, ProbeKeyErrorDoesNotFaultTheCore) {
   EXPECT_EQ(m_->reg(UC_ARM_REG_PC), vstm32_test::kIdleLoop);
 }
 
+// RM0090 3.7: option bytes through OPTKEYR/OPTCR; nWRP bits protect sectors against the CPU's
+// programming and erasing.
+TEST_F(Vstm32FlashControllerTest, OptionBytesProgrammedThroughOptcr) {
+  constexpr uint32_t kOptkeyr = 0x4002'3C08;
+  constexpr uint32_t kOptcr = 0x4002'3C14;
+  const uint32_t reset_optcr = read32(*m_, kOptcr);
+  EXPECT_EQ(reset_optcr, 0x0FFF'AAEDu);  // RM0090 reset value: OPTLOCK, nWRP all 1, RDP 0xAA
+  EXPECT_EQ(read32(*m_, 0x1FFF'C008) & 0xFFFFu, 0x0FFFu);
+  // Locked: writes are ignored.
+  ASSERT_TRUE(m_->debug_write32(kOptcr, (reset_optcr & ~(1u << (16 + 1))) | 2u));
+  EXPECT_EQ(read32(*m_, kOptcr), reset_optcr);
+  ASSERT_TRUE(m_->debug_write32(kOptkeyr, 0x0819'2A3B));
+  ASSERT_TRUE(m_->debug_write32(kOptkeyr, 0x4C5D'6E7F));
+  EXPECT_EQ(read32(*m_, kOptcr) & 1u, 0u);  // OPTLOCK cleared
+  // nWRP1 = 0, then OPTSTRT.
+  const uint32_t value = (reset_optcr & ~1u & ~(1u << (16 + 1)));
+  ASSERT_TRUE(m_->debug_write32(kOptcr, value));
+  ASSERT_TRUE(m_->debug_write32(kOptcr, value | 2u));
+  EXPECT_EQ((read32(*m_, kOptcr) >> 16) & 0xFFFu, 0xFFDu);
+  EXPECT_EQ(read32(*m_, 0x1FFF'C008) & 0xFFFFu, 0x0FFDu);  // the option byte itself
+  EXPECT_EQ(m_->nwrp_bits(), 0x0FFDu);
+  unlock();
+  write_cr(psize(2) | kPg);
+  m_->debug_flash_store(kSector1, 4, 0);
+  EXPECT_EQ(sr(), kWrperr);
+  EXPECT_EQ(flash_word(*m_, kSector1), 0xFFFF'FFFFu);
+  clear_sr();
+  m_->debug_flash_store(kSector1 + 0x4000, 4, 0);  // sector 2 is not protected
+  m_->run_for_ns(200'000);
+  EXPECT_EQ(sr(), 0u);
+  EXPECT_EQ(flash_word(*m_, kSector1 + 0x4000), 0u);
+}
+
 // DS8626 table "Flash memory programming" (VDD 2.7-3.6 V): sector erase typical / max in ms.
 struct EraseCase {
   unsigned sector;
