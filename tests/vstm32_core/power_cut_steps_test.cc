@@ -10,14 +10,18 @@
 // sector (whole words up to `fraction`), the rest untouched; a torn word has a random subset of
 // its 1 -> 0 bits done. Both are checked: the silicon rule for every word, the model's shape.
 //
-// FOTA_VSTM32_CUT_STRIDE=N (environment) checks every Nth step only; default 1 (every step).
+// Environment: FOTA_VSTM32_CUT_STRIDE=N checks every Nth program step only (default 1: every
+// step); FOTA_VSTM32_CUT_ROUNDS=R repeats the campaign R times with other fractions and torn
+// patterns (default 1; the long mode, docs/vstm32.md).
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "harness.h"
 
@@ -56,6 +60,11 @@ void expect_rest_unchanged(const vstm32::Machine& cut, const vstm32::Machine& re
       << "flash above sector 1 changed";
 }
 
+uint64_t env_count(const char* name) {
+  const char* s = std::getenv(name);
+  return s == nullptr ? 1 : std::max<uint64_t>(1, std::strtoull(s, nullptr, 10));
+}
+
 TEST(Vstm32PowerCutStepsTest, EveryFlashStepOfTheExerciser) {
   // A clean run counts the steps (1 erase + one per programmed word).
   auto clean = fresh(1);
@@ -67,15 +76,33 @@ TEST(Vstm32PowerCutStepsTest, EveryFlashStepOfTheExerciser) {
   ASSERT_EQ(steps, 1u + testfw::kRewriteWords);
   auto reference = fresh(1);  // untouched copy for the "rest of flash" comparison
 
-  uint64_t stride = 1;
-  if (const char* s = std::getenv("FOTA_VSTM32_CUT_STRIDE"))
-    stride = std::max(1ull, std::strtoull(s, nullptr, 10));
+  const uint64_t stride = env_count("FOTA_VSTM32_CUT_STRIDE");
+  const uint64_t rounds = env_count("FOTA_VSTM32_CUT_ROUNDS");
+  // Each case: (flash step, fraction through it, seed of the torn pattern). The erase is cut at
+  // its edges and in between; program steps get fractions cycling through 0 .. 1; every extra
+  // round uses other fractions and seeds.
+  struct Case {
+    uint64_t step;
+    double fraction;
+    uint64_t seed;
+  };
+  std::vector<Case> cases;
+  for (uint64_t r = 0; r < rounds; ++r) {
+    for (const double f : {0.0, 0.01, 0.37, 0.5, 0.999, 1.0}) {
+      cases.push_back(
+          {1, r == 0 ? f : std::fmod(f + 0.137 * static_cast<double>(r), 1.0), 1 + r * 1'000'003});
+    }
+    for (uint64_t n = 2; n <= steps; n += stride) {
+      cases.push_back({n, static_cast<double>((n * 37 + r * 53) % 101) / 100.0, n + r * 1'000'003});
+    }
+  }
   uint64_t checked = 0, torn_words = 0, partial_erases = 0;
-  for (uint64_t n = 1; n <= steps; n += stride) {
-    SCOPED_TRACE("cut at flash step " + std::to_string(n));
-    // Fractions cycle through 0 .. 1 so erases stop early, midway and late.
-    const double fraction = static_cast<double>((n * 37) % 101) / 100.0;
-    auto m = fresh(n);
+  for (const Case& c : cases) {
+    const uint64_t n = c.step;
+    const double fraction = c.fraction;
+    SCOPED_TRACE("cut at flash step " + std::to_string(n) + " fraction " +
+                 std::to_string(fraction) + " seed " + std::to_string(c.seed));
+    auto m = fresh(c.seed);
     ASSERT_NE(m, nullptr);
     m->cut_at_flash_step(n, fraction);
     m->power_on();
@@ -126,15 +153,16 @@ TEST(Vstm32PowerCutStepsTest, EveryFlashStepOfTheExerciser) {
     ASSERT_NE(m->uart_text().find("flash: verify ok"), std::string::npos) << m->uart_text();
     ++checked;
   }
-  EXPECT_EQ(checked, (steps + stride - 1) / stride);
+  EXPECT_EQ(checked, cases.size());
   // The campaign really produced torn states (not only clean cuts between steps).
-  if (stride == 1) {
-    EXPECT_GT(torn_words, steps / 2);
-    EXPECT_EQ(partial_erases, 1u);
-  }
-  std::printf("power cuts: %llu steps checked, %llu torn words seen\n",
-              static_cast<unsigned long long>(checked),
-              static_cast<unsigned long long>(torn_words));
+  if (stride == 1) EXPECT_GT(torn_words, rounds * steps / 2);
+  EXPECT_GE(partial_erases, 4 * rounds);
+  std::printf(
+      "power cuts: %llu cases checked (%llu rounds, stride %llu), %llu torn words, "
+      "%llu partial erases\n",
+      static_cast<unsigned long long>(checked), static_cast<unsigned long long>(rounds),
+      static_cast<unsigned long long>(stride), static_cast<unsigned long long>(torn_words),
+      static_cast<unsigned long long>(partial_erases));
 }
 
 }  // namespace
