@@ -182,6 +182,71 @@ TEST(Vstm32WatchdogTest, ProbeStartedIwdgResetsAfterItsPeriod) {
   EXPECT_FALSE(m->iwdg_running());  // the reset stops it (no hardware-watchdog option)
 }
 
+// A fault inside the HardFault handler locks the core up; only a reset gets it out, and a
+// running IWDG provides one.
+TEST(Vstm32LockupTest, FaultInHardFaultLocksUpUntilTheWatchdogResets) {
+  auto m = idle_machine();
+  ASSERT_NE(m, nullptr);
+  // HardFault handler: a load from the SRAM hole (faults again). Main code: the same load.
+  // movw r0, #0 ; movt r0, #0x2002 ; ldr r1, [r0] ; b .
+  const std::vector<uint16_t> faulting = {0xF240, 0x0000, 0xF2C2, 0x0002, 0x6801, 0xE7FE};
+  write_code(*m, vstm32_test::kIdleFaultHandler, faulting);
+  write_code(*m, vstm32_test::kIdleLoop, faulting);
+  ASSERT_TRUE(m->debug_write32(kCsr, kRmvf));
+  ASSERT_TRUE(m->debug_write32(0x4000'3000, 0x5555));
+  ASSERT_TRUE(m->debug_write32(0x4000'3004, 0));   // /4
+  ASSERT_TRUE(m->debug_write32(0x4000'3008, 99));  // 12.5 ms at 32 kHz
+  ASSERT_TRUE(m->debug_write32(0x4000'3000, 0xCCCC));
+  m->run_for_ns(1'000'000);
+  EXPECT_EQ(m->mode(), vstm32::Mode::kLockup);
+  const auto faults = events_with(m->take_events(), Kind::kFault);
+  ASSERT_EQ(faults.size(), 2u);
+  EXPECT_NE(faults[1].text.find("lockup"), std::string::npos) << faults[1].text;
+  const uint64_t resets = m->resets();
+  ASSERT_TRUE(m->run_until([&] { return m->resets() > resets; }, 20'000'000, 100'000));
+  EXPECT_EQ(m->last_reset_cause(), vstm32::ResetCause::kWatchdog);
+  EXPECT_EQ(read32(*m, kCsr) & 0xFF00'0000u, kIwdg | kPin);
+  EXPECT_EQ(m->mode(), vstm32::Mode::kCpu);
+}
+
+// SysTick interrupts every millisecond: an SRAM handler counts them, and returns to the loop.
+TEST(Vstm32SysTickTest, InterruptEveryPeriodAndExceptionReturn) {
+  auto m = idle_machine();
+  ASSERT_NE(m, nullptr);
+  // Vector 15 (SysTick) -> 0x2000'0300: movw r0,#0x400; movt r0,#0x2000; ldr r1,[r0];
+  // adds r1,#1; str r1,[r0]; bx lr.
+  std::vector<uint8_t> table(16 * 4, 0);
+  const uint32_t vectors[16] = {vstm32::kSramBase + vstm32::kSramSize,
+                                vstm32_test::kIdleLoop | 1u,
+                                vstm32_test::kIdleFaultHandler | 1u,
+                                vstm32_test::kIdleFaultHandler | 1u,
+                                0,
+                                0,
+                                0,
+                                0,
+                                0,
+                                0,
+                                0,
+                                0,
+                                0,
+                                0,
+                                0,
+                                0x2000'0301u};
+  std::memcpy(table.data(), vectors, table.size());
+  m->load_flash(vstm32::kFlashBase, table);
+  write_code(*m, 0x2000'0300, {0xF240, 0x4000, 0xF2C2, 0x0000, 0x6801, 0x3101, 0x6001, 0x4770});
+  ASSERT_TRUE(m->debug_write32(0xE000'E014, 16'000 - 1));  // LOAD: 1 ms at HCLK 16 MHz
+  ASSERT_TRUE(m->debug_write32(0xE000'E018, 0));
+  ASSERT_TRUE(m->debug_write32(0xE000'E010, 7));  // CLKSOURCE | TICKINT | ENABLE
+  m->run_for_ns(10'000'000 + 500'000);
+  EXPECT_EQ(read32(*m, 0x2000'0400), 10u);
+  EXPECT_EQ(m->reg(UC_ARM_REG_PC), vstm32_test::kIdleLoop);  // back in thread mode
+  EXPECT_EQ(read32(*m, 0xE000'ED04) & 0x1FFu, 0u);           // ICSR.VECTACTIVE: none
+  EXPECT_TRUE(events_with(m->take_events(), Kind::kFault).empty());
+  EXPECT_EQ(read32(*m, 0xE000'E010) & (1u << 16), 1u << 16);  // COUNTFLAG, cleared by the read
+  EXPECT_EQ(read32(*m, 0xE000'E010) & (1u << 16), 0u);
+}
+
 TEST(Vstm32LedTest, GpiodPins12To15AreEvents) {
   auto m = idle_machine();
   ASSERT_NE(m, nullptr);
