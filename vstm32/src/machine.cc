@@ -610,12 +610,14 @@ void Machine::Impl::run_cpu_until(uint64_t t_ps) {
       if (cut.kind == CutPlan::Kind::kInstructions) {
         n = std::min<uint64_t>(n, cut.at > icount ? cut.at - icount : 1);
       }
-      stop_icount = icount + n;
+      // Unicorn's instruction count ends the slice exactly (an instruction cut is exact) and
+      // keeps PC exact at every instruction (its counting hook syncs PC), so a fault names the
+      // faulting instruction, not its block. The block hook only keeps time within the slice.
+      const uint64_t slice_start = icount;
+      stop_icount = UINT64_MAX;
       stop_why = StopWhy::kNone;
       in_emulation = true;
-      // The instruction count also makes Unicorn keep PC exact at every instruction (its
-      // counting hook syncs PC), so a fault names the faulting instruction, not its block.
-      const uc_err err = uc_emu_start(uc, pc | 1u, 0xFFFF'FFFFu, 0, n + 64);
+      const uc_err err = uc_emu_start(uc, pc | 1u, 0xFFFF'FFFFu, 0, n);
       in_emulation = false;
       if (dying) {
         self.power_off();
@@ -638,11 +640,19 @@ void Machine::Impl::run_cpu_until(uint64_t t_ps) {
         pc = new_pc | 1u;  // SVC: return address is the next instruction
       } else {
         pc = new_pc | 1u;
-        // Unicorn returns from a WFI with no stop request before the slice is over.
-        if (stop_why == StopWhy::kNone && icount < stop_icount) {
+        if (stop_why == StopWhy::kNone) {
+          // Unicorn returns from a WFI with no stop request; otherwise the count was reached:
+          // exactly n instructions ran (the block counts over-shoot to the end of the block).
           uint16_t insn = 0;
           if (const uint8_t* p = host_pointer((new_pc & ~1u) - 2, 2)) std::memcpy(&insn, p, 2);
-          if (insn == 0xBF30) wfi = true;
+          if (insn == 0xBF30) {
+            wfi = true;
+          } else {
+            const uint64_t t = now_ps();
+            icount = slice_start + n;
+            base_icount = icount;
+            base_ps = t;
+          }
         }
       }
       if (stop_why == StopWhy::kBreakpoint) {
