@@ -247,6 +247,27 @@ TEST(Vstm32SysTickTest, InterruptEveryPeriodAndExceptionReturn) {
   EXPECT_EQ(read32(*m, 0xE000'E010) & (1u << 16), 0u);
 }
 
+// Known machine bug (/work/notes-T.md, item 4): code the probe writes over SRAM code the core has
+// already run is not seen (Unicorn keeps the translated block). Enable when fixed.
+TEST(Vstm32ProbeTest, DISABLED_ProbeWriteOverRunningSramCodeTakesEffect) {
+  auto m = idle_machine();
+  ASSERT_NE(m, nullptr);
+  m->run_for_ns(10'000);  // the idle loop has been translated and run
+  // movw r0, #0 ; movt r0, #0x2002 ; ldr r1, [r0] ; b .  (a load from the SRAM hole)
+  write_code(*m, vstm32_test::kIdleLoop, {0xF240, 0x0000, 0xF2C2, 0x0002, 0x6801, 0xE7FE});
+  m->run_for_ns(10'000);
+  EXPECT_EQ(events_with(m->take_events(), Kind::kFault, "address=0x20020000").size(), 1u);
+  EXPECT_EQ(m->reg(UC_ARM_REG_PC), vstm32_test::kIdleFaultHandler);
+}
+
+// Known machine bug (/work/notes-T.md, item 5): the probe cannot write the 64 KB CCM RAM.
+TEST(Vstm32ProbeTest, DISABLED_ProbeWritesCcm) {
+  auto m = idle_machine();
+  ASSERT_NE(m, nullptr);
+  EXPECT_TRUE(m->debug_write32(vstm32::kCcmBase + 0x100, 0x1234'5678));
+  EXPECT_EQ(read32(*m, vstm32::kCcmBase + 0x100), 0x1234'5678u);
+}
+
 TEST(Vstm32LedTest, GpiodPins12To15AreEvents) {
   auto m = idle_machine();
   ASSERT_NE(m, nullptr);
