@@ -1,6 +1,6 @@
 // What `vstm32 run` drives: a device with a simulated clock, USART1 bytes with times, pins,
-// power and events. RomOnlyDevice is the ROM bootloader over a persisted flash file (no CPU);
-// the CPU machine (vstm32/include/vstm32/machine.h, V1) plugs in behind the same interface.
+// power and events. The one implementation is vstm32::Machine (machine_device.cc); the interface
+// keeps the event loop testable without a CPU.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "vstm32/machine.h"
 #include "vstm32/rom_bootloader.h"
 #include "vstm32/rom_bus.h"
 
@@ -46,13 +47,7 @@ class Device {
   virtual bool save(std::string* error) = 0;
 };
 
-struct RomOnlyConfig {
-  std::filesystem::path flash_file;
-  RomVersion rom_version = RomVersion::kV9_1;
-  std::array<uint8_t, 12> unique_id{};
-  bool boot0 = false;
-};
-
-std::unique_ptr<Device> make_rom_only_device(const RomOnlyConfig& config, std::string* error);
+// vstm32::Machine (CPU, peripherals, ROM bootloader) over a persisted flash image file.
+std::unique_ptr<Device> make_machine_device(const MachineConfig& config, std::string* error);
 
 }  // namespace vstm32::cli

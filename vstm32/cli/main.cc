@@ -36,7 +36,10 @@ bool parse_address(const std::string& text, uint32_t& out) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"vstm32: a virtual STM32F407 (ROM bootloader, USART1 on a pty, control socket)"};
+  CLI::App app{
+      "vstm32: a virtual STM32F407 running your firmware (Cortex-M4 CPU, flash controller, USART1 "
+      "on a "
+      "pty, ROM bootloader, control socket, power cuts)"};
   app.require_subcommand(1);
 
   // run
@@ -61,6 +64,12 @@ int main(int argc, char** argv) {
   run->add_option("--ber", ber, "UART bit-error rate per bit (0..1)")->check(CLI::Range(0.0, 1.0));
   run->add_option("--ber-seed", ber_seed, "Seed of the bit-error generator");
   run->add_option("--baud", baud, "Line rate for TCP clients (a pty reports its own)");
+  std::string product_id = "0x413";
+  uint64_t seed = 1;
+  run->add_option(
+      "--product-id", product_id,
+      "What the ROM's Get ID answers (default 0x413, the F40x/41x); to test host checks");
+  run->add_option("--seed", seed, "Seed of torn flash states and random power cuts");
 
   // flash-image
   auto* image = app.add_subcommand("flash-image", "Create, fill and inspect flash image files");
@@ -87,9 +96,10 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (run->parsed()) {
-    vstm32::cli::RomOnlyConfig config;
+    vstm32::MachineConfig config;
     config.flash_file = flash;
     config.boot0 = boot0;
+    config.seed = seed;
     config.rom_version =
         rom_version == "v3.1" ? vstm32::RomVersion::kV3_1 : vstm32::RomVersion::kV9_1;
     std::string error;
@@ -97,10 +107,17 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "vstm32: error: %s\n", error.c_str());
       return 2;
     }
+    uint32_t pid = 0;
+    if (!parse_address(product_id, pid) || pid > 0xFFFF) {
+      std::fprintf(stderr, "vstm32: error: --product-id '%s' is not a 16-bit number\n",
+                   product_id.c_str());
+      return 2;
+    }
+    config.product_id = static_cast<uint16_t>(pid);
     if (uart.empty() && tcp_port < 0) {
       std::fprintf(stderr, "vstm32: note: no --uart or --tcp: USART1 is not reachable\n");
     }
-    auto device = vstm32::cli::make_rom_only_device(config, &error);
+    auto device = vstm32::cli::make_machine_device(config, &error);
     if (!device) {
       std::fprintf(stderr, "vstm32: error: %s\n", error.c_str());
       return 1;

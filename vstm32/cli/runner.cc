@@ -19,6 +19,9 @@
 namespace vstm32::cli {
 namespace {
 
+// Simulated time one runner step may cover before it polls its file descriptors again.
+constexpr uint64_t kMaxStepNs = 2'000'000;
+
 volatile sig_atomic_t g_stop = 0;
 void on_signal(int) {
   g_stop = 1;
@@ -119,9 +122,10 @@ class Runner : public ControlTarget {
                             std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count());
   }
 
-  // Realistic timing: the device never lags the wall clock while idle.
+  // Realistic timing: the device never lags the wall clock while idle. (A busy device is advanced
+  // by process_due(), a slice at a time.)
   void catch_up() {
-    if (options_.realistic) {
+    if (options_.realistic && !device_.next_event_ns()) {
       const uint64_t wall = wall_sim_ns();
       if (wall > device_.now_ns()) device_.advance_to(wall);
     }
@@ -163,12 +167,16 @@ class Runner : public ControlTarget {
     }
   }
 
+  // Runs everything due up to the wall clock (realistic) or without waiting (fast), but at most
+  // kMaxStepNs of simulated time per call, so that a running CPU cannot starve the pty and the
+  // control socket.
   void process_due() {
-    for (;;) {
-      const uint64_t limit =
-          options_.realistic ? wall_sim_ns() : std::numeric_limits<uint64_t>::max();
+    const uint64_t step_end = device_.now_ns() + kMaxStepNs;
+    for (bool first = true;; first = false) {
+      const uint64_t limit = options_.realistic ? std::min(wall_sim_ns(), step_end) : step_end;
       const std::optional<uint64_t> t = next_time();
-      if (!t || *t > limit) break;
+      // Fast timing never waits: the first due thing is taken however far away it is.
+      if (!t || (*t > limit && (options_.realistic || !first))) break;
       const uint64_t when = std::max(*t, device_.now_ns());
       if (!tx_queue_.empty() && tx_queue_.front().at_ns <= *t) {
         device_.advance_to(when);
@@ -182,6 +190,11 @@ class Runner : public ControlTarget {
         device_.advance_to(when);
       }
       collect_tx();
+    }
+    // Realistic: time passes with the wall clock even when nothing is due before step_end.
+    if (options_.realistic && device_.next_event_ns()) {
+      const uint64_t target = std::min(wall_sim_ns(), step_end);
+      if (target > device_.now_ns()) device_.advance_to(target);
     }
     catch_up();
     collect_tx();

@@ -1,0 +1,157 @@
+// The whole virtual STM32F407 behind `vstm32 run`: vstm32::Machine (the CPU executing the flash
+// image, the peripherals, the ROM bootloader when BOOT0 is high) seen through the runner's Device
+// interface. The machine writes every flash change through to the file itself.
+#include <algorithm>
+#include <cstdio>
+#include <utility>
+
+#include "device.h"
+#include "vstm32/machine.h"
+
+namespace vstm32::cli {
+namespace {
+
+// How far one runner step advances a running CPU before it polls the pty and the control socket
+// again: short enough for prompt I/O, long enough to keep the per-step cost small.
+constexpr uint64_t kCpuSliceNs = 1'000'000;
+// After a byte reaches the ROM bootloader, time keeps running this long even without input, so
+// that what the command started (Go, the reset after a readout (un)protect) happens.
+constexpr uint64_t kRomActivityNs = 20'000'000;
+
+std::string stamp(uint64_t at_ns) {
+  char text[32];
+  std::snprintf(text, sizeof text, "t=%.3fms ", static_cast<double>(at_ns) / 1e6);
+  return text;
+}
+
+class MachineDevice : public Device {
+ public:
+  explicit MachineDevice(std::unique_ptr<Machine> machine) : machine_(std::move(machine)) {
+    machine_->set_event_listener([this](const MachineEvent& e) {
+      events_.push_back(stamp(e.at_ns) + e.text);
+      if (events_.size() > 10'000) events_.erase(events_.begin(), events_.begin() + 5'000);
+    });
+    machine_->power_on();
+  }
+
+  uint64_t now_ns() const override { return machine_->now_ns(); }
+  void advance_to(uint64_t t_ns) override {
+    machine_->advance_to(t_ns);
+    machine_->clear_uart_text();  // bytes are taken with their times by take_tx()
+  }
+  std::optional<uint64_t> next_event_ns() const override {
+    const uint64_t now = machine_->now_ns();
+    switch (machine_->mode()) {
+      case Mode::kCpu:
+      case Mode::kLockup:  // stopped core, but the IWDG may still reset it
+        return now + kCpuSliceNs;
+      case Mode::kRom: {
+        const RomBootloader& rom = machine_->rom();
+        if (rom.state() == RomBootloader::State::kStarting && rom.ready_at_ns() > now) {
+          return rom.ready_at_ns();
+        }
+        if (now < last_rom_rx_ns_ + kRomActivityNs) return now + kCpuSliceNs;
+        return std::nullopt;
+      }
+      case Mode::kOff:
+      case Mode::kReset: return std::nullopt;
+    }
+    return std::nullopt;
+  }
+  void rx_byte(uint8_t byte, uint64_t at_ns) override {
+    advance_to(at_ns);
+    if (machine_->mode() == Mode::kRom) last_rom_rx_ns_ = machine_->now_ns();
+    machine_->uart_receive(byte);
+  }
+  std::vector<TimedByte> take_tx() override {
+    std::vector<TimedByte> out;
+    for (const UartByte& b : machine_->take_uart_tx()) out.push_back({b.byte, b.at_ns});
+    return out;
+  }
+  unsigned bits_per_byte() const override {
+    return machine_->mode() == Mode::kRom ? 11 : machine_->uart_frame_bits();
+  }
+
+  void set_boot0(bool high) override {
+    machine_->set_boot0(high);
+    events_.push_back(stamp(now_ns()) + "pin boot0=" + (high ? "1" : "0"));
+  }
+  void set_nrst(bool asserted) override {
+    events_.push_back(stamp(now_ns()) + "pin nrst=" + (asserted ? "low" : "high"));
+    machine_->set_nrst(asserted);
+  }
+  void pulse_nrst() override {
+    set_nrst(true);
+    set_nrst(false);
+  }
+  void set_power(bool on) override {
+    if (on) {
+      machine_->power_on();
+    } else {
+      machine_->power_off();
+    }
+  }
+  std::string status() const override {
+    std::string s = machine_->status();
+    if (machine_->mode() == Mode::kRom) {
+      const RomBootloader& rom = machine_->rom();
+      RomBootloader::State state = rom.state();
+      if (state == RomBootloader::State::kStarting && now_ns() >= rom.ready_at_ns()) {
+        state = RomBootloader::State::kWaitSync;  // start-up over, even before a byte came
+      }
+      s += std::string(" rom=") + to_string(state) +
+           " rom_acks=" + std::to_string(rom.stats().acks) +
+           " rom_nacks=" + std::to_string(rom.stats().nacks) +
+           " rom_overruns=" + std::to_string(rom.stats().bytes_overrun);
+    } else {
+      s += " rom=off";
+    }
+    s += std::string(" rom_version=") +
+         (machine_->rom().version() == RomVersion::kV3_1 ? "3.1" : "9.1") +
+         " uart_baud=" + std::to_string(machine_->uart_baud());
+    return s;
+  }
+  std::vector<std::string> take_events() override {
+    (void)machine_->take_events();  // flushes pending "flash program" runs into the listener
+    return std::exchange(events_, {});
+  }
+  std::optional<std::string> cut_after_instructions(uint64_t n) override {
+    machine_->cut_after_instructions(n);
+    return std::nullopt;
+  }
+  std::optional<std::string> cut_at_flash_step(uint64_t n, double fraction) override {
+    machine_->cut_at_flash_step(n, fraction);
+    return std::nullopt;
+  }
+  std::optional<std::string> cut_random(uint64_t seed) override {
+    const std::string plan = machine_->cut_random(seed);
+    events_.push_back(stamp(now_ns()) + "cut planned: " + plan);
+    return std::nullopt;
+  }
+  bool save(std::string* error) override { return machine_->save(error); }
+
+ private:
+  std::unique_ptr<Machine> machine_;
+  std::vector<std::string> events_;
+  uint64_t last_rom_rx_ns_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Device> make_machine_device(const MachineConfig& config, std::string* error) {
+  std::error_code ec;
+  if (!std::filesystem::exists(config.flash_file, ec)) {
+    *error = "flash image " + config.flash_file.string() +
+             " does not exist (create one: vstm32 flash-image create FILE)";
+    return nullptr;
+  }
+  if (!std::filesystem::is_regular_file(config.flash_file, ec)) {
+    *error = "flash image " + config.flash_file.string() + " is not a regular file";
+    return nullptr;
+  }
+  auto machine = Machine::create(config, error);
+  if (!machine) return nullptr;
+  return std::make_unique<MachineDevice>(std::move(machine));
+}
+
+}  // namespace vstm32::cli
