@@ -33,6 +33,7 @@ struct FlashOptions {
   std::string parallelism = "x32";
   std::string slot = "auto";
   double outcome_timeout_s = 60;
+  double confirm_timeout_s = 20;
   bool no_wait = false;
   bool json = false;
   bool quiet = false;
@@ -241,8 +242,21 @@ int Flasher::wait_outcome(const PreparedImage& image) {
   const double deadline = now_seconds() + options_.outcome_timeout_s;
   std::string line;
   bool target_booted = false;
+  double booted_at = 0;
   int verdict = -1;
   while (verdict < 0 && now_seconds() < deadline) {
+    // Trial supervision: an image that booted but does not confirm within --confirm-timeout is
+    // reset, which costs it one of its attempts; the bootloader reverts once they are used up.
+    if (target_booted && options_.confirm_timeout_s > 0 && connection_.pins() != nullptr &&
+        now_seconds() - booted_at > options_.confirm_timeout_s) {
+      out_.message(std::string("slot ") + target + " did not confirm within " +
+                   std::to_string(static_cast<int>(options_.confirm_timeout_s)) +
+                   " s: resetting it (each reset uses one trial attempt)");
+      out_.event(std::string("\"event\":\"trial_reset\",\"slot\":\"") + target + "\"");
+      std::string error;
+      if (connection_.leave(error) != Status::kOk) return fail(kExitNoOutcome, error);
+      target_booted = false;
+    }
     uint8_t byte;
     size_t got = 0;
     const auto status = port.read({&byte, 1}, 100, got);
@@ -259,12 +273,16 @@ int Flasher::wait_outcome(const PreparedImage& image) {
     if (options_.console) out_.message("console: " + line);
     out_.event("\"event\":\"console\",\"line\":\"" + json_escape(line) + "\"");
     if (line.rfind("boot: slot=", 0) == 0 && line.size() > 11) {
-      if (line[11] == target) {
+      if (line[11] == target && line.find("decision=confirmed") != std::string::npos) {
+        verdict = kExitOk;  // it confirmed silently before a supervision reset
+      } else if (line[11] == target) {
         target_booted = true;
+        booted_at = now_seconds();
       } else if (line[11] != '-') {
         verdict = kExitReverted;
       }
-    } else if (target_booted && line.find("confirmed") != std::string::npos) {
+    } else if (target_booted && line.find("confirmed") != std::string::npos &&
+               line.find("not confirming") == std::string::npos) {
       verdict = kExitOk;
     }
     line.clear();
@@ -459,6 +477,10 @@ void setup(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--outcome-timeout", options->outcome_timeout_s,
                   "seconds to wait for confirmed/reverted before reading the log")
+      ->capture_default_str();
+  cmd->add_option("--confirm-timeout", options->confirm_timeout_s,
+                  "seconds a new image may run on trial without confirming before fota resets "
+                  "it (each reset uses one attempt; 0: never reset)")
       ->capture_default_str();
   cmd->add_flag("--pipeline", options->connection.pipeline,
                 "Write Memory: send opcode, address and data without waiting for the two "
