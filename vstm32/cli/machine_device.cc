@@ -128,6 +128,7 @@ class MachineDevice : public Device {
     events_.push_back(stamp(now_ns()) + "cut planned: " + plan);
     return std::nullopt;
   }
+  void cancel_cut() override { machine_->cancel_cut(); }
   bool save(std::string* error) override { return machine_->save(error); }
 
  private:

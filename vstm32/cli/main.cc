@@ -53,6 +53,9 @@ int main(int argc, char** argv) {
   run->add_option("--flash", flash, "1 MB flash image file (persisted)")->required();
   run->add_flag("--boot0", boot0, "BOOT0 high at power-on: start the ROM bootloader");
   run->add_option("--uart", uart, "Path of the symlink to USART1's pseudo-terminal");
+  std::string uart_log;
+  run->add_option("--uart-log", uart_log,
+                  "Append what USART1 transmits to this file (the console, for logs and tests)");
   run->add_option("--tcp", tcp_port, "Also serve USART1 on 127.0.0.1:PORT (0: any free port)")
       ->check(CLI::Range(0, 65535));
   run->add_option("--timing", timing, "fast (no waiting) or realistic (wall-clock paced)")
@@ -124,6 +127,7 @@ int main(int argc, char** argv) {
     }
     vstm32::cli::RunOptions options;
     options.uart_link = uart;
+    options.uart_log = uart_log;
     options.tcp_port = tcp_port;
     options.realistic = timing == "realistic";
     options.control_socket = control;

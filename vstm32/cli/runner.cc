@@ -4,9 +4,11 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <deque>
 #include <limits>
 #include <memory>
@@ -45,6 +47,13 @@ class Runner : public ControlTarget {
       control_ = ControlServer::open(options_.control_socket, *this, &error);
       if (!control_) return fail(error);
     }
+    if (!options_.uart_log.empty()) {
+      uart_log_ = std::fopen(options_.uart_log.c_str(), "ab");
+      if (uart_log_ == nullptr) {
+        return fail("cannot open the USART1 log " + options_.uart_log.string() + ": " +
+                    std::strerror(errno));
+      }
+    }
     configure_ber(options_.ber, options_.ber_seed);
     std::printf("vstm32: running (timing %s)", options_.realistic ? "realistic" : "fast");
     if (pty_) std::printf(", uart %s -> %s", pty_->link().c_str(), pty_->slave_name().c_str());
@@ -64,6 +73,7 @@ class Runner : public ControlTarget {
     while (!g_stop && !quit_) {
       step();
     }
+    if (uart_log_ != nullptr) std::fclose(uart_log_);
     if (!device_.save(&error)) return fail(error);
     std::printf("vstm32: stopped, flash saved\n");
     return 0;
@@ -98,6 +108,7 @@ class Runner : public ControlTarget {
       case K::kCutInstructions: return result(device_.cut_after_instructions(c.count));
       case K::kCutFlashStep: return result(device_.cut_at_flash_step(c.count, c.fraction));
       case K::kCutRandom: return result(device_.cut_random(c.seed));
+      case K::kCutCancel: device_.cancel_cut(); break;
       case K::kBer: configure_ber(c.rate, c.seed); break;
       case K::kQuit: quit_ = true; break;
     }
@@ -153,6 +164,10 @@ class Runner : public ControlTarget {
 
   void deliver(uint8_t byte) {
     ++tx_count_;
+    if (uart_log_ != nullptr) {
+      std::fputc(byte, uart_log_);
+      if (byte == '\n') std::fflush(uart_log_);
+    }
     if (pty_) tx_dropped_ += pty_->write({&byte, 1});
     if (tcp_) tcp_->write({&byte, 1});
   }
@@ -246,6 +261,7 @@ class Runner : public ControlTarget {
   uint64_t sim_start_ = 0;
   uint64_t rx_count_ = 0, tx_count_ = 0, tx_dropped_ = 0;
   bool quit_ = false;
+  std::FILE* uart_log_ = nullptr;
 };
 
 }  // namespace

@@ -11,6 +11,7 @@ namespace vstm32::cli {
 
 struct RunOptions {
   std::filesystem::path uart_link;  // empty: no pty
+  std::filesystem::path uart_log;   // empty: none; else USART1 TX bytes appended as they leave
   int tcp_port = -1;                // -1: none, 0: any free port
   bool realistic = false;
   std::filesystem::path control_socket;  // empty: none

@@ -96,7 +96,12 @@ std::variant<ControlCommand, std::string> parse_control_line(std::string_view li
     return c;
   }
   if (verb == "cut") {
-    const char* usage = "cut instructions N | cut flash-step N [FRACTION] | cut random SEED";
+    const char* usage =
+        "cut instructions N | cut flash-step N [FRACTION] | cut random SEED | cut cancel";
+    if (args == 1 && w[1] == "cancel") {
+      c.kind = ControlCommand::Kind::kCutCancel;
+      return c;
+    }
     if (args < 2) return std::string("usage: ") + usage;
     const std::string_view what = w[1];
     if (what == "instructions" || what == "random") {

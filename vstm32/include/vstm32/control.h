@@ -28,6 +28,7 @@ struct ControlCommand {
     kCutInstructions,  // count
     kCutFlashStep,     // count, fraction (0..1, default 0.5)
     kCutRandom,        // seed
+    kCutCancel,        // forget a planned cut
     kBer,              // rate, seed
     kQuit,
   };

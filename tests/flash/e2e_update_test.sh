@@ -1,0 +1,108 @@
+#!/bin/bash
+# End to end with the real ARM binaries: our bootloader and the demo releases on `vstm32 run`
+# (CPU machine), updated by `fota flash` through ST's ROM bootloader, outcome read from the
+# console and the boot log.
+#   v1 in A -> flash v2 -> v2 confirmed in B -> flash v3 -> v3 confirmed in A
+#   never-confirming image -> reported reverted (exit 6), v3 keeps running
+#   hard-faulting image -> the watchdog resets it until it is rejected -> reverted (exit 6)
+#   wrong product ID -> refused before anything is touched (exit 3)
+# Usage: e2e_update_test.sh FOTA VSTM32 ARTIFACTS_DIR RELEASES_DIR
+set -u
+FOTA=$1
+VSTM32=$2
+ARTIFACTS=$3
+RELEASES=$4
+T=$(mktemp -d /tmp/fota-update-e2e.XXXXXX)
+VPID=""
+cleanup() {
+  [ -n "$VPID" ] && kill "$VPID" 2> /dev/null
+  wait 2> /dev/null
+  [ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+fails=0
+check() { if eval "$2"; then echo "PASS $1"; else echo "FAIL $1 ($2)"; fails=$((fails + 1)); fi; }
+
+wait_for() { # wait_for CONDITION SECONDS: poll a condition with a bounded deadline
+  local deadline=$((SECONDS + $2))
+  while ! eval "$1"; do
+    [ $SECONDS -ge $deadline ] && return 1
+    sleep 0.05
+  done
+}
+start_vstm32() {
+  rm -f "$T/tty" "$T/ctl"
+  "$VSTM32" run --flash "$T/flash.bin" --uart "$T/tty" --control "$T/ctl" --uart-log "$T/console.log" \
+    "$@" > "$T/vstm32.log" 2>&1 &
+  VPID=$!
+  wait_for '[ -S "$T/ctl" ] && [ -e "$T/tty" ]' 10 || {
+    echo "vstm32 did not start"
+    cat "$T/vstm32.log"
+    exit 1
+  }
+}
+stop_vstm32() {
+  "$VSTM32" ctl --control "$T/ctl" quit > /dev/null 2>&1
+  wait "$VPID" 2> /dev/null
+  VPID=""
+}
+flash() { "$FOTA" flash --port "$T/tty" --pins "vstm32:$T/ctl" --confirm-timeout "${CONFIRM:-4}" --outcome-timeout 90 "$@"; }
+info_json() { "$FOTA" info --port "$T/tty" --pins "vstm32:$T/ctl" --json; }
+
+"$VSTM32" flash-image create "$T/flash.bin" > /dev/null
+"$VSTM32" flash-image place "$T/flash.bin" "$ARTIFACTS/bootloader.elf" > /dev/null
+"$VSTM32" flash-image place "$T/flash.bin" "$RELEASES/demo-v1/demo-v1-1.0.0-A.img" > /dev/null
+start_vstm32
+check "factory v1 boots and confirms" 'wait_for "grep -q \"^confirmed\" \"$T/console.log\"" 30'
+
+# --- v2 into B: confirmed
+flash --release "$RELEASES/demo-v2" --console > "$T/out.txt" 2>&1
+code=$?
+check "flash v2 exit 0 (confirmed)" '[ $code -eq 0 ]'
+check "v2 verdict line" 'grep -q "confirmed: slot B runs 2.0.0" "$T/out.txt"'
+check "v2 banner from the virtual USART1" 'grep -q "console: demo 2.0.0 slot B" "$T/out.txt"'
+check "bootloader verified v2 on trial" 'grep -q "console: boot: slot=B version=2.0.0 decision=trial" "$T/out.txt"'
+info_json > "$T/info.json"
+check "log: B confirmed" 'grep -q "\"slot\":\"B\",\"image\":\"2.0.0[^}]*\"state\":\"confirmed\"" "$T/info.json"'
+
+# --- v3 goes back to A: confirmed
+flash --release "$RELEASES/demo-v3" --console > "$T/out.txt" 2>&1
+code=$?
+check "flash v3 exit 0 (confirmed)" '[ $code -eq 0 ]'
+check "v3 runs in A" 'grep -q "confirmed: slot A runs 3.0.0" "$T/out.txt"'
+check "v3 banner" 'grep -q "console: demo 3.0.0 slot A" "$T/out.txt"'
+
+# --- a never-confirming image: reset after each confirm timeout, reverted after its attempts
+flash --release "$RELEASES/demo-noconfirm" --console --json > "$T/out.json" 2> "$T/err.txt"
+code=$?
+check "never-confirming image: exit 6 (reverted)" '[ $code -eq 6 ]'
+check "it had 3 trial boots" '[ "$(grep -c "\"event\":\"console\",\"line\":\"boot: slot=B.*decision=trial reason=attempt-" "$T/out.json")" -eq 3 ]'
+check "result says reverted" 'grep -q "\"outcome\":\"reverted\"" "$T/out.json"'
+check "bootloader fell back to v3 in A" 'grep -q "boot: slot=A version=3.0.0 decision=confirmed reason=reverted-B-attempts-exhausted" "$T/out.json"'
+info_json > "$T/info.json"
+check "log: B rejected" 'grep -q "\"slot\":\"B\",\"image\":\"2.1.0[^}]*\"state\":\"rejected\"" "$T/info.json"'
+check "log: A still confirmed" 'grep -q "\"slot\":\"A\",\"image\":\"3.0.0[^}]*\"state\":\"confirmed\"" "$T/info.json"'
+
+# --- a hard-faulting image: no reset from fota (confirm timeout off), the IWDG does it
+CONFIRM=0 flash --release "$RELEASES/demo-hardfault" --console > "$T/hardfault.txt" 2>&1
+code=$?
+check "hard-faulting image: exit 6 (reverted by the watchdog)" '[ $code -eq 6 ]'
+check "three faulting trial boots" '[ "$(grep -c "hardfault: executing an undefined instruction" "$T/hardfault.txt")" -eq 3 ]'
+check "reverted to v3" 'grep -q "slot=A version=3.0.0 decision=confirmed reason=reverted-B" "$T/hardfault.txt"'
+"$VSTM32" ctl --control "$T/ctl" events > "$T/events.txt"
+check "watchdog resets seen by the machine" '[ "$(grep -c "reset cause=iwdg" "$T/events.txt")" -ge 3 ]'
+
+# --- bad input: a chip that answers another product ID (0x419, an F42x/43x) is refused before
+#     anything is erased.
+stop_vstm32
+cp "$T/flash.bin" "$T/before.bin"
+start_vstm32 --product-id 0x419
+flash --release "$RELEASES/demo-v2" > "$T/out.txt" 2>&1
+code=$?
+check "wrong PID: exit 3" '[ $code -eq 3 ]'
+check "wrong PID named" 'grep -q "0x419" "$T/out.txt"'
+stop_vstm32
+check "wrong PID: bootloader and slots untouched" 'cmp -s <(head -c 917504 "$T/before.bin") <(head -c 917504 "$T/flash.bin")'
+
+echo "$fails failure(s)"
+[ $fails -eq 0 ]
