@@ -58,6 +58,17 @@ TEST(ControlParse, EveryCommand) {
   c = parse_ok("cut random 0x2a");
   EXPECT_EQ(c.kind, Kind::kCutRandom);
   EXPECT_EQ(c.seed, 42u);
+  EXPECT_EQ(c.window_ms, 1000u);  // defaults
+  EXPECT_EQ(c.flash_ops, 4096u);
+  c = parse_ok("cut random 7 3000 2700");
+  EXPECT_EQ(c.kind, Kind::kCutRandom);
+  EXPECT_EQ(c.seed, 7u);
+  EXPECT_EQ(c.window_ms, 3000u);
+  EXPECT_EQ(c.flash_ops, 2700u);
+  c = parse_ok("cut random 7 50");
+  EXPECT_EQ(c.window_ms, 50u);
+  EXPECT_EQ(c.flash_ops, 4096u);
+  EXPECT_EQ(parse_ok("cut cancel").kind, Kind::kCutCancel);
   c = parse_ok("ber 1e-4");
   EXPECT_EQ(c.kind, Kind::kBer);
   EXPECT_DOUBLE_EQ(c.rate, 1e-4);
@@ -78,6 +89,10 @@ TEST(ControlParse, ErrorsNameWhatIsWrong) {
   EXPECT_NE(parse_error("cut instructions -1").find("'-1'"), std::string::npos);
   EXPECT_NE(parse_error("cut flash-step 1 1.5").find("0 to 1"), std::string::npos);
   EXPECT_NE(parse_error("cut sometime 1").find("'sometime'"), std::string::npos);
+  EXPECT_NE(parse_error("cut random 1 0").find("WINDOW_MS"), std::string::npos);
+  EXPECT_NE(parse_error("cut random 1 9999999999").find("WINDOW_MS"), std::string::npos);
+  EXPECT_NE(parse_error("cut random 1 10 x").find("FLASH_OPS"), std::string::npos);
+  EXPECT_NE(parse_error("cut cancel now").find("| cut cancel"), std::string::npos);
   EXPECT_NE(parse_error("fly").find("unknown command 'fly'"), std::string::npos);
 }
 

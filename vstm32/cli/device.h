@@ -43,7 +43,8 @@ class Device {
   // Fault injection; returns an error message when the device cannot do it.
   virtual std::optional<std::string> cut_after_instructions(uint64_t n) = 0;
   virtual std::optional<std::string> cut_at_flash_step(uint64_t n, double fraction) = 0;
-  virtual std::optional<std::string> cut_random(uint64_t seed) = 0;
+  virtual std::optional<std::string> cut_random(uint64_t seed, uint64_t window_ns,
+                                                uint64_t flash_ops) = 0;
   virtual void cancel_cut() = 0;
   virtual bool save(std::string* error) = 0;
 };

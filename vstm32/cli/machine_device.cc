@@ -123,8 +123,9 @@ class MachineDevice : public Device {
     machine_->cut_at_flash_step(n, fraction);
     return std::nullopt;
   }
-  std::optional<std::string> cut_random(uint64_t seed) override {
-    const std::string plan = machine_->cut_random(seed);
+  std::optional<std::string> cut_random(uint64_t seed, uint64_t window_ns,
+                                        uint64_t flash_ops) override {
+    const std::string plan = machine_->cut_random(seed, window_ns, flash_ops);
     events_.push_back(stamp(now_ns()) + "cut planned: " + plan);
     return std::nullopt;
   }

@@ -107,7 +107,8 @@ class Runner : public ControlTarget {
         return reply;
       case K::kCutInstructions: return result(device_.cut_after_instructions(c.count));
       case K::kCutFlashStep: return result(device_.cut_at_flash_step(c.count, c.fraction));
-      case K::kCutRandom: return result(device_.cut_random(c.seed));
+      case K::kCutRandom:
+        return result(device_.cut_random(c.seed, c.window_ms * 1'000'000, c.flash_ops));
       case K::kCutCancel: device_.cancel_cut(); break;
       case K::kBer: configure_ber(c.rate, c.seed); break;
       case K::kQuit: quit_ = true; break;

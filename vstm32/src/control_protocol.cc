@@ -97,13 +97,23 @@ std::variant<ControlCommand, std::string> parse_control_line(std::string_view li
   }
   if (verb == "cut") {
     const char* usage =
-        "cut instructions N | cut flash-step N [FRACTION] | cut random SEED | cut cancel";
+        "cut instructions N | cut flash-step N [FRACTION] | cut random SEED [WINDOW_MS "
+        "[FLASH_OPS]] | cut cancel";
     if (args == 1 && w[1] == "cancel") {
       c.kind = ControlCommand::Kind::kCutCancel;
       return c;
     }
     if (args < 2) return std::string("usage: ") + usage;
     const std::string_view what = w[1];
+    if (what == "random" && (args == 3 || args == 4)) {
+      if (!parse_u64(w[2], c.seed) || !parse_u64(w[3], c.window_ms) || c.window_ms == 0 ||
+          c.window_ms > 1'000'000'000 ||
+          (args == 4 && (!parse_u64(w[4], c.flash_ops) || c.flash_ops == 0))) {
+        return std::string("cut random expects SEED WINDOW_MS [FLASH_OPS], positive integers");
+      }
+      c.kind = ControlCommand::Kind::kCutRandom;
+      return c;
+    }
     if (what == "instructions" || what == "random") {
       if (args != 2) return std::string("usage: ") + usage;
       if (!parse_u64(w[2], c.count)) {

@@ -27,7 +27,7 @@ struct ControlCommand {
     kEvents,
     kCutInstructions,  // count
     kCutFlashStep,     // count, fraction (0..1, default 0.5)
-    kCutRandom,        // seed
+    kCutRandom,        // seed, window_ms, flash_ops
     kCutCancel,        // forget a planned cut
     kBer,              // rate, seed
     kQuit,
@@ -38,6 +38,8 @@ struct ControlCommand {
   double fraction = 0.5;
   double rate = 0.0;
   uint64_t seed = 1;
+  uint64_t window_ms = 1000;  // cut random: a time uniformly in the next window_ms ...
+  uint64_t flash_ops = 4096;  // ... or (half the seeds) one of the next flash_ops flash operations
 };
 
 // Parses one line (without the newline). Returns the command or an error message that names
