@@ -1,62 +1,147 @@
 #include "device.h"
 
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
 #include "bootcore/boot.h"
 #include "bootcore/meta_log.h"
 
 namespace fota::boot_test {
 
-Device::Device(FlashLayout& layout) : target_(std::make_unique<MiniTarget>(layout.bytes())) {}
+namespace {
+
+constexpr uint64_t kCheckNs = 200'000;  // run_until looks at the output this often
+constexpr size_t kRecentEvents = 40;
+
+uint64_t ms_to_ns(double ms) {
+  return ms <= 0 ? 0 : static_cast<uint64_t>(ms * 1e6);
+}
+
+// "leds green=1 orange=0 red=0 blue=0" -> bits as Machine::leds(); false when not such a line.
+bool parse_leds(const std::string& text, uint8_t& leds) {
+  unsigned g = 0, o = 0, r = 0, b = 0;
+  if (std::sscanf(text.c_str(), "leds green=%u orange=%u red=%u blue=%u", &g, &o, &r, &b) != 4) {
+    return false;
+  }
+  leds = static_cast<uint8_t>((g & 1u) | (o & 1u) << 1 | (r & 1u) << 2 | (b & 1u) << 3);
+  return true;
+}
+
+}  // namespace
+
+Device::Device(FlashLayout& layout, uint64_t seed) {
+  vstm32::MachineConfig config;  // flash_file empty: the flash lives in memory only
+  config.seed = seed;
+  std::string error;
+  machine_ = vstm32::Machine::create(config, &error);
+  if (machine_ == nullptr) {
+    std::fprintf(stderr, "vstm32::Machine::create: %s\n", error.c_str());
+    std::abort();
+  }
+  machine_->load_flash(vstm32::kFlashBase, layout.bytes());
+}
+
 Device::~Device() = default;
 
 void Device::power_on() {
-  target_->power_on();
+  machine_->power_on();
 }
 void Device::power_off() {
-  target_->power_off();
+  machine_->power_off();
 }
 void Device::reset_pin() {
-  target_->pulse_nrst();
+  machine_->pulse_nrst();
 }
 double Device::now_ms() const {
-  return target_->now_ms();
+  return static_cast<double>(machine_->now_ns()) / 1e6;
 }
 uint64_t Device::instructions() const {
-  return target_->instructions();
+  return machine_->instructions();
 }
 void Device::cut_after_instructions(uint64_t n) {
-  target_->cut_after_instructions(n);
+  machine_->cut_after_instructions(n);
+}
+void Device::cut_at_flash_step(uint64_t n, double fraction) {
+  machine_->cut_at_flash_step(n, fraction);
+}
+std::string Device::cut_random(uint64_t seed, double window_ms, uint64_t flash_ops) {
+  return machine_->cut_random(seed, std::max<uint64_t>(1, ms_to_ns(window_ms)), flash_ops);
 }
 void Device::cancel_cut() {
-  target_->cancel_cut();
+  machine_->cancel_cut();
+}
+uint64_t Device::flash_steps() const {
+  return machine_->flash_steps();
+}
+uint64_t Device::power_cuts() const {
+  return machine_->power_cuts();
 }
 bool Device::powered() const {
-  return target_->powered();
+  return machine_->powered();
+}
+uint8_t Device::leds() const {
+  return machine_->leds();
 }
 
-void Device::pull_output() {
-  for (char c : target_->take_uart()) {
-    if (c != '\r') output_.push_back(c);
+void Device::pull() {
+  const std::string& text = machine_->uart_text();
+  if (!text.empty()) {
+    for (char c : text) {
+      if (c != '\r') output_.push_back(c);
+    }
+    machine_->clear_uart_text();
+  }
+  for (vstm32::MachineEvent& e : machine_->take_events()) {
+    uint8_t leds = 0;
+    if (e.kind == vstm32::MachineEvent::Kind::kLed && parse_leds(e.text, leds)) {
+      led_events_.push_back({static_cast<double>(e.at_ns) / 1e6, leds});
+      continue;
+    }
+    if (e.kind == vstm32::MachineEvent::Kind::kPower && e.text.rfind("power cut: ", 0) == 0) {
+      last_cut_ = e.text.substr(11);
+    }
+    char at[32];
+    std::snprintf(at, sizeof at, "%12.3f ms ", static_cast<double>(e.at_ns) / 1e6);
+    recent_.push_back(at + e.text);
+    if (recent_.size() > kRecentEvents) recent_.pop_front();
   }
 }
 
 const std::string& Device::output() {
-  pull_output();
+  pull();
   return output_;
 }
 
 void Device::mark() {
-  pull_output();
+  pull();
   output_.clear();
 }
 
+const std::vector<LedEvent>& Device::led_events() {
+  pull();
+  return led_events_;
+}
+
+const std::string& Device::last_cut() {
+  pull();
+  return last_cut_;
+}
+
+std::string Device::recent_events() {
+  pull();
+  std::string text;
+  for (const std::string& line : recent_) text += line + "\n";
+  return text;
+}
+
 bool Device::run_until(const std::function<bool(const std::string&)>& done, double max_sim_ms) {
-  const double until = now_ms() + max_sim_ms;
+  const uint64_t end = machine_->now_ns() + ms_to_ns(max_sim_ms);
   while (true) {
-    pull_output();
+    pull();
     if (done(output_)) return true;
-    if (!target_->powered() || now_ms() >= until) return false;
-    // Check the output every ~0.2 ms of simulated time at most.
-    for (int i = 0; i < 32 && target_->powered(); ++i) target_->step(1000);
+    if (!machine_->powered() || machine_->now_ns() >= end) return false;
+    machine_->advance_to(std::min(end, machine_->now_ns() + kCheckNs));
   }
 }
 
@@ -79,14 +164,15 @@ void Device::run_for_ms(double sim_ms) {
 }
 
 bootcore::SlotState Device::slot_state(flash_map::Slot slot) {
-  BufferFlash flash(target_->flash());
+  BufferFlash flash(machine_->flash());
   bootcore::MetaLog log(flash);
   if (log.load() != bootcore::LogStatus::kOk) return bootcore::SlotState::kNone;
   return bootcore::slot_info(flash, log, slot).state;
 }
 
 std::vector<uint8_t> Device::flash_copy() const {
-  return target_->flash();
+  const std::span<const uint8_t> bytes = machine_->flash();
+  return {bytes.begin(), bytes.end()};
 }
 
 }  // namespace fota::boot_test

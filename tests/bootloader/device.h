@@ -1,9 +1,11 @@
-// A virtual STM32F407 (MiniTarget until vstm32::Machine is available) loaded with a flash picture,
-// seen the way the scenario tests need it: power, reset pin, USART1 text since the last mark,
-// bounded runs in simulated time, power cuts, and the metadata log read back through bootcore.
+// The product's virtual STM32F407 (vstm32::Machine, docs/vstm32.md "The machine") loaded with a
+// flash picture, seen the way the bootloader scenario tests need it: power, reset pin, USART1 text
+// since the last mark, bounded runs in simulated time, power cuts, LED changes, and the metadata
+// log read back through bootcore.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -11,14 +13,26 @@
 
 #include "bootcore/decision.h"
 #include "flash_layout.h"
-#include "mini_target.h"
+#include "vstm32/machine.h"
 
 namespace fota::boot_test {
 
+// One change of the Discovery LEDs, from the machine's kLed events
+// ("leds green=1 orange=0 red=0 blue=0").
+struct LedEvent {
+  double time_ms;
+  uint8_t leds;  // as vstm32::Machine::leds(): bit 0 green PD12, 1 orange, 2 red, 3 blue PD15
+};
+inline constexpr uint8_t kLedGreen = 1, kLedOrange = 2, kLedRed = 4, kLedBlue = 8;
+
 class Device {
  public:
-  explicit Device(FlashLayout& layout);
+  // A machine with `layout`'s bytes as its whole flash (in memory only). `seed` picks the torn
+  // patterns of flash steps cut by a power failure.
+  explicit Device(FlashLayout& layout, uint64_t seed = 1);
   ~Device();
+  Device(const Device&) = delete;
+  Device& operator=(const Device&) = delete;
 
   void power_on();
   void power_off();
@@ -28,7 +42,7 @@ class Device {
   // or `max_sim_ms` of simulated time passed. True when they all appeared.
   bool run_until(const std::vector<std::string>& expected, double max_sim_ms);
   // Runs until `done(output())` holds, the power goes off (a scheduled cut), or `max_sim_ms` of
-  // simulated time passed. True when `done` held.
+  // simulated time passed. True when `done` held. `done` is checked every 0.2 ms of simulated time.
   bool run_until(const std::function<bool(const std::string&)>& done, double max_sim_ms);
   void run_for_ms(double sim_ms);
   const std::string& output();  // USART1 since the last mark (CR removed)
@@ -38,26 +52,42 @@ class Device {
   double now_ms() const;
   uint64_t instructions() const;
 
-  // Cuts the power after `n` more instructions (the machine stays off until power_on()).
+  // Power cuts (the machine stays off until power_on()).
   void cut_after_instructions(uint64_t n);
+  // In the middle of the `n`-th flash program/erase step from now (n >= 1): a torn word, or a
+  // sector erased for its first `fraction`.
+  void cut_at_flash_step(uint64_t n, double fraction);
+  // vstm32::Machine::cut_random: half the seeds a time in the next `window_ms`, half one of the
+  // next `flash_ops` flash steps at a random fraction. Returns the plan as text.
+  std::string cut_random(uint64_t seed, double window_ms, uint64_t flash_ops);
   void cancel_cut();
-  // Cuts the power in the middle of the `n`-th flash program/erase step from now (torn result).
-  void cut_at_flash_step(uint64_t n, double fraction, uint64_t seed) {
-    target_->cut_at_flash_step(n, fraction, seed);
-  }
-  uint64_t flash_steps() const { return target_->flash_steps(); }
+  uint64_t flash_steps() const;
+  uint64_t power_cuts() const;
+  // Why the power went off last ("during flash program step 12", "after 1234 instructions",
+  // "at t=...ns"), "" before the first cut.
+  const std::string& last_cut();
   bool powered() const;
+
+  // LED changes since the machine was created, and the LEDs now.
+  const std::vector<LedEvent>& led_events();
+  uint8_t leds() const;
+  // The last machine events (resets, power, faults, flash operations, watchdog), one per line,
+  // for failure messages.
+  std::string recent_events();
 
   // What the metadata log says about a slot (reads the chip's flash through bootcore).
   bootcore::SlotState slot_state(flash_map::Slot slot);
   std::vector<uint8_t> flash_copy() const;
 
-  MiniTarget& target() { return *target_; }
+  vstm32::Machine& machine() { return *machine_; }
 
  private:
-  void pull_output();
-  std::unique_ptr<MiniTarget> target_;
+  void pull();
+  std::unique_ptr<vstm32::Machine> machine_;
   std::string output_;
+  std::vector<LedEvent> led_events_;
+  std::deque<std::string> recent_;
+  std::string last_cut_;
 };
 
 }  // namespace fota::boot_test

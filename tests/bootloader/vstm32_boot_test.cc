@@ -1,6 +1,7 @@
-// The real bootloader and demo binaries on vstm32: first boot, update, confirm, revert after
-// attempts, watchdog-caught hard fault and hang, corrupted update, second update, no image.
-// Every wait is bounded in simulated time (the budgets below); nothing sleeps.
+// The real bootloader and demo binaries on vstm32::Machine: first boot, update, confirm, revert
+// after attempts, watchdog-caught hard fault and hang, corrupted update, second update, no image,
+// a release image from `fota pack`. Every wait is bounded in simulated time (the budgets below);
+// nothing sleeps.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -65,12 +66,17 @@ TEST_F(VirtualBoot, UpdateToV2InSlotBBootsOnTrialAndConfirms) {
           "self-test ok\n", "confirmed\n"});
   EXPECT_EQ(d.slot_state(Slot::kB), SlotState::kConfirmed);
   // Bootloader LEDs: blue while it works, orange for a trial, all off after the hand-over.
-  const auto& leds = d.target().led_events();
+  const std::vector<LedEvent>& leds = d.led_events();
   ASSERT_GE(leds.size(), 3u);
-  EXPECT_EQ(leds[0].leds, 8);
+  EXPECT_EQ(leds[0].leds, kLedBlue);
   bool orange_trial = false;
-  for (const LedEvent& e : leds) orange_trial = orange_trial || e.leds == (8 | 2);
+  bool off_after_trial = false;
+  for (const LedEvent& e : leds) {
+    off_after_trial = off_after_trial || (orange_trial && e.leds == 0);
+    orange_trial = orange_trial || e.leds == (kLedBlue | kLedOrange);
+  }
   EXPECT_TRUE(orange_trial);
+  EXPECT_TRUE(off_after_trial);
   EXPECT_EQ(d.slot_state(Slot::kA), SlotState::kConfirmed);  // kept until the next update
   d.reset_pin();
   expect(
@@ -168,17 +174,21 @@ TEST_F(VirtualBoot, SecondUpdateGoesBackIntoSlotA) {
 TEST_F(VirtualBoot, NoImageStaysInTheBootloaderBlinkingRed) {
   Device& d = start();
   expect({"boot: slot=- version=- decision=none reason=no-valid-image\n"});
-  d.run_for_ms(2'000);
+  d.run_for_ms(1'300);
   EXPECT_EQ(d.output().find("demo "), std::string::npos);
-  // LED pattern "no image": red double flash per second, blue (bootloader busy) off.
-  int red_flashes = 0;
+  // LED pattern "no image": red double flash per second (on at 0 and 250 ms, again at 1000 ms),
+  // blue (bootloader busy) off. Ratios, not absolute times: the delay loops run at one
+  // instruction per cycle on the machine (docs/vstm32.md "Time").
+  std::vector<double> red_on;
   uint8_t last = 0;
-  for (const LedEvent& e : d.target().led_events()) {
-    if ((e.leds & 4) && !(last & 4)) ++red_flashes;
+  for (const LedEvent& e : d.led_events()) {
+    if ((e.leds & kLedRed) && !(last & kLedRed)) red_on.push_back(e.time_ms);
     last = e.leds;
   }
-  EXPECT_GE(red_flashes, 3);
-  EXPECT_EQ(last & 8, 0);
+  ASSERT_GE(red_on.size(), 3u);
+  const double period_ratio = (red_on[2] - red_on[0]) / (red_on[1] - red_on[0]);
+  EXPECT_NEAR(period_ratio, 1000.0 / 250.0, 0.2);
+  EXPECT_EQ(d.leds() & (kLedGreen | kLedOrange | kLedBlue), 0);
 }
 
 }  // namespace
