@@ -280,6 +280,12 @@ int Flasher::wait_outcome(const PreparedImage& image) {
         booted_at = now_seconds();
       } else if (line[11] != '-') {
         verdict = kExitReverted;
+        if (line.find("image-invalid") != std::string::npos) {
+          out_.message(std::string("the bootloader refused the image in slot ") + target +
+                       " (CRC-32/SHA-256 mismatch: corrupted on the way, e.g. line noise); "
+                       "the previous firmware runs. Rerun, or use --verify=readback on a noisy "
+                       "link");
+        }
       }
     } else if (target_booted && line.find("confirmed") != std::string::npos &&
                line.find("not confirming") == std::string::npos) {
