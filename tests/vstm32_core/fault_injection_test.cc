@@ -2,6 +2,7 @@
 // and the flash file as the persistent store: what the firmware programmed, and what a cut left,
 // is in the file without an explicit save.
 #include <gtest/gtest.h>
+#include <unicorn/unicorn.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -9,6 +10,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <vector>
 
 #include "harness.h"
 
@@ -70,29 +72,79 @@ TEST(Vstm32FaultInjectionTest, CutAtTimeInsideAnEraseLeavesThatFractionErased) {
   }
 }
 
-// The cut lands at the end of the translated block that reaches instruction `n` (a QEMU block
-// holds at most 512 instructions).
-void expect_cut_after_instructions(uint64_t n, bool exact) {
-  auto m = exerciser();
+// The cut lands exactly after instruction `n` (Unicorn counts instructions and stops between
+// them), not at the end of the translated block that holds it.
+TEST(Vstm32FaultInjectionTest, CutAfterInstructionsIsExact) {
+  for (const uint64_t n : {1ull, 2ull, 1000ull, 123'457ull}) {
+    auto m = exerciser();
+    ASSERT_NE(m, nullptr);
+    m->cut_after_instructions(n);
+    m->power_on();
+    m->run_for_ns(2'000'000'000);
+    EXPECT_FALSE(m->powered());
+    EXPECT_EQ(m->power_cuts(), 1u);
+    EXPECT_EQ(m->instructions(), n);
+  }
+}
+
+// Instruction counting stays exact across exceptions and runs that stop inside a translated
+// block: a store to ICSR.PENDSVSET pends PendSV, which is taken when the block ends (at the
+// loop's branch, as QEMU does; software puts an ISB after such a store to be sure). SRAM code
+// (arm-none-eabi-as):
+//   movw r0,#0xED04 ; movt r0,#0xE000 ; mov.w r2,#0x10000000 ; movw r5,#0x500 ; movt r5,#0x2000
+//   loop: str r2,[r0] ; ldr r1,[r5] ; adds r1,#1 ; str r1,[r5] ; b loop
+//   PendSV: ldr r3,[r5,#4] ; adds r3,#1 ; str r3,[r5,#4] ; bx lr
+// After E instructions (E >= 5; e = E - 5, 9 per round: the loop's 5, the handler's 4) the loop
+// has counted e/9 + (e%9 >= 4) and the handler e/9 + (e%9 >= 8). A count of whole blocks, or a
+// store that runs again after the handler, would get these wrong.
+TEST(Vstm32FaultInjectionTest, CutAfterInstructionsIsExactAcrossExceptions) {
+  constexpr uint32_t kCode = 0x2000'0200, kHandler = 0x2000'0300, kCounts = 0x2000'0500;
+  for (uint64_t n = 5; n <= 5 + 2 * 9; ++n) {
+    std::string error;
+    auto m = vstm32::Machine::create({}, &error);
+    ASSERT_NE(m, nullptr) << error;
+    std::vector<uint8_t> table(16 * 4, 0);
+    uint32_t vectors[16] = {vstm32::kSramBase + vstm32::kSramSize, kCode | 1u, kHandler | 1u,
+                            kHandler | 1u};
+    vectors[14] = kHandler | 1u;  // PendSV
+    std::memcpy(table.data(), vectors, sizeof vectors);
+    m->load_flash(vstm32::kFlashBase, table);
+    m->power_on();
+    vstm32_test::write_code(*m, kCode,
+                            {0xF64E, 0x5004, 0xF2CE, 0x0000, 0xF04F, 0x5280, 0xF240, 0x5500, 0xF2C2,
+                             0x0500, 0x6002, 0x6829, 0x3101, 0x6029, 0xE7FA});
+    vstm32_test::write_code(*m, kHandler, {0x686B, 0x3301, 0x606B, 0x4770});
+    m->cut_after_instructions(n);
+    m->run_for_ns(1'000'000);
+    ASSERT_FALSE(m->powered()) << "n=" << n;
+    EXPECT_EQ(m->instructions(), n);
+    const uint64_t e = n - 5;
+    EXPECT_EQ(vstm32_test::read32(*m, kCounts), e / 9 + (e % 9 >= 4 ? 1 : 0)) << "n=" << n;
+    EXPECT_EQ(vstm32_test::read32(*m, kCounts + 4), e / 9 + (e % 9 >= 8 ? 1 : 0)) << "n=" << n;
+  }
+}
+
+// A precise fault in the middle of a translated block: the instructions before the faulting
+// load ran, the load and the rest of the block did not. Stopped at the HardFault handler's first
+// instruction (a breakpoint), the count is exactly the two before the load. SRAM code:
+//   movw r0,#0 ; movt r0,#0x2002 ; ldr r1,[r0] (the SRAM hole) ; adds r2,#1 (x4) ; b .
+TEST(Vstm32FaultInjectionTest, InstructionCountStopsAtThePreciseFault) {
+  auto m = vstm32_test::idle_machine();
   ASSERT_NE(m, nullptr);
-  m->cut_after_instructions(n);
-  m->power_on();
-  m->run_for_ns(2'000'000'000);
-  EXPECT_FALSE(m->powered());
-  EXPECT_EQ(m->power_cuts(), 1u);
-  EXPECT_GE(m->instructions(), n);
-  EXPECT_LT(m->instructions(), n + 512);
-  if (exact) EXPECT_EQ(m->instructions(), n);
-}
-
-TEST(Vstm32FaultInjectionTest, CutAfterInstructions) {
-  for (const uint64_t n : {1ull, 1000ull, 123'457ull}) expect_cut_after_instructions(n, false);
-}
-
-// Known machine limitation (/work/notes-T.md): the cut happens at block granularity (1 -> 7,
-// 1000 -> 1001 here). Enable when exact (--gtest_also_run_disabled_tests).
-TEST(Vstm32FaultInjectionTest, DISABLED_CutAfterInstructionsIsExact) {
-  for (const uint64_t n : {1ull, 1000ull, 123'457ull}) expect_cut_after_instructions(n, true);
+  constexpr uint32_t kCode = 0x2000'0200;
+  vstm32_test::write_code(
+      *m, kCode, {0xF240, 0x0000, 0xF2C2, 0x0002, 0x6801, 0x3201, 0x3201, 0x3201, 0x3201, 0xE7FE});
+  const uint32_t vectors[2] = {vstm32::kSramBase + vstm32::kSramSize, kCode | 1u};
+  std::vector<uint8_t> bytes(sizeof vectors);
+  std::memcpy(bytes.data(), vectors, sizeof vectors);
+  m->load_flash(vstm32::kFlashBase, bytes);
+  m->pulse_nrst();
+  const uint64_t start = m->instructions();
+  m->set_breakpoint(vstm32_test::kIdleFaultHandler);
+  m->run_for_ns(100'000);
+  ASSERT_TRUE(m->breakpoint_hit_ns().has_value());
+  EXPECT_EQ(m->instructions() - start, 2u);
+  EXPECT_EQ(m->reg(UC_ARM_REG_R2), 0u) << "instructions after the faulting load ran";
 }
 
 TEST(Vstm32FaultInjectionTest, RandomCutIsReproducibleBySeed) {

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "harness.h"
 
@@ -247,9 +248,39 @@ TEST(Vstm32SysTickTest, InterruptEveryPeriodAndExceptionReturn) {
   EXPECT_EQ(read32(*m, 0xE000'E010) & (1u << 16), 0u);
 }
 
-// Known machine bug (/work/notes-T.md, item 4): code the probe writes over SRAM code the core has
-// already run is not seen (Unicorn keeps the translated block). Enable when fixed.
-TEST(Vstm32ProbeTest, DISABLED_ProbeWriteOverRunningSramCodeTakesEffect) {
+// PendSV pended by a store to ICSR is taken after that store has completed (post-indexed
+// write-back included), once per store, and the core returns behind it. SRAM code:
+//   movw r0,#0xED04 ; movt r0,#0xE000 ; mov.w r2,#0x10000000 ; movs r3,#1 ; cmp r3,#1
+//   itte eq ; streq r2,[r0] ; addeq r1,#1 ; addne r1,#100 ; b 1f
+//   1: adds r1,#10 ; str.w r2,[r0],#4 ; adds r1,#10 ; b .
+// PendSV (0x2000'0300): movw r6,#0x500 ; movt r6,#0x2000 ; ldr r7,[r6] ; adds r7,#1 ;
+//   str r7,[r6] ; bx lr
+TEST(Vstm32ExceptionTest, PendSvPendedByAStoreIsTakenOnceAfterIt) {
+  auto m = idle_machine();
+  ASSERT_NE(m, nullptr);
+  std::vector<uint8_t> table(16 * 4, 0);
+  uint32_t vectors[16] = {vstm32::kSramBase + vstm32::kSramSize, 0x2000'0201u,
+                          vstm32_test::kIdleFaultHandler | 1u, vstm32_test::kIdleFaultHandler | 1u};
+  vectors[14] = 0x2000'0301u;
+  std::memcpy(table.data(), vectors, sizeof vectors);
+  m->load_flash(vstm32::kFlashBase, table);
+  m->pulse_nrst();
+  write_code(*m, vstm32_test::kIdleFaultHandler, {0xE7FE});
+  write_code(*m, 0x2000'0300, {0xF240, 0x5600, 0xF2C2, 0x0600, 0x6837, 0x3701, 0x6037, 0x4770});
+  write_code(*m, 0x2000'0200,
+             {0xF64E, 0x5004, 0xF2CE, 0x0000, 0xF04F, 0x5280, 0x2301, 0x2B01, 0xBF06, 0x6002,
+              0x3101, 0x3164, 0xE7FF, 0x310A, 0xF840, 0x2B04, 0x310A, 0xE7FE});
+  m->run_for_ns(20'000);
+  EXPECT_EQ(read32(*m, 0x2000'0500), 2u) << "PendSV runs";
+  EXPECT_EQ(m->reg(UC_ARM_REG_R0), 0xE000'ED08u) << "the post-indexed store's write-back";
+  EXPECT_EQ(m->reg(UC_ARM_REG_R1), 21u);
+  EXPECT_EQ(m->reg(UC_ARM_REG_PC), 0x2000'0222u);
+  EXPECT_EQ(read32(*m, 0xE000'ED04) & 0x1FFu, 0u);  // back in thread mode
+}
+
+// Code the probe writes over SRAM code the core has already run takes effect (the translated
+// block is dropped).
+TEST(Vstm32ProbeTest, ProbeWriteOverRunningSramCodeTakesEffect) {
   auto m = idle_machine();
   ASSERT_NE(m, nullptr);
   m->run_for_ns(10'000);  // the idle loop has been translated and run
@@ -260,12 +291,33 @@ TEST(Vstm32ProbeTest, DISABLED_ProbeWriteOverRunningSramCodeTakesEffect) {
   EXPECT_EQ(m->reg(UC_ARM_REG_PC), vstm32_test::kIdleFaultHandler);
 }
 
-// Known machine bug (/work/notes-T.md, item 5): the probe cannot write the 64 KB CCM RAM.
-TEST(Vstm32ProbeTest, DISABLED_ProbeWritesCcm) {
+TEST(Vstm32ProbeTest, ProbeWritesCcm) {
   auto m = idle_machine();
   ASSERT_NE(m, nullptr);
   EXPECT_TRUE(m->debug_write32(vstm32::kCcmBase + 0x100, 0x1234'5678));
   EXPECT_EQ(read32(*m, vstm32::kCcmBase + 0x100), 0x1234'5678u);
+  EXPECT_TRUE(m->debug_write32(vstm32::kCcmBase + vstm32::kCcmSize - 4, 0xA5A5'5A5A));
+  EXPECT_EQ(read32(*m, vstm32::kCcmBase + vstm32::kCcmSize - 4), 0xA5A5'5A5Au);
+  EXPECT_FALSE(m->debug_write32(vstm32::kCcmBase + vstm32::kCcmSize, 0));  // past its end
+}
+
+// RM0090 2.3.3 bit-banding: word n of 0x2200'0000 + 32 * byte + 4 * bit is that bit of SRAM;
+// 0x4200'0000 likewise for the peripherals (here GPIOD ODR bit 13: the orange LED).
+TEST(Vstm32ProbeTest, ProbeReachesBitBandAliases) {
+  auto m = idle_machine();
+  ASSERT_NE(m, nullptr);
+  ASSERT_TRUE(m->debug_write32(0x2000'0404, 0x0000'0100));
+  EXPECT_EQ(read32(*m, 0x2200'0000 + 32 * 0x405 + 4 * 0), 1u);
+  EXPECT_EQ(read32(*m, 0x2200'0000 + 32 * 0x405 + 4 * 1), 0u);
+  ASSERT_TRUE(m->debug_write32(0x2200'0000 + 32 * 0x404 + 4 * 7, 1));
+  EXPECT_EQ(read32(*m, 0x2000'0404), 0x0000'0180u);
+  ASSERT_TRUE(m->debug_write32(0x2200'0000 + 32 * 0x405, 0));
+  EXPECT_EQ(read32(*m, 0x2000'0404), 0x0000'0080u);
+  ASSERT_TRUE(m->debug_write32(0x4200'0000 + 32 * (kGpiodOdr - 0x4000'0000) + 4 * 13, 1));
+  EXPECT_EQ(m->leds(), 0x2u);
+  EXPECT_EQ(read32(*m, 0x4200'0000 + 32 * (kGpiodOdr - 0x4000'0000) + 4 * 13), 1u);
+  uint32_t v = 0;
+  EXPECT_FALSE(m->debug_read32(0x4200'0000 + 32 * 0x2400, v));  // reserved slot 0x4000'2400
 }
 
 TEST(Vstm32LedTest, GpiodPins12To15AreEvents) {

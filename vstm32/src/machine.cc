@@ -93,6 +93,7 @@ void sram_bb_write(uc_engine*, uint64_t offset, unsigned, uint64_t value, void* 
   } else {
     m->sram[byte] = static_cast<uint8_t>(m->sram[byte] & ~(1u << bit));
   }
+  m->code_written(kSramBase + byte, 1);
 }
 uint64_t periph_bb_read(uc_engine*, uint64_t offset, unsigned, void* user) {
   auto* m = impl_of(user);
@@ -125,6 +126,7 @@ bool write_prot_hook(uc_engine*, uc_mem_type, uint64_t address, int size, int64_
       m->sysmem[a - kSysMemBase + static_cast<uint32_t>(i)] &=
           static_cast<uint8_t>(static_cast<uint64_t>(value) >> (8 * i));
     }
+    m->code_written(a, static_cast<uint32_t>(size));
   } else {
     m->raise_fault("bus-error write to read-only memory", a, false);
   }
@@ -142,23 +144,19 @@ bool unmapped_hook(uc_engine* uc, uc_mem_type type, uint64_t address, int, int64
   return false;  // Unicorn stops with an error; the run loop takes the fault
 }
 
-// Counts instructions per translated block (Thumb-2: a halfword whose top five bits are 0b11101,
-// 0b11110 or 0b11111 starts a 32-bit instruction) and stops the run at the slice end.
+// Counts instructions per translated block, before the block runs; keeps time within a slice.
+// A run that stops inside the block corrects the count afterwards (settle_icount).
 void block_hook(uc_engine* uc, uint64_t address, uint32_t size, void* user) {
   auto* m = impl_of(user);
-  uint64_t n = 0;
-  const uint8_t* p = m->host_pointer(static_cast<uint32_t>(address), size);
-  if (p != nullptr) {
-    for (uint32_t i = 0; i + 1 < size;) {
-      const uint16_t hw = static_cast<uint16_t>(p[i] | (p[i + 1] << 8));
-      i += (hw & 0xF800u) >= 0xE800u ? 4 : 2;
-      ++n;
-    }
-  } else {
-    n = size / 2;
+  if (m->stop_at_block) {              // a stop requested by the previous block (request_stop)
+    m->stopped_at_block_start = true;  // every instruction counted so far has run
+    uc_emu_stop(uc);
+    return;
   }
-  m->icount += n == 0 ? 1 : n;
-  if (m->icount >= m->stop_icount) uc_emu_stop(uc);
+  m->block_address = static_cast<uint32_t>(address);
+  m->block_size = size;
+  m->block_icount = m->icount;
+  m->icount += std::max<uint64_t>(m->count_instructions(static_cast<uint32_t>(address), size), 1);
 }
 
 void breakpoint_hook(uc_engine* uc, uint64_t, uint32_t, void* user) {
@@ -341,6 +339,35 @@ uint8_t* Machine::Impl::host_pointer(uint32_t address, uint32_t size) {
   return nullptr;
 }
 
+// Thumb-2: a halfword whose top five bits are 0b11101, 0b11110 or 0b11111 starts a 32-bit
+// instruction, every other halfword is a 16-bit one.
+uint64_t Machine::Impl::count_instructions(uint32_t address, uint32_t size) {
+  const uint8_t* p = host_pointer(address, size);
+  if (p == nullptr) return size / 2;
+  uint64_t n = 0;
+  for (uint32_t i = 0; i + 1 < size; ++n) {
+    i += p[i + 1] >= 0xE8u ? 4 : 2;
+  }
+  return n;
+}
+
+void Machine::Impl::settle_icount(uint32_t stop_pc) {
+  if (stopped_at_block_start) return;
+  stop_pc &= ~1u;
+  if (stop_pc < block_address || stop_pc >= block_address + block_size) return;  // block done
+  const uint64_t exact = block_icount + count_instructions(block_address, stop_pc - block_address);
+  if (exact >= icount) return;
+  const uint64_t t = now_ps();  // time does not go back: the over-count stays in it
+  icount = exact;
+  base_icount = exact;
+  base_ps = t;
+}
+
+void Machine::Impl::code_written(uint32_t address, uint32_t size) {
+  if (uc == nullptr || size == 0) return;
+  uc_ctl_remove_cache(uc, uint64_t{address}, uint64_t{address} + size);
+}
+
 bool Machine::Impl::bus_read(uint32_t address, uint8_t* out, uint32_t size) {
   if (const uint8_t* p = host_pointer(address, size)) {
     std::memcpy(out, p, size);
@@ -460,9 +487,24 @@ void Machine::Impl::raise_fault(const std::string& kind, uint32_t address, bool 
   request_stop(StopWhy::kFault);
 }
 
+// A callback asks the run to stop. Unicorn (2.0.1, measured) stopped from inside a store's
+// callback abandons that instruction after its bus access (PC stays on it, a post-indexed
+// store's write-back is lost), so resuming would do the store twice. Stops that do not undo the
+// access (an exception the store pended, an imprecise bus error) wait for the start of the next
+// translated block instead, where every instruction before it has completed: within the few
+// instructions (up to the next branch) that the architecture allows before the ISB that software
+// puts after such a store. Precise faults (the access did not happen), resets and power cuts stop
+// at once.
 void Machine::Impl::request_stop(StopWhy why) {
   if (stop_why == StopWhy::kNone || why == StopWhy::kPowerCut) stop_why = why;
-  if (uc != nullptr && in_emulation) uc_emu_stop(uc);
+  if (uc == nullptr || !in_emulation) return;
+  const bool after_access = why == StopWhy::kException ||
+                            (why == StopWhy::kFault && pending_fault && !pending_fault->precise);
+  if (after_access) {
+    stop_at_block = true;
+  } else {
+    uc_emu_stop(uc);
+  }
 }
 
 void Machine::Impl::request_reset(uint32_t flags) {
@@ -491,6 +533,7 @@ bool Machine::Impl::enter_exception(uint32_t number, uint32_t return_pc) {
   uint8_t* frame = host_pointer(sp, 32);
   if (frame == nullptr || sp < kSramBase) return false;
   std::memcpy(frame, regs, 32);
+  code_written(sp, 32);
   if (on_psp) {
     uc_reg_write(uc, UC_ARM_REG_PSP, &sp);
   } else {
@@ -614,17 +657,20 @@ void Machine::Impl::run_cpu_until(uint64_t t_ps) {
       // keeps PC exact at every instruction (its counting hook syncs PC), so a fault names the
       // faulting instruction, not its block. The block hook only keeps time within the slice.
       const uint64_t slice_start = icount;
-      stop_icount = UINT64_MAX;
       stop_why = StopWhy::kNone;
+      stop_at_block = false;
+      stopped_at_block_start = false;
+      block_size = 0;
       in_emulation = true;
       const uc_err err = uc_emu_start(uc, pc | 1u, 0xFFFF'FFFFu, 0, n);
       in_emulation = false;
+      uint32_t new_pc = 0;
+      uc_reg_read(uc, UC_ARM_REG_PC, &new_pc);
+      settle_icount(new_pc);  // a stop inside a block: only the instructions before PC ran
       if (dying) {
         self.power_off();
         return;
       }
-      uint32_t new_pc = 0;
-      uc_reg_read(uc, UC_ARM_REG_PC, &new_pc);
       if (exc_return_pending) {
         exc_return_pending = false;
         exception_return(exc_return_value);
@@ -1095,6 +1141,16 @@ bool Machine::debug_read32(uint32_t address, uint32_t& value) {
     probe.end();
     return true;
   }
+  if (address >= kSramBitBand && address < kSramBitBand + kSramSize * 32) {
+    value = static_cast<uint32_t>(sram_bb_read(nullptr, address - kSramBitBand, 4, &s));
+    return true;
+  }
+  if (address >= kPeriphBitBand && address < kPeriphBitBand + kApbAhb1Size * 32 &&
+      s.known_peripheral(kApbAhb1Base + ((address - kPeriphBitBand) >> 5))) {
+    value = static_cast<uint32_t>(periph_bb_read(nullptr, address - kPeriphBitBand, 4, &s));
+    probe.end();
+    return true;
+  }
   return false;
 }
 
@@ -1107,6 +1163,11 @@ bool Machine::debug_write32(uint32_t address, uint32_t value) {
   }
   if (address >= kSramBase && address + 4 <= kSramBase + kSramSize) {
     std::memcpy(&s.sram[address - kSramBase], &value, 4);
+    s.code_written(address, 4);  // the core may have run the old contents
+    return true;
+  }
+  if (address >= kCcmBase && address + 4 <= kCcmBase + kCcmSize) {
+    std::memcpy(&s.ccm[address - kCcmBase], &value, 4);  // data only: nothing translated there
     return true;
   }
   if (!s.powered) return false;
@@ -1122,6 +1183,16 @@ bool Machine::debug_write32(uint32_t address, uint32_t value) {
       s.do_reset(flags, (flags & kCsrIwdg) ? ResetCause::kWatchdog : ResetCause::kSoftware);
     }
     s.stop_why = Impl::StopWhy::kNone;
+    return true;
+  }
+  if (address >= kSramBitBand && address < kSramBitBand + kSramSize * 32) {
+    sram_bb_write(nullptr, address - kSramBitBand, 4, value, &s);
+    return true;
+  }
+  if (address >= kPeriphBitBand && address < kPeriphBitBand + kApbAhb1Size * 32 &&
+      s.known_peripheral(kApbAhb1Base + ((address - kPeriphBitBand) >> 5))) {
+    periph_bb_write(nullptr, address - kPeriphBitBand, 4, value, &s);
+    probe.end();
     return true;
   }
   return false;
@@ -1261,10 +1332,12 @@ BusStatus Machine::write_memory(uint32_t address, std::span<const uint8_t> data)
   const uint64_t end = uint64_t{address} + data.size();
   if (address >= kSramBase && end <= kSramBase + kSramSize) {
     std::memcpy(&s.sram[address - kSramBase], data.data(), data.size());
+    s.code_written(address, static_cast<uint32_t>(data.size()));
     return BusStatus::kOk;
   }
   if (address >= 0x1FFF'7800 && end <= 0x1FFF'7A10) {
     for (size_t i = 0; i < data.size(); ++i) s.sysmem[address - kSysMemBase + i] &= data[i];
+    s.code_written(address, static_cast<uint32_t>(data.size()));
     return BusStatus::kOk;
   }
   return BusStatus::kUnmapped;

@@ -66,9 +66,18 @@ struct Machine::Impl {
   // ---- time: now = base_ps + (icount - base_icount) * ps_per_instr ----
   uint64_t base_ps = 0;
   uint64_t base_icount = 0;
-  uint64_t icount = 0;             // instructions executed since creation
-  uint64_t ps_per_instr = 62'500;  // 16 MHz HSI
-  uint64_t stop_icount = 0;        // the block hook stops the run here
+  uint64_t icount = 0;                  // instructions executed since creation
+  uint64_t ps_per_instr = 62'500;       // 16 MHz HSI
+  bool stop_at_block = false;           // stop when the next translated block starts (request_stop)
+  bool stopped_at_block_start = false;  // ... and it did: the previous block ran to its end
+  // The translated block running now: where it starts, its size, icount before it.
+  uint32_t block_address = 0;
+  uint32_t block_size = 0;
+  uint64_t block_icount = 0;
+  uint64_t count_instructions(uint32_t address, uint32_t size);
+  // A run stopped inside the current block (a callback stopped it, a fault, a breakpoint): only
+  // the instructions before `stop_pc` ran, not the whole block the block hook counted.
+  void settle_icount(uint32_t stop_pc);
   bool in_emulation = false;
   bool dying = false;  // a power cut happened inside a Unicorn callback
   uint64_t now_ps() const { return base_ps + (icount - base_icount) * ps_per_instr; }
@@ -234,6 +243,11 @@ struct Machine::Impl {
   void request_stop(StopWhy why);
   void request_reset(uint32_t flags);
   uint8_t* host_pointer(uint32_t address, uint32_t size);
+  // Executable memory changed behind Unicorn's back (a host-side write: the probe, the ROM
+  // model, the flash controller, bit-band stores, exception frames): drops the translated blocks
+  // over [address, address + size) so the core executes what is there now. The core's own
+  // stores to SRAM are caught by Unicorn itself. Not for CCM (never executable).
+  void code_written(uint32_t address, uint32_t size);
   bool bus_read(uint32_t address, uint8_t* out, uint32_t size);
   uint64_t next_deadline_ps() const;
 };

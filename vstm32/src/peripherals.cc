@@ -211,12 +211,10 @@ void Machine::Impl::flash_changed(uint32_t address, uint32_t size) {
   if (fd >= 0 && ::pwrite(fd, &flash[off], size, off) != static_cast<ssize_t>(size)) {
     event(MachineEvent::Kind::kInfo, "error: cannot write the flash file");
   }
-  if (uc != nullptr) {
-    uc_ctl_remove_cache(uc, static_cast<uint64_t>(address), static_cast<uint64_t>(address) + size);
-    if (!boot0 && off < kFlashSize) {
-      uc_ctl_remove_cache(uc, static_cast<uint64_t>(off), static_cast<uint64_t>(off) + size);
-    }
-  }
+  // Code that ran from the changed range, through 0x0800'0000 or the boot alias at 0, must be
+  // translated again (a slot erased, reprogrammed and jumped to runs the new image).
+  code_written(address, size);
+  if (!boot0) code_written(off, size);
 }
 
 bool Machine::Impl::cell_program(uint32_t address, const uint8_t* data, unsigned size,
