@@ -1,8 +1,10 @@
 #!/bin/bash
 # End to end: `fota flash` / `fota info` against `vstm32 run` (ROM bootloader over a pty, pins
 # over the control socket). Usage: e2e_rom_test.sh FOTA VSTM32
-# Works with the ROM-only device (no CPU): checks what reaches flash, the log record, and every
-# bad-input / fault case ending cleanly with the log (what the bootloader boots) unchanged.
+# Images are generated (no ARM build needed) and there is no bootloader in sector 0, so nothing
+# runs after a reset (the CPU locks up on the erased vector table): this checks what reaches
+# flash, the log record, and every bad-input / fault case ending cleanly with the log (what the
+# bootloader boots) unchanged. With the real firmware: e2e_update_test.sh.
 set -u
 FOTA=$1
 VSTM32=$2
