@@ -10,28 +10,9 @@ FOTA=$1
 VSTM32=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
 T=$(mktemp -d /tmp/fota-flash-e2e.XXXXXX)
-VPID=""
-cleanup() { [ -n "$VPID" ] && kill "$VPID" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
-fails=0
-check() { if eval "$2"; then echo "PASS $1"; else echo "FAIL $1 ($2)"; fails=$((fails + 1)); fi; }
-
-wait_for() {  # wait_for CONDITION SECONDS: poll a condition with a bounded deadline
-  local deadline=$((SECONDS + $2))
-  while ! eval "$1"; do
-    [ $SECONDS -ge $deadline ] && return 1
-    sleep 0.05
-  done
-}
-
-start_vstm32() {
-  rm -f "$T/tty" "$T/ctl"
-  "$VSTM32" run --flash "$T/flash.bin" --uart "$T/tty" --control "$T/ctl" --uid 0123456789ABCDEF01234567 \
-    "$@" > "$T/vstm32.log" 2>&1 &
-  VPID=$!
-  wait_for '[ -S "$T/ctl" ] && [ -e "$T/tty" ]' 10 || { echo "vstm32 did not start"; cat "$T/vstm32.log"; exit 1; }
-}
-stop_vstm32() { "$VSTM32" ctl --control "$T/ctl" quit > /dev/null 2>&1; wait "$VPID" 2>/dev/null; VPID=""; }
+. "$HERE/../lib/harness.sh"
+trap harness_cleanup EXIT
+UID_ARGS=(--uid 0123456789ABCDEF01234567)
 slot_bytes() { dd if="$T/flash.bin" bs=1 skip=$(($1 - 0x08000000)) count=$2 2>/dev/null | md5sum | cut -d' ' -f1; }
 pack() {  # pack NAME VERSION SIZE SEED
   python3 "$HERE/make_app.py" A "$3" "$4" "$T/$1-A.bin" && python3 "$HERE/make_app.py" B "$3" "$4" "$T/$1-B.bin" &&
@@ -42,7 +23,7 @@ flash() { "$FOTA" flash --port "$T/tty" --pins "vstm32:$T/ctl" --no-wait "$@"; }
 pack v1 1.0.0 20000 1 && pack v2 2.0.0 60000 2 && pack v3 3.0.0 30000 3 && pack big 4.0.0 390000 4 || { echo "pack failed"; exit 1; }
 "$VSTM32" flash-image create "$T/flash.bin" > /dev/null
 "$VSTM32" flash-image place "$T/flash.bin" "$T/v1/v1-1.0.0-A.img" > /dev/null
-start_vstm32
+start_vstm32 "${UID_ARGS[@]}"
 
 # --- info on a factory-fresh device
 "$FOTA" info --port "$T/tty" --pins "vstm32:$T/ctl" > "$T/info.txt" 2>&1
@@ -114,7 +95,7 @@ wait "$FPID"
 rc=$?
 check "port vanished mid-write exit 4" '[ $rc -eq 4 ]'
 check "port vanished message" 'grep -q "serial link failed" "$T/pull.txt"'
-start_vstm32
+start_vstm32 "${UID_ARGS[@]}"
 "$FOTA" info --port "$T/tty" --pins "vstm32:$T/ctl" --json > "$T/info.json"
 check "after the pull the log still names the previous images" '! grep -q "4.0.0" "$T/info.json" || ! grep -q "\"image\":\"4.0.0[^}]*\"state\":\"trial\"" "$T/info.json"'
 flash --release "$T/big" > "$T/out.txt" 2>&1

@@ -14,39 +14,9 @@ VSTM32=$2
 ARTIFACTS=$3
 RELEASES=$4
 T=$(mktemp -d /tmp/fota-update-e2e.XXXXXX)
-VPID=""
-cleanup() {
-  [ -n "$VPID" ] && kill "$VPID" 2> /dev/null
-  wait 2> /dev/null
-  [ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
-fails=0
-check() { if eval "$2"; then echo "PASS $1"; else echo "FAIL $1 ($2)"; fails=$((fails + 1)); fi; }
+. "$(dirname "$0")/../lib/harness.sh"
+trap harness_cleanup EXIT
 
-wait_for() { # wait_for CONDITION SECONDS: poll a condition with a bounded deadline
-  local deadline=$((SECONDS + $2))
-  while ! eval "$1"; do
-    [ $SECONDS -ge $deadline ] && return 1
-    sleep 0.05
-  done
-}
-start_vstm32() {
-  rm -f "$T/tty" "$T/ctl"
-  "$VSTM32" run --flash "$T/flash.bin" --uart "$T/tty" --control "$T/ctl" --uart-log "$T/console.log" \
-    "$@" > "$T/vstm32.log" 2>&1 &
-  VPID=$!
-  wait_for '[ -S "$T/ctl" ] && [ -e "$T/tty" ]' 10 || {
-    echo "vstm32 did not start"
-    cat "$T/vstm32.log"
-    exit 1
-  }
-}
-stop_vstm32() {
-  "$VSTM32" ctl --control "$T/ctl" quit > /dev/null 2>&1
-  wait "$VPID" 2> /dev/null
-  VPID=""
-}
 flash() {
   "$FOTA" flash --port "$T/tty" --pins "vstm32:$T/ctl" --confirm-timeout "${CONFIRM:-4}" \
     --outcome-timeout "${OUTCOME:-90}" "$@"

@@ -18,22 +18,9 @@ ROUNDS=${FOTA_FLASH_POWER_CUTS:-8}
 BER_ROUNDS=${FOTA_FLASH_BER_ROUNDS:-2}
 SEED_BASE=${FOTA_FLASH_POWER_CUT_SEED:-1000}
 T=$(mktemp -d /tmp/fota-flash-cuts.XXXXXX)
-VPID=""
-cleanup() {
-  [ -n "$VPID" ] && kill "$VPID" 2> /dev/null
-  wait 2> /dev/null
-  [ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/../lib/harness.sh"
+trap harness_cleanup EXIT
 
-wait_for() { # wait_for CONDITION SECONDS: poll a condition with a bounded deadline
-  local deadline=$((SECONDS + $2))
-  while ! eval "$1"; do
-    [ $SECONDS -ge $deadline ] && return 1
-    sleep 0.05
-  done
-}
-ctl() { "$VSTM32" ctl --control "$T/ctl" "$@"; }
 flash() {
   "$FOTA" flash --port "$T/tty" --pins "vstm32:$T/ctl" --retries 2 --confirm-timeout 5 \
     --outcome-timeout 30 --quiet "$@"
@@ -57,14 +44,7 @@ boots_valid_app() {
 "$VSTM32" flash-image create "$T/flash.bin" > /dev/null
 "$VSTM32" flash-image place "$T/flash.bin" "$ARTIFACTS/bootloader.elf" > /dev/null
 "$VSTM32" flash-image place "$T/flash.bin" "$RELEASES/demo-v1/demo-v1-1.0.0-A.img" > /dev/null
-: > "$T/console.log"
-"$VSTM32" run --flash "$T/flash.bin" --uart "$T/tty" --control "$T/ctl" --uart-log "$T/console.log" \
-  > "$T/vstm32.log" 2>&1 &
-VPID=$!
-wait_for '[ -S "$T/ctl" ] && [ -e "$T/tty" ]' 10 || {
-  echo "vstm32 did not start"
-  exit 1
-}
+start_vstm32
 wait_for 'grep -q "^confirmed" "$T/console.log"' 30 || {
   echo "factory v1 did not confirm"
   exit 1

@@ -9,37 +9,15 @@ VSTM32=$1
 ARTIFACTS=$2
 RELEASES=$3
 T=$(mktemp -d /tmp/vstm32-cli-machine.XXXXXX)
-VPID=""
-cleanup() {
-  [ -n "$VPID" ] && kill "$VPID" 2> /dev/null
-  wait 2> /dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
-fails=0
-check() { if eval "$2"; then echo "PASS $1"; else echo "FAIL $1 ($2)"; fails=$((fails + 1)); fi; }
-wait_for() { # wait_for CONDITION SECONDS: poll a condition with a bounded deadline
-  local deadline=$((SECONDS + $2))
-  while ! eval "$1"; do
-    [ $SECONDS -ge $deadline ] && return 1
-    sleep 0.05
-  done
-}
-ctl() { "$VSTM32" ctl --control "$T/ctl" "$@"; }
+. "$(dirname "$0")/../lib/harness.sh"
+trap harness_cleanup EXIT
 count() { tr -d '\r' < "$T/console.log" | grep -c "$1"; }
 
 "$VSTM32" flash-image create "$T/flash.bin" > /dev/null
 "$VSTM32" flash-image place "$T/flash.bin" "$ARTIFACTS/bootloader.elf" > /dev/null
 "$VSTM32" flash-image place "$T/flash.bin" "$RELEASES/demo-v1/demo-v1-1.0.0-A.img" > /dev/null
 cp "$T/flash.bin" "$T/factory.bin"
-"$VSTM32" run --flash "$T/flash.bin" --uart "$T/tty" --control "$T/ctl" --uart-log "$T/console.log" \
-  > "$T/vstm32.log" 2>&1 &
-VPID=$!
-wait_for '[ -S "$T/ctl" ]' 10 || {
-  echo "vstm32 did not start"
-  cat "$T/vstm32.log"
-  exit 1
-}
+start_vstm32
 
 # The firmware runs: the bootloader's line, the demo's banner and its confirmation.
 check "bootloader and demo ran" 'wait_for "grep -q \"^confirmed\" \"$T/console.log\"" 30'
