@@ -195,4 +195,34 @@ TEST(Vstm32CodeRewriteTest, LoadFlashOverCodeThatRanTakesEffect) {
   EXPECT_EQ(m->reg(UC_ARM_REG_R0), 7u);
 }
 
+// The instruction count of flash code follows a rewrite that changes its instruction lengths at
+// the same addresses (the machine caches counts per translated block). Flash code:
+//   0x0800'0200: X (8 bytes) ; svc #0 ; b 0x0800'0200      SVCall handler: bx lr
+// X is first four `adds r0,#1` (16-bit), then two `add.w r0,r0,#1` (32-bit). After the rewrite
+// one round is 5 instructions (b, add.w, add.w, svc, bx) and adds 2 to r0.
+TEST(Vstm32CodeRewriteTest, InstructionCountFollowsRewrittenFlashCode) {
+  auto m = new_machine();
+  ASSERT_NE(m, nullptr);
+  std::vector<uint8_t> table(16 * 4, 0);
+  uint32_t vectors[16] = {kStack, 0x0800'0201u, 0x0800'0211u, 0x0800'0211u};
+  vectors[11] = 0x0800'0211u;  // SVCall
+  std::memcpy(table.data(), vectors, sizeof vectors);
+  m->load_flash(vstm32::kFlashBase, table);
+  m->load_flash(0x0800'0200,
+                bytes_of({0x3001, 0x3001, 0x3001, 0x3001, 0xDF00, 0xE7F9, 0xFFFF, 0xFFFF, 0x4770}));
+  m->power_on();
+  m->set_breakpoint(0x0800'020A);  // the b, after X, svc and the handler's bx lr
+  m->run_for_ns(100'000);
+  ASSERT_TRUE(m->breakpoint_hit_ns().has_value());
+  ASSERT_EQ(m->instructions(), 6u);
+  ASSERT_EQ(m->reg(UC_ARM_REG_R0), 4u);
+  m->load_flash(0x0800'0200, bytes_of({0xF100, 0x0001, 0xF100, 0x0001}));
+  m->run_for_ns(100'000);
+  const uint64_t n = m->instructions() - 6;
+  const uint64_t rounds = n / 5, rest = n % 5;
+  const uint64_t in_round = rest >= 3 ? 2 : rest == 2 ? 1 : 0;
+  EXPECT_GT(rounds, 100u);
+  EXPECT_EQ(m->reg(UC_ARM_REG_R0), 4 + 2 * rounds + in_round) << n << " instructions";
+}
+
 }  // namespace

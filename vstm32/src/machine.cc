@@ -2,6 +2,7 @@
 // ROM bootloader's bus and the public API. Peripherals are in peripherals.cc.
 #include "vstm32/machine.h"
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <unicorn/unicorn.h>
 #include <unistd.h>
@@ -153,10 +154,11 @@ void block_hook(uc_engine* uc, uint64_t address, uint32_t size, void* user) {
     uc_emu_stop(uc);
     return;
   }
-  m->block_address = static_cast<uint32_t>(address);
+  const uint32_t a = static_cast<uint32_t>(address);
+  m->block_address = a;
   m->block_size = size;
   m->block_icount = m->icount;
-  m->icount += std::max<uint64_t>(m->count_instructions(static_cast<uint32_t>(address), size), 1);
+  m->icount += m->block_instructions(a, size);
 }
 
 void breakpoint_hook(uc_engine* uc, uint64_t, uint32_t, void* user) {
@@ -346,9 +348,25 @@ uint64_t Machine::Impl::count_instructions(uint32_t address, uint32_t size) {
   if (p == nullptr) return size / 2;
   uint64_t n = 0;
   for (uint32_t i = 0; i + 1 < size; ++n) {
-    i += p[i + 1] >= 0xE8u ? 4 : 2;
+    i += 2u + 2u * static_cast<uint32_t>(p[i + 1] >= 0xE8u);  // branch-free: this is hot
   }
   return n;
+}
+
+// Blocks in flash, the boot alias and system memory change only through the machine (flash
+// controller, load_flash, OTP), which calls code_written: their counts are cached (the hot path:
+// one lookup per executed block). SRAM blocks are decoded every time: the core's own stores can
+// rewrite them without the machine seeing it.
+uint64_t Machine::Impl::block_instructions(uint32_t address, uint32_t size) {
+  const bool cacheable = address < kSramBase;
+  if (!cacheable) return std::max<uint64_t>(count_instructions(address, size), 1);
+  BlockCount& e = block_counts[(address >> 1) % block_counts.size()];
+  if (e.address != address || e.size != size || e.generation != code_generation) {
+    e = BlockCount{address, size,
+                   static_cast<uint32_t>(std::max<uint64_t>(count_instructions(address, size), 1)),
+                   code_generation};
+  }
+  return e.count;
 }
 
 void Machine::Impl::settle_icount(uint32_t stop_pc) {
@@ -364,6 +382,10 @@ void Machine::Impl::settle_icount(uint32_t stop_pc) {
 }
 
 void Machine::Impl::code_written(uint32_t address, uint32_t size) {
+  if (++code_generation == 0) {  // every cached block count is stale (after a wrap: cleared)
+    block_counts.fill(BlockCount{});
+    code_generation = 1;
+  }
   if (uc == nullptr || size == 0) return;
   uc_ctl_remove_cache(uc, uint64_t{address}, uint64_t{address} + size);
 }
@@ -386,6 +408,7 @@ void Machine::Impl::close_engine() {
 
 void Machine::Impl::open_engine() {
   close_engine();
+  code_written(0, 0);  // BOOT0 may have changed what the alias at 0 holds: cached counts go
   check(uc_open(UC_ARCH_ARM, UC_MODE_THUMB, &uc), "open");
   check(uc_ctl_set_cpu_model(uc, UC_CPU_ARM_CORTEX_M4), "cpu model");
   const uint32_t rx = UC_PROT_READ | UC_PROT_EXEC;
@@ -532,8 +555,10 @@ bool Machine::Impl::enter_exception(uint32_t number, uint32_t return_pc) {
       (regs[7] & ~0x1FFu & ~(1u << 9)) | (realign ? 1u << 9 : 0u) | current_exception | (1u << 24);
   uint8_t* frame = host_pointer(sp, 32);
   if (frame == nullptr || sp < kSramBase) return false;
+  // (No code_written here: code on the stack is not a use case, and dropping translated blocks
+  // over the stack on every exception made every later store to that page take Unicorn's slow
+  // self-modifying-code path: -13% guest speed in vstm32_bench.)
   std::memcpy(frame, regs, 32);
-  code_written(sp, 32);
   if (on_psp) {
     uc_reg_write(uc, UC_ARM_REG_PSP, &sp);
   } else {
@@ -1370,3 +1395,52 @@ void Machine::system_reset(uint64_t at_ns) {
 }
 
 }  // namespace vstm32
+
+// ---------------------------------------------------------------------------------------------
+// Unicorn 2.0.1 work-around: stores to RAM without a tree allocation each.
+//
+// Unicorn 2.0.1 (Debian 12's libunicorn2) takes QEMU's "not dirty" slow path on every store to
+// RAM, and that path builds and frees a GLib tree of page locks (page_collection_lock/unlock)
+// per store although Unicorn's page locks do nothing: a third of vstm32's run time
+// (bench/vstm32, perf). Upstream dropped the tree (unicorn-engine/unicorn#1838, 2023). libunicorn
+// 2.0.1 calls these two through its PLT (all ten call sites), so the definitions below take their
+// place in every program that links vstm32_machine: the lock hands out no collection and the
+// unlock does nothing, as upstream now does (the collection is only ever passed to the unlock;
+// translated blocks are still invalidated, see tests/vstm32_core/code_rewrite_test.cc). With any
+// other Unicorn version, or VSTM32_UNICORN_PAGE_LOCKS=1 in the environment, they forward to
+// libunicorn's own.
+namespace {
+
+bool bypass_page_locks() {
+  static const bool bypass = [] {
+    const char* env = std::getenv("VSTM32_UNICORN_PAGE_LOCKS");
+    return (uc_version(nullptr, nullptr) >> 8) == 0x02'00'01u && (env == nullptr || *env != '1');
+  }();
+  return bypass;
+}
+
+template <typename Fn>
+Fn unicorn_own(const char* name) {
+  return reinterpret_cast<Fn>(dlsym(RTLD_NEXT, name));
+}
+
+}  // namespace
+
+extern "C" {
+void* page_collection_lock_arm(void* uc, uint64_t start, uint64_t end);
+void page_collection_unlock_arm(void* set);
+
+void* page_collection_lock_arm(void* uc, uint64_t start, uint64_t end) {
+  using Lock = void* (*)(void*, uint64_t, uint64_t);
+  if (bypass_page_locks()) return nullptr;
+  static const Lock own = unicorn_own<Lock>("page_collection_lock_arm");
+  return own(uc, start, end);
+}
+
+void page_collection_unlock_arm(void* set) {
+  using Unlock = void (*)(void*);
+  if (bypass_page_locks()) return;
+  static const Unlock own = unicorn_own<Unlock>("page_collection_unlock_arm");
+  own(set);
+}
+}

@@ -75,6 +75,15 @@ struct Machine::Impl {
   uint32_t block_size = 0;
   uint64_t block_icount = 0;
   uint64_t count_instructions(uint32_t address, uint32_t size);
+  uint64_t block_instructions(uint32_t address, uint32_t size);  // >= 1, cached (machine.cc)
+  struct BlockCount {
+    uint32_t address = 1;  // odd: no block starts there
+    uint32_t size = 0;
+    uint32_t count = 0;
+    uint32_t generation = 0;
+  };
+  std::array<BlockCount, 4096> block_counts{};
+  uint32_t code_generation = 1;  // code_written bumps it: cached counts older than it are stale
   // A run stopped inside the current block (a callback stopped it, a fault, a breakpoint): only
   // the instructions before `stop_pc` ran, not the whole block the block hook counted.
   void settle_icount(uint32_t stop_pc);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstring>
 
@@ -68,11 +69,26 @@ constexpr Block kBlocks[] = {
     {0x5006'0800, 0x400, "RNG"},          {0xE000'0000, 0x100000, "PPB"},
 };
 
-const Block* find_block(uint32_t address) {
+const Block* find_block_slow(uint32_t address) {
   for (const Block& b : kBlocks) {
     if (address >= b.base && address < b.base + b.size) return &b;
   }
   return nullptr;
+}
+
+// Every peripheral access looks its block up: APB1/APB2/AHB1 (0x4000'0000-0x4007'FFFF) through
+// a table of 1 KB slots, the few blocks elsewhere by a scan.
+constexpr uint32_t kSlotBase = 0x4000'0000;
+constexpr uint32_t kSlotCount = 0x8'0000 / 0x400;
+
+const Block* find_block(uint32_t address) {
+  static const auto slots = [] {
+    std::array<const Block*, kSlotCount> table{};
+    for (uint32_t i = 0; i < kSlotCount; ++i) table[i] = find_block_slow(kSlotBase + i * 0x400);
+    return table;
+  }();
+  if (address - kSlotBase < kSlotCount * 0x400) return slots[(address - kSlotBase) / 0x400];
+  return find_block_slow(address);
 }
 
 }  // namespace
