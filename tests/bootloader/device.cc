@@ -13,6 +13,7 @@ namespace {
 
 constexpr uint64_t kCheckNs = 200'000;  // run_until looks at the output this often
 constexpr size_t kRecentEvents = 40;
+constexpr size_t kMaxEvents = 50'000;
 
 uint64_t ms_to_ns(double ms) {
   return ms <= 0 ? 0 : static_cast<uint64_t>(ms * 1e6);
@@ -101,10 +102,10 @@ void Device::pull() {
     if (e.kind == vstm32::MachineEvent::Kind::kPower && e.text.rfind("power cut: ", 0) == 0) {
       last_cut_ = e.text.substr(11);
     }
-    char at[32];
-    std::snprintf(at, sizeof at, "%12.3f ms ", static_cast<double>(e.at_ns) / 1e6);
-    recent_.push_back(at + e.text);
-    if (recent_.size() > kRecentEvents) recent_.pop_front();
+    events_.push_back(std::move(e));
+  }
+  if (events_.size() > kMaxEvents) {
+    events_.erase(events_.begin(), events_.begin() + static_cast<long>(kMaxEvents / 2));
   }
 }
 
@@ -128,10 +129,20 @@ const std::string& Device::last_cut() {
   return last_cut_;
 }
 
+const std::vector<vstm32::MachineEvent>& Device::events() {
+  pull();
+  return events_;
+}
+
 std::string Device::recent_events() {
   pull();
   std::string text;
-  for (const std::string& line : recent_) text += line + "\n";
+  const size_t from = events_.size() > kRecentEvents ? events_.size() - kRecentEvents : 0;
+  for (size_t i = from; i < events_.size(); ++i) {
+    char at[32];
+    std::snprintf(at, sizeof at, "%12.3f ms ", static_cast<double>(events_[i].at_ns) / 1e6);
+    text += at + events_[i].text + "\n";
+  }
   return text;
 }
 

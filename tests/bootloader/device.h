@@ -5,7 +5,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -71,8 +70,10 @@ class Device {
   // LED changes since the machine was created, and the LEDs now.
   const std::vector<LedEvent>& led_events();
   uint8_t leds() const;
-  // The last machine events (resets, power, faults, flash operations, watchdog), one per line,
-  // for failure messages.
+  // The machine's other events since it was created (power, resets, flash operations, faults,
+  // watchdog; the oldest are dropped beyond 50,000), and the last ones as text for failure
+  // messages.
+  const std::vector<vstm32::MachineEvent>& events();
   std::string recent_events();
 
   // What the metadata log says about a slot (reads the chip's flash through bootcore).
@@ -86,7 +87,7 @@ class Device {
   std::unique_ptr<vstm32::Machine> machine_;
   std::string output_;
   std::vector<LedEvent> led_events_;
-  std::deque<std::string> recent_;
+  std::vector<vstm32::MachineEvent> events_;
   std::string last_cut_;
 };
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 
 #include "device.h"
 #include "flash_layout.h"
@@ -21,6 +22,34 @@ using flash_map::Slot;
 // confirm is ~1 s of simulated time; the trial watchdog period is 8.19 s.
 constexpr double kBootMs = 3'000;
 constexpr double kWatchdogMs = 8'192 * 1.25;
+
+// The trial watchdog period the bootloader arms: PR 4 (/64), RLR 4095 at the nominal 32 kHz LSI.
+constexpr double kWatchdogPeriodMs = 64.0 * 4096 / 32.0;
+
+// For each watchdog start ("iwdg started"), the time until the reset that follows it, when that
+// reset is a watchdog reset ("reset cause=iwdg"); other resets are skipped.
+std::vector<double> watchdog_resets_ms(Device& d) {
+  std::vector<double> periods;
+  std::optional<uint64_t> started_ns;
+  for (const vstm32::MachineEvent& e : d.events()) {
+    if (e.text == "iwdg started") started_ns = e.at_ns;
+    if (e.kind == vstm32::MachineEvent::Kind::kReset) {
+      if (started_ns && e.text.rfind("reset cause=iwdg", 0) == 0) {
+        periods.push_back(static_cast<double>(e.at_ns - *started_ns) / 1e6);
+      }
+      started_ns.reset();
+    }
+  }
+  return periods;
+}
+
+size_t fault_events(Device& d, const std::string& needle) {
+  size_t n = 0;
+  for (const vstm32::MachineEvent& e : d.events()) {
+    n += e.kind == vstm32::MachineEvent::Kind::kFault && e.text.find(needle) != std::string::npos;
+  }
+  return n;
+}
 
 class VirtualBoot : public ::testing::Test {
  protected:
@@ -119,6 +148,12 @@ TEST_F(VirtualBoot, HardFaultingImageIsCaughtByTheWatchdogAndReverted) {
           "demo 1.0.0 slot A\n", "reset=iwdg", "confirmed\n"},
          kWatchdogMs + kBootMs);
   EXPECT_EQ(d.slot_state(Slot::kB), SlotState::kRejected);
+  // Each attempt: the undefined instruction faults, the core spins in the default handler, the
+  // IWDG the bootloader armed resets it one period after it started.
+  EXPECT_EQ(fault_events(d, "undefined instruction"), 3u);
+  const std::vector<double> periods = watchdog_resets_ms(d);
+  ASSERT_EQ(periods.size(), 3u);
+  for (double ms : periods) EXPECT_NEAR(ms, kWatchdogPeriodMs, 1.0);
 }
 
 TEST_F(VirtualBoot, HangingImageIsCaughtByTheWatchdogAndReverted) {
@@ -139,6 +174,10 @@ TEST_F(VirtualBoot, HangingImageIsCaughtByTheWatchdogAndReverted) {
           "demo 1.0.0 slot A\n", "reset=iwdg", "confirmed\n"},
          kWatchdogMs + kBootMs);
   EXPECT_EQ(d.slot_state(Slot::kB), SlotState::kRejected);
+  EXPECT_EQ(fault_events(d, ""), 0u);  // no fault: only the missing kicks reset it
+  const std::vector<double> periods = watchdog_resets_ms(d);
+  ASSERT_EQ(periods.size(), 3u);
+  for (double ms : periods) EXPECT_NEAR(ms, kWatchdogPeriodMs, 1.0);
 }
 
 TEST_F(VirtualBoot, CorruptedUpdateIsNeverStartedAndAKeepsRunning) {
