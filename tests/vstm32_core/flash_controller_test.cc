@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unicorn/unicorn.h>
 
+#include <algorithm>
 #include <string>
 
 #include "harness.h"
@@ -50,6 +51,8 @@ class Vstm32FlashControllerTest : public ::testing::Test {
     ASSERT_EQ(read32(*m_, kCr) & kLock, 0u);
   }
   uint32_t sr() { return read32(*m_, kSr); }
+  // The core sleeps (wfi ; b .-2) instead of spinning: seconds of BSY pass without executing.
+  void sleep_core() { vstm32_test::write_code(*m_, vstm32_test::kIdleLoop, {0xBF30, 0xE7FD}); }
   void write_cr(uint32_t value) { ASSERT_TRUE(m_->debug_write32(kCr, value)); }
   void clear_sr() { ASSERT_TRUE(m_->debug_write32(kSr, 0xFFFF'FFFF)); }
   // Simulated ns until BSY clears, polled every `step_ns`; 0 when it never cleared in `max_ns`.
@@ -328,6 +331,7 @@ class Vstm32EraseTimingTest : public Vstm32FlashControllerTest,
 
 TEST_P(Vstm32EraseTimingTest, BusyTimeWithinDatasheetRange) {
   const EraseCase c = GetParam();
+  sleep_core();
   unlock();
   write_cr(psize(c.psize_code) | kSer | snb(c.sector));
   write_cr(psize(c.psize_code) | kSer | snb(c.sector) | kStrt);
@@ -349,5 +353,51 @@ INSTANTIATE_TEST_SUITE_P(Ds8626, Vstm32EraseTimingTest,
                                            EraseCase{5, 0, 2000, 4000}, EraseCase{5, 1, 1300, 2600},
                                            EraseCase{11, 2, 1000, 2000}),
                          erase_case_name);
+
+// DS8626 mass erase (MER): typical 16 / 11 / 8 s, max 32 / 22 / 16 s at x8 / x16 / x32. Every
+// sector is erased. The core sleeps in WFI meanwhile (so the seconds pass without executing).
+struct MassEraseCase {
+  unsigned psize_code;
+  uint64_t typical_ms, max_ms;
+};
+
+class Vstm32MassEraseTest : public Vstm32FlashControllerTest,
+                            public ::testing::WithParamInterface<MassEraseCase> {};
+
+TEST_P(Vstm32MassEraseTest, ErasesEverySectorWithinDatasheetTime) {
+  const MassEraseCase c = GetParam();
+  sleep_core();
+  unlock();
+  write_cr(psize(2) | kPg);
+  for (uint32_t a : {kSector1, kSector5, 0x080E'0000u, 0x080F'FFFCu}) {
+    m_->debug_flash_store(a, 4, 0);
+    m_->run_for_ns(200'000);
+  }
+  write_cr(psize(c.psize_code) | kMer);
+  write_cr(psize(c.psize_code) | kMer | kStrt);
+  EXPECT_EQ(sr() & kBsy, kBsy);
+  const uint64_t ns = busy_for(10'000'000, 2 * c.max_ms * 1'000'000);
+  ASSERT_NE(ns, 0u) << "BSY never cleared";
+  EXPECT_GE(ns, c.typical_ms * 1'000'000);
+  EXPECT_LE(ns, c.max_ms * 1'000'000);
+  EXPECT_EQ(sr() & ~kBsy, 0u);
+  const auto flash = m_->flash();
+  EXPECT_TRUE(std::all_of(flash.begin(), flash.end(), [](uint8_t b) { return b == 0xFF; }));
+  EXPECT_EQ(vstm32_test::events_with(m_->take_events(), vstm32::MachineEvent::Kind::kFlash,
+                                     "flash mass-erase")
+                .size(),
+            1u);
+}
+
+std::string mass_erase_name(const ::testing::TestParamInfo<MassEraseCase>& info) {
+  static const char* const kWidth[] = {"x8", "x16", "x32"};
+  return kWidth[info.param.psize_code];
+}
+
+INSTANTIATE_TEST_SUITE_P(Ds8626, Vstm32MassEraseTest,
+                         ::testing::Values(MassEraseCase{0, 16'000, 32'000},
+                                           MassEraseCase{1, 11'000, 22'000},
+                                           MassEraseCase{2, 8'000, 16'000}),
+                         mass_erase_name);
 
 }  // namespace

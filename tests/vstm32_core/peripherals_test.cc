@@ -74,14 +74,24 @@ TEST(Vstm32UniqueIdTest, ConfigurablePerDevice) {
   EXPECT_EQ(read32(*m, 0x1FFF'7A20) >> 16, 1024u);
 }
 
-// A load from `address` executed from SRAM: the fault event names the PC and the address, and
-// the core enters HardFault with CFSR/BFAR as a precise bus error. The PC named is the load's own.
-void expect_load_faults(uint32_t address) {
+// An access to `address` from SRAM code: the fault event names the PC and the address, and the
+// core enters HardFault with the CFSR bits the Cortex-M4 sets (escalated: HFSR.FORCED):
+//   load   precise bus error: PRECISERR + BFARVALID, BFAR = address, stacked PC = the load
+//   store  imprecise (the write buffer took it): IMPRECISERR, BFAR not valid
+//   fetch  instruction bus error: IBUSERR, stacked PC = address; from an execute-never region
+//          (peripherals, system): MemManage IACCVIOL instead
+// Code: movw r0, #lo ; movt r0, #hi ; then `ldr r1, [r0]` / `str r1, [r0]` / `adds r0, #1 ;
+// bx r0` ; b .
+enum class Access { kLoad, kStore, kFetch };
+
+void expect_access_faults(uint32_t address, Access access) {
+  constexpr uint32_t kHfsr = 0xE000'ED2C;
+  constexpr uint32_t kIaccviol = 1u << 0, kIbuserr = 1u << 8, kPreciserr = 1u << 9,
+                     kImpreciserr = 1u << 10, kBfarvalid = 1u << 15;
   auto m = idle_machine();
   ASSERT_NE(m, nullptr);
   constexpr uint32_t kCode = 0x2000'0200;
   const uint16_t lo = static_cast<uint16_t>(address), hi = static_cast<uint16_t>(address >> 16);
-  // movw r0, #lo ; movt r0, #hi ; ldr r1, [r0] ; b .
   auto movw = [](uint16_t imm, bool top) {
     const uint16_t first = static_cast<uint16_t>((top ? 0xF2C0u : 0xF240u) | ((imm >> 12) & 0xFu) |
                                                  (((imm >> 11) & 1u) << 10));
@@ -91,10 +101,16 @@ void expect_load_faults(uint32_t address) {
   };
   std::vector<uint16_t> code = movw(lo, false);
   for (uint16_t h : movw(hi, true)) code.push_back(h);
-  code.push_back(0x6801);  // ldr r1, [r0]
+  switch (access) {
+    case Access::kLoad: code.push_back(0x6801); break;   // ldr r1, [r0]
+    case Access::kStore: code.push_back(0x6001); break;  // str r1, [r0]
+    case Access::kFetch:
+      code.push_back(0x3001);  // adds r0, #1 (Thumb bit)
+      code.push_back(0x4700);  // bx r0
+      break;
+  }
   code.push_back(0xE7FE);  // b .
   write_code(*m, kCode, code);
-  // Point the idle loop at the routine: b.w from 0x2000'0000 is simpler as a new reset.
   const uint32_t vectors[2] = {vstm32::kSramBase + vstm32::kSramSize, kCode | 1u};
   uint8_t bytes[8];
   std::memcpy(bytes, vectors, sizeof bytes);
@@ -103,25 +119,61 @@ void expect_load_faults(uint32_t address) {
   m->run_for_ns(100'000);
   const auto faults = events_with(m->take_events(), Kind::kFault);
   ASSERT_EQ(faults.size(), 1u);
+  const char* what = access == Access::kLoad    ? "bus-error read"
+                     : access == Access::kStore ? "bus-error write"
+                                                : "bus-error fetch";
+  EXPECT_NE(faults[0].text.find(what), std::string::npos) << faults[0].text;
   char want[64];
   std::snprintf(want, sizeof want, "address=0x%08X pc=0x", address);
-  EXPECT_NE(faults[0].text.find("bus-error read"), std::string::npos) << faults[0].text;
   const size_t at = faults[0].text.find(want);
   ASSERT_NE(at, std::string::npos) << faults[0].text << " want " << want;
   const uint32_t pc =
       static_cast<uint32_t>(std::stoul(faults[0].text.substr(at + 24, 8), nullptr, 16));
-  EXPECT_EQ(pc, kCode + 8) << "the faulting ldr is at +8: " << faults[0].text;
+  const uint32_t insn = kCode + 8;  // the ldr / str
+  EXPECT_EQ(pc, access == Access::kFetch ? address : insn) << faults[0].text;
   EXPECT_EQ(m->reg(UC_ARM_REG_PC) & ~1u, vstm32_test::kIdleFaultHandler);
-  EXPECT_EQ(read32(*m, kCfsr) & 0x8200u, 0x8200u);  // BFARVALID | PRECISERR
-  EXPECT_EQ(read32(*m, kBfar), address);
   EXPECT_EQ(m->mode(), vstm32::Mode::kCpu);
+  EXPECT_EQ(read32(*m, kHfsr), 1u << 30);  // FORCED
+  const uint32_t stacked_pc = read32(*m, m->reg(UC_ARM_REG_MSP) + 24);
+  const uint32_t cfsr = read32(*m, kCfsr);
+  switch (access) {
+    case Access::kLoad:
+      EXPECT_EQ(cfsr, kPreciserr | kBfarvalid);
+      EXPECT_EQ(read32(*m, kBfar), address);
+      EXPECT_EQ(stacked_pc, insn);
+      break;
+    case Access::kStore:
+      EXPECT_EQ(cfsr, kImpreciserr);
+      EXPECT_GE(stacked_pc, insn);
+      break;
+    case Access::kFetch: {
+      const bool xn = address >= 0x4000'0000 && (address < 0x6000'0000 || address >= 0xA000'0000);
+      EXPECT_EQ(cfsr, xn ? kIaccviol : kIbuserr) << std::hex << address;
+      EXPECT_EQ(stacked_pc, address);
+      break;
+    }
+  }
 }
 
 TEST(Vstm32BusFaultTest, HoleAfterSramFaults) {
-  expect_load_faults(0x2002'0000);
+  expect_access_faults(0x2002'0000, Access::kLoad);
+  expect_access_faults(0x2002'0000, Access::kStore);
+  expect_access_faults(0x2002'0000, Access::kFetch);
 }
 TEST(Vstm32BusFaultTest, ReservedPeripheralSlotFaults) {
-  expect_load_faults(0x4000'2400);  // between TIM14 and RTC (RM0090 table 1)
+  expect_access_faults(0x4000'2400, Access::kLoad);  // between TIM14 and RTC (RM0090 table 1)
+  expect_access_faults(0x4000'2400, Access::kStore);
+}
+TEST(Vstm32BusFaultTest, NothingAtTheFsmcBankFaults) {
+  expect_access_faults(0x6000'0000, Access::kLoad);
+  expect_access_faults(0x6000'0000, Access::kStore);
+  expect_access_faults(0x6000'0000, Access::kFetch);
+}
+// CCM RAM is on the D-bus only: data works, instruction fetches fault. Peripherals are
+// execute-never.
+TEST(Vstm32BusFaultTest, FetchFromCcmOrPeripheralsFaults) {
+  expect_access_faults(vstm32::kCcmBase + 0x100, Access::kFetch);
+  expect_access_faults(0x4002'3800, Access::kFetch);  // RCC
 }
 TEST(Vstm32BusFaultTest, ProbeReadOfNothingFails) {
   auto m = idle_machine();
@@ -320,6 +372,127 @@ TEST(Vstm32ProbeTest, ProbeReachesBitBandAliases) {
   EXPECT_FALSE(m->debug_read32(0x4200'0000 + 32 * 0x2400, v));  // reserved slot 0x4000'2400
 }
 
+// RM0090 21.4.4: PVU/RVU stay set while a PR/RLR write crosses to the LSI domain (up to 5 LSI
+// periods); the new value is in force after that.
+TEST(Vstm32WatchdogTest, PrescalerAndReloadUpdatesAreBusyForFiveLsiPeriods) {
+  constexpr uint32_t kKr = 0x4000'3000, kPr = 0x4000'3004, kRlr = 0x4000'3008, kSr = 0x4000'300C;
+  auto m = idle_machine();
+  ASSERT_NE(m, nullptr);
+  ASSERT_TRUE(m->debug_write32(kPr, 4));  // no 0x5555 first: write-protected, ignored
+  EXPECT_EQ(read32(*m, kPr), 0u);
+  EXPECT_EQ(read32(*m, kSr), 0u);
+  ASSERT_TRUE(m->debug_write32(kKr, 0x5555));
+  ASSERT_TRUE(m->debug_write32(kPr, 4));
+  ASSERT_TRUE(m->debug_write32(kRlr, 0x123));
+  EXPECT_NE(read32(*m, kSr) & 3u, 0u);
+  m->run_for_ns(5ull * 1'000'000'000 / 32'000 + 1'000);
+  EXPECT_EQ(read32(*m, kSr), 0u);
+  EXPECT_EQ(read32(*m, kPr), 4u);
+  EXPECT_EQ(read32(*m, kRlr), 0x123u);
+  EXPECT_FALSE(m->iwdg_running());
+}
+
+// NRST held low: the chip does nothing (no instruction runs, time passes); released, it resets
+// with PINRSTF only.
+TEST(Vstm32ResetFlagsTest, NrstHeldLowStopsTheChipUntilReleased) {
+  auto m = idle_machine();
+  ASSERT_NE(m, nullptr);
+  m->run_for_ns(10'000);
+  ASSERT_TRUE(m->debug_write32(kCsr, kRmvf));
+  m->set_nrst(true);
+  EXPECT_EQ(m->mode(), vstm32::Mode::kReset);
+  const uint64_t executed = m->instructions(), t = m->now_ns();
+  m->run_for_ns(5'000'000);
+  EXPECT_EQ(m->instructions(), executed);
+  EXPECT_EQ(m->now_ns(), t + 5'000'000);
+  m->set_nrst(false);
+  EXPECT_EQ(m->mode(), vstm32::Mode::kCpu);
+  EXPECT_EQ(m->last_reset_cause(), vstm32::ResetCause::kPin);
+  EXPECT_EQ(read32(*m, kCsr) & 0xFF00'0000u, kPin);
+  m->run_for_ns(10'000);
+  EXPECT_GT(m->instructions(), executed);
+}
+
+// Simulated time is one instruction per HCLK cycle: 16 MHz HSI after reset, 168 MHz from the PLL
+// (HSE 8 MHz / M 8 * N 336 / P 2, as the Discovery firmware sets it), 84 MHz with AHB /2. Over
+// 10 ms the count is exact to one instruction (where the window starts within an instruction).
+TEST(Vstm32TimeTest, OneInstructionPerHclkCycle) {
+  constexpr uint32_t kRccCr = 0x4002'3800, kPllcfgr = 0x4002'3804, kCfgr = 0x4002'3808;
+  auto m = idle_machine();
+  ASSERT_NE(m, nullptr);
+  auto instructions_in_10ms = [&] {
+    const uint64_t before = m->instructions();
+    m->run_for_ns(10'000'000);
+    return static_cast<double>(m->instructions() - before);
+  };
+  EXPECT_EQ(m->sysclk_hz(), 16'000'000u);
+  EXPECT_NEAR(instructions_in_10ms(), 160'000, 1);
+  ASSERT_TRUE(m->debug_write32(kRccCr, read32(*m, kRccCr) | 1u << 16));  // HSEON
+  ASSERT_TRUE(m->debug_write32(kPllcfgr, 1u << 22 | 7u << 24 | 0u << 16 | 336u << 6 | 8u));
+  ASSERT_TRUE(m->debug_write32(kRccCr, read32(*m, kRccCr) | 1u << 24));  // PLLON
+  EXPECT_NE(read32(*m, kRccCr) & (1u << 25), 0u);                        // PLLRDY
+  ASSERT_TRUE(m->debug_write32(kCfgr, 2u));                              // SW = PLL
+  EXPECT_EQ(read32(*m, kCfgr) & 0xCu, 0x8u);                             // SWS = PLL
+  EXPECT_EQ(m->sysclk_hz(), 168'000'000u);
+  EXPECT_NEAR(instructions_in_10ms(), 1'680'000, 1);
+  ASSERT_TRUE(m->debug_write32(kCfgr, 2u | 8u << 4));  // HPRE: /2
+  EXPECT_EQ(m->sysclk_hz(), 84'000'000u);
+  EXPECT_NEAR(instructions_in_10ms(), 840'000, 1);
+}
+
+// SCB VTOR: 0 after reset (the vector table at the boot alias); exceptions take their handler
+// from the table VTOR names, here one in SRAM whose PendSV handler counts.
+TEST(Vstm32VtorTest, ExceptionsUseTheTableVtorPointsTo) {
+  constexpr uint32_t kVtor = 0xE000'ED08, kIcsr = 0xE000'ED04, kTable = 0x2000'0800;
+  auto m = idle_machine();
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(read32(*m, kVtor), 0u);
+  // The flash table has no PendSV handler (0): taking PendSV from it would fault.
+  write_code(*m, 0x2000'0300, {0xF240, 0x4000, 0xF2C2, 0x0000, 0x6801, 0x3101, 0x6001, 0x4770});
+  ASSERT_TRUE(m->debug_write32(kTable + 14 * 4, 0x2000'0301));
+  ASSERT_TRUE(m->debug_write32(kVtor, kTable));
+  EXPECT_EQ(read32(*m, kVtor), kTable);
+  ASSERT_TRUE(m->debug_write32(kIcsr, 1u << 28));  // PENDSVSET
+  m->run_for_ns(10'000);
+  EXPECT_EQ(read32(*m, 0x2000'0400), 1u);
+  EXPECT_EQ(m->reg(UC_ARM_REG_PC), vstm32_test::kIdleLoop);
+  EXPECT_TRUE(events_with(m->take_events(), Kind::kFault).empty());
+  m->pulse_nrst();
+  EXPECT_EQ(read32(*m, kVtor), 0u);
+}
+
+// The frame follows CR1 (M, PCE) and CR2 (STOP): 8N1 10 bits, 8E1 and 9N1 11, 8N2 11; TC comes
+// one frame after the byte starts.
+TEST(Vstm32UsartTest, FrameFollowsCr1AndCr2) {
+  constexpr uint32_t kApb2enr = 0x4002'3844;
+  constexpr uint32_t kSr = 0x4001'1000, kDr = 0x4001'1004, kBrr = 0x4001'1008, kCr1 = 0x4001'100C,
+                     kCr2 = 0x4001'1010;
+  constexpr uint32_t kUe = 1u << 13, kM = 1u << 12, kPce = 1u << 10, kTe = 1u << 3, kTc = 1u << 6;
+  auto m = idle_machine();
+  ASSERT_NE(m, nullptr);
+  ASSERT_TRUE(m->debug_write32(kApb2enr, 1u << 4));
+  ASSERT_TRUE(m->debug_write32(kBrr, 0x683));  // 16 MHz / 9600 = 1666.67: 0x68 + 3/16
+  const struct {
+    uint32_t cr1, cr2;
+    unsigned bits;
+  } cases[] = {{kUe | kTe, 0, 10},
+               {kUe | kTe | kM | kPce, 0, 11},
+               {kUe | kTe | kM, 0, 11},
+               {kUe | kTe, 2u << 12, 11}};
+  for (const auto& c : cases) {
+    ASSERT_TRUE(m->debug_write32(kCr1, c.cr1));
+    ASSERT_TRUE(m->debug_write32(kCr2, c.cr2));
+    EXPECT_EQ(m->uart_frame_bits(), c.bits) << std::hex << c.cr1 << " " << c.cr2;
+    EXPECT_EQ(m->uart_baud(), 16'000'000u / 0x683);
+    const uint64_t frame_ns = uint64_t{c.bits} * 1'000'000'000 / (16'000'000 / 0x683);
+    ASSERT_TRUE(m->debug_write32(kDr, 0x55));
+    m->run_for_ns(frame_ns - 2'000);
+    EXPECT_EQ(read32(*m, kSr) & kTc, 0u) << c.bits << " bits";
+    m->run_for_ns(4'000);
+    EXPECT_EQ(read32(*m, kSr) & kTc, kTc) << c.bits << " bits";
+  }
+}
+
 TEST(Vstm32LedTest, GpiodPins12To15AreEvents) {
   auto m = idle_machine();
   ASSERT_NE(m, nullptr);
@@ -402,6 +575,21 @@ TEST(Vstm32BootModeTest, Boot0HighStartsTheRomWhichAcksSyncAfterItsStartupDelay)
   m->set_boot0(false);
   m->pulse_nrst();
   EXPECT_EQ(m->mode(), vstm32::Mode::kCpu);
+}
+
+// The boot alias at 0: main flash with BOOT0 low (the vector table is fetched there), system
+// memory with BOOT0 high (the ROM's version byte at 0x1FFF'77DE shows through at 0x77DE).
+TEST(Vstm32BootModeTest, AliasAtZeroFollowsBoot0) {
+  auto m = idle_machine();
+  ASSERT_NE(m, nullptr);
+  for (uint32_t a : {0u, 4u, 8u}) EXPECT_EQ(read32(*m, a), read32(*m, vstm32::kFlashBase + a));
+  EXPECT_NE(read32(*m, 0x77DC), read32(*m, 0x1FFF'77DC));
+  m->set_boot0(true);
+  m->pulse_nrst();
+  EXPECT_EQ(m->mode(), vstm32::Mode::kRom);
+  EXPECT_EQ(read32(*m, 0x77DC), read32(*m, 0x1FFF'77DC));
+  EXPECT_EQ(read32(*m, 0x77DC) >> 16 & 0xFFu, 0x91u);  // V9.1
+  EXPECT_NE(read32(*m, 0), read32(*m, vstm32::kFlashBase));
 }
 
 }  // namespace

@@ -139,7 +139,9 @@ bool unmapped_hook(uc_engine* uc, uc_mem_type type, uint64_t address, int, int64
                      : type == UC_MEM_WRITE_UNMAPPED ? "bus-error write"
                                                      : "bus-error read";
   auto* m = impl_of(user);
-  m->pending_fault = Machine::Impl::PendingFault{what, static_cast<uint32_t>(address), true, {}};
+  // A store goes through the write buffer: its bus error comes back imprecise (IMPRECISERR).
+  const bool precise = type != UC_MEM_WRITE_UNMAPPED;
+  m->pending_fault = Machine::Impl::PendingFault{what, static_cast<uint32_t>(address), precise, {}};
   uint32_t pc = 0;
   if (uc_reg_read(uc, UC_ARM_REG_PC, &pc) == UC_ERR_OK) m->pending_fault->pc = pc;
   return false;  // Unicorn stops with an error; the run loop takes the fault
@@ -164,7 +166,7 @@ void block_hook(uc_engine* uc, uint64_t address, uint32_t size, void* user) {
 void breakpoint_hook(uc_engine* uc, uint64_t, uint32_t, void* user) {
   auto* m = impl_of(user);
   if (!m->breakpoint_hit_ns) {
-    m->breakpoint_hit_ns = m->now_ns();
+    m->breakpoint_hit_ns = m->now_ns();  // made exact once the run has stopped (run_cpu_until)
     m->stop_why = Machine::Impl::StopWhy::kBreakpoint;
     uc_emu_stop(uc);
   }
@@ -182,6 +184,8 @@ void interrupt_hook(uc_engine* uc, uint32_t intno, void* user) {
     m->pending_exceptions |= 1u << 11;  // SVCall: taken at once (the return address is next)
   } else if (intno == 7) {
     m->pending_fault = Machine::Impl::PendingFault{"bkpt without a debugger", pc, true};
+  } else if (intno == 3) {  // prefetch abort: a fetch from a region the core cannot execute
+    m->pending_fault = Machine::Impl::PendingFault{"bus-error fetch", pc, true, pc};
   } else {
     m->pending_fault =
         Machine::Impl::PendingFault{"cpu exception " + std::to_string(intno), pc, true};
@@ -298,6 +302,19 @@ void Machine::Impl::flush_program_run() {
   events.push_back(std::move(e));
 }
 
+namespace {
+__extension__ typedef unsigned __int128 Wide;  // products of ps and Hz overflow 64 bits
+constexpr uint64_t kPsPerSecond = 1'000'000'000'000;
+}  // namespace
+
+uint64_t Machine::Impl::now_ps() const {
+  return base_ps + static_cast<uint64_t>(Wide{icount - base_icount} * kPsPerSecond / instr_hz);
+}
+
+uint64_t Machine::Impl::instructions_in(uint64_t ps) const {
+  return static_cast<uint64_t>(Wide{ps} * instr_hz / kPsPerSecond);
+}
+
 void Machine::Impl::rebase_time() {
   base_ps = now_ps();
   base_icount = icount;
@@ -373,9 +390,18 @@ void Machine::Impl::settle_icount(uint32_t stop_pc) {
   if (stopped_at_block_start) return;
   stop_pc &= ~1u;
   if (stop_pc < block_address || stop_pc >= block_address + block_size) return;  // block done
-  const uint64_t exact = block_icount + count_instructions(block_address, stop_pc - block_address);
+  set_icount(block_icount + count_instructions(block_address, stop_pc - block_address));
+}
+
+void Machine::Impl::set_icount(uint64_t exact) {
   if (exact >= icount) return;
-  const uint64_t t = now_ps();  // time does not go back: the over-count stays in it
+  if (base_icount <= exact) {
+    icount = exact;  // time is that of the instructions that ran
+    return;
+  }
+  // Time was re-based inside the over-counted part (a stall or a clock change there): it does
+  // not go back below that point.
+  const uint64_t t = now_ps();
   icount = exact;
   base_icount = exact;
   base_ps = t;
@@ -614,15 +640,25 @@ void Machine::Impl::exception_return(uint32_t exc_return) {
   pc = regs[6] | 1u;
 }
 
+// Every fault escalates to HardFault (HFSR.FORCED; MemManage/BusFault/UsageFault handlers are
+// not modelled) with the CFSR bits of the fault underneath. A precise fault stacks the faulting
+// instruction; an imprecise one the instruction the core had reached (the store retired).
 void Machine::Impl::take_fault(const PendingFault& fault) {
   const uint32_t fault_pc = fault.pc.value_or(pc);
+  const uint32_t return_pc = fault.precise ? fault_pc : pc;
   char text[160];
   std::snprintf(text, sizeof text, "fault %s address=0x%08X pc=0x%08X%s", fault.kind.c_str(),
                 fault.address, fault_pc & ~1u,
                 current_exception == 3 ? " in HardFault handler: lockup" : "");
   event(MachineEvent::Kind::kFault, text);
   scb.hfsr |= 1u << 30;  // FORCED: escalated to HardFault (fault handlers are not enabled)
-  if (fault.kind.find("bus-error") != std::string::npos) {
+  if (fault.kind.find("bus-error fetch") != std::string::npos) {
+    // ARMv7-M default memory map: peripherals, external devices and the system region are
+    // execute-never (MemManage IACCVIOL); elsewhere an instruction bus error (IBUSERR).
+    const uint32_t a = fault.address;
+    const bool xn = a >= 0x4000'0000u && (a < 0x6000'0000u || a >= 0xA000'0000u);
+    scb.cfsr |= xn ? 1u << 0 : 1u << 8;
+  } else if (fault.kind.find("bus-error") != std::string::npos) {
     scb.cfsr |= fault.precise ? (1u << 9) | (1u << 15) : (1u << 10);  // PRECISERR+BFARVALID
     if (fault.precise) scb.bfar = fault.address;
   } else if (fault.kind.find("undefined") != std::string::npos) {
@@ -630,7 +666,7 @@ void Machine::Impl::take_fault(const PendingFault& fault) {
   } else if (fault.kind.find("Thumb") != std::string::npos) {
     scb.cfsr |= 1u << 17;  // INVSTATE
   }
-  if (current_exception == 3 || !enter_exception(3, fault_pc)) {
+  if (current_exception == 3 || !enter_exception(3, return_pc)) {
     mode = Mode::kLockup;
     if (current_exception != 3) event(MachineEvent::Kind::kFault, "lockup: HardFault entry failed");
   }
@@ -674,7 +710,7 @@ void Machine::Impl::run_cpu_until(uint64_t t_ps) {
       set_time_ps(std::max(deadline, now_ps() + 1));
     } else {
       const uint64_t span_ps = deadline > now_ps() ? deadline - now_ps() : 0;
-      uint64_t n = std::clamp<uint64_t>(span_ps / ps_per_instr, 1, kMaxSliceInstructions);
+      uint64_t n = std::clamp<uint64_t>(instructions_in(span_ps), 1, kMaxSliceInstructions);
       if (cut.kind == CutPlan::Kind::kInstructions) {
         n = std::min<uint64_t>(n, cut.at > icount ? cut.at - icount : 1);
       }
@@ -701,6 +737,11 @@ void Machine::Impl::run_cpu_until(uint64_t t_ps) {
         exception_return(exc_return_value);
       } else if (err != UC_ERR_OK) {
         pc = new_pc | 1u;
+        if (err == UC_ERR_WRITE_UNMAPPED) {
+          // The store left for the bus and the core went on: resume behind it.
+          const uint8_t* p = host_pointer(new_pc & ~1u, 2);
+          pc = ((new_pc & ~1u) + (p != nullptr && p[1] >= 0xE8u ? 4 : 2)) | 1u;
+        }
         if (!pending_fault) {
           const char* kind = err == UC_ERR_INSN_INVALID ? "undefined instruction"
                              : err == UC_ERR_FETCH_PROT ? "bus-error fetch (not executable)"
@@ -719,14 +760,12 @@ void Machine::Impl::run_cpu_until(uint64_t t_ps) {
           if (insn == 0xBF30) {
             wfi = true;
           } else {
-            const uint64_t t = now_ps();
-            icount = slice_start + n;
-            base_icount = icount;
-            base_ps = t;
+            set_icount(slice_start + n);
           }
         }
       }
       if (stop_why == StopWhy::kBreakpoint) {
+        breakpoint_hit_ns = now_ns();  // the instructions before the breakpoint, not its block
         stop_why = StopWhy::kNone;
         at_breakpoint = true;
         return;  // advance_to returns; the caller sees breakpoint_hit_ns

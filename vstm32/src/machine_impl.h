@@ -63,11 +63,13 @@ struct Machine::Impl {
   uint64_t resets = 0;
   uint64_t power_cuts = 0;
 
-  // ---- time: now = base_ps + (icount - base_icount) * ps_per_instr ----
+  // ---- time: now = base_ps + (icount - base_icount) / instr_hz, exactly (no rounded period:
+  // 168 MHz is 5952.38 ps per instruction) ----
   uint64_t base_ps = 0;
   uint64_t base_icount = 0;
-  uint64_t icount = 0;                  // instructions executed since creation
-  uint64_t ps_per_instr = 62'500;       // 16 MHz HSI
+  uint64_t icount = 0;                          // instructions executed since creation
+  uint64_t instr_hz = 16'000'000;               // HCLK: 16 MHz HSI after reset
+  uint64_t instructions_in(uint64_t ps) const;  // whole instructions that fit in `ps`
   bool stop_at_block = false;           // stop when the next translated block starts (request_stop)
   bool stopped_at_block_start = false;  // ... and it did: the previous block ran to its end
   // The translated block running now: where it starts, its size, icount before it.
@@ -87,9 +89,10 @@ struct Machine::Impl {
   // A run stopped inside the current block (a callback stopped it, a fault, a breakpoint): only
   // the instructions before `stop_pc` ran, not the whole block the block hook counted.
   void settle_icount(uint32_t stop_pc);
+  void set_icount(uint64_t exact);  // lowers an over-count to the instructions that ran
   bool in_emulation = false;
   bool dying = false;  // a power cut happened inside a Unicorn callback
-  uint64_t now_ps() const { return base_ps + (icount - base_icount) * ps_per_instr; }
+  uint64_t now_ps() const;
   uint64_t now_ns() const { return now_ps() / kPsPerNs; }
   void rebase_time();              // before a clock change
   void add_stall_ps(uint64_t ps);  // the core waits (flash busy)

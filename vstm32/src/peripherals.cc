@@ -152,8 +152,7 @@ uint32_t Machine::Impl::pclk2_hz() const {
 
 void Machine::Impl::clock_changed() {
   rebase_time();
-  const uint64_t hz = std::max<uint32_t>(hclk_hz(), 1);
-  ps_per_instr = std::max<uint64_t>(1'000'000'000'000ull / hz, 1);
+  instr_hz = std::max<uint32_t>(hclk_hz(), 1);
   systick_schedule();
 }
 
