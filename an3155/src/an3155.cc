@@ -49,8 +49,73 @@ bool DeviceInfo::supports(Opcode opcode) const {
   return false;
 }
 
+namespace {
+// Opcodes of every AN3155 command (all products and versions) that writes, erases, changes
+// protection or leaves the ROM: Go, Write Memory (+ no-stretch), Erase, Extended Erase
+// (+ no-stretch), Special, Extended Special, Write Protect/Unprotect, Readout Protect/Unprotect
+// (each + no-stretch). Get, Get Version, Get ID and Read Memory only make the ROM talk.
+bool changes_chip(uint8_t opcode) {
+  switch (opcode) {
+    case 0x21:
+    case 0x31:
+    case 0x32:
+    case 0x43:
+    case 0x44:
+    case 0x45:
+    case 0x50:
+    case 0x51:
+    case 0x63:
+    case 0x64:
+    case 0x73:
+    case 0x74:
+    case 0x82:
+    case 0x83:
+    case 0x92:
+    case 0x93: return true;
+    default: return false;
+  }
+}
+
+// Opcode pair, 4 address bytes big-endian, XOR checksum: 7 bytes at `out`.
+size_t put_command_and_address(uint8_t* out, Opcode opcode, uint32_t address) {
+  const uint8_t code = static_cast<uint8_t>(opcode);
+  out[0] = code;
+  out[1] = static_cast<uint8_t>(code ^ 0xFF);
+  out[2] = static_cast<uint8_t>(address >> 24);
+  out[3] = static_cast<uint8_t>(address >> 16);
+  out[4] = static_cast<uint8_t>(address >> 8);
+  out[5] = static_cast<uint8_t>(address);
+  out[6] = out[2] ^ out[3] ^ out[4] ^ out[5];
+  return 7;
+}
+}  // namespace
+
+bool burst_is_harmless(std::span<const uint8_t> burst) {
+  for (size_t i = 1; i + 1 < burst.size(); ++i) {
+    if (burst[i + 1] == static_cast<uint8_t>(burst[i] ^ 0xFF) && changes_chip(burst[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
 Bootloader::Bootloader(ByteLink& link, TargetPins* pins, Clock& clock, const Options& options)
     : link_(link), pins_(pins), clock_(clock), options_(options) {}
+
+void Bootloader::changed(uint32_t address, uint32_t size) {
+  if (observer_ != nullptr) observer_->on_change(address, size);
+}
+
+bool Bootloader::use_pipeline(std::span<const uint8_t> burst) {
+  attempt_pipelined_ = false;
+  if (!options_.pipeline || !pipeline_on_ || ack_by_ack_) return false;
+  if (!burst_is_harmless(burst)) {
+    ++stats_.pipeline_unsafe;
+    return false;
+  }
+  attempt_pipelined_ = true;
+  return true;
+}
 
 uint32_t Bootloader::wire_ms(size_t bytes) const {
   // 11 bits per 8E1 byte; rounded up.
@@ -104,6 +169,7 @@ Bootloader::Step Bootloader::send_address(uint32_t address) {
 }
 
 Status Bootloader::sync() {
+  if (!synced_) changed(0, 0);  // a fresh ROM session: the target may have run meanwhile
   if (link_.configure(options_.baud, Parity::kEven) != PortStatus::kOk) return Status::kLinkError;
   for (unsigned i = 0; i < options_.sync_attempts; ++i) {
     if (link_.flush_input() != PortStatus::kOk) return Status::kLinkError;
@@ -176,6 +242,7 @@ Status Bootloader::resync() {
 Status Bootloader::run(Opcode opcode, Attempt attempt, const void* args) {
   last_opcode_ = opcode;
   opcode_nacks_ = 0;
+  ack_by_ack_ = false;
   Step step = Step::kOk;
   for (unsigned i = 0; i <= options_.retries; ++i) {
     if (i > 0) {
@@ -185,7 +252,19 @@ Status Bootloader::run(Opcode opcode, Attempt attempt, const void* args) {
       if (status != Status::kOk) return status;
     }
     last_byte_ = -1;
+    attempt_pipelined_ = false;
     step = (this->*attempt)(args);
+    if (attempt_pipelined_ && step == Step::kOk) {
+      ++stats_.pipelined;
+      pipeline_failed_in_row_ = 0;
+    } else if (attempt_pipelined_ && step != Step::kLink) {
+      // NACK, timeout or garbage after a burst: a bit error, or a ROM that drops bytes it gets
+      // while it answers. The retries of this command go ACK by ACK; if bursts keep failing,
+      // the rest of the session too.
+      ++stats_.pipeline_failures;
+      ack_by_ack_ = true;
+      if (++pipeline_failed_in_row_ >= options_.pipeline_fallback_after) pipeline_on_ = false;
+    }
     switch (step) {
       case Step::kOk: return Status::kOk;
       case Step::kLink: return Status::kLinkError;
@@ -255,63 +334,62 @@ Bootloader::Step Bootloader::attempt_get_id(const void* args) {
 
 Bootloader::Step Bootloader::attempt_read(const void* args) {
   const auto& a = *static_cast<const ReadArgs*>(args);
-  Step step = send_command(Opcode::kReadMemory);
-  if (step != Step::kOk) return step;
-  if ((step = send_address(a.address)) != Step::kOk) return step;
+  uint8_t burst[7 + 2];
+  put_command_and_address(burst, Opcode::kReadMemory, a.address);
   const uint8_t n = static_cast<uint8_t>(a.out.size() - 1);
-  const uint8_t len[2] = {n, static_cast<uint8_t>(n ^ 0xFF)};
-  if ((step = send(len)) != Step::kOk) return step;
-  if ((step = wait_ack(options_.timeouts.ack_ms)) != Step::kOk) return step;
+  burst[7] = n;
+  burst[8] = static_cast<uint8_t>(n ^ 0xFF);
+  const uint32_t ack_ms = options_.timeouts.ack_ms;
+  Step step = Step::kOk;
+  if (use_pipeline(burst)) {
+    // Opcode, address and length in one burst; each ACK may wait for the bytes before it.
+    if ((step = send(burst)) != Step::kOk) return step;
+    step = wait_ack(ack_ms);
+    if (step == Step::kNack) ++opcode_nacks_;
+    if (step != Step::kOk) return step;
+    if ((step = wait_ack(ack_ms + wire_ms(5))) != Step::kOk) return step;
+    if ((step = wait_ack(ack_ms + wire_ms(2))) != Step::kOk) return step;
+  } else {
+    if ((step = send_command(Opcode::kReadMemory)) != Step::kOk) return step;
+    if ((step = send_address(a.address)) != Step::kOk) return step;
+    if ((step = send({burst + 7, 2})) != Step::kOk) return step;
+    if ((step = wait_ack(ack_ms)) != Step::kOk) return step;
+  }
   return read_exact(a.out, options_.timeouts.read_extra_ms);
 }
 
 Bootloader::Step Bootloader::attempt_write(const void* args) {
   const auto& a = *static_cast<const WriteArgs*>(args);
-  if (options_.pipeline_writes) return attempt_write_pipelined(a.address, a.data);
-  Step step = send_command(Opcode::kWriteMemory);
-  if (step != Step::kOk) return step;
-  if ((step = send_address(a.address)) != Step::kOk) return step;
-  // One write for the frame: N-1, data, checksum (fewer syscalls, no gaps on the wire).
-  uint8_t frame[kMaxBlock + 2];
+  uint8_t burst[7 + 1 + kMaxBlock + 1];
+  size_t len = put_command_and_address(burst, Opcode::kWriteMemory, a.address);
   const uint8_t n = static_cast<uint8_t>(a.data.size() - 1);
-  frame[0] = n;
-  uint8_t checksum = n;
-  for (size_t i = 0; i < a.data.size(); ++i) {
-    frame[1 + i] = a.data[i];
-    checksum ^= a.data[i];
-  }
-  frame[1 + a.data.size()] = checksum;
-  if ((step = send({frame, a.data.size() + 2})) != Step::kOk) return step;
-  return wait_ack(options_.timeouts.write_ms);
-}
-
-// Opcode, address and data in one burst; the three ACKs are read afterwards. The ROM is idle
-// while it takes these bytes (it only drops input while programming, after the last byte), so
-// only the final ACK gates the next command. Saves two line turnarounds per block.
-Bootloader::Step Bootloader::attempt_write_pipelined(uint32_t address,
-                                                     std::span<const uint8_t> data) {
-  uint8_t burst[2 + 5 + kMaxBlock + 2];
-  size_t len = 0;
-  burst[len++] = static_cast<uint8_t>(Opcode::kWriteMemory);
-  burst[len++] = static_cast<uint8_t>(Opcode::kWriteMemory) ^ 0xFF;
-  for (int shift = 24; shift >= 0; shift -= 8)
-    burst[len++] = static_cast<uint8_t>(address >> shift);
-  burst[len++] = burst[2] ^ burst[3] ^ burst[4] ^ burst[5];
-  const uint8_t n = static_cast<uint8_t>(data.size() - 1);
   burst[len++] = n;
   uint8_t checksum = n;
-  for (uint8_t byte : data) {
+  for (uint8_t byte : a.data) {
     burst[len++] = byte;
     checksum ^= byte;
   }
   burst[len++] = checksum;
-  Step step = send({burst, len});
-  if (step != Step::kOk) return step;
-  step = wait_ack(options_.timeouts.ack_ms);
-  if (step == Step::kNack) ++opcode_nacks_;
-  if (step != Step::kOk) return step;
-  if ((step = wait_ack(options_.timeouts.ack_ms)) != Step::kOk) return step;
-  return wait_ack(options_.timeouts.write_ms);
+  const std::span<const uint8_t> frame(burst + 7, len - 7);  // N-1, data, checksum
+  // The final ACK comes once the frame is on the wire and programmed.
+  const uint32_t program_ms = options_.timeouts.write_ms + wire_ms(frame.size());
+  changed(a.address, static_cast<uint32_t>(a.data.size()));
+  Step step = Step::kOk;
+  if (use_pipeline({burst, len})) {
+    // Opcode, address and data in one burst; the three ACKs are read afterwards. Only the
+    // final ACK gates the next command (the ROM drops input while it programs).
+    if ((step = send({burst, len})) != Step::kOk) return step;
+    step = wait_ack(options_.timeouts.ack_ms);
+    if (step == Step::kNack) ++opcode_nacks_;
+    if (step != Step::kOk) return step;
+    if ((step = wait_ack(options_.timeouts.ack_ms + wire_ms(5))) != Step::kOk) return step;
+    return wait_ack(program_ms);
+  }
+  if ((step = send_command(Opcode::kWriteMemory)) != Step::kOk) return step;
+  if ((step = send_address(a.address)) != Step::kOk) return step;
+  // One write for the frame (fewer syscalls, no gaps on the wire).
+  if ((step = send(frame)) != Step::kOk) return step;
+  return wait_ack(program_ms);
 }
 
 Bootloader::Step Bootloader::attempt_erase(const void* args) {
@@ -328,6 +406,7 @@ Bootloader::Step Bootloader::attempt_erase(const void* args) {
     frame[len++] = static_cast<uint8_t>(sector >> 8);
     frame[len++] = static_cast<uint8_t>(sector);
     timeout_ms += erase_timeout_ms(sector);
+    changed(flash_map::kSectors[sector].address, flash_map::kSectors[sector].size);
   }
   uint8_t checksum = 0;
   for (size_t i = 0; i < len; ++i) checksum ^= frame[i];
@@ -338,6 +417,7 @@ Bootloader::Step Bootloader::attempt_erase(const void* args) {
 
 Bootloader::Step Bootloader::attempt_go(const void* args) {
   const uint32_t address = *static_cast<const uint32_t*>(args);
+  changed(0, 0);  // the target runs code
   Step step = send_command(Opcode::kGo);
   if (step != Step::kOk) return step;
   return send_address(address);
@@ -419,6 +499,7 @@ Status Bootloader::enter() {
   clock_.delay_ms(options_.timeouts.reset_pulse_ms);
   if (pins_->set_reset(false) != PortStatus::kOk) return Status::kPinError;
   synced_ = false;
+  changed(0, 0);
   clock_.delay_ms(options_.timeouts.boot_wait_ms);
   if (link_.configure(options_.baud, Parity::kEven) != PortStatus::kOk) return Status::kLinkError;
   if (link_.flush_input() != PortStatus::kOk) return Status::kLinkError;
@@ -432,6 +513,7 @@ Status Bootloader::leave() {
   clock_.delay_ms(options_.timeouts.reset_pulse_ms);
   if (pins_->set_reset(false) != PortStatus::kOk) return Status::kPinError;
   synced_ = false;
+  changed(0, 0);
   return Status::kOk;
 }
 

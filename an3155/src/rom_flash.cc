@@ -28,6 +28,62 @@ Status read_checked(Bootloader& rom, uint32_t address, std::span<uint8_t> out, b
   return Status::kOk;
 }
 
+bool ReadCache::lookup(uint32_t address, std::span<uint8_t> out) {
+  for (size_t i = 0; i < count_; ++i) {
+    const Entry& e = entries_[i];
+    if (address < e.address || address - e.address > e.size ||
+        out.size() > e.size - (address - e.address)) {
+      continue;
+    }
+    const uint8_t* from = storage_.data() + e.offset + (address - e.address);
+    for (size_t k = 0; k < out.size(); ++k) out[k] = from[k];
+    ++hits_;
+    return true;
+  }
+  return false;
+}
+
+void ReadCache::insert(uint32_t address, std::span<const uint8_t> data) {
+  if (data.empty() || data.size() > storage_.size()) return;
+  if (count_ == kMaxEntries || storage_.size() - used_ < data.size()) clear();
+  Entry& e = entries_[count_++];
+  e.address = address;
+  e.offset = static_cast<uint32_t>(used_);
+  e.size = static_cast<uint32_t>(data.size());
+  for (size_t k = 0; k < data.size(); ++k) storage_[used_ + k] = data[k];
+  used_ += data.size();
+}
+
+void ReadCache::on_change(uint32_t address, uint32_t size) {
+  if (size == 0) {
+    clear();
+    return;
+  }
+  const uint64_t end = uint64_t{address} + size;
+  size_t kept = 0;
+  for (size_t i = 0; i < count_; ++i) {
+    const Entry& e = entries_[i];
+    const bool overlaps = e.address < end && address < uint64_t{e.address} + e.size;
+    if (!overlaps) entries_[kept++] = e;
+  }
+  count_ = kept;
+  if (count_ == 0) used_ = 0;
+}
+
+void ReadCache::clear() {
+  count_ = 0;
+  used_ = 0;
+}
+
+RomFlash::RomFlash(Bootloader& rom, bool verify_reads, ReadCache* cache)
+    : rom_(rom), verify_reads_(verify_reads), cache_(cache) {
+  if (cache_ != nullptr) rom_.set_change_observer(cache_);
+}
+
+RomFlash::~RomFlash() {
+  if (cache_ != nullptr) rom_.set_change_observer(nullptr);
+}
+
 bootcore::FlashStatus RomFlash::map(Status status) {
   last_ = status;
   switch (status) {
@@ -44,7 +100,17 @@ bootcore::FlashStatus RomFlash::read(uint32_t address, std::span<uint8_t> out) {
       out.size() > flash_map::kFlashEnd - address) {
     return bootcore::FlashStatus::kOutOfRange;
   }
-  return map(read_checked(rom_, address, out, verify_reads_));
+  if (cache_ == nullptr) return map(read_checked(rom_, address, out, verify_reads_));
+  for (size_t offset = 0; offset < out.size(); offset += kMaxBlock) {
+    const size_t n = out.size() - offset < kMaxBlock ? out.size() - offset : kMaxBlock;
+    const std::span<uint8_t> chunk = out.subspan(offset, n);
+    const uint32_t at = address + static_cast<uint32_t>(offset);
+    if (cache_->lookup(at, chunk)) continue;
+    const Status status = read_checked(rom_, at, chunk, verify_reads_);
+    if (status != Status::kOk) return map(status);
+    cache_->insert(at, chunk);
+  }
+  return map(Status::kOk);
 }
 
 bootcore::FlashStatus RomFlash::program_words(uint32_t address, std::span<const uint32_t> words) {

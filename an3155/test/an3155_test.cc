@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <deque>
 #include <vector>
 
@@ -110,10 +111,17 @@ class An3155Test : public ::testing::Test {
     link.add({0xAA}, {});
     link.add({0xAA}, {N});
   }
+  // ACK by ACK (the scripts of most tests); piped() for the pipelined exchanges.
   Options fast() {
     Options o;
     o.retries = 2;
     o.sync_attempts = 3;
+    o.pipeline = false;
+    return o;
+  }
+  Options piped() {
+    Options o = fast();
+    o.pipeline = true;
     return o;
   }
   ScriptLink link;
@@ -303,21 +311,188 @@ TEST_F(An3155Test, WriteMemoryNackOnceThenSucceeds) {
   EXPECT_EQ(link.last_timeout_ms >= Timeouts{}.write_ms, true);
 }
 
-TEST_F(An3155Test, PipelinedWriteSendsOneBurstAndReadsThreeAcks) {
-  const Bytes data = {1, 2, 3, 4};
+Bytes write_burst(uint32_t address, const Bytes& data) {
   Bytes burst = {0x31, 0xCE};
-  const Bytes addr = read_cmd_and_addr(0x0802'0000);
+  const Bytes addr = read_cmd_and_addr(address);
   burst.insert(burst.end(), addr.begin(), addr.end());
   const Bytes frame = write_frame(data);
   burst.insert(burst.end(), frame.begin(), frame.end());
-  link.add(burst, {A, A, N});  // data checksum refused once
+  return burst;
+}
+
+Bytes read_burst(uint32_t address, uint8_t size) {
+  Bytes burst = {0x11, 0xEE};
+  const Bytes addr = read_cmd_and_addr(address);
+  burst.insert(burst.end(), addr.begin(), addr.end());
+  burst.push_back(static_cast<uint8_t>(size - 1));
+  burst.push_back(static_cast<uint8_t>((size - 1) ^ 0xFF));
+  return burst;
+}
+
+// The ACK-by-ACK exchange of one Write Memory.
+void script_write_acks(ScriptLink& link, uint32_t address, const Bytes& data, uint8_t last) {
+  link.add({0x31, 0xCE}, {A});
+  link.add(read_cmd_and_addr(address), {A});
+  link.add(write_frame(data), {last});
+}
+
+TEST_F(An3155Test, PipelinedWriteSendsOneBurstAndReadsThreeAcks) {
+  const Bytes data = {1, 2, 3, 4};
+  link.add(write_burst(0x0802'0000, data), {A, A, A});
+  Bootloader rom(link, &pins, clock, piped());
+  ASSERT_EQ(rom.write_memory(0x0802'0000, data), Status::kOk);
+  EXPECT_EQ(rom.stats().pipelined, 1u);
+  EXPECT_EQ(rom.stats().pipeline_failures, 0u);
+  EXPECT_GE(link.last_timeout_ms, Timeouts{}.write_ms);
+}
+
+TEST_F(An3155Test, PipelineIsTheDefault) {
+  EXPECT_TRUE(Options{}.pipeline);
+  Bootloader rom(link, &pins, clock);
+  EXPECT_TRUE(rom.pipelining());
+}
+
+TEST_F(An3155Test, FailedBurstIsRetriedAckByAck) {
+  const Bytes data = {1, 2, 3, 4};
+  link.add(write_burst(0x0802'0000, data), {A, A, N});  // e.g. the data checksum hit by noise
   resync_ok();
-  link.add(burst, {A, A, A});
-  Options o = fast();
-  o.pipeline_writes = true;
+  script_write_acks(link, 0x0802'0000, data, A);
+  link.add(write_burst(0x0802'0004, data), {A, A, A});  // the next command is a burst again
+  Bootloader rom(link, &pins, clock, piped());
+  ASSERT_EQ(rom.write_memory(0x0802'0000, data), Status::kOk);
+  ASSERT_EQ(rom.write_memory(0x0802'0004, data), Status::kOk);
+  EXPECT_EQ(rom.stats().nacks, 1u);
+  EXPECT_EQ(rom.stats().pipeline_failures, 1u);
+  EXPECT_EQ(rom.stats().pipelined, 1u);
+  EXPECT_TRUE(rom.pipelining());
+}
+
+TEST_F(An3155Test, BurstWhoseBytesAreDroppedTimesOutAndFallsBack) {
+  // A ROM that drops what arrives while it sends the opcode ACK: it never completes the address.
+  const Bytes data = {1, 2, 3, 4};
+  link.add(write_burst(0x0802'0000, data), {A});
+  resync_ok();
+  script_write_acks(link, 0x0802'0000, data, A);
+  Bootloader rom(link, &pins, clock, piped());
+  ASSERT_EQ(rom.write_memory(0x0802'0000, data), Status::kOk);
+  EXPECT_EQ(rom.stats().timeouts, 1u);
+  EXPECT_EQ(rom.stats().pipeline_failures, 1u);
+}
+
+TEST_F(An3155Test, BurstsFailingTwiceInARowTurnPipeliningOff) {
+  const Bytes data = {1, 2, 3, 4};
+  for (uint32_t at : {0x0802'0000u, 0x0802'0004u}) {
+    link.add(write_burst(at, data), {A, N});  // address NACKed: bytes of the burst were lost
+    resync_ok();
+    script_write_acks(link, at, data, A);
+  }
+  script_write_acks(link, 0x0802'0008, data, A);  // from now on ACK by ACK without trying
+  Options o = piped();
   Bootloader rom(link, &pins, clock, o);
   ASSERT_EQ(rom.write_memory(0x0802'0000, data), Status::kOk);
-  EXPECT_EQ(rom.stats().nacks, 1u);
+  EXPECT_TRUE(rom.pipelining());
+  ASSERT_EQ(rom.write_memory(0x0802'0004, data), Status::kOk);
+  EXPECT_FALSE(rom.pipelining());
+  ASSERT_EQ(rom.write_memory(0x0802'0008, data), Status::kOk);
+  EXPECT_EQ(rom.stats().pipeline_failures, 2u);
+  EXPECT_EQ(rom.stats().pipelined, 0u);
+}
+
+TEST_F(An3155Test, SuccessfulBurstResetsTheFailureCount) {
+  const Bytes data = {1, 2, 3, 4};
+  link.add(write_burst(0x0802'0000, data), {A, A, N});
+  resync_ok();
+  script_write_acks(link, 0x0802'0000, data, A);
+  link.add(write_burst(0x0802'0004, data), {A, A, A});
+  link.add(write_burst(0x0802'0008, data), {A, A, N});
+  resync_ok();
+  script_write_acks(link, 0x0802'0008, data, A);
+  Bootloader rom(link, &pins, clock, piped());
+  for (uint32_t at : {0x0802'0000u, 0x0802'0004u, 0x0802'0008u}) {
+    ASSERT_EQ(rom.write_memory(at, data), Status::kOk);
+  }
+  EXPECT_TRUE(rom.pipelining());
+  EXPECT_EQ(rom.stats().pipeline_failures, 2u);
+}
+
+TEST_F(An3155Test, BurstFailingOnEveryTryEndsAckByAckWithItsStatus) {
+  const Bytes data = {1, 2, 3, 4};
+  link.add(write_burst(0x0802'0000, data), {A, A, N});
+  for (int i = 0; i < 2; ++i) {
+    resync_ok();
+    script_write_acks(link, 0x0802'0000, data, N);
+  }
+  Bootloader rom(link, &pins, clock, piped());
+  EXPECT_EQ(rom.write_memory(0x0802'0000, data), Status::kNack);
+  EXPECT_EQ(rom.stats().pipeline_failures, 1u);
+}
+
+TEST_F(An3155Test, DataHoldingACommandPairIsWrittenAckByAck) {
+  // 0x92 0x6D is Readout Unprotect (a mass erase): never in a burst the ROM could misparse.
+  const Bytes data = {0x00, 0x92, 0x6D, 0x00};
+  script_write_acks(link, 0x0802'0000, data, A);
+  Bootloader rom(link, &pins, clock, piped());
+  ASSERT_EQ(rom.write_memory(0x0802'0000, data), Status::kOk);
+  EXPECT_EQ(rom.stats().pipeline_unsafe, 1u);
+  EXPECT_EQ(rom.stats().pipelined, 0u);
+  EXPECT_TRUE(rom.pipelining());
+}
+
+TEST_F(An3155Test, HarmlessBurstsAreThoseWithoutChangingCommandPairs) {
+  EXPECT_TRUE(burst_is_harmless(Bytes{0x31, 0xCE, 0x08, 0x02, 0x00, 0x00, 0x0A}));
+  EXPECT_TRUE(burst_is_harmless(Bytes{0x11, 0xEE, 0x00, 0xFF, 0x01, 0xFE, 0x02, 0xFD}));
+  EXPECT_TRUE(burst_is_harmless(Bytes{0x31, 0xCE, 0x11, 0xEE, 0x7F, 0x80}));
+  for (uint8_t op : {0x21, 0x31, 0x43, 0x44, 0x63, 0x73, 0x82, 0x92}) {
+    const uint8_t inv = static_cast<uint8_t>(op ^ 0xFF);
+    EXPECT_FALSE(burst_is_harmless(Bytes{0x31, 0xCE, op, inv})) << int(op);
+    EXPECT_FALSE(burst_is_harmless(Bytes{0x31, 0xCE, 0x00, op, inv, 0x00})) << int(op);
+  }
+  EXPECT_TRUE(burst_is_harmless(Bytes{0x31, 0xCE, 0x82}));  // a pair needs both bytes
+}
+
+TEST_F(An3155Test, PipelinedReadSendsOneBurst) {
+  link.add(read_burst(0x0800'0000, 4), {A, A, A, 1, 2, 3, 4});
+  Bootloader rom(link, &pins, clock, piped());
+  uint8_t out[4];
+  ASSERT_EQ(rom.read_memory(0x0800'0000, out), Status::kOk);
+  EXPECT_EQ(out[3], 4);
+  EXPECT_EQ(rom.stats().pipelined, 1u);
+}
+
+TEST_F(An3155Test, PipelinedReadTruncatedIsRetriedAckByAck) {
+  link.add(read_burst(0x0800'0000, 4), {A, A, A, 1, 2});
+  resync_ok();
+  link.add({0x11, 0xEE}, {A});
+  link.add(read_cmd_and_addr(0x0800'0000), {A});
+  link.add({0x03, 0xFC}, {A, 1, 2, 3, 4});
+  Bootloader rom(link, &pins, clock, piped());
+  uint8_t out[4];
+  ASSERT_EQ(rom.read_memory(0x0800'0000, out), Status::kOk);
+  EXPECT_EQ(out[3], 4);
+  EXPECT_EQ(rom.stats().pipeline_failures, 1u);
+}
+
+TEST_F(An3155Test, PipelinedReadUnderReadoutProtectionIsProtected) {
+  // V3.1 NACKs the opcode twice; the rest of the burst is misparsed (more NACKs, flushed).
+  link.add(read_burst(0x0800'0000, 4), {N, N, N, N, N});
+  for (int i = 0; i < 2; ++i) {
+    resync_ok();
+    link.add({0x11, 0xEE}, {N, N});
+  }
+  Bootloader rom(link, &pins, clock, piped());
+  uint8_t out[4];
+  EXPECT_EQ(rom.read_memory(0x0800'0000, out), Status::kProtected);
+}
+
+TEST_F(An3155Test, WriteAckWaitCoversTheFramesWireTime) {
+  // At 1200 baud a 256-byte frame alone takes 2.4 s on the wire: more than write_ms.
+  Bytes data(256, 0x5A);
+  script_write_acks(link, 0x0802'0000, data, A);
+  Options o = fast();
+  o.baud = 1200;
+  Bootloader rom(link, &pins, clock, o);
+  ASSERT_EQ(rom.write_memory(0x0802'0000, data), Status::kOk);
+  EXPECT_GE(link.last_timeout_ms, Timeouts{}.write_ms + 258u * 11u * 1000u / 1200u);
 }
 
 TEST_F(An3155Test, WriteTimeoutEveryTimeIsTimeout) {
@@ -451,6 +626,111 @@ TEST_F(An3155Test, RomFlashProgramsLittleEndianWordsAndErases) {
   EXPECT_EQ(flash.program_words(0x080E'0000, word), bootcore::FlashStatus::kOk);
   EXPECT_EQ(flash.erase_sector(11), bootcore::FlashStatus::kEraseError);
   EXPECT_EQ(flash.read(0x0700'0000, {}), bootcore::FlashStatus::kOutOfRange);
+}
+
+class An3155ReadCacheTest : public An3155Test {
+ protected:
+  void script_read(uint32_t at, const Bytes& data) {
+    link.add({0x11, 0xEE}, {A});
+    link.add(read_cmd_and_addr(at), {A});
+    Bytes reply = {A};
+    reply.insert(reply.end(), data.begin(), data.end());
+    link.add(
+        {static_cast<uint8_t>(data.size() - 1), static_cast<uint8_t>((data.size() - 1) ^ 0xFF)},
+        reply);
+  }
+  std::array<uint8_t, 1024> storage{};
+  ReadCache cache{storage};
+};
+
+TEST_F(An3155ReadCacheTest, RepeatedReadsComeFromTheCache) {
+  script_read(0x080E'0000, {1, 2, 3, 4, 5, 6, 7, 8});
+  script_read(0x080E'0000, {1, 2, 3, 4, 5, 6, 7, 8});
+  Bootloader rom(link, &pins, clock, fast());
+  RomFlash flash(rom, true, &cache);
+  uint8_t out[8];
+  ASSERT_EQ(flash.read(0x080E'0000, out), bootcore::FlashStatus::kOk);
+  EXPECT_TRUE(link.done());
+  uint8_t again[8]{};
+  ASSERT_EQ(flash.read(0x080E'0000, again), bootcore::FlashStatus::kOk);
+  EXPECT_EQ(again[7], 8);
+  uint8_t part[2]{};
+  ASSERT_EQ(flash.read(0x080E'0004, part), bootcore::FlashStatus::kOk);
+  EXPECT_EQ(part[1], 6);
+  EXPECT_EQ(cache.hits(), 2u);
+}
+
+TEST_F(An3155ReadCacheTest, WritesAndErasesDropWhatTheyCover) {
+  script_read(0x080E'0000, {1, 2, 3, 4});
+  script_read(0x080E'0000, {1, 2, 3, 4});
+  script_read(0x0808'0000, {9, 9, 9, 9});
+  script_read(0x0808'0000, {9, 9, 9, 9});
+  // The driver writes next to the first entry and over the second one.
+  script_write_acks(link, 0x080E'0004, {0, 0, 0, 0}, A);
+  script_write_acks(link, 0x0808'0000, {0, 0, 0, 0}, A);
+  script_read(0x0808'0000, {0, 0, 0, 0});
+  script_read(0x0808'0000, {0, 0, 0, 0});
+  link.add({0x44, 0xBB}, {A});
+  link.add({0x00, 0x00, 0x00, 0x0B, 0x0B}, {A});
+  script_read(0x080E'0000, {0xFF, 0xFF, 0xFF, 0xFF});
+  script_read(0x080E'0000, {0xFF, 0xFF, 0xFF, 0xFF});
+  Bootloader rom(link, &pins, clock, fast());
+  RomFlash flash(rom, true, &cache);
+  uint8_t out[4];
+  ASSERT_EQ(flash.read(0x080E'0000, out), bootcore::FlashStatus::kOk);
+  ASSERT_EQ(flash.read(0x0808'0000, out), bootcore::FlashStatus::kOk);
+  const uint8_t zero[4] = {};
+  ASSERT_EQ(rom.write_memory(0x080E'0004, zero), Status::kOk);  // beside: kept
+  ASSERT_EQ(rom.write_memory(0x0808'0000, zero), Status::kOk);  // over: dropped
+  ASSERT_EQ(flash.read(0x080E'0000, out), bootcore::FlashStatus::kOk);
+  EXPECT_EQ(out[0], 1);
+  ASSERT_EQ(flash.read(0x0808'0000, out), bootcore::FlashStatus::kOk);
+  EXPECT_EQ(out[0], 0);
+  ASSERT_EQ(flash.erase_sector(11), bootcore::FlashStatus::kOk);  // sector 11 = 0x080E'0000
+  ASSERT_EQ(flash.read(0x080E'0000, out), bootcore::FlashStatus::kOk);
+  EXPECT_EQ(out[0], 0xFF);
+  EXPECT_TRUE(link.done());
+}
+
+TEST_F(An3155ReadCacheTest, ANewRomSessionForgetsEverything) {
+  script_read(0x080E'0000, {1, 2, 3, 4});
+  script_read(0x080E'0000, {1, 2, 3, 4});
+  link.add({0x7F}, {A});
+  script_read(0x080E'0000, {5, 6, 7, 8});
+  script_read(0x080E'0000, {5, 6, 7, 8});
+  Bootloader rom(link, &pins, clock, fast());
+  RomFlash flash(rom, true, &cache);
+  uint8_t out[4];
+  ASSERT_EQ(flash.read(0x080E'0000, out), bootcore::FlashStatus::kOk);
+  ASSERT_EQ(rom.enter(), Status::kOk);  // the target was reset: it may have run and appended
+  ASSERT_EQ(flash.read(0x080E'0000, out), bootcore::FlashStatus::kOk);
+  EXPECT_EQ(out[0], 5);
+  EXPECT_EQ(cache.hits(), 0u);
+}
+
+TEST_F(An3155ReadCacheTest, FullCacheStartsOverAndRomFlashUnregisters) {
+  ReadCache tiny{std::span<uint8_t>(storage).first(8)};
+  script_read(0x080E'0000, {1, 2, 3, 4});
+  script_read(0x080E'0000, {1, 2, 3, 4});
+  script_read(0x080E'0010, {5, 6, 7, 8});
+  script_read(0x080E'0010, {5, 6, 7, 8});
+  script_read(0x080E'0020, {9, 9, 9, 9});
+  script_read(0x080E'0020, {9, 9, 9, 9});
+  Bootloader rom(link, &pins, clock, fast());
+  uint8_t out[4];
+  {
+    RomFlash flash(rom, true, &tiny);
+    ASSERT_EQ(flash.read(0x080E'0000, out), bootcore::FlashStatus::kOk);
+    ASSERT_EQ(flash.read(0x080E'0010, out), bootcore::FlashStatus::kOk);
+    EXPECT_EQ(tiny.entries(), 2u);
+    ASSERT_EQ(flash.read(0x080E'0020, out), bootcore::FlashStatus::kOk);
+    EXPECT_EQ(tiny.entries(), 1u);
+    ASSERT_EQ(flash.read(0x080E'0020, out), bootcore::FlashStatus::kOk);
+    EXPECT_EQ(tiny.hits(), 1u);
+  }
+  link.add({0x7F}, {A});
+  ASSERT_EQ(rom.sync(), Status::kOk);  // no observer any more: nothing to crash into
+  EXPECT_EQ(tiny.entries(), 1u);
 }
 
 }  // namespace

@@ -71,8 +71,15 @@ struct Options {
   unsigned sync_attempts = 5;  // 0x7F tries before kNoSync
   unsigned retries = 3;        // extra tries of a command after NACK/timeout/garbage
   Timeouts timeouts{};
-  // Write Memory: send opcode, address and data in one burst (see attempt_write_pipelined).
-  bool pipeline_writes = false;
+  // Write Memory and Read Memory: send opcode, address (and length or data) in one burst and read
+  // the ACKs afterwards: two line turnarounds fewer per command. The ROM idles while it takes
+  // these bytes (it only drops input while it programs, after the last byte). Checked on vstm32,
+  // not yet on silicon. A pipelined command that fails is retried ACK by ACK; after
+  // pipeline_fallback_after consecutive failed pipelined commands the session goes on ACK by ACK.
+  // Bursts that hold the opcode pair of a command that changes the chip are never pipelined (see
+  // burst_is_harmless()).
+  bool pipeline = true;
+  unsigned pipeline_fallback_after = 2;
 };
 
 struct DeviceInfo {
@@ -91,6 +98,26 @@ struct Stats {
   uint32_t timeouts = 0;
   uint64_t bytes_written = 0;
   uint64_t bytes_read = 0;
+  uint32_t pipelined = 0;          // commands that went through as one burst
+  uint32_t pipeline_failures = 0;  // pipelined attempts that failed (then retried ACK by ACK)
+  uint32_t pipeline_unsafe = 0;    // commands sent ACK by ACK because their burst was not harmless
+};
+
+// True when no byte pair after the first byte of `burst` reads as the opcode pair (x, x ^ 0xFF)
+// of a command that writes, erases, protects or leaves the ROM. When a bit error makes the ROM
+// NACK a burst early (opcode or address corrupted), it takes the rest of the burst as commands:
+// a harmless burst can then only trigger Get/Get Version/Get ID/Read Memory, never, say, Readout
+// Unprotect (0x92 0x6D: mass erase) hidden in image data.
+bool burst_is_harmless(std::span<const uint8_t> burst);
+
+// Told about every range the driver may change (before the bytes go out), so that a read cache
+// can drop what it holds there. size 0 with address 0: everything (the target may have run).
+class ChangeObserver {
+ public:
+  virtual void on_change(uint32_t address, uint32_t size) = 0;
+
+ protected:
+  ~ChangeObserver() = default;
 };
 
 class Bootloader {
@@ -126,6 +153,10 @@ class Bootloader {
   int last_byte() const { return last_byte_; }
   Options& options() { return options_; }
   bool synced() const { return synced_; }
+  // False once pipelining was turned off for this session (or never asked for).
+  bool pipelining() const { return options_.pipeline && pipeline_on_; }
+  // One observer (or nullptr); see ChangeObserver.
+  void set_change_observer(ChangeObserver* observer) { observer_ = observer; }
 
   static constexpr size_t kMaxEraseSectors = 16;
 
@@ -140,13 +171,14 @@ class Bootloader {
   Step read_exact(std::span<uint8_t> out, uint32_t timeout_ms);
   Status resync();
   uint32_t wire_ms(size_t bytes) const;
+  bool use_pipeline(std::span<const uint8_t> burst);
+  void changed(uint32_t address, uint32_t size);
 
   Step attempt_get(const void* args);
   Step attempt_get_version(const void* args);
   Step attempt_get_id(const void* args);
   Step attempt_read(const void* args);
   Step attempt_write(const void* args);
-  Step attempt_write_pipelined(uint32_t address, std::span<const uint8_t> data);
   Step attempt_erase(const void* args);
   Step attempt_go(const void* args);
 
@@ -159,6 +191,11 @@ class Bootloader {
   Opcode last_opcode_ = Opcode::kGet;
   int last_byte_ = -1;
   unsigned opcode_nacks_ = 0;  // NACKs to the opcode itself during the current command
+  bool pipeline_on_ = true;    // cleared after options_.pipeline_fallback_after failures in a row
+  unsigned pipeline_failed_in_row_ = 0;
+  bool ack_by_ack_ = false;         // set for the retries of a command whose burst failed
+  bool attempt_pipelined_ = false;  // the current attempt went out as one burst
+  ChangeObserver* observer_ = nullptr;
 };
 
 }  // namespace fota::an3155

@@ -1,6 +1,7 @@
 #include "ports_linux/serial_port.h"
 
 #include <fcntl.h>
+#include <linux/serial.h>
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <termios.h>
@@ -72,7 +73,20 @@ bool SerialPort::open(const std::string& path, std::string& error) {
     close();
     return false;
   }
+  request_low_latency();
   return true;
+}
+
+// Every AN3155 block waits for one ACK byte, so receive latency is paid once per 256 bytes:
+// ASYNC_LOW_LATENCY makes ftdi_sio drop its latency timer from 16 ms to 1 ms and 8250 UARTs
+// hand over bytes without waiting for the FIFO threshold. Best effort: ptys and other drivers
+// refuse it and work as they are.
+void SerialPort::request_low_latency() {
+  serial_struct serial{};
+  if (ioctl(fd_, TIOCGSERIAL, &serial) != 0) return;
+  if (serial.flags & ASYNC_LOW_LATENCY) return;
+  serial.flags |= ASYNC_LOW_LATENCY;
+  (void)ioctl(fd_, TIOCSSERIAL, &serial);
 }
 
 PortStatus SerialPort::configure(uint32_t baud, an3155::Parity parity) {
@@ -112,7 +126,8 @@ PortStatus SerialPort::configure(uint32_t baud, an3155::Parity parity) {
 }
 
 namespace {
-// FOTA_SERIAL_TRACE=FILE: every byte sent (">") and received ("<"), one hex line per call.
+// FOTA_SERIAL_TRACE=FILE: every byte sent (">") and received ("<"), one hex line per call, after
+// the milliseconds since the first traced call (for latency analysis).
 FILE* trace_file() {
   static FILE* file = [] {
     const char* path = std::getenv("FOTA_SERIAL_TRACE");
@@ -123,7 +138,9 @@ FILE* trace_file() {
 void trace(char direction, const uint8_t* data, size_t size) {
   FILE* f = trace_file();
   if (!f || size == 0) return;
-  std::fputc(direction, f);
+  static const auto start = std::chrono::steady_clock::now();
+  const std::chrono::duration<double, std::milli> since = std::chrono::steady_clock::now() - start;
+  std::fprintf(f, "%10.3f %c", since.count(), direction);
   for (size_t i = 0; i < size; ++i) std::fprintf(f, " %02X", data[i]);
   std::fputc('\n', f);
   std::fflush(f);

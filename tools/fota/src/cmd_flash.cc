@@ -63,11 +63,26 @@ class Flasher {
   int run_raw();
   Status set_parallelism();
 
+  void report_pipeline();
+
   const FlashOptions& options_;
   Progress out_;
   RomConnection connection_;
   DeviceIdentity id_;
+  // Read cache of the ROM session (log records, slot headers): see an3155::ReadCache.
+  std::vector<uint8_t> cache_storage_ = std::vector<uint8_t>(16 * 1024);
+  an3155::ReadCache cache_{cache_storage_};
 };
+
+// Says so when pipelined commands kept failing and the driver went on ACK by ACK (a noisy link,
+// or a ROM that does not take a burst: worth knowing on new silicon).
+void Flasher::report_pipeline() {
+  const an3155::Bootloader& rom = connection_.rom();
+  if (!options_.connection.pipeline || rom.stats().pipeline_failures == 0) return;
+  out_.message(std::to_string(rom.stats().pipeline_failures) + " pipelined command(s) failed" +
+               (rom.pipelining() ? "" : "; went on ACK by ACK") +
+               " (line noise, or a ROM that drops bytes of a burst: try --no-pipeline)");
+}
 
 int Flasher::fail(int code, const std::string& message) {
   out_.done();
@@ -355,6 +370,7 @@ int Flasher::run_raw() {
   if (options_.verify != "none") {
     if (int code = verify_readback(at, data)) return code;
   }
+  report_pipeline();
   if (connection_.leave(error) != Status::kOk) return fail(kExitFlashFailed, error);
   out_.event("\"event\":\"result\",\"ok\":true,\"exit_code\":0,\"address\":\"" + hex32(at) +
              "\",\"bytes\":" + std::to_string(data.size()));
@@ -380,7 +396,7 @@ int Flasher::run() {
   out_.done();
   out_.message("device STM32F40x/41x (PID 0x413), UID " + id_.uid_hex() + ", " +
                std::to_string(id_.flash_kb) + " KB flash");
-  an3155::RomFlash flash(connection_.rom());
+  an3155::RomFlash flash(connection_.rom(), true, &cache_);
   bootcore::MetaLog log(flash);
   if (const auto status = log.load(); status != bootcore::LogStatus::kOk) {
     return fail(kExitFlashFailed, std::string("cannot read the boot log: ") +
@@ -423,6 +439,7 @@ int Flasher::run() {
                                       bootcore::to_string(log.flash_status()) + ")");
   }
   out_.done();
+  report_pipeline();
   if (connection_.leave(error) != Status::kOk) return fail(kExitFlashFailed, error);
   const double flashed_s = now_seconds() - start;
   out_.message("image written and committed as TRIAL in " + std::to_string(flashed_s).substr(0, 5) +
@@ -437,14 +454,17 @@ int Flasher::run() {
             : std::string("reverted: ") + version + " did not confirm; slot " +
                   flash_map::slot_name(flash_map::other_slot(target)) +
                   " runs the previous firmware";
-    out_.event(std::string("\"event\":\"result\",\"ok\":") + (code == kExitOk ? "true" : "false") +
-               ",\"exit_code\":" + std::to_string(code) + ",\"outcome\":\"" +
-               (options_.no_wait  ? "committed"
-                : code == kExitOk ? "confirmed"
-                                  : "reverted") +
-               "\",\"slot\":\"" + flash_map::slot_name(target) +
-               "\",\"flash_s\":" + std::to_string(flashed_s) +
-               ",\"retries\":" + std::to_string(connection_.rom().stats().retries));
+    out_.event(
+        std::string("\"event\":\"result\",\"ok\":") + (code == kExitOk ? "true" : "false") +
+        ",\"exit_code\":" + std::to_string(code) + ",\"outcome\":\"" +
+        (options_.no_wait  ? "committed"
+         : code == kExitOk ? "confirmed"
+                           : "reverted") +
+        "\",\"slot\":\"" + flash_map::slot_name(target) +
+        "\",\"flash_s\":" + std::to_string(flashed_s) +
+        ",\"retries\":" + std::to_string(connection_.rom().stats().retries) +
+        ",\"pipelined\":" + std::to_string(connection_.rom().stats().pipelined) +
+        ",\"pipeline_failures\":" + std::to_string(connection_.rom().stats().pipeline_failures));
     if (!options_.json && !options_.quiet) {
       std::fprintf(stderr, "fota flash: %s\n", verdict.c_str());
     }
@@ -488,9 +508,10 @@ void setup(CLI::App& app, int& exit_code) {
                   "seconds a new image may run on trial without confirming before fota resets "
                   "it (each reset uses one attempt; 0: never reset)")
       ->capture_default_str();
-  cmd->add_flag("--pipeline", options->connection.pipeline,
-                "Write Memory: send opcode, address and data without waiting for the two "
-                "intermediate ACKs (faster; checked on vstm32, not yet on silicon)");
+  cmd->add_flag("--pipeline,!--no-pipeline", options->connection.pipeline,
+                "Write/Read Memory as one burst without waiting for the intermediate ACKs (the "
+                "default; falls back to ACK by ACK when bursts fail; checked on vstm32, not yet on "
+                "silicon). --no-pipeline: always ACK by ACK");
   cmd->add_flag("--no-wait", options->no_wait, "do not wait for the outcome");
   cmd->add_flag("--console", options->console, "show the target's console lines while waiting");
   cmd->add_flag("--json", options->json, "JSON lines on stdout (progress, plan, result)");

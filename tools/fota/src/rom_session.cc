@@ -55,7 +55,7 @@ bool RomConnection::open(const ConnectionOptions& options, std::string& error) {
   an3155::Options rom_options;
   rom_options.baud = options.baud;
   rom_options.retries = options.retries;
-  rom_options.pipeline_writes = options.pipeline;
+  rom_options.pipeline = options.pipeline;
   if (ports::baud_to_speed(options.baud) == 0) {
     error = "unsupported baud rate " + std::to_string(options.baud);
     return false;

@@ -33,7 +33,7 @@ struct ConnectionOptions {
   std::string pins = "none";
   uint32_t baud = 115200;
   unsigned retries = 5;
-  bool pipeline = false;
+  bool pipeline = true;  // pipelined Write/Read Memory with fallback (an3155::Options::pipeline)
 };
 
 struct DeviceIdentity {

@@ -36,6 +36,7 @@ class SerialPort final : public an3155::ByteLink {
 
  private:
   an3155::PortStatus fail(const char* what);
+  void request_low_latency();
   int fd_ = -1;
   std::string path_;
   std::string last_error_;

@@ -1,0 +1,297 @@
+// The driver against vstm32's model of the ROM bootloader (no CPU, no pty): a simulated 115200 8E1
+// wire in between, bit errors placed on chosen bytes, and a variant of the ROM that drops what
+// arrives while it transmits (a silicon ROM that could not take a pipelined burst). Checks that
+// pipelined commands land byte-exact, that a failed burst falls back to ACK by ACK, and why
+// bursts holding a command pair are never pipelined.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <deque>
+#include <functional>
+#include <random>
+#include <vector>
+
+#include "an3155/an3155.h"
+#include "an3155/rom_flash.h"
+#include "fake_rom_bus.h"
+#include "vstm32/rom_bootloader.h"
+
+namespace fota::an3155 {
+namespace {
+
+using Bytes = std::vector<uint8_t>;
+using vstm32::testing::FakeRomBus;
+
+constexpr uint64_t kByteNs = 11ull * 1'000'000'000ull / 115200;  // one 8E1 byte at 115200
+
+// Host side of the wire. Simulated time only moves forward through the bytes and the waits.
+class SimLink final : public ByteLink, public Clock {
+ public:
+  SimLink(FakeRomBus& bus, vstm32::RomBootloader& rom) : bus_(bus), rom_(rom) {}
+
+  PortStatus write(std::span<const uint8_t> bytes) override {
+    Bytes out(bytes.begin(), bytes.end());
+    ++writes_;
+    if (mangle) mangle(writes_, out);
+    for (uint8_t b : out) {
+      line_free_ = std::max(line_free_, now_) + kByteNs;
+      const uint64_t arrival = line_free_;
+      collect();
+      if (drop_while_transmitting && arrival < rom_tx_free_) {
+        ++dropped;
+        continue;
+      }
+      bus_.now = arrival;
+      rom_.on_rx_byte(b, arrival);
+      collect();
+    }
+    return PortStatus::kOk;
+  }
+  PortStatus read(std::span<uint8_t> out, uint32_t timeout_ms, size_t& got) override {
+    got = 0;
+    const uint64_t deadline = now_ + uint64_t{timeout_ms} * 1'000'000;
+    collect();
+    while (got < out.size() && !rx_.empty() && rx_.front().second <= deadline) {
+      now_ = std::max(now_, rx_.front().second);
+      out[got++] = rx_.front().first;
+      rx_.pop_front();
+    }
+    if (got < out.size()) now_ = std::max(now_, deadline);
+    return got == out.size() ? PortStatus::kOk : PortStatus::kTimeout;
+  }
+  PortStatus flush_input() override {
+    collect();
+    while (!rx_.empty() && rx_.front().second <= now_) rx_.pop_front();
+    return PortStatus::kOk;
+  }
+  PortStatus configure(uint32_t, Parity) override { return PortStatus::kOk; }
+  uint64_t now_us() override { return now_ / 1000; }
+  void delay_ms(uint32_t ms) override { now_ += uint64_t{ms} * 1'000'000; }
+
+  void start_at_ready() { now_ = rom_.ready_at_ns(); }
+
+  // Called with the 1-based number of each write() call and its bytes (before they leave).
+  std::function<void(unsigned, Bytes&)> mangle;
+  bool drop_while_transmitting = false;
+  unsigned dropped = 0;
+
+ private:
+  // The ROM's answers: byte i leaves the wire one byte time after it was sent.
+  void collect() {
+    for (const vstm32::testing::TxByte& b : bus_.tx) {
+      const uint64_t start = std::max(b.at_ns, rom_tx_free_);
+      rom_tx_free_ = start + kByteNs;
+      rx_.push_back({b.byte, rom_tx_free_});
+    }
+    bus_.tx.clear();
+  }
+
+  FakeRomBus& bus_;
+  vstm32::RomBootloader& rom_;
+  std::deque<std::pair<uint8_t, uint64_t>> rx_;
+  uint64_t now_ = 0;
+  uint64_t line_free_ = 0;
+  uint64_t rom_tx_free_ = 0;
+  unsigned writes_ = 0;
+};
+
+class An3155RomModelTest : public ::testing::Test {
+ protected:
+  An3155RomModelTest() : rom_model(bus, vstm32::RomVersion::kV3_1), link(bus, rom_model) {
+    rom_model.reset(0);
+    link.start_at_ready();
+  }
+  Bootloader make(bool pipeline) {
+    Options o;
+    o.pipeline = pipeline;
+    return Bootloader(link, nullptr, link, o);
+  }
+  static Bytes random_bytes(size_t n, unsigned seed) {
+    std::mt19937 rng(seed);
+    Bytes out(n);
+    for (auto& b : out) b = static_cast<uint8_t>(rng());
+    return out;
+  }
+  // Random data without the opcode pair of a chip-changing command (so every block is a burst).
+  static Bytes harmless_bytes(size_t n, unsigned seed) {
+    Bytes out = random_bytes(n, seed);
+    for (size_t i = 0; i + 1 < n; ++i) {
+      while (!burst_is_harmless(Bytes{0, out[i], out[i + 1]})) ++out[i + 1];
+    }
+    return out;
+  }
+  Status write_all(Bootloader& rom, uint32_t address, const Bytes& data) {
+    for (size_t off = 0; off < data.size(); off += kMaxBlock) {
+      const size_t n = std::min(kMaxBlock, data.size() - off);
+      const Status status = rom.write_memory(address + static_cast<uint32_t>(off),
+                                             std::span<const uint8_t>(data).subspan(off, n));
+      if (status != Status::kOk) return status;
+    }
+    return Status::kOk;
+  }
+  Bytes flash_at(uint32_t address, size_t n) const {
+    const auto begin = bus.flash.begin() + (address - FakeRomBus::kFlashBase);
+    return Bytes(begin, begin + static_cast<long>(n));
+  }
+  void expect_chip_untouched_elsewhere() const {
+    EXPECT_EQ(bus.mass_erases, 0u);
+    EXPECT_EQ(bus.option_writes, 0u);
+    EXPECT_TRUE(bus.erased.empty());
+    EXPECT_FALSE(bus.go_call.has_value());
+    EXPECT_FALSE(bus.reset_at.has_value());
+  }
+
+  FakeRomBus bus;
+  vstm32::RomBootloader rom_model;
+  SimLink link;
+};
+
+constexpr uint32_t kSlotB = 0x0808'0000;
+
+TEST_F(An3155RomModelTest, PipelinedWritesAndReadsLandByteExact) {
+  Bootloader rom = make(true);
+  ASSERT_EQ(rom.sync(), Status::kOk);
+  const Bytes image = random_bytes(16 * 1024, 1);
+  ASSERT_EQ(write_all(rom, kSlotB, image), Status::kOk);
+  EXPECT_EQ(flash_at(kSlotB, image.size()), image);
+  const Stats& s = rom.stats();
+  EXPECT_EQ(s.pipelined + s.pipeline_unsafe, 64u);
+  EXPECT_GT(s.pipelined, 50u);  // random data: a few blocks hold a command pair
+  EXPECT_EQ(s.pipeline_failures, 0u);
+  EXPECT_EQ(s.retries, 0u);
+  Bytes back(image.size());
+  ASSERT_EQ(read_checked(rom, kSlotB, back, false), Status::kOk);
+  EXPECT_EQ(back, image);
+  EXPECT_EQ(rom_model.stats().bytes_overrun, 0u);
+  expect_chip_untouched_elsewhere();
+}
+
+TEST_F(An3155RomModelTest, PipelinedBlockSavesTwoTurnarounds) {
+  const Bytes block = harmless_bytes(256, 2);
+  Bootloader rom = make(false);
+  ASSERT_EQ(rom.sync(), Status::kOk);
+  uint64_t took_us[2] = {};
+  for (int pipelined = 0; pipelined < 2; ++pipelined) {
+    rom.options().pipeline = pipelined != 0;
+    const uint64_t t0 = link.now_us();
+    ASSERT_EQ(rom.write_memory(kSlotB + 256u * static_cast<unsigned>(pipelined), block),
+              Status::kOk);
+    took_us[pipelined] = link.now_us() - t0;
+  }
+  EXPECT_EQ(rom.stats().pipelined, 1u);
+  // ACK by ACK also waits for the opcode's and the address's ACK: twice the ROM's reaction
+  // (10 us in the model) plus one byte on the wire (95.5 us).
+  const int64_t saved_us = static_cast<int64_t>(took_us[0]) - static_cast<int64_t>(took_us[1]);
+  EXPECT_NEAR(static_cast<double>(saved_us), 2 * (10 + kByteNs / 1000.0), 5.0);
+}
+
+TEST_F(An3155RomModelTest, CorruptedOpcodeOrAddressInABurstIsRetriedAckByAck) {
+  Bootloader rom = make(true);
+  ASSERT_EQ(rom.sync(), Status::kOk);
+  const Bytes image = harmless_bytes(8 * 1024, 3);
+  // Bursts are the large writes; flip one bit in the complement of the 3rd and in an address
+  // byte of the 10th: the ROM NACKs early and takes the rest of the burst as commands.
+  unsigned bursts = 0;
+  link.mangle = [&](unsigned, Bytes& out) {
+    if (out.size() < 200 || out[0] != 0x31 || out[1] != 0xCE) return;
+    ++bursts;
+    if (bursts == 3) out[1] ^= 0x04;
+    if (bursts == 10) out[4] ^= 0x40;
+  };
+  ASSERT_EQ(write_all(rom, kSlotB, image), Status::kOk);
+  EXPECT_EQ(flash_at(kSlotB, image.size()), image);
+  EXPECT_EQ(rom.stats().pipeline_failures, 2u);
+  EXPECT_TRUE(rom.pipelining());  // not in a row: bit errors, not a ROM that drops bursts
+  expect_chip_untouched_elsewhere();
+}
+
+TEST_F(An3155RomModelTest, RomDroppingBytesWhileItAnswersEndsAckByAck) {
+  // A ROM that cannot take bytes while it sends an ACK: every burst loses its address.
+  link.drop_while_transmitting = true;
+  Bootloader rom = make(true);
+  ASSERT_EQ(rom.sync(), Status::kOk);
+  const Bytes image = harmless_bytes(4 * 1024, 4);
+  ASSERT_EQ(write_all(rom, kSlotB, image), Status::kOk);
+  EXPECT_EQ(flash_at(kSlotB, image.size()), image);
+  EXPECT_FALSE(rom.pipelining());
+  EXPECT_EQ(rom.stats().pipeline_failures, 2u);
+  EXPECT_EQ(rom.stats().pipelined, 0u);
+  EXPECT_GT(link.dropped, 0u);
+  Bytes back(image.size());
+  ASSERT_EQ(read_checked(rom, kSlotB, back, true), Status::kOk);
+  EXPECT_EQ(back, image);
+  expect_chip_untouched_elsewhere();
+}
+
+// Image data that holds Readout Unprotect (92 6D) and Readout Protect (82 7D) in both alignments.
+Bytes dangerous_block() {
+  Bytes block(256, 0x00);
+  block[40] = 0x92;
+  block[41] = 0x6D;
+  block[81] = 0x82;
+  block[82] = 0x7D;
+  return block;
+}
+
+TEST_F(An3155RomModelTest, MisparsedBurstWithACommandPairWouldMassErase) {
+  // Why such blocks are never pipelined: the same burst with its opcode complement hit by noise,
+  // sent as one piece, makes the ROM NACK, then run 92 6D from the data: a mass erase.
+  Bootloader rom = make(true);
+  ASSERT_EQ(rom.sync(), Status::kOk);
+  std::fill(bus.flash.begin(), bus.flash.begin() + 4096, 0x00);  // "the bootloader"
+  Bytes burst = {0x31, 0xCE ^ 0x01, 0x08, 0x08, 0x00, 0x00, 0x00, 0xFF};
+  uint8_t x = 0xFF;
+  for (uint8_t b : dangerous_block()) {
+    burst.push_back(b);
+    x ^= b;
+  }
+  burst.push_back(x);
+  ASSERT_EQ(link.write(burst), PortStatus::kOk);
+  EXPECT_EQ(bus.mass_erases, 1u);
+  EXPECT_EQ(bus.flash[0], 0xFF);
+}
+
+TEST_F(An3155RomModelTest, BlockWithACommandPairGoesAckByAckAndNoiseCannotRunIt) {
+  Bootloader rom = make(true);
+  ASSERT_EQ(rom.sync(), Status::kOk);
+  const Bytes block = dangerous_block();
+  // The same bit error on the opcode complement of the first write: sent ACK by ACK, the ROM
+  // NACKs the opcode before any data goes out.
+  bool hit = false;
+  link.mangle = [&](unsigned, Bytes& out) {
+    if (!hit && out.size() >= 2 && out[0] == 0x31 && out[1] == 0xCE) {
+      out[1] ^= 0x01;
+      hit = true;
+    }
+  };
+  ASSERT_EQ(rom.write_memory(kSlotB, block), Status::kOk);
+  EXPECT_TRUE(hit);
+  EXPECT_EQ(flash_at(kSlotB, block.size()), block);
+  EXPECT_EQ(rom.stats().pipeline_unsafe, 2u);  // the first try and the retry
+  EXPECT_EQ(rom.stats().pipelined, 0u);
+  expect_chip_untouched_elsewhere();
+}
+
+TEST_F(An3155RomModelTest, RomFlashWithCacheReadsTheLogOnce) {
+  Bootloader rom = make(true);
+  ASSERT_EQ(rom.sync(), Status::kOk);
+  const Bytes record = harmless_bytes(32, 5);
+  std::copy(record.begin(), record.end(), bus.flash.begin() + (0x080E'0000 - 0x0800'0000));
+  std::array<uint8_t, 4096> storage{};
+  ReadCache cache(storage);
+  RomFlash flash(rom, true, &cache);
+  uint8_t out[32];
+  ASSERT_EQ(flash.read(0x080E'0000, out), bootcore::FlashStatus::kOk);
+  const unsigned reads = bus.reads;
+  ASSERT_EQ(flash.read(0x080E'0000, out), bootcore::FlashStatus::kOk);
+  EXPECT_EQ(bus.reads, reads);
+  const uint32_t word[] = {0};
+  ASSERT_EQ(flash.program_words(0x080E'0000, word), bootcore::FlashStatus::kOk);
+  ASSERT_EQ(flash.read(0x080E'0000, out), bootcore::FlashStatus::kOk);
+  EXPECT_GT(bus.reads, reads);
+  EXPECT_EQ(out[0], 0);
+  EXPECT_EQ(out[4], record[4]);
+}
+
+}  // namespace
+}  // namespace fota::an3155
