@@ -427,6 +427,12 @@ TEST(Vstm32TimeTest, OneInstructionPerHclkCycle) {
   };
   EXPECT_EQ(m->sysclk_hz(), 16'000'000u);
   EXPECT_NEAR(instructions_in_10ms(), 160'000, 1);
+  // The same from a loop that runs (the machine counts a `b .` loop without running it).
+  write_code(*m, 0x2000'0600, {0xBF00, 0xE7FD});            // nop ; b .-2
+  ASSERT_TRUE(m->debug_write32(0x2000'0000, 0xBAFE'F000));  // b.w 0x2000'0600 over the b .
+  m->run_for_ns(1'000);
+  EXPECT_NEAR(instructions_in_10ms(), 160'000, 1);
+  EXPECT_GE(m->reg(UC_ARM_REG_PC), 0x2000'0600u);
   ASSERT_TRUE(m->debug_write32(kRccCr, read32(*m, kRccCr) | 1u << 16));  // HSEON
   ASSERT_TRUE(m->debug_write32(kPllcfgr, 1u << 22 | 7u << 24 | 0u << 16 | 336u << 6 | 8u));
   ASSERT_TRUE(m->debug_write32(kRccCr, read32(*m, kRccCr) | 1u << 24));  // PLLON

@@ -672,6 +672,28 @@ void Machine::Impl::take_fault(const PendingFault& fault) {
   }
 }
 
+// The core at a branch to itself (`b .`, `b.w .`: a HardFault handler or a hang waiting for the
+// watchdog) changes nothing but time until an event (an interrupt, a reset, a cut), so the
+// instructions up to `deadline` are counted without running them. 0: not such a loop (or a
+// breakpoint is armed there).
+uint64_t Machine::Impl::idle_loop_instructions(uint64_t deadline) {
+  const uint32_t at = pc & ~1u;
+  const uint8_t* p = host_pointer(at, 4);
+  if (p == nullptr || (breakpoint && !breakpoint_hit_ns && *breakpoint == at)) return 0;
+  const uint16_t first = static_cast<uint16_t>(p[0] | p[1] << 8);
+  const uint16_t second = static_cast<uint16_t>(p[2] | p[3] << 8);
+  if (first != 0xE7FE && !(first == 0xF7FF && second == 0xBFFE)) return 0;
+  uint32_t xpsr = 0;
+  uc_reg_read(uc, UC_ARM_REG_XPSR, &xpsr);
+  if ((xpsr & 0x0600'FC00u) != 0) return 0;  // inside an IT block: the branch is conditional
+  const uint64_t now = now_ps();
+  uint64_t n = std::max<uint64_t>(instructions_in(deadline > now ? deadline - now : 0), 1);
+  if (cut.kind == CutPlan::Kind::kInstructions) {
+    n = std::min<uint64_t>(n, cut.at > icount ? cut.at - icount : 1);
+  }
+  return n;
+}
+
 uint64_t Machine::Impl::next_deadline_ps() const {
   uint64_t t = UINT64_MAX;
   if (iwdg.running) t = std::min(t, iwdg.deadline_ps);
@@ -708,6 +730,8 @@ void Machine::Impl::run_cpu_until(uint64_t t_ps) {
     const uint64_t deadline = std::min(t_ps, next_deadline_ps());
     if (wfi) {  // sleeping: time passes until the next event that could wake the core
       set_time_ps(std::max(deadline, now_ps() + 1));
+    } else if (const uint64_t idle = idle_loop_instructions(deadline); idle != 0) {
+      icount += idle;  // `b .` until the next event: counted, not run (the same time and count)
     } else {
       const uint64_t span_ps = deadline > now_ps() ? deadline - now_ps() : 0;
       uint64_t n = std::clamp<uint64_t>(instructions_in(span_ps), 1, kMaxSliceInstructions);

@@ -262,6 +262,7 @@ struct Machine::Impl {
   void code_written(uint32_t address, uint32_t size);
   bool bus_read(uint32_t address, uint8_t* out, uint32_t size);
   uint64_t next_deadline_ps() const;
+  uint64_t idle_loop_instructions(uint64_t deadline);
 };
 
 }  // namespace vstm32
