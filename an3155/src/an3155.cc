@@ -106,15 +106,18 @@ void Bootloader::changed(uint32_t address, uint32_t size) {
   if (observer_ != nullptr) observer_->on_change(address, size);
 }
 
-bool Bootloader::use_pipeline(std::span<const uint8_t> burst) {
+size_t Bootloader::pipeline_bytes(std::span<const uint8_t> burst, size_t head) {
   attempt_pipelined_ = false;
-  if (!options_.pipeline || !pipeline_on_ || ack_by_ack_) return false;
-  if (!burst_is_harmless(burst)) {
-    ++stats_.pipeline_unsafe;
-    return false;
+  if (!options_.pipeline || !pipeline_on_ || ack_by_ack_) return 0;
+  if (burst_is_harmless(burst)) {
+    attempt_pipelined_ = true;
+    return burst.size();
   }
+  // The tail holds a command pair: it goes out only once the ROM ACKed the address.
+  ++stats_.pipeline_unsafe;
+  if (!burst_is_harmless(burst.first(head))) return 0;
   attempt_pipelined_ = true;
-  return true;
+  return head;
 }
 
 uint32_t Bootloader::wire_ms(size_t bytes) const {
@@ -253,17 +256,22 @@ Status Bootloader::run(Opcode opcode, Attempt attempt, const void* args) {
     }
     last_byte_ = -1;
     attempt_pipelined_ = false;
+    burst_head_acked_ = false;
     step = (this->*attempt)(args);
     if (attempt_pipelined_ && step == Step::kOk) {
       ++stats_.pipelined;
       pipeline_failed_in_row_ = 0;
     } else if (attempt_pipelined_ && step != Step::kLink) {
       // NACK, timeout or garbage after a burst: a bit error, or a ROM that drops bytes it gets
-      // while it answers. The retries of this command go ACK by ACK; if bursts keep failing,
-      // the rest of the session too.
+      // while it answers. The retries of this command go ACK by ACK. A ROM that cannot take a
+      // burst fails before the address is ACKed; noise mostly hits the data (the final ACK) and
+      // says nothing about pipelining. Bursts failing that early twice in a row end pipelining
+      // for the session.
       ++stats_.pipeline_failures;
       ack_by_ack_ = true;
-      if (++pipeline_failed_in_row_ >= options_.pipeline_fallback_after) pipeline_on_ = false;
+      if (!burst_head_acked_ && ++pipeline_failed_in_row_ >= options_.pipeline_fallback_after) {
+        pipeline_on_ = false;
+      }
     }
     switch (step) {
       case Step::kOk: return Status::kOk;
@@ -341,13 +349,15 @@ Bootloader::Step Bootloader::attempt_read(const void* args) {
   burst[8] = static_cast<uint8_t>(n ^ 0xFF);
   const uint32_t ack_ms = options_.timeouts.ack_ms;
   Step step = Step::kOk;
-  if (use_pipeline(burst)) {
-    // Opcode, address and length in one burst; each ACK may wait for the bytes before it.
-    if ((step = send(burst)) != Step::kOk) return step;
+  if (const size_t piped = pipeline_bytes(burst, 7); piped > 0) {
+    // Opcode, address (and length) in one burst; each ACK may wait for the bytes before it.
+    if ((step = send({burst, piped})) != Step::kOk) return step;
     step = wait_ack(ack_ms);
     if (step == Step::kNack) ++opcode_nacks_;
     if (step != Step::kOk) return step;
     if ((step = wait_ack(ack_ms + wire_ms(5))) != Step::kOk) return step;
+    burst_head_acked_ = true;
+    if (piped < sizeof burst && (step = send({burst + piped, 2})) != Step::kOk) return step;
     if ((step = wait_ack(ack_ms + wire_ms(2))) != Step::kOk) return step;
   } else {
     if ((step = send_command(Opcode::kReadMemory)) != Step::kOk) return step;
@@ -375,14 +385,17 @@ Bootloader::Step Bootloader::attempt_write(const void* args) {
   const uint32_t program_ms = options_.timeouts.write_ms + wire_ms(frame.size());
   changed(a.address, static_cast<uint32_t>(a.data.size()));
   Step step = Step::kOk;
-  if (use_pipeline({burst, len})) {
+  if (const size_t piped = pipeline_bytes({burst, len}, 7); piped > 0) {
     // Opcode, address and data in one burst; the three ACKs are read afterwards. Only the
-    // final ACK gates the next command (the ROM drops input while it programs).
-    if ((step = send({burst, len})) != Step::kOk) return step;
+    // final ACK gates the next command (the ROM drops input while it programs). Data holding a
+    // command pair waits for the address ACK.
+    if ((step = send({burst, piped})) != Step::kOk) return step;
     step = wait_ack(options_.timeouts.ack_ms);
     if (step == Step::kNack) ++opcode_nacks_;
     if (step != Step::kOk) return step;
     if ((step = wait_ack(options_.timeouts.ack_ms + wire_ms(5))) != Step::kOk) return step;
+    burst_head_acked_ = true;
+    if (piped < len && (step = send(frame)) != Step::kOk) return step;
     return wait_ack(program_ms);
   }
   if ((step = send_command(Opcode::kWriteMemory)) != Step::kOk) return step;

@@ -400,11 +400,11 @@ TEST_F(An3155Test, BurstsFailingTwiceInARowTurnPipeliningOff) {
 
 TEST_F(An3155Test, SuccessfulBurstResetsTheFailureCount) {
   const Bytes data = {1, 2, 3, 4};
-  link.add(write_burst(0x0802'0000, data), {A, A, N});
+  link.add(write_burst(0x0802'0000, data), {A, N});
   resync_ok();
   script_write_acks(link, 0x0802'0000, data, A);
   link.add(write_burst(0x0802'0004, data), {A, A, A});
-  link.add(write_burst(0x0802'0008, data), {A, A, N});
+  link.add(write_burst(0x0802'0008, data), {A, N});
   resync_ok();
   script_write_acks(link, 0x0802'0008, data, A);
   Bootloader rom(link, &pins, clock, piped());
@@ -413,6 +413,24 @@ TEST_F(An3155Test, SuccessfulBurstResetsTheFailureCount) {
   }
   EXPECT_TRUE(rom.pipelining());
   EXPECT_EQ(rom.stats().pipeline_failures, 2u);
+}
+
+TEST_F(An3155Test, DataRefusedAfterTheAddressAckDoesNotEndPipelining) {
+  // Noise in the data (checksum NACK): nothing against pipelining, however often.
+  const Bytes data = {1, 2, 3, 4};
+  for (uint32_t at : {0x0802'0000u, 0x0802'0004u, 0x0802'0008u}) {
+    link.add(write_burst(at, data), {A, A, N});
+    resync_ok();
+    script_write_acks(link, at, data, A);
+  }
+  link.add(write_burst(0x0802'000C, data), {A, A, A});
+  Bootloader rom(link, &pins, clock, piped());
+  for (uint32_t at : {0x0802'0000u, 0x0802'0004u, 0x0802'0008u, 0x0802'000Cu}) {
+    ASSERT_EQ(rom.write_memory(at, data), Status::kOk);
+  }
+  EXPECT_TRUE(rom.pipelining());
+  EXPECT_EQ(rom.stats().pipeline_failures, 3u);
+  EXPECT_EQ(rom.stats().pipelined, 1u);
 }
 
 TEST_F(An3155Test, BurstFailingOnEveryTryEndsAckByAckWithItsStatus) {
@@ -427,15 +445,43 @@ TEST_F(An3155Test, BurstFailingOnEveryTryEndsAckByAckWithItsStatus) {
   EXPECT_EQ(rom.stats().pipeline_failures, 1u);
 }
 
-TEST_F(An3155Test, DataHoldingACommandPairIsWrittenAckByAck) {
+TEST_F(An3155Test, DataHoldingACommandPairWaitsForTheAddressAck) {
   // 0x92 0x6D is Readout Unprotect (a mass erase): never in a burst the ROM could misparse.
   const Bytes data = {0x00, 0x92, 0x6D, 0x00};
-  script_write_acks(link, 0x0802'0000, data, A);
+  Bytes head = {0x31, 0xCE};
+  const Bytes addr = read_cmd_and_addr(0x0802'0000);
+  head.insert(head.end(), addr.begin(), addr.end());
+  link.add(head, {A, A});
+  link.add(write_frame(data), {A});
   Bootloader rom(link, &pins, clock, piped());
   ASSERT_EQ(rom.write_memory(0x0802'0000, data), Status::kOk);
   EXPECT_EQ(rom.stats().pipeline_unsafe, 1u);
-  EXPECT_EQ(rom.stats().pipelined, 0u);
+  EXPECT_EQ(rom.stats().pipelined, 1u);
   EXPECT_TRUE(rom.pipelining());
+}
+
+TEST_F(An3155Test, AddressHoldingACommandPairGoesAckByAck) {
+  const Bytes data = {1, 2, 3, 4};
+  script_write_acks(link, 0x0892'6D00, data, A);  // address bytes 08 92 6D 00
+  Bootloader rom(link, &pins, clock, piped());
+  ASSERT_EQ(rom.write_memory(0x0892'6D00, data), Status::kOk);
+  EXPECT_EQ(rom.stats().pipelined, 0u);
+}
+
+TEST_F(An3155Test, ReadLengthHoldingACommandPairWaitsForTheAddressAck) {
+  // 147 bytes: the length pair is 92 6D itself.
+  Bytes head = {0x11, 0xEE};
+  const Bytes addr = read_cmd_and_addr(0x0800'0000);
+  head.insert(head.end(), addr.begin(), addr.end());
+  link.add(head, {A, A});
+  Bytes reply(148, 0x33);
+  reply[0] = A;
+  link.add({0x92, 0x6D}, reply);
+  Bootloader rom(link, &pins, clock, piped());
+  uint8_t out[147];
+  ASSERT_EQ(rom.read_memory(0x0800'0000, out), Status::kOk);
+  EXPECT_EQ(out[146], 0x33);
+  EXPECT_EQ(rom.stats().pipeline_unsafe, 1u);
 }
 
 TEST_F(An3155Test, HarmlessBurstsAreThoseWithoutChangingCommandPairs) {

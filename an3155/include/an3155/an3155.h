@@ -75,9 +75,11 @@ struct Options {
   // the ACKs afterwards: two line turnarounds fewer per command. The ROM idles while it takes
   // these bytes (it only drops input while it programs, after the last byte). Checked on vstm32,
   // not yet on silicon. A pipelined command that fails is retried ACK by ACK; after
-  // pipeline_fallback_after consecutive failed pipelined commands the session goes on ACK by ACK.
-  // Bursts that hold the opcode pair of a command that changes the chip are never pipelined (see
-  // burst_is_harmless()).
+  // pipeline_fallback_after consecutive bursts that failed before their address was ACKed (what
+  // a ROM that cannot take a burst does; noise mostly hits the data) the session goes on ACK by
+  // ACK.
+  // Data (or a length) holding the opcode pair of a command that changes the chip is only sent
+  // once the ROM ACKed the address (see burst_is_harmless()).
   bool pipeline = true;
   unsigned pipeline_fallback_after = 2;
 };
@@ -100,7 +102,7 @@ struct Stats {
   uint64_t bytes_read = 0;
   uint32_t pipelined = 0;          // commands that went through as one burst
   uint32_t pipeline_failures = 0;  // pipelined attempts that failed (then retried ACK by ACK)
-  uint32_t pipeline_unsafe = 0;    // commands sent ACK by ACK because their burst was not harmless
+  uint32_t pipeline_unsafe = 0;    // data/length held back until the address ACK (command pair)
 };
 
 // True when no byte pair after the first byte of `burst` reads as the opcode pair (x, x ^ 0xFF)
@@ -171,7 +173,9 @@ class Bootloader {
   Step read_exact(std::span<uint8_t> out, uint32_t timeout_ms);
   Status resync();
   uint32_t wire_ms(size_t bytes) const;
-  bool use_pipeline(std::span<const uint8_t> burst);
+  // How many leading bytes of `burst` go out before the first ACK is read: all of them, `head`
+  // (opcode and address) when the rest holds a command pair, or 0 (ACK by ACK).
+  size_t pipeline_bytes(std::span<const uint8_t> burst, size_t head);
   void changed(uint32_t address, uint32_t size);
 
   Step attempt_get(const void* args);
@@ -195,6 +199,7 @@ class Bootloader {
   unsigned pipeline_failed_in_row_ = 0;
   bool ack_by_ack_ = false;         // set for the retries of a command whose burst failed
   bool attempt_pipelined_ = false;  // the current attempt went out as one burst
+  bool burst_head_acked_ = false;   // ... and the ROM ACKed its opcode and address
   ChangeObserver* observer_ = nullptr;
 };
 
