@@ -207,8 +207,8 @@ std::string drive_to_confirmed(Device& d, const Flow& flow, double budget_ms, st
     d.mark();
     if (!done) return "";
     if (!flow.reset_on.empty() && has_line(out, flow.reset_on)) {
-      if (!log->empty() && log->back() != '\n') *log += kLineCut;
-      *log += "\n<reset>\n";
+      if (!log->empty() && log->back() != '\n') *log += std::string(kLineCut) + "\n";
+      *log += "<reset>\n";
       d.reset_pin();
       continue;
     }
@@ -403,8 +403,8 @@ TEST_P(BootPowerCut, RandomCutsNeverBrickTheDevice) {
       if (cause.rfind("during flash", 0) == 0) ++t.torn_cuts;
       plan += std::string("  cut ") + kCutKindNames[kind] + " (" + what + "): " + cause + "\n";
       // A line the cut interrupted is marked, so that it is not taken for a whole line.
-      if (!log.empty() && log.back() != '\n') log += kLineCut;
-      log += "\n<power cut>\n";
+      if (!log.empty() && log.back() != '\n') log += std::string(kLineCut) + "\n";
+      log += "<power cut>\n";
       d.power_on();
     }
     if (!finished) banner = drive_to_confirmed(d, flow, flow.budget_ms, &log);
