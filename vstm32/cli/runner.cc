@@ -226,18 +226,21 @@ class Runner : public ControlTarget {
     if (control_) {
       for (int fd : control_->fds()) fds.push_back({fd, POLLIN, 0});
     }
-    int timeout_ms = 200;  // also bounds how late a signal is noticed
+    // Wait for input or until the next thing is due, to the microsecond (a whole-millisecond
+    // poll() would deliver every ROM answer up to 1 ms late); 200 ms at most, which also bounds
+    // how late a signal is noticed.
+    uint64_t wait_ns = 200'000'000;
     if (const auto t = next_time()) {
       if (!options_.realistic) {
-        timeout_ms = 0;
+        wait_ns = 0;
       } else {
         const uint64_t now = wall_sim_ns();
-        timeout_ms =
-            *t <= now ? 0
-                      : static_cast<int>(std::min<uint64_t>(200, (*t - now + 999'999) / 1'000'000));
+        wait_ns = *t <= now ? 0 : std::min<uint64_t>(wait_ns, *t - now);
       }
     }
-    ::poll(fds.data(), fds.size(), timeout_ms);
+    const timespec timeout{static_cast<time_t>(wait_ns / 1'000'000'000),
+                           static_cast<long>(wait_ns % 1'000'000'000)};
+    ::ppoll(fds.data(), fds.size(), &timeout, nullptr);
     if (pty_) host_bytes(pty_->read_available());
     if (tcp_) {
       tcp_->accept_client();
