@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "harness.h"
+#include "vstm32/rom_bootloader.h"
 
 namespace {
 
@@ -212,3 +213,37 @@ TEST(Vstm32FaultInjectionTest, FlashFileHoldsWhatTheFirmwareAndTheCutLeft) {
 }
 
 }  // namespace
+
+// What a front-end (vstm32 run) sleeps on: the ROM's start-up end, a planned cut by time, nothing
+// once the ROM waits for bytes, and "now" while the CPU runs; pin changes are events.
+TEST(Vstm32FaultInjectionTest, NextActivityTellsAFrontEndWhenTimeMustPass) {
+  std::string error;
+  vstm32::MachineConfig config;
+  config.boot0 = true;
+  auto m = vstm32::Machine::create(config, &error);
+  ASSERT_NE(m, nullptr) << error;
+  EXPECT_FALSE(m->next_activity_ns().has_value());  // off
+  m->power_on();
+  const auto ready = m->next_activity_ns();
+  ASSERT_TRUE(ready.has_value());
+  EXPECT_EQ(*ready, m->rom().ready_at_ns());
+  EXPECT_GT(*ready, m->now_ns());
+  m->advance_to(*ready);
+  EXPECT_FALSE(m->next_activity_ns().has_value());  // the ROM waits for 0x7F
+  m->cut_at_time(m->now_ns() + 5'000);
+  EXPECT_EQ(m->next_activity_ns(), m->now_ns() + 5'000);
+  m->advance_to(*m->next_activity_ns());
+  EXPECT_FALSE(m->powered());
+  EXPECT_FALSE(m->next_activity_ns().has_value());
+  m->take_events();
+  m->set_boot0(false);
+  m->power_on();  // boots from erased flash: the CPU takes the 0xFFFFFFFF vectors and locks up
+  EXPECT_EQ(m->next_activity_ns(), m->now_ns());  // a running or locked-up core is always due
+  m->set_nrst(true);
+  EXPECT_FALSE(m->next_activity_ns().has_value());  // held in reset
+  std::vector<std::string> pins;
+  for (const auto& e : m->take_events()) {
+    if (e.text.rfind("pin ", 0) == 0) pins.push_back(e.text);
+  }
+  EXPECT_EQ(pins, (std::vector<std::string>{"pin boot0=0", "pin nrst=low"}));
+}

@@ -14,9 +14,6 @@ namespace {
 // How far one runner step advances a running CPU before it polls the pty and the control socket
 // again: short enough for prompt I/O, long enough to keep the per-step cost small.
 constexpr uint64_t kCpuSliceNs = 1'000'000;
-// After a byte reaches the ROM bootloader, time keeps running this long even without input, so
-// that what the command started (Go, the reset after a readout (un)protect) happens.
-constexpr uint64_t kRomActivityNs = 20'000'000;
 
 std::string stamp(uint64_t at_ns) {
   char text[32];
@@ -27,10 +24,6 @@ std::string stamp(uint64_t at_ns) {
 class MachineDevice : public Device {
  public:
   explicit MachineDevice(std::unique_ptr<Machine> machine) : machine_(std::move(machine)) {
-    machine_->set_event_listener([this](const MachineEvent& e) {
-      events_.push_back(stamp(e.at_ns) + e.text);
-      if (events_.size() > 10'000) events_.erase(events_.begin(), events_.begin() + 5'000);
-    });
     machine_->power_on();
   }
 
@@ -40,27 +33,13 @@ class MachineDevice : public Device {
     machine_->clear_uart_text();  // bytes are taken with their times by take_tx()
   }
   std::optional<uint64_t> next_event_ns() const override {
-    const uint64_t now = machine_->now_ns();
-    switch (machine_->mode()) {
-      case Mode::kCpu:
-      case Mode::kLockup:  // stopped core, but the IWDG may still reset it
-        return now + kCpuSliceNs;
-      case Mode::kRom: {
-        const RomBootloader& rom = machine_->rom();
-        if (rom.state() == RomBootloader::State::kStarting && rom.ready_at_ns() > now) {
-          return rom.ready_at_ns();
-        }
-        if (now < last_rom_rx_ns_ + kRomActivityNs) return now + kCpuSliceNs;
-        return std::nullopt;
-      }
-      case Mode::kOff:
-      case Mode::kReset: return std::nullopt;
-    }
-    return std::nullopt;
+    const std::optional<uint64_t> t = machine_->next_activity_ns();
+    // A running CPU is always due: one slice at a time.
+    if (t && *t == machine_->now_ns()) return *t + kCpuSliceNs;
+    return t;
   }
   void rx_byte(uint8_t byte, uint64_t at_ns) override {
     advance_to(at_ns);
-    if (machine_->mode() == Mode::kRom) last_rom_rx_ns_ = machine_->now_ns();
     machine_->uart_receive(byte);
   }
   std::vector<TimedByte> take_tx() override {
@@ -72,14 +51,8 @@ class MachineDevice : public Device {
     return machine_->mode() == Mode::kRom ? 11 : machine_->uart_frame_bits();
   }
 
-  void set_boot0(bool high) override {
-    machine_->set_boot0(high);
-    events_.push_back(stamp(now_ns()) + "pin boot0=" + (high ? "1" : "0"));
-  }
-  void set_nrst(bool asserted) override {
-    events_.push_back(stamp(now_ns()) + "pin nrst=" + (asserted ? "low" : "high"));
-    machine_->set_nrst(asserted);
-  }
+  void set_boot0(bool high) override { machine_->set_boot0(high); }
+  void set_nrst(bool asserted) override { machine_->set_nrst(asserted); }
   void pulse_nrst() override {
     set_nrst(true);
     set_nrst(false);
@@ -112,8 +85,9 @@ class MachineDevice : public Device {
     return s;
   }
   std::vector<std::string> take_events() override {
-    (void)machine_->take_events();  // flushes pending "flash program" runs into the listener
-    return std::exchange(events_, {});
+    std::vector<std::string> lines;
+    for (const MachineEvent& e : machine_->take_events()) lines.push_back(stamp(e.at_ns) + e.text);
+    return lines;
   }
   std::optional<std::string> cut_after_instructions(uint64_t n) override {
     machine_->cut_after_instructions(n);
@@ -125,8 +99,7 @@ class MachineDevice : public Device {
   }
   std::optional<std::string> cut_random(uint64_t seed, uint64_t window_ns,
                                         uint64_t flash_ops) override {
-    const std::string plan = machine_->cut_random(seed, window_ns, flash_ops);
-    events_.push_back(stamp(now_ns()) + "cut planned: " + plan);
+    (void)machine_->cut_random(seed, window_ns, flash_ops);  // the machine logs the plan
     return std::nullopt;
   }
   void cancel_cut() override { machine_->cancel_cut(); }
@@ -134,8 +107,6 @@ class MachineDevice : public Device {
 
  private:
   std::unique_ptr<Machine> machine_;
-  std::vector<std::string> events_;
-  uint64_t last_rom_rx_ns_ = 0;
 };
 
 }  // namespace

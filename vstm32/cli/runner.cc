@@ -80,7 +80,7 @@ class Runner : public ControlTarget {
   }
 
   std::vector<std::string> execute(const ControlCommand& c) override {
-    catch_up();
+    catch_up(device_.now_ns() + kMaxStepNs);
     using K = ControlCommand::Kind;
     auto result = [](const std::optional<std::string>& e) {
       return std::vector<std::string>{e ? "error " + *e : "ok"};
@@ -134,13 +134,13 @@ class Runner : public ControlTarget {
                             std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count());
   }
 
-  // Realistic timing: the device never lags the wall clock while idle. (A busy device is advanced
-  // by process_due(), a slice at a time.)
-  void catch_up() {
-    if (options_.realistic && !device_.next_event_ns()) {
-      const uint64_t wall = wall_sim_ns();
-      if (wall > device_.now_ns()) device_.advance_to(wall);
-    }
+  // Realistic timing: simulated time follows the wall clock even when nothing is due: all the
+  // way for an idle device, at most up to `busy_limit` for a busy one (a slice at a time).
+  void catch_up(uint64_t busy_limit) {
+    if (!options_.realistic) return;
+    const uint64_t target =
+        device_.next_event_ns() ? std::min(wall_sim_ns(), busy_limit) : wall_sim_ns();
+    if (target > device_.now_ns()) device_.advance_to(target);
   }
 
   uint32_t baud() const {
@@ -207,12 +207,7 @@ class Runner : public ControlTarget {
       }
       collect_tx();
     }
-    // Realistic: time passes with the wall clock even when nothing is due before step_end.
-    if (options_.realistic && device_.next_event_ns()) {
-      const uint64_t target = std::min(wall_sim_ns(), step_end);
-      if (target > device_.now_ns()) device_.advance_to(target);
-    }
-    catch_up();
+    catch_up(step_end);
     collect_tx();
   }
 

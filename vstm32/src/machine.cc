@@ -958,12 +958,14 @@ void Machine::power_off() {
 
 void Machine::set_boot0(bool high) {
   impl_->boot0 = high;
+  impl_->event(MachineEvent::Kind::kInfo, high ? "pin boot0=1" : "pin boot0=0");
 }
 
 void Machine::set_nrst(bool asserted) {
   Impl& s = *impl_;
   if (asserted == s.nrst_low) return;
   s.nrst_low = asserted;
+  s.event(MachineEvent::Kind::kInfo, asserted ? "pin nrst=low" : "pin nrst=high");
   if (!s.powered) return;
   if (asserted) {
     s.rom.stop();
@@ -989,6 +991,24 @@ bool Machine::boot0() const {
 Mode Machine::mode() const {
   return impl_->mode;
 }
+std::optional<uint64_t> Machine::next_activity_ns() const {
+  const Impl& s = *impl_;
+  if (!s.powered) return std::nullopt;
+  if (s.mode == Mode::kCpu || s.mode == Mode::kLockup) return s.now_ns();
+  std::optional<uint64_t> t;
+  auto consider = [&t](uint64_t ns) { t = t ? std::min(*t, ns) : ns; };
+  const uint64_t now = s.now_ns();
+  if (s.mode == Mode::kRom && s.rom.state() == RomBootloader::State::kStarting &&
+      s.rom.ready_at_ns() > now) {
+    consider(s.rom.ready_at_ns());
+  }
+  // Scheduled actions happen in advance_to(), which needs a time after now to run.
+  if (s.reset_at_ps) consider(std::max(*s.reset_at_ps / kPsPerNs, now + 1));
+  if (s.go_at) consider(std::max(s.go_at->second / kPsPerNs, now + 1));
+  if (s.cut.kind == CutPlan::Kind::kTime) consider(std::max(s.cut.at, now + 1));
+  return t;
+}
+
 ResetCause Machine::last_reset_cause() const {
   return impl_->last_cause;
 }
@@ -1140,18 +1160,22 @@ std::string Machine::cut_random(uint64_t seed, uint64_t window_ns, uint64_t flas
     x ^= x >> 27;
     return x;
   };
+  std::string plan;
   if ((next() & 1u) == 0 || flash_ops == 0) {
     const uint64_t at = now_ns() + 1 + next() % std::max<uint64_t>(window_ns, 1);
     cut_at_time(at);
-    return "cut at t=" + std::to_string(at) + "ns";
+    plan = "cut at t=" + std::to_string(at) + "ns";
+  } else {
+    const uint64_t n = 1 + next() % flash_ops;
+    const double fraction = static_cast<double>(next() % 1000) / 1000.0;
+    cut_at_flash_step(n, fraction);
+    char text[96];
+    std::snprintf(text, sizeof text, "cut at flash step +%llu fraction %.3f",
+                  static_cast<unsigned long long>(n), fraction);
+    plan = text;
   }
-  const uint64_t n = 1 + next() % flash_ops;
-  const double fraction = static_cast<double>(next() % 1000) / 1000.0;
-  cut_at_flash_step(n, fraction);
-  char text[96];
-  std::snprintf(text, sizeof text, "cut at flash step +%llu fraction %.3f",
-                static_cast<unsigned long long>(n), fraction);
-  return text;
+  impl_->event(MachineEvent::Kind::kInfo, "planned: " + plan);
+  return plan;
 }
 
 void Machine::cancel_cut() {

@@ -302,8 +302,7 @@ int Flasher::wait_outcome(const PreparedImage& image) {
                        "link");
         }
       }
-    } else if (target_booted && line.find("confirmed") != std::string::npos &&
-               line.find("not confirming") == std::string::npos) {
+    } else if (target_booted && line.find("confirmed") != std::string::npos) {
       verdict = kExitOk;
     }
     line.clear();

@@ -104,6 +104,11 @@ class Machine : public RomBus {
   [[nodiscard]] bool powered() const;
   [[nodiscard]] bool boot0() const;
   [[nodiscard]] Mode mode() const;
+  // When the machine next needs simulated time to pass although no input comes: now while the CPU
+  // runs (or is locked up: the IWDG may reset it); otherwise the end of the ROM's start-up, a
+  // reset or Go the ROM has scheduled, or a power cut planned by time. nullopt: nothing until
+  // input (a front-end may then sleep).
+  [[nodiscard]] std::optional<uint64_t> next_activity_ns() const;
   [[nodiscard]] ResetCause last_reset_cause() const;
 
   // ---- Running (simulated time) ----
