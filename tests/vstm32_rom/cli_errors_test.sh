@@ -23,6 +23,10 @@ expect_error "does not exist" "$VSTM32" run --flash "$tmp/missing.bin"
 head -c 1048577 /dev/zero > "$tmp/big.bin"
 expect_error "1048577 bytes" "$VSTM32" run --flash "$tmp/big.bin"
 expect_ok "$VSTM32" flash-image create "$tmp/f.bin"
+expect_error "not a regular file" "$VSTM32" run --flash "$tmp"
+expect_error "--product-id '0x10000' is not a 16-bit number" "$VSTM32" run --flash "$tmp/f.bin" --product-id 0x10000
+expect_error "--product-id 'pid' is not a 16-bit number" "$VSTM32" run --flash "$tmp/f.bin" --product-id pid
+expect_error "cannot open the USART1 log $tmp/no/such/dir/log" "$VSTM32" run --flash "$tmp/f.bin" --uart-log "$tmp/no/such/dir/log"
 [ "$(stat -c %s "$tmp/f.bin")" = 1048576 ] || { echo "FAIL: image size"; fails=$((fails + 1)); }
 [ "$(tr -d '\377' < "$tmp/f.bin" | wc -c)" = 0 ] || { echo "FAIL: image not erased"; fails=$((fails + 1)); }
 expect_error "already exists" "$VSTM32" flash-image create "$tmp/f.bin"
