@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Settings shared by the host and firmware builds.
 
 # Warnings are errors in project code (third-party headers come in as SYSTEM).

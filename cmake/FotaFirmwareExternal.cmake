@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Builds the ARM firmware (the `firmware` preset's tree) inside the host build, so that one command
 # builds everything and host tests can run the real binaries on vstm32.
 include(ExternalProject)

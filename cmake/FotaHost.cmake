@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Host-only settings: sanitizers, GoogleTest, fuzzers.
 if(FOTA_SANITIZE)
   # vptr is off: core modules are built without RTTI (freestanding), so the typeinfo that

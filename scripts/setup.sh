@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs everything this project needs on Debian 12: host compilers, the ARM cross toolchain,
 # libraries, test servers (apt) and s3rver (npm, pinned in package-lock.json).
 # Idempotent and fast when everything is there; works as root or through sudo.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Sets up the machine, builds host tools + firmware (host preset: Debug, ASan/UBSan), and runs
 # every test: unit, fuzz smoke, vstm32 with the real ARM binaries, peers (stm32flash, QEMU), e2e.
 set -euo pipefail

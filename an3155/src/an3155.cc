@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "an3155/an3155.h"
 
 #include "format/flash_map.h"

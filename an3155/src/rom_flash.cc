@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "an3155/rom_flash.h"
 
 #include "format/flash_map.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The driver against vstm32's model of the ROM bootloader (no CPU, no pty): a simulated 115200 8E1
 // wire in between, bit errors placed on chosen bytes, and a variant of the ROM that drops what
 // arrives while it transmits (a silicon ROM that could not take a pipelined burst). Checks that

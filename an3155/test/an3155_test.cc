@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // AN3155 driver against a scripted link: each step expects exact bytes from the host and answers
 // canned bytes (or nothing, or a truncated reply), so every NACK/timeout/garbage path is driven.
 #include "an3155/an3155.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Cold boot of a confirmed 384 KB image to the application's first instruction, in simulated
 // time, with the real bootloader binary on vstm32::Machine (docs/vstm32.md "Time": one
 // instruction per HCLK cycle at the clock the firmware programs, DS8626 typical program/erase

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # `fota flash` (pipelined, the default; --no-pipeline; --verify=readback) vs `stm32flash -w -v` vs
 # the physical limit, on vstm32 in realistic timing (115200 baud 8E1 paced to the wall clock,
 # DS8626 typical erase/program times), 384 KB image. Goals (issue 6): fota flash <= 1.12 x the

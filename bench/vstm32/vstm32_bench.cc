@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Speed of vstm32::Machine on this host, with the real ARM test program testfw-crc:
 //  1. boot-and-run a 384 KB CRC check: power-on to the result line on USART1 (the program
 //     switches to 168 MHz, computes the CRC-32 of slot A with the CRC unit, prints it), in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "bootcore/boot.h"
 
 namespace fota::bootcore {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "bootcore/image_check.h"
 
 #include "format/crc32.h"

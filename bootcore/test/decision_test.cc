@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One test per row of the decision table (docs/bootloader.md).
 #include "bootcore/decision.h"
 

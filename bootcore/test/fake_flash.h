@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A RAM model of the STM32F407's 1 MB flash with the silicon's rules, for host tests:
 //  - RM0090 sector map; erase sets a whole sector to 0xFF;
 //  - programming ANDs each word into the cell (a rewrite can only clear bits), 4-byte aligned;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Exhaustive power-cut campaign over the boot core (the MCUboot simulator idea, with torn
 // operations): every scenario is run once without a cut to count its flash steps, then again with
 // a power cut at every single program/erase step (clean and torn: half-programmed word, half-erased

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shared helpers for the bootcore tests: small images built with the real header format, and
 // putting them into a FakeFlash.
 #pragma once

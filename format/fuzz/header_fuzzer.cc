@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer: the image header parser and payload check on arbitrary bytes. Any accepted header
 // must re-encode to the same 512 bytes (the parser accepts only what the encoder writes).
 #include <cstdint>

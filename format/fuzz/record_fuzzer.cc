@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer: the metadata record parser. Accepted records must re-encode to the same 32 bytes.
 #include <cstdint>
 #include <cstdlib>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Long fuzz campaign for the format/release parsers (the ctest smoke run executes 200k inputs each).
 # Usage: format/fuzz/run-long.sh [SECONDS_PER_TARGET=600] [BUILD_DIR=build/host]
 # Needs a tree configured with -DFOTA_FUZZ=ON (the host preset). Corpora are kept in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer: the strict manifest parser. Accepted manifests must survive a write/parse round trip.
 // Input byte 0 picks the mode: odd = raw JSON text; even = bytes spliced into a valid manifest
 // (reaches the field checks quickly without a corpus, as the ctest smoke run has none).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Builds small ARM ELF32 executables and raw binaries in memory for the loader and `fota pack`
 // tests (no ARM compiler needed).
 #pragma once

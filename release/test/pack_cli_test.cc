@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs the real `fota` binary on generated ELF/bin fixtures: the happy path with an independent
 // check of the header's CRC-32/SHA-256 (python3 zlib + sha256sum), and every wrong-input case
 // with its own message and a non-zero exit.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The product's virtual STM32F407 (vstm32::Machine, docs/vstm32.md "The machine") loaded with a
 // flash picture, seen the way the bootloader scenario tests need it: power, reset pin, USART1 text
 // since the last mark, bounded runs in simulated time, power cuts, LED changes, and the metadata

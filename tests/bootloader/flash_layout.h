@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Builds whole-flash pictures for the on-target tests: our bootloader in sector 0, images
 // (512-byte header from format/image_header.h + the .bin payload the firmware build produced) in
 // the slots, and metadata-log records appended through bootcore itself (as the host tools do).

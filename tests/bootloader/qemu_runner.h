@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs qemu-system-arm -M netduinoplus2 (STM32F405: same core and flash map, no flash controller,
 // RCC, CRC unit or IWDG) on a 1 MB flash picture and collects USART1 until the expected lines
 // appeared or a wall-clock deadline passed. The child is always killed and reaped.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The real bootloader and demo binaries on QEMU's netduinoplus2 (an independent model of the same
 // core and flash map). QEMU has no flash controller (flash is ROM), no RCC, CRC unit or IWDG: the
 // binaries must not hang on any of them, must fall back to HSI and the software CRC, and report a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The real bootloader and demo binaries on vstm32::Machine: first boot, update, confirm, revert
 // after attempts, watchdog-caught hard fault and hang, corrupted update, second update, no image,
 // a release image from `fota pack`. Every wait is bounded in simulated time (the budgets below);

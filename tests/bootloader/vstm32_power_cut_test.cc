@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Random power cuts across the boot flows, with the real binaries on vstm32::Machine: first boot
 // of a factory image, update to B, a never-confirming update, a hard-faulting update (watchdog), a
 // corrupted update, a second update back into A, and an update that makes the log compact (sector

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End to end: `fota flash` / `fota info` against `vstm32 run` (ROM bootloader over a pty, pins
 # over the control socket). Usage: e2e_rom_test.sh FOTA VSTM32
 # Images are generated (no ARM build needed) and there is no bootloader in sector 0, so nothing

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End to end with the real ARM binaries: our bootloader and the demo releases on `vstm32 run`
 # (CPU machine), updated by `fota flash` through ST's ROM bootloader, outcome read from the
 # console and the boot log.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes a raw application binary for a slot (vector table first), for tests that must not
 depend on the ARM build: SP in RAM, reset vector (Thumb) inside the slot, seeded filler."""
 import random

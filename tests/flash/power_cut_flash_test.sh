@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Power cuts during `fota flash` on the CPU machine with the real bootloader and demo releases.
 # Each round arms a random cut (`ctl cut random SEED WINDOW_MS FLASH_OPS`: a random time in the
 # next WINDOW_MS of simulated time, or, for half the seeds, a random one of the next FLASH_OPS

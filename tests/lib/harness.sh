@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared by the shell tests: results, bounded polling, and a vstm32 started for a test.
 # Source it after setting T (the test's temporary directory) and VSTM32 (the vstm32 binary).
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Code that has already run and is then rewritten must execute as rewritten: Unicorn keeps
 // translated blocks, so every path that changes memory under code the core executed (the CPU's
 // own stores to SRAM, the flash controller's erase and program, the host's load_flash) has to

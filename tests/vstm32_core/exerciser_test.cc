@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The ARM flash exerciser (vstm32/testfw/flash.cc) and the CRC program on vstm32::Machine: the
 // flash interface, IWDG, reset flags, AIRCR and USART1 as firmware sees them from the CPU.
 #include <gtest/gtest.h>

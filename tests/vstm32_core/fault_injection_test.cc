@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Power cuts by time, by instruction count and at random, on the flash exerciser (testfw-flash),
 // and the flash file as the persistent store: what the firmware programmed, and what a cut left,
 // is in the file without an explicit save.

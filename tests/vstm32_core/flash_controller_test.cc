@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The flash interface of vstm32::Machine checked against RM0090 (3.5-3.9) and DS8626 through the
 // probe (debug_read32/debug_write32/debug_flash_store: the same decoding as CPU accesses) while
 // the CPU idles in SRAM, so FLASH_SR can be watched during an operation. The CPU-side view of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Helpers for the vstm32 core tests: machines with the ARM test programs (vstm32/testfw) loaded,
 // a bare machine whose CPU idles in SRAM (for probe-side register tests), and waiting on USART1.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Peer proof 2: one combined flash image (testfw-boot at 0x0800'0000, testfw-app at 0x0802'0200,
 // 0xFF everywhere else) prints the same USART1 text on vstm32::Machine and on QEMU's
 // netduinoplus2, an independent model of the same core and memory map.

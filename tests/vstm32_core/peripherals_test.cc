@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Peripherals of vstm32::Machine other than the flash interface, checked through the probe and
 // small Thumb routines in SRAM: CRC unit, unique ID, bus faults, reset flags (POR, PIN, SFT,
 // IWDG, RMVF), AIRCR, the Discovery LEDs, BOOT0 and the ROM bootloader's start-up.

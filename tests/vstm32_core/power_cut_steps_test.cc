@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Power cut at EVERY flash step of the exerciser (testfw-flash, kRewrite: erase sector 1, program
 // 1024 words at x32), each on a fresh machine: after the cut the sector must hold only what
 // silicon can leave, and powering on again must let the program finish with the right contents.

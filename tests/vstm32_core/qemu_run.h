@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs a flash image on QEMU's netduinoplus2 (STM32F405: same core, flash map and USART1; no
 // flash controller, RCC, CRC unit or IWDG) and collects USART1 until a line appears or a
 // wall-clock deadline passes. The child is always killed and reaped.

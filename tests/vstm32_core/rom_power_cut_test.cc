@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The ROM bootloader (BOOT0 high) on the machine: power cuts while it programs and erases land
 // in its flash steps like in the CPU's, leave the same kinds of torn state, and the chip comes
 // back in the ROM answering a fresh sync; its Go starts real firmware on the CPU.

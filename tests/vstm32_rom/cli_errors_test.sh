@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # `vstm32` refuses bad input with an error that names the problem, and flash-image works.
 # Usage: cli_errors_test.sh VSTM32
 set -uo pipefail

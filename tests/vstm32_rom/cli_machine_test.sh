@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # `vstm32 run` executing real firmware (our bootloader + demo v1) through the CLI: console on the
 # --uart-log, events (reset cause, LEDs, flash programs), a power cut by instruction count, power
 # on again, a pin reset, and the flash file holding what the firmware wrote (cuts at flash steps

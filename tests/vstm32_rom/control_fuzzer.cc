@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer: the control socket's line parser accepts or names an error for any line.
 #include <cstddef>
 #include <cstdint>

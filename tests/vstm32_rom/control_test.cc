@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The control socket: line parsing, and a real Unix socket served in a thread.
 #include "vstm32/control.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A RomBus over plain arrays with the F407's flash rules (AND programming, erase to 0xFF,
 // write protection, datasheet durations), recording everything the ROM model does.
 #pragma once

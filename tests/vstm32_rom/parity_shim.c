@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* LD_PRELOAD shim for running stm32flash unchanged (8E1) on a pseudo-terminal: Linux ptys drop
  * PARENB/PARODD/CSTOPB, so stm32flash's check of what it set fails. Remember the parity bits
  * asked for in tcsetattr and OR them back into what tcgetattr returns. */

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Realistic timing is paced to the wall clock: over TCP at 115200 8E1, a 64 KB sector erase at x8
 # takes its DS8626 typical 1.2 s, at x32 (parallelism byte 0x03) 0.55 s, and a 256-byte read
 # takes at least its wire time (261 device bytes x 95.5 us = 24.9 ms).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The AN3155 model over a fake RomBus: every command, every NACK case, and the timing.
 #include "vstm32/rom_bootloader.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer: arbitrary bytes on USART1 RX into the ROM model (both versions, any RDP) never crash
 // it, never schedule a byte before the request, and leave flash untouched unless an ACK said so.
 #include <cstddef>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The pty and TCP ends of the virtual USART1, the wire model and bit-error injection.
 #include "vstm32/serial.h"
 

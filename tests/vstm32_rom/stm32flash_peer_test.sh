@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Peer proof: stm32flash (Debian 0.7, unchanged 8E1 code path through the parity shim) against
 # `vstm32 run --boot0`: write 300 KB at 0x08020000 with verify, read back the whole 1 MB, erase a
 # sector, start an image with -g, readout protect/unprotect. Each result is compared byte for byte with the flash file.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # USART1 over TCP (127.0.0.1) and the control socket end to end: sync and Get ID over TCP,
 # bit errors switched on and off at run time, pins and power through the control socket.
 # Usage: tcp_control_test.sh VSTM32

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What `vstm32 run` drives: a device with a simulated clock, USART1 bytes with times, pins,
 // power and events. The one implementation is vstm32::Machine (machine_device.cc); the interface
 // keeps the event loop testable without a CPU.

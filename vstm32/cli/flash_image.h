@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `vstm32 flash-image` helpers: create an erased 1 MB image, place a .bin/.elf/.img in it,
 // inspect sectors, slot headers and the metadata log.
 #pragma once

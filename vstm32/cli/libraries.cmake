@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Libraries of V2's part of vstm32, included by vstm32/cli/CMakeLists.txt and, while the CLI is
 # not wired into the build yet, by tests/vstm32_rom. Each target is defined once.
 set(_vstm32_dir ${CMAKE_CURRENT_LIST_DIR}/..)

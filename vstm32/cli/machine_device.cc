@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The whole virtual STM32F407 behind `vstm32 run`: vstm32::Machine (the CPU executing the flash
 // image, the peripherals, the ROM bootloader when BOOT0 is high) seen through the runner's Device
 // interface. The machine writes every flash change through to the file itself.

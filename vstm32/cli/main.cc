@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // vstm32: a virtual STM32F407 for testing firmware and update pipelines. See docs/vstm32.md.
 #include <CLI/CLI.hpp>
 #include <cstdio>

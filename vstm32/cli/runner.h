@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The `vstm32 run` event loop: USART1 on a pty (and TCP), the control socket, and the simulated
 // clock, either fast (skips every wait) or realistic (paced to the wall clock).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Parsing of the control socket's line protocol.
 #include <charconv>
 #include <cmath>

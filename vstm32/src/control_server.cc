@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The control socket server and a small blocking client.
 #include <fcntl.h>
 #include <poll.h>

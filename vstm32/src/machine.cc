@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // vstm32::Machine: the CPU (Unicorn), time, power and reset, exceptions, fault injection, the
 // ROM bootloader's bus and the public API. Peripherals are in peripherals.cc.
 #include "vstm32/machine.h"

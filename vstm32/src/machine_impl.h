@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Private state of vstm32::Machine, shared by machine.cc (CPU, time, power, ROM bus, API) and
 // peripherals.cc (the memory-mapped peripherals and the flash controller).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The memory-mapped peripherals of vstm32::Machine, modelled from RM0090 (register layout, reset
 // values, access rules) and DS8626 (flash timings): RCC, FLASH interface, CRC, IWDG, USART1,
 // GPIOA-I (LEDs on GPIOD 12-15), SCB, SysTick, NVIC enables, DBGMCU, backup registers/SRAM.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "vstm32/rom_bootloader.h"
 
 #include <algorithm>

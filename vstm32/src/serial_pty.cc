@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // USART1 as a pseudo-terminal with a user-chosen symlink.
 #include <fcntl.h>
 #include <sys/stat.h>

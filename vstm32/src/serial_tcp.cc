@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // USART1 on a TCP port of 127.0.0.1 (never any other address).
 #include <arpa/inet.h>
 #include <fcntl.h>

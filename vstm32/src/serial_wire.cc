@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Bit-error injection on the virtual UART line.
 #include "vstm32/serial.h"
 

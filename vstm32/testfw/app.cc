@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // testfw-app: the test application at 0x0802'0200 (behind testfw-boot) for peer proof 2. Prints
 // what it finds and computes on USART1, one line each, so that two independent models of the
 // chip (vstm32 and QEMU netduinoplus2) can be compared byte for byte: where it runs from (VTOR,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // testfw-boot: a minimal bootloader at 0x0800'0000 for peer proof 2. It prints two lines, checks
 // that a plausible application sits at 0x0802'0200 (initial MSP in SRAM, Thumb reset vector inside
 // the slot) and hands over the way a Cortex-M bootloader does: VTOR, MSP, then a branch to the

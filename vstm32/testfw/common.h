@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Console and helpers shared by the vstm32 test programs (ARM side).
 #pragma once
 

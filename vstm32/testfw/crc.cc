@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // testfw-crc: boot, switch to 168 MHz, compute the CRC-32 of 384 KB of flash (slot A, as a
 // bootloader checks an image) with the CRC unit through the HAL's engine, print it, then run a
 // mixed compute loop forever (for the MIPS benchmark): ALU, multiplies, loads and stores in RAM,

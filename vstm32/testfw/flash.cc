@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // testfw-flash: the flash exerciser. Drives the STM32F407 flash interface (RM0090 3.5-3.9) the
 // way firmware does, register by register, so vstm32's controller model can be checked from the
 // CPU side and power can be cut at every one of its flash steps. The mode comes from a config

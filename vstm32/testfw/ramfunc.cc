@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "ramfunc.h"
 
 // Linked into .data (sections.ld collects .data.*), so the startup code copies it to SRAM. The

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Code that must run from SRAM (the core does not stall there while the flash is busy).
 #pragma once
 

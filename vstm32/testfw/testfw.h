@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the vstm32 test programs (vstm32/testfw) and the host tests that run them agree on:
 // addresses, the flash exerciser's modes and patterns, the CRC program's range. Constants only,
 // so the host tests (tests/vstm32_core, bench/vstm32) include it as well.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Host driver for ST's USART system-memory bootloader (AN3155) as the STM32F40x/41x ROM plays it.
 // Portable and freestanding: no heap, fixed buffers, all I/O through port.h. Every exchange has a
 // bounded timeout (figures from STM32-FACTS.md); a NACK, timeout or garbled reply leads to a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The two (three) small seams the AN3155 driver runs over: a byte link to USART1 of the target,
 // the target's BOOT0/NRST pins, and a clock. The core never sleeps or reads a clock by itself, so
 // the same code runs on Linux (ports/linux), on an ESP32 and against scripted fakes in tests.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // AN3155 wire constants: the one definition both sides of the protocol use (the host driver in
 // an3155/ and vstm32's model of ST's ROM bootloader).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bootcore's Flash interface over the ROM bootloader: the host appends the TRIAL record with
 // bootcore's own MetaLog (the same code the bootloader runs), reading and programming the log
 // sectors through AN3155 commands.

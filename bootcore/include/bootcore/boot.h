@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The boot core's entry points:
 //  - run_boot(): the bootloader's decision on every reset (loads the log, reads both headers,
 //    steps through decide() until a boot or "no image", appending records as the table says);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The boot decision as a pure function: from what the log says about each slot and what is known
 // about each slot's image, the next step. The driver (boot.h) performs the step (check a payload,
 // append a record, boot) and asks again, until a boot or "no image". docs/bootloader.md has the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The flash seam of the boot core: the bootloader (over the F407 flash controller), the host tools
 // (over the ST ROM bootloader, AN3155) and the host tests (a RAM fake with the silicon's rules)
 // each implement this one interface, and the metadata log and image checks run over it unchanged.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Checks of the image in a slot, over Flash: header (format/image_header.h) plus "linked for this
 // slot", payload CRC-32 through a pluggable engine (the bootloader plugs in the STM32 CRC unit over
 // the memory-mapped flash), and SHA-256 (first boot of a new image only: it costs ~100 ms).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The boot metadata log: append-only 32-byte records (format/meta_record.h) in two areas,
 // sector 11 (main, 128 KB = 4096 record slots) and sector 3 (small, 16 KB = 512 slots), used
 // ping-pong. docs/bootloader.md ("Boot metadata log") describes the layout and the recovery rules;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Our bootloader (sector 0, <= 16 KB). On every reset: raise the clock, let bootcore choose the
 // image (metadata log + header + CRC-32 through the CRC unit, SHA-256 on a new image's first boot),
 // print one status line on USART1, arm the IWDG for trial boots, and hand over with the chip as

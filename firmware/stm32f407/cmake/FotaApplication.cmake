@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Firmware executables for the STM32F407: the bootloader and applications linked for slot A and B.
 #
 #   fota_add_application(<name> VERSION x.y.z SOURCES ... [DEFINITIONS ...] [LIBRARIES ...])

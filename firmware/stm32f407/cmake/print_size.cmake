@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # cmake -DSIZE=<arm-none-eabi-size> -DELF=<file> -DBIN=<file> -DNAME=<label>
 #       -DFLASH_LIMIT=<bytes> -DRAM_LIMIT=<bytes> -P print_size.cmake
 # Prints the code (flash) and RAM use of a firmware image after its link: flash = the .bin that

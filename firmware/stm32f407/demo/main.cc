@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The demo application (built for both slots by fota_add_application). Prints its banner, blinks,
 // runs a self-test, confirms itself, then blinks forever kicking the watchdog. Test variants
 // (compile definitions): FOTA_DEMO_NO_CONFIRM never confirms, FOTA_DEMO_HARDFAULT faults at start,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Startup for the STM32F407 (bootloader and applications alike): the 98-entry vector table
 // (16 Cortex-M4 system vectors + 82 interrupts, RM0090 table 61), the reset handler (FPU on,
 // .data copied, .bss zeroed, constructors, main) and weak default handlers any program can

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // CRC-32 with the IEEE/zlib parameters (poly 0x04C11DB7 reflected = 0xEDB88320, init and final XOR
 // 0xFFFFFFFF): the value `crc32`, zlib, Python's binascii.crc32 and the image header all use.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The STM32F407 (1 MB, single bank) flash map used by the bootloader, the host tools and vstm32.
 // One source of truth: docs/bootloader.md shows the same table.
 #pragma once
@@ -44,7 +45,7 @@ inline constexpr uint32_t kBootloaderSize = 16 * 1024;
 inline constexpr uint32_t kLogAreaSmallAddress = 0x0800'C000;  // sector 3: second log area
 inline constexpr uint32_t kLogAreaSmallSize = 16 * 1024;
 inline constexpr unsigned kLogAreaSmallSector = 3;
-inline constexpr uint32_t kAppDataAddress = 0x0801'0000;  // sector 4: never touched by updates
+inline constexpr uint32_t kAppDataAddress = 0x0801'0000;      // sector 4: never touched by updates
 inline constexpr uint32_t kLogAreaMainAddress = 0x080E'0000;  // sector 11: boot metadata log
 inline constexpr uint32_t kLogAreaMainSize = 128 * 1024;
 inline constexpr unsigned kLogAreaMainSector = 11;
@@ -63,10 +64,18 @@ inline constexpr uint32_t kHeaderSize = 512;
 inline constexpr uint32_t kVectorOffset = kHeaderSize;
 inline constexpr uint32_t kMaxPayloadSize = kSlotSize - kHeaderSize;
 
-constexpr uint32_t slot_address(Slot slot) { return kSlotAddress[static_cast<unsigned>(slot)]; }
-constexpr uint32_t slot_vector_address(Slot slot) { return slot_address(slot) + kVectorOffset; }
-constexpr Slot other_slot(Slot slot) { return slot == Slot::kA ? Slot::kB : Slot::kA; }
-constexpr char slot_name(Slot slot) { return slot == Slot::kA ? 'A' : 'B'; }
+constexpr uint32_t slot_address(Slot slot) {
+  return kSlotAddress[static_cast<unsigned>(slot)];
+}
+constexpr uint32_t slot_vector_address(Slot slot) {
+  return slot_address(slot) + kVectorOffset;
+}
+constexpr Slot other_slot(Slot slot) {
+  return slot == Slot::kA ? Slot::kB : Slot::kA;
+}
+constexpr char slot_name(Slot slot) {
+  return slot == Slot::kA ? 'A' : 'B';
+}
 
 static_assert(sector_of(0x0802'0000) == 5 && sector_of(0x0808'0000) == 8);
 static_assert(sector_of(0x080E'0000) == 11 && sector_of(kFlashEnd) == -1);
@@ -74,7 +83,7 @@ static_assert(kSectors[5].size + kSectors[6].size + kSectors[7].size == kSlotSiz
 static_assert(kSectors[8].size + kSectors[9].size + kSectors[10].size == kSlotSize);
 
 // STM32F4 system addresses the tools read through the ROM bootloader.
-inline constexpr uint32_t kUniqueIdAddress = 0x1FFF'7A10;  // 96 bits
+inline constexpr uint32_t kUniqueIdAddress = 0x1FFF'7A10;   // 96 bits
 inline constexpr uint32_t kFlashSizeAddress = 0x1FFF'7A22;  // 16 bits, KB
 
 }  // namespace fota::flash_map

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The 512-byte image header at the start of each slot, shared by the bootloader, the host tools
 // (fota pack / flash) and vstm32. Layout (little-endian; offsets in bytes):
 //
@@ -52,20 +53,20 @@ struct ImageHeader {
 
 enum class HeaderError : uint8_t {
   kOk = 0,
-  kTooShort,           // fewer than 512 bytes given
-  kErased,             // all 0xFF: the slot holds no image
-  kBadMagic,           // not an image header
-  kUnsupportedVersion, // header_version we do not know
-  kBadHeaderSize,      // header_size is not 512
-  kBadHeaderCrc,       // header bytes damaged
-  kReservedNotZero,    // reserved bytes set: written by a newer tool, refuse rather than guess
-  kEmptyPayload,       // payload_size is 0
-  kPayloadTooLarge,    // payload does not fit a slot
-  kBadVectorAddress,   // vector table not at the start of slot A or B (+0x200)
-  kWrongSlot,          // linked for the other slot than the one it is in / meant for
-  kPayloadSizeMismatch, // payload length differs from payload_size
-  kPayloadCrcMismatch, // payload does not match payload_crc32
-  kPayloadShaMismatch, // payload does not match payload_sha256
+  kTooShort,             // fewer than 512 bytes given
+  kErased,               // all 0xFF: the slot holds no image
+  kBadMagic,             // not an image header
+  kUnsupportedVersion,   // header_version we do not know
+  kBadHeaderSize,        // header_size is not 512
+  kBadHeaderCrc,         // header bytes damaged
+  kReservedNotZero,      // reserved bytes set: written by a newer tool, refuse rather than guess
+  kEmptyPayload,         // payload_size is 0
+  kPayloadTooLarge,      // payload does not fit a slot
+  kBadVectorAddress,     // vector table not at the start of slot A or B (+0x200)
+  kWrongSlot,            // linked for the other slot than the one it is in / meant for
+  kPayloadSizeMismatch,  // payload length differs from payload_size
+  kPayloadCrcMismatch,   // payload does not match payload_crc32
+  kPayloadShaMismatch,   // payload does not match payload_sha256
 };
 
 const char* to_string(HeaderError error);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One record of the boot metadata log (sector 11, and sector 3 as the compaction area): 32 bytes,
 // written as eight 32-bit words in order, so a power cut leaves at most a torn record that fails
 // its CRC. Shared by the bootloader, the application library, the host tools and vstm32.
@@ -44,13 +45,13 @@ enum class RecordWriter : uint8_t { kHost = 1, kBootloader = 2, kApplication = 3
 
 enum class RecordReason : uint8_t {
   kNone = 0,
-  kNewImage = 1,          // host installed a new image (TRIAL, attempts 0)
-  kTrialBoot = 2,         // bootloader starts a trial boot
-  kSelfTestPassed = 3,    // application confirmed
-  kAttemptsExhausted = 4, // trial never confirmed
-  kImageInvalid = 5,      // header or payload check failed
-  kCompaction = 6,        // copied during log compaction
-  kRecovered = 7,         // log unreadable: highest valid image booted on trial
+  kNewImage = 1,           // host installed a new image (TRIAL, attempts 0)
+  kTrialBoot = 2,          // bootloader starts a trial boot
+  kSelfTestPassed = 3,     // application confirmed
+  kAttemptsExhausted = 4,  // trial never confirmed
+  kImageInvalid = 5,       // header or payload check failed
+  kCompaction = 6,         // copied during log compaction
+  kRecovered = 7,          // log unreadable: highest valid image booted on trial
 };
 
 struct MetaRecord {
@@ -68,12 +69,12 @@ struct MetaRecord {
 
 enum class RecordError : uint8_t {
   kOk = 0,
-  kTooShort,   // fewer than 32 bytes
-  kErased,     // all 0xFF: free record slot
-  kBadMagic,   // not a record (or torn in its first word)
-  kBadCrc,     // torn or damaged
-  kBadSlot,    // slot is neither A nor B
-  kBadState,   // state is not TRIAL/CONFIRMED/REJECTED
+  kTooShort,  // fewer than 32 bytes
+  kErased,    // all 0xFF: free record slot
+  kBadMagic,  // not a record (or torn in its first word)
+  kBadCrc,    // torn or damaged
+  kBadSlot,   // slot is neither A nor B
+  kBadState,  // state is not TRIAL/CONFIRMED/REJECTED
 };
 
 const char* to_string(RecordError error);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SHA-256 (FIPS 180-4), freestanding and streaming, for the bootloader's first-boot check and the
 // host tools. ~1 KB of code, 108 bytes of state, no heap.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Semantic version of an image: major.minor.patch plus a CI build number.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Linux ports against real kernel objects: a pty pair for the serial port, a Unix socket server
 // standing in for vstm32's control socket.
 #include <fcntl.h>

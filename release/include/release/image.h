@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Builds and reads image files: 512-byte header (format/image_header.h) + payload.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Loads an application built for one slot: an ARM little-endian ELF32 (PT_LOAD segments flattened
 // from the vector table address) or a raw .bin that starts at the vector table.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The release manifest (manifest.json), host side. Strictly validated: any unknown key, wrong
 // type, malformed value or missing field is an error that names the field.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Result<T, E>: a value or an error code, without exceptions or heap. Used by every core module;
 // each module defines its own error enum (see STYLE.md: one status enum per layer).
 #pragma once
@@ -20,7 +21,7 @@ class [[nodiscard]] Result {
  public:
   static_assert(std::is_trivially_destructible_v<E>, "error codes are plain enums");
 
-  Result(T value) : ok_(true), value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : ok_(true), value_(std::move(value)) {}    // NOLINT: implicit by design
   Result(Error<E> error) : ok_(false), error_(error.code) {}  // NOLINT: implicit by design
   Result(const Result&) = default;
   Result& operator=(const Result&) = default;
@@ -47,8 +48,8 @@ class [[nodiscard]] Result {
 
 // FOTA_TRY(expr): return the error of a status-returning expression (an enum whose zero value is
 // kOk) from the current function.
-#define FOTA_TRY(expr)                    \
-  do {                                    \
-    auto fota_try_status_ = (expr);       \
+#define FOTA_TRY(expr)                                                             \
+  do {                                                                             \
+    auto fota_try_status_ = (expr);                                                \
     if (fota_try_status_ != decltype(fota_try_status_){}) return fota_try_status_; \
   } while (0)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `fota flash`: a safe A/B update through ST's ROM bootloader (AN3155), or a raw write for factory
 // provisioning. Sequence and exit codes: docs/flashing.md.
 #include <poll.h>

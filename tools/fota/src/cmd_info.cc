@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `fota info`: what the device says through its ROM bootloader: product ID, ROM version, unique ID,
 // flash size, both slots' image headers and the metadata log state. Read-only.
 #include <cstdio>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // fota pack: turns the application built for slot A and for slot B (ELF or raw .bin) into
 // <name>-<version>-A.img, -B.img (512-byte header + payload) and manifest.json.
 #include <cstdio>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Subcommand registry of the `fota` CLI: each cmd_<name>.cc defines a static Registration.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // fota: pack, flash, release and run firmware updates for STM32F407 devices.
 #include <cstdio>
 #include <exception>
@@ -14,7 +15,9 @@ std::map<std::string, CommandSetup>& registry() {
 }
 }  // namespace
 
-Registration::Registration(const char* name, CommandSetup setup) { registry()[name] = setup; }
+Registration::Registration(const char* name, CommandSetup setup) {
+  registry()[name] = setup;
+}
 
 }  // namespace fota::cli
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shared by `fota flash` and `fota info`: the connection to a target's ROM bootloader (serial
 // port + pin backend + AN3155 driver), device identification, progress output and exit codes.
 #pragma once

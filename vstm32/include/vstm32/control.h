@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The control socket: a Unix stream socket, one text command per line, one reply line
 // "ok[ ...]" or "error <message>" (events: one line per event, then "ok"). Drives the pins
 // (BOOT0, NRST), power, fault injection and the UART bit-error rate like a test jig would.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // vstm32::Machine: a virtual STM32F407 that executes the real ARM binaries on Unicorn (Cortex-M4
 // with FPU), with the peripherals an update pipeline touches modelled from RM0090 and DS8626, and
 // ST's system-memory bootloader (rom_bootloader.h) taking over when BOOT0 is high at reset.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // NOTE for V1 (from V2): vstm32/CMakeLists.txt now holds one line of mine,
 // `add_subdirectory(cli)`: please keep it when you write the file. vstm32/cli/libraries.cmake
 // defines `vstm32_rom` (this model) and `vstm32_frontend` (pty/TCP/control) unless they exist;

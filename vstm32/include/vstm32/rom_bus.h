@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The seam between the virtual machine (CPU, memory map, peripherals, time) and the model of ST's
 // system-memory bootloader (AN3155). The ROM model is a byte-driven state machine: it never runs
 // on the emulated CPU; the machine feeds it the bytes that arrive on USART1 RX while the chip is
@@ -15,9 +16,9 @@ enum class RomVersion : uint8_t { kV3_1, kV9_1 };
 // Results of memory operations the ROM performs, as the silicon would answer them.
 enum class BusStatus : uint8_t {
   kOk = 0,
-  kUnmapped,        // no memory at that address
-  kProtected,       // write-protected sector / readout protection
-  kProgramError,    // flash controller error flag (PGAERR, PGPERR, PGSERR)
+  kUnmapped,      // no memory at that address
+  kProtected,     // write-protected sector / readout protection
+  kProgramError,  // flash controller error flag (PGAERR, PGPERR, PGSERR)
 };
 
 // Provided by the machine to the ROM model.
@@ -37,8 +38,8 @@ class RomBus {
   // Flash programming through the flash controller at the ROM's parallelism (PSIZE = log2 of
   // bytes per access: 0 x8, 1 x16, 2 x32, 3 x64). Returns the simulated ns the operation takes;
   // the bytes land in flash (AND rule) and flash-operation fault injection applies.
-  virtual BusStatus program_flash(uint32_t address, std::span<const uint8_t> data,
-                                  unsigned psize, uint64_t& duration_ns) = 0;
+  virtual BusStatus program_flash(uint32_t address, std::span<const uint8_t> data, unsigned psize,
+                                  uint64_t& duration_ns) = 0;
   virtual BusStatus erase_sector(unsigned sector, unsigned psize, uint64_t& duration_ns) = 0;
   virtual BusStatus mass_erase(unsigned psize, uint64_t& duration_ns) = 0;
   // Plain RAM / OTP / option-byte writes (no flash timing).

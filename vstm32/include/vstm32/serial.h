@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The host side of the virtual USART1: a pseudo-terminal with a stable symlink (what a normal
 // serial program opens), an optional TCP port on 127.0.0.1, the wire model (byte time from the
 // baud rate and frame size) and bit-error injection. Linux only.

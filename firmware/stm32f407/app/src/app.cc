@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "fota_app/app.h"
 
 #include "bootcore/meta_log.h"

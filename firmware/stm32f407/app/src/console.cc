@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "fota_app/console.h"
 
 namespace fota::app {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "stm32f407/flash_controller.h"
 
 #include <cstring>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "stm32f407/leds.h"
 
 #include "stm32f407/regs.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "stm32f407/usart.h"
 
 #include "stm32f407/regs.h"

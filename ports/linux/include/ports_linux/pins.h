@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Pin backends for BOOT0/NRST: libgpiod lines, the serial port's DTR/RTS modem lines, and
 // vstm32's control socket. make_pins() parses the `--pins` spec of `fota flash`:
 //   vstm32:SOCKET

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // termios serial port for the AN3155 driver: 8E1 (or 8N1) at any standard baud. Works on real
 // UARTs, USB adapters and pseudo-terminals (a pty forces CS8 and drops PARENB: accepted, and
 // reported by parity_applied()).

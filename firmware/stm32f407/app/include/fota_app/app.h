@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The application side of the boot contract (docs/bootloader.md "How an application confirms"):
 // link `fota_app` (fota_add_application does), run your self-test, then call confirm(). Until
 // then the image runs on trial: the bootloader started the IWDG and counts boot attempts, so keep

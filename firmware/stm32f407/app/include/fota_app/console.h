@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A minimal polled console on USART1 (PA9/PA10, 115200 8N1) for applications: no printf, no heap.
 // Applications start on the 16 MHz HSI (the bootloader hands over with clocks at reset state);
 // pass the APB2 clock if you raised it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // System clock set-up and tear-down. Every wait on an RCC ready flag is bounded: under QEMU (no
 // RCC model, registers read 0) or with a dead crystal the code falls back and goes on.
 #pragma once

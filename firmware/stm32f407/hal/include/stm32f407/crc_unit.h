@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bootcore::Crc32Engine over the STM32F4 CRC unit (0x4002'3000): each flash word is fed
 // bit-reversed (RBIT) so the unit yields the zlib CRC-32 the image header holds (format/crc32.h).
 // The unit is self-tested with ST's known answers at start; when it answers wrong (QEMU models no

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bootcore::Flash over the STM32F407 flash controller (RM0090 3.6): unlock, x32 parallelism,
 // bounded BSY waits, read-back check of every programmed word and erased sector. Under QEMU
 // (no flash controller, flash is ROM) the read-back fails and the operation reports an error

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the bootloader tells the application it starts: a 64-byte block at the top of SRAM
 // (0x2001'FFC0) that both linker scripts reserve and no startup code initialises. Guarded by a
 // magic and a CRC-32, so the application can tell it from leftover RAM (e.g. when it was started

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Independent watchdog (LSI ~32 kHz; timeout = 4 * 2^PR * (RLR + 1) / f_LSI). Once started it
 // cannot be stopped until the next reset.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The four user LEDs of the STM32F4-Discovery on GPIOD (STM32-FACTS.md).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // STM32F407 registers the firmware touches (RM0090; addresses and bits as in STM32-FACTS.md).
 // Only what we use: a register is `reg(kAddress)`, a volatile 32-bit reference.
 #pragma once

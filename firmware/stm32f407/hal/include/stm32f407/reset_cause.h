@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Why the chip reset, from the RCC_CSR reset flags. Internal resets (software, watchdogs) pulse
 // NRST, so PINRSTF comes with them: the specific flags are tested first, the pin last.
 #pragma once

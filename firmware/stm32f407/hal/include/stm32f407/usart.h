@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // USART1 on PA9 (TX) / PA10 (RX), AF7, 8N1, polled transmit with bounded waits.
 #pragma once
 
