@@ -12,7 +12,8 @@ APT_PACKAGES=(
   libunicorn-dev libcurl4-openssl-dev libmosquitto-dev libmosquittopp-dev libsodium-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libgpiod-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  mosquitto mosquitto-clients stm32flash socat qemu-system-arm nginx-light pv curl
+  mosquitto mosquitto-clients stm32flash socat qemu-system-arm nginx-light pv curl openssl
+  libtomlplusplus-dev gdb-multiarch gcc-xtensa-lx106
 )
 
 if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo); fi
