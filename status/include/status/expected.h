@@ -19,7 +19,9 @@ struct [[nodiscard]] Failure {
   std::string message;
 };
 
-inline Failure fail(std::string message) { return Failure{std::move(message)}; }
+inline Failure fail(std::string message) {
+  return Failure{std::move(message)};
+}
 
 template <typename T = void>
 class [[nodiscard]] Expected {
@@ -82,8 +84,8 @@ class [[nodiscard]] Expected<void> {
 
 // FOTA_TRY_EXPECTED(expr): return the failure of an Expected<...> expression from the current
 // function (which returns any Expected<U>).
-#define FOTA_TRY_EXPECTED(expr)                                          \
-  do {                                                                   \
-    auto&& fota_try_expected_ = (expr);                                  \
-    if (!fota_try_expected_.ok()) return fota_try_expected_.failure();   \
+#define FOTA_TRY_EXPECTED(expr)                                        \
+  do {                                                                 \
+    auto&& fota_try_expected_ = (expr);                                \
+    if (!fota_try_expected_.ok()) return fota_try_expected_.failure(); \
   } while (0)
