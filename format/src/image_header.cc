@@ -63,6 +63,7 @@ void encode_image_header(const ImageHeader& h, std::span<uint8_t, kImageHeaderSi
   store_le32(p + 28, h.payload_crc32);
   std::memcpy(p + 32, h.payload_sha256.data(), 32);
   std::memcpy(p + 64, h.product.data(), kProductNameSize);
+  std::memcpy(p + 96, h.key_id.data(), kKeyIdSize);
   std::memcpy(p + 128, h.signature.data(), 64);
   store_le32(p + kHeaderCrcOffset, crc32(std::span<const uint8_t>(p, kHeaderCrcOffset)));
 }
@@ -83,7 +84,7 @@ Result<ImageHeader, HeaderError> parse_image_header(std::span<const uint8_t> byt
   }
   if (load_le16(p + 4) != kHeaderVersion) return Error{HeaderError::kUnsupportedVersion};
   if (load_le16(p + 6) != kImageHeaderSize) return Error{HeaderError::kBadHeaderSize};
-  if (!all_equal(bytes.subspan(96, 32), 0) || !all_equal(bytes.subspan(192, 316), 0)) {
+  if (!all_equal(bytes.subspan(104, 24), 0) || !all_equal(bytes.subspan(192, 316), 0)) {
     return Error{HeaderError::kReservedNotZero};
   }
   ImageHeader h;
@@ -97,6 +98,7 @@ Result<ImageHeader, HeaderError> parse_image_header(std::span<const uint8_t> byt
   h.payload_crc32 = load_le32(p + 28);
   std::memcpy(h.payload_sha256.data(), p + 32, 32);
   std::memcpy(h.product.data(), p + 64, kProductNameSize);
+  std::memcpy(h.key_id.data(), p + 96, kKeyIdSize);
   std::memcpy(h.signature.data(), p + 128, 64);
   if (h.payload_size == 0) return Error{HeaderError::kEmptyPayload};
   if (h.payload_size > flash_map::kMaxPayloadSize) return Error{HeaderError::kPayloadTooLarge};

@@ -44,6 +44,7 @@ TEST(ImageHeader, RoundTrip) {
     ImageHeader h = header_for(payload, slot);
     h.flags = kImageFlagSigned;
     for (size_t i = 0; i < 64; ++i) h.signature[i] = static_cast<uint8_t>(i + 1);
+    for (size_t i = 0; i < kKeyIdSize; ++i) h.key_id[i] = static_cast<uint8_t>(0xA0 + i);
     const auto bytes = encode_image_header(h);
     EXPECT_EQ(bytes::load_le32(bytes.data()), kImageMagic);
     EXPECT_EQ(std::memcmp(bytes.data(), "FOTA", 4), 0);
@@ -57,6 +58,7 @@ TEST(ImageHeader, RoundTrip) {
     EXPECT_EQ(r->payload_sha256, h.payload_sha256);
     EXPECT_EQ(r->product, h.product);
     EXPECT_EQ(r->signature, h.signature);
+    EXPECT_EQ(r->key_id, h.key_id);
     EXPECT_EQ(linked_slot(*r), slot);
     EXPECT_EQ(check_header_slot(*r, slot), HeaderError::kOk);
     EXPECT_EQ(check_header_slot(*r, flash_map::other_slot(slot)), HeaderError::kWrongSlot);
@@ -130,9 +132,9 @@ TEST(ImageHeader, RejectsEveryCorruptedField) {
       {"byte flipped, crc not resealed", [](auto& b) { b[17] ^= 0x80; },
        HeaderError::kBadHeaderCrc},
       {"signature byte flipped", [](auto& b) { b[150] ^= 0x01; }, HeaderError::kBadHeaderCrc},
-      {"reserved 96..127",
+      {"reserved 104..127",
        [](auto& b) {
-         b[100] = 1;
+         b[104] = 1;
          reseal(b);
        },
        HeaderError::kReservedNotZero},

@@ -13,7 +13,9 @@
 //  28  u32  payload_crc32    CRC-32 (zlib) of the payload
 //  32  u8[32] payload_sha256
 //  64  char[32] product      NUL-padded product name (informative; the host checks it)
-//  96  u8[32] reserved (0)
+//  96  u8[8]  key_id          first 8 bytes of SHA-256 of the signing ed25519 public key; zero
+//                              when unsigned (lets keys rotate: the verifier picks the key by id)
+// 104  u8[24] reserved (0)
 // 128  u8[64] signature      ed25519 over bytes [0, 128) (kSignedSize); zero when unsigned
 // 192  u8[316] reserved (0)
 // 508  u32  header_crc32     CRC-32 (zlib) of bytes [0, 508)
@@ -35,6 +37,8 @@ inline constexpr uint16_t kHeaderVersion = 1;
 inline constexpr size_t kImageHeaderSize = flash_map::kHeaderSize;
 inline constexpr size_t kSignedSize = 128;
 inline constexpr size_t kProductNameSize = 32;
+inline constexpr size_t kKeyIdSize = 8;
+inline constexpr size_t kSignatureSize = 64;
 
 enum ImageFlags : uint32_t {
   kImageFlagSigned = 1u << 0,  // signature holds an ed25519 signature
@@ -48,7 +52,8 @@ struct ImageHeader {
   uint32_t payload_crc32 = 0;
   std::array<uint8_t, 32> payload_sha256{};
   std::array<char, kProductNameSize> product{};
-  std::array<uint8_t, 64> signature{};
+  std::array<uint8_t, kKeyIdSize> key_id{};
+  std::array<uint8_t, kSignatureSize> signature{};
 };
 
 enum class HeaderError : uint8_t {
