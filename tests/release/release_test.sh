@@ -3,12 +3,12 @@
 # fota keygen / pack --sign / verify / release / promote end to end, against the real servers
 # (SigV4-checking S3 server, Mosquitto plain and TLS + password, nginx), and every bad input of
 # the release pipeline: each check names what it proves.
-# usage: release_test.sh FOTA [DEMO_RELEASE_DIR]
-#   DEMO_RELEASE_DIR: the demo v2 packed by the build (its apps are re-packed and signed here);
-#   without it, generated apps are used.
+# usage: release_test.sh FOTA [ARTIFACTS_DIR]
+#   ARTIFACTS_DIR: the ARM build's artefacts: the demo v2 (demo-v2-A.elf, -B.elf) is what gets
+#   released; without it, generated applications stand in.
 set -u
 FOTA="$1"
-DEMO="${2:-}"
+ARTIFACTS="${2:-}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
 T=$(mktemp -d /tmp/fota-release-test.XXXXXX)
 SERVERS_CLEANUP_DIR="$T"
@@ -45,18 +45,19 @@ check "keygen refuses to overwrite a key" 'has "already exists"'
 cp "$T/ci.key" "$T/open.key" && chmod 644 "$T/open.key"
 
 # --- Packing and verifying -------------------------------------------------------------------
-if [ -n "$DEMO" ] && [ -f "$DEMO/manifest.json" ]; then
-  cp "$DEMO"/*-A.img "$T/a.img" 2> /dev/null
-  APP_A=$(ls "$(dirname "$DEMO")"/../firmware/artifacts/demo-v2-A.elf 2> /dev/null)
-fi
 python3 "$HERE/../flash/make_app.py" A 65536 7 "$T/a.bin"
 python3 "$HERE/../flash/make_app.py" B 65536 7 "$T/b.bin"
+APP_A="$T/a.bin" APP_B="$T/b.bin"
+if [ -n "$ARTIFACTS" ] && [ -f "$ARTIFACTS/demo-v2-A.elf" ]; then
+  APP_A="$ARTIFACTS/demo-v2-A.elf" APP_B="$ARTIFACTS/demo-v2-B.elf"
+  echo "releasing the demo v2 firmware ($APP_A, $APP_B)"
+fi
 python3 "$HERE/../flash/make_app.py" A 65536 8 "$T/a3.bin"
 python3 "$HERE/../flash/make_app.py" B 65536 8 "$T/b3.bin"
 pack() {  # pack VERSION OUT [extra...]
   local v="$1" out="$2"
   shift 2
-  "$FOTA" pack --app-a "$T/a.bin" --app-b "$T/b.bin" --version "$v" --product demo --name demo \
+  "$FOTA" pack --app-a "$APP_A" --app-b "$APP_B" --version "$v" --product demo --name demo \
     --out "$out" "$@" > /dev/null
 }
 pack 2.0.0 "$T/v2" --sign "$T/ci.key"
@@ -64,6 +65,19 @@ run verify --key "$T/ci.pub" "$T/v2"
 check "pack --sign: verify accepts the signed release" 'has "OK demo 2.0.0"'
 run pack --app-a "$T/a.bin" --app-b "$T/b.bin" --version 2.0.0 --out "$T/x" --sign "$T/open.key"
 check "pack refuses a private key readable by others" 'has "readable by others (mode 0644)"'
+# Independent check of the manifest signature scheme with openssl (not libsodium): the
+# signature over manifest.json with its 128 signature digits set to '0'.
+python3 - "$T/v2/manifest.json" "$T/ci.pub" "$T/zeroed.json" "$T/sig.bin" "$T/pub.der" << 'PY'
+import re, sys
+text = open(sys.argv[1], "rb").read()
+m = re.search(rb'"signature": "([0-9a-f]{128})"', text)
+open(sys.argv[3], "wb").write(text[:m.start(1)] + b"0" * 128 + text[m.end(1):])
+open(sys.argv[4], "wb").write(bytes.fromhex(m.group(1).decode()))
+pub = open(sys.argv[2]).read().split()[1]
+open(sys.argv[5], "wb").write(bytes.fromhex("302a300506032b6570032100" + pub))
+PY
+check "openssl verifies the manifest signature (zeroed-signature scheme)" \
+  'openssl pkeyutl -verify -pubin -keyform DER -inkey "$T/pub.der" -rawin -in "$T/zeroed.json" -sigfile "$T/sig.bin" > /dev/null 2>&1'
 pack 2.0.0 "$T/unsigned"
 run verify --key "$T/ci.pub" "$T/unsigned"
 check "verify refuses an unsigned release" 'has "the release is not signed"'

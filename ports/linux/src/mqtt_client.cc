@@ -186,12 +186,14 @@ Expected<std::unique_ptr<MqttClient>> MqttClient::connect(const MqttOptions& o) 
                               o.password.empty() ? nullptr : o.password.c_str());
   }
   if (endpoint->tls) {
-    if (o.ca_file.empty()) return fail(where + "mqtts needs a CA file (--mqtt-ca)");
-    const int rc = mosquitto_tls_set(m, o.ca_file.c_str(), nullptr,
+    // Without a CA file: the system's trusted CAs (a broker with a public certificate).
+    const int rc = mosquitto_tls_set(m, o.ca_file.empty() ? nullptr : o.ca_file.c_str(),
+                                     o.ca_file.empty() ? "/etc/ssl/certs" : nullptr,
                                      o.cert_file.empty() ? nullptr : o.cert_file.c_str(),
                                      o.key_file.empty() ? nullptr : o.key_file.c_str(), nullptr);
     if (rc != MOSQ_ERR_SUCCESS) {
-      return fail(where + "TLS set-up failed (CA " + o.ca_file +
+      return fail(where + "TLS set-up failed (CA " +
+                  (o.ca_file.empty() ? std::string("/etc/ssl/certs") : o.ca_file) +
                   (o.cert_file.empty() ? "" : ", certificate " + o.cert_file) +
                   "): " + mosquitto_strerror(rc));
     }

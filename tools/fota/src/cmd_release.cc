@@ -77,11 +77,13 @@ void add_store_options(CLI::App* cmd, StoreOptions& s) {
 }
 
 void add_broker_options(CLI::App* cmd, BrokerOptions& b) {
-  cmd->add_option("--mqtt", b.url, "Broker URL mqtt://host[:port] or mqtts://...; default $FOTA_MQTT_URL");
+  cmd->add_option("--mqtt", b.url,
+                  "Broker URL mqtt://host[:port] or mqtts://...; default $FOTA_MQTT_URL");
   cmd->add_option("--mqtt-user", b.user, "Broker user name; default $FOTA_MQTT_USER");
   cmd->add_option("--mqtt-password", b.password,
                   "Broker password (prefer $FOTA_MQTT_PASSWORD: command lines are visible)");
-  cmd->add_option("--mqtt-ca", b.ca_file, "CA file for mqtts://");
+  cmd->add_option("--mqtt-ca", b.ca_file,
+                  "CA file for mqtts:// (default $FOTA_MQTT_CA, else the system's CAs)");
   cmd->add_option("--mqtt-cert", b.cert_file, "Client certificate for mqtts://");
   cmd->add_option("--mqtt-key", b.key_file, "Client key for mqtts://");
   cmd->add_flag("--mqtt-v5", b.v5, "Speak MQTT 5 (default 3.1.1)");
@@ -99,8 +101,8 @@ Expected<ports::S3Config> s3_config(StoreOptions s) {
   ports::S3Config c;
   c.endpoint = s.endpoint;
   c.bucket = s.bucket;
-  c.region = s.region.empty() ? env_or("AWS_REGION", env_or("AWS_DEFAULT_REGION", "us-east-1"))
-                              : s.region;
+  c.region =
+      s.region.empty() ? env_or("AWS_REGION", env_or("AWS_DEFAULT_REGION", "us-east-1")) : s.region;
   c.path_style = !s.virtual_hosted;
   c.ca_file = s.ca_file;
   auto credentials = ports::load_aws_credentials(s.profile);
@@ -254,7 +256,7 @@ Expected<std::unique_ptr<ports::MqttClient>> connect_broker(BrokerOptions b) {
   o.url = b.url;
   o.username = b.user.empty() ? env_or("FOTA_MQTT_USER", "") : b.user;
   o.password = b.password.empty() ? env_or("FOTA_MQTT_PASSWORD", "") : b.password;
-  o.ca_file = b.ca_file;
+  o.ca_file = b.ca_file.empty() ? env_or("FOTA_MQTT_CA", "") : b.ca_file;
   o.cert_file = b.cert_file;
   o.key_file = b.key_file;
   o.version = b.v5 ? ports::MqttVersion::k5 : ports::MqttVersion::k311;
@@ -327,8 +329,8 @@ Expected<void> publish(ports::MqttClient& mqtt, Reporter& out, Summary& summary,
   const double ms = ms_since(start);
   summary.published.push_back({{"topic", topic}, {"message_id", *mid}, {"bytes", payload.size()}});
   summary.timings_ms["publish " + topic] = ms;
-  out.line("published " + topic + " (retained, QoS 1, message id " + std::to_string(*mid) +
-           ", " + std::to_string(payload.size()) + " bytes)");
+  out.line("published " + topic + " (retained, QoS 1, message id " + std::to_string(*mid) + ", " +
+           std::to_string(payload.size()) + " bytes)");
   out.event({{"event", "publish"}, {"topic", topic}, {"message_id", *mid}, {"ms", ms}});
   return {};
 }
@@ -507,9 +509,9 @@ int run_release(const ReleaseOptions& o) {
     auto p = publish(**mqtt, out, summary, topic, text);
     if (p && !o.broker.legacy_topic.empty()) {
       const bool a = o.broker.legacy_slot == "A";
-      p = publish(**mqtt, out, summary, o.broker.legacy_topic,
-                  legacy_payload(a ? next.slot_a.url : next.slot_b.url,
-                                 a ? rel.image_a : rel.image_b));
+      p = publish(
+          **mqtt, out, summary, o.broker.legacy_topic,
+          legacy_payload(a ? next.slot_a.url : next.slot_b.url, a ? rel.image_a : rel.image_b));
     }
     if (!p) {
       restore_pointer(s3, out, pointer_key, *current);
@@ -556,8 +558,8 @@ int run_promote(const PromoteOptions& o) {
   auto manifest = s3.get_object(version_dir + "manifest.json");
   if (!manifest) return failed("check", manifest.error());
   if (manifest->status != 200) {
-    return failed("check", version_dir + "manifest.json: " + manifest->describe() +
-                               " (was " + o.product + " " + o.version + " released?)");
+    return failed("check", version_dir + "manifest.json: " + manifest->describe() + " (was " +
+                               o.product + " " + o.version + " released?)");
   }
   const std::string text = manifest->body_text();
   auto parsed = release::parse_manifest(text);
@@ -572,8 +574,8 @@ int run_promote(const PromoteOptions& o) {
     }
     images[i] = std::move(image->body);
   }
-  auto checked = release::check_release(text, std::move(images[0]), std::move(images[1]),
-                                        version_dir);
+  auto checked =
+      release::check_release(text, std::move(images[0]), std::move(images[1]), version_dir);
   if (!checked.ok) return failed("check", checked.error);
   if (checked.release.manifest.product != o.product) {
     return failed("check", version_dir + "manifest.json is for product \"" +
@@ -586,8 +588,8 @@ int run_promote(const PromoteOptions& o) {
   if (!from) return failed("check", from.error());
   if (!from->exists || std::string(from->bytes.begin(), from->bytes.end()) != text) {
     if (!o.force) {
-      return failed("check", "channel " + o.from + " does not hold " + o.product + " " +
-                                 o.version + " (use --force to promote it anyway)");
+      return failed("check", "channel " + o.from + " does not hold " + o.product + " " + o.version +
+                                 " (use --force to promote it anyway)");
     }
   }
   auto mqtt = connect_broker(o.broker);
@@ -595,8 +597,8 @@ int run_promote(const PromoteOptions& o) {
   const std::string pointer_key = base + o.to + "/manifest.json";
   auto current = read_pointer(s3, pointer_key);
   if (!current) return failed("check", current.error());
-  auto allowed = check_channel_version(*current, checked.release.manifest, o.to, text, false,
-                                       o.force);
+  auto allowed =
+      check_channel_version(*current, checked.release.manifest, o.to, text, false, o.force);
   if (!allowed) return failed("check", allowed.error());
   const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(text.data()), text.size());
   auto up = upload(s3, out, summary, {pointer_key, bytes, "application/json"});

@@ -85,8 +85,8 @@ Expected<release::Release> fetch_release(const std::string& source, const std::s
       }
     }
   }
-  auto checked = release::check_release(manifest_text, std::move(images[0]),
-                                        std::move(images[1]), base);
+  auto checked =
+      release::check_release(manifest_text, std::move(images[0]), std::move(images[1]), base);
   if (!checked.ok) return fail(checked.error);
   return std::move(checked.release);
 }
@@ -105,7 +105,8 @@ int run_verify(const VerifyOptions& o) {
     if (!fetched) return report(fetched.error());
     rel = std::move(*fetched);
     where = o.source.substr(0, o.source.rfind('/') + 1);
-    if (o.source.back() != '/' && o.source.find(".json") == std::string::npos) where = o.source + "/";
+    if (o.source.back() != '/' && o.source.find(".json") == std::string::npos)
+      where = o.source + "/";
   } else {
     auto read = release::read_release(o.source);
     if (!read.ok) return report(read.error);
@@ -118,10 +119,11 @@ int run_verify(const VerifyOptions& o) {
   }
   auto verified = release::verify_release_signatures(rel, *key, where);
   if (!verified) return report(verified.error());
-  std::printf("OK %s %s build %u (%s), key id %s: manifest and both image headers signed, "
-              "sizes and checksums match\n",
-              rel.manifest.product.c_str(), release::version_string(rel.manifest.version).c_str(),
-              rel.manifest.version.build, rel.manifest.channel.c_str(), rel.manifest.key_id.c_str());
+  std::printf(
+      "OK %s %s build %u (%s), key id %s: manifest and both image headers signed, "
+      "sizes and checksums match\n",
+      rel.manifest.product.c_str(), release::version_string(rel.manifest.version).c_str(),
+      rel.manifest.version.build, rel.manifest.channel.c_str(), rel.manifest.key_id.c_str());
   return 0;
 }
 
