@@ -109,7 +109,7 @@ TEST(ImageSignature, SignedHeaderVerifiesAndParses) {
   EXPECT_TRUE(header->flags & kImageFlagSigned);
   EXPECT_EQ(header->key_id, key_id(key.public_key()));
   EXPECT_TRUE(verify_image_signature(image, key.public_key(), "x.img").ok());
-  EXPECT_TRUE(release::parse_image(image, "x.img").ok);
+  EXPECT_TRUE(release::parse_image(image, "x.img").ok());
 }
 
 TEST(ImageSignature, UnsignedWrongKeyAndTamperedAreRefused) {

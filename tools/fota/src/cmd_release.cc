@@ -216,7 +216,7 @@ Expected<Pointer> read_pointer(ports::S3Client& s3, const std::string& key) {
   p.exists = true;
   p.bytes = r->body;
   auto parsed = release::parse_manifest(r->body_text());
-  if (parsed.ok) p.manifest = parsed.manifest;
+  if (parsed) p.manifest = *parsed;
   return p;
 }
 
@@ -399,8 +399,8 @@ int run_release(const ReleaseOptions& o) {
 
   // 1. The release, checked as read.
   auto read = release::read_release(o.dir);
-  if (!read.ok) return failed("read", read.error);
-  release::Release rel = std::move(read.release);
+  if (!read) return failed("read", read.error());
+  release::Release rel = std::move(*read);
   release::Manifest& m = rel.manifest;
   if (!o.product.empty() && m.product != o.product) {
     return failed("read", o.dir + ": release for product \"" + m.product + "\", not \"" +
@@ -464,12 +464,12 @@ int run_release(const ReleaseOptions& o) {
     }
   }
   auto checked = release::check_release(text, rel.image_a, rel.image_b, "");
-  if (!checked.ok) return failed("sign", "internal: " + checked.error);
-  auto verified = release::verify_release_signatures(checked.release, public_key, "");
+  if (!checked) return failed("sign", "internal: " + checked.error());
+  auto verified = release::verify_release_signatures(*checked, public_key, "");
   if (!verified) return failed("verify", verified.error());
   summary.timings_ms["sign and verify"] = ms_since(sign_start);
   out.line("release " + m.product + " " + version_text(m.version) + " for channel " + channel +
-           ", key id " + checked.release.manifest.key_id);
+           ", key id " + checked->manifest.key_id);
 
   // 4. The broker first: a refused password must stop us before anything is uploaded.
   const auto connect_start = Clock::now();
@@ -480,8 +480,8 @@ int run_release(const ReleaseOptions& o) {
   // 5. What the channel holds now.
   auto current = read_pointer(s3, pointer_key);
   if (!current) return failed("check", current.error());
-  auto allowed = check_channel_version(*current, checked.release.manifest, channel, text,
-                                       o.allow_same, o.force);
+  auto allowed =
+      check_channel_version(*current, checked->manifest, channel, text, o.allow_same, o.force);
   if (!allowed) return failed("check", allowed.error());
 
   // 6. Images, the versioned manifest, then the channel pointer.
@@ -563,9 +563,9 @@ int run_promote(const PromoteOptions& o) {
   }
   const std::string text = manifest->body_text();
   auto parsed = release::parse_manifest(text);
-  if (!parsed.ok) return failed("check", version_dir + "manifest.json: " + parsed.error);
+  if (!parsed) return failed("check", version_dir + "manifest.json: " + parsed.error());
   std::vector<uint8_t> images[2];
-  const release::ManifestSlot* slots[2] = {&parsed.manifest.slot_a, &parsed.manifest.slot_b};
+  const release::ManifestSlot* slots[2] = {&parsed->slot_a, &parsed->slot_b};
   for (int i = 0; i < 2; ++i) {
     auto image = s3.get_object(version_dir + slots[i]->file);
     if (!image) return failed("check", image.error());
@@ -576,12 +576,12 @@ int run_promote(const PromoteOptions& o) {
   }
   auto checked =
       release::check_release(text, std::move(images[0]), std::move(images[1]), version_dir);
-  if (!checked.ok) return failed("check", checked.error);
-  if (checked.release.manifest.product != o.product) {
+  if (!checked) return failed("check", checked.error());
+  if (checked->manifest.product != o.product) {
     return failed("check", version_dir + "manifest.json is for product \"" +
-                               checked.release.manifest.product + "\"");
+                               checked->manifest.product + "\"");
   }
-  auto verified = release::verify_release_signatures(checked.release, *key, version_dir);
+  auto verified = release::verify_release_signatures(*checked, *key, version_dir);
   if (!verified) return failed("verify", verified.error());
 
   auto from = read_pointer(s3, base + o.from + "/manifest.json");
@@ -597,8 +597,7 @@ int run_promote(const PromoteOptions& o) {
   const std::string pointer_key = base + o.to + "/manifest.json";
   auto current = read_pointer(s3, pointer_key);
   if (!current) return failed("check", current.error());
-  auto allowed =
-      check_channel_version(*current, checked.release.manifest, o.to, text, false, o.force);
+  auto allowed = check_channel_version(*current, checked->manifest, o.to, text, false, o.force);
   if (!allowed) return failed("check", allowed.error());
   const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(text.data()), text.size());
   auto up = upload(s3, out, summary, {pointer_key, bytes, "application/json"});

@@ -63,15 +63,14 @@ Expected<release::Release> fetch_release(const std::string& source, const std::s
     if (!text) return text.failure();
     manifest_text.assign(text->begin(), text->end());
   } else {
-    std::vector<uint8_t> bytes;
-    std::string error;
-    if (!release::read_file(manifest_url, 1024 * 1024, bytes, error)) return fail(error);
-    manifest_text.assign(bytes.begin(), bytes.end());
+    auto bytes = release::read_file(manifest_url, 1024 * 1024);
+    if (!bytes) return bytes.failure();
+    manifest_text.assign(bytes->begin(), bytes->end());
   }
   auto parsed = release::parse_manifest(manifest_text);
-  if (!parsed.ok) return fail(manifest_url + ": " + parsed.error);
+  if (!parsed) return fail(manifest_url + ": " + parsed.error());
   std::vector<uint8_t> images[2];
-  const release::ManifestSlot* slots[2] = {&parsed.manifest.slot_a, &parsed.manifest.slot_b};
+  const release::ManifestSlot* slots[2] = {&parsed->slot_a, &parsed->slot_b};
   for (int i = 0; i < 2; ++i) {
     const std::string url = slots[i]->url.empty() ? base + slots[i]->file : slots[i]->url;
     if (is_url(url)) {
@@ -79,16 +78,12 @@ Expected<release::Release> fetch_release(const std::string& source, const std::s
       if (!image) return image.failure();
       images[i] = std::move(*image);
     } else {
-      std::string error;
-      if (!release::read_file(url, release::kMaxImageFileSize, images[i], error)) {
-        return fail(error);
-      }
+      auto image = release::read_file(url, release::kMaxImageFileSize);
+      if (!image) return image.failure();
+      images[i] = std::move(*image);
     }
   }
-  auto checked =
-      release::check_release(manifest_text, std::move(images[0]), std::move(images[1]), base);
-  if (!checked.ok) return fail(checked.error);
-  return std::move(checked.release);
+  return release::check_release(manifest_text, std::move(images[0]), std::move(images[1]), base);
 }
 
 int run_verify(const VerifyOptions& o) {
@@ -109,8 +104,8 @@ int run_verify(const VerifyOptions& o) {
       where = o.source + "/";
   } else {
     auto read = release::read_release(o.source);
-    if (!read.ok) return report(read.error);
-    rel = std::move(read.release);
+    if (!read) return report(read.error());
+    rel = std::move(*read);
     where = o.source.back() == '/' ? o.source : o.source + "/";
   }
   if (!o.product.empty() && rel.manifest.product != o.product) {
