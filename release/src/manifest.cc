@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "release/manifest.h"
 
+#include <cstring>
 #include <ctime>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -72,6 +73,14 @@ Version get_version(const json& o, const std::string& key, const std::string& fi
 
 bool is_hex_digit(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+bool is_lower_hex(const std::string& s, size_t digits) {
+  if (s.size() != digits) return false;
+  for (char c : s) {
+    if (!is_hex_digit(c)) return false;
+  }
+  return true;
 }
 
 ManifestSlot get_slot(const json& slots, const char* name) {
@@ -184,6 +193,7 @@ std::string manifest_to_json(const Manifest& m) {
   j["created"] = m.created;
   j["slots"] = json{{"A", slot_json(m.slot_a)}, {"B", slot_json(m.slot_b)}};
   j["min_bootloader_version"] = m.min_bootloader_version;
+  j["key_id"] = m.key_id;
   j["signature"] = m.signature;
   return j.dump(2) + "\n";
 }
@@ -199,9 +209,12 @@ Expected<Manifest> parse_manifest(const std::string& text) {
   try {
     if (!j.is_object())
       field_error("manifest", std::string("expected an object, got ") + type_name(j));
-    check_keys(j, "",
+    // "key_id" came with signing: a manifest without it is an unsigned one.
+    json checked = j;
+    if (!checked.contains("key_id")) checked["key_id"] = "";
+    check_keys(checked, "",
                {"product", "channel", "version", "build", "created", "slots",
-                "min_bootloader_version", "signature"});
+                "min_bootloader_version", "key_id", "signature"});
     m.product = get_string(j, "product", "product", false);
     m.channel = get_string(j, "channel", "channel", false);
     m.version = get_version(j, "version", "version");
@@ -220,13 +233,25 @@ Expected<Manifest> parse_manifest(const std::string& text) {
     m.slot_b = get_slot(slots, "B");
     const Version boot = get_version(j, "min_bootloader_version", "min_bootloader_version");
     m.min_bootloader_version = version_string(boot);
+    m.key_id = j.contains("key_id") ? get_string(j, "key_id", "key_id", true) : "";
+    if (!m.key_id.empty() && !is_lower_hex(m.key_id, 16)) {
+      field_error("key_id", "\"" + m.key_id + "\" is not 16 lowercase hex digits");
+    }
     const json& sig = j.at("signature");
     if (sig.is_null()) {
       m.signature.clear();
     } else if (sig.is_string()) {
       m.signature = sig.get<std::string>();
+      if (!m.signature.empty() && !is_lower_hex(m.signature, 128)) {
+        field_error("signature", "expected 128 lowercase hex digits (or \"\" when unsigned)");
+      }
     } else {
       field_error("signature", std::string("expected a string or null, got ") + type_name(sig));
+    }
+    if (m.signature.empty() != m.key_id.empty()) {
+      field_error(
+          m.key_id.empty() ? "key_id" : "signature",
+          "must be set together with " + std::string(m.key_id.empty() ? "signature" : "key_id"));
     }
   } catch (const FieldError& e) {
     return fail("manifest: " + e.message);
@@ -238,43 +263,64 @@ Expected<Manifest> parse_manifest(const std::string& text) {
 
 namespace fota::release {
 
-Expected<Release> read_release(const std::filesystem::path& dir) {
-  auto text = read_file(dir / "manifest.json", 1024 * 1024);
-  if (!text) return text.failure();
-  auto parsed = parse_manifest(std::string(text->begin(), text->end()));
-  if (!parsed) return fail((dir / "manifest.json").string() + ": " + parsed.error());
+Expected<Release> check_release(const std::string& manifest_text, std::vector<uint8_t> image_a,
+                                std::vector<uint8_t> image_b, const std::string& where) {
+  auto parsed = parse_manifest(manifest_text);
+  if (!parsed) return fail(where + "manifest.json: " + parsed.error());
   Release r;
   r.manifest = *parsed;
+  r.manifest_text = manifest_text;
+  r.image_a = std::move(image_a);
+  r.image_b = std::move(image_b);
   for (flash_map::Slot slot : {flash_map::Slot::kA, flash_map::Slot::kB}) {
     const ManifestSlot& ms = slot == flash_map::Slot::kA ? parsed->slot_a : parsed->slot_b;
-    std::vector<uint8_t>& image = slot == flash_map::Slot::kA ? r.image_a : r.image_b;
-    const std::filesystem::path path = dir / ms.file;
-    auto read = read_file(path, kMaxImageFileSize);
-    if (!read) return read.failure();
-    image = std::move(*read);
-    const std::string where = path.string() + ": ";
+    const std::vector<uint8_t>& image = slot == flash_map::Slot::kA ? r.image_a : r.image_b;
+    const std::string name = where + ms.file;
+    const std::string at = name + ": ";
     if (image.size() != ms.size) {
-      return fail(where + "size " + std::to_string(image.size()) + " differs from the manifest's " +
+      return fail(at + "size " + std::to_string(image.size()) + " differs from the manifest's " +
                   std::to_string(ms.size));
     }
     if (crc32(image) != ms.crc32) {
-      return fail(where + "CRC-32 differs from the manifest's " + crc_hex(ms.crc32));
+      return fail(at + "CRC-32 differs from the manifest's " + crc_hex(ms.crc32));
     }
-    if (sha256(image) != ms.sha256) {
-      return fail(where + "SHA-256 differs from the manifest's");
-    }
-    auto img = parse_image(image, path.string());
+    if (sha256(image) != ms.sha256) return fail(at + "SHA-256 differs from the manifest's");
+    auto img = parse_image(image, name);
     if (!img) return img.failure();
     if (check_header_slot(img->header, slot) != HeaderError::kOk) {
-      return fail(where + "listed for slot " + flash_map::slot_name(slot) +
-                  " but linked for slot " + flash_map::slot_name(linked_slot(img->header)));
+      return fail(at + "listed for slot " + flash_map::slot_name(slot) + " but linked for slot " +
+                  flash_map::slot_name(linked_slot(img->header)));
     }
     if (!(img->header.version == parsed->version)) {
-      return fail(where + "header version " + version_string(img->header.version) + " build " +
+      return fail(at + "header version " + version_string(img->header.version) + " build " +
                   std::to_string(img->header.version.build) + " differs from the manifest's");
+    }
+    const std::string product(img->header.product.data(),
+                              strnlen(img->header.product.data(), kProductNameSize));
+    if (product != parsed->product) {
+      return fail(at + "built for product \"" + product + "\", the manifest is for \"" +
+                  parsed->product + "\"");
     }
   }
   return r;
+}
+
+Expected<Release> read_release(const std::filesystem::path& dir) {
+  auto text = read_file(dir / "manifest.json", 1024 * 1024);
+  if (!text) return text.failure();
+  const std::string manifest_text(text->begin(), text->end());
+  auto parsed = parse_manifest(manifest_text);
+  if (!parsed) return fail((dir / "manifest.json").string() + ": " + parsed.error());
+  std::vector<uint8_t> images[2];
+  const ManifestSlot* slots[2] = {&parsed->slot_a, &parsed->slot_b};
+  for (int i = 0; i < 2; ++i) {
+    auto read = read_file(dir / slots[i]->file, kMaxImageFileSize);
+    if (!read) return read.failure();
+    images[i] = std::move(*read);
+  }
+  std::string where = dir.string();
+  if (!where.empty() && where.back() != '/') where += '/';
+  return check_release(manifest_text, std::move(images[0]), std::move(images[1]), where);
 }
 
 }  // namespace fota::release
