@@ -31,8 +31,7 @@ class RtcBackup final : public BusDevice {
 class BackupSram final : public BusDevice {
  public:
   explicit BackupSram(std::vector<uint8_t>& bytes)
-      : BusDevice("BKPSRAM", 0x4002'4000, 0x1000, ClockGate{ClockGate::kAhb1, 18}),
-        bytes_(bytes) {}
+      : BusDevice("BKPSRAM", 0x4002'4000, 0x1000, ClockGate{ClockGate::kAhb1, 18}), bytes_(bytes) {}
   uint32_t read(uint32_t offset) override;
   void write(const RegWrite& w) override;
   void reset() override {}  // contents survive a system reset

@@ -29,18 +29,18 @@ struct Block {
   const char* name;
 };
 constexpr Block kUnmodelled[] = {
-    {0x4000'1800, 0x400, "TIM12"},   {0x4000'1C00, 0x400, "TIM13"},
-    {0x4000'2000, 0x400, "TIM14"},   {0x4000'2C00, 0x400, "WWDG"},
-    {0x4000'3400, 0x400, "I2S2ext"}, {0x4000'3800, 0x400, "SPI2"},
-    {0x4000'3C00, 0x400, "SPI3"},    {0x4000'4000, 0x400, "I2S3ext"},
-    {0x4000'5400, 0x400, "I2C1"},    {0x4000'5800, 0x400, "I2C2"},
-    {0x4000'5C00, 0x400, "I2C3"},    {0x4000'6400, 0x400, "CAN1"},
-    {0x4000'6800, 0x400, "CAN2"},    {0x4000'7400, 0x400, "DAC"},
-    {0x4001'2000, 0x400, "ADC"},     {0x4001'2C00, 0x400, "SDIO"},
-    {0x4001'3000, 0x400, "SPI1"},    {0x4001'4000, 0x400, "TIM9"},
-    {0x4001'4400, 0x400, "TIM10"},   {0x4001'4800, 0x400, "TIM11"},
-    {0x4002'6000, 0x400, "DMA1"},    {0x4002'6400, 0x400, "DMA2"},
-    {0x4002'8000, 0x1400, "ETH"},    {0x4004'0000, 0x40000, "USB OTG HS"},
+    {0x4000'1800, 0x400, "TIM12"},        {0x4000'1C00, 0x400, "TIM13"},
+    {0x4000'2000, 0x400, "TIM14"},        {0x4000'2C00, 0x400, "WWDG"},
+    {0x4000'3400, 0x400, "I2S2ext"},      {0x4000'3800, 0x400, "SPI2"},
+    {0x4000'3C00, 0x400, "SPI3"},         {0x4000'4000, 0x400, "I2S3ext"},
+    {0x4000'5400, 0x400, "I2C1"},         {0x4000'5800, 0x400, "I2C2"},
+    {0x4000'5C00, 0x400, "I2C3"},         {0x4000'6400, 0x400, "CAN1"},
+    {0x4000'6800, 0x400, "CAN2"},         {0x4000'7400, 0x400, "DAC"},
+    {0x4001'2000, 0x400, "ADC"},          {0x4001'2C00, 0x400, "SDIO"},
+    {0x4001'3000, 0x400, "SPI1"},         {0x4001'4000, 0x400, "TIM9"},
+    {0x4001'4400, 0x400, "TIM10"},        {0x4001'4800, 0x400, "TIM11"},
+    {0x4002'6000, 0x400, "DMA1"},         {0x4002'6400, 0x400, "DMA2"},
+    {0x4002'8000, 0x1400, "ETH"},         {0x4004'0000, 0x40000, "USB OTG HS"},
     {0x5000'0000, 0x40000, "USB OTG FS"}, {0x5005'0000, 0x400, "DCMI"},
     {0x5006'0800, 0x400, "RNG"},
 };
@@ -67,23 +67,23 @@ void Machine::Impl::build_devices() {
   auto apb2 = [](uint8_t bit) { return G{G::kApb2, bit}; };
 
   // The core's own blocks.
-  rcc = static_cast<Rcc*>(add(std::make_unique<Rcc>(Rcc::Hooks{
-      [this](bool before) {
-        if (before) {
-          for (auto& d : devices) d->clocks_changing();
-        } else {
-          clock_changed();
-          for (auto& d : devices) d->clocks_changed();
-        }
-      },
-      [this](ClockGate gate) { reset_device(gate); }})));
+  rcc = static_cast<Rcc*>(
+      add(std::make_unique<Rcc>(Rcc::Hooks{[this](bool before) {
+                                             if (before) {
+                                               for (auto& d : devices) d->clocks_changing();
+                                             } else {
+                                               clock_changed();
+                                               for (auto& d : devices) d->clocks_changed();
+                                             }
+                                           },
+                                           [this](ClockGate gate) { reset_device(gate); }})));
   add(std::make_unique<FlashInterface>(*this));
   add(std::make_unique<Scs>(*this));
   add(std::make_unique<DbgMcu>());
-  iwdg = static_cast<Iwdg*>(add(
-      std::make_unique<Iwdg>(*this, config.lsi_hz,
-                             [this] { pending_reset_flags |= kCsrIwdg | kCsrPin; }),
-      true));
+  iwdg = static_cast<Iwdg*>(
+      add(std::make_unique<Iwdg>(*this, config.lsi_hz,
+                                 [this] { pending_reset_flags |= kCsrIwdg | kCsrPin; }),
+          true));
   add(std::make_unique<Crc>(*this));
   add(std::make_unique<Pwr>());
   add(std::make_unique<RtcBackup>(*this, rtc_bkp));
@@ -109,9 +109,12 @@ void Machine::Impl::build_devices() {
     unsigned irq;
   };
   const UartSpec uart_specs[] = {
-      {1, "USART1", 0x4001'1000, apb2(4), true, 37},  {2, "USART2", 0x4000'4400, apb1(17), false, 38},
-      {3, "USART3", 0x4000'4800, apb1(18), false, 39}, {4, "UART4", 0x4000'4C00, apb1(19), false, 52},
-      {5, "UART5", 0x4000'5000, apb1(20), false, 53},  {6, "USART6", 0x4001'1400, apb2(5), true, 71},
+      {1, "USART1", 0x4001'1000, apb2(4), true, 37},
+      {2, "USART2", 0x4000'4400, apb1(17), false, 38},
+      {3, "USART3", 0x4000'4800, apb1(18), false, 39},
+      {4, "UART4", 0x4000'4C00, apb1(19), false, 52},
+      {5, "UART5", 0x4000'5000, apb1(20), false, 53},
+      {6, "USART6", 0x4001'1400, apb2(5), true, 71},
   };
   for (const UartSpec& u : uart_specs) {
     auto* usart = static_cast<Usart*>(

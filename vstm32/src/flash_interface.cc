@@ -196,7 +196,6 @@ void Machine::Impl::flash_start_operation() {
   }
 }
 
-
 // ---- registers ----
 
 uint32_t FlashInterface::read(uint32_t offset) {
@@ -247,7 +246,8 @@ void FlashInterface::write(const RegWrite& w) {
         fctl.key_stage = 0;
         fctl.key_locked_until_reset = true;
         fctl.cr |= fcr::kLock;
-        m.event(MachineEvent::Kind::kInfo, "flash: wrong KEYR sequence, FLASH_CR locked until reset");
+        m.event(MachineEvent::Kind::kInfo,
+                "flash: wrong KEYR sequence, FLASH_CR locked until reset");
         m.raise_fault("bus-error write FLASH_KEYR (wrong key sequence)", a, false);
       }
       return;

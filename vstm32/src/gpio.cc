@@ -162,7 +162,7 @@ void Exti::write(const RegWrite& w) {
     case 0x08: rtsr_ = w.merge(rtsr_) & kLines; break;
     case 0x0C: ftsr_ = w.merge(ftsr_) & kLines; break;
     case 0x10: pr_ |= w.merge(0) & imr_ & kLines; break;  // SWIER: software trigger
-    case 0x14: pr_ &= ~(w.merge(0) & kLines); break;       // PR: rc_w1
+    case 0x14: pr_ &= ~(w.merge(0) & kLines); break;      // PR: rc_w1
     default: break;
   }
   update_irqs();

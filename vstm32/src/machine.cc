@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "format/flash_map.h"
+#include "gpio.h"
 #include "iwdg.h"
 #include "machine_impl.h"
 #include "rcc.h"
@@ -1017,6 +1018,58 @@ void Machine::uart_receive(uint8_t byte) {
   }
   s.uarts[0]->receive(byte);
   s.wfi = false;
+}
+
+void Machine::uart_receive(unsigned port, uint8_t byte) {
+  Impl& s = *impl_;
+  if (port == 1) {
+    uart_receive(byte);
+    return;
+  }
+  if (!s.powered || s.nrst_low || port < 1 || port > kUartCount || s.mode != Mode::kCpu) return;
+  s.uarts[port - 1]->receive(byte);
+}
+
+std::vector<UartByte> Machine::take_uart_tx(unsigned port) {
+  if (port < 1 || port > kUartCount) return {};
+  return std::exchange(impl_->uart_ports[port - 1].tx, {});
+}
+
+const std::string& Machine::uart_text(unsigned port) const {
+  static const std::string kNone;
+  if (port < 1 || port > kUartCount) return kNone;
+  return impl_->uart_ports[port - 1].text;
+}
+
+void Machine::clear_uart_text(unsigned port) {
+  if (port >= 1 && port <= kUartCount) impl_->uart_ports[port - 1].text.clear();
+}
+
+unsigned Machine::uart_frame_bits(unsigned port) const {
+  if (port == 1) return uart_frame_bits();
+  return port >= 1 && port <= kUartCount ? impl_->uarts[port - 1]->frame_bits() : 10;
+}
+
+uint32_t Machine::uart_baud(unsigned port) const {
+  return port >= 1 && port <= kUartCount ? impl_->uarts[port - 1]->baud() : 0;
+}
+
+bool Machine::set_pin(unsigned port, unsigned pin, bool level) {
+  Impl& s = *impl_;
+  if (port >= s.gpio.size() || pin > 15) return false;
+  char text[48];
+  std::snprintf(text, sizeof text, "pin P%c%u=%d", 'A' + port, pin, level ? 1 : 0);
+  s.event(MachineEvent::Kind::kInfo, text);
+  s.gpio[port]->set_input(pin, level);
+  return true;
+}
+
+uint32_t Machine::gpio_idr(unsigned port) const {
+  return port < impl_->gpio.size() ? impl_->gpio[port]->idr() : 0;
+}
+
+uint32_t Machine::gpio_odr(unsigned port) const {
+  return port < impl_->gpio.size() ? impl_->gpio[port]->odr() : 0;
 }
 
 std::vector<UartByte> Machine::take_uart_tx() {

@@ -26,10 +26,9 @@ constexpr uint32_t kSystemMask = (1u << kSvcall) | (1u << kPendsv) | (1u << kSys
 constexpr int kLowest = 256;  // below every configurable priority
 
 const int kFpRegs[17] = {
-    UC_ARM_REG_S0,  UC_ARM_REG_S1,  UC_ARM_REG_S2,  UC_ARM_REG_S3,  UC_ARM_REG_S4,
-    UC_ARM_REG_S5,  UC_ARM_REG_S6,  UC_ARM_REG_S7,  UC_ARM_REG_S8,  UC_ARM_REG_S9,
-    UC_ARM_REG_S10, UC_ARM_REG_S11, UC_ARM_REG_S12, UC_ARM_REG_S13, UC_ARM_REG_S14,
-    UC_ARM_REG_S15, UC_ARM_REG_FPSCR};
+    UC_ARM_REG_S0,  UC_ARM_REG_S1,  UC_ARM_REG_S2,  UC_ARM_REG_S3,  UC_ARM_REG_S4,   UC_ARM_REG_S5,
+    UC_ARM_REG_S6,  UC_ARM_REG_S7,  UC_ARM_REG_S8,  UC_ARM_REG_S9,  UC_ARM_REG_S10,  UC_ARM_REG_S11,
+    UC_ARM_REG_S12, UC_ARM_REG_S13, UC_ARM_REG_S14, UC_ARM_REG_S15, UC_ARM_REG_FPSCR};
 }  // namespace
 
 int Machine::Impl::exception_priority(uint32_t number) const {

@@ -87,7 +87,8 @@ uint32_t Rcc::read(uint32_t offset) {
     case 0x08: {
       // SWS follows SW when the source is ready.
       const uint32_t sw = cfgr_ & 3u;
-      const bool ready = sw == 0 || (sw == 1 && (cr_ & (1u << 16))) || (sw == 2 && (cr_ & (1u << 24)));
+      const bool ready =
+          sw == 0 || (sw == 1 && (cr_ & (1u << 16))) || (sw == 2 && (cr_ & (1u << 24)));
       return (cfgr_ & ~0xCu) | ((ready ? sw : 0u) << 2);
     }
     case 0x0C: return cir_;

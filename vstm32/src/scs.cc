@@ -17,7 +17,7 @@ uint32_t Scs::read(uint32_t offset) {
     case 0x014: return m.systick.load;
     case 0x018: return m.systick_val();
     case 0x01C: return 0x4000'0000u | (m.hclk_hz() / 8 / 1000 - 1);  // CALIB: 1 ms, SKEW
-    case 0xD00: return 0x410F'C241u;                                   // CPUID: Cortex-M4 r0p1
+    case 0xD00: return 0x410F'C241u;                                 // CPUID: Cortex-M4 r0p1
     case 0xD04: return m.icsr();
     case 0xD08: return m.scb.vtor;
     case 0xD0C: return 0xFA05'0000u | (m.scb.aircr & 0x700u);
@@ -114,10 +114,10 @@ void Scs::write(const RegWrite& w) {
   if (offset >= 0x100 && offset < 0x300 && word < 3) {
     const uint32_t v = w.merge(0);
     switch (offset >> 7) {
-      case 2: m.nvic_enable(word, v); return;                    // ISER
-      case 3: m.nvic.enabled[word] &= ~v; return;                // ICER
-      case 4: m.nvic_pend_word(word, v); return;                 // ISPR
-      case 5: m.nvic_unpend_word(word, v); return;               // ICPR
+      case 2: m.nvic_enable(word, v); return;       // ISER
+      case 3: m.nvic.enabled[word] &= ~v; return;   // ICER
+      case 4: m.nvic_pend_word(word, v); return;    // ISPR
+      case 5: m.nvic_unpend_word(word, v); return;  // ICPR
       default: return;
     }
   }

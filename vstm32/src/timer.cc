@@ -7,8 +7,7 @@ namespace vstm32 {
 
 namespace {
 __extension__ typedef unsigned __int128 Wide;
-constexpr uint32_t kCen = 1u << 0, kUdis = 1u << 1, kUrs = 1u << 2, kOpm = 1u << 3,
-                   kArpe = 1u << 7;
+constexpr uint32_t kCen = 1u << 0, kUdis = 1u << 1, kUrs = 1u << 2, kOpm = 1u << 3, kArpe = 1u << 7;
 constexpr uint32_t kUif = 1u << 0, kUie = 1u << 0;
 }  // namespace
 
@@ -81,7 +80,7 @@ void Timer::update_event(uint64_t at_ps) {
   psc_active_ = psc_;
   arr_active_ = arr_;
   sr_ |= kUif;
-  mark_compares(0, 0);  // CCR at the first count of the new period (phase 0)
+  mark_compares(0, 0);             // CCR at the first count of the new period (phase 0)
   if (cr1_ & kOpm) cr1_ &= ~kCen;  // one-pulse: the counter stops at the update event
 }
 

@@ -33,7 +33,7 @@ class Timer final : public BusDevice {
 
  private:
   [[nodiscard]] uint64_t timer_clock_hz() const;
-  [[nodiscard]] uint64_t tick_of(uint64_t ps) const;   // whole ticks since origin_ps_
+  [[nodiscard]] uint64_t tick_of(uint64_t ps) const;  // whole ticks since origin_ps_
   [[nodiscard]] uint64_t time_of_tick(uint64_t tick) const;
   [[nodiscard]] uint32_t counter() const;  // CNT as the firmware reads it
   void sync();                             // brings phase_ up to now, raising flags

@@ -34,6 +34,7 @@ void Usart::reset() {
   tx_start_ps_ = tx_end_ps_ = 0;
   tc_armed_ = false;
   idle_at_ps_ = kNever;
+  updated_ps_ = 0;
   irq_.set(host_, false);
 }
 
@@ -71,22 +72,24 @@ uint32_t Usart::status(uint64_t now) const {
 }
 
 void Usart::update_irq() {
-  const uint32_t s = status(host_.now_ps());
-  const bool level = ((cr1_ & cr1::kTxeie) && (s & sr::kTxe)) ||
-                     ((cr1_ & cr1::kTcie) && (s & sr::kTc)) ||
-                     ((cr1_ & cr1::kRxneie) && (s & (sr::kRxne | sr::kOre))) ||
-                     ((cr1_ & cr1::kIdleie) && (s & sr::kIdle)) ||
-                     ((cr1_ & cr1::kPeie) && (s & sr::kPe)) ||
-                     ((cr3_ & kCr3Eie) && (s & (sr::kFe | sr::kNf | sr::kOre)) &&
-                      (cr3_ & (1u << 6)));  // EIE counts with DMAR only
+  const uint64_t now = host_.now_ps();
+  updated_ps_ = now;
+  const uint32_t s = status(now);
+  const bool level =
+      ((cr1_ & cr1::kTxeie) && (s & sr::kTxe)) || ((cr1_ & cr1::kTcie) && (s & sr::kTc)) ||
+      ((cr1_ & cr1::kRxneie) && (s & (sr::kRxne | sr::kOre))) ||
+      ((cr1_ & cr1::kIdleie) && (s & sr::kIdle)) || ((cr1_ & cr1::kPeie) && (s & sr::kPe)) ||
+      ((cr3_ & kCr3Eie) && (s & (sr::kFe | sr::kNf | sr::kOre)) &&
+       (cr3_ & (1u << 6)));  // EIE counts with DMAR only
   irq_.set(host_, level && (cr1_ & cr1::kUe));
 }
 
+// TXE and TC change with time: the IRQ line must be re-evaluated at the first of them that the
+// last evaluation did not see yet.
 uint64_t Usart::next_event_ps() const {
   uint64_t t = idle_at_ps_;
-  const uint64_t now = host_.now_ps();
-  if ((cr1_ & cr1::kTxeie) && now < tx_start_ps_) t = std::min(t, tx_start_ps_);
-  if ((cr1_ & cr1::kTcie) && tc_armed_ && now < tx_end_ps_) t = std::min(t, tx_end_ps_);
+  if ((cr1_ & cr1::kTxeie) && updated_ps_ < tx_start_ps_) t = std::min(t, tx_start_ps_);
+  if ((cr1_ & cr1::kTcie) && tc_armed_ && updated_ps_ < tx_end_ps_) t = std::min(t, tx_end_ps_);
   return t;
 }
 

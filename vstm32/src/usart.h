@@ -15,8 +15,8 @@ namespace vstm32 {
 class Usart final : public BusDevice {
  public:
   // `port` 1..6 as ST numbers them (4 and 5 are UARTs); `apb2`: clocked from PCLK2.
-  Usart(DeviceHost& host, unsigned port, const char* name, uint32_t base, ClockGate gate,
-        bool apb2, unsigned irq);
+  Usart(DeviceHost& host, unsigned port, const char* name, uint32_t base, ClockGate gate, bool apb2,
+        unsigned irq);
 
   uint32_t read(uint32_t offset) override;
   void write(const RegWrite& w) override;
@@ -51,10 +51,11 @@ class Usart final : public BusDevice {
   Sink sink_;
   uint32_t sr_ = 0x00C0, brr_ = 0, cr1_ = 0, cr2_ = 0, cr3_ = 0, gtpr_ = 0;
   uint16_t rx_dr_ = 0;
-  uint64_t tx_start_ps_ = 0;  // start bit of the last byte written to DR (TXE from then)
-  uint64_t tx_end_ps_ = 0;    // its stop bit ends (TC from then)
-  bool tc_armed_ = false;     // a byte was sent since TC was cleared
+  uint64_t tx_start_ps_ = 0;      // start bit of the last byte written to DR (TXE from then)
+  uint64_t tx_end_ps_ = 0;        // its stop bit ends (TC from then)
+  bool tc_armed_ = false;         // a byte was sent since TC was cleared
   uint64_t idle_at_ps_ = kNever;  // the line has been idle for a frame after the last byte
+  uint64_t updated_ps_ = 0;       // the IRQ line was last evaluated then
 };
 
 }  // namespace vstm32
