@@ -22,8 +22,7 @@ constexpr uint32_t kTim3 = 0x4000'0400;
 constexpr uint32_t kGpioA = 0x4002'0000;
 constexpr uint32_t kExti = 0x4001'3C00;
 constexpr uint32_t kNvic = 0xE000'E000;
-constexpr uint32_t kRxne = 1u << 5, kTc = 1u << 6, kTxe = 1u << 7, kOre = 1u << 3,
-                   kIdle = 1u << 4;
+constexpr uint32_t kRxne = 1u << 5, kTc = 1u << 6, kTxe = 1u << 7, kOre = 1u << 3, kIdle = 1u << 4;
 
 void write(vstm32::Machine& m, uint32_t address, uint32_t value) {
   ASSERT_TRUE(m.debug_write32(address, value)) << std::hex << address;
@@ -166,8 +165,8 @@ TEST(Vstm32GpioExtiModelTest, InputsPullsEdgesAndPendingRegister) {
   auto m = idle_machine();
   ASSERT_NE(m, nullptr);
   write(*m, kRcc + 0x30, read32(*m, kRcc + 0x30) | 1u);
-  write(*m, kApb2enr, 1u << 14);  // SYSCFG
-  EXPECT_EQ(read32(*m, kGpioA + 0x10) & 1u, 0u);  // floating input reads 0
+  write(*m, kApb2enr, 1u << 14);                                     // SYSCFG
+  EXPECT_EQ(read32(*m, kGpioA + 0x10) & 1u, 0u);                     // floating input reads 0
   write(*m, kGpioA + 0x0C, (read32(*m, kGpioA + 0x0C) & ~3u) | 1u);  // pull-up
   EXPECT_EQ(read32(*m, kGpioA + 0x10) & 1u, 1u);
   ASSERT_TRUE(m->set_pin(0, 0, false));  // the button circuit drives it low
@@ -178,7 +177,7 @@ TEST(Vstm32GpioExtiModelTest, InputsPullsEdgesAndPendingRegister) {
   ASSERT_TRUE(m->set_pin(0, 0, true));
   EXPECT_EQ(read32(*m, kExti + 0x14), 1u);
   EXPECT_NE(read32(*m, kNvic + 0x200) & (1u << 6), 0u);  // EXTI0 is IRQ 6
-  write(*m, kExti + 0x14, 1);  // rc_w1
+  write(*m, kExti + 0x14, 1);                            // rc_w1
   EXPECT_EQ(read32(*m, kExti + 0x14), 0u);
   ASSERT_TRUE(m->set_pin(0, 0, false));  // falling edge: not selected
   EXPECT_EQ(read32(*m, kExti + 0x14), 0u);
@@ -204,7 +203,7 @@ TEST(Vstm32NvicModelTest, RegistersAndWarningsForUnmodelledSources) {
   write(*m, kNvic + 0x280, 1u << 18);
   EXPECT_EQ(read32(*m, kNvic + 0x200), 0u);
   (void)m->take_events();
-  write(*m, kNvic + 0x180, 1u << 18);  // ICER: nothing to warn about
+  write(*m, kNvic + 0x180, 1u << 18);         // ICER: nothing to warn about
   write(*m, kNvic + 0x108, 1u << (71 - 64));  // USART6: modelled, no warning
   EXPECT_TRUE(events_with(m->take_events(), Kind::kInfo, "warning:").empty());
   // ADC (IRQ 18) has no model: one warning when firmware enables it, not twice.

@@ -140,7 +140,8 @@ TEST_P(Vstm32UserFirmwareTest, InterruptsTimersUartsAndButtonBehaveAsOnSilicon) 
   }
   ASSERT_TRUE(vstm32_test::run_until_text(*m, "button: presses=2\ndone\n")) << state(*m);
   collect();
-  EXPECT_EQ(led_edges(events, "blue", static_cast<uint64_t>(orange[0] * 1e6)).size(), 2u);  // on at the first press, off at the next
+  EXPECT_EQ(led_edges(events, "blue", static_cast<uint64_t>(orange[0] * 1e6)).size(),
+            2u);  // on at the first press, off at the next
   for (const MachineEvent& e : events) {
     EXPECT_EQ(e.text.rfind("warning: ", 0), std::string::npos) << e.text;
   }

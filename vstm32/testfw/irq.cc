@@ -207,9 +207,9 @@ void EXTI0_IRQHandler() {
 
 int main() {
   const fota::stm32::ClockInfo clock = fota::stm32::clock_init_168mhz();
-  const uint32_t pclk1 = clock.pclk2_hz / 2;  // APB1 /4, APB2 /2
-  reg(kAhb1enr) = reg(kAhb1enr) | 1u | (1u << 3);  // GPIOA, GPIOD
-  reg(kApb1enr) = reg(kApb1enr) | 0xFu | (1u << 17);  // TIM2-5, USART2
+  const uint32_t pclk1 = clock.pclk2_hz / 2;               // APB1 /4, APB2 /2
+  reg(kAhb1enr) = reg(kAhb1enr) | 1u | (1u << 3);          // GPIOA, GPIOD
+  reg(kApb1enr) = reg(kApb1enr) | 0xFu | (1u << 17);       // TIM2-5, USART2
   reg(kApb2enr) = reg(kApb2enr) | (1u << 4) | (1u << 14);  // USART1, SYSCFG
   const uint32_t readback = reg(kApb2enr);  // as HAL: the clock is on before the first access
   asm volatile("" ::"r"(readback));
@@ -301,9 +301,9 @@ int main() {
   reg(kGpioA + 0x00) = reg(kGpioA + 0x00) & ~3u;
   reg(kGpioA + 0x0C) = (reg(kGpioA + 0x0C) & ~3u) | 2u;
   reg(kSyscfgExticr1) = reg(kSyscfgExticr1) & ~0xFu;  // EXTI0 <- port A
-  reg(kExti + 0x08) = reg(kExti + 0x08) | 1u;          // RTSR
-  reg(kExti + 0x0C) = reg(kExti + 0x0C) & ~1u;         // not FTSR
-  reg(kExti + 0x00) = reg(kExti + 0x00) | 1u;          // IMR
+  reg(kExti + 0x08) = reg(kExti + 0x08) | 1u;         // RTSR
+  reg(kExti + 0x0C) = reg(kExti + 0x0C) & ~1u;        // not FTSR
+  reg(kExti + 0x00) = reg(kExti + 0x00) | 1u;         // IMR
   nvic_enable(kIrqExti0, 0xA0);
   print("button: ready\n");
   while (g_button_presses < 2) fota::stm32::iwdg_kick();
