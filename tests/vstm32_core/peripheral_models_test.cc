@@ -193,6 +193,25 @@ TEST(Vstm32GpioExtiModelTest, InputsPullsEdgesAndPendingRegister) {
   EXPECT_FALSE(m->set_pin(9, 0, true));
 }
 
+TEST(Vstm32RngModelTest, DataReadyAfterEnableAndEachRead) {
+  auto m = idle_machine();
+  ASSERT_NE(m, nullptr);
+  constexpr uint32_t kRng = 0x5006'0800;
+  write(*m, kRcc + 0x34, 1u << 6);  // AHB2ENR RNGEN
+  EXPECT_EQ(read32(*m, kRng + 0x00), 0u);
+  EXPECT_EQ(read32(*m, kRng + 0x04), 0u);
+  write(*m, kRng + 0x00, 4u | 8u);         // RNGEN, IE
+  EXPECT_EQ(read32(*m, kRng + 0x04), 0u);  // 40 PLL48 periods first
+  m->run_for_ns(1'000);
+  EXPECT_EQ(read32(*m, kRng + 0x04), 1u);
+  EXPECT_NE(read32(*m, kNvic + 0x208) & (1u << (80 - 64)), 0u);  // HASH_RNG pending
+  const uint32_t a = read32(*m, kRng + 0x08);
+  EXPECT_EQ(read32(*m, kRng + 0x04), 0u);  // DRDY cleared by the read
+  m->run_for_ns(1'000);
+  const uint32_t b = read32(*m, kRng + 0x08);
+  EXPECT_NE(a, b);
+}
+
 TEST(Vstm32NvicModelTest, RegistersAndWarningsForUnmodelledSources) {
   auto m = idle_machine();
   ASSERT_NE(m, nullptr);

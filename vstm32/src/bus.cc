@@ -12,6 +12,7 @@
 #include "iwdg.h"
 #include "machine_impl.h"
 #include "rcc.h"
+#include "rng.h"
 #include "scs.h"
 #include "timer.h"
 #include "usart.h"
@@ -42,7 +43,6 @@ constexpr Block kUnmodelled[] = {
     {0x4002'6000, 0x400, "DMA1"},         {0x4002'6400, 0x400, "DMA2"},
     {0x4002'8000, 0x1400, "ETH"},         {0x4004'0000, 0x40000, "USB OTG HS"},
     {0x5000'0000, 0x40000, "USB OTG FS"}, {0x5005'0000, 0x400, "DCMI"},
-    {0x5006'0800, 0x400, "RNG"},
 };
 
 }  // namespace
@@ -85,6 +85,7 @@ void Machine::Impl::build_devices() {
                                  [this] { pending_reset_flags |= kCsrIwdg | kCsrPin; }),
           true));
   add(std::make_unique<Crc>(*this));
+  add(std::make_unique<Rng>(*this, config.seed), true);
   add(std::make_unique<Pwr>());
   add(std::make_unique<RtcBackup>(*this, rtc_bkp));
   add(std::make_unique<BackupSram>(bkpsram));
