@@ -40,6 +40,12 @@ TEST(Vstm32UsartModelTest, ResetValuesClockGateAndReceiveFlags) {
   write(*m, kUsart2 + 0x08, 139);  // 16 MHz / 139 = 115107 baud
   write(*m, kUsart2 + 0x0C, (1u << 13) | (1u << 3) | (1u << 2));
   EXPECT_NEAR(m->uart_baud(2), 115107.0, 1.0);
+  // OVER8: USARTDIV 0x27 + 7/8 (BRR 0x277, RM0090's example) divides by 8 x 39.875 = 319.
+  write(*m, kUsart2 + 0x0C, (1u << 15) | (1u << 13) | (1u << 3) | (1u << 2));
+  write(*m, kUsart2 + 0x08, 0x277);
+  EXPECT_EQ(m->uart_baud(2), 16'000'000u / 319);
+  write(*m, kUsart2 + 0x08, 139);
+  write(*m, kUsart2 + 0x0C, (1u << 13) | (1u << 3) | (1u << 2));
 
   m->uart_receive(2, 'A');
   EXPECT_EQ(read32(*m, kUsart2) & (kRxne | kOre | kIdle), kRxne);

@@ -47,7 +47,9 @@ unsigned Usart::frame_bits() const {
 uint32_t Usart::baud() const {
   if (brr_ == 0) return 0;
   const bool over8 = (cr1_ & cr1::kOver8) != 0;
-  const uint32_t div = over8 ? ((brr_ & 0xFFF0u) | ((brr_ & 7u) << 1)) : brr_;
+  // RM0090 30.3.4: baud = f_PCLK / (8 x (2 - OVER8) x USARTDIV); with OVER8 the BRR fraction
+  // has 3 bits, so the divisor is 8 x mantissa + fraction.
+  const uint32_t div = over8 ? ((brr_ >> 4) << 3) | (brr_ & 7u) : brr_;
   return (apb2_ ? host_.pclk2_hz() : host_.pclk1_hz()) / std::max<uint32_t>(div, 1);
 }
 
