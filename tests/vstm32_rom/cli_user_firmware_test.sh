@@ -23,9 +23,9 @@ fail() { echo "FAIL: $*"; cat "$tmp/vstm32.log" "$tmp/console.txt" 2>/dev/null; 
 ctl() { "$VSTM32" ctl --control "$tmp/ctl" "$@"; }
 wait_until() {  # wait_until DESCRIPTION COMMAND... (bounded poll)
   local what=$1; shift
-  local deadline=$((SECONDS + 30))
+  local deadline=$((SECONDS + 90))
   until "$@"; do
-    [ $SECONDS -lt $deadline ] || fail "$what not within 30 s"
+    [ $SECONDS -lt $deadline ] || fail "$what not within 90 s"
     kill -0 "$pid" 2>/dev/null || fail "vstm32 exited early"
     sleep 0.02
   done
@@ -51,7 +51,7 @@ start
 wait_until "echo: ready" console_has "echo: ready"
 printf 'hello.' >&3
 printf 'world.' >&4
-got=$(timeout 10 head -c 6 <&4) || true
+got=$(timeout 60 head -c 6 <&4) || true
 [ "$got" = "WORLD." ] || fail "USART2 echo: got '$got'"
 wait_until "USART1 echo" console_has "HELLO."
 wait_until "button: ready" console_has "button: ready"
