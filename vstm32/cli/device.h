@@ -36,6 +36,15 @@ class Device {
   // Frame size on the wire now: 11 for 8E1 (ROM), 10 for 8N1.
   virtual unsigned bits_per_byte() const = 0;
 
+  // The other U(S)ARTs (port 2..6; port 1 is the functions above).
+  virtual void rx_byte(unsigned port, uint8_t byte, uint64_t at_ns) = 0;
+  virtual std::vector<TimedByte> take_tx(unsigned port) = 0;
+  virtual unsigned bits_per_byte(unsigned port) const = 0;
+  // The rate the firmware programmed (0: not configured); USART1 in ROM mode: 0 (autobaud).
+  virtual uint32_t firmware_baud(unsigned port) const = 0;
+  // Drives an input pin (port 0 = A); false: no such pin.
+  virtual bool set_pin(unsigned port, unsigned pin, bool level) = 0;
+
   virtual void set_boot0(bool high) = 0;
   virtual void set_nrst(bool asserted) = 0;
   virtual void pulse_nrst() = 0;

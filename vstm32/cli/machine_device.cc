@@ -25,6 +25,11 @@ std::string stamp(uint64_t at_ns) {
 class MachineDevice : public Device {
  public:
   explicit MachineDevice(std::unique_ptr<Machine> machine) : machine_(std::move(machine)) {
+    // Why firmware may hang (an IRQ without a modelled source, an unmodelled block): on stderr
+    // at once as well as in `events`.
+    machine_->set_event_listener([](const MachineEvent& e) {
+      if (e.text.rfind("warning: ", 0) == 0) std::fprintf(stderr, "vstm32: %s\n", e.text.c_str());
+    });
     machine_->power_on();
   }
 
@@ -52,6 +57,24 @@ class MachineDevice : public Device {
     return machine_->mode() == Mode::kRom ? 11 : machine_->uart_frame_bits();
   }
 
+  void rx_byte(unsigned port, uint8_t byte, uint64_t at_ns) override {
+    advance_to(at_ns);
+    machine_->uart_receive(port, byte);
+  }
+  std::vector<TimedByte> take_tx(unsigned port) override {
+    std::vector<TimedByte> out;
+    for (const UartByte& b : machine_->take_uart_tx(port)) out.push_back({b.byte, b.at_ns});
+    machine_->clear_uart_text(port);
+    return out;
+  }
+  unsigned bits_per_byte(unsigned port) const override { return machine_->uart_frame_bits(port); }
+  uint32_t firmware_baud(unsigned port) const override {
+    if (port == 1 && machine_->mode() == Mode::kRom) return 0;
+    return machine_->uart_baud(port);
+  }
+  bool set_pin(unsigned port, unsigned pin, bool level) override {
+    return machine_->set_pin(port, pin, level);
+  }
   void set_boot0(bool high) override { machine_->set_boot0(high); }
   void set_nrst(bool asserted) override { machine_->set_nrst(asserted); }
   void pulse_nrst() override {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // vstm32: a virtual STM32F407 for testing firmware and update pipelines. See docs/vstm32.md.
 #include <CLI/CLI.hpp>
+#include <array>
 #include <cstdio>
 #include <iostream>
 
@@ -68,7 +69,14 @@ int main(int argc, char** argv) {
   run->add_option("--uid", uid_hex, "96-bit unique ID as 24 hex digits");
   run->add_option("--ber", ber, "UART bit-error rate per bit (0..1)")->check(CLI::Range(0.0, 1.0));
   run->add_option("--ber-seed", ber_seed, "Seed of the bit-error generator");
-  run->add_option("--baud", baud, "Line rate for TCP clients (a pty reports its own)");
+  auto* baud_option =
+      run->add_option("--baud", baud, "Line rate for TCP clients (a pty reports its own)");
+  std::array<std::string, 7> uart_endpoints;
+  for (unsigned n = 2; n <= 6; ++n) {
+    run->add_option("--uart" + std::to_string(n), uart_endpoints[n],
+                    std::string(n == 4 || n == 5 ? "UART" : "USART") + std::to_string(n) +
+                        ": PATH of a pty symlink, or tcp:PORT on 127.0.0.1 (0: any free port)");
+  }
   std::string product_id = "0x413";
   uint64_t seed = 1;
   run->add_option(
@@ -139,6 +147,8 @@ int main(int argc, char** argv) {
     options.ber = ber;
     options.ber_seed = ber_seed;
     options.default_baud = baud;
+    options.baud_given = baud_option->count() > 0;
+    options.uart_endpoints = uart_endpoints;
     return vstm32::cli::run_device(**device, options);
   }
   if (create->parsed()) return vstm32::cli::flash_image_create(image_file, force);

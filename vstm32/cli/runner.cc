@@ -9,10 +9,12 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,23 @@ namespace {
 
 // Simulated time one runner step may cover before it polls its file descriptors again.
 constexpr uint64_t kMaxStepNs = 2'000'000;
+
+// The Discovery's user button: `button press` holds PA0 high this long.
+constexpr uint64_t kButtonPressNs = 100'000'000;
+
+const char* const kUartNames[] = {"", "USART1", "USART2", "USART3", "UART4", "UART5", "USART6"};
+
+// A receiver sampling at a rate more than 4 % off the sender's misreads every byte (the stop
+// bit lands in the wrong place): what such a line delivers is not the byte that was sent.
+uint8_t garble(uint8_t byte) {
+  return static_cast<uint8_t>((byte * 0x9Du) ^ 0xA5u);
+}
+
+bool rates_mismatch(uint32_t host_baud, uint32_t firmware_baud) {
+  if (host_baud == 0 || firmware_baud == 0) return false;
+  const double ratio = static_cast<double>(host_baud) / firmware_baud;
+  return ratio < 0.96 || ratio > 1.04;
+}
 
 volatile sig_atomic_t g_stop = 0;
 void on_signal(int) {
@@ -55,10 +74,39 @@ class Runner : public ControlTarget {
                     std::strerror(errno));
       }
     }
+    if (pty_) pty_open_baud_ = pty_->baud();
+    for (unsigned n = 2; n < options_.uart_endpoints.size(); ++n) {
+      const std::string& where = options_.uart_endpoints[n];
+      if (where.empty()) continue;
+      ExtraPort port;
+      port.number = n;
+      if (where.rfind("tcp:", 0) == 0) {
+        char* end = nullptr;
+        const unsigned long tcp = std::strtoul(where.c_str() + 4, &end, 10);
+        if (end == where.c_str() + 4 || *end != '\0' || tcp > 65535) {
+          return fail(std::string("--uart") + std::to_string(n) + " '" + where +
+                      "' is neither a path nor tcp:PORT");
+        }
+        port.tcp = TcpPort::open(static_cast<uint16_t>(tcp), &error);
+        if (!port.tcp) return fail(error);
+      } else {
+        port.pty = PtyPort::open(where, &error);
+        if (!port.pty) return fail(error);
+        port.pty_open_baud = port.pty->baud();
+      }
+      ports_.push_back(std::move(port));
+    }
     configure_ber(options_.ber, options_.ber_seed);
     std::printf("vstm32: running (timing %s)", options_.realistic ? "realistic" : "fast");
     if (pty_) std::printf(", uart %s -> %s", pty_->link().c_str(), pty_->slave_name().c_str());
     if (tcp_) std::printf(", tcp 127.0.0.1:%u", tcp_->port());
+    for (const ExtraPort& p : ports_) {
+      if (p.pty) {
+        std::printf(", uart%u %s -> %s", p.number, p.pty->link().c_str(),
+                    p.pty->slave_name().c_str());
+      }
+      if (p.tcp) std::printf(", uart%u tcp 127.0.0.1:%u", p.number, p.tcp->port());
+    }
     if (control_) std::printf(", control %s", options_.control_socket.c_str());
     std::printf("\n");
     std::fflush(stdout);
@@ -113,6 +161,14 @@ class Runner : public ControlTarget {
       case K::kCutCancel: device_.cancel_cut(); break;
       case K::kBer: configure_ber(c.rate, c.seed); break;
       case K::kQuit: quit_ = true; break;
+      case K::kPin:
+        if (!device_.set_pin(c.port, c.pin, c.flag)) return {"error no such pin"};
+        break;
+      case K::kButton:
+        device_.set_pin(0, 0, c.count != 2);
+        button_release_ns_.reset();
+        if (c.count == 0) button_release_ns_ = device_.now_ns() + kButtonPressNs;
+        break;
     }
     collect_tx();
     return {"ok"};
@@ -149,10 +205,58 @@ class Runner : public ControlTarget {
     return b != 0 ? b : options_.default_baud;
   }
 
+  struct ExtraPort {
+    unsigned number = 0;
+    std::unique_ptr<PtyPort> pty;
+    std::unique_ptr<TcpPort> tcp;
+    uint32_t pty_open_baud = 0;
+    WireLine rx_line, tx_line;
+    std::deque<TimedByte> rx_queue, tx_queue;
+    bool warned = false;
+  };
+
+  // The host side's rate when the host chose one: a pty client that set a rate different from
+  // the pty's initial one, a TCP client at --baud. 0: not known (taken to match the firmware).
+  static uint32_t host_baud(const PtyPort* pty, uint32_t pty_open_baud, bool tcp,
+                            const RunOptions& options) {
+    if (pty != nullptr) {
+      const uint32_t b = pty->baud();
+      if (b != 0 && b != pty_open_baud) return b;
+    }
+    if (tcp && options.baud_given) return options.default_baud;
+    return 0;
+  }
+
+  bool port_garbled(unsigned port, uint32_t host, bool& warned) {
+    const uint32_t firmware = device_.firmware_baud(port);
+    if (!rates_mismatch(host, firmware)) return false;
+    if (!warned) {
+      warned = true;
+      std::fprintf(stderr,
+                   "vstm32: warning: %s runs at %u baud, its host side at %u: every byte is "
+                   "garbled, as on a real line\n",
+                   kUartNames[port], firmware, host);
+    }
+    return true;
+  }
+
+  bool usart1_garbled() {
+    return port_garbled(1, host_baud(pty_.get(), pty_open_baud_, tcp_ != nullptr, options_),
+                        usart1_warned_);
+  }
+
   void collect_tx() {
     for (const TimedByte& b : device_.take_tx()) {
       const uint64_t done = tx_line_.send(b.at_ns, baud(), device_.bits_per_byte());
       tx_queue_.push_back({ber_tx_.apply(b.byte), done});
+    }
+    for (ExtraPort& p : ports_) {
+      const uint32_t fw = device_.firmware_baud(p.number);
+      for (const TimedByte& b : device_.take_tx(p.number)) {
+        const uint64_t done = p.tx_line.send(b.at_ns, fw != 0 ? fw : options_.default_baud,
+                                             device_.bits_per_byte(p.number));
+        p.tx_queue.push_back({b.byte, done});
+      }
     }
   }
 
@@ -161,6 +265,11 @@ class Runner : public ControlTarget {
     auto consider = [&](uint64_t v) { t = t ? std::min(*t, v) : v; };
     if (!rx_queue_.empty()) consider(rx_queue_.front().at_ns);
     if (!tx_queue_.empty()) consider(tx_queue_.front().at_ns);
+    for (const ExtraPort& p : ports_) {
+      if (!p.rx_queue.empty()) consider(p.rx_queue.front().at_ns);
+      if (!p.tx_queue.empty()) consider(p.tx_queue.front().at_ns);
+    }
+    if (button_release_ns_) consider(*button_release_ns_);
     return t;
   }
 
@@ -170,8 +279,50 @@ class Runner : public ControlTarget {
       std::fputc(byte, uart_log_);
       if (byte == '\n') std::fflush(uart_log_);
     }
+    if (usart1_garbled()) byte = garble(byte);
     if (pty_) tx_dropped_ += pty_->write({&byte, 1});
     if (tcp_) tcp_->write({&byte, 1});
+  }
+
+  void deliver(ExtraPort& p, uint8_t byte) {
+    if (port_garbled(p.number, host_baud(p.pty.get(), p.pty_open_baud, p.tcp != nullptr, options_),
+                     p.warned)) {
+      byte = garble(byte);
+    }
+    if (p.pty) p.pty->write({&byte, 1});
+    if (p.tcp) p.tcp->write({&byte, 1});
+  }
+
+  void host_bytes(ExtraPort& p, const std::vector<uint8_t>& bytes) {
+    const uint64_t base =
+        options_.realistic ? std::max(wall_sim_ns(), device_.now_ns()) : device_.now_ns();
+    const uint32_t fw = device_.firmware_baud(p.number);
+    const bool garbled = port_garbled(
+        p.number, host_baud(p.pty.get(), p.pty_open_baud, p.tcp != nullptr, options_), p.warned);
+    for (uint8_t b : bytes) {
+      const uint64_t arrival = p.rx_line.send(base, fw != 0 ? fw : options_.default_baud,
+                                              device_.bits_per_byte(p.number));
+      p.rx_queue.push_back({garbled ? garble(b) : b, arrival});
+    }
+  }
+
+  // The earliest due item of the extra ports at or before `t`: runs it and returns true.
+  bool run_extra_port_item(uint64_t t) {
+    for (ExtraPort& p : ports_) {
+      if (!p.tx_queue.empty() && p.tx_queue.front().at_ns <= t) {
+        device_.advance_to(std::max(t, device_.now_ns()));
+        deliver(p, p.tx_queue.front().byte);
+        p.tx_queue.pop_front();
+        return true;
+      }
+      if (!p.rx_queue.empty() && p.rx_queue.front().at_ns <= t) {
+        const TimedByte b = p.rx_queue.front();
+        p.rx_queue.pop_front();
+        device_.rx_byte(p.number, b.byte, std::max(t, device_.now_ns()));
+        return true;
+      }
+    }
+    return false;
   }
 
   void host_bytes(const std::vector<uint8_t>& bytes) {
@@ -180,7 +331,8 @@ class Runner : public ControlTarget {
     for (uint8_t b : bytes) {
       ++rx_count_;
       const uint64_t arrival = rx_line_.send(base, baud(), device_.bits_per_byte());
-      rx_queue_.push_back({ber_rx_.apply(b), arrival});
+      const uint8_t sent = ber_rx_.apply(b);
+      rx_queue_.push_back({usart1_garbled() ? garble(sent) : sent, arrival});
     }
   }
 
@@ -203,6 +355,11 @@ class Runner : public ControlTarget {
         const TimedByte b = rx_queue_.front();
         rx_queue_.pop_front();
         device_.rx_byte(b.byte, when);
+      } else if (run_extra_port_item(*t)) {
+      } else if (button_release_ns_ && *button_release_ns_ <= *t) {
+        device_.advance_to(when);
+        device_.set_pin(0, 0, false);
+        button_release_ns_.reset();
       } else {
         device_.advance_to(when);
       }
@@ -221,6 +378,13 @@ class Runner : public ControlTarget {
     }
     if (control_) {
       for (int fd : control_->fds()) fds.push_back({fd, POLLIN, 0});
+    }
+    for (const ExtraPort& p : ports_) {
+      if (p.pty) fds.push_back({p.pty->fd(), POLLIN, 0});
+      if (p.tcp) {
+        fds.push_back({p.tcp->listen_fd(), POLLIN, 0});
+        if (p.tcp->client_fd() >= 0) fds.push_back({p.tcp->client_fd(), POLLIN, 0});
+      }
     }
     // Wait for input or until the next thing is due, to the microsecond (a whole-millisecond
     // poll() would deliver every ROM answer up to 1 ms late); 200 ms at most, which also bounds
@@ -242,6 +406,13 @@ class Runner : public ControlTarget {
       tcp_->accept_client();
       host_bytes(tcp_->read_available());
     }
+    for (ExtraPort& p : ports_) {
+      if (p.pty) host_bytes(p, p.pty->read_available());
+      if (p.tcp) {
+        p.tcp->accept_client();
+        host_bytes(p, p.tcp->read_available());
+      }
+    }
     if (control_) {
       control_->service();
       if (control_->quit_requested()) quit_ = true;
@@ -262,6 +433,10 @@ class Runner : public ControlTarget {
   uint64_t rx_count_ = 0, tx_count_ = 0, tx_dropped_ = 0;
   bool quit_ = false;
   std::FILE* uart_log_ = nullptr;
+  std::vector<ExtraPort> ports_;
+  uint32_t pty_open_baud_ = 0;
+  bool usart1_warned_ = false;
+  std::optional<uint64_t> button_release_ns_;
 };
 
 }  // namespace

@@ -3,8 +3,10 @@
 // clock, either fast (skips every wait) or realistic (paced to the wall clock).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
+#include <string>
 
 #include "device.h"
 
@@ -19,6 +21,9 @@ struct RunOptions {
   double ber = 0.0;
   uint64_t ber_seed = 1;
   uint32_t default_baud = 115200;  // TCP clients and a pty whose rate is unknown
+  bool baud_given = false;         // --baud was given: TCP clients run at exactly that rate
+  // USART2..6 (index 2..6): a pty symlink path, or "tcp:PORT" (0: any free port); empty: none.
+  std::array<std::string, 7> uart_endpoints;
 };
 
 // Runs until `quit` on the control socket, SIGINT or SIGTERM; saves the flash. Returns the exit

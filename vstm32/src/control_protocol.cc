@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Parsing of the control socket's line protocol.
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <optional>
@@ -143,8 +144,34 @@ std::variant<ControlCommand, std::string> parse_control_line(std::string_view li
     }
     return std::string("unknown cut kind '") + std::string(what) + "'; " + usage;
   }
+  if (verb == "pin") {
+    if (auto e = want(2, 2, "pin P<port><pin> 0|1  (e.g. pin PA0 1)")) return *e;
+    const std::string_view name = w[1];
+    uint64_t pin = 0;
+    if (name.size() < 3 || (name[0] != 'P' && name[0] != 'p') ||
+        std::toupper(static_cast<unsigned char>(name[1])) < 'A' ||
+        std::toupper(static_cast<unsigned char>(name[1])) > 'I' ||
+        !parse_u64(name.substr(2), pin) || pin > 15) {
+      return std::string("pin expects a pin name PA0..PI15, got '") + std::string(name) + "'";
+    }
+    if (w[2] != "0" && w[2] != "1")
+      return std::string("pin level must be 0 or 1, got '") + std::string(w[2]) + "'";
+    c.kind = ControlCommand::Kind::kPin;
+    c.port = static_cast<unsigned>(std::toupper(static_cast<unsigned char>(name[1])) - 'A');
+    c.pin = static_cast<unsigned>(pin);
+    c.flag = w[2] == "1";
+    return c;
+  }
+  if (verb == "button") {
+    if (auto e = want(1, 1, "button press|down|up")) return *e;
+    if (w[1] != "press" && w[1] != "down" && w[1] != "up")
+      return std::string("button expects press, down or up, got '") + std::string(w[1]) + "'";
+    c.kind = ControlCommand::Kind::kButton;
+    c.count = w[1] == "press" ? 0 : w[1] == "down" ? 1 : 2;
+    return c;
+  }
   return std::string("unknown command '") + std::string(verb) +
-         "' (boot0, nrst, reset, power, status, events, cut, ber, quit)";
+         "' (boot0, nrst, reset, power, status, events, cut, ber, pin, button, quit)";
 }
 
 }  // namespace vstm32

@@ -16,7 +16,11 @@
 #include <utility>
 
 #include "format/flash_map.h"
+#include "gpio.h"
+#include "iwdg.h"
 #include "machine_impl.h"
+#include "rcc.h"
+#include "usart.h"
 
 namespace vstm32 {
 
@@ -162,6 +166,10 @@ void block_hook(uc_engine* uc, uint64_t address, uint32_t size, void* user) {
   m->block_size = size;
   m->block_icount = m->icount;
   m->icount += m->block_instructions(a, size);
+  // An exception is pending but masked: a block that may unmask it (CPS, MSR) ends the run.
+  if (m->unmask_watch && m->block_changes_mask(a, size)) {
+    m->request_stop(Machine::Impl::StopWhy::kException);
+  }
 }
 
 void breakpoint_hook(uc_engine* uc, uint64_t, uint32_t, void* user) {
@@ -258,6 +266,7 @@ Machine::Impl::Impl(Machine& machine, const MachineConfig& cfg)
   rom.set_trace(
       [this](uint64_t, const std::string& line) { event(MachineEvent::Kind::kRom, line); });
   refresh_optpage();
+  build_devices();
   reset_peripherals();
 }
 
@@ -305,7 +314,6 @@ void Machine::Impl::flush_program_run() {
 
 namespace {
 __extension__ typedef unsigned __int128 Wide;  // products of ps and Hz overflow 64 bits
-constexpr uint64_t kPsPerSecond = 1'000'000'000'000;
 }  // namespace
 
 uint64_t Machine::Impl::now_ps() const {
@@ -484,7 +492,7 @@ void Machine::Impl::do_reset(uint32_t csr_flags, ResetCause cause) {
   flush_program_run();
   ++resets;
   last_cause = cause;
-  rcc.csr |= csr_flags;
+  rcc->csr |= csr_flags;
   reset_peripherals();
   pending_reset_flags = 0;
   pending_fault.reset();
@@ -562,85 +570,6 @@ void Machine::Impl::request_reset(uint32_t flags) {
   request_stop(StopWhy::kReset);
 }
 
-// Exception entry as the core does it: 8-word frame on the current stack, LR = EXC_RETURN,
-// IPSR = number, PC = handler from the vector table at VTOR. False: the frame could not be
-// pushed (the core would lock up).
-bool Machine::Impl::enter_exception(uint32_t number, uint32_t return_pc) {
-  uint32_t regs[8];
-  const int ids[8] = {UC_ARM_REG_R0,  UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3,
-                      UC_ARM_REG_R12, UC_ARM_REG_LR, UC_ARM_REG_PC, UC_ARM_REG_XPSR};
-  for (int i = 0; i < 8; ++i) uc_reg_read(uc, ids[i], &regs[i]);
-  regs[6] = return_pc & ~1u;
-  uint32_t control = 0;
-  uc_reg_read(uc, UC_ARM_REG_CONTROL, &control);
-  const bool on_psp = current_exception == 0 && (control & 2u) != 0;
-  uint32_t sp = 0;
-  uc_reg_read(uc, on_psp ? UC_ARM_REG_PSP : UC_ARM_REG_MSP, &sp);
-  const bool realign = (sp & 4u) != 0;
-  sp = (sp - 32) & ~7u;
-  regs[7] =
-      (regs[7] & ~0x1FFu & ~(1u << 9)) | (realign ? 1u << 9 : 0u) | current_exception | (1u << 24);
-  uint8_t* frame = host_pointer(sp, 32);
-  if (frame == nullptr || sp < kSramBase) return false;
-  // (No code_written here: code on the stack is not a use case, and dropping translated blocks
-  // over the stack on every exception made every later store to that page take Unicorn's slow
-  // self-modifying-code path: -13% guest speed in vstm32_bench.)
-  std::memcpy(frame, regs, 32);
-  if (on_psp) {
-    uc_reg_write(uc, UC_ARM_REG_PSP, &sp);
-  } else {
-    uc_reg_write(uc, UC_ARM_REG_MSP, &sp);
-  }
-  // Handler mode always runs on MSP.
-  uint32_t msp = 0;
-  uc_reg_read(uc, UC_ARM_REG_MSP, &msp);
-  uc_reg_write(uc, UC_ARM_REG_SP, &msp);
-  const uint32_t exc_return = current_exception != 0 ? 0xFFFF'FFF1u
-                              : on_psp               ? 0xFFFF'FFFDu
-                                                     : 0xFFFF'FFF9u;
-  uc_reg_write(uc, UC_ARM_REG_LR, &exc_return);
-  exception_stack.push_back(current_exception);
-  current_exception = number;
-  uint32_t handler = 0;
-  uint8_t bytes[4];
-  if (!bus_read(scb.vtor + number * 4, bytes, 4)) return false;
-  std::memcpy(&handler, bytes, 4);
-  pc = handler;
-  return (handler & 1u) != 0;
-}
-
-void Machine::Impl::exception_return(uint32_t exc_return) {
-  const bool to_psp = (exc_return & 0xFu) == 0xDu;
-  uint32_t sp = 0;
-  uc_reg_read(uc, to_psp ? UC_ARM_REG_PSP : UC_ARM_REG_MSP, &sp);
-  uint32_t regs[8] = {};
-  const uint8_t* frame = host_pointer(sp, 32);
-  if (frame == nullptr) {
-    raise_fault("exception return with an invalid stack", sp, true);
-    return;
-  }
-  std::memcpy(regs, frame, 32);
-  sp += 32;
-  if (regs[7] & (1u << 9)) sp += 4;
-  if (to_psp) {
-    uc_reg_write(uc, UC_ARM_REG_PSP, &sp);
-  } else {
-    uc_reg_write(uc, UC_ARM_REG_MSP, &sp);
-  }
-  const int ids[6] = {UC_ARM_REG_R0, UC_ARM_REG_R1,  UC_ARM_REG_R2,
-                      UC_ARM_REG_R3, UC_ARM_REG_R12, UC_ARM_REG_LR};
-  for (int i = 0; i < 6; ++i) uc_reg_write(uc, ids[i], &regs[i]);
-  uint32_t xpsr = regs[7] & 0xF80F'FC00u;  // flags and IT/ICI bits; IPSR restored below
-  current_exception = exception_stack.empty() ? 0 : exception_stack.back();
-  if (!exception_stack.empty()) exception_stack.pop_back();
-  xpsr |= current_exception;
-  uc_reg_write(uc, UC_ARM_REG_XPSR, &xpsr);
-  if (to_psp) {
-    uc_reg_write(uc, UC_ARM_REG_SP, &sp);
-  }
-  pc = regs[6] | 1u;
-}
-
 // Every fault escalates to HardFault (HFSR.FORCED; MemManage/BusFault/UsageFault handlers are
 // not modelled) with the CFSR bits of the fault underneath. A precise fault stacks the faulting
 // instruction; an imprecise one the instruction the core had reached (the store retired).
@@ -697,7 +626,7 @@ uint64_t Machine::Impl::idle_loop_instructions(uint64_t deadline) {
 
 uint64_t Machine::Impl::next_deadline_ps() const {
   uint64_t t = UINT64_MAX;
-  if (iwdg.running) t = std::min(t, iwdg.deadline_ps);
+  for (const BusDevice* d : timed_devices) t = std::min(t, d->next_event_ps());
   if ((systick.ctrl & 3u) == 3u) t = std::min(t, systick.next_wrap_ps);
   if (fctl.eop_pending != 0) t = std::min(t, fctl.busy_until_ps);
   return t;
@@ -711,23 +640,9 @@ void Machine::Impl::run_cpu_until(uint64_t t_ps) {
       take_fault(f);
       continue;
     }
-    // Pended exceptions (SVCall, SysTick) are taken at instruction boundaries when PRIMASK
-    // allows; we take them at slice boundaries, lowest number first, without nesting.
-    if (pending_exceptions != 0 && current_exception == 0) {
-      uint32_t primask = 0;
-      uc_reg_read(uc, UC_ARM_REG_PRIMASK, &primask);
-      const bool svc = (pending_exceptions & (1u << 11)) != 0;
-      if (svc || (primask & 1u) == 0) {
-        const uint32_t number =
-            svc ? 11u : static_cast<uint32_t>(__builtin_ctz(pending_exceptions));
-        pending_exceptions &= ~(1u << number);
-        wfi = false;
-        if (!enter_exception(number, pc)) {
-          raise_fault("exception entry failed", number, true);
-        }
-        continue;
-      }
-    }
+    // Pending exceptions are taken between translated blocks (nvic.cc), by priority.
+    if (take_pending_exception()) continue;
+    if (wfi && wake_pending()) wfi = false;
     const uint64_t deadline = std::min(t_ps, next_deadline_ps());
     if (wfi) {  // sleeping: time passes until the next event that could wake the core
       set_time_ps(std::max(deadline, now_ps() + 1));
@@ -743,6 +658,7 @@ void Machine::Impl::run_cpu_until(uint64_t t_ps) {
       // keeps PC exact at every instruction (its counting hook syncs PC), so a fault names the
       // faulting instruction, not its block. The block hook only keeps time within the slice.
       const uint64_t slice_start = icount;
+      slice_end_ps = now_ps() + static_cast<uint64_t>(Wide{n} * kPsPerSecond / instr_hz);
       stop_why = StopWhy::kNone;
       stop_at_block = false;
       stopped_at_block_start = false;
@@ -817,10 +733,8 @@ void Machine::Impl::run_cpu_until(uint64_t t_ps) {
       systick_schedule();
       wfi = false;
     }
-    if (iwdg.running && now >= iwdg.deadline_ps) {
-      event(MachineEvent::Kind::kInfo, "iwdg timeout");
-      set_time_ps(iwdg.deadline_ps);
-      pending_reset_flags |= kCsrIwdg | kCsrPin;
+    for (BusDevice* d : timed_devices) {
+      if (now >= d->next_event_ps()) d->advance(now);
     }
     if (pending_reset_flags != 0) {
       const uint32_t flags = pending_reset_flags;
@@ -831,8 +745,8 @@ void Machine::Impl::run_cpu_until(uint64_t t_ps) {
   }
   if (powered && (mode == Mode::kLockup) && now_ps() < t_ps) {
     // Locked up: only a reset helps; the watchdog, if running, provides it.
-    if (iwdg.running && iwdg.deadline_ps <= t_ps) {
-      set_time_ps(iwdg.deadline_ps);
+    if (iwdg->running() && iwdg->deadline_ps() <= t_ps) {
+      set_time_ps(iwdg->deadline_ps());
       event(MachineEvent::Kind::kInfo, "iwdg timeout");
       do_reset(kCsrIwdg | kCsrPin, ResetCause::kWatchdog);
       if (mode == Mode::kCpu) run_cpu_until(t_ps);
@@ -932,7 +846,7 @@ void Machine::power_on() {
   std::fill(s.ccm.begin(), s.ccm.end(), 0);
   s.rtc_bkp.fill(0);  // no VBAT in this model: the backup domain loses its contents
   std::fill(s.bkpsram.begin(), s.bkpsram.end(), 0);
-  s.rcc.csr = 0;
+  s.rcc->csr = 0;
   s.event(MachineEvent::Kind::kPower, "power on");
   if (s.nrst_low) {
     s.mode = Mode::kReset;
@@ -952,7 +866,7 @@ void Machine::power_off() {
   s.reset_at_ps.reset();
   s.go_at.reset();
   s.pending_reset_flags = 0;
-  s.iwdg.running = false;
+  s.iwdg->stop();
   s.dying = false;
   s.event(MachineEvent::Kind::kPower, "power off");
 }
@@ -972,7 +886,7 @@ void Machine::set_nrst(bool asserted) {
     s.rom.stop();
     s.close_engine();
     s.mode = Mode::kReset;
-    s.iwdg.running = false;
+    s.iwdg->stop();
   } else {
     s.do_reset(kCsrPin, ResetCause::kPin);
   }
@@ -1050,10 +964,9 @@ void Machine::advance_to(uint64_t t_ns) {
       s.go_at.reset();
       s.rom.stop();
       // The ROM leaves USART1 as it used it: 8E1 at the synced rate (115200 assumed), HSI.
-      s.rcc.apb2enr |= 1u << 4;
-      s.rcc.ahb1enr |= 1u;
-      s.usart.brr = 16'000'000 / 115'200;
-      s.usart.cr1 = (1u << 13) | (1u << 12) | (1u << 10) | (1u << 3) | (1u << 2);
+      s.rcc->apb2enr |= 1u << 4;
+      s.rcc->ahb1enr |= 1u;
+      s.uarts[0]->set_rom_configuration();
       // VTOR stays 0 (the boot alias): the ROM's Go does not set it; firmware sets its own.
       s.start_cpu_at(address);
     }
@@ -1103,26 +1016,70 @@ void Machine::uart_receive(uint8_t byte) {
     if (s.rom.active()) s.rom.on_rx_byte(byte, s.now_ns());
     return;
   }
-  const bool enabled =
-      (s.rcc.apb2enr & (1u << 4)) && (s.usart.cr1 & (1u << 13)) && (s.usart.cr1 & (1u << 2));
-  if (!enabled) return;
-  if (s.usart.sr & (1u << 5)) {
-    s.usart.sr |= 1u << 3;  // ORE: the previous byte was not read; this one is lost
-    return;
-  }
-  s.usart.rx_dr = byte;
-  s.usart.sr |= (1u << 5) | (1u << 4);  // RXNE, IDLE after the frame
+  s.uarts[0]->receive(byte);
   s.wfi = false;
 }
 
+void Machine::uart_receive(unsigned port, uint8_t byte) {
+  Impl& s = *impl_;
+  if (port == 1) {
+    uart_receive(byte);
+    return;
+  }
+  if (!s.powered || s.nrst_low || port < 1 || port > kUartCount || s.mode != Mode::kCpu) return;
+  s.uarts[port - 1]->receive(byte);
+}
+
+std::vector<UartByte> Machine::take_uart_tx(unsigned port) {
+  if (port < 1 || port > kUartCount) return {};
+  return std::exchange(impl_->uart_ports[port - 1].tx, {});
+}
+
+const std::string& Machine::uart_text(unsigned port) const {
+  static const std::string kNone;
+  if (port < 1 || port > kUartCount) return kNone;
+  return impl_->uart_ports[port - 1].text;
+}
+
+void Machine::clear_uart_text(unsigned port) {
+  if (port >= 1 && port <= kUartCount) impl_->uart_ports[port - 1].text.clear();
+}
+
+unsigned Machine::uart_frame_bits(unsigned port) const {
+  if (port == 1) return uart_frame_bits();
+  return port >= 1 && port <= kUartCount ? impl_->uarts[port - 1]->frame_bits() : 10;
+}
+
+uint32_t Machine::uart_baud(unsigned port) const {
+  return port >= 1 && port <= kUartCount ? impl_->uarts[port - 1]->baud() : 0;
+}
+
+bool Machine::set_pin(unsigned port, unsigned pin, bool level) {
+  Impl& s = *impl_;
+  if (port >= s.gpio.size() || pin > 15) return false;
+  char text[48];
+  std::snprintf(text, sizeof text, "pin P%c%u=%d", 'A' + port, pin, level ? 1 : 0);
+  s.event(MachineEvent::Kind::kInfo, text);
+  s.gpio[port]->set_input(pin, level);
+  return true;
+}
+
+uint32_t Machine::gpio_idr(unsigned port) const {
+  return port < impl_->gpio.size() ? impl_->gpio[port]->idr() : 0;
+}
+
+uint32_t Machine::gpio_odr(unsigned port) const {
+  return port < impl_->gpio.size() ? impl_->gpio[port]->odr() : 0;
+}
+
 std::vector<UartByte> Machine::take_uart_tx() {
-  return std::exchange(impl_->uart_tx, {});
+  return std::exchange(impl_->uart_ports[0].tx, {});
 }
 const std::string& Machine::uart_text() const {
-  return impl_->uart_text;
+  return impl_->uart_ports[0].text;
 }
 void Machine::clear_uart_text() {
-  impl_->uart_text.clear();
+  impl_->uart_ports[0].text.clear();
 }
 unsigned Machine::uart_frame_bits() const {
   return impl_->mode == Mode::kRom ? 11u : impl_->uart_frame_bits();
@@ -1326,7 +1283,7 @@ uint8_t Machine::leds() const {
   return impl_->leds();
 }
 uint32_t Machine::rcc_csr() const {
-  return impl_->rcc.csr;
+  return impl_->rcc->csr;
 }
 uint32_t Machine::flash_sr() const {
   return impl_->fctl.sr | (impl_->now_ps() < impl_->fctl.busy_until_ps ? fsr::kBsy : 0u);
@@ -1335,7 +1292,7 @@ uint32_t Machine::flash_cr() const {
   return impl_->fctl.cr;
 }
 bool Machine::iwdg_running() const {
-  return impl_->iwdg.running;
+  return impl_->iwdg->running();
 }
 uint64_t Machine::resets() const {
   return impl_->resets;
@@ -1353,7 +1310,8 @@ std::string Machine::status() const {
                 s.powered ? "on" : "off", s.boot0 ? 1 : 0, s.nrst_low ? "low" : "high",
                 to_string(s.mode), to_string(s.last_cause), static_cast<double>(s.now_ps()) / 1e9,
                 static_cast<unsigned long long>(s.icount), s.hclk_hz(), s.leds(),
-                s.iwdg.running ? "running" : "off", static_cast<unsigned long long>(s.flash_steps),
+                s.iwdg->running() ? "running" : "off",
+                static_cast<unsigned long long>(s.flash_steps),
                 static_cast<unsigned long long>(s.power_cuts), s.pc & ~1u);
   return text;
 }
@@ -1364,8 +1322,8 @@ std::string Machine::status() const {
 void Machine::uart_transmit(uint8_t byte, uint64_t at_ns) {
   Impl& s = *impl_;
   if (!s.powered) return;
-  s.uart_tx.push_back({byte, at_ns});
-  s.uart_text.push_back(static_cast<char>(byte));
+  s.uart_ports[0].tx.push_back({byte, at_ns});
+  s.uart_ports[0].text.push_back(static_cast<char>(byte));
 }
 
 BusStatus Machine::read(uint32_t address, std::span<uint8_t> out) {

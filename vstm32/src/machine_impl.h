@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Private state of vstm32::Machine, shared by machine.cc (CPU, time, power, ROM bus, API) and
-// peripherals.cc (the memory-mapped peripherals and the flash controller).
+// Private state of vstm32::Machine, shared by machine.cc (CPU, time, power, ROM bus, API),
+// nvic.cc (exceptions and interrupts), bus.cc (the peripheral table), flash_interface.cc (flash
+// cells and controller) and the peripheral models (bus_device.h) that need the core.
 #pragma once
 
 #include <array>
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "bus_device.h"
 #include "vstm32/machine.h"
 #include "vstm32/rom_bootloader.h"
 
@@ -43,9 +45,19 @@ inline constexpr uint32_t kPg = 1u << 0, kSer = 1u << 1, kMer = 1u << 2, kStrt =
 
 inline constexpr uint64_t kPsPerNs = 1000;
 
-struct Machine::Impl {
+class Rcc;
+class Iwdg;
+class Usart;
+class Gpio;
+class Exti;
+class Syscfg;
+
+inline constexpr unsigned kIrqCount = 82;  // STM32F407 NVIC inputs (RM0090 table 61)
+inline constexpr unsigned kUartCount = 6;  // USART1/2/3, UART4/5, USART6 as ports 1..6
+
+struct Machine::Impl final : DeviceHost {
   Impl(Machine& machine, const MachineConfig& cfg);
-  ~Impl();
+  ~Impl() override;
 
   Machine& self;
   MachineConfig config;
@@ -93,7 +105,6 @@ struct Machine::Impl {
   void set_icount(uint64_t exact);  // lowers an over-count to the instructions that ran
   bool in_emulation = false;
   bool dying = false;  // a power cut happened inside a Unicorn callback
-  uint64_t now_ps() const;
   uint64_t now_ns() const { return now_ps() / kPsPerNs; }
   void rebase_time();              // before a clock change
   void add_stall_ps(uint64_t ps);  // the core waits (flash busy)
@@ -122,8 +133,15 @@ struct Machine::Impl {
     std::optional<uint32_t> pc;  // the faulting instruction, when known inside the callback
   };
   std::optional<PendingFault> pending_fault;
-  uint32_t current_exception = 0;         // IPSR as we track it
-  std::vector<uint32_t> exception_stack;  // preempted exception numbers
+  uint32_t current_exception = 0;  // IPSR as we track it
+  // What an exception entry preempted: its number and (FPU enabled in CPACR) S0-S15 and FPSCR,
+  // kept here instead of in an extended stack frame (docs/vstm32.md, "FPU context").
+  struct Preempted {
+    uint32_t number = 0;
+    bool fp_saved = false;
+    std::array<uint32_t, 17> fp{};
+  };
+  std::vector<Preempted> exception_stack;
   bool exc_return_pending = false;
   uint32_t exc_return_value = 0;
   uint32_t pending_exceptions =
@@ -151,13 +169,7 @@ struct Machine::Impl {
     uint32_t begin = 0, end = 0;
     uint64_t ops = 0, at_ns = 0;
   } program_run;
-  std::set<uint32_t> unmodelled_reported;
-  void event(MachineEvent::Kind kind, std::string text);
   void flush_program_run();
-
-  // ---- UART text kept for tests ----
-  std::string uart_text;
-  std::vector<UartByte> uart_tx;
 
   // ---- option bytes ----
   uint8_t opt_rdp = 0xAA;
@@ -165,13 +177,24 @@ struct Machine::Impl {
   uint8_t opt_user = 0xEC;
   void refresh_optpage();
 
-  // ---- peripherals (peripherals.cc) ----
-  struct Rcc {
-    uint32_t cr = 0x83, pllcfgr = 0x2400'3010, cfgr = 0, cir = 0;
-    uint32_t ahb1enr = 0x0010'0000, ahb2enr = 0, ahb3enr = 0, apb1enr = 0, apb2enr = 0;
-    uint32_t ahb1lpenr = 0x7E67'91FF, apb1lpenr = 0x36FE'C9FF, apb2lpenr = 0x0007'5F33;
-    uint32_t bdcr = 0, csr = 0, sscgr = 0, plli2scfgr = 0x2000'3000;
-  } rcc;
+  // ---- peripherals: the device table (bus.cc) ----
+  std::vector<std::unique_ptr<BusDevice>> devices;
+  std::array<BusDevice*, 0x8'0000 / 0x400> slots{};  // 0x4000'0000-0x4007'FFFF in 1 KB slots
+  std::vector<BusDevice*> far_devices;               // AHB2 and the private peripheral bus
+  std::vector<BusDevice*> timed_devices;             // those with next_event_ps()
+  Rcc* rcc = nullptr;
+  Iwdg* iwdg = nullptr;
+  Exti* exti = nullptr;
+  Syscfg* syscfg = nullptr;
+  std::array<Usart*, kUartCount> uarts{};
+  std::array<Gpio*, 9> gpio{};
+  std::array<bool, kIrqCount> irq_has_source{};
+  std::array<bool, kIrqCount> irq_warned{};
+  void build_devices();
+  BusDevice* device_at(uint32_t address) const;
+  void reset_device(ClockGate gate);
+  uint64_t slice_end_ps = 0;  // the run in progress ends here (reschedule compares)
+
   struct FlashCtl {
     uint32_t acr = 0, cr = fcr::kLock, sr = 0, optcr = 0x0FFF'AAED;
     int key_stage = 0;  // 0 none, 1 first key seen
@@ -180,29 +203,11 @@ struct Machine::Impl {
     uint64_t busy_until_ps = 0;
     uint32_t eop_pending = 0;  // EOP to raise when the busy time ends
   } fctl;
-  uint32_t crc_dr = 0xFFFF'FFFF;
-  uint8_t crc_idr = 0;
-  struct Iwdg {
-    bool running = false;
-    bool access = false;
-    uint32_t pr = 0, rlr = 0xFFF;
-    uint64_t deadline_ps = 0;
-    uint64_t busy_until_ps = 0;  // SR PVU/RVU
-  } iwdg;
-  struct Usart {
-    uint32_t sr = 0x00C0, brr = 0, cr1 = 0, cr2 = 0, cr3 = 0, gtpr = 0;
-    uint16_t rx_dr = 0;
-    uint64_t tx_start_ps = 0;  // start bit of the last byte written to DR
-    uint64_t tx_end_ps = 0;    // its stop bit ends
-  } usart;
-  struct Gpio {
-    uint32_t moder, otyper, ospeedr, pupdr, odr, lckr, afrl, afrh;
-  };
-  std::array<Gpio, 9> gpio{};
   struct Scb {
     uint32_t vtor = 0, aircr = 0xFA05'0000, scr = 0, ccr = 0x200, cpacr = 0;
     std::array<uint32_t, 3> shpr{};
     uint32_t shcsr = 0, cfsr = 0, hfsr = 0, mmfar = 0, bfar = 0;
+    uint32_t fpccr = 0xC000'0000, fpcar = 0, fpdscr = 0;
   } scb;
   struct SysTick {
     uint32_t ctrl = 0, load = 0;
@@ -210,27 +215,60 @@ struct Machine::Impl {
     bool countflag = false;
     uint64_t next_wrap_ps = UINT64_MAX;
   } systick;
-  std::array<uint32_t, 8> nvic_iser{};
-  std::array<uint8_t, 82> nvic_ipr{};
-  std::map<uint32_t, uint32_t> plain_regs;  // modelled-as-storage registers of other peripherals
+  struct Nvic {
+    std::array<uint32_t, 3> enabled{}, pending{};
+    std::array<uint8_t, kIrqCount> level{};  // sources driving each input high
+    std::array<uint8_t, kIrqCount> priority{};
+  } nvic;
 
   void reset_peripherals();
   uint64_t mmio_read(uint32_t address, unsigned size);
   void mmio_write(uint32_t address, unsigned size, uint32_t value);
   bool known_peripheral(uint32_t address) const;
-  uint32_t hclk_hz() const;
-  uint32_t sysclk() const;
-  uint32_t pclk2_hz() const;
+  uint32_t hclk_hz() const override;
+  uint32_t pclk1_hz() const override;
+  uint32_t pclk2_hz() const override;
   void clock_changed();
-  void set_gpio_odr(unsigned port, uint32_t odr);
   uint8_t leds() const;
-  void iwdg_reload();
   void systick_schedule();
   uint32_t systick_val() const;
   unsigned uart_frame_bits() const;
   uint32_t uart_baud() const;
+  struct UartPort {
+    std::vector<UartByte> tx;
+    std::string text;
+  };
+  std::array<UartPort, kUartCount> uart_ports;
 
-  // ---- flash controller (peripherals.cc) ----
+  // ---- DeviceHost ----
+  uint64_t now_ps() const override;
+  void set_irq(unsigned irq, bool level) override;
+  void reschedule(uint64_t at_ps) override;
+  void event(MachineEvent::Kind kind, std::string text) override;
+  void bus_error(uint32_t address, bool write) override;
+  bool clock_enabled(ClockGate gate) const override;
+
+  // ---- NVIC and exceptions (nvic.cc) ----
+  int exception_priority(uint32_t number) const;
+  int group_priority(int priority) const;
+  int execution_priority(bool with_primask) const;
+  std::optional<uint32_t> highest_pending() const;  // enabled and pending, by priority
+  bool take_pending_exception();                    // entered one (or faulted trying)
+  bool wake_pending() const;                        // WFI ends
+  bool block_changes_mask(uint32_t address, uint32_t size);
+  bool unmask_watch = false;  // something is pending but masked: stop after MSR/CPS
+  void nvic_enable(unsigned word, uint32_t bits);
+  void nvic_pend_word(unsigned word, uint32_t bits);
+  void nvic_unpend_word(unsigned word, uint32_t bits);
+  void nvic_set_pending(unsigned irq);
+  uint32_t nvic_active_word(unsigned word) const;
+  bool exception_active(uint32_t number) const;
+  uint32_t icsr() const;
+  void write_icsr(uint32_t value);
+  uint32_t shcsr() const;
+  void priorities_changed();
+
+  // ---- flash controller (flash_interface.cc) ----
   // A store by the CPU (or the debugger) to a flash address. Applies the programming rules.
   void flash_store(uint32_t address, unsigned size, uint64_t value);
   void flash_start_operation();  // CR.STRT

@@ -6,6 +6,7 @@
 //   boot0 0|1              nrst low|high        reset (NRST pulse)     power off|on
 //   status                 events               ber RATE [SEED]        quit (stop vstm32)
 //   cut instructions N     cut flash-step N [FRACTION]                 cut random SEED
+//   pin PA0 0|1 (drive an input pin)   button press|down|up (the Discovery's user button, PA0)
 #pragma once
 
 #include <cstdint>
@@ -32,6 +33,8 @@ struct ControlCommand {
     kCutCancel,        // forget a planned cut
     kBer,              // rate, seed
     kQuit,
+    kPin,     // port (0 = A), pin, flag = level
+    kButton,  // count: 0 press (down, then up 100 ms later), 1 down, 2 up
   };
   Kind kind = Kind::kStatus;
   bool flag = false;
@@ -41,6 +44,8 @@ struct ControlCommand {
   uint64_t seed = 1;
   uint64_t window_ms = 1000;  // cut random: a time uniformly in the next window_ms ...
   uint64_t flash_ops = 4096;  // ... or (half the seeds) one of the next flash_ops flash operations
+  unsigned port = 0;
+  unsigned pin = 0;
 };
 
 // Parses one line (without the newline). Returns the command or an error message that names

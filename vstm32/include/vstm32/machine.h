@@ -68,7 +68,8 @@ struct MachineEvent {
     kFlash,  // "flash erase sector=5 ms=1000", "flash program 0x08020000..0x08020200 (128 ops)"
     kFault,  // "fault bus-error read address=0x... pc=0x..." and the like
     kRom,    // one line per finished ROM bootloader command
-    kInfo,   // anything else worth a line (unmodelled register accessed, ...)
+    kInfo,   // anything else worth a line (unmodelled register accessed, ...); lines that start
+             // with "warning: " say why firmware may not work (an IRQ or block not modelled)
   };
   uint64_t at_ns;
   Kind kind;
@@ -138,6 +139,22 @@ class Machine : public RomBus {
   // Frame on the wire: 11 bits for 8E1 (M=1 with parity, and the ROM), 10 for 8N1.
   [[nodiscard]] unsigned uart_frame_bits() const;
   [[nodiscard]] uint32_t uart_baud() const;  // from BRR and PCLK2 (0 when not configured)
+
+  // ---- Every U(S)ART: port 1..6 = USART1, USART2, USART3, UART4, UART5, USART6 ----
+  // The same as the USART1 functions above for any port (port 1 in ROM mode goes to the ROM).
+  void uart_receive(unsigned port, uint8_t byte);
+  std::vector<UartByte> take_uart_tx(unsigned port);
+  [[nodiscard]] const std::string& uart_text(unsigned port) const;
+  void clear_uart_text(unsigned port);
+  [[nodiscard]] unsigned uart_frame_bits(unsigned port) const;
+  [[nodiscard]] uint32_t uart_baud(unsigned port) const;  // from BRR and its APB clock
+
+  // ---- GPIO inputs (what a button or another circuit drives) ----
+  // Drives pin `pin` (0..15) of port `port` (0 = A .. 8 = I) from outside: IDR shows `level`
+  // on an input pin and EXTI sees the edge. False: no such pin.
+  bool set_pin(unsigned port, unsigned pin, bool level);
+  [[nodiscard]] uint32_t gpio_idr(unsigned port) const;
+  [[nodiscard]] uint32_t gpio_odr(unsigned port) const;
 
   // ---- Events ----
   std::vector<MachineEvent> take_events();

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Cortex-M4 system control space (0xE000'E000): SysTick, NVIC (ISER/ICER/ISPR/ICPR/IABR/
+// IPR/STIR) and SCB (CPUID, ICSR, VTOR, AIRCR with PRIGROUP and SYSRESETREQ, SCR, CCR, SHPR,
+// SHCSR, CFSR/HFSR/BFAR, CPACR), and DBGMCU. The exception logic they feed is nvic.cc.
+#pragma once
+
+#include <array>
+
+#include "bus_device.h"
+
+namespace vstm32 {
+
+class Scs final : public BusDevice {
+ public:
+  explicit Scs(Machine::Impl& m) : BusDevice("SCS", 0xE000'E000, 0x1000), m_(m) {}
+  uint32_t read(uint32_t offset) override;
+  void write(const RegWrite& w) override;
+  void reset() override {}  // its state lives in Machine::Impl (scb, systick, nvic)
+
+ private:
+  Machine::Impl& m_;
+};
+
+class DbgMcu final : public BusDevice {
+ public:
+  DbgMcu() : BusDevice("DBGMCU", 0xE004'2000, 0x400) {}
+  uint32_t read(uint32_t offset) override;
+  void write(const RegWrite& w) override;
+  void reset() override { regs_.fill(0); }
+
+ private:
+  std::array<uint32_t, 4> regs_{};
+};
+
+// The FLASH interface registers (RM0090 section 3.9): ACR, KEYR, OPTKEYR, SR, CR, OPTCR. The
+// cell operations they start are Machine::Impl's (flash_interface.cc).
+class FlashInterface final : public BusDevice {
+ public:
+  explicit FlashInterface(Machine::Impl& m) : BusDevice("FLASH", 0x4002'3C00, 0x400), m_(m) {}
+  uint32_t read(uint32_t offset) override;
+  void write(const RegWrite& w) override;
+  void reset() override {}  // Machine::Impl::fctl, reset with the machine
+
+ private:
+  Machine::Impl& m_;
+};
+
+}  // namespace vstm32
