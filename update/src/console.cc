@@ -13,7 +13,7 @@ Observation parse_console_line(std::string_view line, flash_map::Slot slot, bool
       // An image that confirmed before (e.g. silently, before a supervision reset) boots as
       // confirmed.
       return line.find("decision=confirmed") != std::string_view::npos ? Observation::kConfirmed
-                                                                        : Observation::kBooted;
+                                                                       : Observation::kBooted;
     }
     if (booted == '-') return Observation::kNothing;  // no valid image at all
     return line.find("image-invalid") != std::string_view::npos ? Observation::kImageInvalid
