@@ -30,92 +30,60 @@ std::vector<uint8_t> build_image(const ImageHeader& header, std::span<const uint
   return out;
 }
 
-ReadImageResult parse_image(std::span<const uint8_t> bytes, const std::string& name) {
-  ReadImageResult r;
+Expected<ImageFile> parse_image(std::span<const uint8_t> bytes, const std::string& name) {
   auto header = parse_image_header(bytes);
-  if (!header) {
-    r.error = name + ": " + to_string(header.error());
-    return r;
-  }
+  if (!header) return fail(name + ": " + to_string(header.error()));
   const auto payload = bytes.subspan(kImageHeaderSize);
   const HeaderError e = check_payload(*header, payload, /*check_sha=*/true);
-  if (e != HeaderError::kOk) {
-    r.error = name + ": " + to_string(e);
-    return r;
-  }
-  r.ok = true;
-  r.image.header = *header;
-  r.image.payload.assign(payload.begin(), payload.end());
-  return r;
+  if (e != HeaderError::kOk) return fail(name + ": " + to_string(e));
+  ImageFile image;
+  image.header = *header;
+  image.payload.assign(payload.begin(), payload.end());
+  return image;
 }
 
-ReadImageResult read_image_file(const std::filesystem::path& path) {
-  std::vector<uint8_t> data;
-  ReadImageResult r;
-  if (!read_file(path, kImageHeaderSize + flash_map::kMaxPayloadSize, data, r.error)) return r;
-  return parse_image(data, path.filename().string());
+Expected<ImageFile> read_image_file(const std::filesystem::path& path) {
+  auto data = read_file(path, kImageHeaderSize + flash_map::kMaxPayloadSize);
+  if (!data) return data.failure();
+  return parse_image(*data, path.filename().string());
 }
 
-bool read_file(const std::filesystem::path& path, uintmax_t max_size, std::vector<uint8_t>& out,
-               std::string& error) {
+Expected<std::vector<uint8_t>> read_file(const std::filesystem::path& path, uintmax_t max_size) {
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
-  if (ec || !std::filesystem::exists(status)) {
-    error = path.string() + ": no such file";
-    return false;
-  }
+  if (ec || !std::filesystem::exists(status)) return fail(path.string() + ": no such file");
   if (!std::filesystem::is_regular_file(status)) {
-    error = path.string() + ": not a regular file";
-    return false;
+    return fail(path.string() + ": not a regular file");
   }
   const uintmax_t size = std::filesystem::file_size(path, ec);
-  if (ec) {
-    error = path.string() + ": cannot read size: " + ec.message();
-    return false;
-  }
+  if (ec) return fail(path.string() + ": cannot read size: " + ec.message());
   if (size > max_size) {
-    error = path.string() + ": file too large (" + std::to_string(size) + " bytes, at most " +
-            std::to_string(max_size) + ")";
-    return false;
+    return fail(path.string() + ": file too large (" + std::to_string(size) + " bytes, at most " +
+                std::to_string(max_size) + ")");
   }
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = path.string() + ": cannot open for reading";
-    return false;
-  }
-  out.resize(static_cast<size_t>(size));
+  if (!in) return fail(path.string() + ": cannot open for reading");
+  std::vector<uint8_t> out(static_cast<size_t>(size));
   in.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(size));
-  if (in.gcount() != static_cast<std::streamsize>(size)) {
-    error = path.string() + ": short read";
-    return false;
-  }
-  return true;
+  if (in.gcount() != static_cast<std::streamsize>(size))
+    return fail(path.string() + ": short read");
+  return out;
 }
 
-bool write_file(const std::filesystem::path& path, std::span<const uint8_t> data,
-                std::string& error) {
+Expected<void> write_file(const std::filesystem::path& path, std::span<const uint8_t> data) {
   const std::filesystem::path tmp = path.string() + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      error = tmp.string() + ": cannot open for writing";
-      return false;
-    }
+    if (!out) return fail(tmp.string() + ": cannot open for writing");
     out.write(reinterpret_cast<const char*>(data.data()),
               static_cast<std::streamsize>(data.size()));
     out.flush();
-    if (!out) {
-      error = tmp.string() + ": write failed";
-      return false;
-    }
+    if (!out) return fail(tmp.string() + ": write failed");
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    error = path.string() + ": cannot rename into place: " + ec.message();
-    return false;
-  }
-  return true;
+  if (ec) return fail(path.string() + ": cannot rename into place: " + ec.message());
+  return {};
 }
 
 std::string hex(std::span<const uint8_t> bytes) {

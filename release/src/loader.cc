@@ -31,12 +31,6 @@ std::string addr(uint32_t value) {
   return buf;
 }
 
-LoadResult fail(std::string message) {
-  LoadResult r;
-  r.error = std::move(message);
-  return r;
-}
-
 struct Segment {
   uint32_t address;
   uint32_t offset;
@@ -49,7 +43,7 @@ bool is_elf(std::span<const uint8_t> b) {
   return b.size() >= 4 && b[0] == 0x7F && b[1] == 'E' && b[2] == 'L' && b[3] == 'F';
 }
 
-LoadResult load_elf(std::span<const uint8_t> b, const std::string& name) {
+Expected<LoadedApp> load_elf(std::span<const uint8_t> b, const std::string& name) {
   if (!is_elf(b)) return fail(name + ": not an ELF file (bad magic)");
   if (b.size() < kElfHeaderSize) return fail(name + ": ELF header truncated");
   if (b[4] != 1) return fail(name + ": not a 32-bit ELF (EI_CLASS " + std::to_string(b[4]) + ")");
@@ -100,31 +94,31 @@ LoadResult load_elf(std::span<const uint8_t> b, const std::string& name) {
   }
   const uint32_t base = segments.front().address;
   const uint32_t end = segments.back().address + segments.back().size;  // within flash: checked
-  LoadResult r;
-  r.ok = true;
-  r.app.from_elf = true;
-  r.app.vector_address = base;
-  r.app.payload.assign(end - base, flash_map::kErasedByte);  // gaps read as erased flash
+  LoadedApp app;
+  app.from_elf = true;
+  app.vector_address = base;
+  app.payload.assign(end - base, flash_map::kErasedByte);  // gaps read as erased flash
   for (const Segment& s : segments) {
-    std::copy_n(b.begin() + s.offset, s.size, r.app.payload.begin() + (s.address - base));
+    std::copy_n(b.begin() + s.offset, s.size, app.payload.begin() + (s.address - base));
   }
-  return r;
+  return app;
 }
 
-LoadResult load_bin(std::span<const uint8_t> b, const std::string& name, uint32_t vector_address) {
+Expected<LoadedApp> load_bin(std::span<const uint8_t> b, const std::string& name,
+                             uint32_t vector_address) {
   if (b.empty()) return fail(name + ": file is empty");
-  LoadResult r;
-  r.ok = true;
-  r.app.payload.assign(b.begin(), b.end());
-  r.app.vector_address = vector_address;
-  return r;
+  LoadedApp app;
+  app.payload.assign(b.begin(), b.end());
+  app.vector_address = vector_address;
+  return app;
 }
 
-LoadResult load_app_file(const std::filesystem::path& path, flash_map::Slot intended_slot) {
+Expected<LoadedApp> load_app_file(const std::filesystem::path& path,
+                                  flash_map::Slot intended_slot) {
   const std::string name = path.filename().string();
-  std::vector<uint8_t> data;
-  std::string error;
-  if (!read_file(path, kMaxInputFileSize, data, error)) return fail(error);
+  auto read = read_file(path, kMaxInputFileSize);
+  if (!read) return read.failure();
+  const std::vector<uint8_t>& data = *read;
   if (data.empty()) return fail(name + ": file is empty");
   if (is_elf(data)) return load_elf(data, name);
   if (path.extension() == ".bin") {
@@ -133,29 +127,29 @@ LoadResult load_app_file(const std::filesystem::path& path, flash_map::Slot inte
   return fail(name + ": not an ELF file, and not a raw binary (raw binaries must end in .bin)");
 }
 
-std::string check_app_for_slot(const LoadedApp& app, flash_map::Slot slot,
-                               const std::string& name) {
+Expected<void> check_app_for_slot(const LoadedApp& app, flash_map::Slot slot,
+                                  const std::string& name) {
   const uint32_t expected = flash_map::slot_vector_address(slot);
   const std::string slot_str(1, flash_map::slot_name(slot));
-  if (app.payload.empty()) return name + ": is empty";
+  if (app.payload.empty()) return fail(name + ": is empty");
   if (app.from_elf && app.vector_address != expected) {
-    return name + " is linked at " + addr(app.vector_address) + ", expected " + addr(expected) +
-           " for slot " + slot_str;
+    return fail(name + " is linked at " + addr(app.vector_address) + ", expected " +
+                addr(expected) + " for slot " + slot_str);
   }
   if (app.payload.size() > flash_map::kMaxPayloadSize) {
-    return name + ": " + std::to_string(app.payload.size()) + " bytes do not fit slot " + slot_str +
-           " (at most " + std::to_string(flash_map::kMaxPayloadSize) +
-           " bytes: 384 KB - 512 header)";
+    return fail(name + ": " + std::to_string(app.payload.size()) + " bytes do not fit slot " +
+                slot_str + " (at most " + std::to_string(flash_map::kMaxPayloadSize) +
+                " bytes: 384 KB - 512 header)");
   }
   if (app.payload.size() < 8) {
-    return name + ": " + std::to_string(app.payload.size()) +
-           " bytes are too short for a vector table";
+    return fail(name + ": " + std::to_string(app.payload.size()) +
+                " bytes are too short for a vector table");
   }
   const uint32_t sp = load_le32(app.payload.data());
   const uint32_t reset = load_le32(app.payload.data() + 4);
   if (!((sp > kSramBase && sp <= kSramEnd) || (sp > kCcmBase && sp <= kCcmEnd))) {
-    return name + ": initial stack pointer " + addr(sp) +
-           " is not in RAM (is this a vector table at " + addr(expected) + "?)";
+    return fail(name + ": initial stack pointer " + addr(sp) +
+                " is not in RAM (is this a vector table at " + addr(expected) + "?)");
   }
   const uint32_t code_end = expected + static_cast<uint32_t>(app.payload.size());
   if ((reset & 1) == 0 || (reset & ~1u) < expected || (reset & ~1u) >= code_end) {
@@ -167,9 +161,9 @@ std::string check_app_for_slot(const LoadedApp& app, flash_map::Slot slot,
       msg += "; it looks linked for slot ";
       msg += flash_map::slot_name(other);
     }
-    return msg;
+    return fail(msg);
   }
-  return "";
+  return {};
 }
 
 }  // namespace fota::release

@@ -13,7 +13,7 @@ namespace {
 
 using nlohmann::json;
 
-// Thrown inside parse_manifest only and turned into ManifestResult::error at its edge.
+// Thrown inside parse_manifest only and turned into its Failure at its edge.
 struct FieldError {
   std::string message;
 };
@@ -66,7 +66,7 @@ std::string get_string(const json& o, const std::string& key, const std::string&
 Version get_version(const json& o, const std::string& key, const std::string& field) {
   const std::string s = get_string(o, key, field, false);
   auto v = parse_version(s);
-  if (!v) field_error(field, "\"" + s + "\" is not a version X.Y.Z (X,Y <= 255, Z <= 65535)");
+  if (!v) field_error(field, v.error());
   return *v;
 }
 
@@ -136,12 +136,14 @@ bool parse_decimal(const std::string& s, size_t& pos, uint32_t max, uint32_t& ou
 
 }  // namespace
 
-std::optional<Version> parse_version(const std::string& text) {
+Expected<Version> parse_version(const std::string& text) {
   size_t pos = 0;
   uint32_t major = 0, minor = 0, patch = 0;
-  if (!parse_decimal(text, pos, 255, major) || pos >= text.size() || text[pos++] != '.') return {};
-  if (!parse_decimal(text, pos, 255, minor) || pos >= text.size() || text[pos++] != '.') return {};
-  if (!parse_decimal(text, pos, 65535, patch) || pos != text.size()) return {};
+  if (!parse_decimal(text, pos, 255, major) || pos >= text.size() || text[pos++] != '.' ||
+      !parse_decimal(text, pos, 255, minor) || pos >= text.size() || text[pos++] != '.' ||
+      !parse_decimal(text, pos, 65535, patch) || pos != text.size()) {
+    return fail("\"" + text + "\" is not a version X.Y.Z (X,Y <= 255, Z <= 65535)");
+  }
   return Version{static_cast<uint8_t>(major), static_cast<uint8_t>(minor),
                  static_cast<uint16_t>(patch), 0};
 }
@@ -186,22 +188,20 @@ std::string manifest_to_json(const Manifest& m) {
   return j.dump(2) + "\n";
 }
 
-ManifestResult parse_manifest(const std::string& text) {
-  ManifestResult r;
+Expected<Manifest> parse_manifest(const std::string& text) {
   json j;
   try {
     j = json::parse(text);
   } catch (const json::exception& e) {  // parse_error, and out_of_range for number overflow
-    r.error = std::string("manifest: not valid JSON: ") + e.what();
-    return r;
+    return fail(std::string("manifest: not valid JSON: ") + e.what());
   }
+  Manifest m;
   try {
     if (!j.is_object())
       field_error("manifest", std::string("expected an object, got ") + type_name(j));
     check_keys(j, "",
                {"product", "channel", "version", "build", "created", "slots",
                 "min_bootloader_version", "signature"});
-    Manifest& m = r.manifest;
     m.product = get_string(j, "product", "product", false);
     m.channel = get_string(j, "channel", "channel", false);
     m.version = get_version(j, "version", "version");
@@ -229,65 +229,51 @@ ManifestResult parse_manifest(const std::string& text) {
       field_error("signature", std::string("expected a string or null, got ") + type_name(sig));
     }
   } catch (const FieldError& e) {
-    r.error = "manifest: " + e.message;
-    return r;
+    return fail("manifest: " + e.message);
   }
-  r.ok = true;
-  return r;
+  return m;
 }
 
 }  // namespace fota::release
 
 namespace fota::release {
 
-ReleaseResult read_release(const std::filesystem::path& dir) {
-  ReleaseResult r;
-  std::vector<uint8_t> text;
-  if (!read_file(dir / "manifest.json", 1024 * 1024, text, r.error)) return r;
-  auto parsed = parse_manifest(std::string(text.begin(), text.end()));
-  if (!parsed.ok) {
-    r.error = (dir / "manifest.json").string() + ": " + parsed.error;
-    return r;
-  }
-  r.release.manifest = parsed.manifest;
+Expected<Release> read_release(const std::filesystem::path& dir) {
+  auto text = read_file(dir / "manifest.json", 1024 * 1024);
+  if (!text) return text.failure();
+  auto parsed = parse_manifest(std::string(text->begin(), text->end()));
+  if (!parsed) return fail((dir / "manifest.json").string() + ": " + parsed.error());
+  Release r;
+  r.manifest = *parsed;
   for (flash_map::Slot slot : {flash_map::Slot::kA, flash_map::Slot::kB}) {
-    const ManifestSlot& ms =
-        slot == flash_map::Slot::kA ? parsed.manifest.slot_a : parsed.manifest.slot_b;
-    std::vector<uint8_t>& image =
-        slot == flash_map::Slot::kA ? r.release.image_a : r.release.image_b;
+    const ManifestSlot& ms = slot == flash_map::Slot::kA ? parsed->slot_a : parsed->slot_b;
+    std::vector<uint8_t>& image = slot == flash_map::Slot::kA ? r.image_a : r.image_b;
     const std::filesystem::path path = dir / ms.file;
-    if (!read_file(path, kMaxImageFileSize, image, r.error)) return r;
+    auto read = read_file(path, kMaxImageFileSize);
+    if (!read) return read.failure();
+    image = std::move(*read);
     const std::string where = path.string() + ": ";
     if (image.size() != ms.size) {
-      r.error = where + "size " + std::to_string(image.size()) + " differs from the manifest's " +
-                std::to_string(ms.size);
-      return r;
+      return fail(where + "size " + std::to_string(image.size()) + " differs from the manifest's " +
+                  std::to_string(ms.size));
     }
     if (crc32(image) != ms.crc32) {
-      r.error = where + "CRC-32 differs from the manifest's " + crc_hex(ms.crc32);
-      return r;
+      return fail(where + "CRC-32 differs from the manifest's " + crc_hex(ms.crc32));
     }
     if (sha256(image) != ms.sha256) {
-      r.error = where + "SHA-256 differs from the manifest's";
-      return r;
+      return fail(where + "SHA-256 differs from the manifest's");
     }
     auto img = parse_image(image, path.string());
-    if (!img.ok) {
-      r.error = img.error;
-      return r;
+    if (!img) return img.failure();
+    if (check_header_slot(img->header, slot) != HeaderError::kOk) {
+      return fail(where + "listed for slot " + flash_map::slot_name(slot) +
+                  " but linked for slot " + flash_map::slot_name(linked_slot(img->header)));
     }
-    if (check_header_slot(img.image.header, slot) != HeaderError::kOk) {
-      r.error = where + "listed for slot " + flash_map::slot_name(slot) + " but linked for slot " +
-                flash_map::slot_name(linked_slot(img.image.header));
-      return r;
-    }
-    if (!(img.image.header.version == parsed.manifest.version)) {
-      r.error = where + "header version " + version_string(img.image.header.version) + " build " +
-                std::to_string(img.image.header.version.build) + " differs from the manifest's";
-      return r;
+    if (!(img->header.version == parsed->version)) {
+      return fail(where + "header version " + version_string(img->header.version) + " build " +
+                  std::to_string(img->header.version.build) + " differs from the manifest's");
     }
   }
-  r.ok = true;
   return r;
 }
 

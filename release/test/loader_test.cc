@@ -20,23 +20,30 @@ using testing::make_elf;
 constexpr uint32_t kVecA = 0x0802'0200;
 constexpr uint32_t kVecB = 0x0808'0200;
 
+// The message check_app_for_slot gives, "" when the app fits.
+std::string problem_of(const LoadedApp& app, Slot slot, const std::string& name) {
+  const auto fits = check_app_for_slot(app, slot, name);
+  return fits ? "" : fits.error();
+}
+
 TEST(LoadElf, FlattensSegmentsFromTheVectorTable) {
   const auto elf = app_elf(kVecB, 1000);
   auto r = load_elf(elf, "app-B.elf");
-  ASSERT_TRUE(r.ok) << r.error;
-  EXPECT_EQ(r.app.vector_address, kVecB);
-  ASSERT_EQ(r.app.payload.size(), 1000u + 8 + 16);
-  EXPECT_EQ(std::vector<uint8_t>(r.app.payload.begin(), r.app.payload.begin() + 1000),
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r.value().vector_address, kVecB);
+  ASSERT_EQ(r.value().payload.size(), 1000u + 8 + 16);
+  EXPECT_EQ(std::vector<uint8_t>(r.value().payload.begin(), r.value().payload.begin() + 1000),
             app_payload(kVecB, 1000));
-  for (size_t i = 1000; i < 1008; ++i) EXPECT_EQ(r.app.payload[i], 0xFF) << "gap is erased flash";
-  for (size_t i = 1008; i < 1024; ++i) EXPECT_EQ(r.app.payload[i], 0xA5);
-  EXPECT_EQ(check_app_for_slot(r.app, Slot::kB, "app-B.elf"), "");
+  for (size_t i = 1000; i < 1008; ++i)
+    EXPECT_EQ(r.value().payload[i], 0xFF) << "gap is erased flash";
+  for (size_t i = 1008; i < 1024; ++i) EXPECT_EQ(r.value().payload[i], 0xA5);
+  EXPECT_EQ(problem_of(r.value(), Slot::kB, "app-B.elf"), "");
 }
 
 TEST(LoadElf, WrongSlotNamesBothAddresses) {
   auto r = load_elf(app_elf(kVecA, 256), "app-B.elf");
-  ASSERT_TRUE(r.ok);
-  EXPECT_EQ(check_app_for_slot(r.app, Slot::kB, "app-B.elf"),
+  ASSERT_TRUE(r);
+  EXPECT_EQ(problem_of(r.value(), Slot::kB, "app-B.elf"),
             "app-B.elf is linked at 0x08020200, expected 0x08080200 for slot B");
 }
 
@@ -118,9 +125,9 @@ TEST(LoadElf, RejectsEveryMalformedHeader) {
   cases.push_back({"bad magic", std::vector<uint8_t>{0x7F, 'E', 'L', 'G', 0, 0}, "bad magic"});
   for (const auto& c : cases) {
     auto r = load_elf(c.bytes, "x.elf");
-    EXPECT_FALSE(r.ok) << c.what;
-    EXPECT_NE(r.error.find(c.expected), std::string::npos) << c.what << ": " << r.error;
-    EXPECT_EQ(r.error.rfind("x.elf", 0), 0u) << c.what << ": error names the file";
+    ASSERT_FALSE(r) << c.what;
+    EXPECT_NE(r.error().find(c.expected), std::string::npos) << c.what << ": " << r.error();
+    EXPECT_EQ(r.error().rfind("x.elf", 0), 0u) << c.what << ": error names the file";
   }
 }
 
@@ -128,34 +135,32 @@ TEST(CheckApp, RejectsBadVectorTablesAndSizes) {
   LoadedApp app;
   app.vector_address = kVecA;
   app.payload = app_payload(kVecA, 64);
-  EXPECT_EQ(check_app_for_slot(app, Slot::kA, "a.bin"), "");
+  EXPECT_EQ(problem_of(app, Slot::kA, "a.bin"), "");
 
   auto bad_sp = app;
   bytes::store_le32(bad_sp.payload.data(), 0x0800'0000);
-  EXPECT_NE(check_app_for_slot(bad_sp, Slot::kA, "a.bin").find("stack pointer"), std::string::npos);
+  EXPECT_NE(problem_of(bad_sp, Slot::kA, "a.bin").find("stack pointer"), std::string::npos);
 
   auto arm_mode = app;
   bytes::store_le32(arm_mode.payload.data() + 4, kVecA + 8);
-  EXPECT_NE(check_app_for_slot(arm_mode, Slot::kA, "a.bin").find("reset vector"),
-            std::string::npos);
+  EXPECT_NE(problem_of(arm_mode, Slot::kA, "a.bin").find("reset vector"), std::string::npos);
 
   // A raw binary linked for A given for slot B: the reset vector points into slot A.
   auto bin_for_b = app;
   bin_for_b.vector_address = kVecB;
-  const std::string msg = check_app_for_slot(bin_for_b, Slot::kB, "a.bin");
+  const std::string msg = problem_of(bin_for_b, Slot::kB, "a.bin");
   EXPECT_NE(msg.find("looks linked for slot A"), std::string::npos) << msg;
 
   LoadedApp tiny{{1, 2, 3}, kVecA, false};
-  EXPECT_NE(check_app_for_slot(tiny, Slot::kA, "t.bin").find("too short"), std::string::npos);
+  EXPECT_NE(problem_of(tiny, Slot::kA, "t.bin").find("too short"), std::string::npos);
 
   LoadedApp empty{{}, kVecA, false};
-  EXPECT_NE(check_app_for_slot(empty, Slot::kA, "e.bin").find("empty"), std::string::npos);
+  EXPECT_NE(problem_of(empty, Slot::kA, "e.bin").find("empty"), std::string::npos);
 
   LoadedApp fits{app_payload(kVecA, flash_map::kMaxPayloadSize), kVecA, false};
-  EXPECT_EQ(check_app_for_slot(fits, Slot::kA, "f.bin"), "");
+  EXPECT_EQ(problem_of(fits, Slot::kA, "f.bin"), "");
   LoadedApp big{app_payload(kVecA, flash_map::kMaxPayloadSize + 1), kVecA, false};
-  EXPECT_NE(check_app_for_slot(big, Slot::kA, "big.bin").find("do not fit slot A"),
-            std::string::npos);
+  EXPECT_NE(problem_of(big, Slot::kA, "big.bin").find("do not fit slot A"), std::string::npos);
 }
 
 TEST(Image, BuildAndParseRoundTrip) {
@@ -164,21 +169,22 @@ TEST(Image, BuildAndParseRoundTrip) {
   const auto image = build_image(header, payload);
   ASSERT_EQ(image.size(), 512u + 3001);
   auto r = parse_image(image, "w.img");
-  ASSERT_TRUE(r.ok) << r.error;
-  EXPECT_EQ(r.image.payload, payload);
-  EXPECT_EQ(r.image.header.payload_crc32, crc32(payload));
-  EXPECT_EQ(r.image.header.payload_sha256, sha256(payload));
-  EXPECT_EQ(r.image.header.version, (Version{1, 2, 3, 44}));
-  EXPECT_STREQ(r.image.header.product.data(), "widget");
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r->payload, payload);
+  EXPECT_EQ(r->header.payload_crc32, crc32(payload));
+  EXPECT_EQ(r->header.payload_sha256, sha256(payload));
+  EXPECT_EQ(r->header.version, (Version{1, 2, 3, 44}));
+  EXPECT_STREQ(r->header.product.data(), "widget");
 
   auto flipped = image;
   flipped[600] ^= 1;
   auto bad = parse_image(flipped, "w.img");
-  EXPECT_FALSE(bad.ok);
-  EXPECT_EQ(bad.error, "w.img: image payload CRC-32 mismatch");
+  EXPECT_FALSE(bad);
+  EXPECT_EQ(bad.error(), "w.img: image payload CRC-32 mismatch");
   auto cut = image;
   cut.pop_back();
-  EXPECT_EQ(parse_image(cut, "w.img").error, "w.img: image payload length differs from the header");
+  EXPECT_EQ(parse_image(cut, "w.img").error(),
+            "w.img: image payload length differs from the header");
 }
 
 TEST(Image, ProductNameIsTruncatedToKeepANul) {

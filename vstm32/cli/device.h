@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "status/expected.h"
 #include "vstm32/machine.h"
 #include "vstm32/rom_bootloader.h"
 #include "vstm32/rom_bus.h"
@@ -41,16 +42,16 @@ class Device {
   virtual void set_power(bool on) = 0;
   virtual std::string status() const = 0;  // "key=value ..." for the status reply
   virtual std::vector<std::string> take_events() = 0;
-  // Fault injection; returns an error message when the device cannot do it.
-  virtual std::optional<std::string> cut_after_instructions(uint64_t n) = 0;
-  virtual std::optional<std::string> cut_at_flash_step(uint64_t n, double fraction) = 0;
-  virtual std::optional<std::string> cut_random(uint64_t seed, uint64_t window_ns,
-                                                uint64_t flash_ops) = 0;
+  // Fault injection; fails when the device cannot do it.
+  virtual fota::Expected<void> cut_after_instructions(uint64_t n) = 0;
+  virtual fota::Expected<void> cut_at_flash_step(uint64_t n, double fraction) = 0;
+  virtual fota::Expected<void> cut_random(uint64_t seed, uint64_t window_ns,
+                                          uint64_t flash_ops) = 0;
   virtual void cancel_cut() = 0;
-  virtual bool save(std::string* error) = 0;
+  virtual fota::Expected<void> save() = 0;
 };
 
 // vstm32::Machine (CPU, peripherals, ROM bootloader) over a persisted flash image file.
-std::unique_ptr<Device> make_machine_device(const MachineConfig& config, std::string* error);
+fota::Expected<std::unique_ptr<Device>> make_machine_device(const MachineConfig& config);
 
 }  // namespace vstm32::cli

@@ -11,6 +11,7 @@
 #include "format/flash_map.h"
 #include "format/image_header.h"
 #include "format/meta_record.h"
+#include "status/expected.h"
 
 namespace vstm32::cli {
 namespace {
@@ -22,43 +23,35 @@ int fail(const std::string& message) {
   return 1;
 }
 
-bool read_file(const std::filesystem::path& path, std::vector<uint8_t>& out, std::string* error) {
+fota::Expected<std::vector<uint8_t>> read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *error = "cannot open " + path.string();
-    return false;
-  }
-  out.assign(std::istreambuf_iterator<char>(in), {});
-  return true;
+  if (!in) return fota::fail("cannot open " + path.string());
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
 }
 
-bool load_image(const std::filesystem::path& file, std::vector<uint8_t>& flash,
-                std::string* error) {
+fota::Expected<std::vector<uint8_t>> load_image(const std::filesystem::path& file) {
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) {
-    *error = "flash image " + file.string() + " does not exist (vstm32 flash-image create FILE)";
-    return false;
+    return fota::fail("flash image " + file.string() +
+                      " does not exist (vstm32 flash-image create FILE)");
   }
-  if (!read_file(file, flash, error)) return false;
-  if (flash.size() > fm::kFlashSize) {
-    *error = "flash image " + file.string() + " is " + std::to_string(flash.size()) +
-             " bytes; the STM32F407 has " + std::to_string(fm::kFlashSize);
-    return false;
+  auto flash = read_file(file);
+  if (!flash) return flash.failure();
+  if (flash->size() > fm::kFlashSize) {
+    return fota::fail("flash image " + file.string() + " is " + std::to_string(flash->size()) +
+                      " bytes; the STM32F407 has " + std::to_string(fm::kFlashSize));
   }
-  flash.resize(fm::kFlashSize, 0xFF);
-  return true;
+  flash->resize(fm::kFlashSize, 0xFF);
+  return flash;
 }
 
-bool save_image(const std::filesystem::path& file, const std::vector<uint8_t>& flash,
-                std::string* error) {
+fota::Expected<void> save_image(const std::filesystem::path& file,
+                                const std::vector<uint8_t>& flash) {
   std::ofstream out(file, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(flash.data()),
             static_cast<std::streamsize>(flash.size()));
-  if (!out) {
-    *error = "cannot write " + file.string();
-    return false;
-  }
-  return true;
+  if (!out) return fota::fail("cannot write " + file.string());
+  return {};
 }
 
 uint32_t le32(const uint8_t* p) {
@@ -74,11 +67,9 @@ struct Segment {
 };
 
 // PT_LOAD segments of a 32-bit little-endian ARM ELF, by physical (load) address.
-bool parse_elf(const std::vector<uint8_t>& elf, std::vector<Segment>& out, std::string* error) {
-  auto bad = [&](const std::string& why) {
-    *error = "bad ELF: " + why;
-    return false;
-  };
+fota::Expected<std::vector<Segment>> parse_elf(const std::vector<uint8_t>& elf) {
+  auto bad = [](const std::string& why) { return fota::fail("bad ELF: " + why); };
+  std::vector<Segment> out;
   if (elf.size() < 52 || std::memcmp(elf.data(),
                                      "\x7f"
                                      "ELF",
@@ -102,7 +93,7 @@ bool parse_elf(const std::vector<uint8_t>& elf, std::vector<Segment>& out, std::
         {paddr, std::vector<uint8_t>(elf.begin() + offset, elf.begin() + offset + filesz)});
   }
   if (out.empty()) return bad("no loadable segment");
-  return true;
+  return out;
 }
 
 bool erased(const std::vector<uint8_t>& flash, uint32_t offset, uint32_t size) {
@@ -117,25 +108,30 @@ int flash_image_create(const std::filesystem::path& file, bool force) {
   if (std::filesystem::exists(std::filesystem::symlink_status(file, ec)) && !force) {
     return fail(file.string() + " already exists (use --force to overwrite)");
   }
-  std::string error;
-  if (!save_image(file, std::vector<uint8_t>(fm::kFlashSize, 0xFF), &error)) return fail(error);
+  if (auto saved = save_image(file, std::vector<uint8_t>(fm::kFlashSize, 0xFF)); !saved) {
+    return fail(saved.error());
+  }
   std::printf("created %s: %u bytes, all sectors erased\n", file.c_str(), fm::kFlashSize);
   return 0;
 }
 
 int flash_image_place(const std::filesystem::path& file, const std::filesystem::path& input,
                       std::optional<uint32_t> address) {
-  std::string error;
-  std::vector<uint8_t> flash, data;
-  if (!load_image(file, flash, &error)) return fail(error);
-  if (!read_file(input, data, &error)) return fail(error);
+  auto loaded = load_image(file);
+  if (!loaded) return fail(loaded.error());
+  std::vector<uint8_t>& flash = *loaded;
+  auto read = read_file(input);
+  if (!read) return fail(read.error());
+  const std::vector<uint8_t>& data = *read;
   std::vector<Segment> segments;
   const bool is_elf = data.size() >= 4 && std::memcmp(data.data(),
                                                       "\x7f"
                                                       "ELF",
                                                       4) == 0;
   if (is_elf || input.extension() == ".elf") {
-    if (!parse_elf(data, segments, &error)) return fail(input.string() + ": " + error);
+    auto parsed = parse_elf(data);
+    if (!parsed) return fail(input.string() + ": " + parsed.error());
+    segments = std::move(*parsed);
     if (address) return fail("--at is not used with an ELF: it is placed at its load addresses");
   } else if (input.extension() == ".img") {
     auto header = fota::parse_image_header(data);
@@ -167,14 +163,14 @@ int flash_image_place(const std::filesystem::path& file, const std::filesystem::
     std::copy(s.bytes.begin(), s.bytes.end(), flash.begin() + (s.address - fm::kFlashBase));
     std::printf("placed %zu bytes at 0x%08X\n", s.bytes.size(), s.address);
   }
-  if (!save_image(file, flash, &error)) return fail(error);
+  if (auto saved = save_image(file, flash); !saved) return fail(saved.error());
   return 0;
 }
 
 int flash_image_inspect(const std::filesystem::path& file) {
-  std::string error;
-  std::vector<uint8_t> flash;
-  if (!load_image(file, flash, &error)) return fail(error);
+  auto loaded = load_image(file);
+  if (!loaded) return fail(loaded.error());
+  const std::vector<uint8_t>& flash = *loaded;
   std::printf("sectors:\n");
   for (unsigned i = 0; i < fm::kSectorCount; ++i) {
     const uint32_t off = fm::kSectors[i].address - fm::kFlashBase;

@@ -90,21 +90,24 @@ class MachineDevice : public Device {
     for (const MachineEvent& e : machine_->take_events()) lines.push_back(stamp(e.at_ns) + e.text);
     return lines;
   }
-  std::optional<std::string> cut_after_instructions(uint64_t n) override {
+  fota::Expected<void> cut_after_instructions(uint64_t n) override {
     machine_->cut_after_instructions(n);
-    return std::nullopt;
+    return {};
   }
-  std::optional<std::string> cut_at_flash_step(uint64_t n, double fraction) override {
+  fota::Expected<void> cut_at_flash_step(uint64_t n, double fraction) override {
     machine_->cut_at_flash_step(n, fraction);
-    return std::nullopt;
+    return {};
   }
-  std::optional<std::string> cut_random(uint64_t seed, uint64_t window_ns,
-                                        uint64_t flash_ops) override {
+  fota::Expected<void> cut_random(uint64_t seed, uint64_t window_ns, uint64_t flash_ops) override {
     (void)machine_->cut_random(seed, window_ns, flash_ops);  // the machine logs the plan
-    return std::nullopt;
+    return {};
   }
   void cancel_cut() override { machine_->cancel_cut(); }
-  bool save(std::string* error) override { return machine_->save(error); }
+  fota::Expected<void> save() override {
+    std::string error;
+    if (!machine_->save(&error)) return fota::fail(error);
+    return {};
+  }
 
  private:
   std::unique_ptr<Machine> machine_;
@@ -112,20 +115,19 @@ class MachineDevice : public Device {
 
 }  // namespace
 
-std::unique_ptr<Device> make_machine_device(const MachineConfig& config, std::string* error) {
+fota::Expected<std::unique_ptr<Device>> make_machine_device(const MachineConfig& config) {
   std::error_code ec;
   if (!std::filesystem::exists(config.flash_file, ec)) {
-    *error = "flash image " + config.flash_file.string() +
-             " does not exist (create one: vstm32 flash-image create FILE)";
-    return nullptr;
+    return fota::fail("flash image " + config.flash_file.string() +
+                      " does not exist (create one: vstm32 flash-image create FILE)");
   }
   if (!std::filesystem::is_regular_file(config.flash_file, ec)) {
-    *error = "flash image " + config.flash_file.string() + " is not a regular file";
-    return nullptr;
+    return fota::fail("flash image " + config.flash_file.string() + " is not a regular file");
   }
-  auto machine = Machine::create(config, error);
-  if (!machine) return nullptr;
-  return std::make_unique<MachineDevice>(std::move(machine));
+  std::string error;
+  auto machine = Machine::create(config, &error);
+  if (!machine) return fota::fail(error);
+  return std::unique_ptr<Device>(std::make_unique<MachineDevice>(std::move(machine)));
 }
 
 }  // namespace vstm32::cli

@@ -11,15 +11,16 @@
 
 namespace {
 
-bool parse_uid(const std::string& hex, std::array<uint8_t, 12>& out, std::string* error) {
+fota::Expected<std::array<uint8_t, 12>> parse_uid(const std::string& hex) {
   if (hex.size() != 24 || hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
-    *error = "--uid must be 24 hex digits (96 bits, byte at 0x1FFF7A10 first), got '" + hex + "'";
-    return false;
+    return fota::fail("--uid must be 24 hex digits (96 bits, byte at 0x1FFF7A10 first), got '" +
+                      hex + "'");
   }
+  std::array<uint8_t, 12> out{};
   for (size_t i = 0; i < 12; ++i) {
     out[i] = static_cast<uint8_t>(std::stoul(hex.substr(2 * i, 2), nullptr, 16));
   }
-  return true;
+  return out;
 }
 
 bool parse_address(const std::string& text, uint32_t& out) {
@@ -106,10 +107,13 @@ int main(int argc, char** argv) {
     config.seed = seed;
     config.rom_version =
         rom_version == "v3.1" ? vstm32::RomVersion::kV3_1 : vstm32::RomVersion::kV9_1;
-    std::string error;
-    if (!uid_hex.empty() && !parse_uid(uid_hex, config.unique_id, &error)) {
-      std::fprintf(stderr, "vstm32: error: %s\n", error.c_str());
-      return 2;
+    if (!uid_hex.empty()) {
+      const auto uid = parse_uid(uid_hex);
+      if (!uid) {
+        std::fprintf(stderr, "vstm32: error: %s\n", uid.error().c_str());
+        return 2;
+      }
+      config.unique_id = *uid;
     }
     uint32_t pid = 0;
     if (!parse_address(product_id, pid) || pid > 0xFFFF) {
@@ -121,9 +125,9 @@ int main(int argc, char** argv) {
     if (uart.empty() && tcp_port < 0) {
       std::fprintf(stderr, "vstm32: note: no --uart or --tcp: USART1 is not reachable\n");
     }
-    auto device = vstm32::cli::make_machine_device(config, &error);
+    auto device = vstm32::cli::make_machine_device(config);
     if (!device) {
-      std::fprintf(stderr, "vstm32: error: %s\n", error.c_str());
+      std::fprintf(stderr, "vstm32: error: %s\n", device.error().c_str());
       return 1;
     }
     vstm32::cli::RunOptions options;
@@ -135,7 +139,7 @@ int main(int argc, char** argv) {
     options.ber = ber;
     options.ber_seed = ber_seed;
     options.default_baud = baud;
-    return vstm32::cli::run_device(*device, options);
+    return vstm32::cli::run_device(**device, options);
   }
   if (create->parsed()) return vstm32::cli::flash_image_create(image_file, force);
   if (place->parsed()) {

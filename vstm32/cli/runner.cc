@@ -75,7 +75,7 @@ class Runner : public ControlTarget {
       step();
     }
     if (uart_log_ != nullptr) std::fclose(uart_log_);
-    if (!device_.save(&error)) return fail(error);
+    if (auto saved = device_.save(); !saved) return fail(saved.error());
     std::printf("vstm32: stopped, flash saved\n");
     return 0;
   }
@@ -83,8 +83,8 @@ class Runner : public ControlTarget {
   std::vector<std::string> execute(const ControlCommand& c) override {
     catch_up(device_.now_ns() + kMaxStepNs);
     using K = ControlCommand::Kind;
-    auto result = [](const std::optional<std::string>& e) {
-      return std::vector<std::string>{e ? "error " + *e : "ok"};
+    auto result = [](const fota::Expected<void>& done) {
+      return std::vector<std::string>{done ? "ok" : "error " + done.error()};
     };
     std::vector<std::string> reply;
     switch (c.kind) {

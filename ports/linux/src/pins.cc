@@ -25,28 +25,26 @@ Vstm32Pins::~Vstm32Pins() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-bool Vstm32Pins::connect(const std::string& socket_path, std::string& error) {
+Expected<void> Vstm32Pins::connect(const std::string& socket_path) {
   path_ = socket_path;
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (socket_path.size() >= sizeof addr.sun_path) {
-    error = "control socket path too long: " + socket_path;
-    return false;
+    return fota::fail("control socket path too long: " + socket_path);
   }
   std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
   fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd_ < 0 || ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    error = "cannot connect to vstm32 control socket " + socket_path + ": " + std::strerror(errno);
-    return false;
+    return fota::fail("cannot connect to vstm32 control socket " + socket_path + ": " +
+                      std::strerror(errno));
   }
-  return true;
+  return {};
 }
 
-std::string Vstm32Pins::command(const std::string& line) {
+Expected<std::string> Vstm32Pins::command(const std::string& line) {
   const std::string out = line + "\n";
   if (::send(fd_, out.data(), out.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(out.size())) {
-    last_error_ = "vstm32 control socket " + path_ + ": " + std::strerror(errno);
-    return "";
+    return fota::fail("vstm32 control socket " + path_ + ": " + std::strerror(errno));
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   for (;;) {
@@ -59,16 +57,14 @@ std::string Vstm32Pins::command(const std::string& line) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
-      last_error_ = "vstm32 control socket " + path_ + ": no reply to '" + line + "'";
-      return "";
+      return fota::fail("vstm32 control socket " + path_ + ": no reply to '" + line + "'");
     }
     pollfd p{fd_, POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
     char buf[512];
     const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
     if (n <= 0) {
-      last_error_ = "vstm32 control socket " + path_ + " closed";
-      return "";
+      return fota::fail("vstm32 control socket " + path_ + " closed");
     }
     buffer_.append(buf, static_cast<size_t>(n));
   }
@@ -76,9 +72,14 @@ std::string Vstm32Pins::command(const std::string& line) {
 
 namespace {
 PortStatus expect_ok(Vstm32Pins& pins, const std::string& line, std::string& error) {
-  const std::string reply = pins.command(line);
-  if (reply.rfind("ok", 0) == 0) return PortStatus::kOk;
-  if (!reply.empty()) error = "vstm32 refused '" + line + "': " + reply;
+  const auto reply = pins.command(line);
+  if (!reply) {
+    error = reply.error();
+  } else if (reply->rfind("ok", 0) == 0) {
+    return PortStatus::kOk;
+  } else {
+    error = "vstm32 refused '" + line + "': " + *reply;
+  }
   return PortStatus::kIoError;
 }
 }  // namespace
@@ -133,28 +134,25 @@ GpiodPins::~GpiodPins() {
   if (chip_) gpiod_chip_close(static_cast<gpiod_chip*>(chip_));
 }
 
-bool GpiodPins::open(const GpiodSpec& spec, std::string& error) {
+Expected<void> GpiodPins::open(const GpiodSpec& spec) {
   spec_ = spec;
   gpiod_chip* chip = gpiod_chip_open_lookup(spec.chip.c_str());
-  if (!chip) {
-    error = "cannot open GPIO chip '" + spec.chip + "': " + std::strerror(errno);
-    return false;
-  }
+  if (!chip)
+    return fota::fail("cannot open GPIO chip '" + spec.chip + "': " + std::strerror(errno));
   chip_ = chip;
-  auto request = [&](unsigned offset, bool active_low, int initial, void*& out) {
+  auto request = [&](unsigned offset, bool active_low, int initial, void*& out) -> Expected<void> {
     gpiod_line* line = gpiod_chip_get_line(chip, offset);
     const int flags = active_low ? GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW : 0;
     if (!line || gpiod_line_request_output_flags(line, "fota", flags, initial) != 0) {
-      error = "cannot request GPIO line " + std::to_string(offset) + " on " + spec.chip + ": " +
-              std::strerror(errno);
-      return false;
+      return fota::fail("cannot request GPIO line " + std::to_string(offset) + " on " + spec.chip +
+                        ": " + std::strerror(errno));
     }
     out = line;
-    return true;
+    return {};
   };
   // Start with BOOT0 low and NRST released: the target keeps running until we reset it.
-  return request(spec.boot0_line, spec.boot0_active_low, 0, boot0_) &&
-         request(spec.nrst_line, spec.nrst_active_low, 0, nrst_);
+  FOTA_TRY_EXPECTED(request(spec.boot0_line, spec.boot0_active_low, 0, boot0_));
+  return request(spec.nrst_line, spec.nrst_active_low, 0, nrst_);
 }
 
 PortStatus GpiodPins::set_boot0(bool high) {
@@ -213,13 +211,13 @@ bool parse_modem(const std::string& text, ModemLine& line) {
 }
 }  // namespace
 
-std::unique_ptr<Pins> make_pins(const std::string& spec, SerialPort* serial, std::string& error) {
+Expected<std::unique_ptr<Pins>> make_pins(const std::string& spec, SerialPort* serial) {
   const std::string kinds =
       " (expected vstm32:SOCKET, gpiod:CHIP,boot0=N,nrst=M or serial-dtr-rts)";
   if (spec.rfind("vstm32:", 0) == 0) {
     auto pins = std::make_unique<Vstm32Pins>();
-    if (!pins->connect(spec.substr(7), error)) return nullptr;
-    return pins;
+    FOTA_TRY_EXPECTED(pins->connect(spec.substr(7)));
+    return std::unique_ptr<Pins>(std::move(pins));
   }
   if (spec.rfind("gpiod:", 0) == 0) {
     const auto parts = split(spec.substr(6), ',');
@@ -238,45 +236,39 @@ std::unique_ptr<Pins> make_pins(const std::string& spec, SerialPort* serial, std
       } else if (p == "nrst-active-high") {
         g.nrst_active_low = false;
       } else {
-        error = "bad gpiod pin option '" + p + "' in '" + spec + "'";
-        return nullptr;
+        return fota::fail("bad gpiod pin option '" + p + "' in '" + spec + "'");
       }
     }
     if (g.chip.empty() || !have_boot0 || !have_nrst) {
-      error = "gpiod pins need a chip, boot0=LINE and nrst=LINE: '" + spec + "'";
-      return nullptr;
+      return fota::fail("gpiod pins need a chip, boot0=LINE and nrst=LINE: '" + spec + "'");
     }
     auto pins = std::make_unique<GpiodPins>();
-    if (!pins->open(g, error)) return nullptr;
-    return pins;
+    FOTA_TRY_EXPECTED(pins->open(g));
+    return std::unique_ptr<Pins>(std::move(pins));
   }
   if (spec.rfind("serial-dtr-rts", 0) == 0) {
     if (!serial) {
-      error = "serial-dtr-rts pins need the serial port";
-      return nullptr;
+      return fota::fail("serial-dtr-rts pins need the serial port");
     }
     ModemLine boot0{TIOCM_RTS, false}, nrst{TIOCM_DTR, false};
     const std::string rest = spec.substr(14);
     if (!rest.empty()) {
       if (rest[0] != ':') {
-        error = "unknown pin backend '" + spec + "'" + kinds;
-        return nullptr;
+        return fota::fail("unknown pin backend '" + spec + "'" + kinds);
       }
       for (const auto& p : split(rest.substr(1), ',')) {
         if (p.rfind("boot0=", 0) == 0 && parse_modem(p.substr(6), boot0)) continue;
         if (p.rfind("nrst=", 0) == 0 && parse_modem(p.substr(5), nrst)) continue;
-        error = "bad serial-dtr-rts option '" + p + "' (boot0=|nrst= with [!]dtr or [!]rts)";
-        return nullptr;
+        return fota::fail("bad serial-dtr-rts option '" + p +
+                          "' (boot0=|nrst= with [!]dtr or [!]rts)");
       }
     }
     if (boot0.tiocm_bit == nrst.tiocm_bit) {
-      error = "BOOT0 and NRST cannot share one modem line";
-      return nullptr;
+      return fota::fail("BOOT0 and NRST cannot share one modem line");
     }
-    return std::make_unique<SerialModemPins>(*serial, boot0, nrst);
+    return std::unique_ptr<Pins>(std::make_unique<SerialModemPins>(*serial, boot0, nrst));
   }
-  error = "unknown pin backend '" + spec + "'" + kinds;
-  return nullptr;
+  return fota::fail("unknown pin backend '" + spec + "'" + kinds);
 }
 
 uint64_t SystemClock::now_us() {

@@ -56,26 +56,21 @@ PortStatus SerialPort::fail(const char* what) {
   return PortStatus::kIoError;
 }
 
-bool SerialPort::open(const std::string& path, std::string& error) {
+Expected<void> SerialPort::open(const std::string& path) {
   close();
   path_ = path;
   fd_ = ::open(path.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-  if (fd_ < 0) {
-    error = "cannot open serial port " + path + ": " + std::strerror(errno);
-    return false;
-  }
+  if (fd_ < 0) return fota::fail("cannot open serial port " + path + ": " + std::strerror(errno));
   if (!isatty(fd_)) {
-    error = path + " is not a serial port (tty)";
     close();
-    return false;
+    return fota::fail(path + " is not a serial port (tty)");
   }
   if (configure(115200, an3155::Parity::kEven) != PortStatus::kOk) {
-    error = last_error_;
     close();
-    return false;
+    return fota::fail(last_error_);
   }
   request_low_latency();
-  return true;
+  return {};
 }
 
 // Every AN3155 block waits for one ACK byte, so receive latency is paid once per 256 bytes:

@@ -39,8 +39,8 @@ struct Pty {
 TEST(SerialPortTest, OpensPtyAt8E1AndMovesBytes) {
   Pty pty;
   SerialPort port;
-  std::string error;
-  ASSERT_TRUE(port.open(pty.slave, error)) << error;
+  const auto opened = port.open(pty.slave);
+  ASSERT_TRUE(opened) << opened.error();
   EXPECT_FALSE(port.parity_applied());  // a pty drops PARENB, and we accept that
   const uint8_t out[] = {0x7F};
   ASSERT_EQ(port.write(out), PortStatus::kOk);
@@ -61,8 +61,8 @@ TEST(SerialPortTest, ReconfiguringAPtyFor8E1KeepsWorking) {
   // the same settings must still succeed (as `fota flash` does on enter and on every re-sync).
   Pty pty;
   SerialPort port;
-  std::string error;
-  ASSERT_TRUE(port.open(pty.slave, error)) << error;
+  const auto opened = port.open(pty.slave);
+  ASSERT_TRUE(opened) << opened.error();
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(port.configure(115200, an3155::Parity::kEven), PortStatus::kOk) << port.last_error();
   }
@@ -71,8 +71,8 @@ TEST(SerialPortTest, ReconfiguringAPtyFor8E1KeepsWorking) {
 TEST(SerialPortTest, ReadTimesOutWithPartialData) {
   Pty pty;
   SerialPort port;
-  std::string error;
-  ASSERT_TRUE(port.open(pty.slave, error)) << error;
+  const auto opened = port.open(pty.slave);
+  ASSERT_TRUE(opened) << opened.error();
   const uint8_t reply[] = {0x79};
   ASSERT_EQ(write(pty.master, reply, 1), 1);
   uint8_t in[4];
@@ -86,8 +86,8 @@ TEST(SerialPortTest, ReadTimesOutWithPartialData) {
 TEST(SerialPortTest, FlushDropsPendingInput) {
   Pty pty;
   SerialPort port;
-  std::string error;
-  ASSERT_TRUE(port.open(pty.slave, error)) << error;
+  const auto opened = port.open(pty.slave);
+  ASSERT_TRUE(opened) << opened.error();
   const uint8_t junk[] = {1, 2, 3};
   ASSERT_EQ(write(pty.master, junk, 3), 3);
   // Wait (bounded) until the bytes are readable, then flush.
@@ -103,8 +103,8 @@ TEST(SerialPortTest, FlushDropsPendingInput) {
 TEST(SerialPortTest, VanishedDeviceIsAnIoErrorNotATimeout) {
   Pty pty;
   SerialPort port;
-  std::string error;
-  ASSERT_TRUE(port.open(pty.slave, error)) << error;
+  const auto opened = port.open(pty.slave);
+  ASSERT_TRUE(opened) << opened.error();
   close(pty.master);
   pty.master = -1;
   uint8_t in[1];
@@ -115,37 +115,40 @@ TEST(SerialPortTest, VanishedDeviceIsAnIoErrorNotATimeout) {
 
 TEST(SerialPortTest, RefusesMissingPathsNonTtysAndOddBauds) {
   SerialPort port;
-  std::string error;
-  EXPECT_FALSE(port.open("/nonexistent/tty", error));
-  EXPECT_NE(error.find("/nonexistent/tty"), std::string::npos);
-  EXPECT_FALSE(port.open("/dev/null", error));
-  EXPECT_NE(error.find("not a serial port"), std::string::npos);
+  const auto missing = port.open("/nonexistent/tty");
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().find("/nonexistent/tty"), std::string::npos);
+  const auto not_tty = port.open("/dev/null");
+  ASSERT_FALSE(not_tty);
+  EXPECT_NE(not_tty.error().find("not a serial port"), std::string::npos);
   Pty pty;
-  ASSERT_TRUE(port.open(pty.slave, error)) << error;
+  ASSERT_TRUE(port.open(pty.slave));
   EXPECT_EQ(port.configure(12345, an3155::Parity::kEven), PortStatus::kUnsupported);
   EXPECT_EQ(port.configure(57600, an3155::Parity::kEven), PortStatus::kOk);
 }
 
 TEST(PinsTest, SpecErrorsNameTheProblem) {
-  std::string error;
-  EXPECT_EQ(make_pins("banana", nullptr, error), nullptr);
-  EXPECT_NE(error.find("unknown pin backend 'banana'"), std::string::npos);
-  EXPECT_EQ(make_pins("gpiod:gpiochip0,boot0=4", nullptr, error), nullptr);
-  EXPECT_NE(error.find("nrst=LINE"), std::string::npos);
-  EXPECT_EQ(make_pins("gpiod:gpiochip0,boot0=4,nrst=5,bogus", nullptr, error), nullptr);
-  EXPECT_NE(error.find("bogus"), std::string::npos);
-  EXPECT_EQ(make_pins("gpiod:no-such-chip,boot0=4,nrst=5", nullptr, error), nullptr);
-  EXPECT_NE(error.find("no-such-chip"), std::string::npos);
-  EXPECT_EQ(make_pins("serial-dtr-rts", nullptr, error), nullptr);
-  EXPECT_EQ(make_pins("vstm32:/nonexistent.sock", nullptr, error), nullptr);
-  EXPECT_NE(error.find("/nonexistent.sock"), std::string::npos);
+  auto error_of = [](const auto& made) { return made ? std::string() : made.error(); };
+  EXPECT_FALSE(make_pins("banana", nullptr));
+  EXPECT_NE(error_of(make_pins("banana", nullptr)).find("unknown pin backend 'banana'"),
+            std::string::npos);
+  EXPECT_NE(error_of(make_pins("gpiod:gpiochip0,boot0=4", nullptr)).find("nrst=LINE"),
+            std::string::npos);
+  EXPECT_NE(error_of(make_pins("gpiod:gpiochip0,boot0=4,nrst=5,bogus", nullptr)).find("bogus"),
+            std::string::npos);
+  EXPECT_NE(error_of(make_pins("gpiod:no-such-chip,boot0=4,nrst=5", nullptr)).find("no-such-chip"),
+            std::string::npos);
+  EXPECT_FALSE(make_pins("serial-dtr-rts", nullptr));
+  EXPECT_NE(error_of(make_pins("vstm32:/nonexistent.sock", nullptr)).find("/nonexistent.sock"),
+            std::string::npos);
   Pty pty;
   SerialPort port;
-  ASSERT_TRUE(port.open(pty.slave, error));
-  EXPECT_EQ(make_pins("serial-dtr-rts:boot0=dtr,nrst=dtr", &port, error), nullptr);
-  EXPECT_EQ(make_pins("serial-dtr-rts:boot0=cts", &port, error), nullptr);
-  auto pins = make_pins("serial-dtr-rts:boot0=!dtr,nrst=rts", &port, error);
-  ASSERT_NE(pins, nullptr) << error;
+  ASSERT_TRUE(port.open(pty.slave));
+  EXPECT_FALSE(make_pins("serial-dtr-rts:boot0=dtr,nrst=dtr", &port));
+  EXPECT_FALSE(make_pins("serial-dtr-rts:boot0=cts", &port));
+  auto made = make_pins("serial-dtr-rts:boot0=!dtr,nrst=rts", &port);
+  ASSERT_TRUE(made) << made.error();
+  auto& pins = *made;
   EXPECT_EQ(pins->describe(), "serial-dtr-rts:boot0=!dtr,nrst=rts");
   // A pty has no modem lines: a clear I/O error, not a silent success.
   EXPECT_EQ(pins->set_boot0(true), PortStatus::kIoError);
@@ -181,10 +184,10 @@ TEST(PinsTest, Vstm32ControlSocketCommands) {
     }
     close(c);
   });
-  std::string error;
   {
-    auto pins = make_pins("vstm32:" + path, nullptr, error);
-    ASSERT_NE(pins, nullptr) << error;
+    auto made = make_pins("vstm32:" + path, nullptr);
+    ASSERT_TRUE(made) << made.error();
+    auto& pins = *made;
     EXPECT_EQ(pins->set_boot0(true), PortStatus::kOk);
     EXPECT_EQ(pins->set_reset(false), PortStatus::kOk);
     EXPECT_EQ(pins->set_reset(true), PortStatus::kIoError);

@@ -10,6 +10,7 @@
 
 #include "format/image_header.h"
 #include "format/version.h"
+#include "status/expected.h"
 
 namespace fota::release {
 
@@ -24,22 +25,14 @@ struct ImageFile {
   std::vector<uint8_t> payload;
 };
 
-struct ReadImageResult {
-  bool ok = false;
-  std::string error;
-  ImageFile image;
-};
-
 // Parses an image from memory and checks header + payload (CRC and SHA-256).
-ReadImageResult parse_image(std::span<const uint8_t> bytes, const std::string& name);
-ReadImageResult read_image_file(const std::filesystem::path& path);
+Expected<ImageFile> parse_image(std::span<const uint8_t> bytes, const std::string& name);
+Expected<ImageFile> read_image_file(const std::filesystem::path& path);
 
-// Reads a whole file; false + message when missing, unreadable or larger than max_size.
-bool read_file(const std::filesystem::path& path, uintmax_t max_size, std::vector<uint8_t>& out,
-               std::string& error);
+// Reads a whole file; fails when it is missing, unreadable or larger than max_size.
+Expected<std::vector<uint8_t>> read_file(const std::filesystem::path& path, uintmax_t max_size);
 // Writes atomically (temporary file + rename).
-bool write_file(const std::filesystem::path& path, std::span<const uint8_t> data,
-                std::string& error);
+Expected<void> write_file(const std::filesystem::path& path, std::span<const uint8_t> data);
 
 std::string hex(std::span<const uint8_t> bytes);
 std::string crc_hex(uint32_t crc);  // "0x%08x"

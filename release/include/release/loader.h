@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "format/flash_map.h"
+#include "status/expected.h"
 
 namespace fota::release {
 
@@ -19,32 +20,27 @@ struct LoadedApp {
   bool from_elf = false;
 };
 
-struct LoadResult {
-  bool ok = false;
-  std::string error;  // readable, names the file and what is wrong
-  LoadedApp app;
-};
-
 // Largest input accepted before even parsing (a slot is 384 KB; an ELF with symbols is bigger).
 inline constexpr uintmax_t kMaxInputFileSize = 16 * 1024 * 1024;
 
 // Parses an ELF32 ARM little-endian executable from memory. `name` is used in error messages.
 // Every offset and size is bounds-checked; segments must not overlap and must lie in main flash.
-LoadResult load_elf(std::span<const uint8_t> bytes, const std::string& name);
+Expected<LoadedApp> load_elf(std::span<const uint8_t> bytes, const std::string& name);
 
 // Raw binary: payload as is. The vector address is not known from the file; the caller gives the
 // slot it is meant for and checks the reset vector (check_vector_table).
-LoadResult load_bin(std::span<const uint8_t> bytes, const std::string& name,
-                    uint32_t vector_address);
+Expected<LoadedApp> load_bin(std::span<const uint8_t> bytes, const std::string& name,
+                             uint32_t vector_address);
 
 // Reads `path` and dispatches on the ELF magic; anything else is treated as a .bin only when the
 // file name ends in ".bin" (otherwise: "not an ELF or .bin file").
-LoadResult load_app_file(const std::filesystem::path& path, flash_map::Slot intended_slot);
+Expected<LoadedApp> load_app_file(const std::filesystem::path& path, flash_map::Slot intended_slot);
 
 bool is_elf(std::span<const uint8_t> bytes);
 
 // Checks that `app` is linked for `slot` and fits it, and that its initial stack pointer points
-// into RAM and its reset vector (Thumb) into the slot. Returns "" when fine, else the message.
-std::string check_app_for_slot(const LoadedApp& app, flash_map::Slot slot, const std::string& name);
+// into RAM and its reset vector (Thumb) into the slot. Errors name the file and what is wrong.
+Expected<void> check_app_for_slot(const LoadedApp& app, flash_map::Slot slot,
+                                  const std::string& name);
 
 }  // namespace fota::release

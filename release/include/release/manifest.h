@@ -6,12 +6,12 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "format/sha256.h"
 #include "format/version.h"
+#include "status/expected.h"
 
 namespace fota::release {
 
@@ -34,23 +34,17 @@ struct Manifest {
   std::string signature;               // "" until signing exists (null in JSON is read as "")
 };
 
-struct ManifestResult {
-  bool ok = false;
-  std::string error;
-  Manifest manifest;
-};
-
 // Largest image a manifest may describe: header + a full slot's payload.
 inline constexpr uint32_t kMaxImageFileSize = 384 * 1024;
 
 // "X.Y.Z" with X,Y <= 255 and Z <= 65535, decimal without leading zeros or signs.
-std::optional<Version> parse_version(const std::string& text);
+Expected<Version> parse_version(const std::string& text);
 std::string version_string(const Version& v);
 bool is_iso8601_utc(const std::string& text);
 std::string now_iso8601_utc();
 
 std::string manifest_to_json(const Manifest& manifest);  // pretty, stable key order
-ManifestResult parse_manifest(const std::string& json_text);
+Expected<Manifest> parse_manifest(const std::string& json_text);
 
 }  // namespace fota::release
 
@@ -62,15 +56,9 @@ struct Release {
   std::vector<uint8_t> image_b;
 };
 
-struct ReleaseResult {
-  bool ok = false;
-  std::string error;
-  Release release;
-};
-
 // Reads DIR/manifest.json and both image files, and checks each file against the manifest (size,
 // CRC-32, SHA-256), its header and payload, that it is linked for its slot, and that the header's
 // version matches the manifest's.
-ReleaseResult read_release(const std::filesystem::path& dir);
+Expected<Release> read_release(const std::filesystem::path& dir);
 
 }  // namespace fota::release

@@ -82,7 +82,7 @@ class Flasher {
 
  private:
   int fail(int code, const std::string& message);
-  bool load_release(std::array<PreparedImage, 2>& images, std::string& error);
+  Expected<std::array<PreparedImage, 2>> load_release() const;
   int write_region(uint32_t address, const std::vector<uint8_t>& data, bool header_last);
   int erase_for(uint32_t address, size_t size);
   int verify_readback(uint32_t address, const std::vector<uint8_t>& data);
@@ -130,56 +130,50 @@ int Flasher::fail(int code, const std::string& message) {
   return code;
 }
 
-bool Flasher::load_release(std::array<PreparedImage, 2>& images, std::string& error) {
+Expected<std::array<PreparedImage, 2>> Flasher::load_release() const {
+  std::array<PreparedImage, 2> images;
   const fs::path dir(options_.release_dir);
-  std::vector<uint8_t> text;
-  if (!release::read_file(dir / "manifest.json", 1024 * 1024, text, error)) return false;
-  const auto parsed = release::parse_manifest(std::string(text.begin(), text.end()));
-  if (!parsed.ok) {
-    error = (dir / "manifest.json").string() + ": " + parsed.error;
-    return false;
-  }
+  const auto text = release::read_file(dir / "manifest.json", 1024 * 1024);
+  if (!text) return text.failure();
+  const auto parsed = release::parse_manifest(std::string(text->begin(), text->end()));
+  if (!parsed) return fota::fail((dir / "manifest.json").string() + ": " + parsed.error());
   for (unsigned s = 0; s < flash_map::kSlotCount; ++s) {
     const auto slot = static_cast<flash_map::Slot>(s);
-    const release::ManifestSlot& entry = s == 0 ? parsed.manifest.slot_a : parsed.manifest.slot_b;
+    const release::ManifestSlot& entry = s == 0 ? parsed->slot_a : parsed->slot_b;
     const fs::path path = dir / entry.file;
     PreparedImage& image = images[s];
     image.slot = slot;
     image.name = path.string();
-    if (!release::read_file(path, flash_map::kSlotSize + 1, image.file, error)) return false;
+    auto file = release::read_file(path, flash_map::kSlotSize + 1);
+    if (!file) return file.failure();
+    image.file = std::move(*file);
     if (image.file.size() > flash_map::kSlotSize) {
-      error = image.name + ": " + std::to_string(image.file.size()) + " bytes do not fit a slot (" +
-              std::to_string(flash_map::kSlotSize) + " bytes)";
-      return false;
+      return fota::fail(image.name + ": " + std::to_string(image.file.size()) +
+                        " bytes do not fit a slot (" + std::to_string(flash_map::kSlotSize) +
+                        " bytes)");
     }
     if (image.file.size() != entry.size) {
-      error = image.name + ": size " + std::to_string(image.file.size()) +
-              " differs from the manifest's " + std::to_string(entry.size);
-      return false;
+      return fota::fail(image.name + ": size " + std::to_string(image.file.size()) +
+                        " differs from the manifest's " + std::to_string(entry.size));
     }
     if (crc32(image.file) != entry.crc32) {
-      error = image.name + ": CRC-32 " + hex32(crc32(image.file)) +
-              " differs from the manifest's " + hex32(entry.crc32) + " (corrupt release)";
-      return false;
+      return fota::fail(image.name + ": CRC-32 " + hex32(crc32(image.file)) +
+                        " differs from the manifest's " + hex32(entry.crc32) +
+                        " (corrupt release)");
     }
     if (sha256(image.file) != entry.sha256) {
-      error = image.name + ": SHA-256 differs from the manifest's (corrupt release)";
-      return false;
+      return fota::fail(image.name + ": SHA-256 differs from the manifest's (corrupt release)");
     }
     const auto checked = release::parse_image(image.file, image.name);
-    if (!checked.ok) {
-      error = checked.error;
-      return false;
-    }
-    image.header = checked.image.header;
+    if (!checked) return checked.failure();
+    image.header = checked->header;
     if (linked_slot(image.header) != slot) {
-      error = image.name + ": image is linked for slot " +
-              flash_map::slot_name(linked_slot(image.header)) +
-              " but the manifest lists it for slot " + flash_map::slot_name(slot);
-      return false;
+      return fota::fail(image.name + ": image is linked for slot " +
+                        flash_map::slot_name(linked_slot(image.header)) +
+                        " but the manifest lists it for slot " + flash_map::slot_name(slot));
     }
   }
-  return true;
+  return images;
 }
 
 Status Flasher::set_parallelism() {
@@ -289,11 +283,9 @@ int Flasher::run_raw() {
     return fail(kExitUsage, "--raw address '" + options_.raw[0] +
                                 "' must be a 4-aligned address in main flash (0x08000000..)");
   }
-  std::vector<uint8_t> data;
-  std::string error;
-  if (!release::read_file(options_.raw[1], flash_map::kFlashSize, data, error)) {
-    return fail(kExitBadRelease, error);
-  }
+  auto read = release::read_file(options_.raw[1], flash_map::kFlashSize);
+  if (!read) return fail(kExitBadRelease, read.error());
+  std::vector<uint8_t> data = std::move(*read);
   if (data.empty() || data.size() > flash_map::kFlashEnd - address) {
     return fail(kExitBadRelease, options_.raw[1] + ": " + std::to_string(data.size()) +
                                      " bytes do not fit at " +
@@ -545,9 +537,9 @@ int Flasher::run() {
 int Flasher::run_release() {
   const double start = now_seconds();
   // 1. Everything about the release files is checked before the device is touched.
-  std::array<PreparedImage, 2> images;
-  std::string error;
-  if (!load_release(images, error)) return fail(kExitBadRelease, error);
+  const auto loaded = load_release();
+  if (!loaded) return fail(kExitBadRelease, loaded.error());
+  const std::array<PreparedImage, 2>& images = *loaded;
   ports::SodiumVerifier verifier;
   for (const std::string& key : options_.public_keys) {
     if (auto added = verifier.add_key_file(key); !added) return fail(kExitUsage, added.error());

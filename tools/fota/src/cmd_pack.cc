@@ -94,17 +94,18 @@ int run_pack(const PackOptions& o) {
   Output outputs[2] = {{Slot::kA, o.app_a, {}, {}}, {Slot::kB, o.app_b, {}, {}}};
   for (Output& out : outputs) {
     auto loaded = release::load_app_file(out.input, out.slot);
-    if (!loaded.ok) return fail(loaded.error);
+    if (!loaded) return fail(loaded.error());
     const std::string file_name = fs::path(out.input).filename().string();
-    const std::string problem = release::check_app_for_slot(loaded.app, out.slot, file_name);
-    if (!problem.empty()) return fail(problem);
+    if (auto fits = release::check_app_for_slot(*loaded, out.slot, file_name); !fits) {
+      return fail(fits.error());
+    }
     const ImageHeader header = release::make_header(
-        loaded.app.payload, flash_map::slot_vector_address(out.slot), manifest.version, o.product);
-    out.image = release::build_image(header, loaded.app.payload);
+        loaded->payload, flash_map::slot_vector_address(out.slot), manifest.version, o.product);
+    out.image = release::build_image(header, loaded->payload);
     out.file = name + "-" + o.version + "-" + flash_map::slot_name(out.slot) + ".img";
     // Self-check: what we wrote must parse back exactly (the bootloader runs the same code).
     const auto back = release::parse_image(out.image, out.file);
-    if (!back.ok) return fail("internal: packed image does not verify: " + back.error);
+    if (!back) return fail("internal: packed image does not verify: " + back.error());
     release::ManifestSlot& ms = out.slot == Slot::kA ? manifest.slot_a : manifest.slot_b;
     ms.file = out.file;
     ms.url =
@@ -117,18 +118,20 @@ int run_pack(const PackOptions& o) {
   std::error_code ec;
   fs::create_directories(o.out, ec);
   if (ec) return fail("--out " + o.out + ": cannot create directory: " + ec.message());
-  std::string error;
   for (const Output& out : outputs) {
-    if (!release::write_file(fs::path(o.out) / out.file, out.image, error)) return fail(error);
+    if (auto written = release::write_file(fs::path(o.out) / out.file, out.image); !written) {
+      return fail(written.error());
+    }
   }
   const std::string json = release::manifest_to_json(manifest);
   // The manifest must satisfy our own strict parser.
   const auto check = release::parse_manifest(json);
-  if (!check.ok) return fail("internal: generated manifest does not validate: " + check.error);
+  if (!check) return fail("internal: generated manifest does not validate: " + check.error());
   const std::span<const uint8_t> json_bytes(reinterpret_cast<const uint8_t*>(json.data()),
                                             json.size());
-  if (!release::write_file(fs::path(o.out) / "manifest.json", json_bytes, error))
-    return fail(error);
+  if (auto written = release::write_file(fs::path(o.out) / "manifest.json", json_bytes); !written) {
+    return fail(written.error());
+  }
   for (const Output& out : outputs) {
     const auto& ms = out.slot == Slot::kA ? manifest.slot_a : manifest.slot_b;
     std::printf("%s: %u bytes, crc32 %s\n", (fs::path(o.out) / out.file).string().c_str(), ms.size,

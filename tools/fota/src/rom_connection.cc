@@ -15,11 +15,11 @@ std::string DeviceIdentity::uid_hex() const {
 }
 
 Expected<void> RomConnection::open(const ConnectionOptions& options) {
-  std::string error;
-  if (!port_.open(options.port, error)) return fail(error);
+  FOTA_TRY_EXPECTED(port_.open(options.port));
   if (options.pins != "none") {
-    pins_ = ports::make_pins(options.pins, &port_, error);
-    if (!pins_) return fail(error);
+    auto pins = ports::make_pins(options.pins, &port_);
+    if (!pins) return pins.failure();
+    pins_ = std::move(*pins);
   }
   if (ports::baud_to_speed(options.baud) == 0) {
     return fail("unsupported baud rate " + std::to_string(options.baud));

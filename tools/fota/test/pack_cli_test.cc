@@ -88,9 +88,9 @@ TEST_F(PackCli, PacksElfPairAndHeaderMatchesIndependentTools) {
   for (const char* slot : {"A", "B"}) {
     const fs::path img = dir_ / "out" / (std::string("demo-2.1.7-") + slot + ".img");
     ASSERT_TRUE(fs::exists(img)) << img;
-    std::vector<uint8_t> bytes;
-    std::string error;
-    ASSERT_TRUE(read_file(img, 1 << 20, bytes, error)) << error;
+    const auto read = read_file(img, 1 << 20);
+    ASSERT_TRUE(read) << read.error();
+    const std::vector<uint8_t>& bytes = *read;
     ASSERT_GT(bytes.size(), kImageHeaderSize);
     const std::vector<uint8_t> payload(bytes.begin() + kImageHeaderSize, bytes.end());
     const fs::path payload_file = dir_ / (std::string("payload-") + slot + ".bin");
@@ -116,15 +116,15 @@ TEST_F(PackCli, PacksElfPairAndHeaderMatchesIndependentTools) {
   std::stringstream text;
   text << in.rdbuf();
   auto m = parse_manifest(text.str());
-  ASSERT_TRUE(m.ok) << m.error;
-  EXPECT_EQ(m.manifest.product, "widget");
-  EXPECT_EQ(m.manifest.channel, "beta");
-  EXPECT_EQ(m.manifest.slot_b.file, "demo-2.1.7-B.img");
-  EXPECT_EQ(m.manifest.slot_b.url, "http://127.0.0.1:8080/rel/demo-2.1.7-B.img");
-  EXPECT_EQ(m.manifest.slot_a.size, fs::file_size(dir_ / "out" / "demo-2.1.7-A.img"));
+  ASSERT_TRUE(m) << m.error();
+  EXPECT_EQ(m->product, "widget");
+  EXPECT_EQ(m->channel, "beta");
+  EXPECT_EQ(m->slot_b.file, "demo-2.1.7-B.img");
+  EXPECT_EQ(m->slot_b.url, "http://127.0.0.1:8080/rel/demo-2.1.7-B.img");
+  EXPECT_EQ(m->slot_a.size, fs::file_size(dir_ / "out" / "demo-2.1.7-A.img"));
   // The manifest's checksums cover the whole image file.
   auto sha_file = run("sha256sum " + quote(dir_ / "out" / "demo-2.1.7-A.img") + " | cut -d' ' -f1");
-  EXPECT_EQ(hex(m.manifest.slot_a.sha256), sha_file.output.substr(0, 64));
+  EXPECT_EQ(hex(m->slot_a.sha256), sha_file.output.substr(0, 64));
 }
 
 TEST_F(PackCli, ReadReleaseVerifiesEveryFile) {
@@ -133,27 +133,28 @@ TEST_F(PackCli, ReadReleaseVerifiesEveryFile) {
   ASSERT_EQ(pack_ab(a, b, "--version 3.0.0 --build 5 --name r").exit_code, 0);
   const fs::path out = dir_ / "out";
   auto ok = read_release(out);
-  ASSERT_TRUE(ok.ok) << ok.error;
-  EXPECT_EQ(ok.release.manifest.version, (Version{3, 0, 0, 5}));
-  EXPECT_EQ(ok.release.image_b.size(), fs::file_size(out / "r-3.0.0-B.img"));
+  ASSERT_TRUE(ok) << ok.error();
+  EXPECT_EQ(ok->manifest.version, (Version{3, 0, 0, 5}));
+  EXPECT_EQ(ok->image_b.size(), fs::file_size(out / "r-3.0.0-B.img"));
 
   // One flipped payload byte in B: the manifest's CRC catches it and the error names the file.
-  std::vector<uint8_t> img;
-  std::string error;
-  ASSERT_TRUE(read_file(out / "r-3.0.0-B.img", 1 << 20, img, error));
+  const auto read_b = read_file(out / "r-3.0.0-B.img", 1 << 20);
+  ASSERT_TRUE(read_b);
+  const std::vector<uint8_t>& img = *read_b;
   auto flipped = img;
   flipped[1000] ^= 1;
   write_bytes(out / "r-3.0.0-B.img", flipped);
   auto bad = read_release(out);
-  EXPECT_FALSE(bad.ok);
-  EXPECT_NE(bad.error.find("r-3.0.0-B.img: CRC-32 differs from the manifest's"), std::string::npos)
-      << bad.error;
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().find("r-3.0.0-B.img: CRC-32 differs from the manifest's"),
+            std::string::npos)
+      << bad.error();
 
   // Swapped files (A's image where B's is listed, manifest fixed up): linked for the wrong slot.
   write_bytes(out / "r-3.0.0-B.img", img);
-  std::vector<uint8_t> a_img;
-  ASSERT_TRUE(read_file(out / "r-3.0.0-A.img", 1 << 20, a_img, error));
-  write_bytes(out / "r-3.0.0-B.img", a_img);
+  const auto a_img = read_file(out / "r-3.0.0-A.img", 1 << 20);
+  ASSERT_TRUE(a_img);
+  write_bytes(out / "r-3.0.0-B.img", *a_img);
   std::ifstream in(out / "manifest.json");
   std::stringstream text;
   text << in.rdbuf();
@@ -163,12 +164,14 @@ TEST_F(PackCli, ReadReleaseVerifiesEveryFile) {
   const std::string dumped = j.dump();
   write_bytes(out / "manifest.json", std::vector<uint8_t>(dumped.begin(), dumped.end()));
   auto swapped = read_release(out);
-  EXPECT_FALSE(swapped.ok);
-  EXPECT_NE(swapped.error.find("listed for slot B but linked for slot A"), std::string::npos)
-      << swapped.error;
+  ASSERT_FALSE(swapped);
+  EXPECT_NE(swapped.error().find("listed for slot B but linked for slot A"), std::string::npos)
+      << swapped.error();
 
   fs::remove(out / "r-3.0.0-A.img");
-  EXPECT_NE(read_release(out).error.find("r-3.0.0-A.img: no such file"), std::string::npos);
+  const auto missing = read_release(out);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().find("r-3.0.0-A.img: no such file"), std::string::npos);
 }
 
 TEST_F(PackCli, PacksRawBinaries) {
@@ -177,8 +180,8 @@ TEST_F(PackCli, PacksRawBinaries) {
   auto r = pack_ab(a, b);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   auto img = read_image_file(dir_ / "out" / "stm32f407-1.2.3-B.img");
-  ASSERT_TRUE(img.ok) << img.error;
-  EXPECT_EQ(img.image.payload, app_payload(kVecB, 3000));
+  ASSERT_TRUE(img) << img.error();
+  EXPECT_EQ(img->payload, app_payload(kVecB, 3000));
 }
 
 struct BadCase {

@@ -11,6 +11,7 @@
 
 #include "an3155/port.h"
 #include "ports_linux/serial_port.h"
+#include "status/expected.h"
 
 namespace fota::ports {
 
@@ -28,12 +29,12 @@ class Pins : public an3155::TargetPins {
 class Vstm32Pins final : public Pins {
  public:
   ~Vstm32Pins() override;
-  bool connect(const std::string& socket_path, std::string& error);
+  Expected<void> connect(const std::string& socket_path);
   an3155::PortStatus set_boot0(bool high) override;
   an3155::PortStatus set_reset(bool asserted) override;
   std::string describe() const override { return "vstm32:" + path_; }
-  // Sends one command line and returns the reply line ("" on failure, see last_error()).
-  std::string command(const std::string& line);
+  // Sends one command line and returns the reply line.
+  Expected<std::string> command(const std::string& line);
 
  private:
   int fd_ = -1;
@@ -72,7 +73,7 @@ struct GpiodSpec {
 class GpiodPins final : public Pins {
  public:
   ~GpiodPins() override;
-  bool open(const GpiodSpec& spec, std::string& error);
+  Expected<void> open(const GpiodSpec& spec);
   an3155::PortStatus set_boot0(bool high) override;
   an3155::PortStatus set_reset(bool asserted) override;
   std::string describe() const override;
@@ -84,8 +85,8 @@ class GpiodPins final : public Pins {
   void* nrst_ = nullptr;
 };
 
-// Parses a --pins spec; `serial` is needed for serial-dtr-rts. nullptr + error on failure.
-std::unique_ptr<Pins> make_pins(const std::string& spec, SerialPort* serial, std::string& error);
+// Parses a --pins spec and opens the backend; `serial` is needed for serial-dtr-rts.
+Expected<std::unique_ptr<Pins>> make_pins(const std::string& spec, SerialPort* serial);
 
 // Wall clock for the driver (steady clock, real sleeps).
 class SystemClock final : public an3155::Clock {

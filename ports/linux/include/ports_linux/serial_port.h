@@ -7,6 +7,7 @@
 #include <string>
 
 #include "an3155/port.h"
+#include "status/expected.h"
 
 namespace fota::ports {
 
@@ -17,8 +18,8 @@ class SerialPort final : public an3155::ByteLink {
   SerialPort(const SerialPort&) = delete;
   SerialPort& operator=(const SerialPort&) = delete;
 
-  // Opens `path` raw, 115200 8E1. Returns false and sets `error` (naming the path) on failure.
-  bool open(const std::string& path, std::string& error);
+  // Opens `path` raw, 115200 8E1. The failure names the path.
+  Expected<void> open(const std::string& path);
   void close();
   bool is_open() const { return fd_ >= 0; }
   int fd() const { return fd_; }
