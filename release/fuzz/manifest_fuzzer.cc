@@ -27,15 +27,15 @@ const std::string& valid_manifest() {
 
 void check(const std::string& text) {
   auto r = fota::release::parse_manifest(text);
-  if (!r.ok) {
-    if (r.error.empty()) std::abort();
+  if (!r) {
+    if (r.error().empty()) std::abort();
     return;
   }
-  auto again = fota::release::parse_manifest(fota::release::manifest_to_json(r.manifest));
-  if (!again.ok || !(again.manifest.version == r.manifest.version) ||
-      again.manifest.slot_a.size != r.manifest.slot_a.size ||
-      again.manifest.slot_b.sha256 != r.manifest.slot_b.sha256 ||
-      again.manifest.slot_b.crc32 != r.manifest.slot_b.crc32) {
+  auto again = fota::release::parse_manifest(fota::release::manifest_to_json(*r));
+  if (!again || !(again->version == r->version) ||
+      again->slot_a.size != r->slot_a.size ||
+      again->slot_b.sha256 != r->slot_b.sha256 ||
+      again->slot_b.crc32 != r->slot_b.crc32) {
     std::abort();
   }
 }
