@@ -2,8 +2,9 @@
 // Resume cost of the update engine: the largest image a slot takes (384 KB) is cut at 50 % of
 // its write, then the next run resumes. Prints, for the second run, the bytes read from the
 // Source (re-downloaded), written to the target and read back, beyond what a perfect resume
-// would move (the header and the blocks from the cut on), as a share of the image. Runs over the engine's test fakes (a RAM flash with the
-// silicon's rules); the ROM path adds no bytes of its own. Usage: update_resume_bench
+// would move (the header and the blocks from the cut on), as a share of the image. Runs over the
+// engine's test fakes (a RAM flash with the silicon's rules); the ROM path adds no bytes of its
+// own. Usage: update_resume_bench
 #include <cstdio>
 #include <cstring>
 
@@ -80,9 +81,12 @@ Figures measure(bool host_crash) {
   // What a perfect resume moves: the header (always fetched first and written last) and every
   // block from the cut on.
   const uint32_t cut_offset = 512 + cut * 256;
-  return {src_b.bytes_read - read0,     target.bytes_written - written0,
-          target.bytes_read - back0,    image - cut_offset + 512,
-          image,                        out.resumed_from};
+  return {src_b.bytes_read - read0,
+          target.bytes_written - written0,
+          target.bytes_read - back0,
+          image - cut_offset + 512,
+          image,
+          out.resumed_from};
 }
 
 void print(const char* name, const Figures& f) {
@@ -94,14 +98,16 @@ void print(const char* name, const Figures& f) {
       "re-written %+.0f B (%.2f %%), read back %llu B (%.2f %%)\n",
       name, f.image, f.resumed_from, 100.0 * f.resumed_from / image, extra_read,
       100.0 * extra_read / image, extra_written, 100.0 * extra_written / image,
-      static_cast<unsigned long long>(f.read_back), 100.0 * static_cast<double>(f.read_back) / image);
+      static_cast<unsigned long long>(f.read_back),
+      100.0 * static_cast<double>(f.read_back) / image);
 }
 
 }  // namespace
 
 int main() {
-  std::printf("update engine, 384 KB image cut at 50 %% of the write, second run; figures beyond "
-              "what a perfect resume moves (header + blocks from the cut on)\n");
+  std::printf(
+      "update engine, 384 KB image cut at 50 %% of the write, second run; figures beyond "
+      "what a perfect resume moves (header + blocks from the cut on)\n");
   print("network failure:", measure(false));
   print("host crash:", measure(true));
   return 0;

@@ -32,10 +32,8 @@ void check(const std::string& text) {
     return;
   }
   auto again = fota::release::parse_manifest(fota::release::manifest_to_json(*r));
-  if (!again || !(again->version == r->version) ||
-      again->slot_a.size != r->slot_a.size ||
-      again->slot_b.sha256 != r->slot_b.sha256 ||
-      again->slot_b.crc32 != r->slot_b.crc32) {
+  if (!again || !(again->version == r->version) || again->slot_a.size != r->slot_a.size ||
+      again->slot_b.sha256 != r->slot_b.sha256 || again->slot_b.crc32 != r->slot_b.crc32) {
     std::abort();
   }
 }
