@@ -21,12 +21,13 @@ function(fota_core_library name)
   if(ARG_SOURCES)
     add_library(${name} STATIC ${ARG_SOURCES})
     target_include_directories(${name} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include)
-    # The freestanding flags (-fno-exceptions -fno-rtti) apply to the module's own sources only:
-    # host programs that use it keep exceptions at their edges (CLI11, nlohmann-json).
-    target_link_libraries(${name} PRIVATE fota_freestanding PUBLIC fota_warnings ${ARG_DEPS})
+    # The freestanding flags (-fno-exceptions -fno-rtti) and our warning policy (-Werror) apply
+    # to the module's own sources only: host programs that use it keep exceptions at their edges
+    # (CLI11, nlohmann-json), and a project embedding it keeps its own warning settings.
+    target_link_libraries(${name} PRIVATE fota_freestanding PUBLIC ${ARG_DEPS})
   else()
     add_library(${name} INTERFACE)
     target_include_directories(${name} INTERFACE ${CMAKE_CURRENT_SOURCE_DIR}/include)
-    target_link_libraries(${name} INTERFACE fota_warnings ${ARG_DEPS})
+    target_link_libraries(${name} INTERFACE ${ARG_DEPS})
   endif()
 endfunction()

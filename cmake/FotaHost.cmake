@@ -11,14 +11,51 @@ endif()
 find_package(GTest REQUIRED)
 include(GoogleTest)
 
-# fota_add_test(name SOURCES ... DEPS ...): a GoogleTest executable registered with ctest.
+# The test labels (README "Tests"): each test carries exactly one of these, so that
+# `ctest -L <label>` selects exactly that kind; further labels (bootloader, powercut, ...) must not
+# contain one of these names, since -L takes a regular expression.
+set(FOTA_TEST_KINDS unit vstm32 peer e2e fuzz bench lint)
+
+# fota_test_labels(out LABELS...): LABELS with "unit" in front when no kind is among them; fails
+# the configure step on two kinds.
+function(fota_test_labels out)
+  set(kinds 0)
+  foreach(label ${ARGN})
+    if(label IN_LIST FOTA_TEST_KINDS)
+      math(EXPR kinds "${kinds} + 1")
+    endif()
+  endforeach()
+  if(kinds GREATER 1)
+    message(FATAL_ERROR "test labels '${ARGN}' name more than one of ${FOTA_TEST_KINDS}")
+  endif()
+  set(labels ${ARGN})
+  if(kinds EQUAL 0)
+    list(PREPEND labels unit)
+  endif()
+  set(${out} "${labels}" PARENT_SCOPE)
+endfunction()
+
+# fota_discover_tests(target [TEST_PREFIX p] LABELS ...): gtest_discover_tests with the labels
+# applied by a script that ctest runs after the discovered tests are known (gtest_discover_tests
+# itself keeps only the first element of a list-valued property).
+function(fota_discover_tests target)
+  cmake_parse_arguments(ARG "" "TEST_PREFIX" "LABELS" ${ARGN})
+  fota_test_labels(labels ${ARG_LABELS})
+  gtest_discover_tests(${target} TEST_PREFIX "${ARG_TEST_PREFIX}" DISCOVERY_TIMEOUT 60
+                       TEST_LIST ${target}_TESTS)
+  set(script ${CMAKE_CURRENT_BINARY_DIR}/${target}_labels.cmake)
+  file(WRITE ${script}
+       "if(${target}_TESTS)\n  set_tests_properties(\${${target}_TESTS} PROPERTIES LABELS \"${labels}\")\nendif()\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${script})
+endfunction()
+
+# fota_add_test(name SOURCES ... DEPS ... [LABELS ...]): a GoogleTest executable registered with
+# ctest; labelled "unit" unless LABELS names another kind.
 function(fota_add_test name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} fota_warnings GTest::gtest GTest::gtest_main GTest::gmock)
-  # Known limit: CMake 3.25's gtest_discover_tests writes a list value unquoted, so only the first
-  # label sticks; select these tests by name (-R) until labels are applied another way.
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "unit;${ARG_LABELS}")
+  fota_discover_tests(${name} LABELS ${ARG_LABELS})
 endfunction()
 
 # fota_add_fuzzer(name SOURCE file DEPS ...): a libFuzzer target plus a ctest smoke run

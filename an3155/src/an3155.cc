@@ -145,8 +145,7 @@ Bootloader::Step Bootloader::read_exact(std::span<uint8_t> out, uint32_t timeout
 
 Bootloader::Step Bootloader::wait_ack(uint32_t timeout_ms) {
   uint8_t byte = 0;
-  const Step step = read_exact({&byte, 1}, timeout_ms);
-  if (step != Step::kOk) return step;
+  FOTA_TRY(read_exact({&byte, 1}, timeout_ms));
   last_byte_ = byte;
   if (byte == kAckByte) return Step::kOk;
   if (byte == kNackByte) return Step::kNack;
@@ -156,8 +155,7 @@ Bootloader::Step Bootloader::wait_ack(uint32_t timeout_ms) {
 Bootloader::Step Bootloader::send_command(Opcode opcode) {
   const uint8_t code = static_cast<uint8_t>(opcode);
   const uint8_t bytes[2] = {code, static_cast<uint8_t>(code ^ 0xFF)};
-  const Step step = send(bytes);
-  if (step != Step::kOk) return step;
+  FOTA_TRY(send(bytes));
   const Step ack = wait_ack(options_.timeouts.ack_ms);
   if (ack == Step::kNack) ++opcode_nacks_;
   return ack;
@@ -167,8 +165,7 @@ Bootloader::Step Bootloader::send_address(uint32_t address) {
   uint8_t bytes[5] = {static_cast<uint8_t>(address >> 24), static_cast<uint8_t>(address >> 16),
                       static_cast<uint8_t>(address >> 8), static_cast<uint8_t>(address), 0};
   bytes[4] = bytes[0] ^ bytes[1] ^ bytes[2] ^ bytes[3];
-  const Step step = send(bytes);
-  if (step != Step::kOk) return step;
+  FOTA_TRY(send(bytes));
   return wait_ack(options_.timeouts.ack_ms);
 }
 
@@ -302,26 +299,22 @@ struct WriteArgs {
 
 Bootloader::Step Bootloader::attempt_get(const void* args) {
   auto& info = *static_cast<DeviceInfo*>(const_cast<void*>(args));
-  Step step = send_command(Opcode::kGet);
-  if (step != Step::kOk) return step;
+  FOTA_TRY(send_command(Opcode::kGet));
   uint8_t head[2];
-  if ((step = read_exact(head, options_.timeouts.ack_ms)) != Step::kOk) return step;
+  FOTA_TRY(read_exact(head, options_.timeouts.ack_ms));
   const uint8_t count = head[0];  // number of bytes that follow minus 1 (version + opcodes)
   if (count == 0 || count > info.commands.size()) return Step::kGarbage;
   info.bootloader_version = head[1];
   info.command_count = count;
-  if ((step = read_exact({info.commands.data(), count}, options_.timeouts.ack_ms)) != Step::kOk) {
-    return step;
-  }
+  FOTA_TRY(read_exact({info.commands.data(), count}, options_.timeouts.ack_ms));
   return wait_ack(options_.timeouts.ack_ms);
 }
 
 Bootloader::Step Bootloader::attempt_get_version(const void* args) {
   auto& info = *static_cast<DeviceInfo*>(const_cast<void*>(args));
-  Step step = send_command(Opcode::kGetVersion);
-  if (step != Step::kOk) return step;
+  FOTA_TRY(send_command(Opcode::kGetVersion));
   uint8_t bytes[3];
-  if ((step = read_exact(bytes, options_.timeouts.ack_ms)) != Step::kOk) return step;
+  FOTA_TRY(read_exact(bytes, options_.timeouts.ack_ms));
   info.bootloader_version = bytes[0];
   info.option1 = bytes[1];
   info.option2 = bytes[2];
@@ -330,13 +323,12 @@ Bootloader::Step Bootloader::attempt_get_version(const void* args) {
 
 Bootloader::Step Bootloader::attempt_get_id(const void* args) {
   auto& info = *static_cast<DeviceInfo*>(const_cast<void*>(args));
-  Step step = send_command(Opcode::kGetId);
-  if (step != Step::kOk) return step;
+  FOTA_TRY(send_command(Opcode::kGetId));
   uint8_t count = 0;
-  if ((step = read_exact({&count, 1}, options_.timeouts.ack_ms)) != Step::kOk) return step;
+  FOTA_TRY(read_exact({&count, 1}, options_.timeouts.ack_ms));
   if (count != 1) return Step::kGarbage;  // F4: two PID bytes (count = N-1 = 1)
   uint8_t pid[2];
-  if ((step = read_exact(pid, options_.timeouts.ack_ms)) != Step::kOk) return step;
+  FOTA_TRY(read_exact(pid, options_.timeouts.ack_ms));
   info.pid = static_cast<uint16_t>(pid[0] << 8 | pid[1]);
   return wait_ack(options_.timeouts.ack_ms);
 }
@@ -349,22 +341,21 @@ Bootloader::Step Bootloader::attempt_read(const void* args) {
   burst[7] = n;
   burst[8] = static_cast<uint8_t>(n ^ 0xFF);
   const uint32_t ack_ms = options_.timeouts.ack_ms;
-  Step step = Step::kOk;
   if (const size_t piped = pipeline_bytes(burst, 7); piped > 0) {
     // Opcode, address (and length) in one burst; each ACK may wait for the bytes before it.
-    if ((step = send({burst, piped})) != Step::kOk) return step;
-    step = wait_ack(ack_ms);
+    FOTA_TRY(send({burst, piped}));
+    const Step step = wait_ack(ack_ms);
     if (step == Step::kNack) ++opcode_nacks_;
-    if (step != Step::kOk) return step;
-    if ((step = wait_ack(ack_ms + wire_ms(5))) != Step::kOk) return step;
+    FOTA_TRY(step);
+    FOTA_TRY(wait_ack(ack_ms + wire_ms(5)));
     burst_head_acked_ = true;
-    if (piped < sizeof burst && (step = send({burst + piped, 2})) != Step::kOk) return step;
-    if ((step = wait_ack(ack_ms + wire_ms(2))) != Step::kOk) return step;
+    if (piped < sizeof burst) FOTA_TRY(send({burst + piped, 2}));
+    FOTA_TRY(wait_ack(ack_ms + wire_ms(2)));
   } else {
-    if ((step = send_command(Opcode::kReadMemory)) != Step::kOk) return step;
-    if ((step = send_address(a.address)) != Step::kOk) return step;
-    if ((step = send({burst + 7, 2})) != Step::kOk) return step;
-    if ((step = wait_ack(ack_ms)) != Step::kOk) return step;
+    FOTA_TRY(send_command(Opcode::kReadMemory));
+    FOTA_TRY(send_address(a.address));
+    FOTA_TRY(send({burst + 7, 2}));
+    FOTA_TRY(wait_ack(ack_ms));
   }
   return read_exact(a.out, options_.timeouts.read_extra_ms);
 }
@@ -385,31 +376,29 @@ Bootloader::Step Bootloader::attempt_write(const void* args) {
   // The final ACK comes once the frame is on the wire and programmed.
   const uint32_t program_ms = options_.timeouts.write_ms + wire_ms(frame.size());
   changed(a.address, static_cast<uint32_t>(a.data.size()));
-  Step step = Step::kOk;
   if (const size_t piped = pipeline_bytes({burst, len}, 7); piped > 0) {
     // Opcode, address and data in one burst; the three ACKs are read afterwards. Only the
     // final ACK gates the next command (the ROM drops input while it programs). Data holding a
     // command pair waits for the address ACK.
-    if ((step = send({burst, piped})) != Step::kOk) return step;
-    step = wait_ack(options_.timeouts.ack_ms);
+    FOTA_TRY(send({burst, piped}));
+    const Step step = wait_ack(options_.timeouts.ack_ms);
     if (step == Step::kNack) ++opcode_nacks_;
-    if (step != Step::kOk) return step;
-    if ((step = wait_ack(options_.timeouts.ack_ms + wire_ms(5))) != Step::kOk) return step;
+    FOTA_TRY(step);
+    FOTA_TRY(wait_ack(options_.timeouts.ack_ms + wire_ms(5)));
     burst_head_acked_ = true;
-    if (piped < len && (step = send(frame)) != Step::kOk) return step;
+    if (piped < len) FOTA_TRY(send(frame));
     return wait_ack(program_ms);
   }
-  if ((step = send_command(Opcode::kWriteMemory)) != Step::kOk) return step;
-  if ((step = send_address(a.address)) != Step::kOk) return step;
+  FOTA_TRY(send_command(Opcode::kWriteMemory));
+  FOTA_TRY(send_address(a.address));
   // One write for the frame (fewer syscalls, no gaps on the wire).
-  if ((step = send(frame)) != Step::kOk) return step;
+  FOTA_TRY(send(frame));
   return wait_ack(program_ms);
 }
 
 Bootloader::Step Bootloader::attempt_erase(const void* args) {
   const auto& sectors = *static_cast<const std::span<const uint16_t>*>(args);
-  Step step = send_command(Opcode::kExtendedErase);
-  if (step != Step::kOk) return step;
+  FOTA_TRY(send_command(Opcode::kExtendedErase));
   uint8_t frame[2 + 2 * kMaxEraseSectors + 1];
   size_t len = 0;
   const uint16_t count = static_cast<uint16_t>(sectors.size() - 1);
@@ -425,15 +414,14 @@ Bootloader::Step Bootloader::attempt_erase(const void* args) {
   uint8_t checksum = 0;
   for (size_t i = 0; i < len; ++i) checksum ^= frame[i];
   frame[len++] = checksum;
-  if ((step = send({frame, len})) != Step::kOk) return step;
+  FOTA_TRY(send({frame, len}));
   return wait_ack(timeout_ms);
 }
 
 Bootloader::Step Bootloader::attempt_go(const void* args) {
   const uint32_t address = *static_cast<const uint32_t*>(args);
   changed(0, 0);  // the target runs code
-  Step step = send_command(Opcode::kGo);
-  if (step != Step::kOk) return step;
+  FOTA_TRY(send_command(Opcode::kGo));
   return send_address(address);
 }
 
@@ -456,10 +444,8 @@ Status Bootloader::get_id(uint16_t& pid) {
 }
 
 Status Bootloader::identify(DeviceInfo& info) {
-  Status status = get(info);
-  if (status != Status::kOk) return status;
-  status = get_id(info.pid);
-  if (status != Status::kOk) return status;
+  FOTA_TRY(get(info));
+  FOTA_TRY(get_id(info.pid));
   return info.pid == kExpectedPid ? Status::kOk : Status::kWrongDevice;
 }
 

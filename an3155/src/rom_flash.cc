@@ -11,13 +11,11 @@ Status read_checked(Bootloader& rom, uint32_t address, std::span<uint8_t> out, b
     const size_t n = out.size() - offset < kMaxBlock ? out.size() - offset : kMaxBlock;
     std::span<uint8_t> chunk = out.subspan(offset, n);
     const uint32_t at = address + static_cast<uint32_t>(offset);
-    Status status = rom.read_memory(at, chunk);
-    if (status != Status::kOk) return status;
+    FOTA_TRY(rom.read_memory(at, chunk));
     if (!verify) continue;
     bool agreed = false;
     for (int i = 0; i < 7 && !agreed; ++i) {
-      status = rom.read_memory(at, {check, n});
-      if (status != Status::kOk) return status;
+      FOTA_TRY(rom.read_memory(at, {check, n}));
       agreed = true;
       for (size_t k = 0; k < n; ++k) {
         if (check[k] != chunk[k]) agreed = false;

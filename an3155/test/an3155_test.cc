@@ -61,6 +61,14 @@ class ScriptLink final : public ByteLink {
     return PortStatus::kOk;
   }
   bool done() const { return steps_.empty() && rx_.empty(); }
+  size_t unused_steps() const { return steps_.size(); }
+  size_t unread_reply_bytes() const { return rx_.size(); }
+  // Drops what the host left unread; returns how many bytes that was.
+  size_t drain_unread() {
+    const size_t n = rx_.size();
+    rx_.clear();
+    return n;
+  }
 
   int mismatches = 0;
   Bytes unexpected;
@@ -104,9 +112,13 @@ class An3155Test : public ::testing::Test {
     EXPECT_EQ(link.mismatches, 0);
     EXPECT_TRUE(link.unexpected.empty())
         << "host sent " << link.unexpected.size() << " unscripted bytes";
+    // Everything scripted was consumed: no step left waiting for bytes the host never sent, no
+    // reply byte the host never read.
+    EXPECT_EQ(link.unused_steps(), 0u) << "scripted steps the host never reached";
+    EXPECT_EQ(link.unread_reply_bytes(), 0u) << "reply bytes the host never read";
   }
-  // Idle ROM: AA completes nothing yet... the scripted ROM was mid-frame: AA completes it (NACK),
-  // then AA alone is silent (waiting for its complement) and AA AA gets a NACK.
+  // The scripted ROM was mid-frame: AA completes it (NACK), then AA alone is silent (waiting for
+  // its complement) and AA AA gets a NACK.
   void resync_ok() {
     link.add({0xAA}, {N});
     link.add({0xAA}, {});
@@ -277,6 +289,9 @@ TEST_F(An3155Test, ReadRefusedAtOpcodeIsReadoutProtection) {
   Bootloader rom(link, &pins, clock, fast());
   uint8_t out[4];
   EXPECT_EQ(rom.read_memory(0x0800'0000, out), Status::kProtected);
+  // The last attempt stops at the first NACK: the second stays on the line (the next command's
+  // sync flushes it).
+  EXPECT_EQ(link.drain_unread(), 1u);
 }
 
 TEST_F(An3155Test, ReadArgumentsAreChecked) {
@@ -529,6 +544,7 @@ TEST_F(An3155Test, PipelinedReadUnderReadoutProtectionIsProtected) {
   Bootloader rom(link, &pins, clock, piped());
   uint8_t out[4];
   EXPECT_EQ(rom.read_memory(0x0800'0000, out), Status::kProtected);
+  EXPECT_EQ(link.drain_unread(), 1u);  // the last attempt's second NACK, as above
 }
 
 TEST_F(An3155Test, WriteAckWaitCoversTheFramesWireTime) {

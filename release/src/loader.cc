@@ -37,6 +37,46 @@ struct Segment {
   uint32_t size;
 };
 
+constexpr size_t kSectionHeaderSize = 40;
+constexpr uint32_t kShtNobits = 8;
+constexpr uint32_t kShfAlloc = 0x2;
+
+// The SHF_ALLOC sections with file contents, at their load addresses. Empty when the file has no
+// section headers.
+Expected<std::vector<Segment>> allocated_sections(std::span<const uint8_t> b,
+                                                  const std::vector<Segment>& segments) {
+  std::vector<Segment> pieces;
+  const uint8_t* p = b.data();
+  const uint32_t shoff = load_le32(p + 32);
+  const uint16_t shentsize = load_le16(p + 46);
+  const uint16_t shnum = load_le16(p + 48);
+  if (shoff == 0 || shnum == 0) return pieces;
+  if (shentsize < kSectionHeaderSize || shoff > b.size() ||
+      (b.size() - shoff) / shentsize < shnum) {
+    return fail("ELF section headers lie outside the file");
+  }
+  for (uint16_t i = 0; i < shnum; ++i) {
+    const uint8_t* sh = p + shoff + static_cast<size_t>(i) * shentsize;
+    const uint32_t type = load_le32(sh + 4);
+    const uint32_t flags = load_le32(sh + 8);
+    const uint32_t offset = load_le32(sh + 16);
+    const uint32_t size = load_le32(sh + 20);
+    if ((flags & kShfAlloc) == 0 || type == kShtNobits || size == 0) continue;
+    if (offset > b.size() || b.size() - offset < size) {
+      return fail("ELF section " + std::to_string(i) + " lies outside the file");
+    }
+    // Its load address comes from the segment that holds its bytes.
+    for (const Segment& s : segments) {
+      if (offset >= s.offset && offset - s.offset < s.size &&
+          s.size - (offset - s.offset) >= size) {
+        pieces.push_back({s.address + (offset - s.offset), offset, size});
+        break;
+      }
+    }
+  }
+  return pieces;
+}
+
 }  // namespace
 
 bool is_elf(std::span<const uint8_t> b) {
@@ -70,35 +110,56 @@ Expected<LoadedApp> load_elf(std::span<const uint8_t> b, const std::string& name
     const uint8_t* ph = p + phoff + static_cast<size_t>(i) * phentsize;
     if (load_le32(ph) != kPtLoad) continue;
     const uint32_t offset = load_le32(ph + 4);
-    const uint32_t paddr =
-        load_le32(ph + 12);  // load address: .data's initial values live in flash
+    const uint32_t paddr = load_le32(ph + 12);  // load address: .data's initial values in flash
     const uint32_t filesz = load_le32(ph + 16);
     if (filesz == 0) continue;  // .bss and stack: nothing to program
     if (offset > b.size() || b.size() - offset < filesz) {
       return fail(name + ": ELF segment " + std::to_string(i) + " lies outside the file");
     }
-    if (paddr < flash_map::kFlashBase || paddr >= flash_map::kFlashEnd ||
-        flash_map::kFlashEnd - paddr < filesz) {
-      return fail(name + ": ELF segment " + std::to_string(i) + " at " + addr(paddr) + " (" +
-                  std::to_string(filesz) + " bytes) is not in flash");
-    }
     segments.push_back({paddr, offset, filesz});
   }
   if (segments.empty()) return fail(name + ": ELF has no loadable data (empty)");
-  std::sort(segments.begin(), segments.end(),
-            [](const Segment& x, const Segment& y) { return x.address < y.address; });
-  for (size_t i = 1; i < segments.size(); ++i) {
-    if (segments[i].address - segments[i - 1].address < segments[i - 1].size) {
-      return fail(name + ": ELF segments overlap at " + addr(segments[i].address));
+
+  // What goes to flash, as `objcopy -O binary` takes it: the allocated sections with contents,
+  // each at its load address (its segment's physical address plus its offset in the segment).
+  // GNU ld usually maps the ELF and program headers into the first segment, below the vector
+  // table: they belong to no section and are left out. Without section headers, the segments
+  // themselves, less any bytes of the headers they map.
+  auto pieces = allocated_sections(b, segments);
+  if (!pieces) return fail(name + ": " + pieces.error());
+  if (pieces->empty()) {
+    const uint32_t headers_end = phoff + static_cast<uint32_t>(phnum) * phentsize;
+    for (const Segment& s : segments) {
+      if (s.offset >= headers_end) {
+        pieces->push_back(s);
+      } else if (s.offset + s.size > headers_end) {
+        const uint32_t skip = headers_end - s.offset;
+        pieces->push_back({s.address + skip, headers_end, s.size - skip});
+      }
     }
   }
-  const uint32_t base = segments.front().address;
-  const uint32_t end = segments.back().address + segments.back().size;  // within flash: checked
+  if (pieces->empty()) return fail(name + ": ELF has no loadable data (empty)");
+  for (const Segment& s : *pieces) {
+    if (s.address < flash_map::kFlashBase || s.address >= flash_map::kFlashEnd ||
+        flash_map::kFlashEnd - s.address < s.size) {
+      return fail(name + ": " + std::to_string(s.size) + " bytes to load at " + addr(s.address) +
+                  " are not in flash");
+    }
+  }
+  std::sort(pieces->begin(), pieces->end(),
+            [](const Segment& x, const Segment& y) { return x.address < y.address; });
+  for (size_t i = 1; i < pieces->size(); ++i) {
+    if ((*pieces)[i].address - (*pieces)[i - 1].address < (*pieces)[i - 1].size) {
+      return fail(name + ": ELF contents overlap at " + addr((*pieces)[i].address));
+    }
+  }
+  const uint32_t base = pieces->front().address;
+  const uint32_t end = pieces->back().address + pieces->back().size;  // within flash: checked
   LoadedApp app;
   app.from_elf = true;
   app.vector_address = base;
   app.payload.assign(end - base, flash_map::kErasedByte);  // gaps read as erased flash
-  for (const Segment& s : segments) {
+  for (const Segment& s : *pieces) {
     std::copy_n(b.begin() + s.offset, s.size, app.payload.begin() + (s.address - base));
   }
   return app;
@@ -133,9 +194,19 @@ Expected<void> check_app_for_slot(const LoadedApp& app, flash_map::Slot slot,
   const std::string slot_str(1, flash_map::slot_name(slot));
   if (app.payload.empty()) return fail(name + ": is empty");
   if (app.from_elf && app.vector_address != expected) {
-    return fail(name + " is linked at " + addr(app.vector_address) + ", expected " +
-                addr(expected) + " for slot " + slot_str);
+    std::string hint;
+    if (app.vector_address == flash_map::slot_address(slot)) {
+      hint = " (the slot's first " + std::to_string(flash_map::kHeaderSize) +
+             " bytes hold the image header: link the application at ORIGIN = " + addr(expected) +
+             ")";
+    } else if (app.vector_address == flash_map::slot_vector_address(flash_map::other_slot(slot))) {
+      hint = std::string(" (linked for slot ") + flash_map::slot_name(flash_map::other_slot(slot)) +
+             ")";
+    }
+    return fail(name + ": vector table at " + addr(app.vector_address) + ", expected " +
+                addr(expected) + " for slot " + slot_str + hint);
   }
+
   if (app.payload.size() > flash_map::kMaxPayloadSize) {
     return fail(name + ": " + std::to_string(app.payload.size()) + " bytes do not fit slot " +
                 slot_str + " (at most " + std::to_string(flash_map::kMaxPayloadSize) +

@@ -91,6 +91,76 @@ inline std::vector<uint8_t> app_elf(uint32_t vector_address, size_t code_size, u
   return make_elf(segs);
 }
 
+// An application as a GNU ld script with `FLASH (rx) : ORIGIN = <vector_address>` lays it out
+// without --nmagic: the first PT_LOAD segment starts one page (0x200 here) below the vector table
+// and maps the ELF and program headers too; .data is a second segment with its VMA in RAM and
+// its LMA after .text; .bss has no file bytes. Section headers name what is loaded.
+// `header_room` 0 gives the --nmagic layout: the first segment starts at the vector table.
+inline std::vector<uint8_t> ld_style_elf(uint32_t vector_address, size_t code_size,
+                                         uint8_t seed = 1, uint32_t header_room = 0x200) {
+  const std::vector<uint8_t> text = app_payload(vector_address, code_size, seed);
+  const std::vector<uint8_t> data(24, 0x5A);
+  const uint32_t seg0_paddr = vector_address - header_room;
+  const uint32_t text_off = 0x200;  // ELF header + 3 program headers fit below it
+  const uint32_t data_off = text_off + static_cast<uint32_t>(text.size());
+  const uint32_t data_lma = vector_address + static_cast<uint32_t>(text.size());
+  const uint32_t shoff = data_off + static_cast<uint32_t>(data.size());
+  std::vector<uint8_t> f(shoff + 5 * 40, 0);
+  f[0] = 0x7F;
+  f[1] = 'E';
+  f[2] = 'L';
+  f[3] = 'F';
+  f[4] = 1;
+  f[5] = 1;
+  f[6] = 1;
+  bytes::store_le16(&f[16], 2);
+  bytes::store_le16(&f[18], 40);
+  bytes::store_le32(&f[20], 1);
+  bytes::store_le32(&f[24], vector_address + 9);
+  bytes::store_le32(&f[28], 52);
+  bytes::store_le32(&f[32], shoff);
+  bytes::store_le16(&f[40], 52);
+  bytes::store_le16(&f[42], 32);
+  bytes::store_le16(&f[44], 3);
+  bytes::store_le16(&f[46], 40);
+  bytes::store_le16(&f[48], 5);
+  auto phdr = [&](int i, uint32_t off, uint32_t vaddr, uint32_t paddr, uint32_t filesz,
+                  uint32_t memsz) {
+    uint8_t* ph = &f[52 + i * 32];
+    bytes::store_le32(ph + 0, 1);
+    bytes::store_le32(ph + 4, off);
+    bytes::store_le32(ph + 8, vaddr);
+    bytes::store_le32(ph + 12, paddr);
+    bytes::store_le32(ph + 16, filesz);
+    bytes::store_le32(ph + 20, memsz);
+    bytes::store_le32(ph + 24, 5);
+    bytes::store_le32(ph + 28, 0x200);
+  };
+  const uint32_t seg0_off = text_off - header_room;
+  phdr(0, seg0_off, seg0_paddr, seg0_paddr, data_off - seg0_off, data_off - seg0_off);  // .text
+  phdr(1, data_off, 0x2000'0000, data_lma, static_cast<uint32_t>(data.size()),
+       static_cast<uint32_t>(data.size()));                                                // .data
+  phdr(2, 0, 0x2000'0000 + static_cast<uint32_t>(data.size()), 0x2000'0000 + 24, 0, 512);  // .bss
+  std::copy(text.begin(), text.end(), f.begin() + text_off);
+  std::copy(data.begin(), data.end(), f.begin() + data_off);
+  auto shdr = [&](int i, uint32_t type, uint32_t flags, uint32_t addr, uint32_t off,
+                  uint32_t size) {
+    uint8_t* sh = &f[shoff + i * 40];
+    bytes::store_le32(sh + 4, type);
+    bytes::store_le32(sh + 8, flags);
+    bytes::store_le32(sh + 12, addr);
+    bytes::store_le32(sh + 16, off);
+    bytes::store_le32(sh + 20, size);
+  };
+  // [0] null, .text (PROGBITS, ALLOC|EXEC), .data (PROGBITS, ALLOC|WRITE), .bss (NOBITS),
+  // .comment (PROGBITS, not allocated).
+  shdr(1, 1, 0x6, vector_address, text_off, static_cast<uint32_t>(text.size()));
+  shdr(2, 1, 0x3, 0x2000'0000, data_off, static_cast<uint32_t>(data.size()));
+  shdr(3, 8, 0x3, 0x2000'0000 + 24, data_off + 24, 512);
+  shdr(4, 1, 0x30, 0, 0, 16);
+  return f;
+}
+
 inline void write_bytes(const std::filesystem::path& path, const std::vector<uint8_t>& data) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));

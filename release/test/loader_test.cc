@@ -44,7 +44,48 @@ TEST(LoadElf, WrongSlotNamesBothAddresses) {
   auto r = load_elf(app_elf(kVecA, 256), "app-B.elf");
   ASSERT_TRUE(r);
   EXPECT_EQ(problem_of(r.value(), Slot::kB, "app-B.elf"),
-            "app-B.elf is linked at 0x08020200, expected 0x08080200 for slot B");
+            "app-B.elf: vector table at 0x08020200, expected 0x08080200 for slot B (linked for "
+            "slot A)");
+}
+
+// GNU ld without --nmagic puts the ELF and program headers in the first segment, below the
+// vector table: the image is what objcopy -O binary would give, from the vector table on.
+TEST(LoadElf, TakesOrdinaryGnuLdLayoutFromTheVectorTable) {
+  for (Slot slot : {Slot::kA, Slot::kB}) {
+    const uint32_t vec = flash_map::slot_vector_address(slot);
+    auto r = load_elf(testing::ld_style_elf(vec, 1000), "app.elf");
+    ASSERT_TRUE(r) << r.error();
+    EXPECT_EQ(r->vector_address, vec);
+    ASSERT_EQ(r->payload.size(), 1000u + 24) << "text, then .data's initial values";
+    EXPECT_EQ(std::vector<uint8_t>(r->payload.begin(), r->payload.begin() + 1000),
+              app_payload(vec, 1000));
+    for (size_t i = 1000; i < 1024; ++i) EXPECT_EQ(r->payload[i], 0x5A);
+    EXPECT_EQ(problem_of(*r, slot, "app.elf"), "");
+  }
+}
+
+TEST(LoadElf, BothLayoutsGiveTheSameImage) {
+  // The same sections, with the headers mapped below the vector table and without (--nmagic).
+  const auto with_headers = load_elf(testing::ld_style_elf(kVecA, 700, 3), "a.elf");
+  const auto nmagic = load_elf(testing::ld_style_elf(kVecA, 700, 3, 0), "a.elf");
+  ASSERT_TRUE(with_headers) << with_headers.error();
+  ASSERT_TRUE(nmagic) << nmagic.error();
+  EXPECT_EQ(with_headers->payload, nmagic->payload);
+  EXPECT_EQ(with_headers->vector_address, nmagic->vector_address);
+}
+
+TEST(LoadElf, NamesWhereTheVectorTableReallyIs) {
+  // Linked at the slot's start: no room for the image header.
+  auto at_slot = load_elf(testing::ld_style_elf(0x0802'0000, 600), "app-A.elf");
+  ASSERT_TRUE(at_slot) << at_slot.error();
+  EXPECT_EQ(problem_of(*at_slot, Slot::kA, "app-A.elf"),
+            "app-A.elf: vector table at 0x08020000, expected 0x08020200 for slot A (the slot's "
+            "first 512 bytes hold the image header: link the application at ORIGIN = "
+            "0x08020200)");
+  auto elsewhere = load_elf(testing::ld_style_elf(0x0800'4000, 600), "app-A.elf");
+  ASSERT_TRUE(elsewhere) << elsewhere.error();
+  EXPECT_EQ(problem_of(*elsewhere, Slot::kA, "app-A.elf"),
+            "app-A.elf: vector table at 0x08004000, expected 0x08020200 for slot A");
 }
 
 struct BadElf {

@@ -9,12 +9,13 @@
 #include <filesystem>
 
 #include "flash_layout.h"
-#include "qemu_runner.h"
+#include "qemu_launcher.h"
 
 namespace fota::boot_test {
 namespace {
 
 using flash_map::Slot;
+using test_support::QemuRun;
 
 class QemuSmoke : public ::testing::Test {
  protected:
@@ -28,7 +29,7 @@ class QemuSmoke : public ::testing::Test {
 
   QemuRun boot(const std::vector<std::string>& expected) {
     EXPECT_TRUE(layout_.save(file_));
-    QemuRun run = run_qemu(file_, expected, 20'000);
+    QemuRun run = test_support::run_qemu(FOTA_QEMU_SYSTEM_ARM, file_, expected, 20'000);
     EXPECT_TRUE(run.started) << "could not start " << FOTA_QEMU_SYSTEM_ARM;
     return run;
   }

@@ -36,8 +36,36 @@ stop_vstm32() {
 }
 ctl() { "$VSTM32" ctl --control "$T/ctl" "$@"; }
 
+# For tests that stop at the first failure: fail MESSAGE prints it with the vstm32 log and exits.
+fail() {
+  echo "FAIL: $*"
+  [ -f "$T/vstm32.log" ] && cat "$T/vstm32.log"
+  exit 1
+}
+# wait_until DESCRIPTION COMMAND...: polls COMMAND for up to 20 s; fails the test when it never
+# holds or when the vstm32 started by run_vstm32/start_vstm32 exited.
+wait_until() {
+  local what=$1
+  shift
+  local deadline=$((SECONDS + 20))
+  until "$@"; do
+    [ $SECONDS -lt $deadline ] || fail "$what not within 20 s"
+    [ -z "$VPID" ] || kill -0 "$VPID" 2> /dev/null || fail "vstm32 exited early"
+    sleep 0.02
+  done
+}
+# run_vstm32 OPTIONS...: `vstm32 run --flash $T/flash.bin OPTIONS...` in the background, output in
+# $T/vstm32.log; sets VPID (wait for what the test needs with wait_until).
+run_vstm32() {
+  "$VSTM32" run --flash "$T/flash.bin" "$@" > "$T/vstm32.log" 2>&1 &
+  VPID=$!
+}
+# True once the ROM bootloader takes a sync byte or a command.
+rom_ready() { [[ "$(ctl status)" =~ rom=(wait-sync|command) ]]; }
+
 # Kills a vstm32 still running and removes $T (kept when KEEP is set, for debugging).
 harness_cleanup() {
+  exec 3>&- 2> /dev/null || true  # a TCP connection to vstm32 the test opened
   [ -n "$VPID" ] && kill "$VPID" 2> /dev/null
   wait 2> /dev/null
   [ -n "${KEEP:-}" ] || rm -rf "$T"

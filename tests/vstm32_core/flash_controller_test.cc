@@ -218,8 +218,8 @@ TEST_F(Vstm32FlashControllerTest, ProgrammingOnlyClearsBits) {
   m_->debug_flash_store(kSector1, 4, 0x1234'5678);
   m_->run_for_ns(200'000);
   EXPECT_EQ(flash_word(*m_, kSector1), 0x1234'5678u);
-  // A second program of a programmed word: new = old AND data (STM32-FACTS.md; AN3969 relies on
-  // it), no error flag.
+  // A second program of a programmed word: new = old AND data (docs/stm32-facts.md; AN3969 relies
+  // on it), no error flag.
   m_->debug_flash_store(kSector1, 4, 0xFFFF'0F0F);
   m_->run_for_ns(200'000);
   EXPECT_EQ(flash_word(*m_, kSector1), 0x1234'0608u);

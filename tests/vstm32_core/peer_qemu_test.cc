@@ -10,7 +10,7 @@
 #include <string>
 
 #include "harness.h"
-#include "qemu_run.h"
+#include "qemu_launcher.h"
 
 namespace {
 
@@ -51,12 +51,12 @@ TEST(Vstm32PeerQemuTest, SameUsartOutputOnVstm32AndQemu) {
               static_cast<std::streamsize>(image.size()));
     ASSERT_TRUE(out.good());
   }
-  const auto qemu = vstm32_test::run_qemu_until(VSTM32_TEST_QEMU, path, "done\n", 30'000);
+  const auto qemu = fota::test_support::run_qemu(VSTM32_TEST_QEMU, path, {"done\n"}, 30'000);
   std::filesystem::remove_all(dir);
   ASSERT_TRUE(qemu.started) << "cannot run " << VSTM32_TEST_QEMU;
-  ASSERT_TRUE(qemu.found) << "QEMU printed:\n" << qemu.rest;
+  ASSERT_TRUE(qemu.complete) << "QEMU printed:\n" << qemu.output;
 
-  EXPECT_EQ(ours, qemu.serial);
+  EXPECT_EQ(ours, qemu.output);
   // And the text is the one the programs were written to produce (not, say, two empty runs).
   EXPECT_EQ(ours.rfind("testboot: hello\ntestboot: jump to 0x08020200 msp=0x2001ffc0 entry=0x", 0),
             0u)

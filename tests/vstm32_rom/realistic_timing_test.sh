@@ -6,25 +6,9 @@
 # Usage: realistic_timing_test.sh VSTM32
 set -euo pipefail
 VSTM32=$1
-tmp=$(mktemp -d)
-pid=""
-cleanup() {
-  exec 3>&- 2>/dev/null || true
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill "$pid"; wait "$pid" || true; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; cat "$tmp/vstm32.log" 2>/dev/null; exit 1; }
-ctl() { "$VSTM32" ctl --control "$tmp/ctl" "$@"; }
-wait_until() {
-  local what=$1; shift
-  local deadline=$((SECONDS + 20))
-  until "$@"; do
-    [ $SECONDS -lt $deadline ] || fail "$what not within 20 s"
-    sleep 0.02
-  done
-}
-rom_ready() { [[ "$(ctl status)" =~ rom=wait-sync ]]; }
+T=$(mktemp -d /tmp/vstm32-realistic-timing.XXXXXX)
+. "$(dirname "$0")/../lib/harness.sh"
+trap harness_cleanup EXIT
 read_hex() { timeout 10 head -c "$1" <&3 | od -An -v -tx1 | tr -d ' \n' || true; }
 ms_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", (b - a) * 1000 }'; }
 within() {  # within WHAT VALUE MIN MAX
@@ -32,12 +16,10 @@ within() {  # within WHAT VALUE MIN MAX
   echo "$1: $2 ms (expected $3..$4)"
 }
 
-"$VSTM32" flash-image create "$tmp/flash.bin" > /dev/null
-"$VSTM32" run --flash "$tmp/flash.bin" --boot0 --tcp 0 --control "$tmp/ctl" --timing realistic \
-  > "$tmp/vstm32.log" 2>&1 &
-pid=$!
-wait_until "control socket" test -S "$tmp/ctl"
-port=$(sed -n 's/.*tcp 127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/vstm32.log")
+"$VSTM32" flash-image create "$T/flash.bin" > /dev/null
+run_vstm32 --boot0 --tcp 0 --control "$T/ctl" --timing realistic
+wait_until "control socket" test -S "$T/ctl"
+port=$(sed -n 's/.*tcp 127.0.0.1:\([0-9]*\).*/\1/p' "$T/vstm32.log")
 exec 3<>"/dev/tcp/127.0.0.1/$port"
 wait_until "ROM ready" rom_ready
 printf '\x7f' >&3
@@ -68,6 +50,6 @@ data=$(read_hex 257)
 within "256-byte read" "$(ms_since "$t0")" 24 500
 
 [ "$(ctl quit)" = ok ] || fail "quit"
-wait "$pid"
-pid=""
+wait "$VPID"
+VPID=""
 echo PASS

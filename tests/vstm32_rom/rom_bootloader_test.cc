@@ -476,7 +476,7 @@ TEST_P(RomTest, BusyRomHoldsOneByteAndLosesTheRest) {
 }
 
 TEST_P(RomTest, Stm32flashStartupSequenceIsByteExact) {
-  // 0x7F; GET VERSION; GET; GET ID; READ 256 at 0x0800'0000 (TOOLING-NOTES.md).
+  // 0x7F; GET VERSION; GET; GET ID; READ 256 at 0x0800'0000 (what stm32flash 0.7 sends at start).
   rom_.reset(0);
   t_ = 100'000'000;
   feed({0x7F, 0x01, 0xFE, 0x00, 0xFF, 0x02, 0xFD, 0x11, 0xEE});

@@ -5,26 +5,9 @@
 # Usage: tcp_control_test.sh VSTM32
 set -euo pipefail
 VSTM32=$1
-tmp=$(mktemp -d)
-pid=""
-cleanup() {
-  exec 3>&- 2>/dev/null || true
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill "$pid"; wait "$pid" || true; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; cat "$tmp/vstm32.log" 2>/dev/null; exit 1; }
-ctl() { "$VSTM32" ctl --control "$tmp/ctl" "$@"; }
-wait_until() {  # wait_until DESCRIPTION COMMAND... (bounded poll)
-  local what=$1; shift
-  local deadline=$((SECONDS + 20))
-  until "$@"; do
-    [ $SECONDS -lt $deadline ] || fail "$what not within 20 s"
-    kill -0 "$pid" 2>/dev/null || fail "vstm32 exited early"
-    sleep 0.02
-  done
-}
-rom_ready() { [[ "$(ctl status)" =~ rom=(wait-sync|command) ]]; }
+T=$(mktemp -d /tmp/vstm32-tcp-control.XXXXXX)
+. "$(dirname "$0")/../lib/harness.sh"
+trap harness_cleanup EXIT
 # Read exactly N bytes from fd 3 with a deadline; prints them as hex.
 read_hex() {
   local n=$1 out
@@ -32,12 +15,10 @@ read_hex() {
   echo "$out"
 }
 
-"$VSTM32" flash-image create "$tmp/flash.bin" > /dev/null
-"$VSTM32" run --flash "$tmp/flash.bin" --boot0 --tcp 0 --control "$tmp/ctl" --rom v3.1 \
-  > "$tmp/vstm32.log" 2>&1 &
-pid=$!
-wait_until "control socket" test -S "$tmp/ctl"
-port=$(sed -n 's/.*tcp 127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/vstm32.log")
+"$VSTM32" flash-image create "$T/flash.bin" > /dev/null
+run_vstm32 --boot0 --tcp 0 --control "$T/ctl" --rom v3.1
+wait_until "control socket" test -S "$T/ctl"
+port=$(sed -n 's/.*tcp 127.0.0.1:\([0-9]*\).*/\1/p' "$T/vstm32.log")
 [ -n "$port" ] || fail "no TCP port printed"
 exec 3<>"/dev/tcp/127.0.0.1/$port"
 wait_until "ROM ready" rom_ready
@@ -72,10 +53,10 @@ wait_until "ROM ready after power-on" rom_ready
 printf '\x7f' >&3
 [ "$(read_hex 1)" = 79 ] || fail "no ACK after power cycle"
 
-ctl events > "$tmp/events.txt"
+ctl events > "$T/events.txt"
 for want in "power off" "power on" "reset cause=pin boot=flash" "reset cause=por boot=system" \
             "pin nrst=low" "rom: get-id ack"; do
-  grep -q "$want" "$tmp/events.txt" || { cat "$tmp/events.txt"; fail "no event '$want'"; }
+  grep -q "$want" "$T/events.txt" || { cat "$T/events.txt"; fail "no event '$want'"; }
 done
 [ "$(ctl cut instructions 10)" = ok ] || fail "cut instructions refused"
 [[ "$(ctl cut sideways 10)" == error* ]] || fail "unknown cut kind not refused"
@@ -83,6 +64,6 @@ done
 [[ "$(ctl status)" =~ rom_version=3.1 ]] || fail "rom version"
 
 [ "$(ctl quit)" = ok ] || fail "quit"
-wait "$pid" || fail "vstm32 exit status"
-pid=""
+wait "$VPID" || fail "vstm32 exit status"
+VPID=""
 echo PASS

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Host driver for ST's USART system-memory bootloader (AN3155) as the STM32F40x/41x ROM plays it.
 // Portable and freestanding: no heap, fixed buffers, all I/O through port.h. Every exchange has a
-// bounded timeout (figures from STM32-FACTS.md); a NACK, timeout or garbled reply leads to a
+// bounded timeout (figures from docs/stm32-facts.md); a NACK, timeout or garbled reply leads to a
 // re-sync and a bounded number of retries of the whole command (all commands used here are
 // idempotent: Write Memory ANDs the same data again, erase erases again).
 #pragma once

@@ -34,7 +34,7 @@ uint32_t crc32(std::span<const uint8_t> data);
 
 // The STM32F4 CRC unit computes a non-reflected CRC-32 (poly 0x04C11DB7, init 0xFFFFFFFF, no
 // final XOR) over 32-bit words. Fed with each word bit-reversed (RBIT), its data register holds
-// the bit-reversed zlib register, so the zlib value is ~rbit32(DR) (STM32-FACTS.md).
+// the bit-reversed zlib register, so the zlib value is ~rbit32(DR) (docs/stm32-facts.md).
 // This is the software model of that unit, used by host tests and vstm32.
 uint32_t stm32_crc_unit_update(uint32_t dr, uint32_t word);
 constexpr uint32_t rbit32(uint32_t v) {

@@ -39,7 +39,7 @@ constexpr int sector_of(uint32_t address) {
   return -1;
 }
 
-// --- Our layout (ARCHITECTURE.md) ---
+// --- Our layout (docs/formats.md) ---
 inline constexpr uint32_t kBootloaderAddress = 0x0800'0000;  // sector 0
 inline constexpr uint32_t kBootloaderSize = 16 * 1024;
 inline constexpr uint32_t kLogAreaSmallAddress = 0x0800'C000;  // sector 3: second log area

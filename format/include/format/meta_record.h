@@ -34,7 +34,7 @@ inline constexpr size_t kRecordWords = kRecordSize / 4;
 inline constexpr uint8_t kDefaultMaxAttempts = 3;
 
 // Values chosen so that neither erased flash (0xFF) nor zeroed flash reads as a state
-// (STYLE.md habit 11: three-state flags, never a bool).
+// (three-state flags rather than a bool).
 enum class RecordState : uint8_t {
   kTrial = 0x54,      // 'T': boot this slot on trial, counting attempts
   kConfirmed = 0x43,  // 'C': this slot's image confirmed itself

@@ -612,13 +612,7 @@ void setup(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<FlashOptions>();
   CLI::App* cmd = app.add_subcommand(
       "flash", "Install a release into the inactive slot through the ROM bootloader (AN3155)");
-  cmd->add_option("--port", options->connection.port, "serial port (e.g. /dev/ttyUSB0, a pty)")
-      ->required();
-  cmd->add_option("--pins", options->connection.pins,
-                  "BOOT0/NRST backend: vstm32:SOCK | gpiod:CHIP,boot0=N,nrst=M[,boot0-active-low]"
-                  "[,nrst-active-high] | serial-dtr-rts[:boot0=[!]rts,nrst=[!]dtr] | none")
-      ->capture_default_str();
-  cmd->add_option("--baud", options->connection.baud, "baud rate (8E1)")->capture_default_str();
+  add_connection_options(*cmd, options->connection);
   cmd->add_option("--retries", options->connection.retries, "retries per command")
       ->capture_default_str();
   cmd->add_option("--release", options->release_dir, "release directory (manifest.json + images)");

@@ -118,13 +118,7 @@ void setup(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "info",
       "Show the device (PID, UID), both slots and the boot log, through the ROM bootloader");
-  cmd->add_option("--port", options->connection.port, "serial port (e.g. /dev/ttyUSB0, a pty)")
-      ->required();
-  cmd->add_option("--pins", options->connection.pins,
-                  "BOOT0/NRST backend: vstm32:SOCK | gpiod:CHIP,boot0=N,nrst=M | "
-                  "serial-dtr-rts[:boot0=rts,nrst=dtr] | none (target already in the ROM)")
-      ->capture_default_str();
-  cmd->add_option("--baud", options->connection.baud, "baud rate (8E1)")->capture_default_str();
+  add_connection_options(*cmd, options->connection);
   cmd->add_flag("--json", options->json, "one JSON object on stdout");
   cmd->add_flag("--stay", options->stay, "stay in the ROM bootloader afterwards (no reset)");
   cmd->callback([options, &exit_code] { exit_code = run_info(*options); });

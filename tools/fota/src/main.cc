@@ -24,7 +24,7 @@ Registration::Registration(const char* name, CommandSetup setup) {
 int main(int argc, char** argv) {
   CLI::App app{"fota: safe A/B firmware updates for STM32F407 (see README.md)", "fota"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "fota 0.1.0");
+  app.set_version_flag("--version", std::string("fota ") + FOTA_VERSION);
   int exit_code = 0;
   for (auto& [name, setup] : fota::cli::registry()) setup(app, exit_code);
   try {

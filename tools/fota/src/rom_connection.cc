@@ -3,10 +3,22 @@
 
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
+
 #include "an3155/rom_flash.h"
 #include "format/flash_map.h"
 
 namespace fota::cli {
+
+void add_connection_options(CLI::App& cmd, ConnectionOptions& options) {
+  cmd.add_option("--port", options.port, "serial port (e.g. /dev/ttyUSB0, a pty)")->required();
+  cmd.add_option("--pins", options.pins,
+                 "BOOT0/NRST backend: vstm32:SOCK | gpiod:CHIP,boot0=N,nrst=M[,boot0-active-low]"
+                 "[,nrst-active-high] | serial-dtr-rts[:boot0=[!]rts,nrst=[!]dtr] | none (target "
+                 "already in the ROM)")
+      ->capture_default_str();
+  cmd.add_option("--baud", options.baud, "baud rate (8E1)")->capture_default_str();
+}
 
 std::string DeviceIdentity::uid_hex() const {
   std::string out;

@@ -14,6 +14,10 @@
 #include "ports_linux/serial_port.h"
 #include "status/expected.h"
 
+namespace CLI {
+class App;
+}  // namespace CLI
+
 namespace fota::cli {
 
 struct ConnectionOptions {
@@ -23,6 +27,9 @@ struct ConnectionOptions {
   unsigned retries = 5;
   bool pipeline = true;  // pipelined Write/Read Memory with fallback (an3155::Options::pipeline)
 };
+
+// Adds --port, --pins and --baud: what every command that talks to the ROM takes.
+void add_connection_options(CLI::App& cmd, ConnectionOptions& options);
 
 struct DeviceIdentity {
   an3155::DeviceInfo info;

@@ -127,6 +127,31 @@ TEST_F(PackCli, PacksElfPairAndHeaderMatchesIndependentTools) {
   EXPECT_EQ(hex(m->slot_a.sha256), sha_file.output.substr(0, 64));
 }
 
+// An application linked by an ordinary GNU ld script (FLASH ORIGIN = slot + 0x200, no --nmagic):
+// ld maps the ELF headers below the vector table; the release holds the image from the vector
+// table on.
+TEST_F(PackCli, PacksElfsLinkedByOrdinaryGnuLd) {
+  const auto a = file("app-A.elf", testing::ld_style_elf(kVecA, 3000, 2));
+  const auto b = file("app-B.elf", testing::ld_style_elf(kVecB, 3000, 2));
+  auto r = pack_ab(a, b);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const auto& [slot, vec] : {std::pair{"A", kVecA}, std::pair{"B", kVecB}}) {
+    auto img = read_image_file(dir_ / "out" / (std::string("stm32f407-1.2.3-") + slot + ".img"));
+    ASSERT_TRUE(img) << img.error();
+    EXPECT_EQ(img->header.vector_address, vec);
+    ASSERT_EQ(img->payload.size(), 3000u + 24);
+    EXPECT_EQ(std::vector<uint8_t>(img->payload.begin(), img->payload.begin() + 3000),
+              app_payload(vec, 3000, 2));
+  }
+  // Linked at the slot's start (no room for the header): refused, naming both addresses.
+  const auto at_start = file("app-start-A.elf", testing::ld_style_elf(0x0802'0000, 3000, 2));
+  auto bad = pack_ab(at_start, b);
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.output.find("app-start-A.elf: vector table at 0x08020000, expected 0x08020200"),
+            std::string::npos)
+      << bad.output;
+}
+
 TEST_F(PackCli, ReadReleaseVerifiesEveryFile) {
   const auto a = file("app-A.elf", app_elf(kVecA, 4000, 3));
   const auto b = file("app-B.elf", app_elf(kVecB, 4000, 3));
@@ -222,10 +247,10 @@ TEST_F(PackCli, RejectsEachWrongInputWithItsOwnMessage) {
   const std::vector<Case> cases = {
       {"B linked for A",
        "--app-a " + quote(a) + " --app-b " + quote(b_linked_a) + " --version 1.0.0" + out,
-       "app-B-wrong.elf is linked at 0x08020200, expected 0x08080200 for slot B"},
+       "app-B-wrong.elf: vector table at 0x08020200, expected 0x08080200 for slot B"},
       {"A linked for B",
        "--app-a " + quote(b) + " --app-b " + quote(b_linked_a) + " --version 1.0.0" + out,
-       "app-B.elf is linked at 0x08080200, expected 0x08020200 for slot A"},
+       "app-B.elf: vector table at 0x08080200, expected 0x08020200 for slot A"},
       {"same file for both",
        "--app-a " + quote(a) + " --app-b " + quote(a) + " --version 1.0.0" + out,
        "--app-a and --app-b are the same file"},

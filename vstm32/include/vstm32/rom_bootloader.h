@@ -1,19 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// NOTE for V1 (from V2): vstm32/CMakeLists.txt now holds one line of mine,
-// `add_subdirectory(cli)`: please keep it when you write the file. vstm32/cli/libraries.cmake
-// defines `vstm32_rom` (this model) and `vstm32_frontend` (pty/TCP/control) unless they exist;
-// link vstm32_rom from your machine library (include it before add_subdirectory(cli), or define
-// vstm32_rom yourself). The machine calls reset(now) at every reset with BOOT0 high,
-// on_rx_byte() per USART1 RX byte while active(), and stop() on power off / NRST low.
-// rom_bus.h is unchanged. The CLI drives devices through vstm32/cli/device.h: a Machine-backed
-// Device is the one missing piece (see docs/vstm32.md).
 // Model of ST's USART system-memory bootloader of the STM32F40x/41x (AN3155, AN2606: PID 0x413,
 // protocol 0x31, ROM V3.1 or V9.1). It never runs on the emulated CPU: the machine feeds it the
 // bytes that arrive on USART1 RX while the chip boots from system memory, and it acts on the chip
 // through RomBus (rom_bus.h): answers on USART1 TX at a simulated time, reads memory, programs
 // and erases flash at the ROM's parallelism, changes option bytes, jumps (Go) or resets.
 //
-// Protocol facts: ../shared/design/STM32-FACTS.md; what is modelled and what is not:
+// Protocol facts: docs/stm32-facts.md; what is modelled and what is not:
 // docs/vstm32.md ("ROM bootloader"). Usage by the machine:
 //   RomBootloader rom(bus, RomVersion::kV9_1);
 //   rom.reset(bus.now_ns());                 // every reset with BOOT0 high (and BOOT1 low)
@@ -42,21 +34,20 @@ using protocol::kProductId;
 using protocol::kProtocolVersion;
 using protocol::kSync;
 
-enum Opcode : uint8_t {
-  kGet = protocol::kGet,
-  kGetVersion = protocol::kGetVersion,
-  kGetId = protocol::kGetId,
-  kReadMemory = protocol::kReadMemory,
-  kGo = protocol::kGo,
-  kWriteMemory = protocol::kWriteMemory,
-  kExtendedErase = protocol::kExtendedErase,
-  kWriteProtect = protocol::kWriteProtect,
-  kWriteUnprotect = protocol::kWriteUnprotect,
-  kReadoutProtect = protocol::kReadoutProtect,
-  kReadoutUnprotect = protocol::kReadoutUnprotect,
-};
+// The opcodes as sent (each followed by its complement).
+using protocol::kExtendedErase;
+using protocol::kGet;
+using protocol::kGetId;
+using protocol::kGetVersion;
+using protocol::kGo;
+using protocol::kReadMemory;
+using protocol::kReadoutProtect;
+using protocol::kReadoutUnprotect;
+using protocol::kWriteMemory;
+using protocol::kWriteProtect;
+using protocol::kWriteUnprotect;
 
-// Memory the ROM accepts (STM32-FACTS.md). Inclusive start, exclusive end.
+// Memory the ROM accepts (docs/stm32-facts.md). Inclusive start, exclusive end.
 inline constexpr uint32_t kFlashBegin = 0x0800'0000;
 inline constexpr uint32_t kFlashEnd = 0x0810'0000;
 inline constexpr uint32_t kSramBegin = 0x2000'0000;

@@ -20,7 +20,8 @@ uint32_t unit_feed(uint32_t word) {
 }  // namespace
 
 bool crc_unit_self_test() {
-  // Known answers of the F4 unit (STM32-FACTS.md): 0x1234'5678 -> 0xDF8A'8A2B, 0 -> 0xC704'DD7B.
+  // Known answers of the F4 unit (docs/stm32-facts.md): 0x1234'5678 -> 0xDF8A'8A2B, 0 ->
+  // 0xC704'DD7B.
   unit_reset();
   if (unit_feed(0x1234'5678) != 0xDF8A'8A2B) return false;
   unit_reset();

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The four user LEDs of the STM32F4-Discovery on GPIOD (STM32-FACTS.md).
+// The four user LEDs of the STM32F4-Discovery on GPIOD (docs/stm32-facts.md).
 #pragma once
 
 #include <cstdint>

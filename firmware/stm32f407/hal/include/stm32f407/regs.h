@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// STM32F407 registers the firmware touches (RM0090; addresses and bits as in STM32-FACTS.md).
+// STM32F407 registers the firmware touches (RM0090; addresses and bits as in docs/stm32-facts.md).
 // Only what we use: a register is `reg(kAddress)`, a volatile 32-bit reference.
 #pragma once
 

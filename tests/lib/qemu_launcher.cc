@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "qemu_runner.h"
+#include "qemu_launcher.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -10,44 +10,33 @@
 
 #include <chrono>
 
-#ifndef FOTA_QEMU_SYSTEM_ARM
-#define FOTA_QEMU_SYSTEM_ARM "qemu-system-arm"
-#endif
-
 extern char** environ;
 
-namespace fota::boot_test {
+namespace fota::test_support {
 
 namespace {
 
-bool all_in_order(const std::string& text, const std::vector<std::string>& expected) {
+// Where the last of `expected` ends when they all appear in order in `text`; npos otherwise.
+size_t end_of_all_in_order(const std::string& text, const std::vector<std::string>& expected) {
   size_t at = 0;
   for (const auto& e : expected) {
     const size_t found = text.find(e, at);
-    if (found == std::string::npos) return false;
+    if (found == std::string::npos) return std::string::npos;
     at = found + e.size();
   }
-  return true;
+  return at;
 }
 
 }  // namespace
 
-QemuRun run_qemu(const std::filesystem::path& flash_file, const std::vector<std::string>& expected,
-                 int deadline_ms) {
+QemuRun run_qemu(const std::string& qemu, const std::filesystem::path& image,
+                 const std::vector<std::string>& expected, int deadline_ms) {
   QemuRun run;
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return run;
-  const std::string loader = "loader,file=" + flash_file.string() + ",addr=0x08000000";
-  std::vector<std::string> args = {FOTA_QEMU_SYSTEM_ARM,
-                                   "-M",
-                                   "netduinoplus2",
-                                   "-nographic",
-                                   "-monitor",
-                                   "none",
-                                   "-serial",
-                                   "stdio",
-                                   "-device",
-                                   loader};
+  const std::string loader = "loader,file=" + image.string() + ",addr=0x08000000";
+  std::vector<std::string> args = {qemu,   "-M",      "netduinoplus2", "-nographic", "-monitor",
+                                   "none", "-serial", "stdio",         "-device",    loader};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -81,7 +70,10 @@ QemuRun run_qemu(const std::filesystem::path& flash_file, const std::vector<std:
     for (ssize_t i = 0; i < n; ++i) {
       if (buf[i] != '\r') run.output.push_back(buf[i]);
     }
-    run.complete = all_in_order(run.output, expected);
+    if (const size_t end = end_of_all_in_order(run.output, expected); end != std::string::npos) {
+      run.complete = true;
+      run.output.resize(end);
+    }
   }
   kill(pid, SIGKILL);
   int status = 0;
@@ -90,4 +82,4 @@ QemuRun run_qemu(const std::filesystem::path& flash_file, const std::vector<std:
   return run;
 }
 
-}  // namespace fota::boot_test
+}  // namespace fota::test_support
