@@ -492,14 +492,19 @@ Status Bootloader::read_parallelism(uint8_t& value) {
   return read_memory(kParallelismAddress, {&value, 1});
 }
 
-Status Bootloader::enter() {
+Status Bootloader::reset_into(bool boot0) {
   if (pins_ == nullptr) return Status::kPinError;
-  if (pins_->set_boot0(true) != PortStatus::kOk) return Status::kPinError;
+  if (pins_->set_boot0(boot0) != PortStatus::kOk) return Status::kPinError;
   if (pins_->set_reset(true) != PortStatus::kOk) return Status::kPinError;
   clock_.delay_ms(options_.timeouts.reset_pulse_ms);
   if (pins_->set_reset(false) != PortStatus::kOk) return Status::kPinError;
   synced_ = false;
   changed(0, 0);
+  return Status::kOk;
+}
+
+Status Bootloader::enter() {
+  FOTA_TRY(reset_into(true));
   clock_.delay_ms(options_.timeouts.boot_wait_ms);
   if (link_.configure(options_.baud, Parity::kEven) != PortStatus::kOk) return Status::kLinkError;
   if (link_.flush_input() != PortStatus::kOk) return Status::kLinkError;
@@ -507,14 +512,7 @@ Status Bootloader::enter() {
 }
 
 Status Bootloader::leave() {
-  if (pins_ == nullptr) return Status::kPinError;
-  if (pins_->set_boot0(false) != PortStatus::kOk) return Status::kPinError;
-  if (pins_->set_reset(true) != PortStatus::kOk) return Status::kPinError;
-  clock_.delay_ms(options_.timeouts.reset_pulse_ms);
-  if (pins_->set_reset(false) != PortStatus::kOk) return Status::kPinError;
-  synced_ = false;
-  changed(0, 0);
-  return Status::kOk;
+  return reset_into(false);
 }
 
 }  // namespace fota::an3155

@@ -11,6 +11,7 @@
 #include "format/flash_map.h"
 #include "format/image_header.h"
 #include "format/meta_record.h"
+#include "release/manifest.h"
 #include "status/expected.h"
 
 namespace vstm32::cli {
@@ -203,9 +204,9 @@ int flash_image_inspect(const std::filesystem::path& file) {
                   h, std::span<const uint8_t>(&flash[off + fm::kHeaderSize], h.payload_size), true)
             : fota::HeaderError::kPayloadTooLarge;
     std::printf(
-        "version %u.%u.%u build %u, payload %u bytes, crc32 0x%08X, product '%.32s', "
+        "version %s build %u, payload %u bytes, crc32 0x%08X, product '%.32s', "
         "slot %s, payload %s\n",
-        h.version.major, h.version.minor, h.version.patch, h.version.build, h.payload_size,
+        fota::release::version_string(h.version).c_str(), h.version.build, h.payload_size,
         h.payload_crc32, h.product.data(), fota::to_string(slot_check),
         fota::to_string(payload_check));
   }
@@ -230,11 +231,11 @@ int flash_image_inspect(const std::filesystem::path& file) {
       const fota::MetaRecord& m = record.value();
       const fota::Version v = fota::Version::from_packed(m.version, m.build);
       std::printf(
-          "  +0x%05X seq %u slot %c %s attempts %u/%u version %u.%u.%u build %u crc "
+          "  +0x%05X seq %u slot %c %s attempts %u/%u version %s build %u crc "
           "0x%08X writer %u reason %u\n",
           r, m.sequence, fm::slot_name(m.slot), fota::to_string(m.state), m.attempts,
-          fota::effective_max_attempts(m), v.major, v.minor, v.patch, m.build, m.image_crc32,
-          static_cast<unsigned>(m.writer), static_cast<unsigned>(m.reason));
+          fota::effective_max_attempts(m), fota::release::version_string(v).c_str(), m.build,
+          m.image_crc32, static_cast<unsigned>(m.writer), static_cast<unsigned>(m.reason));
       ++shown;
     }
     std::printf("  %u valid record(s)\n", shown);

@@ -173,6 +173,8 @@ class Bootloader {
   Step wait_ack(uint32_t timeout_ms);
   Step read_exact(std::span<uint8_t> out, uint32_t timeout_ms);
   Status resync();
+  // Resets the target with BOOT0 at `boot0`: ROM (high) or main flash (low).
+  Status reset_into(bool boot0);
   uint32_t wire_ms(size_t bytes) const;
   // How many leading bytes of `burst` go out before the first ACK is read: all of them, `head`
   // (opcode and address) when the rest holds a command pair, or 0 (ACK by ACK).
