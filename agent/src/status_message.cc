@@ -5,8 +5,8 @@ namespace fota::agent {
 namespace {
 
 constexpr const char* kStateNames[kStateCount] = {
-    "idle",     "checking", "downloading", "flashing", "verifying", "committing",
-    "rebooting", "trial",   "confirmed",   "reverted", "failed",    "offline"};
+    "idle",      "checking", "downloading", "flashing", "verifying", "committing",
+    "rebooting", "trial",    "confirmed",   "reverted", "failed",    "offline"};
 
 // Appends to a fixed buffer; remembers an overflow instead of failing at each call.
 class Writer {

@@ -15,8 +15,9 @@ constexpr std::array<std::string_view, 2> kPrefixes = {"https://fw.example.com/r
 class PolicyTest : public ::testing::Test {
  protected:
   Policy policy{"demo", kPrefixes, false, false, 384 * 1024};
-  Offer offer{"demo", true, Version{2, 0, 0, 7}, "https://fw.example.com/releases/demo-2.img",
-              100'000, true, false};
+  Offer offer{
+      "demo", true, Version{2, 0, 0, 7}, "https://fw.example.com/releases/demo-2.img", 100'000,
+      true,   false};
   Running running{true, Version{1, 0, 0, 1}};
 };
 
@@ -82,8 +83,7 @@ TEST_F(PolicyTest, APrefixWithoutSlashMatchesOnlyAtABoundary) {
   EXPECT_EQ(check_url(kPrefixes, "http://127.0.0.1:9000/demo/x.img"), PolicyError::kOk);
   EXPECT_EQ(check_url(kPrefixes, "http://127.0.0.1:9000/demo-evil/x.img"),
             PolicyError::kUrlNotAllowed);
-  EXPECT_EQ(check_url(kPrefixes, "http://127.0.0.1:90001/demo/x.img"),
-            PolicyError::kUrlNotAllowed);
+  EXPECT_EQ(check_url(kPrefixes, "http://127.0.0.1:90001/demo/x.img"), PolicyError::kUrlNotAllowed);
 }
 
 TEST_F(PolicyTest, RefusesMalformedUrls) {

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "gateway/config.h"
 
+#include <toml++/toml.h>
+
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 namespace fota::gateway {
 namespace {
@@ -66,8 +67,8 @@ class Reader {
     if (!node->is_integer()) return set_error(key, "must be an integer");
     const int64_t v = node->as_integer()->get();
     if (v < min || v > max) {
-      return set_error(key, "must be between " + std::to_string(min) + " and " +
-                                std::to_string(max));
+      return set_error(key,
+                       "must be between " + std::to_string(min) + " and " + std::to_string(max));
     }
     out = static_cast<Int>(v);
   }

@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "signing/signing.h"
+
 namespace fota::gateway {
 namespace {
 
@@ -44,52 +46,34 @@ int hex_value(char c) {
   return -1;
 }
 
-Expected<std::vector<uint8_t>> decode_signature(const std::string& text, const char* what) {
-  if (text.size() != 128) {
-    return fail(std::string(what) + ": \"signature\" must be 128 hex digits (ed25519), got " +
-                std::to_string(text.size()) + " characters");
-  }
-  std::vector<uint8_t> out(64);
-  for (size_t i = 0; i < 64; ++i) {
-    const int hi = hex_value(text[2 * i]), lo = hex_value(text[2 * i + 1]);
-    if (hi < 0 || lo < 0) return fail(std::string(what) + ": \"signature\" is not hex");
-    out[i] = static_cast<uint8_t>(hi << 4 | lo);
-  }
-  return out;
-}
+}  // namespace
 
-Expected<ReleaseNotice> notice_from_manifest(std::string bytes, const char* what) {
+Expected<ReleaseNotice> parse_release_notice(std::string_view payload) {
+  constexpr const char* kWhat = "release notification";
+  if (payload.size() > kMaxNotificationSize) {
+    return fail(std::string(kWhat) + ": " + std::to_string(payload.size()) +
+                " bytes is larger than the limit of " + std::to_string(kMaxNotificationSize));
+  }
+  std::string bytes(payload);
   auto parsed = release::parse_manifest(bytes);
-  if (!parsed.ok) return fail(std::string(what) + ": " + parsed.error);
+  if (!parsed.ok) return fail(std::string(kWhat) + ": " + parsed.error);
   ReleaseNotice notice;
   notice.manifest = std::move(parsed.manifest);
   notice.manifest_bytes = std::move(bytes);
   return notice;
 }
 
-}  // namespace
-
-Expected<ReleaseNotice> parse_release_notice(std::string_view payload) {
-  constexpr const char* kWhat = "release notification";
-  auto j = parse_object(payload, kWhat);
-  if (!j) return j.failure();
-  if (j->contains("manifest")) {
-    if (auto keys = only_keys(*j, kWhat, {"manifest", "signature"}); !keys) return keys.failure();
-    auto bytes = string_field(*j, kWhat, "manifest");
-    if (!bytes) return bytes.failure();
-    auto notice = notice_from_manifest(std::move(*bytes), kWhat);
-    if (!notice) return notice;
-    if (j->contains("signature")) {
-      auto sig = string_field(*j, kWhat, "signature");
-      if (!sig) return sig.failure();
-      auto decoded = decode_signature(*sig, kWhat);
-      if (!decoded) return decoded.failure();
-      notice->signature = std::move(*decoded);
-    }
-    return notice;
+Expected<void> verify_notice(const ReleaseNotice& notice,
+                             const std::vector<std::array<uint8_t, 32>>& trusted_keys) {
+  if (notice.legacy || notice.manifest.signature.empty()) return fail("unsigned release");
+  for (const auto& key : trusted_keys) {
+    if (signing::to_hex(signing::key_id(key)) != notice.manifest.key_id) continue;
+    auto verified = signing::verify_manifest(notice.manifest_bytes, key);
+    if (!verified) return fail("manifest signature: " + verified.error());
+    return {};
   }
-  // A bare manifest object: only the unsigned form is usable (no exact bytes were signed).
-  return notice_from_manifest(std::string(payload), kWhat);
+  return fail("manifest is signed by key " + notice.manifest.key_id +
+              ", which is not among the trusted public keys");
 }
 
 Expected<ReleaseNotice> parse_legacy_notice(std::string_view payload) {

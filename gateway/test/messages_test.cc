@@ -8,10 +8,12 @@
 #include <array>
 #include <nlohmann/json.hpp>
 
+#include "signing/signing.h"
+
 namespace fota::gateway {
 namespace {
 
-std::string manifest_text(const std::string& product = "demo") {
+release::Manifest manifest_of(const std::string& product) {
   release::Manifest m;
   m.product = product;
   m.channel = "stable";
@@ -24,44 +26,75 @@ std::string manifest_text(const std::string& product = "demo") {
     s->crc32 = 0x1234abcd;
   }
   m.min_bootloader_version = "1.0.0";
-  return release::manifest_to_json(m);
+  return m;
 }
 
-TEST(ReleaseNotice, SignedEnvelopeKeepsTheExactBytes) {
-  const std::string text = manifest_text();
-  const nlohmann::json envelope = {{"manifest", text}, {"signature", std::string(128, 'a')}};
-  auto n = parse_release_notice(envelope.dump());
+signing::SecretKey test_key(uint8_t seed_byte) {
+  std::array<uint8_t, signing::kSeedSize> seed{};
+  seed.fill(seed_byte);
+  return signing::SecretKey::from_seed(seed);
+}
+
+std::string signed_manifest(const signing::SecretKey& key) {
+  release::Manifest m = manifest_of("demo");
+  m.key_id = signing::to_hex(signing::key_id(key.public_key()));
+  m.signature = signing::manifest_signature_placeholder();
+  auto text = signing::sign_manifest(release::manifest_to_json(m), key);
+  EXPECT_TRUE(text.ok());
+  return text.ok() ? *text : std::string();
+}
+
+TEST(ReleaseNotice, SignedManifestVerifiesWithItsKey) {
+  const auto key = test_key(7);
+  const std::string text = signed_manifest(key);
+  auto n = parse_release_notice(text);
   ASSERT_TRUE(n.ok()) << n.error();
   EXPECT_FALSE(n->legacy);
   EXPECT_EQ(n->manifest_bytes, text);
   EXPECT_EQ(n->manifest.product, "demo");
   EXPECT_EQ(n->manifest.slot_b.url, "http://127.0.0.1:9000/demo/demo-2.0.0-B.img");
-  ASSERT_EQ(n->signature.size(), 64u);
-  EXPECT_EQ(n->signature[0], 0xaa);
+  const auto other = test_key(8).public_key();
+  auto v = verify_notice(*n, {other, key.public_key()});
+  EXPECT_TRUE(v.ok()) << v.error();
 }
 
-TEST(ReleaseNotice, BareManifestIsUnsigned) {
-  auto n = parse_release_notice(manifest_text());
+TEST(ReleaseNotice, RefusesAnUntrustedKeyAndATamperedManifest) {
+  const auto key = test_key(7);
+  std::string text = signed_manifest(key);
+  auto n = parse_release_notice(text);
   ASSERT_TRUE(n.ok()) << n.error();
-  EXPECT_TRUE(n->signature.empty());
+  auto v = verify_notice(*n, {test_key(8).public_key()});
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(v.error().find("not among the trusted public keys"), std::string::npos) << v.error();
+  // One byte of the URL changed: still a valid manifest, no longer the signed one.
+  const size_t at = text.find("demo-2.0.0-B.img");
+  ASSERT_NE(at, std::string::npos);
+  text[at] = 'e';
+  n = parse_release_notice(text);
+  ASSERT_TRUE(n.ok()) << n.error();
+  v = verify_notice(*n, {key.public_key()});
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(v.error().find("manifest signature"), std::string::npos) << v.error();
+}
+
+TEST(ReleaseNotice, UnsignedManifestIsReportedUnsigned) {
+  auto n = parse_release_notice(release::manifest_to_json(manifest_of("demo")));
+  ASSERT_TRUE(n.ok()) << n.error();
+  auto v = verify_notice(*n, {test_key(7).public_key()});
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.error(), "unsigned release");
 }
 
 TEST(ReleaseNotice, RefusesMalformedNotifications) {
-  const std::string text = manifest_text();
   const struct {
     std::string payload;
     std::string error_part;
   } cases[] = {
       {"", "not valid JSON"},
       {"{", "not valid JSON"},
-      {"[1,2]", "expected a JSON object"},
-      {"{\"manifest\": 5}", "\"manifest\" must be a string"},
-      {nlohmann::json{{"manifest", text}, {"signature", "abc"}}.dump(), "128 hex digits"},
-      {nlohmann::json{{"manifest", text}, {"signature", std::string(128, 'g')}}.dump(),
-       "not hex"},
-      {nlohmann::json{{"manifest", text}, {"extra", 1}}.dump(), "unknown key \"extra\""},
-      {nlohmann::json{{"manifest", "{}"}}.dump(), "manifest:"},
+      {"[1,2]", "expected an object"},
       {"{\"product\": \"demo\"}", "missing"},
+      {R"({"url": "http://x/y", "crc": "12"})", "unknown key"},
       {std::string(kMaxNotificationSize + 1, ' '), "larger than the limit"},
   };
   for (const auto& c : cases) {

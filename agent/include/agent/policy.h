@@ -42,7 +42,7 @@ struct Offer {
   bool has_version = false;  // false for a seed-000 message: the image header says it later
   Version version;
   std::string_view url;
-  uint32_t size = 0;               // 0 when unknown (seed-000 message): checked at download
+  uint32_t size = 0;                // 0 when unknown (seed-000 message): checked at download
   bool signature_verified = false;  // the manifest's signature checked out against a trusted key
   bool explicit_request = false;    // "update to X" from the command topic
 };

@@ -68,7 +68,6 @@ inline constexpr size_t kMaxErrorLength = 400;  // longer error texts are cut, n
                                                         std::span<char> out);
 
 // The last will: {"uid":"<uid>","state":"offline"}.
-[[nodiscard]] Result<size_t, StatusError> encode_offline(std::string_view uid,
-                                                         std::span<char> out);
+[[nodiscard]] Result<size_t, StatusError> encode_offline(std::string_view uid, std::span<char> out);
 
 }  // namespace fota::agent

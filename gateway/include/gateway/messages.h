@@ -5,6 +5,7 @@
 // with a message naming the field, and never throws.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,10 +22,9 @@ namespace fota::gateway {
 // A release as the agent acts on it (either notification form).
 struct ReleaseNotice {
   bool legacy = false;  // seed 000 message: url + crc only, never signed
-  // Signed form: the manifest, its exact bytes and the detached signature over them.
+  // Signed form: the manifest and its exact bytes (what the signature covers).
   release::Manifest manifest;
   std::string manifest_bytes;
-  std::vector<uint8_t> signature;  // empty when the notification carries none
   // Seed 000 form.
   std::string url;
   uint32_t crc32 = 0;  // zlib CRC-32 of the image file
@@ -33,10 +33,15 @@ struct ReleaseNotice {
 // Largest notification accepted (a manifest is ~1 KB).
 inline constexpr size_t kMaxNotificationSize = 64 * 1024;
 
-// The payload of fota/<product>/<channel>/release: {"manifest": "<exact manifest JSON>",
-// "signature": "<128 hex digits>"} or a bare manifest object (unsigned; then its "signature"
-// field, if not empty, is the hex signature over the manifest with "signature" set to "").
+// The payload of fota/<product>/<channel>/release: the release's manifest.json, byte for byte
+// (signed: its "key_id" and "signature" are set, see docs/formats.md; unsigned: both "").
+// Parses and validates it; the signature is checked by verify_notice.
 Expected<ReleaseNotice> parse_release_notice(std::string_view payload);
+
+// The manifest's signature against the trusted keys (the one whose key id the manifest names).
+// A seed-000 or unsigned notice fails with "unsigned".
+Expected<void> verify_notice(const ReleaseNotice& notice,
+                             const std::vector<std::array<uint8_t, 32>>& trusted_keys);
 
 // Seed 000's {"url": "...", "crc": "..."}: crc is 1-8 hex digits with an optional 0x.
 Expected<ReleaseNotice> parse_legacy_notice(std::string_view payload);
