@@ -4,10 +4,6 @@
 namespace fota::agent {
 namespace {
 
-constexpr const char* kStateNames[kStateCount] = {
-    "idle",      "checking", "downloading", "flashing", "verifying", "committing",
-    "rebooting", "trial",    "confirmed",   "reverted", "failed",    "offline"};
-
 // Appends to a fixed buffer; remembers an overflow instead of failing at each call.
 class Writer {
  public:
@@ -89,14 +85,9 @@ class Writer {
 
 }  // namespace
 
-const char* to_string(State state) {
-  const auto i = static_cast<size_t>(state);
-  return i < kStateCount ? kStateNames[i] : "unknown";
-}
-
 bool state_from_string(std::string_view name, State& state) {
   for (size_t i = 0; i < kStateCount; ++i) {
-    if (name == kStateNames[i]) {
+    if (name == update::to_string(static_cast<State>(i))) {
       state = static_cast<State>(i);
       return true;
     }
@@ -127,7 +118,7 @@ Result<size_t, StatusError> encode_status(const StatusReport& r, std::span<char>
   w.key("uid");
   w.string(r.uid, 64);
   w.key("state");
-  w.string(to_string(r.state));
+  w.string(update::to_string(r.state));
   w.key("reason");
   w.string(r.reason, 64);
   w.key("progress");
@@ -180,7 +171,7 @@ Result<size_t, StatusError> encode_offline(std::string_view uid, std::span<char>
   w.key("uid");
   w.string(uid, 64);
   w.key("state");
-  w.string(to_string(State::kOffline));
+  w.string(kOfflineState);
   w.close();
   if (w.overflow()) return Error{StatusError::kBufferTooSmall};
   return w.size();

@@ -93,11 +93,12 @@ TEST(StatusMessage, OfflineLastWill) {
 TEST(StatusMessage, StateNamesRoundTrip) {
   for (size_t i = 0; i < kStateCount; ++i) {
     State s;
-    ASSERT_TRUE(state_from_string(to_string(static_cast<State>(i)), s));
+    ASSERT_TRUE(state_from_string(update::to_string(static_cast<State>(i)), s));
     EXPECT_EQ(static_cast<size_t>(s), i);
   }
   State s;
   EXPECT_FALSE(state_from_string("success", s));
+  EXPECT_FALSE(state_from_string(kOfflineState, s));
 }
 
 TEST(StatusMessage, ProgressIsClampedAndSafe) {

@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fota::agent::StatusReport r;
   uint64_t numbers[3];
   std::memcpy(numbers, data, sizeof numbers);
-  r.state = static_cast<fota::agent::State>(data[0] % (fota::agent::kStateCount - 1));
+  r.state = static_cast<fota::agent::State>(data[0] % fota::agent::kStateCount);
   r.bytes_done = numbers[1];
   r.bytes_total = numbers[2];
   r.time_unix_s = numbers[0];

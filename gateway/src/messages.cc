@@ -133,8 +133,8 @@ Expected<Command> parse_command(std::string_view payload) {
 Expected<StatusView> parse_status(std::string_view payload) {
   constexpr const char* kWhat = "status";
   StatusView view;
-  if (payload == "offline") {
-    view.state = agent::State::kOffline;
+  if (payload == agent::kOfflineState) {
+    view.offline = true;
     return view;
   }
   auto j = parse_object(payload, kWhat);
@@ -144,7 +144,8 @@ Expected<StatusView> parse_status(std::string_view payload) {
   view.uid = *uid;
   auto state = string_field(*j, kWhat, "state");
   if (!state) return state.failure();
-  if (!agent::state_from_string(*state, view.state)) {
+  view.offline = *state == agent::kOfflineState;
+  if (!view.offline && !agent::state_from_string(*state, view.state)) {
     return fail(std::string(kWhat) + ": unknown state \"" + *state + "\"");
   }
   auto opt_string = [&](const char* key, std::string& out) -> Expected<void> {
@@ -199,7 +200,7 @@ Expected<StatusView> parse_status(std::string_view payload) {
 
 std::string status_to_json(const StatusView& s) {
   json j = {{"uid", s.uid},
-            {"state", agent::to_string(s.state)},
+            {"state", s.offline ? agent::kOfflineState : update::to_string(s.state)},
             {"reason", s.reason},
             {"progress", s.progress},
             {"bytes", s.bytes},

@@ -12,28 +12,17 @@
 
 #include "format/version.h"
 #include "status/result.h"
+#include "update/state.h"
 
 namespace fota::agent {
 
-// The states of one device's update, as fleet systems name them. kOffline is never encoded by
-// an agent for a live device: it is the last will the broker publishes when the agent vanishes.
-enum class State : uint8_t {
-  kIdle,
-  kChecking,
-  kDownloading,
-  kFlashing,
-  kVerifying,
-  kCommitting,
-  kRebooting,
-  kTrial,
-  kConfirmed,  // only after the application confirmed itself (the boot log says CONFIRMED)
-  kReverted,   // the new image did not confirm; the bootloader went back to the previous one
-  kFailed,     // with a reason; the previous firmware keeps running
-  kOffline,
-};
-inline constexpr size_t kStateCount = 12;
+// The states are the update engine's (update/state.h): the agent reports what the engine runs.
+// "offline" is not a state of an update: it is the last will the broker publishes when the agent
+// vanishes (encode_offline).
+using update::State;
+inline constexpr size_t kStateCount = static_cast<size_t>(State::kFailed) + 1;
+inline constexpr const char* kOfflineState = "offline";
 
-[[nodiscard]] const char* to_string(State state);
 [[nodiscard]] bool state_from_string(std::string_view name, State& state);
 
 struct StatusReport {

@@ -58,6 +58,7 @@ Expected<Command> parse_command(std::string_view payload);
 // A status message as `fota status` shows it.
 struct StatusView {
   std::string uid;
+  bool offline = false;  // the last will: the agent is gone (state is then meaningless)
   agent::State state = agent::State::kIdle;
   std::string reason;
   unsigned progress = 0;
