@@ -114,7 +114,8 @@ bool Engine::check_header(const BootState& boot) {
       !same_name(header_.product.data(), policy.product.data(), kProductNameSize)) {
     return fail(FailReason::kWrongProduct);
   }
-  const bootcore::SlotInfo& running = boot.slots[static_cast<unsigned>(flash_map::other_slot(slot))];
+  const bootcore::SlotInfo& running =
+      boot.slots[static_cast<unsigned>(flash_map::other_slot(slot))];
   const bool running_valid = running.header_verdict.ok();
   if (policy.match_running_product && running_valid &&
       !same_name(header_.product.data(), running.header.product.data(), kProductNameSize)) {
@@ -130,10 +131,9 @@ bool Engine::check_header(const BootState& boot) {
   }
   const bool is_signed = (header_.flags & kImageFlagSigned) != 0;
   if (is_signed && verifier_ != nullptr) {
-    const SignatureStatus status =
-        verifier_->verify(header_.key_id, std::span<const uint8_t, kSignedSize>(
-                                              header_bytes_.data(), kSignedSize),
-                          header_.signature);
+    const SignatureStatus status = verifier_->verify(
+        header_.key_id, std::span<const uint8_t, kSignedSize>(header_bytes_.data(), kSignedSize),
+        header_.signature);
     if (status == SignatureStatus::kUnknownKey) return fail(FailReason::kUnknownKey);
     if (status != SignatureStatus::kOk) return fail(FailReason::kBadSignature);
   } else if (policy.require_signature) {
@@ -180,8 +180,8 @@ bool Engine::compare_block(Source& source, uint32_t offset, size_t size, bool wr
       good = writable ? (check_[i] & chunk_[i]) == chunk_[i] : check_[i] == chunk_[i];
     }
     if (good) return true;
-    if (attempt > 0 && std::equal(check_.begin(), check_.begin() + static_cast<long>(size),
-                                  previous.begin())) {
+    if (attempt > 0 &&
+        std::equal(check_.begin(), check_.begin() + static_cast<long>(size), previous.begin())) {
       break;
     }
     std::copy(check_.begin(), check_.begin() + static_cast<long>(size), previous.begin());
@@ -210,7 +210,8 @@ bool Engine::try_resume(Source& source, const DeviceId& device, uint32_t& offset
   // The written tail must hold the image (nothing changed the slot since), and the next block
   // must still be writable.
   const uint32_t end = saved.bytes_written;
-  const uint32_t tail = std::min(policy_->resume_tail_bytes, end - static_cast<uint32_t>(kImageHeaderSize));
+  const uint32_t tail =
+      std::min(policy_->resume_tail_bytes, end - static_cast<uint32_t>(kImageHeaderSize));
   uint32_t from = end - tail;
   from -= (from - static_cast<uint32_t>(kImageHeaderSize)) % kChunkSize;
   reporter_.on_step(Step::kResumeCheck, end - from);
@@ -318,8 +319,8 @@ bool Engine::stream(Source& source, uint32_t from) {
   if (status != SourceStatus::kEnd) {
     Failure failure;
     failure.source = status;
-    failure.reason = status == SourceStatus::kChanged ? FailReason::kReleaseChanged
-                                                      : FailReason::kSourceFailed;
+    failure.reason =
+        status == SourceStatus::kChanged ? FailReason::kReleaseChanged : FailReason::kSourceFailed;
     return fail(failure);
   }
   return true;
@@ -520,9 +521,8 @@ bool Engine::do_run(const Release& release, uint64_t start_ms) {
     progress_.image_size = image_size_;
     const uint32_t address = flash_map::slot_address(slot);
     plan_.first_sector = static_cast<unsigned>(flash_map::sector_of(address));
-    plan_.sector_count =
-        static_cast<unsigned>(flash_map::sector_of(address + image_size_ - 1)) -
-        plan_.first_sector + 1;
+    plan_.sector_count = static_cast<unsigned>(flash_map::sector_of(address + image_size_ - 1)) -
+                         plan_.first_sector + 1;
   }
   plan_.image = header_;
   plan_.image_bytes = image_size_;

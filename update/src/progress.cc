@@ -6,11 +6,12 @@
 // 120 u32 image_size      124 u32 bytes_written      128 u32 crc32_state
 // 132 u32[8] sha256 h     164 u64 sha256 length      172 u8[16] reserved (0)
 // 188 u32 CRC-32 of bytes [0, 188)
+#include "update/progress.h"
+
 #include <cstring>
 
 #include "format/bytes.h"
 #include "format/crc32.h"
-#include "update/progress.h"
 #include "update/target.h"
 
 namespace fota::update {

@@ -42,8 +42,8 @@ struct Policy {
   // Unsigned images are refused; a signed image is always verified when a verifier is given.
   bool require_signature = true;
   SlotChoice slot = SlotChoice::kAuto;
-  bool readback = false;         // read every byte back after writing
-  bool wait_outcome = true;      // observe the verdict after the reboot
+  bool readback = false;     // read every byte back after writing
+  bool wait_outcome = true;  // observe the verdict after the reboot
   uint32_t outcome_timeout_ms = 60'000;
   uint32_t confirm_timeout_ms = 20'000;  // trial supervision reset (0: leave it to the watchdog)
   uint32_t observe_slice_ms = 100;       // one Target::observe() call
@@ -60,9 +60,9 @@ struct Outcome {
   flash_map::Slot slot = flash_map::Slot::kB;
   Version version;
   bool resumed = false;
-  uint32_t resumed_from = 0;    // image offset
-  uint32_t bytes_written = 0;   // written in this run
-  uint64_t flash_ms = 0;        // open .. reboot
+  uint32_t resumed_from = 0;   // image offset
+  uint32_t bytes_written = 0;  // written in this run
+  uint64_t flash_ms = 0;       // open .. reboot
 };
 
 class Engine {
@@ -119,8 +119,8 @@ class Engine {
   uint64_t last_save_ms_ = 0;
   std::array<uint8_t, kImageHeaderSize> header_bytes_{};
   ImageHeader header_;
-  uint32_t image_size_ = 0;     // padded to 4
-  uint32_t written_end_ = 0;    // image offset up to which the stream wrote (and hashed)
+  uint32_t image_size_ = 0;   // padded to 4
+  uint32_t written_end_ = 0;  // image offset up to which the stream wrote (and hashed)
   uint32_t mismatch_address_ = 0;
   Crc32 crc_;
   Sha256 sha_;

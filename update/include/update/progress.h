@@ -41,11 +41,11 @@ struct Progress {
 
 enum class ProgressError : uint8_t {
   kOk = 0,
-  kTooShort,     // fewer than kProgressSize bytes
-  kBadMagic,     // not a progress record
-  kBadVersion,   // written by another version
-  kBadCrc,       // torn or damaged
-  kBadField,     // a field out of range (slot, phase, sizes, etag not terminated)
+  kTooShort,    // fewer than kProgressSize bytes
+  kBadMagic,    // not a progress record
+  kBadVersion,  // written by another version
+  kBadCrc,      // torn or damaged
+  kBadField,    // a field out of range (slot, phase, sizes, etag not terminated)
 };
 
 const char* to_string(ProgressError error);

@@ -31,24 +31,24 @@ struct Plan {
   flash_map::Slot running_slot = flash_map::Slot::kA;  // the slot not written
   bootcore::SlotInfo running;                          // its header and log state
   flash_map::Slot target_slot = flash_map::Slot::kB;
-  ImageHeader image;            // header of the new image (checked)
-  uint32_t image_bytes = 0;     // header + payload, padded to 4
-  bool resuming = false;        // continues a previous run of the same release
-  uint32_t resume_offset = 0;   // image offset it continues from
-  unsigned first_sector = 0;    // sectors erased (count 0 when resuming past the erase)
+  ImageHeader image;           // header of the new image (checked)
+  uint32_t image_bytes = 0;    // header + payload, padded to 4
+  bool resuming = false;       // continues a previous run of the same release
+  uint32_t resume_offset = 0;  // image offset it continues from
+  unsigned first_sector = 0;   // sectors erased (count 0 when resuming past the erase)
   unsigned sector_count = 0;
 };
 
 // Details of a failure; which fields mean something depends on `reason`.
 struct Failure {
   FailReason reason = FailReason::kNone;
-  TargetError target = TargetError::kOk;     // for device failures
-  SourceStatus source = SourceStatus::kOk;   // for kSourceFailed / kTruncated / kReleaseChanged
-  HeaderError header = HeaderError::kOk;     // for kBadHeader / kPayloadMismatch
-  uint32_t address = 0;                      // flash address of a failed write/read/mismatch
-  unsigned sector = 0;                       // for kEraseFailed
+  TargetError target = TargetError::kOk;    // for device failures
+  SourceStatus source = SourceStatus::kOk;  // for kSourceFailed / kTruncated / kReleaseChanged
+  HeaderError header = HeaderError::kOk;    // for kBadHeader / kPayloadMismatch
+  uint32_t address = 0;                     // flash address of a failed write/read/mismatch
+  unsigned sector = 0;                      // for kEraseFailed
   bootcore::SlotState slot_state = bootcore::SlotState::kNone;  // for kNoVerdict (kTrial)
-  uint8_t attempts = 0;                      // for kNoVerdict
+  uint8_t attempts = 0;                                         // for kNoVerdict
 };
 
 enum class Note : uint8_t {

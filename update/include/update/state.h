@@ -30,35 +30,35 @@ const char* to_string(State state);
 enum class FailReason : uint8_t {
   kNone = 0,
   // Release refused before anything is erased.
-  kNoImageForSlot,      // the release has no image for the slot that must be written
-  kSourceFailed,        // the Source could not deliver bytes (I/O, HTTP error)
-  kTruncated,           // the Source ended before the image did (header or payload)
-  kSourceTooLarge,      // the Source holds more bytes than the header says
-  kBadHeader,           // header does not parse (see Failure::header)
-  kWrongSlot,           // image linked for the other slot
-  kWrongProduct,        // header product differs from the policy's / the running image's
-  kNotNewer,            // version policy refuses this version
-  kUnsigned,            // policy requires a signature, image carries none
-  kUnknownKey,          // signed with a key id the verifier does not know
-  kBadSignature,        // ed25519 signature over header bytes [0, 128) does not verify
-  kNoVerifier,          // policy requires a signature but no verifier is configured
+  kNoImageForSlot,  // the release has no image for the slot that must be written
+  kSourceFailed,    // the Source could not deliver bytes (I/O, HTTP error)
+  kTruncated,       // the Source ended before the image did (header or payload)
+  kSourceTooLarge,  // the Source holds more bytes than the header says
+  kBadHeader,       // header does not parse (see Failure::header)
+  kWrongSlot,       // image linked for the other slot
+  kWrongProduct,    // header product differs from the policy's / the running image's
+  kNotNewer,        // version policy refuses this version
+  kUnsigned,        // policy requires a signature, image carries none
+  kUnknownKey,      // signed with a key id the verifier does not know
+  kBadSignature,    // ed25519 signature over header bytes [0, 128) does not verify
+  kNoVerifier,      // policy requires a signature but no verifier is configured
   // Device.
-  kNoDevice,        // Target::open failed (link, pins, sync, identification)
-  kBootLog,         // the boot log could not be read
-  kPrepareFailed,   // Target::begin_write failed (e.g. ROM parallelism)
-  kEraseFailed,     // Target::erase_sector failed
-  kWriteFailed,     // Target::write failed
-  kReadFailed,      // Target::read failed (read-back / resume check)
-  kPayloadMismatch, // streamed payload does not match the header's size/CRC-32/SHA-256
-  kReadbackMismatch,// read-back differs from the image (Failure::address)
-  kCommitFailed,    // appending TRIAL failed
-  kRebootFailed,    // leaving update mode failed
-  kReleaseChanged,  // the Source changed underneath (other ETag) during the update
-  kCancelled,       // Engine::request_stop(): stopped at a safe point (resumable)
+  kNoDevice,          // Target::open failed (link, pins, sync, identification)
+  kBootLog,           // the boot log could not be read
+  kPrepareFailed,     // Target::begin_write failed (e.g. ROM parallelism)
+  kEraseFailed,       // Target::erase_sector failed
+  kWriteFailed,       // Target::write failed
+  kReadFailed,        // Target::read failed (read-back / resume check)
+  kPayloadMismatch,   // streamed payload does not match the header's size/CRC-32/SHA-256
+  kReadbackMismatch,  // read-back differs from the image (Failure::address)
+  kCommitFailed,      // appending TRIAL failed
+  kRebootFailed,      // leaving update mode failed
+  kReleaseChanged,    // the Source changed underneath (other ETag) during the update
+  kCancelled,         // Engine::request_stop(): stopped at a safe point (resumable)
   // Outcome.
-  kObserveFailed,   // the link was lost while waiting for the verdict
-  kNoVerdict,       // still on trial when the outcome timeout passed
-  kLogLost,         // the log no longer names the new image
+  kObserveFailed,      // the link was lost while waiting for the verdict
+  kNoVerdict,          // still on trial when the outcome timeout passed
+  kLogLost,            // the log no longer names the new image
   kOutcomeUnreadable,  // re-entering update mode to read the log failed
 };
 

@@ -17,13 +17,13 @@ inline constexpr size_t kChunkSize = 256;  // largest write/read the engine issu
 
 enum class TargetError : uint8_t {
   kOk = 0,
-  kLink,        // transport failed (port gone, cable pulled)
-  kTimeout,     // the device did not answer in time (after the target's own retries)
-  kRefused,     // the device refused (NACK, write protection, readout protection)
-  kWrongDevice, // not the expected MCU
-  kBadArgument, // caller error: misaligned, too long, out of range
-  kLogError,    // the boot log could not be read or appended
-  kUnsupported, // this target cannot do that
+  kLink,         // transport failed (port gone, cable pulled)
+  kTimeout,      // the device did not answer in time (after the target's own retries)
+  kRefused,      // the device refused (NACK, write protection, readout protection)
+  kWrongDevice,  // not the expected MCU
+  kBadArgument,  // caller error: misaligned, too long, out of range
+  kLogError,     // the boot log could not be read or appended
+  kUnsupported,  // this target cannot do that
 };
 
 const char* to_string(TargetError error);
@@ -42,11 +42,11 @@ struct BootState {
 
 // What one observe() call saw of the device after the reboot.
 enum class Observation : uint8_t {
-  kNothing = 0,    // nothing decisive yet
-  kBooted,         // the bootloader booted the new slot (on trial)
-  kConfirmed,      // the new image confirmed itself
-  kReverted,       // the bootloader booted the other slot
-  kImageInvalid,   // ... because the new image failed its CRC-32/SHA-256 check
+  kNothing = 0,   // nothing decisive yet
+  kBooted,        // the bootloader booted the new slot (on trial)
+  kConfirmed,     // the new image confirmed itself
+  kReverted,      // the bootloader booted the other slot
+  kImageInvalid,  // ... because the new image failed its CRC-32/SHA-256 check
 };
 
 class Target {
