@@ -166,19 +166,18 @@ void DeviceAgent::run() {
     const std::string client_id =
         (config_.broker.client_id.empty() ? std::string("fota-agent") : config_.broker.client_id) +
         "-" + uid_;
-    auto started = mqtt_.start(
-        config_.broker, client_id, status_topic(product, uid_),
-        std::string(will.data(), n.ok() ? *n : 0), topics,
-        [this, product](const std::string& topic, std::string_view payload) {
-          if (topic == command_topic(product, uid_)) {
-            push({Event::Kind::kCommand, std::string(payload)});
-          } else if (topic == config_.release.legacy_topic) {
-            push({Event::Kind::kLegacy, std::string(payload)});
-          } else {
-            push({Event::Kind::kRelease, std::string(payload)});
-          }
-        },
-        [this] { publish_status(true); });
+    auto started =
+        mqtt_.start(config_.broker, client_id, status_topic(product, uid_),
+                    std::string(will.data(), n.ok() ? *n : 0), topics,
+                    [this, product](const std::string& topic, const std::string& payload) {
+                      if (topic == command_topic(product, uid_)) {
+                        push({Event::Kind::kCommand, payload});
+                      } else if (topic == config_.release.legacy_topic) {
+                        push({Event::Kind::kLegacy, payload});
+                      } else {
+                        push({Event::Kind::kRelease, payload});
+                      }
+                    });
     if (!started) spdlog::error("[{}] MQTT: {}", device_.name, started.error());
   }
   if (!config_.release.manifest_url.empty()) next_poll_s_ = now_s();
@@ -210,7 +209,13 @@ void DeviceAgent::run() {
       case Event::Kind::kStop: break;
     }
   }
-  publish_status(true);
+  // A clean stop: the broker will not publish the last will, so say "offline" ourselves.
+  if (!config_.broker.url.empty()) {
+    std::array<char, 128> offline{};
+    if (auto n = agent::encode_offline(uid_, offline); n.ok()) {
+      mqtt_.set_status(std::string(offline.data(), *n));
+    }
+  }
   mqtt_.stop();
 }
 
@@ -577,10 +582,7 @@ void DeviceAgent::publish_status(bool force) {
     if (!n.ok()) return;
     size = *n;
   }
-  if (!config_.broker.url.empty()) {
-    mqtt_.publish(status_topic(config_.release.product, uid_),
-                  std::string_view(buffer.data(), size), true);
-  }
+  if (!config_.broker.url.empty()) mqtt_.set_status(std::string(buffer.data(), size));
 }
 
 // Releases that were reverted on this device are not retried automatically (only by command).

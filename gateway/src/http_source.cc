@@ -1,107 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "gateway/http_source.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
-#include <mutex>
 #include <thread>
 
 #include "agent/policy.h"
 
 namespace fota::gateway {
 namespace {
-
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-CURL* handle(void* p) {
-  return static_cast<CURL*>(p);
-}
-
-// Collects one response: body into `body` (after skipping `skip` bytes, up to `limit`), and the
-// headers the source needs.
-struct Response {
-  std::vector<uint8_t>* body = nullptr;
-  size_t limit = 0;
-  uint64_t received = 0;
-  std::string etag;
-  std::string content_range;
-  const std::atomic<bool>* stop = nullptr;
-  bool overflow = false;
-};
-
-size_t on_body(char* data, size_t size, size_t count, void* user) {
-  auto* r = static_cast<Response*>(user);
-  const size_t n = size * count;
-  r->received += n;
-  if (r->body == nullptr) return n;
-  const size_t room = r->limit - std::min(r->limit, r->body->size());
-  const size_t take = std::min(room, n);
-  r->body->insert(r->body->end(), data, data + take);
-  if (take < n) {
-    r->overflow = true;
-    return r->body->size() >= r->limit ? 0 : n;  // enough: stop the transfer
-  }
-  return n;
-}
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\r' || s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  size_t start = 0;
-  while (start < s.size() && s[start] == ' ') ++start;
-  return s.substr(start);
-}
-
-size_t on_header(char* data, size_t size, size_t count, void* user) {
-  auto* r = static_cast<Response*>(user);
-  const size_t n = size * count;
-  const std::string line(data, n);
-  const size_t colon = line.find(':');
-  if (colon != std::string::npos) {
-    std::string name = line.substr(0, colon);
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (name == "etag") r->etag = trim(line.substr(colon + 1));
-    if (name == "content-range") r->content_range = trim(line.substr(colon + 1));
-  } else if (line.rfind("HTTP/", 0) == 0) {
-    r->etag.clear();  // a new response (after a redirect): forget the previous one's headers
-    r->content_range.clear();
-  }
-  return n;
-}
-
-int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  const auto* r = static_cast<Response*>(user);
-  return r->stop != nullptr && r->stop->load() ? 1 : 0;
-}
-
-void common_options(CURL* curl, const std::string& url, const HttpOptions& o, Response& r) {
-  curl_easy_reset(curl);
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION,
-                   0L);  // a redirect could leave the allowed prefixes
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout_s * 1000));
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME,
-                   std::max(1L, static_cast<long>(std::lround(o.stall_timeout_s))));
-  if (!o.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, o.ca_file.c_str());
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &r);
-  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &r);
-  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, "fota-agent/0.1");
-}
 
 // "bytes A-B/TOTAL" -> TOTAL; "bytes */TOTAL" (416) too.
 bool parse_total(const std::string& content_range, uint64_t& total) {
@@ -120,20 +29,27 @@ bool retryable(long status) {
   return status == 408 || status == 425 || status == 429 || status >= 500;
 }
 
+ports::HttpRequest base_request(const std::string& method, const std::string& url,
+                                const HttpOptions& o) {
+  ports::HttpRequest request;
+  request.method = method;
+  request.url = url;
+  request.connect_timeout_ms = static_cast<long>(o.connect_timeout_s * 1000);
+  request.timeout_ms = 30L * 60 * 1000;  // stalls are caught by low_speed_time_s, not this
+  request.low_speed_time_s = std::max(1L, std::lround(o.stall_timeout_s));
+  request.ca_file = o.ca_file;
+  return request;
+}
+
 }  // namespace
 
 HttpSource::HttpSource(std::string url, HttpOptions options)
-    : url_(std::move(url)), options_(std::move(options)), random_(std::random_device{}()) {
-  global_init();
-  curl_ = curl_easy_init();
-}
+    : url_(std::move(url)), options_(std::move(options)), random_(std::random_device{}()) {}
 
-HttpSource::~HttpSource() {
-  if (curl_ != nullptr) curl_easy_cleanup(handle(curl_));
-}
+HttpSource::~HttpSource() = default;
 
 bool HttpSource::backoff(unsigned attempt) {
-  // Full jitter: uniformly in [base/2, base], base doubling up to the maximum.
+  // Jitter: uniformly in [base/2, base], base doubling up to the maximum.
   const double base = std::min(options_.backoff_max_s,
                                options_.backoff_initial_s * std::pow(2.0, std::min(attempt, 30u)));
   std::uniform_real_distribution<double> pick(base / 2, base);
@@ -147,76 +63,70 @@ bool HttpSource::backoff(unsigned attempt) {
 }
 
 HttpSource::Fetch HttpSource::fetch_window(uint64_t offset) {
-  if (curl_ == nullptr) {
-    error_ = "GET " + url_ + ": libcurl could not be initialised";
-    return Fetch::kFatal;
-  }
-  CURL* curl = handle(curl_);
   window_.clear();
   window_offset_ = offset;
-  Response r;
-  r.body = &window_;
-  r.limit = options_.window_bytes;
-  r.stop = options_.stop;
-  common_options(curl, url_, options_, r);
-  const std::string range =
-      std::to_string(offset) + "-" + std::to_string(offset + options_.window_bytes - 1);
-  curl_easy_setopt(curl, CURLOPT_RANGE, range.c_str());
-  curl_slist* headers = nullptr;
-  if (!etag_.empty()) {
-    const std::string if_match = "If-Match: " + etag_;
-    headers = curl_slist_append(headers, if_match.c_str());
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  }
-  const CURLcode code = curl_easy_perform(curl);
-  if (headers != nullptr) curl_slist_free_all(headers);
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  last_status_ = static_cast<int>(status);
-  downloaded_ += r.received;
+  ports::HttpRequest request = base_request("GET", url_, options_);
+  request.range = std::to_string(offset) + "-" + std::to_string(offset + options_.window_bytes - 1);
+  if (!etag_.empty()) request.headers.push_back("If-Match: " + etag_);
+  const std::atomic<bool>* stop = options_.stop;
+  request.on_body = [this, stop](std::span<const uint8_t> piece) {
+    downloaded_ += piece.size();
+    const size_t take = std::min(
+        piece.size(), options_.window_bytes - std::min(options_.window_bytes, window_.size()));
+    window_.insert(window_.end(), piece.begin(), piece.begin() + static_cast<long>(take));
+    return !(stop != nullptr && stop->load());
+  };
+  auto response = http_.perform(request);
   if (options_.stop != nullptr && options_.stop->load()) {
     error_ = "GET " + url_ + ": stopped (the agent is shutting down)";
     return Fetch::kFatal;
   }
-  const bool stopped_on_purpose = code == CURLE_WRITE_ERROR && r.overflow;
-  if (code != CURLE_OK && !stopped_on_purpose) {
-    // A cut or a stall: keep what arrived; the next attempt continues after it.
-    error_ = "GET " + url_ + " (bytes " + range + "): " + curl_easy_strerror(code);
+  if (!response) {
+    // A cut or a stall: keep what arrived; the next read continues after it.
+    error_ = response.error();
     return window_.empty() ? Fetch::kRetry : Fetch::kOk;
   }
-  if (status == 412 || (!etag_.empty() && !r.etag.empty() && r.etag != etag_)) {
+  const long status = response->status;
+  last_status_ = static_cast<int>(status);
+  const std::string etag = response->etag();
+  if (status == 412 || (!etag_.empty() && !etag.empty() && etag != etag_)) {
     error_ = "GET " + url_ + ": the object changed during the download (ETag " + etag_ + " -> " +
-             (r.etag.empty() ? "?" : r.etag) + ")";
+             (etag.empty() ? "?" : etag) + ")";
+    window_.clear();
     return Fetch::kChanged;
   }
   if (status == 416) {
     uint64_t total = 0;
-    if (parse_total(r.content_range, total)) {
+    if (parse_total(response->header("content-range"), total)) {
       size_ = total;
       size_known_ = true;
     }
+    window_.clear();
     return Fetch::kEnd;
   }
   if (status != 200 && status != 206) {
-    error_ = "GET " + url_ + ": HTTP " + std::to_string(status);
+    error_ = "GET " + url_ + ": HTTP " + response->describe();
     window_.clear();
     return retryable(status) ? Fetch::kRetry : Fetch::kFatal;
   }
-  if (etag_.empty()) etag_ = r.etag;
+  if (etag_.empty()) etag_ = etag;
   uint64_t total = 0;
-  if (status == 206 && parse_total(r.content_range, total)) {
+  if (status == 206 && parse_total(response->header("content-range"), total)) {
     size_ = total;
-  } else if (status == 200) {
-    // The server ignored Range: the body is the whole object from byte 0.
-    double length = -1;
-    curl_easy_getinfo(curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD, &length);
-    if (length >= 0) size_ = static_cast<uint64_t>(length);
-    if (offset > 0) {
-      error_ = "GET " + url_ + ": the server ignores Range requests";
+  } else if (status == 200 && offset == 0) {
+    // The server ignored Range: the body is the whole object (cut to the window).
+    const std::string length = response->header("content-length");
+    if (length.empty() || length.find_first_not_of("0123456789") != std::string::npos ||
+        length.size() > 15) {
+      error_ = "GET " + url_ + ": no usable Content-Length";
       return Fetch::kFatal;
     }
+    size_ = std::stoull(length);
   } else {
-    error_ = "GET " + url_ + ": 206 without a usable Content-Range";
+    error_ = "GET " + url_ +
+             (status == 200 ? ": the server ignores Range requests"
+                            : ": 206 without a usable Content-Range");
+    window_.clear();
     return Fetch::kFatal;
   }
   size_known_ = true;
@@ -279,59 +189,33 @@ update::SourceStatus HttpSource::read(uint32_t offset, std::span<uint8_t> out, s
 
 Expected<PointerCheck> check_pointer(const std::string& url, const std::string& known_etag,
                                      const HttpOptions& options, size_t max_bytes) {
-  global_init();
-  CURL* curl = curl_easy_init();
-  if (curl == nullptr) return fail("HEAD " + url + ": libcurl could not be initialised");
+  ports::HttpClient http;
   PointerCheck result;
-  auto perform = [&](bool head, std::vector<uint8_t>* body) -> Expected<long> {
-    Response r;
-    r.body = body;
-    r.limit = max_bytes + 1;
-    r.stop = options.stop;
-    common_options(curl, url, options, r);
-    if (head) curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
-    curl_slist* headers = nullptr;
-    if (!known_etag.empty()) {
-      const std::string h = "If-None-Match: " + known_etag;
-      headers = curl_slist_append(headers, h.c_str());
-      curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    }
-    const CURLcode code = curl_easy_perform(curl);
-    if (headers != nullptr) curl_slist_free_all(headers);
-    const char* method = head ? "HEAD " : "GET ";
-    if (code != CURLE_OK && !(code == CURLE_WRITE_ERROR && r.overflow)) {
-      return fail(method + url + ": " + curl_easy_strerror(code));
-    }
-    if (r.overflow) {
-      return fail(method + url + ": larger than " + std::to_string(max_bytes) + " bytes");
-    }
-    long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    result.etag = r.etag;
-    if (status != 200 && status != 304)
-      return fail(method + url + ": HTTP " + std::to_string(status));
-    return status;
+  ports::HttpRequest head = base_request("HEAD", url, options);
+  head.if_none_match = known_etag;
+  auto answer = http.perform(head);
+  if (!answer) return fail("HEAD " + url + ": " + answer.error());
+  if (answer->status == 304 || (!known_etag.empty() && answer->etag() == known_etag)) {
+    result.etag = known_etag;
+    return result;
+  }
+  if (answer->status != 200) return fail("HEAD " + url + ": HTTP " + answer->describe());
+  ports::HttpRequest get = base_request("GET", url, options);
+  size_t received = 0;
+  get.on_body = [&](std::span<const uint8_t> piece) {
+    received += piece.size();
+    if (received > max_bytes) return false;
+    result.body.append(reinterpret_cast<const char*>(piece.data()), piece.size());
+    return true;
   };
-  auto head = perform(true, nullptr);
-  if (!head) {
-    curl_easy_cleanup(curl);
-    return head.failure();
+  answer = http.perform(get);
+  if (received > max_bytes) {
+    return fail("GET " + url + ": larger than " + std::to_string(max_bytes) + " bytes");
   }
-  if (*head == 304 || (!known_etag.empty() && result.etag == known_etag)) {
-    curl_easy_cleanup(curl);
-    result.etag = known_etag;
-    return result;
-  }
-  std::vector<uint8_t> body;
-  auto get = perform(false, &body);
-  curl_easy_cleanup(curl);
-  if (!get) return get.failure();
-  if (*get == 304) {
-    result.etag = known_etag;
-    return result;
-  }
+  if (!answer) return fail("GET " + url + ": " + answer.error());
+  if (answer->status != 200) return fail("GET " + url + ": HTTP " + answer->describe());
   result.changed = true;
-  result.body.assign(body.begin(), body.end());
+  result.etag = answer->etag();
   return result;
 }
 

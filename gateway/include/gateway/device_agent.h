@@ -90,7 +90,7 @@ class DeviceAgent final : private update::Reporter {
   const AgentConfig& config_;
   const DeviceConfig& device_;
   std::unique_ptr<DeviceServices> services_;
-  MqttClient mqtt_;
+  MqttSession mqtt_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> http_stop_{false};
   std::optional<update::Engine> engine_;

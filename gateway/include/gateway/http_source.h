@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// An update::Source over HTTP(S) with libcurl: Range requests into a bounded read-ahead window
-// (no full-image buffer), the ETag pinned with If-Match (a changed object is kChanged, never mixed
-// bytes), retries with exponential backoff + jitter after cuts, 5xx and stalls, and a stop flag
-// for SIGTERM. Also the HEAD + If-None-Match check of a manifest pointer and a small GET.
+// An update::Source over HTTP(S) (ports::HttpClient, libcurl): Range requests into a bounded
+// read-ahead window (no full-image buffer), the ETag pinned with If-Match (a changed object is
+// kChanged, never mixed bytes), retries with exponential backoff + jitter after cuts, 5xx and
+// stalls, and a stop flag for SIGTERM. Also the HEAD + If-None-Match check of a manifest pointer
+// and a small GET.
 #pragma once
 
 #include <atomic>
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "ports_linux/http_client.h"
 #include "status/expected.h"
 #include "update/source.h"
 
@@ -56,7 +58,7 @@ class HttpSource final : public update::Source {
 
   std::string url_;
   HttpOptions options_;
-  void* curl_ = nullptr;
+  ports::HttpClient http_;  // keeps the connection alive between Range requests
   std::string etag_;
   std::string error_;
   uint64_t size_ = 0;

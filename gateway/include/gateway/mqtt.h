@@ -1,65 +1,59 @@
 // SPDX-License-Identifier: Apache-2.0
-// A small MQTT client for the agent over libmosquitto: one connection per device (so each device
-// has its own last will on its status topic), automatic reconnection, subscriptions renewed and
-// the current status republished on every (re)connect.
+// The MQTT side of one device of the agent over ports::MqttClient: one connection per device (so
+// each device has its own last will "offline" on its status topic), subscriptions, and the
+// device's status published retained from a thread of its own: the update engine never waits on
+// the broker. The connection is re-made (with backoff) whenever it is lost; the latest status is
+// then published again.
 #pragma once
 
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
-#include <string_view>
+#include <thread>
 #include <vector>
 
 #include "gateway/config.h"
+#include "ports_linux/mqtt_client.h"
 #include "status/expected.h"
-
-struct mosquitto;
-struct mosquitto_message;
 
 namespace fota::gateway {
 
-class MqttClient {
+class MqttSession {
  public:
-  using OnMessage = std::function<void(const std::string& topic, std::string_view payload)>;
-  using OnConnect = std::function<void()>;
+  using OnMessage = std::function<void(const std::string& topic, const std::string& payload)>;
 
-  MqttClient();
-  ~MqttClient();
-  MqttClient(const MqttClient&) = delete;
-  MqttClient& operator=(const MqttClient&) = delete;
+  MqttSession() = default;
+  ~MqttSession();
+  MqttSession(const MqttSession&) = delete;
+  MqttSession& operator=(const MqttSession&) = delete;
 
-  // Connects in the background (and keeps reconnecting); `will` is published retained by the
-  // broker when the connection is lost without a clean disconnect.
+  // Checks the settings and starts the connection thread (a broker that is down is not an error).
   Expected<void> start(const BrokerConfig& broker, const std::string& client_id,
-                       const std::string& will_topic, const std::string& will_payload,
-                       std::vector<std::string> subscriptions, OnMessage on_message,
-                       OnConnect on_connect);
-  // QoS 1. While disconnected the message is dropped (the next connect republishes the status).
-  void publish(const std::string& topic, std::string_view payload, bool retained);
-  // Waits (bounded) for QoS-1 publications to be acknowledged, then disconnects cleanly (the
-  // broker then does not publish the will).
-  void stop(double flush_timeout_s = 2.0);
+                       const std::string& status_topic, const std::string& will_payload,
+                       std::vector<std::string> subscriptions, OnMessage on_message);
+  // The latest status; published retained (QoS 1) as soon as possible. Newer replaces older.
+  void set_status(std::string payload);
+  // Publishes a pending status (bounded wait), disconnects cleanly (no last will), joins.
+  void stop();
   bool connected() const;
 
  private:
-  static void on_connect_cb(::mosquitto*, void* self, int rc);
-  static void on_disconnect_cb(::mosquitto*, void* self, int rc);
-  static void on_message_cb(::mosquitto*, void* self, const ::mosquitto_message*);
-  static void on_publish_cb(::mosquitto*, void* self, int mid);
+  void loop();
 
-  ::mosquitto* mosq_ = nullptr;
+  ports::MqttOptions options_;
+  std::string status_topic_;
   std::vector<std::string> subscriptions_;
   OnMessage on_message_;
-  OnConnect on_connect_;
+  std::unique_ptr<ports::MqttClient> client_;
   mutable std::mutex mutex_;
-  std::condition_variable acknowledged_;
+  std::condition_variable wake_;
+  std::string status_;
+  bool dirty_ = false;
+  bool stopping_ = false;
   bool connected_ = false;
-  bool running_ = false;
-  int unacknowledged_ = 0;
+  std::thread thread_;
 };
-
-// "mqtt://host:port" / "mqtts://host:port" -> host, port (1883 / 8883 by default).
-Expected<std::pair<std::string, int>> parse_broker_url(const std::string& url);
 
 }  // namespace fota::gateway
