@@ -46,9 +46,9 @@ Expected<void> SodiumVerifier::add_key_file(const std::filesystem::path& path) {
   return {};
 }
 
-update::SignatureStatus SodiumVerifier::verify(
-    std::span<const uint8_t, kKeyIdSize> key_id, std::span<const uint8_t, kSignedSize> message,
-    std::span<const uint8_t, kSignatureSize> signature) {
+update::SignatureStatus SodiumVerifier::verify(std::span<const uint8_t, kKeyIdSize> key_id,
+                                               std::span<const uint8_t, kSignedSize> message,
+                                               std::span<const uint8_t, kSignatureSize> signature) {
   for (const Key& key : keys_) {
     if (!std::equal(key.id.begin(), key.id.end(), key_id.begin())) continue;
     return crypto_sign_verify_detached(signature.data(), message.data(), message.size(),

@@ -5,8 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 namespace fota::ports {
@@ -20,9 +20,9 @@ Expected<std::unique_ptr<FileSource>> FileSource::open(const std::filesystem::pa
     ::close(fd);
     return fail(path.string() + ": " + why);
   }
-  const std::string etag = std::to_string(st.st_size) + "-" +
-                           std::to_string(static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 +
-                                          st.st_mtim.tv_nsec);
+  const std::string etag =
+      std::to_string(st.st_size) + "-" +
+      std::to_string(static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec);
   return std::unique_ptr<FileSource>(
       new FileSource(fd, path.string(), static_cast<uint64_t>(st.st_size), etag));
 }
