@@ -28,7 +28,7 @@ uint64_t unix_s() {
 }
 
 std::string hex(std::span<const uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
+  static constexpr char kDigits[] = "0123456789ABCDEF";
   std::string out;
   for (uint8_t b : bytes) {
     out += kDigits[b >> 4];
