@@ -159,9 +159,9 @@ Expected<HttpResponse> HttpClient::perform(const HttpRequest& request) {
     // "Expect:" header would end up in the SigV4 signed headers and break the signature).
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
                      static_cast<curl_off_t>(request.body.size()));
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.empty()
-                                                   ? ""
-                                                   : reinterpret_cast<const char*>(request.body.data()));
+    curl_easy_setopt(
+        curl, CURLOPT_POSTFIELDS,
+        request.body.empty() ? "" : reinterpret_cast<const char*>(request.body.data()));
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   } else if (request.method != "GET") {
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
@@ -174,11 +174,11 @@ Expected<HttpResponse> HttpClient::perform(const HttpRequest& request) {
   if (request.sigv4) {
     const SigV4& s = *request.sigv4;
     // S3 (and the test server) require the payload hash header on signed requests.
-    headers = curl_slist_append(
-        headers, ("x-amz-content-sha256: " + sha256_hex(request.body)).c_str());
+    headers =
+        curl_slist_append(headers, ("x-amz-content-sha256: " + sha256_hex(request.body)).c_str());
     if (!s.credentials.session_token.empty()) {
-      headers = curl_slist_append(
-          headers, ("x-amz-security-token: " + s.credentials.session_token).c_str());
+      headers = curl_slist_append(headers,
+                                  ("x-amz-security-token: " + s.credentials.session_token).c_str());
     }
     sigv4_param = "aws:amz:" + s.region + ":" + s.service;
     userpwd = s.credentials.access_key_id + ":" + s.credentials.secret_access_key;
@@ -193,7 +193,8 @@ Expected<HttpResponse> HttpClient::perform(const HttpRequest& request) {
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   curl_easy_getinfo(curl, CURLINFO_TOTAL_TIME, &response.seconds);
   if (rc != CURLE_OK) {
-    if (t.aborted_by_sink) return fail(request.method + " " + request.url + ": aborted by the receiver");
+    if (t.aborted_by_sink)
+      return fail(request.method + " " + request.url + ": aborted by the receiver");
     std::string why = error_text[0] ? error_text : curl_easy_strerror(rc);
     return fail(request.method + " " + request.url + ": " + why);
   }
@@ -268,8 +269,8 @@ Expected<AwsCredentials> load_aws_credentials(const std::string& profile_in) {
   std::ifstream in(path);
   if (path.empty() || !in) {
     return fail("no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or write " +
-                (path.empty() ? std::string("~/.aws/credentials") : path) + " (profile " +
-                profile + ")");
+                (path.empty() ? std::string("~/.aws/credentials") : path) + " (profile " + profile +
+                ")");
   }
   std::string line, section;
   bool found = false;

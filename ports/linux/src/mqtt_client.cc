@@ -6,9 +6,9 @@
 
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
-#include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <set>
@@ -115,8 +115,8 @@ struct MqttClient::Impl {
     impl->is_connected = false;
     if (rc != 0) {
       impl->lost = true;
-      impl->lost_reason = impl->last_log_error.empty() ? mosquitto_strerror(rc)
-                                                       : impl->last_log_error;
+      impl->lost_reason =
+          impl->last_log_error.empty() ? mosquitto_strerror(rc) : impl->last_log_error;
     }
     impl->cv.notify_all();
   }
@@ -169,8 +169,8 @@ Expected<std::unique_ptr<MqttClient>> MqttClient::connect(const MqttOptions& o) 
   impl->url = o.url;
   impl->v5 = o.version == MqttVersion::k5;
   const std::string where = o.url + ": ";
-  impl->mosq = mosquitto_new(o.client_id.empty() ? nullptr : o.client_id.c_str(),
-                             o.clean_session, impl.get());
+  impl->mosq = mosquitto_new(o.client_id.empty() ? nullptr : o.client_id.c_str(), o.clean_session,
+                             impl.get());
   if (!impl->mosq) return fail(where + "cannot create an MQTT client");
   mosquitto* m = impl->mosq;
   mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION,
@@ -186,26 +186,28 @@ Expected<std::unique_ptr<MqttClient>> MqttClient::connect(const MqttOptions& o) 
                               o.password.empty() ? nullptr : o.password.c_str());
   }
   if (endpoint->tls) {
-    if (o.ca_file.empty()) return fail(where + "mqtts needs a CA file (--mqtt-ca)");
-    const int rc = mosquitto_tls_set(m, o.ca_file.c_str(), nullptr,
+    // Without a CA file: the system's trusted CAs (a broker with a public certificate).
+    const int rc = mosquitto_tls_set(m, o.ca_file.empty() ? nullptr : o.ca_file.c_str(),
+                                     o.ca_file.empty() ? "/etc/ssl/certs" : nullptr,
                                      o.cert_file.empty() ? nullptr : o.cert_file.c_str(),
                                      o.key_file.empty() ? nullptr : o.key_file.c_str(), nullptr);
     if (rc != MOSQ_ERR_SUCCESS) {
-      return fail(where + "TLS set-up failed (CA " + o.ca_file +
+      return fail(where + "TLS set-up failed (CA " +
+                  (o.ca_file.empty() ? std::string("/etc/ssl/certs") : o.ca_file) +
                   (o.cert_file.empty() ? "" : ", certificate " + o.cert_file) +
                   "): " + mosquitto_strerror(rc));
     }
   }
   if (o.will) {
-    const int rc = mosquitto_will_set(m, o.will->topic.c_str(),
-                                      static_cast<int>(o.will->payload.size()),
-                                      o.will->payload.data(), o.will->qos, o.will->retain);
+    const int rc =
+        mosquitto_will_set(m, o.will->topic.c_str(), static_cast<int>(o.will->payload.size()),
+                           o.will->payload.data(), o.will->qos, o.will->retain);
     if (rc != MOSQ_ERR_SUCCESS) return fail(where + "last will: " + mosquitto_strerror(rc));
   }
   int rc = mosquitto_connect(m, endpoint->host.c_str(), endpoint->port, o.keepalive_s);
   if (rc != MOSQ_ERR_SUCCESS) {
-    std::string why = rc == MOSQ_ERR_ERRNO ? std::string(std::strerror(errno))
-                                            : mosquitto_strerror(rc);
+    std::string why =
+        rc == MOSQ_ERR_ERRNO ? std::string(std::strerror(errno)) : mosquitto_strerror(rc);
     std::lock_guard lock(impl->mutex);
     if (!impl->last_log_error.empty()) why += " (" + impl->last_log_error + ")";
     return fail(where + "cannot connect: " + why);
@@ -217,8 +219,8 @@ Expected<std::unique_ptr<MqttClient>> MqttClient::connect(const MqttOptions& o) 
   // A TLS handshake may finish on the network thread: its failure shows as an error log line.
   if (!impl->wait(o.connect_timeout_ms,
                   [p] { return p->connack || p->lost || !p->last_log_error.empty(); })) {
-    return fail(where + "no answer from the broker within " +
-                std::to_string(o.connect_timeout_ms) + " ms");
+    return fail(where + "no answer from the broker within " + std::to_string(o.connect_timeout_ms) +
+                " ms");
   }
   {
     std::lock_guard lock(impl->mutex);
@@ -237,8 +239,8 @@ Expected<int> MqttClient::publish(const MqttMessage& message, long timeout_ms) {
   Impl* p = impl_.get();
   int mid = 0;
   const int rc = mosquitto_publish(p->mosq, &mid, message.topic.c_str(),
-                                   static_cast<int>(message.payload.size()),
-                                   message.payload.data(), message.qos, message.retain);
+                                   static_cast<int>(message.payload.size()), message.payload.data(),
+                                   message.qos, message.retain);
   if (rc != MOSQ_ERR_SUCCESS) {
     return fail("publish " + message.topic + " to " + p->url + ": " + mosquitto_strerror(rc));
   }

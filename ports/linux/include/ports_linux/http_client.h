@@ -44,13 +44,13 @@ struct HttpRequest {
   std::string url;
   std::vector<std::string> headers;  // "Name: value"
   std::span<const uint8_t> body;     // sent for PUT/POST (not copied: keep it alive)
-  const SigV4* sigv4 = nullptr;      // when set: x-amz-content-sha256 is added and the request signed
-  std::string range;                 // CURLOPT_RANGE form: "0-511", "512-", "-100" ("" = whole)
-  std::string if_none_match;         // an ETag (with its quotes): 304 when unchanged
+  const SigV4* sigv4 = nullptr;  // when set: x-amz-content-sha256 is added and the request signed
+  std::string range;             // CURLOPT_RANGE form: "0-511", "512-", "-100" ("" = whole)
+  std::string if_none_match;     // an ETag (with its quotes): 304 when unchanged
   long connect_timeout_ms = 5000;
-  long timeout_ms = 60000;             // whole request
-  long low_speed_time_s = 0;           // > 0: abort when under 1 byte/s for this long
-  std::string ca_file;                 // extra CA bundle for https (empty: system store)
+  long timeout_ms = 60000;    // whole request
+  long low_speed_time_s = 0;  // > 0: abort when under 1 byte/s for this long
+  std::string ca_file;        // extra CA bundle for https (empty: system store)
   // Streaming: each received piece of a 2xx body goes here instead of HttpResponse::body; return
   // false to abort the transfer (a Failure "aborted by the receiver").
   std::function<bool(std::span<const uint8_t>)> on_body;

@@ -28,7 +28,7 @@ struct MqttOptions {
   std::string client_id;  // "" = a random id
   std::string username;   // "" = none
   std::string password;
-  std::string ca_file;    // mqtts: CA that signed the broker's certificate (required for mqtts)
+  std::string ca_file;    // mqtts: CA that signed the broker's certificate ("" = system CAs)
   std::string cert_file;  // mqtts: optional client certificate and key
   std::string key_file;
   MqttVersion version = MqttVersion::k311;

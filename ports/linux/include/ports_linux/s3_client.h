@@ -48,8 +48,7 @@ class S3Client {
   // Signed GET; the response is returned whatever its status (404 → status 404).
   Expected<HttpResponse> get_object(const std::string& key, const std::string& range = "");
   // Signed HEAD; with `if_none_match` an unchanged object answers 304.
-  Expected<HttpResponse> head_object(const std::string& key,
-                                     const std::string& if_none_match = "");
+  Expected<HttpResponse> head_object(const std::string& key, const std::string& if_none_match = "");
   Expected<HttpResponse> delete_object(const std::string& key);
 
   // A SigV4 query-signed GET URL valid for `expires_s` seconds (1..604800) from `now`. It
