@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # The ROM-path demo (`fota flash` by hand; the main demo, over the air, is scripts/demo.sh): sets
-# up the machine, builds host tools + firmware (release preset), packs the demo releases, then updates a virtual STM32F407 (vstm32, running the real ARM binaries) through ST's
-# ROM bootloader (AN3155) with `fota flash`, exactly as a Linux gateway wired to BOOT0/NRST/USART1
+# up the machine, builds host tools + firmware (release preset), packs the demo releases, then
+# updates a virtual STM32F407 (vstm32, running the real ARM binaries) through ST's ROM bootloader
+# (AN3155) with `fota flash`, exactly as a Linux gateway wired to BOOT0/NRST/USART1
 # would: v1 runs -> v2 installed and confirmed -> a never-confirming release is reverted to v2.
 set -euo pipefail
 cd "$(dirname "$0")/.."
