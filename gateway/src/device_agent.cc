@@ -179,6 +179,7 @@ void DeviceAgent::run() {
                       }
                     });
     if (!started) spdlog::error("[{}] MQTT: {}", device_.name, started.error());
+    publish_status(true);  // the first status: idle, what runs (sent once connected)
   }
   if (!config_.release.manifest_url.empty()) next_poll_s_ = now_s();
   while (!stop_) {
@@ -247,7 +248,7 @@ void DeviceAgent::poll_pointer() {
 }
 
 std::string DeviceAgent::release_key(const ReleaseNotice& notice) const {
-  if (notice.legacy) return "legacy " + notice.url + " " + std::to_string(notice.crc32);
+  if (notice.legacy) return "legacy " + notice.url + " " + std::to_string(notice.crc);
   return notice.manifest.product + " " + version_text(notice.manifest.version) + " " +
          notice.manifest.slot_a.url + " " + notice.manifest.slot_b.url;
 }

@@ -100,7 +100,7 @@ Expected<ReleaseNotice> parse_legacy_notice(std::string_view payload) {
   ReleaseNotice notice;
   notice.legacy = true;
   notice.url = std::move(*url);
-  notice.crc32 = value;
+  notice.crc = value;
   return notice;
 }
 

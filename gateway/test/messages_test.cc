@@ -109,10 +109,10 @@ TEST(LegacyNotice, AcceptsSeed000Messages) {
   ASSERT_TRUE(n.ok()) << n.error();
   EXPECT_TRUE(n->legacy);
   EXPECT_EQ(n->url, "http://minio:9000/fw/app.bin");
-  EXPECT_EQ(n->crc32, 0x1a2b3c4du);
+  EXPECT_EQ(n->crc, 0x1a2b3c4du);
   n = parse_legacy_notice(R"({"crc": "ff", "url": "http://x/y"})");
   ASSERT_TRUE(n.ok()) << n.error();
-  EXPECT_EQ(n->crc32, 0xffu);
+  EXPECT_EQ(n->crc, 0xffu);
 }
 
 TEST(LegacyNotice, RefusesMalformedMessages) {

@@ -101,7 +101,8 @@ status() {
   "$FOTA" status --broker "$MQTT_URL" --product "$PRODUCT" --device "$UID_HEX" --json |
     python3 -c 'import json, sys; l = sys.stdin.readline(); print(json.loads(l).get(sys.argv[1], "") if l else "")' "$1"
 }
-check "status: idle, running 1.0.0 in A" 'wait_for "[ \"\$(status state)/\$(status running_version)/\$(status running_slot)\" = idle/1.0.0/A ]" 20'
+summary() { echo "$(status state)/$(status running_version)/$(status running_slot)"; }
+check "status: idle, running 1.0.0 in A" 'wait_for "[ \"\$(summary)\" = idle/1.0.0/A ]" 20 || { summary; false; }'
 
 # follow VERB TIMEOUT: `fota status --follow` until a final state; output in $T/follow.txt.
 follow() {

@@ -27,7 +27,7 @@ struct ReleaseNotice {
   std::string manifest_bytes;
   // Seed 000 form.
   std::string url;
-  uint32_t crc32 = 0;  // zlib CRC-32 of the image file
+  uint32_t crc = 0;  // as sent: CRC-32/MPEG-2 of the file (the STM32 CRC unit's, see releasing.md)
 };
 
 // Largest notification accepted (a manifest is ~1 KB).
@@ -43,7 +43,9 @@ Expected<ReleaseNotice> parse_release_notice(std::string_view payload);
 Expected<void> verify_notice(const ReleaseNotice& notice,
                              const std::vector<std::array<uint8_t, 32>>& trusted_keys);
 
-// Seed 000's {"url": "...", "crc": "..."}: crc is 1-8 hex digits with an optional 0x.
+// Seed 000's {"url": "...", "crc": "..."}: crc is 1-8 hex digits with an optional 0x. The agent
+// logs it; the image's integrity is enforced by its header (CRC-32 + SHA-256, checked by the
+// engine before commit, and again by the bootloader).
 Expected<ReleaseNotice> parse_legacy_notice(std::string_view payload);
 
 // Commands on fota/<product>/device/<uid>/cmd.
