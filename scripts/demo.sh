@@ -8,12 +8,14 @@
 # The ROM-path demo with `fota flash` by hand is scripts/demo-rom.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh
-[ -d node_modules/@20minutes/s3rver ] || npm ci --no-audit --no-fund
-cmake --preset release
-cmake --build --preset release
-
-build=build/release
+# FOTA_DEMO_BUILD_DIR=<an existing build tree>: skip set-up and build (e.g. build/host).
+build=${FOTA_DEMO_BUILD_DIR:-build/release}
+if [ -z "${FOTA_DEMO_BUILD_DIR:-}" ]; then
+  ./scripts/setup.sh
+  [ -d node_modules/@20minutes/s3rver ] || npm ci --no-audit --no-fund
+  cmake --preset release
+  cmake --build --preset release
+fi
 vstm32=$build/bin/vstm32
 fota=$build/tools/fota/fota
 work=$(mktemp -d /tmp/fota-demo.XXXXXX)
@@ -51,7 +53,8 @@ echo "MQTT $MQTT_URL, S3 $S3_ENDPOINT, downloads from $NGINX_URL"
 
 step "2. A factory-fresh device: our bootloader in sector 0, demo v1 in slot A, powered on"
 "$vstm32" flash-image create "$work/flash.bin" > /dev/null
-"$vstm32" flash-image place "$work/flash.bin" "$build/firmware/artifacts/bootloader.elf" > /dev/null
+"$vstm32" flash-image place "$work/flash.bin" "$build/firmware/artifacts/bootloader.elf" \
+  > /dev/null
 "$vstm32" flash-image place "$work/flash.bin" "$build/releases/demo-v1/demo-v1-1.0.0-A.img" > /dev/null
 "$vstm32" run --flash "$work/flash.bin" --uart "$work/tty" --control "$work/ctl" \
   --uart-log "$work/console.log" > "$work/vstm32.log" 2>&1 &
@@ -86,7 +89,7 @@ echo "the agent read the device's unique ID through the ROM bootloader: $uid"
 "$fota" status --config "$work/agent.toml"
 
 release() {
-  "$fota" release --dir "$build/releases/$1" --key "$build/keys/demo.pub" \
+  "$fota" release --dir "$build/releases/$1" --sign "$build/keys/demo.key" \
     --endpoint "$S3_ENDPOINT" --bucket fota --url-base "$NGINX_URL" --mqtt "$MQTT_URL" "${@:2}"
 }
 # follow: `fota status --follow` on the device until the update ends (its lines are the demo's).
@@ -109,7 +112,8 @@ follow
 release demo-v2
 show_follow
 [ $code -eq 0 ] || { echo "demo: v2 did not confirm"; tail -30 "$work/agent.log"; exit 1; }
-grep -a "demo 2.0.0\|decision=trial" "$work/console.log" | tr -d '\r' | sed 's/^/  USART1 | /'
+tr -d '\r' < "$work/console.log" | grep -a -E "^(boot: slot=B|demo 2.0.0|confirmed)" |
+  sed 's/^/  USART1 | /'
 
 step "5. fota release demo-noconfirm (2.1.0): an image that never confirms itself"
 echo "   The agent resets it when it has not confirmed within 5 s; each reset uses one of its 3"

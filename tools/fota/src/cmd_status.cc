@@ -69,7 +69,7 @@ std::string state_of(const gateway::StatusView& s) {
 std::string table(const std::map<std::string, gateway::StatusView>& fleet) {
   std::ostringstream out;
   char line[512];
-  std::snprintf(line, sizeof line, "%-24s  %-22s  %-9s  %-9s  %-27s  %-10s  %s\n", "DEVICE",
+  std::snprintf(line, sizeof line, "%-24s  %-24s  %-9s  %-9s  %-27s  %-10s  %s\n", "DEVICE",
                 "STATE", "RUNNING", "TARGET", "PROGRESS", "RATE", "ERROR");
   out << line;
   for (const auto& [uid, s] : fleet) {
@@ -81,7 +81,7 @@ std::string table(const std::map<std::string, gateway::StatusView>& fleet) {
          s.state == update::State::kVerifying);
     const std::string progress =
         moving ? bar(s.progress, 20) + " " + std::to_string(s.progress) + "%" : "";
-    std::snprintf(line, sizeof line, "%-24s  %-22s  %-9s  %-9s  %-27s  %-10s  %s\n", uid.c_str(),
+    std::snprintf(line, sizeof line, "%-24s  %-24s  %-9s  %-9s  %-27s  %-10s  %s\n", uid.c_str(),
                   state_of(s).c_str(), running.c_str(),
                   s.target_version.empty() ? "-" : s.target_version.c_str(), progress.c_str(),
                   moving ? rate(s.rate_bps).c_str() : "", s.error.substr(0, 80).c_str());
