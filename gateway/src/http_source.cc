@@ -84,7 +84,7 @@ HttpSource::Fetch HttpSource::fetch_window(uint64_t offset) {
   if (!response) {
     // A cut or a stall: keep what arrived; the next read continues after it.
     error_ = response.error();
-    return window_.empty() ? Fetch::kRetry : Fetch::kOk;
+    return window_.empty() ? Fetch::kRetry : Fetch::kPartial;
   }
   const long status = response->status;
   last_status_ = static_cast<int>(status);
@@ -97,11 +97,12 @@ HttpSource::Fetch HttpSource::fetch_window(uint64_t offset) {
   }
   if (status == 416) {
     uint64_t total = 0;
+    window_.clear();
     if (parse_total(response->header("content-range"), total)) {
       size_ = total;
       size_known_ = true;
+      if (!check_size()) return Fetch::kFatal;
     }
-    window_.clear();
     return Fetch::kEnd;
   }
   if (status != 200 && status != 206) {
@@ -111,7 +112,14 @@ HttpSource::Fetch HttpSource::fetch_window(uint64_t offset) {
   }
   if (etag_.empty()) etag_ = etag;
   uint64_t total = 0;
-  if (status == 206 && parse_total(response->header("content-range"), total)) {
+  const std::string content_range = response->header("content-range");
+  if (status == 206 && parse_total(content_range, total)) {
+    // The answer must start where we asked: anything else would put bytes at the wrong offset.
+    if (content_range.rfind("bytes " + std::to_string(offset) + "-", 0) != 0) {
+      error_ = "GET " + url_ + ": asked for bytes " + request.range + ", got " + content_range;
+      window_.clear();
+      return Fetch::kFatal;
+    }
     size_ = total;
   } else if (status == 200 && offset == 0) {
     // The server ignored Range: the body is the whole object (cut to the window).
@@ -130,32 +138,23 @@ HttpSource::Fetch HttpSource::fetch_window(uint64_t offset) {
     return Fetch::kFatal;
   }
   size_known_ = true;
-  return Fetch::kOk;
+  return check_size() ? Fetch::kOk : Fetch::kFatal;
 }
 
-Expected<void> HttpSource::open() {
-  unsigned attempt = 0;
-  for (;;) {
-    const Fetch f = fetch_window(0);
-    if (f == Fetch::kOk || f == Fetch::kEnd) break;
-    if (f == Fetch::kFatal || f == Fetch::kChanged || attempt >= options_.retries ||
-        !backoff(attempt)) {
-      return fail(error_);
-    }
-    ++attempt;
-    ++retries_used_;
-  }
-  if (!size_known_) return fail("GET " + url_ + ": the server did not say the object's size");
+// The object's size against the release, as soon as the server said it: Content-Length vs the
+// manifest's size vs the slot.
+bool HttpSource::check_size() {
+  if (size_checked_) return true;
+  size_checked_ = true;
   const auto verdict = agent::check_content_length(
       size_, static_cast<uint32_t>(options_.expected_size), options_.max_size);
-  if (verdict != agent::PolicyError::kOk) {
-    error_ = "GET " + url_ + ": " + agent::to_string(verdict) + " (" + std::to_string(size_) +
-             " bytes; release says " +
-             (options_.expected_size ? std::to_string(options_.expected_size) : "nothing") +
-             ", slot holds " + std::to_string(options_.max_size) + ")";
-    return fail(error_);
-  }
-  return {};
+  if (verdict == agent::PolicyError::kOk) return true;
+  error_ = "GET " + url_ + ": " + agent::to_string(verdict) + " (" + std::to_string(size_) +
+           " bytes; the release says " +
+           (options_.expected_size ? std::to_string(options_.expected_size) : "nothing") +
+           ", a slot holds " + std::to_string(options_.max_size) + ")";
+  window_.clear();
+  return false;
 }
 
 update::SourceStatus HttpSource::read(uint32_t offset, std::span<uint8_t> out, size_t& got) {
@@ -169,7 +168,6 @@ update::SourceStatus HttpSource::read(uint32_t offset, std::span<uint8_t> out, s
       const size_t n = std::min(out.size() - got, window_.size() - from);
       std::memcpy(out.data() + got, window_.data() + from, n);
       got += n;
-      attempt = 0;
       continue;
     }
     // Keep the part of the window that is still ahead: a cut mid-window re-fetches only the
@@ -178,7 +176,15 @@ update::SourceStatus HttpSource::read(uint32_t offset, std::span<uint8_t> out, s
     if (f == Fetch::kOk) continue;
     if (f == Fetch::kEnd) return update::SourceStatus::kEnd;
     if (f == Fetch::kChanged) return update::SourceStatus::kChanged;
-    if (f == Fetch::kFatal || attempt >= options_.retries || !backoff(attempt)) {
+    // A cut or stall after some bytes counts as a failed attempt too (a server that drips a few
+    // bytes per connection must not hold the update forever), but needs no backoff: the data
+    // flowed.
+    if (f == Fetch::kPartial && attempt < options_.retries) {
+      ++attempt;
+      ++retries_used_;
+      continue;
+    }
+    if (f != Fetch::kRetry || attempt >= options_.retries || !backoff(attempt)) {
       return update::SourceStatus::kIoError;
     }
     ++attempt;

@@ -4,6 +4,7 @@
 #   signed v2 published (retained) -> the agent installs it -> status confirmed, v2 runs
 #   malformed notification -> reported in the status, the agent keeps running
 #   release whose image is missing (HTTP 404) -> failed, nothing erased, v2 keeps running
+#   a server answering 500, a server that stalls -> retried, then failed; v2 keeps running
 #   tampered image (one payload bit) -> failed before commit, v2 keeps running
 #   manifest signed by an unknown key -> refused before any download
 #   never-confirming release -> reported reverted, v2 runs again
@@ -18,9 +19,10 @@ T=$(mktemp -d /tmp/fota-agent-e2e.XXXXXX)
 . "$(dirname "$0")/../lib/harness.sh"
 . "$(dirname "$0")/../lib/servers.sh"
 servers_init "$T"
-APID=""
+APID="" BAD_PIDS=()
 cleanup() {
   [ -n "$APID" ] && kill -9 "$APID" 2> /dev/null
+  for p in "${BAD_PIDS[@]}"; do kill "$p" 2> /dev/null; done
   [ -n "$VPID" ] && kill "$VPID" 2> /dev/null
   servers_stop
   wait 2> /dev/null
@@ -33,14 +35,22 @@ mkdir -p "$T/www" "$T/state"
 start_mosquitto || exit 1
 start_nginx "$T/www" || exit 1
 RELEASE_TOPIC="fota/$PRODUCT/stable/release"
+# Two misbehaving servers: one answers 500 to everything, one stalls after 100 bytes.
+for mode in 500 stall; do
+  python3 "$(dirname "$0")/../lib/bad_http_server.py" "$T/$mode.port" "$mode" > "$T/$mode.log" 2>&1 &
+  BAD_PIDS+=($!)
+  wait_for "[ -s '$T/$mode.port' ]" 10 || { echo "bad_http_server $mode did not start"; exit 1; }
+done
+URL_500="http://127.0.0.1:$(cat "$T/500.port")"
+URL_STALL="http://127.0.0.1:$(cat "$T/stall.port")"
 
 # --- releases, signed with a fresh key
 "$FOTA" keygen --out "$T/release" > /dev/null || exit 1
 "$FOTA" keygen --out "$T/stranger" > /dev/null || exit 1
 PUBLIC_KEY=$(awk '{print $2}' "$T/release.pub")
-pack() {  # pack NAME VERSION DIR [KEY]
+pack() {  # pack NAME VERSION DIR [KEY [URL_BASE]]
   "$FOTA" pack --app-a "$ARTIFACTS/$1-A.elf" --app-b "$ARTIFACTS/$1-B.elf" --version "$2" \
-    --product "$PRODUCT" --name "$1" --url-base "$NGINX_URL/$3" --out "$T/www/$3" \
+    --product "$PRODUCT" --name "$1" --url-base "${5:-$NGINX_URL}/$3" --out "$T/www/$3" \
     --sign "${4:-$T/release.key}" > /dev/null || { echo "pack $1 failed"; exit 1; }
 }
 pack demo-v2 2.0.0 v2
@@ -48,6 +58,8 @@ pack demo-v3 3.0.0 tampered
 pack demo-v3 3.0.0 gone
 pack demo-v3 3.0.0 stranger "$T/stranger.key"
 pack demo-noconfirm 2.1.0 noconfirm
+pack demo-v3 3.0.0 http500 "$T/release.key" "$URL_500"
+pack demo-v3 3.0.0 stall "$T/release.key" "$URL_STALL"
 rm "$T/www/gone/"*.img  # the manifest points to images that are not there: 404
 # One bit flipped in the payload of both images (the manifest and the headers stay signed).
 for img in "$T/www/tampered/"*.img; do
@@ -76,10 +88,10 @@ url = "$MQTT_URL"
 [release]
 product = "$PRODUCT"
 channel = "stable"
-allowed_url_prefixes = ["$NGINX_URL/"]
+allowed_url_prefixes = ["$NGINX_URL/", "$URL_500/", "$URL_STALL/"]
 public_keys = ["$PUBLIC_KEY"]
 [download]
-stall_timeout_s = 5
+stall_timeout_s = 2
 retries = 2
 backoff_initial_s = 0.2
 [[device]]
@@ -142,6 +154,18 @@ publish -f "$T/www/tampered/manifest.json"
 check "tampered: failed payload-mismatch" 'wait_for "[ \"\$(status state)/\$(status reason)\" = failed/payload-mismatch ]" 120'
 check "tampered: v2 runs again" 'wait_for "tail -c +$((mark + 1)) \"$T/console.log\" | grep -q \"^demo 2.0.0 slot B\"" 30'
 check "tampered: never committed" '! tail -c +$((mark + 1)) "$T/console.log" | grep -q "version=3.0.0"'
+
+mark=$(stat -c %s "$T/console.log")
+publish -f "$T/www/http500/manifest.json"
+check "500: failed with the HTTP status" 'wait_for "[ \"\$(status state)\" = failed ] && status error | grep -q \"HTTP 500\"" 60'
+check "500: retried (3 requests)" '[ "$(grep -c "^GET" "$T/500.log")" -eq 3 ]'
+check "500: v2 runs again" 'wait_for "tail -c +$((mark + 1)) \"$T/console.log\" | grep -q \"^demo 2.0.0 slot B\"" 30'
+
+mark=$(stat -c %s "$T/console.log")
+publish -f "$T/www/stall/manifest.json"
+check "stall: failed after the stall timeouts" 'wait_for "[ \"\$(status state)\" = failed ] && status error | grep -qi \"timeout\|timed out\|too slow\"" 90'
+check "stall: retried (3 requests)" '[ "$(grep -c "^GET" "$T/stall.log")" -eq 3 ]'
+check "stall: v2 runs again" 'wait_for "tail -c +$((mark + 1)) \"$T/console.log\" | grep -q \"^demo 2.0.0 slot B\"" 30'
 
 publish -f "$T/www/stranger/manifest.json"
 check "unknown key: refused" 'wait_for "status error | grep -q \"not among the trusted public keys\"" 20'

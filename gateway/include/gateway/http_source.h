@@ -2,8 +2,9 @@
 // An update::Source over HTTP(S) (ports::HttpClient, libcurl): Range requests into a bounded
 // read-ahead window (no full-image buffer), the ETag pinned with If-Match (a changed object is
 // kChanged, never mixed bytes), retries with exponential backoff + jitter after cuts, 5xx and
-// stalls, and a stop flag for SIGTERM. Also the HEAD + If-None-Match check of a manifest pointer
-// and a small GET.
+// stalls, and a stop flag for SIGTERM. The object's size is checked against the release
+// (Content-Length vs manifest vs slot) at the first answer. Errors name the URL and the HTTP
+// status. Also the HEAD + If-None-Match check of a manifest pointer and a small GET.
 #pragma once
 
 #include <atomic>
@@ -38,10 +39,6 @@ class HttpSource final : public update::Source {
   HttpSource(const HttpSource&) = delete;
   HttpSource& operator=(const HttpSource&) = delete;
 
-  // Fetches the first window: learns size and ETag and checks the size against the release
-  // (Content-Length vs manifest vs slot). A failure names the URL and the HTTP status.
-  Expected<void> open();
-
   update::SourceStatus read(uint32_t offset, std::span<uint8_t> out, size_t& got) override;
   const char* etag() const override { return etag_.c_str(); }
   const char* last_error() const override { return error_.c_str(); }
@@ -52,9 +49,11 @@ class HttpSource final : public update::Source {
   int last_http_status() const { return last_status_; }
 
  private:
-  enum class Fetch { kOk, kEnd, kChanged, kRetry, kFatal };
+  // kPartial: some bytes arrived, then the transfer failed (cut, stall).
+  enum class Fetch { kOk, kPartial, kEnd, kChanged, kRetry, kFatal };
   Fetch fetch_window(uint64_t offset);
   bool backoff(unsigned attempt);
+  bool check_size();
 
   std::string url_;
   HttpOptions options_;
@@ -63,6 +62,7 @@ class HttpSource final : public update::Source {
   std::string error_;
   uint64_t size_ = 0;
   bool size_known_ = false;
+  bool size_checked_ = false;
   std::vector<uint8_t> window_;
   uint64_t window_offset_ = 0;
   uint64_t downloaded_ = 0;
