@@ -52,7 +52,7 @@ TargetError RomTarget::open(update::DeviceId& id) {
   if (!identity) {
     error_ = identity.error();
     return identity.error().rfind("wrong device", 0) == 0 ? TargetError::kWrongDevice
-                                                           : TargetError::kTimeout;
+                                                          : TargetError::kTimeout;
   }
   identity_ = *identity;
   id.uid = identity_.uid;
@@ -134,8 +134,7 @@ TargetError RomTarget::reboot() {
 }
 
 // Reads console bytes for up to wait_ms and returns at the first decisive line.
-TargetError RomTarget::observe(flash_map::Slot slot, uint32_t wait_ms,
-                               update::Observation& seen) {
+TargetError RomTarget::observe(flash_map::Slot slot, uint32_t wait_ms, update::Observation& seen) {
   seen = update::Observation::kNothing;
   auto& port = connection_.port();
   if (!console_) {
