@@ -192,7 +192,7 @@ void DeviceAgent::run() {
         const auto wait = std::chrono::duration<double>(std::max(0.0, next_poll_s_ - now_s()));
         if (!queue_cv_.wait_for(lock, wait, ready)) {
           lock.unlock();
-          poll_pointer();
+          poll_pointer(false);
           continue;
         }
       } else {
@@ -206,7 +206,7 @@ void DeviceAgent::run() {
       case Event::Kind::kRelease: handle_release(event.payload, false, false); break;
       case Event::Kind::kLegacy: handle_release(event.payload, true, false); break;
       case Event::Kind::kCommand: handle_command(event.payload); break;
-      case Event::Kind::kPoll: poll_pointer(); break;
+      case Event::Kind::kPoll: poll_pointer(false); break;
       case Event::Kind::kStop: break;
     }
   }
@@ -220,7 +220,7 @@ void DeviceAgent::run() {
   mqtt_.stop();
 }
 
-void DeviceAgent::poll_pointer() {
+void DeviceAgent::poll_pointer(bool forced) {
   std::mt19937_64 random(std::random_device{}());
   std::uniform_real_distribution<double> jitter(0, config_.release.poll_jitter_s);
   next_poll_s_ = now_s() + config_.release.poll_interval_s + jitter(random);
@@ -244,7 +244,7 @@ void DeviceAgent::poll_pointer() {
   spdlog::info("[{}] polling: {} changed (ETag {})", device_.name, config_.release.manifest_url,
                checked->etag);
   pointer_etag_ = checked->etag;
-  handle_release(checked->body, false, false);
+  handle_release(checked->body, false, forced);
 }
 
 std::string DeviceAgent::release_key(const ReleaseNotice& notice) const {
@@ -271,7 +271,7 @@ void DeviceAgent::handle_release(const std::string& payload, bool legacy, bool f
     spdlog::debug("[{}] release already handled: {}", device_.name, key);
     return;
   }
-  if (!forced && rejected_.contains(key)) {
+  if (rejected_.contains(key)) {
     spdlog::info("[{}] release was reverted before on this device: not retried ({})", device_.name,
                  key);
     return;
@@ -292,9 +292,8 @@ void DeviceAgent::handle_command(const std::string& payload) {
       spdlog::info("[{}] command: check now", device_.name);
       if (!config_.release.manifest_url.empty()) {
         pointer_etag_.clear();  // fetch the pointer even if unchanged
-        poll_pointer();
-      } else if (latest_) {
-        attempted_.erase(release_key(*latest_));
+        poll_pointer(true);
+      } else if (latest_ && !rejected_.contains(release_key(*latest_))) {
         install(*latest_, false);
       }
       break;

@@ -78,7 +78,7 @@ class DeviceAgent final : private update::Reporter {
   void push(Event event);
   void handle_release(const std::string& payload, bool legacy, bool forced);
   void handle_command(const std::string& payload);
-  void poll_pointer();
+  void poll_pointer(bool forced);  // forced: a release already tried is tried again
   void install(const ReleaseNotice& notice, bool explicit_request);
   void report_refusal(const std::string& reason, const std::string& error);
   void publish_status(bool force);
