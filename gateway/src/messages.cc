@@ -56,9 +56,9 @@ Expected<ReleaseNotice> parse_release_notice(std::string_view payload) {
   }
   std::string bytes(payload);
   auto parsed = release::parse_manifest(bytes);
-  if (!parsed.ok) return fail(std::string(kWhat) + ": " + parsed.error);
+  if (!parsed) return fail(std::string(kWhat) + ": " + parsed.error());
   ReleaseNotice notice;
-  notice.manifest = std::move(parsed.manifest);
+  notice.manifest = std::move(*parsed);
   notice.manifest_bytes = std::move(bytes);
   return notice;
 }
