@@ -60,14 +60,21 @@ BootOutcome run_boot(Flash& flash, MetaLog& log, Crc32Engine& crc, const BootPol
     if (log_usable) in.slots[i].newest = log.state().newest[i];
   }
   if (log_usable) out.security_floor = log.state().security_floor;
+  std::array<bool, flash_map::kSlotCount> below_floor{};
   if (policy.anti_rollback) {
     for (unsigned i = 0; i < flash_map::kSlotCount; ++i) {
       SlotView& v = in.slots[i];
       if (!v.header_ok || security_level(v.version) >= out.security_floor) continue;
-      // Never booted, not even as the last resort; a TRIAL of it is REJECTED.
+      // Never booted, not even as the last resort; a TRIAL of it is REJECTED. Reported when it
+      // is a new image (TRIAL or unknown), or below when nothing boots: an older image left in
+      // the other slot after an update is not news on every boot.
+      below_floor[i] = true;
       v.payload = PayloadState::kInvalid;
       v.invalid_reason = RecordReason::kBelowFloor;
-      out.refused[i] = TrustStatus::kBelowFloor;
+      const SlotState state = effective_state(v);
+      if (state == SlotState::kTrial || state == SlotState::kNone) {
+        out.refused[i] = TrustStatus::kBelowFloor;
+      }
     }
   }
 
@@ -138,6 +145,9 @@ BootOutcome run_boot(Flash& flash, MetaLog& log, Crc32Engine& crc, const BootPol
       case Action::kNoImage:
         out.action = Action::kNoImage;
         out.row = Row::kNoImage;
+        for (unsigned k = 0; k < flash_map::kSlotCount; ++k) {
+          if (below_floor[k]) out.refused[k] = TrustStatus::kBelowFloor;
+        }
         return out;
     }
   }

@@ -117,8 +117,7 @@ class SecureBoot : public ::testing::Test {
       EXPECT_EQ(out.action, Action::kBootConfirmed) << line;
       if (i == 0) {
         EXPECT_EQ(out.refused[1], reason) << line;
-        EXPECT_NE(line.find(std::string("refused=B:") + token(reason)), std::string::npos)
-            << line;
+        EXPECT_NE(line.find(std::string("refused=B:") + token(reason)), std::string::npos) << line;
       }
     }
     EXPECT_EQ(newest(Slot::kB).state, RecordState::kRejected);

@@ -30,7 +30,7 @@ namespace fota::bootcore {
 
 inline constexpr uint32_t kKeyBlockMagic = 0x5945'4B46;  // bytes 'F' 'K' 'E' 'Y'
 inline constexpr uint16_t kKeyBlockVersion = 1;
-inline constexpr uint32_t kKeyBlockAddress = 0x0800'8000;  // sector 2
+inline constexpr uint32_t kKeyBlockAddress = flash_map::kKeyBlockAreaAddress;  // sector 2
 inline constexpr unsigned kKeyBlockSector = 2;
 inline constexpr size_t kKeyBlockSize = 76;
 inline constexpr size_t kMaxTrustedKeys = 2;
@@ -51,12 +51,12 @@ struct TrustedKeys {
 
 enum class KeyBlockError : uint8_t {
   kOk = 0,
-  kErased,       // all 0xFF: the device was not provisioned
-  kBadMagic,     // not a key block
-  kBadVersion,   // a key block version we do not know
-  kBadCount,     // count is not 1 or 2
-  kBadCrc,       // damaged
-  kReadFailed,   // the flash read failed
+  kErased,      // all 0xFF: the device was not provisioned
+  kBadMagic,    // not a key block
+  kBadVersion,  // a key block version we do not know
+  kBadCount,    // count is not 1 or 2
+  kBadCrc,      // damaged
+  kReadFailed,  // the flash read failed
 };
 
 const char* to_string(KeyBlockError error);
