@@ -2,10 +2,12 @@
 // Secure boot figures in simulated time on vstm32::Machine (one instruction per HCLK cycle at the
 // clock the firmware programs, docs/vstm32.md "Time"; a real Cortex-M4 with flash wait states
 // takes somewhat more cycles):
-//  - ed25519 verification and SHA-512 of 1 KB at 168 MHz (firmware/stm32f407/bench/ed25519_bench.cc,
+//  - ed25519 verification and SHA-512 of 1 KB at 168 MHz
+//  (firmware/stm32f407/bench/ed25519_bench.cc,
 //    timed by SysTick on the target);
 //  - the secure bootloader's first boot of a new signed 384 KB image, reset to the application's
-//    first instruction (CRC-32 + SHA-256 + signature + attempt record), and its confirmed cold boot;
+//    first instruction (CRC-32 + SHA-256 + signature + attempt record), and its confirmed cold
+//    boot;
 //  - the bootloader sizes.
 // Exit status 1 when a figure is missing or verification misses the 100 ms goal.
 #include <cstdio>
@@ -86,8 +88,8 @@ int main() {
     }
     m->load_flash(vstm32::kFlashBase, layout.bytes());
     m->power_on();
-    const bool done = m->run_until(
-        [&] { return m->uart_text().find("done") != std::string::npos; }, kLimitNs, 1'000'000);
+    const bool done = m->run_until([&] { return m->uart_text().find("done") != std::string::npos; },
+                                   kLimitNs, 1'000'000);
     const std::string& text = m->uart_text();
     unsigned long verify_cycles = 0, sha_cycles = 0;
     const bool verified = text.find("verify=ok") != std::string::npos;
@@ -97,9 +99,10 @@ int main() {
       return 1;
     }
     const double verify_ms = static_cast<double>(verify_cycles) / 168e3;
-    std::printf("ed25519 verify (RFC 8032 TEST SHA(abc), 64-byte message): %lu cycles = %.2f ms "
-                "at 168 MHz (goal <= %.0f ms: %s)\n",
-                verify_cycles, verify_ms, kGoalVerifyMs, verify_ms <= kGoalVerifyMs ? "met" : "NOT met");
+    std::printf(
+        "ed25519 verify (RFC 8032 TEST SHA(abc), 64-byte message): %lu cycles = %.2f ms "
+        "at 168 MHz (goal <= %.0f ms: %s)\n",
+        verify_cycles, verify_ms, kGoalVerifyMs, verify_ms <= kGoalVerifyMs ? "met" : "NOT met");
     std::printf("SHA-512 of 1 KB: %lu cycles = %.3f ms at 168 MHz\n", sha_cycles,
                 static_cast<double>(sha_cycles) / 168e3);
     ok = ok && verify_ms <= kGoalVerifyMs;
@@ -108,9 +111,10 @@ int main() {
   const Boot first = boot_to_app(false);
   const Boot confirmed = boot_to_app(true);
   if (first.reached) {
-    std::printf("bootloader-secure, new signed 384 KB image, first boot to the application: "
-                "%.3f ms\n",
-                first.ms);
+    std::printf(
+        "bootloader-secure, new signed 384 KB image, first boot to the application: "
+        "%.3f ms\n",
+        first.ms);
   } else {
     std::printf("bootloader-secure first boot: NOT REACHED\n");
   }

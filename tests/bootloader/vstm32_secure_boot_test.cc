@@ -136,9 +136,10 @@ TEST_F(SecureBoot, KeyRotationThenRetirement) {
   layout_.put_image(Slot::kA, old_key);
   ASSERT_TRUE(layout_.append_trial(Slot::kA));
   Device& d2 = start();
-  expect({"boot: slot=B version=3.0.0 decision=confirmed reason=reverted-A-untrusted "
-          "refused=A:unknown-key\n",
-          "demo 3.0.0 slot B\n"});
+  expect(
+      {"boot: slot=B version=3.0.0 decision=confirmed reason=reverted-A-untrusted "
+       "refused=A:unknown-key\n",
+       "demo 3.0.0 slot B\n"});
   EXPECT_EQ(d2.slot_state(Slot::kA), SlotState::kRejected);
 }
 
