@@ -203,6 +203,15 @@ TEST_F(SecureBoot, FlippedPayloadBitAloneIsAnIntegrityFailure) {
 
 TEST_F(SecureBoot, ValidlySignedOlderVersionNeverRuns) {
   start_confirmed();
+  {
+    MetaLog host_log(flash);
+    ASSERT_EQ(host_log.load(), LogStatus::kOk);
+    ImageHeader older;
+    older.version = {1, 9, 0, 2};
+    EXPECT_TRUE(below_security_floor(host_log, older));  // what a host checks before download
+    older.version = {2, 0, 5, 2};
+    EXPECT_FALSE(below_security_floor(host_log, older));
+  }
   expect_refused(signed_image(current, Slot::kB, {1, 9, 0, 2}, 800, 2), TrustStatus::kBelowFloor,
                  RecordReason::kBelowFloor);
   // The floor compares major.minor: a patch release of the same line is not a downgrade.

@@ -87,6 +87,12 @@ ConfirmStatus confirm(Flash& flash, MetaLog& log, flash_map::Slot slot,
                                       uint8_t max_attempts = 0,
                                       RecordWriter writer = RecordWriter::kHost);
 
+// For hosts, before downloading or installing (from a loaded log): true when a bootloader with
+// anti-rollback would refuse the image `header` describes (its major.minor is below the floor).
+inline bool below_security_floor(const MetaLog& log, const ImageHeader& header) {
+  return security_level(header.version.packed()) < log.state().security_floor;
+}
+
 struct SlotInfo {
   flash_map::Slot slot = flash_map::Slot::kA;
   ImageVerdict header_verdict;  // header only (payload is not checked here)
