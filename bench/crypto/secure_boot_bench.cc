@@ -27,6 +27,9 @@ using fota::flash_map::Slot;
 
 constexpr double kGoalVerifyMs = 100.0;
 constexpr uint64_t kLimitNs = 3'000'000'000;
+constexpr uint32_t kPaint = 0xDEAD'BEEF;
+constexpr uint32_t kStackTop = 0x2001'FFC0;  // the hand-over block is above the stack
+constexpr uint32_t kStackReserved = 8192;    // bootloader.ld's _fota_stack_size
 
 bool parse_after(const std::string& text, const std::string& key, unsigned long& value) {
   const size_t at = text.find(key);
@@ -38,6 +41,7 @@ bool parse_after(const std::string& text, const std::string& key, unsigned long&
 struct Boot {
   bool reached = false;
   double ms = 0;
+  uint32_t stack_bytes = 0;  // peak, from the painted stack
 };
 
 Boot boot_to_app(bool confirmed) {
@@ -65,10 +69,20 @@ Boot boot_to_app(bool confirmed) {
   m->load_flash(vstm32::kFlashBase, layout.bytes());
   m->set_breakpoint(reset_handler);
   m->power_on();
+  for (uint32_t a = kStackTop - kStackReserved; a < kStackTop; a += 4) {
+    (void)m->debug_write32(a, kPaint);
+  }
   m->advance_to(kLimitNs);
   Boot b;
   b.reached = m->breakpoint_hit_ns().has_value();
   if (b.reached) b.ms = static_cast<double>(*m->breakpoint_hit_ns()) / 1e6;
+  for (uint32_t a = kStackTop - kStackReserved; a < kStackTop; a += 4) {
+    uint32_t w = 0;
+    if (m->debug_read32(a, w) && w != kPaint) {
+      b.stack_bytes = kStackTop - a;
+      break;
+    }
+  }
   return b;
 }
 
@@ -113,8 +127,8 @@ int main() {
   if (first.reached) {
     std::printf(
         "bootloader-secure, new signed 384 KB image, first boot to the application: "
-        "%.3f ms\n",
-        first.ms);
+        "%.3f ms, stack peak %u B of %u\n",
+        first.ms, first.stack_bytes, kStackReserved);
   } else {
     std::printf("bootloader-secure first boot: NOT REACHED\n");
   }
