@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// ed25519-bench: at 168 MHz, times one ed25519 verification (RFC 8032 TEST 1024-free vector
+// ed25519-bench: at 168 MHz, times one ed25519 verification (RFC 8032 section 7.1 vector
 // "SHA(abc)": a 64-byte message, like the bootloader's 128-byte header costs one more SHA-512
 // block at most) and SHA-512 of 1 KB with SysTick (HCLK/8, 24 bits: up to 0.8 s), prints
 //   ed25519-bench: verify=ok cycles=N
