@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
       std::printf("status line costs %.3f ms\n", line.ms - quiet.ms);
     }
     for (const char* name : {"bootloader", "bootloader-quiet"}) {
-      std::printf("%s.bin: %zu B of the 16384 B sector 0\n", name,
+      std::printf("%s.bin: %zu B of the 32768 B budget (sectors 0-1)\n", name,
                   fota::boot_test::read_artifact(std::string(name) + ".bin").size());
     }
   }

@@ -31,6 +31,10 @@ SlotView view_of(const SlotHeader& h) {
 }  // namespace
 
 BootOutcome run_boot(Flash& flash, MetaLog& log, Crc32Engine& crc) {
+  return run_boot(flash, log, crc, BootPolicy{});
+}
+
+BootOutcome run_boot(Flash& flash, MetaLog& log, Crc32Engine& crc, const BootPolicy& policy) {
   BootOutcome out;
   const LogStatus loaded = log.load();
   bool log_usable = loaded == LogStatus::kOk;
@@ -55,6 +59,24 @@ BootOutcome run_boot(Flash& flash, MetaLog& log, Crc32Engine& crc) {
     in.slots[i] = view_of(headers[i]);
     if (log_usable) in.slots[i].newest = log.state().newest[i];
   }
+  if (log_usable) out.security_floor = log.state().security_floor;
+  std::array<bool, flash_map::kSlotCount> below_floor{};
+  if (policy.anti_rollback) {
+    for (unsigned i = 0; i < flash_map::kSlotCount; ++i) {
+      SlotView& v = in.slots[i];
+      if (!v.header_ok || security_level(v.version) >= out.security_floor) continue;
+      // Never booted, not even as the last resort; a TRIAL of it is REJECTED. Reported when it
+      // is a new image (TRIAL or unknown), or below when nothing boots: an older image left in
+      // the other slot after an update is not news on every boot.
+      below_floor[i] = true;
+      v.payload = PayloadState::kInvalid;
+      v.invalid_reason = RecordReason::kBelowFloor;
+      const SlotState state = effective_state(v);
+      if (state == SlotState::kTrial || state == SlotState::kNone) {
+        out.refused[i] = TrustStatus::kBelowFloor;
+      }
+    }
+  }
 
   for (unsigned n = 0; n < kMaxSteps; ++n) {
     const Step step = decide(in);
@@ -72,6 +94,17 @@ BootOutcome run_boot(Flash& flash, MetaLog& log, Crc32Engine& crc) {
         v.payload = verdict.ok() ? (step.with_sha ? PayloadState::kFullOk : PayloadState::kCrcOk)
                                  : PayloadState::kInvalid;
         if (!verdict.ok()) out.image_error[i] = verdict.error;
+        if (verdict.ok() && step.with_sha && policy.keys != nullptr) {
+          // Every check with SHA-256 is a first boot (new or unknown image, or last resort):
+          // that is when the signature is checked too.
+          const TrustStatus trust =
+              check_image_signature(flash, step.slot, headers[i].header, *policy.keys);
+          if (trust != TrustStatus::kOk) {
+            v.payload = PayloadState::kInvalid;
+            v.invalid_reason = RecordReason::kUntrusted;
+            out.refused[i] = trust;
+          }
+        }
         break;
       }
       case Action::kReject: {
@@ -112,6 +145,9 @@ BootOutcome run_boot(Flash& flash, MetaLog& log, Crc32Engine& crc) {
       case Action::kNoImage:
         out.action = Action::kNoImage;
         out.row = Row::kNoImage;
+        for (unsigned k = 0; k < flash_map::kSlotCount; ++k) {
+          if (below_floor[k]) out.refused[k] = TrustStatus::kBelowFloor;
+        }
         return out;
     }
   }
@@ -146,6 +182,11 @@ ConfirmStatus confirm(Flash& flash, MetaLog& log, Slot slot, RecordWriter writer
   r.build = v.build;
   r.writer = writer;
   r.reason = RecordReason::kSelfTestPassed;
+  // The anti-rollback floor rises to this image's level, here and only here (raising it at trial
+  // would lock a failing update out of the image it reverts to). append() never lowers it.
+  const uint16_t level = security_level(v.version);
+  const uint16_t floor = log.state().security_floor;
+  r.security_floor = level > floor ? level : floor;
   return log.append(r) == LogStatus::kOk ? ConfirmStatus::kConfirmed : ConfirmStatus::kLogError;
 }
 

@@ -37,6 +37,8 @@ const char* rejection_token(RecordReason reason) {
   switch (reason) {
     case RecordReason::kAttemptsExhausted: return "attempts-exhausted";
     case RecordReason::kImageInvalid: return "image-invalid";
+    case RecordReason::kUntrusted: return "untrusted";
+    case RecordReason::kBelowFloor: return "below-floor";
     default: return "rejected";
   }
 }
@@ -86,6 +88,15 @@ size_t format_boot_line(const BootOutcome& o, std::span<char> out) {
     }
   }
   if (o.log_status != LogStatus::kOk) w.put(",log-write-failed");
+  bool refused = false;
+  for (unsigned i = 0; i < flash_map::kSlotCount; ++i) {
+    if (o.refused[i] == TrustStatus::kOk) continue;
+    w.put(refused ? "," : " refused=");
+    w.put(flash_map::slot_name(i == 0 ? flash_map::Slot::kA : flash_map::Slot::kB));
+    w.put(':');
+    w.put(token(o.refused[i]));
+    refused = true;
+  }
   return w.finish();
 }
 

@@ -106,7 +106,7 @@ Step decide(const DecisionInput& in) {
           s.row = Row::kTrialInvalid;
           s.slot = slot;
           s.append = true;
-          s.record = record_for(v, slot, RecordState::kRejected, RecordReason::kImageInvalid);
+          s.record = record_for(v, slot, RecordState::kRejected, v.invalid_reason);
           return s;
         }
         if (!payload_enough(v.payload, need_sha)) return verify(slot, need_sha, Row::kTrialVerify);

@@ -94,6 +94,7 @@ LogStatus MetaLog::scan_area(unsigned area) {
       const MetaRecord& r = parsed.value();
       const auto s = static_cast<unsigned>(r.slot);
       if (r.sequence > scan.max_sequence) scan.max_sequence = r.sequence;
+      if (r.security_floor > scan.security_floor) scan.security_floor = r.security_floor;
       if (!scan.has[s] || r.sequence > scan.sequence[s]) {
         scan.has[s] = true;
         scan.sequence[s] = r.sequence;
@@ -145,6 +146,9 @@ LogStatus MetaLog::load() {
       }
     }
     if (scan_[a].max_sequence > state_.max_sequence) state_.max_sequence = scan_[a].max_sequence;
+    if (scan_[a].security_floor > state_.security_floor) {
+      state_.security_floor = scan_[a].security_floor;
+    }
   }
   compute_holder();
   loaded_ = true;
@@ -202,6 +206,7 @@ LogStatus MetaLog::write_record(unsigned area, const MetaRecord& record) {
   scan.position[s] = index;
   scan.record[s] = record;
   if (record.sequence > scan.max_sequence) scan.max_sequence = record.sequence;
+  if (record.security_floor > scan.security_floor) scan.security_floor = record.security_floor;
   return LogStatus::kOk;
 }
 
@@ -228,6 +233,7 @@ LogStatus MetaLog::compact(unsigned from) {
   }
   for (unsigned i = 0; i < count; ++i) {
     MetaRecord copy = state_.newest[order[i]].record;
+    copy.security_floor = state_.security_floor;  // every copy carries the floor over
     if (i + 1 == count) {
       copy.sequence = state_.max_sequence + 1;
       copy.reason = RecordReason::kCompaction;
@@ -260,7 +266,9 @@ LogStatus MetaLog::append(const MetaRecord& record) {
         continue;
       }
       if (scan_[target].end >= areas_[target].slot_count()) break;
-      FOTA_TRY(write_record(target, n.record));
+      MetaRecord copy = n.record;
+      copy.security_floor = state_.security_floor;
+      FOTA_TRY(write_record(target, copy));
     }
     compute_holder();
     force_compaction = holder_ != static_cast<int>(target);
@@ -273,11 +281,13 @@ LogStatus MetaLog::append(const MetaRecord& record) {
   }
   MetaRecord r = record;
   r.sequence = state_.max_sequence + 1;
+  if (r.security_floor < state_.security_floor) r.security_floor = state_.security_floor;
   FOTA_TRY(write_record(target, r));
   SlotRecord& n = state_.newest[static_cast<unsigned>(r.slot)];
   n.present = true;
   n.record = r;
   state_.max_sequence = r.sequence;
+  state_.security_floor = r.security_floor;
   holder_ = static_cast<int>(target);
   return LogStatus::kOk;
 }

@@ -10,7 +10,11 @@
 //   I3 a confirmed image is never lost before a newer one is confirmed: while the last confirmed
 //      image is intact, every boot runs it (CONFIRMED) or a newly installed image on TRIAL;
 //      nothing the application never confirmed boots as CONFIRMED;
-//   I4 the scenario ends in its expected state (the expected image, CONFIRMED).
+//   I4 the scenario ends in its expected state (the expected image, CONFIRMED);
+//   I5 anti-rollback (the bootloader's policy has it on): the log's security floor never goes
+//      down, is at least the level of every image whose confirm() completed and at most the
+//      highest level ever confirmed, and no image below it boots (I1 counts only images at or
+//      above the floor as bootable).
 // Long mode (every second cut, not a sample):
 //   BOOTCORE_POWER_CUT_SECOND_CUTS=all ./bootcore_power_cut_test
 #include <gtest/gtest.h>
@@ -52,6 +56,9 @@ struct Oracle {
   int last_confirmed = -1;
   std::set<int> ever_confirmed;   // confirm() was at least called for these
   std::set<int> trial_requested;  // request_trial() was at least called for these
+  uint16_t floor_seen = 0;        // highest floor a boot has read (it must never go down)
+  uint16_t floor_confirmed = 0;   // highest level whose confirm() completed
+  uint16_t floor_attempted = 0;   // highest level confirm() was called for
 };
 
 struct Cut {
@@ -212,7 +219,9 @@ class Campaign {
   bool boot(FakeFlash& f, Oracle& o, std::string& err, BootOutcome* out_copy) {
     MetaLog log(f);
     SoftwareCrc32Engine crc;
-    const BootOutcome out = run_boot(f, log, crc);
+    BootPolicy policy;
+    policy.anti_rollback = true;
+    const BootOutcome out = run_boot(f, log, crc, policy);
     if (trace_) {
       char line[128];
       format_boot_line(out, line);
@@ -225,10 +234,22 @@ class Campaign {
     if (out.aborted) return false;
     ++boots_;
     if (out_copy) *out_copy = out;
+    const uint16_t floor = out.security_floor;
+    if (floor < o.floor_seen || floor < o.floor_confirmed || floor > o.floor_attempted) {
+      err = "I5: security floor " + std::to_string(floor) + " (seen " +
+            std::to_string(o.floor_seen) + ", confirmed " + std::to_string(o.floor_confirmed) +
+            ", attempted " + std::to_string(o.floor_attempted) + ")";
+      return true;
+    }
+    o.floor_seen = floor;
+    auto level_of = [&](int id) {
+      return security_level(catalogue[id].image.header.version.packed());
+    };
+    auto bootable = [&](int id, Slot s) { return valid_in(id, s) && level_of(id) >= floor; };
     const int lc = o.last_confirmed;
-    const bool lc_intact = intact(f, lc);
+    const bool lc_intact = intact(f, lc) && level_of(lc) >= floor;
     bool any_valid = false;
-    for (Slot s : {Slot::kA, Slot::kB}) any_valid = any_valid || valid_in(identify(f, s), s);
+    for (Slot s : {Slot::kA, Slot::kB}) any_valid = any_valid || bootable(identify(f, s), s);
     if (out.action == Action::kNoImage) {
       if (any_valid) err = "I1: no image booted although an intact image exists";
       return true;
@@ -236,6 +257,10 @@ class Campaign {
     const int id = identify(f, out.slot);
     if (!valid_in(id, out.slot)) {
       err = "I2: booted an invalid image: " + slot_label(f, out.slot);
+      return true;
+    }
+    if (level_of(id) < floor) {
+      err = "I5: booted an image below the security floor: " + slot_label(f, out.slot);
       return true;
     }
     if (out.action == Action::kBootConfirmed && !o.ever_confirmed.count(id)) {
@@ -259,10 +284,14 @@ class Campaign {
          (b == Behavior::kGood || (b == Behavior::kCrashFirstAttempt && out.attempt >= 2)));
     if (!confirms || b == Behavior::kNeverConfirms) return true;
     o.ever_confirmed.insert(id);
+    if (level_of(id) > o.floor_attempted) o.floor_attempted = level_of(id);
     const ConfirmStatus cs = confirm(f, log, out.slot);
     if (cs == ConfirmStatus::kLogError && !f.powered()) return false;
     if (cs == ConfirmStatus::kConfirmed || cs == ConfirmStatus::kAlreadyConfirmed) {
       o.last_confirmed = id;
+      if (level_of(id) > o.floor_confirmed) {
+        o.floor_confirmed = level_of(id);
+      }
     } else {
       err = std::string("confirm failed: ") + to_string(cs);
     }
@@ -294,7 +323,7 @@ class TotalsPrinter : public ::testing::Environment {
 constexpr uint32_t kPayload = 256;
 
 struct Images {
-  int a1, b2, b2crash, b2never, b2badpayload, b2badheader, a_in_b, a3;
+  int a1, b2, b2crash, b2never, b2badpayload, b2badheader, a_in_b, a3, a1old;
 };
 
 Images add_images(Campaign& c) {
@@ -317,6 +346,9 @@ Images add_images(Campaign& c) {
                      "A-linked-2.4.0"});
   im.a3 = c.add({make_image(Slot::kA, Version{3, 0, 0, 8}, kPayload + 8, 8), true, Behavior::kGood,
                  "A-3.0.0"});
+  // Older than B-2.0.0: refused once B-2.0.0 confirmed (anti-rollback), although intact.
+  im.a1old = c.add({make_image(Slot::kA, Version{1, 5, 0, 9}, kPayload + 12, 9), true,
+                    Behavior::kGood, "A-1.5.0-downgrade"});
   return im;
 }
 
@@ -415,6 +447,11 @@ std::vector<Scenario> scenarios(const Images& im) {
        nullptr,
        {TestAction{Op::kDamage, -1, Slot::kB}, boot, install(im.b2crash, Slot::kB), boot, boot},
        im.b2crash},
+      {"downgrade below the floor is refused",
+       b_confirmed,
+       nullptr,
+       {install(im.a1old, Slot::kA), boot, boot},
+       im.b2},
       {"new update replaces an unconfirmed trial",
        a_confirmed,
        nullptr,
@@ -423,7 +460,7 @@ std::vector<Scenario> scenarios(const Images& im) {
   };
 }
 
-constexpr size_t kScenarioCount = 16;
+constexpr size_t kScenarioCount = 17;
 
 std::vector<uint64_t> second_cut_offsets(uint64_t recovery_steps) {
   const char* env = std::getenv("BOOTCORE_POWER_CUT_SECOND_CUTS");

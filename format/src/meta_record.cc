@@ -42,8 +42,7 @@ std::array<uint8_t, kRecordSize> encode_record(const MetaRecord& r) {
   bytes::store_le32(p + 20, r.build);
   p[24] = static_cast<uint8_t>(r.writer);
   p[25] = static_cast<uint8_t>(r.reason);
-  p[26] = 0xFF;
-  p[27] = 0xFF;
+  bytes::store_le16(p + 26, static_cast<uint16_t>(~r.security_floor));
   bytes::store_le32(p + 28, crc32(std::span<const uint8_t>(p, 28)));
   return out;
 }
@@ -82,6 +81,7 @@ Result<MetaRecord, RecordError> parse_record(std::span<const uint8_t> bytes) {
   r.build = bytes::load_le32(p + 20);
   r.writer = static_cast<RecordWriter>(p[24]);
   r.reason = static_cast<RecordReason>(p[25]);
+  r.security_floor = static_cast<uint16_t>(~bytes::load_le16(p + 26));
   return r;
 }
 

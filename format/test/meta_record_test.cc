@@ -45,6 +45,24 @@ void expect_same(const MetaRecord& a, const MetaRecord& b) {
   EXPECT_EQ(a.build, b.build);
   EXPECT_EQ(a.writer, b.writer);
   EXPECT_EQ(a.reason, b.reason);
+  EXPECT_EQ(a.security_floor, b.security_floor);
+}
+
+// The floor is stored inverted: records from before it existed (0xFFFF) read as floor 0.
+TEST(MetaRecord, SecurityFloorRoundTripsAndErasedMeansZero) {
+  MetaRecord m = sample();
+  m.security_floor = 0x0203;
+  const auto b = encode_record(m);
+  EXPECT_EQ(b[26], 0xFC);
+  EXPECT_EQ(b[27], 0xFD);
+  auto r = parse_record(b);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->security_floor, 0x0203);
+  m.security_floor = 0;
+  const auto old = encode_record(m);
+  EXPECT_EQ(old[26], 0xFF);
+  EXPECT_EQ(old[27], 0xFF);
+  EXPECT_EQ(security_level(Version{2, 3, 7, 0}.packed()), 0x0203);
 }
 
 TEST(MetaRecord, RoundTripEveryStateAndSlot) {

@@ -11,6 +11,11 @@
 // "confirmed" (its record was durable) no other image may run in that flow (none of the flows
 // installs a newer one).
 //
+// The secure-* flows run `bootloader-secure` with signed images (a signed update, a refused
+// downgrade, a refused tampered update, a compaction) and also check the anti-rollback floor read
+// back from the chip's log after every cut: it never goes down, and at the end it is at least the
+// level of the confirmed application.
+//
 // One gtest (and ctest) per flow; FOTA_BOOT_POWER_CUTS is the total over the flows run.
 // Short mode (ctest): 100 cuts by default.
 // Long mode:  FOTA_BOOT_POWER_CUTS=1000 build/<dir>/tests/bootloader/bootloader_power_cut_test
@@ -32,6 +37,7 @@
 #include "bootcore/meta_log.h"
 #include "device.h"
 #include "flash_layout.h"
+#include "signing.h"
 
 namespace fota::boot_test {
 namespace {
@@ -50,6 +56,7 @@ struct Flow {
   // on an image that does not confirm (each reset during a trial costs one attempt).
   std::string reset_on;
   double budget_ms = kBudgetMs;  // after the last cut
+  std::string bootloader = "bootloader.bin";
 };
 
 void fill_log(FlashLayout& layout, unsigned records) {
@@ -66,6 +73,22 @@ void confirmed_a_trial_b(FlashLayout& l, const std::string& b) {
   l.put_demo(Slot::kA, "demo-v1");
   ASSERT_TRUE(l.append_confirmed(Slot::kA));
   l.put_demo(Slot::kB, b);
+  ASSERT_TRUE(l.append_trial(Slot::kB));
+}
+
+const TestKey& release_key() {
+  static const TestKey key(0x11);
+  return key;
+}
+
+// bootloader-secure + key block, signed demo-v<a> confirmed in A, then `b` (already signed or not)
+// committed in B.
+void secure_confirmed_a_trial_b(FlashLayout& l, const std::string& a,
+                                const std::vector<uint8_t>& b) {
+  put_key_block(l, {&release_key()});
+  l.put_image(Slot::kA, signed_demo(a, Slot::kA, release_key()));
+  ASSERT_TRUE(l.append_confirmed(Slot::kA));
+  l.put_image(Slot::kB, b);
   ASSERT_TRUE(l.append_trial(Slot::kB));
 }
 
@@ -122,7 +145,71 @@ std::vector<Flow> flows() {
                },
                {"demo 1.0.0 slot A", "demo 2.0.0 slot B"},
                {}});
+  const std::string secure = "bootloader-secure.bin";
+  f.push_back({"secure-update-B",
+               [](FlashLayout& l) {
+                 secure_confirmed_a_trial_b(l, "demo-v1",
+                                            signed_demo("demo-v2", Slot::kB, release_key()));
+               },
+               {"demo 1.0.0 slot A", "demo 2.0.0 slot B"},
+               {},
+               "",
+               kBudgetMs,
+               secure});
+  // A validly signed older version must never run, not even once.
+  f.push_back({"secure-downgrade-B",
+               [](FlashLayout& l) {
+                 secure_confirmed_a_trial_b(l, "demo-v2",
+                                            signed_demo("demo-v1", Slot::kB, release_key()));
+               },
+               {"demo 2.0.0 slot A"},
+               {},
+               "",
+               kBudgetMs,
+               secure});
+  f.push_back({"secure-tampered-B",
+               [](FlashLayout& l) {
+                 std::vector<uint8_t> b = signed_demo("demo-v2", Slot::kB, release_key());
+                 tamper_payload(b);
+                 secure_confirmed_a_trial_b(l, "demo-v1", b);
+               },
+               {"demo 1.0.0 slot A"},
+               {},
+               "",
+               kBudgetMs,
+               secure});
+  f.push_back({"secure-compaction",
+               [](FlashLayout& l) {
+                 put_key_block(l, {&release_key()});
+                 l.put_image(Slot::kA, signed_demo("demo-v1", Slot::kA, release_key()));
+                 ASSERT_TRUE(l.append_confirmed(Slot::kA));
+                 fill_log(l, bootcore::kMainLogArea.slot_count() - 2);
+                 l.put_image(Slot::kB, signed_demo("demo-v2", Slot::kB, release_key()));
+                 ASSERT_TRUE(l.append_trial(Slot::kB));
+               },
+               {"demo 1.0.0 slot A", "demo 2.0.0 slot B"},
+               {},
+               "",
+               kBudgetMs,
+               secure});
   return f;
+}
+
+// The anti-rollback floor in the chip's metadata log (0 when the log cannot be read).
+uint16_t chip_floor(Device& d) {
+  BufferFlash flash(d.machine().flash());
+  bootcore::MetaLog meta(flash);
+  return meta.load() == bootcore::LogStatus::kOk ? meta.state().security_floor : 0;
+}
+
+// major << 8 | minor of a banner "demo X.Y.Z slot S".
+uint16_t banner_level(const std::string& banner) {
+  unsigned major = 0, minor = 0, patch = 0;
+  char slot = 0;
+  if (std::sscanf(banner.c_str(), "demo %u.%u.%u slot %c", &major, &minor, &patch, &slot) != 4) {
+    return 0;
+  }
+  return static_cast<uint16_t>(major << 8 | minor);
 }
 
 // True when `out` holds a whole line starting with `prefix`.
@@ -244,6 +331,7 @@ struct Totals {
   uint64_t bricked = 0;
   uint64_t wrong_image = 0;
   uint64_t lost_confirmed = 0;  // another image ran after an image said "confirmed"
+  uint64_t floor_errors = 0;    // secure flows: the anti-rollback floor went down or lagged
   std::array<uint64_t, kCutKinds> per_kind{};
 
   void add(const Totals& o) {
@@ -253,17 +341,19 @@ struct Totals {
     bricked += o.bricked;
     wrong_image += o.wrong_image;
     lost_confirmed += o.lost_confirmed;
+    floor_errors += o.floor_errors;
     for (unsigned k = 0; k < kCutKinds; ++k) per_kind[k] += o.per_kind[k];
   }
   void print(const char* what) const {
     std::printf(
         "[power-cut] %s: %llu cuts (%llu inside flash steps) in %llu runs, %llu bricked, %llu "
         "wrong "
-        "image, %llu confirmed image lost; cuts aimed:",
+        "image, %llu confirmed image lost, %llu floor errors; cuts aimed:",
         what, static_cast<unsigned long long>(cuts), static_cast<unsigned long long>(torn_cuts),
         static_cast<unsigned long long>(runs), static_cast<unsigned long long>(bricked),
         static_cast<unsigned long long>(wrong_image),
-        static_cast<unsigned long long>(lost_confirmed));
+        static_cast<unsigned long long>(lost_confirmed),
+        static_cast<unsigned long long>(floor_errors));
     for (unsigned k = 0; k < kCutKinds; ++k) {
       std::printf(" %s %llu", kCutKindNames[k], static_cast<unsigned long long>(per_kind[k]));
     }
@@ -325,7 +415,7 @@ TEST_P(BootPowerCut, RandomCutsNeverBrickTheDevice) {
   uint64_t flash_steps = 0;
   double flow_ms = 0;
   FlashLayout start;  // the flow's flash picture before its first power-on
-  start.put_bootloader();
+  start.put_bootloader(flow.bootloader);
   flow.setup(start);
   ASSERT_FALSE(HasFatalFailure()) << flow.name;
   {
@@ -347,7 +437,7 @@ TEST_P(BootPowerCut, RandomCutsNeverBrickTheDevice) {
     total = d.instructions();
     flash_steps = d.flash_steps();
     flow_ms = d.now_ms();
-    if (flow.name == "compaction") {  // the flow really moves the log to sector 3
+    if (flow.name.ends_with("compaction")) {  // the flow really moves the log to sector 3
       BufferFlash flash(d.machine().flash());
       bootcore::MetaLog meta(flash);
       ASSERT_EQ(meta.load(), bootcore::LogStatus::kOk);
@@ -373,6 +463,9 @@ TEST_P(BootPowerCut, RandomCutsNeverBrickTheDevice) {
     std::string plan;
     std::string banner;     // the application that confirmed at the end
     bool finished = false;  // the flow ended before a scheduled cut
+    const bool secure = flow.bootloader != "bootloader.bin";
+    uint16_t floor_seen = secure ? chip_floor(d) : 0;
+    std::string floor_error;
     const unsigned cuts_this_run =
         static_cast<unsigned>(std::min<uint64_t>(1 + rng() % 3, cuts_wanted - t.cuts));
     for (unsigned k = 0; k < cuts_this_run; ++k) {
@@ -406,6 +499,14 @@ TEST_P(BootPowerCut, RandomCutsNeverBrickTheDevice) {
       // A line the cut interrupted is marked, so that it is not taken for a whole line.
       if (!log.empty() && log.back() != '\n') log += std::string(kLineCut) + "\n";
       log += "<power cut>\n";
+      if (secure) {
+        const uint16_t floor = chip_floor(d);
+        if (floor < floor_seen && floor_error.empty()) {
+          floor_error = "security floor went down from " + std::to_string(floor_seen) + " to " +
+                        std::to_string(floor);
+        }
+        floor_seen = std::max(floor_seen, floor);
+      }
       d.power_on();
     }
     if (!finished) banner = drive_to_confirmed(d, flow, flow.budget_ms, &log);
@@ -413,6 +514,17 @@ TEST_P(BootPowerCut, RandomCutsNeverBrickTheDevice) {
                               std::to_string(t.runs) + "\n" + plan;
     bool lost = false;
     const std::string history = check_history(log, flow, lost);
+    if (secure && floor_error.empty()) {
+      const uint16_t floor = chip_floor(d);
+      if (floor < floor_seen || (!banner.empty() && floor < banner_level(banner))) {
+        floor_error = "security floor " + std::to_string(floor) + " at the end (seen " +
+                      std::to_string(floor_seen) + ", confirmed \"" + banner + "\")";
+      }
+    }
+    if (!floor_error.empty()) {
+      ++t.floor_errors;
+      ADD_FAILURE() << floor_error << ": " << where << log;
+    }
     if (banner.empty()) {
       ++t.bricked;
       ADD_FAILURE() << "bricked (no application confirmed within " << flow.budget_ms
@@ -431,6 +543,7 @@ TEST_P(BootPowerCut, RandomCutsNeverBrickTheDevice) {
   EXPECT_EQ(t.bricked, 0u);
   EXPECT_EQ(t.wrong_image, 0u);
   EXPECT_EQ(t.lost_confirmed, 0u);
+  EXPECT_EQ(t.floor_errors, 0u);
   // The campaign must really tear flash operations (about a third of the cuts land in one).
   if (cuts_wanted >= 10) EXPECT_GT(t.torn_cuts, 0u);
 }

@@ -19,6 +19,7 @@
 #include "bootcore/flash.h"
 #include "bootcore/image_check.h"
 #include "bootcore/meta_log.h"
+#include "bootcore/trust.h"
 #include "format/image_header.h"
 
 namespace fota::bootcore {
@@ -35,8 +36,11 @@ struct BootOutcome {
   std::array<HeaderError, flash_map::kSlotCount> image_error{};  // why a slot was not usable
   LogStatus log_status = LogStatus::kOk;  // first log failure (the boot still goes on)
   FlashStatus flash_status = FlashStatus::kOk;
-  bool aborted = false;  // a flash operation reported power loss: nothing more was done
-  unsigned steps = 0;    // decision steps taken
+  // Secure boot: why a slot's image was refused (kOk: not refused, or not checked).
+  std::array<TrustStatus, flash_map::kSlotCount> refused{};
+  uint16_t security_floor = 0;  // the log's anti-rollback floor at load time
+  bool aborted = false;         // a flash operation reported power loss: nothing more was done
+  unsigned steps = 0;           // decision steps taken
 
   bool boots() const { return action != Action::kNoImage && !aborted; }
 };
@@ -44,12 +48,21 @@ struct BootOutcome {
 // The bootloader's decision. `log` need not be loaded. Never returns a slot whose header or
 // payload check failed.
 BootOutcome run_boot(Flash& flash, MetaLog& log, Crc32Engine& crc);
+// The same under a secure-boot policy: with policy.keys, every image checked with SHA-256 (first
+// boot of a new image, an image the log does not know, a last-resort image) must also carry a
+// valid signature by a trusted key, else it is REJECTED (reason kUntrusted) and never booted;
+// with policy.anti_rollback, images whose security_level is below the log's floor are never
+// booted (a TRIAL one is REJECTED, reason kBelowFloor). Confirmed images keep the CRC-only path.
+BootOutcome run_boot(Flash& flash, MetaLog& log, Crc32Engine& crc, const BootPolicy& policy);
 
 // The bootloader's one status line per boot (without line ending), e.g.
 //   boot: slot=B version=2.0.0 decision=trial reason=attempt-1/3
 //   boot: slot=A version=1.0.0 decision=confirmed reason=reverted-B-attempts-exhausted
 //   boot: slot=A version=1.0.0 decision=trial reason=no-record
 //   boot: slot=- version=- decision=none reason=no-valid-image
+//   boot: slot=A version=1.0.0 decision=confirmed reason=reverted-B-untrusted
+//   refused=B:bad-signature
+// (" refused=<slot>:<token>[,...]" only when the secure-boot policy refused an image.)
 // No printf (keeps the bootloader small). Returns the length written (truncated to out.size()-1,
 // always NUL-terminated when out is not empty).
 size_t format_boot_line(const BootOutcome& outcome, std::span<char> out);
@@ -89,6 +102,12 @@ ConfirmStatus confirm(Flash& flash, MetaLog& log, flash_map::Slot slot,
 [[nodiscard]] LogStatus request_trial(MetaLog& log, flash_map::Slot slot, const ImageHeader& header,
                                       uint8_t max_attempts = 0,
                                       RecordWriter writer = RecordWriter::kHost);
+
+// For hosts, before downloading or installing (from a loaded log): true when a bootloader with
+// anti-rollback would refuse the image `header` describes (its major.minor is below the floor).
+inline bool below_security_floor(const MetaLog& log, const ImageHeader& header) {
+  return security_level(header.version.packed()) < log.state().security_floor;
+}
 
 struct SlotInfo {
   flash_map::Slot slot = flash_map::Slot::kA;

@@ -40,6 +40,9 @@ struct SlotView {
   SlotRecord newest;  // newest log record naming this slot, whichever image it speaks of
   PayloadState payload = PayloadState::kUnknown;
   bool skip = false;  // set by the driver when a required append failed: not tried again
+  // Why a kInvalid payload is invalid, for the REJECTED record (kUntrusted, kBelowFloor from the
+  // secure boot checks).
+  RecordReason invalid_reason = RecordReason::kImageInvalid;
 };
 
 struct DecisionInput {

@@ -61,6 +61,9 @@ struct SlotRecord {
 struct LogState {
   std::array<SlotRecord, flash_map::kSlotCount> newest{};
   uint32_t max_sequence = 0;  // 0 = no valid record anywhere (empty or destroyed log)
+  // Anti-rollback floor: the highest MetaRecord::security_floor of the valid records read. Every
+  // append carries it on (MetaLog::append never lowers it), so it survives compaction.
+  uint16_t security_floor = 0;
   bool empty() const { return !newest[0].present && !newest[1].present; }
   const SlotRecord& of(flash_map::Slot slot) const { return newest[static_cast<unsigned>(slot)]; }
 };
@@ -73,6 +76,7 @@ struct AreaScan {
   std::array<uint32_t, flash_map::kSlotCount> sequence{};  // newest per image slot in the window
   std::array<uint32_t, flash_map::kSlotCount> position{};  // its record-slot index
   std::array<MetaRecord, flash_map::kSlotCount> record{};
+  uint16_t security_floor = 0;  // highest floor among the valid records read in the window
 };
 
 class MetaLog {

@@ -31,6 +31,11 @@
 #ifndef FOTA_BOOT_IWDG_RELOAD
 #define FOTA_BOOT_IWDG_RELOAD 4095
 #endif
+// Secure boot (docs/security.md): new images must be signed by a key of the provisioned key
+// block, and images below the anti-rollback floor never boot. The `bootloader-secure` variant.
+#ifndef FOTA_BOOT_SECURE
+#define FOTA_BOOT_SECURE 0
+#endif
 #ifndef FOTA_BOOTLOADER_VERSION
 #define FOTA_BOOTLOADER_VERSION 0x0100'0000u
 #endif
@@ -77,12 +82,13 @@ bool vectors_sane(uint32_t vector_address, uint32_t payload_size) {
   return sp_ok && (sp % 4) == 0 && pc_ok;
 }
 
-// Blinks the "no image" pattern forever: red double flash every second. The ROM bootloader stays
-// reachable (BOOT0 high + reset) for the host to install an image.
-[[noreturn]] void no_image_loop(uint32_t sysclk_hz) {
+// Blinks the "no image" pattern forever: red double flash every second (triple flash when secure
+// boot refused an image, docs/security.md). The ROM bootloader stays reachable (BOOT0 high +
+// reset) for the host to install an image.
+[[noreturn]] void no_image_loop(uint32_t sysclk_hz, int flashes) {
   stm32::led_set(Led::kBlue, false);
   for (;;) {
-    for (int i = 0; i < 2; ++i) {
+    for (int i = 0; i < flashes; ++i) {
       stm32::led_set(Led::kRed, true);
       stm32::delay_us(100'000, sysclk_hz);
       stm32::led_set(Led::kRed, false);
@@ -136,16 +142,25 @@ int main() {
   stm32::FlashController flash;
   stm32::CrcUnitEngine crc;
   bootcore::MetaLog log(flash);
-  const bootcore::BootOutcome outcome = bootcore::run_boot(flash, log, crc);
+  bootcore::BootPolicy policy;
+#if FOTA_BOOT_SECURE
+  const auto key_block = bootcore::read_key_block(flash);
+  const bootcore::TrustedKeys keys = key_block.ok() ? key_block.value() : bootcore::TrustedKeys{};
+  policy.keys = &keys;
+  policy.anti_rollback = true;
+#endif
+  const bootcore::BootOutcome outcome = bootcore::run_boot(flash, log, crc, policy);
   crc.release();
+  const bool refused = outcome.refused[0] != bootcore::TrustStatus::kOk ||
+                       outcome.refused[1] != bootcore::TrustStatus::kOk;
 
-  char line[128];
+  char line[192];
   const size_t length = bootcore::format_boot_line(outcome, line);
   console.line(std::string_view(line, length));
 
   if (!outcome.boots()) {
     console.release();
-    no_image_loop(clock.sysclk_hz);
+    no_image_loop(clock.sysclk_hz, refused ? 3 : 2);
   }
 
   const bool trial = outcome.action != bootcore::Action::kBootConfirmed;
@@ -153,7 +168,8 @@ int main() {
       outcome.rejected[0] != RecordReason::kNone || outcome.rejected[1] != RecordReason::kNone;
   stm32::led_set(Led::kGreen, !trial);
   stm32::led_set(Led::kOrange, trial);
-  stm32::led_set(Led::kRed, reverted || outcome.action == bootcore::Action::kBootLastResort);
+  stm32::led_set(Led::kRed,
+                 reverted || refused || outcome.action == bootcore::Action::kBootLastResort);
 
   const uint32_t vectors = flash_map::slot_vector_address(outcome.slot);
   if (trial) stm32::iwdg_start(kTrialWatchdog);

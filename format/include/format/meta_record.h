@@ -14,7 +14,8 @@
 //  20  u32 build          its build number
 //  24  u8  writer         RecordWriter
 //  25  u8  reason         RecordReason (why REJECTED, or why written)
-//  26  u16 reserved       0xFFFF (left erased)
+//  26  u16 floor_inv      bitwise NOT of the anti-rollback floor (security_floor below), so the
+//                         0xFFFF of records written before the floor existed reads as floor 0
 //  28  u32 record_crc32   CRC-32 (zlib) of bytes [0, 28)
 #pragma once
 
@@ -52,7 +53,16 @@ enum class RecordReason : uint8_t {
   kImageInvalid = 5,       // header or payload check failed
   kCompaction = 6,         // copied during log compaction
   kRecovered = 7,          // log unreadable: highest valid image booted on trial
+  kUntrusted = 8,          // signature missing, by an unknown key, or wrong (secure boot)
+  kBelowFloor = 9,         // version below the anti-rollback floor
 };
+
+// The anti-rollback floor compares major.minor: security_level(version) = major << 8 | minor.
+// Images whose level is below the floor are never booted; the floor only rises, when an image
+// confirms (docs/security.md).
+constexpr uint16_t security_level(uint32_t packed_version) {
+  return static_cast<uint16_t>(packed_version >> 16);
+}
 
 struct MetaRecord {
   uint32_t sequence = 0;
@@ -65,6 +75,10 @@ struct MetaRecord {
   uint32_t build = 0;
   RecordWriter writer = RecordWriter::kHost;
   RecordReason reason = RecordReason::kNone;
+  // The anti-rollback floor as of this record (major << 8 | minor). Every record carries the
+  // floor of the log when it was written, so the newest valid record holds the current floor and
+  // compaction carries it over.
+  uint16_t security_floor = 0;
 };
 
 enum class RecordError : uint8_t {
