@@ -317,8 +317,9 @@ void DeviceSession::on_begin(uint16_t seq, std::span<const uint8_t> payload) {
     return reply_status(Type::kBeginReply, seq, Status::kHeaderSlotMismatch);
   }
   if (!config_.product.empty()) {
-    const std::string_view product(header->product.data(),
-                                   strnlen(header->product.data(), header->product.size()));
+    size_t length = 0;
+    while (length < header->product.size() && header->product[length] != '\0') ++length;
+    const std::string_view product(header->product.data(), length);
     if (product != config_.product) return reply_status(Type::kBeginReply, seq, Status::kWrongProduct);
   }
   const uint32_t start = begin->start_offset;
