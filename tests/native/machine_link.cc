@@ -46,8 +46,8 @@ an3155::PortStatus MachineLink::write(std::span<const uint8_t> bytes) {
 
 void MachineLink::collect() {
   for (const vstm32::UartByte& b : m_.take_uart_tx()) {
-    const uint32_t chip = m_.mode() == vstm32::Mode::kRom || m_.uart_baud() == 0 ? baud_
-                                                                                 : m_.uart_baud();
+    const uint32_t chip =
+        m_.mode() == vstm32::Mode::kRom || m_.uart_baud() == 0 ? baud_ : m_.uart_baud();
     const uint64_t end = b.at_ns + uint64_t{m_.uart_frame_bits()} * 1'000'000'000 / chip;
     to_host_.push_back({on_wire(b.byte), end});
   }

@@ -814,6 +814,7 @@ void Machine::Impl::run_cpu_until(uint64_t t_ps) {
     if (fctl.eop_pending != 0 && now >= fctl.busy_until_ps) {
       fctl.sr |= fctl.eop_pending & fsr::kEop;
       fctl.eop_pending = 0;
+      wfi = false;  // EOP with EOPIE is a wake-up event
     }
     if ((systick.ctrl & 1u) && now >= systick.next_wrap_ps) {
       systick.countflag = true;

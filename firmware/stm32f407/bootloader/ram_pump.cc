@@ -25,7 +25,7 @@ constexpr uint32_t kStrt = 1u << 16;
 constexpr uint32_t kIcsr = 0xE000'ED04;
 constexpr uint32_t kPendstclr = 1u << 25;
 constexpr uint32_t kNvicIcpr0 = 0xE000'E280;
-constexpr uint32_t kIrqFlash = 1u << 4;         // IRQ 4, ICPR0
+constexpr uint32_t kIrqFlash = 1u << 4;           // IRQ 4, ICPR0
 constexpr uint32_t kIrqUsart1 = 1u << (37 - 32);  // IRQ 37, ICPR1
 
 inline volatile uint32_t& r(uint32_t a) {

@@ -37,10 +37,17 @@ using stm32::reg;
 namespace fc = stm32::flash_ctrl;
 
 // The receive ring: most of SRAM. In .noinit: not zeroed at startup (the cold boot stays fast).
+// Page-aligned, away from the SRAM code at the start of .data (an emulator then never sees code
+// and often-written data in one page).
 constexpr uint32_t kRingBytes = 96 * 1024;
-__attribute__((section(".noinit"))) alignas(4) uint8_t g_ring_mem[kRingBytes];
-__attribute__((section(".noinit"))) native::RxRing g_ring;
-__attribute__((section(".noinit"))) PumpState g_pump;
+struct UpdateRam {
+  alignas(4096) uint8_t ring_mem[kRingBytes];
+  native::RxRing ring;
+  PumpState pump;
+};
+__attribute__((section(".noinit"))) UpdateRam g_ram;
+native::RxRing& g_ring = g_ram.ring;
+PumpState& g_pump = g_ram.pump;
 
 constexpr uint32_t kNvicIser0 = 0xE000'E100;
 
@@ -99,8 +106,7 @@ class TargetPort final : public native::DevicePort {
     return FlashStatus::kOk;
   }
   FlashStatus program_word(uint32_t address, uint32_t word) override {
-    if (address % 4 != 0 || address < flash_map::kFlashBase ||
-        address >= flash_map::kFlashEnd) {
+    if (address % 4 != 0 || address < flash_map::kFlashBase || address >= flash_map::kFlashEnd) {
       return FlashStatus::kOutOfRange;
     }
     volatile uint32_t& cell = reg(address);
@@ -184,15 +190,15 @@ void run_update_mode(native::EntryReason reason, const stm32::ClockInfo& clock) 
   stm32::Usart1 uart;
   uart.init(clock.pclk2_hz, native::kDefaultBaud);
   reg(stm32::usart1::kCr1) = reg(stm32::usart1::kCr1) | stm32::usart1::kCr1Rxneie;
-  reg(kNvicIser0) = 1u << 4;            // FLASH (EOP): pending wakes WFI
+  reg(kNvicIser0) = 1u << 4;              // FLASH (EOP): pending wakes WFI
   reg(kNvicIser0 + 4) = 1u << (37 - 32);  // USART1
   reg(stm32::systick::kLoad) = clock.sysclk_hz / 1000 - 1;
   reg(stm32::systick::kVal) = 0;
-  reg(stm32::systick::kCtrl) = stm32::systick::kCtrlClkHclk | stm32::systick::kCtrlTickint |
-                               stm32::systick::kCtrlEnable;
+  reg(stm32::systick::kCtrl) =
+      stm32::systick::kCtrlClkHclk | stm32::systick::kCtrlTickint | stm32::systick::kCtrlEnable;
 
   g_ring = native::RxRing{};
-  g_ring.data = g_ring_mem;
+  g_ring.data = g_ram.ring_mem;
   g_ring.size = kRingBytes;
   g_pump.ring = &g_ring;
   g_pump.tx_head = 0;
