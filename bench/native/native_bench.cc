@@ -60,6 +60,7 @@ Run native_run(const std::vector<uint8_t>& image, uint32_t baud, bool cut_half) 
   Device d(layout);
   MachineLink link(d.machine());
   d.power_on();
+  if (!d.run_until({"demo 1.0.0 slot A\n"}, 3'000)) return r;  // the power-on boot is done
   uint32_t reset_handler = 0;
   std::memcpy(&reset_handler, &image[512 + 4], 4);
   d.machine().set_breakpoint(reset_handler);
