@@ -82,8 +82,8 @@ Run native_run(const std::vector<uint8_t>& image, uint32_t baud, bool cut_half) 
   link.run_until_ns(d.machine().now_ns() + 400'000'000);  // reset, boot checks, hand-over
   if (!d.machine().breakpoint_hit_ns()) return r;
   r.ok = true;
-  r.seconds = (static_cast<double>(*d.machine().breakpoint_hit_ns()) / 1e6 - (cut_half ? t1 : t0)) /
-              1e3;
+  r.seconds =
+      (static_cast<double>(*d.machine().breakpoint_hit_ns()) / 1e6 - (cut_half ? t1 : t0)) / 1e3;
   r.stats = host.stats();
   return r;
 }
@@ -133,9 +133,10 @@ int main(int argc, char** argv) {
   int failures = 0;
   for (uint32_t baud : rates) {
     if (short_mode && baud != 2'000'000) continue;
-    const double wire = static_cast<double>(image.size() + (image.size() / native::kMaxData + 1) *
-                                                               native::kFrameOverhead + 4) *
-                        10 / baud;
+    const double wire =
+        static_cast<double>(image.size() +
+                            (image.size() / native::kMaxData + 1) * native::kFrameOverhead + 4) *
+        10 / baud;
     const double floor = wire > flash_floor ? wire : flash_floor;
     const Run r = native_run(image, baud, false);
     if (!r.ok) {
@@ -153,18 +154,20 @@ int main(int argc, char** argv) {
   if (!short_mode) {
     const Run rom = rom_run(image);
     if (rom.ok) {
-      std::printf("ROM path 115200 8E1 (erase + pipelined writes): %.3f s; native 2 Mbaud is %.2f x "
-                  "faster\n",
-                  rom.seconds, native_2m > 0 ? rom.seconds / native_2m : 0.0);
+      std::printf(
+          "ROM path 115200 8E1 (erase + pipelined writes): %.3f s; native 2 Mbaud is %.2f x "
+          "faster\n",
+          rom.seconds, native_2m > 0 ? rom.seconds / native_2m : 0.0);
     } else {
       std::printf("ROM path: FAILED\n");
       ++failures;
     }
     const Run resume = native_run(image, 2'000'000, true);
     if (resume.ok && native_2m > 0) {
-      std::printf("native 2 Mbaud resume after a cut at 50 %%: %.3f s = %.1f %% of a full transfer "
-                  "(resumed at payload offset %u)\n",
-                  resume.seconds, 100 * resume.seconds / native_2m, resume.stats.resumed_from);
+      std::printf(
+          "native 2 Mbaud resume after a cut at 50 %%: %.3f s = %.1f %% of a full transfer "
+          "(resumed at payload offset %u)\n",
+          resume.seconds, 100 * resume.seconds / native_2m, resume.stats.resumed_from);
     } else {
       std::printf("native resume: FAILED\n");
       ++failures;

@@ -81,12 +81,11 @@ TEST(NativePowerCut, RandomCutsNeverBrickAndARerunCompletes) {
     d.mark();
     d.power_on();
     const bool up = d.run_until(
-        [](const std::string& out) { return booted(out, "1.0.0") || booted(out, "2.0.0"); },
-        4'000);
+        [](const std::string& out) { return booted(out, "1.0.0") || booted(out, "2.0.0"); }, 4'000);
     if (!up) {
       ++bricked;
-      ADD_FAILURE() << "run " << run << ": nothing booted after the cut (" << d.last_cut()
-                    << ")\n" << d.output() << d.recent_events();
+      ADD_FAILURE() << "run " << run << ": nothing booted after the cut (" << d.last_cut() << ")\n"
+                    << d.output() << d.recent_events();
       continue;
     }
     if (booted(d.output(), "2.0.0")) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "an3155/an3155.h"
 #include "device.h"
 #include "format/crc32.h"
 #include "machine_link.h"
@@ -234,6 +235,46 @@ TEST_F(NativeVirtual, BitErrorsOnTheLineAreRepairedByRetransmission) {
       expect({"demo 1.0.0 slot A\n"}, 15'000);
       EXPECT_NE(ber, 1e-4) << "at 1e-4 the update must complete";
     }
+  }
+}
+
+// Dual recovery: a device whose bootloader is destroyed (sector 0 erased, or corrupted) is brought
+// back through ST's ROM bootloader (BOOT0 + reset, the bootloader written raw at 0x0800'0000: what
+// `fota flash --raw 0x08000000 bootloader.bin` does), then updated through the native path.
+TEST_F(NativeVirtual, ADestroyedBootloaderIsRestoredThroughTheRomThenUpdatedNatively) {
+  for (bool erased : {true, false}) {
+    SetUp();
+    auto& bytes = layout_.bytes();
+    if (erased) {
+      std::fill(bytes.begin(), bytes.begin() + 0x4000, 0xFF);
+    } else {
+      for (size_t i = 0x200; i < 0x1200; ++i) bytes[i] ^= 0x5A;  // corrupted code
+    }
+    Device& d = start();
+    EXPECT_FALSE(d.run_until({"demo 1.0.0 slot A\n"}, 1'000)) << "no bootloader, no boot";
+    HostSession probe(*link_, *link_);
+    EXPECT_FALSE(probe.wake(*link_).ok());  // our bootloader does not answer
+    // The ROM path: erase sectors 0-1, write bootloader.bin, leave (BOOT0 low + reset).
+    an3155::Bootloader rom(*link_, link_.get(), *link_);
+    ASSERT_EQ(rom.enter(), an3155::Status::kOk);
+    const uint16_t sectors[] = {0, 1};
+    ASSERT_EQ(rom.extended_erase(sectors), an3155::Status::kOk);
+    auto boot_bin = boot_test::read_artifact("bootloader.bin");
+    while (boot_bin.size() % 4 != 0) boot_bin.push_back(0xFF);
+    for (size_t at = 0; at < boot_bin.size(); at += 256) {
+      const size_t n = std::min<size_t>(256, boot_bin.size() - at);
+      ASSERT_EQ(rom.write_memory(0x0800'0000 + static_cast<uint32_t>(at),
+                                 std::span<const uint8_t>(boot_bin.data() + at, n)),
+                an3155::Status::kOk);
+    }
+    ASSERT_EQ(rom.leave(), an3155::Status::kOk);
+    expect({"boot: slot=A version=1.0.0 decision=confirmed", "demo 1.0.0 slot A\n"});
+    // Then a normal native update.
+    HostSession host(*link_, *link_);
+    ASSERT_TRUE(host.wake(*link_).ok());
+    ASSERT_EQ(host.set_baud(2'000'000), HostError::kOk);
+    ASSERT_EQ(host.install(v2_, 1, true), HostError::kOk) << to_string(host.last_status());
+    expect({"boot: slot=B version=2.0.0 decision=trial", "demo 2.0.0 slot B\n", "confirmed\n"});
   }
 }
 
