@@ -60,7 +60,10 @@ Run native_run(const std::vector<uint8_t>& image, uint32_t baud, bool cut_half) 
   Device d(layout);
   MachineLink link(d.machine());
   d.power_on();
-  if (!d.run_until({"demo 1.0.0 slot A\n"}, 3'000)) return r;  // the power-on boot is done
+  if (!d.run_until({"demo 1.0.0 slot A\n"}, 3'000)) {  // the power-on boot is done
+    std::fprintf(stderr, "v1 did not boot\n");
+    return r;
+  }
   uint32_t reset_handler = 0;
   std::memcpy(&reset_handler, &image[512 + 4], 4);
   d.machine().set_breakpoint(reset_handler);
@@ -76,11 +79,27 @@ Run native_run(const std::vector<uint8_t>& image, uint32_t baud, bool cut_half) 
   }
   const double t1 = d.now_ms();
   native::HostSession host(link, link);
-  if (!host.wake(link).ok()) return r;
-  if (host.set_baud(baud) != native::HostError::kOk) return r;
-  if (host.install(image, 1, true) != native::HostError::kOk) return r;
-  link.run_until_ns(d.machine().now_ns() + 400'000'000);  // reset, boot checks, hand-over
-  if (!d.machine().breakpoint_hit_ns()) return r;
+  if (!host.wake(link).ok()) {
+    std::fprintf(stderr, "native %u: no update mode\n", baud);
+    return r;
+  }
+  if (host.set_baud(baud) != native::HostError::kOk) {
+    std::fprintf(stderr, "native %u: baud switch failed\n", baud);
+    return r;
+  }
+  if (const auto e = host.install(image, 1, true); e != native::HostError::kOk) {
+    std::fprintf(stderr, "native %u: %s (%s), %u frames, %u resent, %u NAKs, %u timeouts\n", baud,
+                 native::to_string(e), native::to_string(host.last_status()),
+                 host.stats().frames_sent, host.stats().frames_resent, host.stats().naks,
+                 host.stats().timeouts);
+    return r;
+  }
+  link.run_until_ns(d.machine().now_ns() + 600'000'000);  // reset, boot checks, hand-over
+  if (!d.machine().breakpoint_hit_ns()) {
+    std::fprintf(stderr, "native %u: the new image did not start\n%s\n", baud,
+                 d.recent_events().c_str());
+    return r;
+  }
   r.ok = true;
   r.seconds =
       (static_cast<double>(*d.machine().breakpoint_hit_ns()) / 1e6 - (cut_half ? t1 : t0)) / 1e3;

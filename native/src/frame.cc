@@ -52,6 +52,35 @@ FrameParser::Event FrameParser::feed(uint8_t byte) {
   return step(byte, index);
 }
 
+FrameParser::Event FrameParser::feed(std::span<const uint8_t> bytes, size_t& used) {
+  used = 0;
+  while (used < bytes.size()) {
+    if (state_ == State::kPayload) {
+      const size_t left = header_.length - got_;
+      const size_t n = bytes.size() - used < left ? bytes.size() - used : left;
+      const std::span<const uint8_t> run = bytes.subspan(used, n);
+      if (got_ < keep_.size()) {
+        const size_t k = keep_.size() - got_ < n ? keep_.size() - got_ : n;
+        std::memcpy(keep_.data() + got_, run.data(), k);
+      }
+      Crc32 c = Crc32::from_state(crc_state_);
+      c.update(run);
+      crc_state_ = c.state();
+      got_ += static_cast<uint32_t>(n);
+      fed_ += n;
+      used += n;
+      if (got_ == header_.length) {
+        got_ = 0;
+        state_ = State::kCrc;
+      }
+      continue;
+    }
+    const Event e = feed(bytes[used++]);
+    if (e != Event::kNone) return e;
+  }
+  return Event::kNone;
+}
+
 void FrameParser::header_failed() {
   ++bad_headers_;
   // Hunt again from the byte after the sync that started this header.

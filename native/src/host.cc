@@ -27,7 +27,8 @@ namespace {
 // Rewinds after these refusals; anything else in a DATA ack is final.
 bool recoverable(Status s) {
   return s == Status::kBadFrameCrc || s == Status::kOutOfOrder || s == Status::kOverrun ||
-         s == Status::kBusy || s == Status::kBadLength || s == Status::kUnknownType;
+         s == Status::kBusy || s == Status::kBadLength || s == Status::kUnknownType ||
+         s == Status::kBadOffset;
 }
 
 }  // namespace
@@ -216,6 +217,12 @@ HostError HostSession::stream(std::span<const uint8_t> payload, uint32_t start) 
   // Frame sizes adapt to the line: halved on every damaged frame (down to 64 bytes), doubled
   // after a run of clean acks, so a noisy line still gets frames through.
   constexpr uint32_t kMinData = 64;
+  // A seq, once sent, keeps its offset and length: after a rewind the device may still accept an
+  // earlier copy that was in flight, so a resent frame must be the same frame.
+  constexpr uint32_t kSlots = 256;  // > any window (at most 32 frames pending on the device)
+  uint32_t sent_offset[kSlots];
+  uint32_t sent_len[kSlots];
+  uint32_t max_sent = 0;  // seqs below this have a fixed offset and length
   uint32_t data_len = options_.max_data;
   unsigned clean = 0;
   uint32_t next = 0;  // next seq to send
@@ -230,15 +237,25 @@ HostError HostSession::stream(std::span<const uint8_t> payload, uint32_t start) 
   auto rewind = [&] {
     stats_.frames_resent += next - acked;
     next = acked;
-    next_offset = acked_offset;
+    next_offset = acked_offset;  // the device's word for where frame `acked` starts
+    if (max_sent > acked && sent_offset[acked % kSlots] != acked_offset) max_sent = acked;
   };
   while (programmed < total) {
     uint32_t allowed = limit;
     if (options_.window_frames != 0 && acked + options_.window_frames < allowed) {
       allowed = acked + options_.window_frames;
     }
+    if (allowed > acked + kSlots - 1) allowed = acked + kSlots - 1;
     while (next_offset < total && next < allowed) {
-      const uint32_t n = total - next_offset < data_len ? total - next_offset : data_len;
+      uint32_t n = total - next_offset < data_len ? total - next_offset : data_len;
+      if (next < max_sent) {
+        next_offset = sent_offset[next % kSlots];
+        n = sent_len[next % kSlots];
+      } else {
+        sent_offset[next % kSlots] = next_offset;
+        sent_len[next % kSlots] = n;
+        max_sent = next + 1;
+      }
       bytes::store_le32(frame_payload, next_offset);
       std::copy(payload.begin() + next_offset, payload.begin() + next_offset + n,
                 frame_payload + kDataPrefix);
@@ -282,6 +299,7 @@ HostError HostSession::stream(std::span<const uint8_t> payload, uint32_t start) 
       next = acked;
       next_offset = acked_offset;
     }
+    if (acked > max_sent) max_sent = acked;
     limit = ack->limit_seq >= ack_next ? ack->limit_seq : ack_next;
     if (ack->programmed >= programmed && ack->programmed <= total) programmed = ack->programmed;
     deadline = clock_.now_us() + uint64_t{options_.data_timeout_ms} * 1000;
@@ -299,7 +317,10 @@ HostError HostSession::stream(std::span<const uint8_t> payload, uint32_t start) 
     if (!recoverable(ack->status)) return HostError::kRefused;
     if (++failures > options_.retries) return HostError::kRetriesExhausted;
     if (ack->status == Status::kBadFrameCrc) {
+      // Noise: shorter frames get through more often. Frame `acked` was the damaged one and the
+      // device drops everything after it, so the frames from there on may be cut anew.
       data_len = data_len / 2 >= kMinData ? data_len / 2 : kMinData;
+      max_sent = acked;
     }
     rewind();
   }

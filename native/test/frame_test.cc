@@ -134,6 +134,38 @@ TEST(NativeFrame, NoiseAndFalseSyncsBeforeAFrameAreSkipped) {
   EXPECT_EQ(r.headers.back().seq, 4);
 }
 
+TEST(NativeFrame, FeedingRunsGivesTheSameEventsAsByteByByte) {
+  std::vector<uint8_t> stream = {0x00, 0xA5, 0x13};
+  for (uint16_t i = 0; i < 6; ++i) {
+    auto f = frame(Type::kData, i, std::vector<uint8_t>(100u * i + 3, static_cast<uint8_t>(i)));
+    if (i == 2) f[20] ^= 4;  // bad CRC
+    if (i == 4) f[6] ^= 1;   // bad header
+    stream.insert(stream.end(), f.begin(), f.end());
+  }
+  const Parsed one = parse(stream);
+  for (size_t chunk : {size_t{1}, size_t{7}, size_t{32}, size_t{4096}}) {
+    std::vector<uint8_t> buf(kMaxPayload);
+    FrameParser p(buf);
+    std::vector<FrameParser::Event> events;
+    std::vector<uint16_t> seqs;
+    size_t at = 0;
+    while (at < stream.size()) {
+      const size_t n = std::min(chunk, stream.size() - at);
+      size_t used = 0;
+      const auto e = p.feed(std::span<const uint8_t>(stream.data() + at, n), used);
+      at += used;
+      if (e != FrameParser::Event::kNone) {
+        events.push_back(e);
+        seqs.push_back(p.header().seq);
+      }
+    }
+    EXPECT_EQ(events, one.events) << chunk;
+    EXPECT_EQ(p.fed(), stream.size());
+    ASSERT_EQ(seqs.size(), one.headers.size());
+    for (size_t i = 0; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], one.headers[i].seq);
+  }
+}
+
 TEST(NativeFrame, NonZeroFlagsAreAHeaderError) {
   auto a = frame(Type::kPing, 1, {});
   a[3] = 1;

@@ -58,6 +58,10 @@ class FrameParser {
   explicit FrameParser(std::span<uint8_t> keep) : keep_(keep) {}
 
   Event feed(uint8_t byte);
+  // Feeds bytes until one produces an event (or all are used); `used` says how many were taken.
+  // The same result as feed() byte by byte, but a payload run is checked in one CRC pass (the
+  // bootloader parses at line rate between two flash word programs).
+  Event feed(std::span<const uint8_t> bytes, size_t& used);
   void reset();
 
   const FrameHeader& header() const { return header_; }
