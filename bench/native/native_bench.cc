@@ -9,7 +9,7 @@
 //    its read-back and log append);
 //  - natively at 2 Mbaud after a power cut at 50 % of the transfer (resume).
 // Prints each time, the physical floor max(wire time, 3 x 1 s erase + words x 16 us) and ratios.
-//   build/<dir>/bench/native/native_bench [--short]
+//   build/<dir>/bench/native/native_bench [--short]   (--short: 921600 only, the ctest smoke)
 #include <cstdio>
 #include <cstring>
 #include <random>
@@ -148,10 +148,11 @@ int main(int argc, char** argv) {
   std::printf("flash floor (3 x 1 s erase + %.0f words x 16 us, DS8626 typical x32): %.3f s\n",
               words, flash_floor);
   const uint32_t rates[] = {115'200, 921'600, 2'000'000};
-  double native_2m = 0;
+  double fastest = 0;  // the fastest native run that completed, and its rate
+  uint32_t fastest_baud = 0;
   int failures = 0;
   for (uint32_t baud : rates) {
-    if (short_mode && baud != 2'000'000) continue;
+    if (short_mode && baud != 921'600) continue;
     const double wire =
         static_cast<double>(image.size() +
                             (image.size() / native::kMaxData + 1) * native::kFrameOverhead + 4) *
@@ -163,7 +164,10 @@ int main(int argc, char** argv) {
       ++failures;
       continue;
     }
-    if (baud == 2'000'000) native_2m = r.seconds;
+    if (fastest == 0 || r.seconds < fastest) {
+      fastest = r.seconds;
+      fastest_baud = baud;
+    }
     std::printf(
         "native %7u baud: %7.3f s  wire %.3f s  floor %.3f s  ratio to floor %.3f  to wire %.3f  "
         "(%u frames sent, %u resent)\n",
