@@ -158,8 +158,8 @@ TEST_F(SecureBoot, DeviceWithoutKeysRunsNothingNewAndBlinksTheRefusal) {
     last = e.leds;
   }
   ASSERT_GE(red_on.size(), 4u);
-  // Flashes at 0, 250, 500 ms, the next group 500 ms after the last: gaps 1 : 1 : 3.
-  EXPECT_NEAR((red_on[3] - red_on[2]) / (red_on[1] - red_on[0]), 750.0 / 250.0, 0.2);
+  // Flashes at 0, 250, 500 ms, the next group at 1000 ms: gaps 1 : 1 : 2.
+  EXPECT_NEAR((red_on[3] - red_on[2]) / (red_on[1] - red_on[0]), 500.0 / 250.0, 0.2);
 }
 
 }  // namespace
