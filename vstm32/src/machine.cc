@@ -700,10 +700,10 @@ void Machine::Impl::run_cpu_until(uint64_t t_ps) {
           if (const uint8_t* p = host_pointer((new_pc & ~1u) - 2, 2)) std::memcpy(&insn, p, 2);
           if (insn == 0xBF30) {
             // WFI does not sleep while an interrupt it would wake for is already pending (also
-            // with PRIMASK set): RXNE with RXNEIE, EOP with EOPIE (NVIC enables are not modelled).
-            const bool pending = ((usart.sr & (1u << 5)) != 0 && (usart.cr1 & (1u << 5)) != 0) ||
-                                 ((fctl.sr & 1u) != 0 && (fctl.cr & (1u << 24)) != 0);
-            wfi = !pending;
+            // with PRIMASK set): any pending enabled IRQ (USART RXNE with RXNEIE through the
+            // NVIC), or FLASH EOP with EOPIE (the FLASH IRQ line is not modelled).
+            const bool eop = (fctl.sr & 1u) != 0 && (fctl.cr & (1u << 24)) != 0;
+            wfi = !(eop || wake_pending());
           } else {
             set_icount(slice_start + n);
           }
@@ -730,7 +730,7 @@ void Machine::Impl::run_cpu_until(uint64_t t_ps) {
     if (fctl.eop_pending != 0 && now >= fctl.busy_until_ps) {
       fctl.sr |= fctl.eop_pending & fsr::kEop;
       fctl.eop_pending = 0;
-      wfi = false;  // EOP with EOPIE is a wake-up event
+      if (fctl.cr & (1u << 24)) wfi = false;  // EOP with EOPIE is a wake-up event
     }
     if ((systick.ctrl & 1u) && now >= systick.next_wrap_ps) {
       systick.countflag = true;
