@@ -31,7 +31,7 @@ if ! cmake --build "$build" -j 2 >"$build.build.log" 2>&1; then
   echo "cross_core: the $target build of the core failed (compile error, undefined symbol or heap use: see above)" >&2
   exit 1
 fi
-trap=$(grep -o "heap trap: .*" "$build.build.log" || true)
+trap=$(grep -o "heap trap: new.* are link errors.*" "$build.build.log" || true)
 if [ -z "$trap" ]; then
   echo "cross_core: the heap trap check did not run in the $target build" >&2
   exit 1
@@ -64,5 +64,15 @@ fi
 if [ "$ram" -gt "$ram_budget" ]; then
   echo "cross_core: $target static RAM $ram B exceeds the budget of $ram_budget B" >&2
   status=1
+fi
+if [ -f "$build/adapters.txt" ]; then
+  read -r archive objdir files <"$build/adapters.txt"
+  read -r text data bss < <("$size" -t "$archive" | awk 'END { print $1, $2, $3 }')
+  frame=$(find "$objdir" -name '*.su' -exec cat {} + | awk -F'\t' '$2 > m { m = $2 } END { print m + 0 }')
+  # shellcheck disable=SC2086
+  lines=$(cat $files | wc -l)
+  echo "ports/esp32 adapters (compiled against tests/esp32_api_stubs, not linked, not run):"
+  printf '%-10s %8d %8d %8d %10d   (%d lines in %d files)\n' adapters "$text" "$data" "$bss" "$frame" \
+    "$lines" "$(echo $files | wc -w)"
 fi
 exit $status

@@ -6,9 +6,17 @@
 
 namespace fota::probe {
 
-int* make_counter() { return new int(0); }
-void drop_counter(int* counter) { delete counter; }
-void* raw_buffer(size_t n) { return std::malloc(n); }
-void drop_buffer(void* p) { std::free(p); }
+int* make_counter() {
+  return new int(0);
+}
+void drop_counter(int* counter) {
+  delete counter;
+}
+void* raw_buffer(size_t n) {
+  return std::malloc(n);
+}
+void drop_buffer(void* p) {
+  std::free(p);
+}
 
 }  // namespace fota::probe
