@@ -89,4 +89,30 @@ size_t format_boot_line(const BootOutcome& o, std::span<char> out) {
   return w.finish();
 }
 
+std::optional<BootLine> parse_boot_line(std::string_view line) {
+  // Fields in the order the writer puts them: "boot: slot=X version=V decision=D reason=R".
+  constexpr std::string_view kPrefix = "boot: ";
+  if (line.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  line.remove_prefix(kPrefix.size());
+  auto field = [&line](std::string_view key, std::string_view& value) {
+    if (line.substr(0, key.size()) != key || line.size() == key.size() || line[key.size()] != '=') {
+      return false;
+    }
+    line.remove_prefix(key.size() + 1);
+    const size_t end = line.find(' ');
+    value = line.substr(0, end);
+    line.remove_prefix(end == std::string_view::npos ? line.size() : end + 1);
+    return !value.empty();
+  };
+  BootLine out;
+  std::string_view slot;
+  if (!field("slot", slot) || !field("version", out.version) || !field("decision", out.decision) ||
+      !field("reason", out.reason) || !line.empty()) {
+    return std::nullopt;
+  }
+  if (slot != "A" && slot != "B" && slot != "-") return std::nullopt;
+  out.slot = slot[0];
+  return out;
+}
+
 }  // namespace fota::bootcore

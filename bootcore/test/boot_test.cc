@@ -204,6 +204,61 @@ TEST(BootcoreBoot, BootLineSaysSlotVersionDecisionReason) {
   EXPECT_STREQ(tiny, "boot: s");
 }
 
+TEST(BootcoreBoot, BootLineParsesWhatTheWriterWrites) {
+  FakeFlash f;
+  MetaLog log(f);
+  SoftwareCrc32Engine crc;
+  const std::string none = line_of(run_boot(f, log, crc));
+  auto parsed = parse_boot_line(none);
+  ASSERT_TRUE(parsed.has_value()) << none;
+  EXPECT_FALSE(parsed->boots());
+  EXPECT_EQ(parsed->version, "-");
+  EXPECT_EQ(parsed->decision, "none");
+  EXPECT_EQ(parsed->reason, "no-valid-image");
+
+  const TestImage a = make_image(Slot::kA, Version{1, 2, 13, 1}, 300, 1);
+  const TestImage b = make_image(Slot::kB, Version{2, 0, 0, 1}, 300, 2);
+  ASSERT_EQ(write_image(f, Slot::kA, a), FlashStatus::kOk);
+  ASSERT_EQ(confirm(f, log, Slot::kA), ConfirmStatus::kConfirmed);
+  ASSERT_EQ(write_image(f, Slot::kB, b), FlashStatus::kOk);
+  ASSERT_EQ(request_trial(log, Slot::kB, b.header, 1), LogStatus::kOk);
+  const std::string trial = line_of(run_boot(f, log, crc));
+  parsed = parse_boot_line(trial);
+  ASSERT_TRUE(parsed.has_value()) << trial;
+  EXPECT_EQ(parsed->slot, 'B');
+  EXPECT_EQ(parsed->version, "2.0.0");
+  EXPECT_EQ(parsed->decision, to_string(Action::kBootTrial));
+  EXPECT_EQ(parsed->reason, "attempt-1/1");
+  EXPECT_FALSE(parsed->image_invalid());
+  const std::string reverted = line_of(run_boot(f, log, crc));
+  parsed = parse_boot_line(reverted);
+  ASSERT_TRUE(parsed.has_value()) << reverted;
+  EXPECT_EQ(parsed->slot, 'A');
+  EXPECT_EQ(parsed->decision, "confirmed");
+  EXPECT_EQ(parsed->reason, "reverted-B-attempts-exhausted");
+
+  // A corrupted payload in the trial slot: the revert names the failed check.
+  ASSERT_EQ(request_trial(log, Slot::kB, b.header, 1), LogStatus::kOk);
+  const uint32_t zero[1] = {0};
+  ASSERT_EQ(f.program_words(flash_map::slot_address(Slot::kB) + flash_map::kHeaderSize + 8, zero),
+            FlashStatus::kOk);
+  const std::string invalid = line_of(run_boot(f, log, crc));
+  parsed = parse_boot_line(invalid);
+  ASSERT_TRUE(parsed.has_value()) << invalid;
+  EXPECT_EQ(parsed->slot, 'A');
+  EXPECT_TRUE(parsed->image_invalid()) << invalid;
+}
+
+TEST(BootcoreBoot, BootLineParserRejectsOtherLines) {
+  for (const char* line : {"", "boot:", "boot: slot=A", "hello", "app: confirmed",
+                           "boot: slot=C version=1.0.0 decision=trial reason=x",
+                           "boot: slot=A version=1.0.0 decision=trial reason=x extra",
+                           "boot: slot=A version= decision=trial reason=x",
+                           "boot: version=1.0.0 slot=A decision=trial reason=x"}) {
+    EXPECT_FALSE(parse_boot_line(line).has_value()) << line;
+  }
+}
+
 TEST(BootcoreBoot, WrongSlotImageIsRefused) {
   FakeFlash f;
   MetaLog log(f);

@@ -31,6 +31,20 @@ void Sha256::reset() {
   buffered_ = 0;
 }
 
+bool Sha256::midstate(Sha256Midstate& out) const {
+  if (buffered_ != 0) return false;
+  for (size_t i = 0; i < 8; ++i) out.h[i] = h_[i];
+  out.length_bytes = length_bytes_;
+  return true;
+}
+
+Sha256 Sha256::from_midstate(const Sha256Midstate& state) {
+  Sha256 s;
+  for (size_t i = 0; i < 8; ++i) s.h_[i] = state.h[i];
+  s.length_bytes_ = state.length_bytes;
+  return s;
+}
+
 void Sha256::compress(const uint8_t* block) {
   uint32_t w[64];
   for (int i = 0; i < 16; ++i) {

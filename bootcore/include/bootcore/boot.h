@@ -11,7 +11,9 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <string_view>
 
 #include "bootcore/decision.h"
 #include "bootcore/flash.h"
@@ -51,6 +53,20 @@ BootOutcome run_boot(Flash& flash, MetaLog& log, Crc32Engine& crc);
 // No printf (keeps the bootloader small). Returns the length written (truncated to out.size()-1,
 // always NUL-terminated when out is not empty).
 size_t format_boot_line(const BootOutcome& outcome, std::span<char> out);
+
+// A status line read back (the host watches the console for it). Views into the parsed text.
+struct BootLine {
+  char slot = '-';  // 'A', 'B', or '-' when nothing boots
+  std::string_view version;
+  std::string_view decision;  // to_string(Action) or "aborted"
+  std::string_view reason;    // e.g. "attempt-1/3", "reverted-B-attempts-exhausted,..."
+  bool boots() const { return slot != '-'; }
+  // True when the reason names a revert because the image failed its checks.
+  bool image_invalid() const { return reason.find("image-invalid") != std::string_view::npos; }
+};
+
+// Parses a line written by format_boot_line; nullopt for any other line.
+std::optional<BootLine> parse_boot_line(std::string_view line);
 
 enum class ConfirmStatus : uint8_t {
   kConfirmed = 0,     // CONFIRMED appended

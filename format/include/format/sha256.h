@@ -12,6 +12,13 @@ namespace fota {
 
 using Sha256Digest = std::array<uint8_t, 32>;
 
+// The state of a hash between 64-byte blocks, so a long hash can be saved and continued later
+// (the update engine's resume point).
+struct Sha256Midstate {
+  std::array<uint32_t, 8> h{};
+  uint64_t length_bytes = 0;
+};
+
 class Sha256 {
  public:
   Sha256() { reset(); }
@@ -19,6 +26,12 @@ class Sha256 {
   void update(std::span<const uint8_t> data);
   // Finishes the hash; the object must be reset() before reuse.
   Sha256Digest finish();
+
+  // The state after a whole number of 64-byte blocks; false (and nothing written) when bytes are
+  // buffered, i.e. the length so far is not a multiple of 64.
+  bool midstate(Sha256Midstate& out) const;
+  // Continues from a saved midstate.
+  static Sha256 from_midstate(const Sha256Midstate& state);
 
  private:
   void compress(const uint8_t* block);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // `fota flash`: a safe A/B update through ST's ROM bootloader (AN3155), or a raw write for factory
 // provisioning. Sequence and exit codes: docs/flashing.md.
+#include <fmt/format.h>
 #include <poll.h>
 
 #include <algorithm>
@@ -11,20 +12,27 @@
 #include <string>
 #include <vector>
 
+#include "an3155/rom_flash.h"
 #include "bootcore/boot.h"
 #include "command.h"
+#include "exit_code.h"
 #include "format/crc32.h"
 #include "format/flash_map.h"
 #include "format/sha256.h"
+#include "progress.h"
 #include "release/image.h"
 #include "release/manifest.h"
-#include "rom_session.h"
+#include "rom_connection.h"
 
 namespace fota::cli {
 namespace {
 
 namespace fs = std::filesystem;
 using an3155::Status;
+
+std::string hex32(uint32_t value) {
+  return fmt::format("0x{:08X}", value);
+}
 
 struct FlashOptions {
   ConnectionOptions connection;
@@ -62,6 +70,7 @@ class Flasher {
   int verify_readback(uint32_t address, const std::vector<uint8_t>& data);
   int wait_outcome(const PreparedImage& image);
   int run_raw();
+  bool identify();  // into id_; reports the failure itself
   Status set_parallelism();
 
   void report_pipeline();
@@ -85,13 +94,19 @@ void Flasher::report_pipeline() {
                " (line noise, or a ROM that drops bytes of a burst: try --no-pipeline)");
 }
 
+bool Flasher::identify() {
+  auto id = connection_.enter_and_identify();
+  if (!id) {
+    fail(kExitNoDevice, id.error());
+    return false;
+  }
+  id_ = *id;
+  return true;
+}
+
 int Flasher::fail(int code, const std::string& message) {
   out_.done();
-  if (options_.json) {
-    std::printf("{\"event\":\"result\",\"ok\":false,\"exit_code\":%d,\"error\":\"%s\"}\n", code,
-                json_escape(message).c_str());
-    std::fflush(stdout);
-  }
+  out_.event({{"event", "result"}, {"ok", false}, {"exit_code", code}, {"error", message}});
   std::fprintf(stderr, "fota flash: error: %s\n", message.c_str());
   return code;
 }
@@ -268,9 +283,8 @@ int Flasher::wait_outcome(const PreparedImage& image) {
       out_.message(std::string("slot ") + target + " did not confirm within " +
                    std::to_string(static_cast<int>(options_.confirm_timeout_s)) +
                    " s: resetting it (each reset uses one trial attempt)");
-      out_.event(std::string("\"event\":\"trial_reset\",\"slot\":\"") + target + "\"");
-      std::string error;
-      if (connection_.leave(error) != Status::kOk) return fail(kExitNoOutcome, error);
+      out_.event({{"event", "trial_reset"}, {"slot", std::string(1, target)}});
+      if (auto left = connection_.leave(); !left) return fail(kExitNoOutcome, left.error());
       target_booted = false;
     }
     uint8_t byte;
@@ -287,16 +301,16 @@ int Flasher::wait_outcome(const PreparedImage& image) {
     }
     if (line.empty()) continue;
     if (options_.console) out_.message("console: " + line);
-    out_.event("\"event\":\"console\",\"line\":\"" + json_escape(line) + "\"");
-    if (line.rfind("boot: slot=", 0) == 0 && line.size() > 11) {
-      if (line[11] == target && line.find("decision=confirmed") != std::string::npos) {
+    out_.event({{"event", "console"}, {"line", line}});
+    if (const auto boot = bootcore::parse_boot_line(line)) {
+      if (boot->slot == target && boot->decision == "confirmed") {
         verdict = kExitOk;  // it confirmed silently before a supervision reset
-      } else if (line[11] == target) {
+      } else if (boot->slot == target) {
         target_booted = true;
         booted_at = now_seconds();
-      } else if (line[11] != '-') {
+      } else if (boot->boots()) {
         verdict = kExitReverted;
-        if (line.find("image-invalid") != std::string::npos) {
+        if (boot->image_invalid()) {
           out_.message(std::string("the bootloader refused the image in slot ") + target +
                        " (CRC-32/SHA-256 mismatch: corrupted on the way, e.g. line noise); "
                        "the previous firmware runs. Rerun, or use --verify=readback on a noisy "
@@ -314,10 +328,8 @@ int Flasher::wait_outcome(const PreparedImage& image) {
   out_.message(verdict == kExitReverted
                    ? "the bootloader fell back to the other slot; reading the log"
                    : "no verdict on the console; reading the log through the ROM bootloader");
-  std::string error;
-  DeviceIdentity id;
-  if (connection_.enter_and_identify(id, error) != Status::kOk) {
-    return fail(kExitNoOutcome, "cannot read the outcome: " + error);
+  if (auto id = connection_.enter_and_identify(); !id) {
+    return fail(kExitNoOutcome, "cannot read the outcome: " + id.error());
   }
   an3155::RomFlash flash(connection_.rom());
   bootcore::MetaLog log(flash);
@@ -325,7 +337,7 @@ int Flasher::wait_outcome(const PreparedImage& image) {
     return fail(kExitNoOutcome, "cannot read the boot log back");
   }
   const bootcore::SlotInfo info = bootcore::slot_info(flash, log, image.slot);
-  (void)connection_.leave(error);
+  (void)connection_.leave();  // the log is read: a failed reset does not change the verdict
   switch (info.state) {
     case bootcore::SlotState::kConfirmed: return kExitOk;
     case bootcore::SlotState::kRejected: return kExitReverted;
@@ -357,8 +369,10 @@ int Flasher::run_raw() {
                                      hex32(static_cast<uint32_t>(address)));
   }
   while (data.size() % 4) data.push_back(0xFF);
-  if (!connection_.open(options_.connection, error)) return fail(kExitNoDevice, error);
-  if (connection_.enter_and_identify(id_, error) != Status::kOk) return fail(kExitNoDevice, error);
+  if (auto opened = connection_.open(options_.connection); !opened) {
+    return fail(kExitNoDevice, opened.error());
+  }
+  if (!identify()) return kExitNoDevice;
   out_.message("device STM32F40x/41x, UID " + id_.uid_hex());
   if (const Status status = set_parallelism(); status != Status::kOk) {
     return fail(kExitFlashFailed, "selecting " + options_.parallelism + " parallelism failed: " +
@@ -371,9 +385,12 @@ int Flasher::run_raw() {
     if (int code = verify_readback(at, data)) return code;
   }
   report_pipeline();
-  if (connection_.leave(error) != Status::kOk) return fail(kExitFlashFailed, error);
-  out_.event("\"event\":\"result\",\"ok\":true,\"exit_code\":0,\"address\":\"" + hex32(at) +
-             "\",\"bytes\":" + std::to_string(data.size()));
+  if (auto left = connection_.leave(); !left) return fail(kExitFlashFailed, left.error());
+  out_.event({{"event", "result"},
+              {"ok", true},
+              {"exit_code", 0},
+              {"address", hex32(at)},
+              {"bytes", data.size()}});
   if (!options_.json && !options_.quiet) {
     std::fprintf(stderr, "fota flash: wrote %zu bytes at %s\n", data.size(), hex32(at).c_str());
   }
@@ -390,9 +407,11 @@ int Flasher::run() {
   std::string error;
   if (!load_release(images, error)) return fail(kExitBadRelease, error);
   // 2. Device: ROM, identity, log.
-  if (!connection_.open(options_.connection, error)) return fail(kExitNoDevice, error);
+  if (auto opened = connection_.open(options_.connection); !opened) {
+    return fail(kExitNoDevice, opened.error());
+  }
   out_.phase("connect", 0);
-  if (connection_.enter_and_identify(id_, error) != Status::kOk) return fail(kExitNoDevice, error);
+  if (!identify()) return kExitNoDevice;
   out_.done();
   out_.message("device STM32F40x/41x (PID 0x413), UID " + id_.uid_hex() + ", " +
                std::to_string(id_.flash_kb) + " KB flash");
@@ -409,16 +428,16 @@ int Flasher::run() {
   }
   const PreparedImage& image = images[static_cast<unsigned>(target)];
   const bootcore::SlotInfo running = bootcore::slot_info(flash, log, flash_map::other_slot(target));
-  char version[32];
-  std::snprintf(version, sizeof version, "%u.%u.%u", image.header.version.major,
-                image.header.version.minor, image.header.version.patch);
+  const std::string version = release::version_string(image.header.version);
   out_.message(std::string("running slot ") + flash_map::slot_name(flash_map::other_slot(target)) +
                " (" + bootcore::to_string(running.state) + "); installing " + version +
                " into slot " + flash_map::slot_name(target) + " (" +
                std::to_string(image.file.size()) + " bytes)");
-  out_.event(std::string("\"event\":\"plan\",\"uid\":\"") + id_.uid_hex() + "\",\"slot\":\"" +
-             flash_map::slot_name(target) + "\",\"version\":\"" + version +
-             "\",\"bytes\":" + std::to_string(image.file.size()));
+  out_.event({{"event", "plan"},
+              {"uid", id_.uid_hex()},
+              {"slot", std::string(1, flash_map::slot_name(target))},
+              {"version", version},
+              {"bytes", image.file.size()}});
   // 3. Program.
   if (const Status status = set_parallelism(); status != Status::kOk) {
     return fail(kExitFlashFailed, "selecting " + options_.parallelism + " parallelism failed: " +
@@ -440,7 +459,7 @@ int Flasher::run() {
   }
   out_.done();
   report_pipeline();
-  if (connection_.leave(error) != Status::kOk) return fail(kExitFlashFailed, error);
+  if (auto left = connection_.leave(); !left) return fail(kExitFlashFailed, left.error());
   const double flashed_s = now_seconds() - start;
   out_.message("image written and committed as TRIAL in " + std::to_string(flashed_s).substr(0, 5) +
                " s; the bootloader checks CRC-32 + SHA-256 before the first jump");
@@ -454,17 +473,18 @@ int Flasher::run() {
             : std::string("reverted: ") + version + " did not confirm; slot " +
                   flash_map::slot_name(flash_map::other_slot(target)) +
                   " runs the previous firmware";
-    out_.event(
-        std::string("\"event\":\"result\",\"ok\":") + (code == kExitOk ? "true" : "false") +
-        ",\"exit_code\":" + std::to_string(code) + ",\"outcome\":\"" +
-        (options_.no_wait  ? "committed"
-         : code == kExitOk ? "confirmed"
-                           : "reverted") +
-        "\",\"slot\":\"" + flash_map::slot_name(target) +
-        "\",\"flash_s\":" + std::to_string(flashed_s) +
-        ",\"retries\":" + std::to_string(connection_.rom().stats().retries) +
-        ",\"pipelined\":" + std::to_string(connection_.rom().stats().pipelined) +
-        ",\"pipeline_failures\":" + std::to_string(connection_.rom().stats().pipeline_failures));
+    const an3155::Stats& stats = connection_.rom().stats();
+    out_.event({{"event", "result"},
+                {"ok", code == kExitOk},
+                {"exit_code", code},
+                {"outcome", options_.no_wait  ? "committed"
+                            : code == kExitOk ? "confirmed"
+                                              : "reverted"},
+                {"slot", std::string(1, flash_map::slot_name(target))},
+                {"flash_s", flashed_s},
+                {"retries", stats.retries},
+                {"pipelined", stats.pipelined},
+                {"pipeline_failures", stats.pipeline_failures}});
     if (!options_.json && !options_.quiet) {
       std::fprintf(stderr, "fota flash: %s\n", verdict.c_str());
     }

@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 // `fota info`: what the device says through its ROM bootloader: product ID, ROM version, unique ID,
 // flash size, both slots' image headers and the metadata log state. Read-only.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <string>
 
+#include "an3155/rom_flash.h"
 #include "bootcore/boot.h"
 #include "bootcore/image_check.h"
 #include "command.h"
+#include "exit_code.h"
 #include "format/flash_map.h"
 #include "format/version.h"
-#include "rom_session.h"
+#include "progress.h"
+#include "release/manifest.h"
+#include "rom_connection.h"
 
 namespace fota::cli {
 namespace {
@@ -20,43 +26,34 @@ struct InfoOptions {
   bool stay = false;
 };
 
-std::string version_text(uint32_t packed, uint32_t build) {
-  const Version v = Version::from_packed(packed, build);
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%u.%u.%u+%u", v.major, v.minor, v.patch, v.build);
-  return buf;
-}
-
 int run_info(const InfoOptions& options) {
   Progress out(options.json, false);
   RomConnection connection;
-  std::string error;
-  if (!connection.open(options.connection, error)) {
-    std::fprintf(stderr, "fota info: %s\n", error.c_str());
+  if (auto opened = connection.open(options.connection); !opened) {
+    std::fprintf(stderr, "fota info: %s\n", opened.error().c_str());
     return kExitNoDevice;
   }
-  DeviceIdentity id;
-  if (connection.enter_and_identify(id, error) != an3155::Status::kOk) {
-    std::fprintf(stderr, "fota info: %s\n", error.c_str());
+  auto identified = connection.enter_and_identify();
+  if (!identified) {
+    std::fprintf(stderr, "fota info: %s\n", identified.error().c_str());
     return kExitNoDevice;
   }
+  const DeviceIdentity& id = *identified;
   an3155::RomFlash flash(connection.rom());
   bootcore::MetaLog log(flash);
   const bootcore::LogStatus log_status = log.load();
-  std::string json = "\"event\":\"info\",\"pid\":\"0x" + std::string([&] {
-                       char b[8];
-                       std::snprintf(b, sizeof b, "%03X", id.info.pid);
-                       return std::string(b);
-                     }()) +
-                     "\",\"rom_protocol\":\"" + std::to_string(id.info.bootloader_version >> 4) +
-                     "." + std::to_string(id.info.bootloader_version & 0xF) + "\",\"uid\":\"" +
-                     id.uid_hex() + "\",\"flash_kb\":" + std::to_string(id.flash_kb);
+  Json json = {{"event", "info"},
+               {"pid", fmt::format("0x{:03X}", id.info.pid)},
+               {"rom_protocol", fmt::format("{}.{}", id.info.bootloader_version >> 4,
+                                            id.info.bootloader_version & 0xF)},
+               {"uid", id.uid_hex()},
+               {"flash_kb", id.flash_kb}};
   if (!options.json) {
     std::printf("device      STM32F40x/41x (PID 0x%03X), ROM bootloader protocol %u.%u\n",
                 id.info.pid, id.info.bootloader_version >> 4, id.info.bootloader_version & 0xF);
     std::printf("unique ID   %s\nflash       %u KB\n", id.uid_hex().c_str(), id.flash_kb);
   }
-  json += ",\"slots\":[";
+  Json& slots = json["slots"] = Json::array();
   for (unsigned s = 0; s < flash_map::kSlotCount; ++s) {
     const auto slot = static_cast<flash_map::Slot>(s);
     const bootcore::SlotInfo info = bootcore::slot_info(flash, log, slot);
@@ -64,9 +61,10 @@ int run_info(const InfoOptions& options) {
     if (info.header_verdict.flash != bootcore::FlashStatus::kOk) {
       image = std::string("unreadable: ") + bootcore::to_string(info.header_verdict.flash);
     } else if (info.header_verdict.error == HeaderError::kOk) {
-      image = version_text(info.header.version.packed(), info.header.version.build) + ", " +
+      image = release::version_string(info.header.version) + "+" +
+              std::to_string(info.header.version.build) + ", " +
               std::to_string(info.header.payload_size) + " bytes, crc " +
-              hex32(info.header.payload_crc32);
+              fmt::format("0x{:08X}", info.header.payload_crc32);
     } else if (info.header_verdict.error != HeaderError::kErased) {
       image = std::string("invalid header: ") + to_string(info.header_verdict.error);
     }
@@ -78,12 +76,12 @@ int run_info(const InfoOptions& options) {
       }
       std::printf("\n");
     }
-    json += std::string(s ? "," : "") + "{\"slot\":\"" + flash_map::slot_name(slot) +
-            "\",\"image\":\"" + json_escape(image) + "\",\"state\":\"" + state +
-            "\",\"attempts\":" + std::to_string(info.attempts) +
-            ",\"sequence\":" + std::to_string(info.sequence) + "}";
+    slots.push_back({{"slot", std::string(1, flash_map::slot_name(slot))},
+                     {"image", image},
+                     {"state", state},
+                     {"attempts", info.attempts},
+                     {"sequence", info.sequence}});
   }
-  json += "]";
   if (log_status == bootcore::LogStatus::kOk) {
     const auto& st = log.state();
     const flash_map::Slot install = bootcore::install_slot(flash, log);
@@ -93,21 +91,21 @@ int run_info(const InfoOptions& options) {
                   log.area(1).end);
       std::printf("next update goes to slot %c\n", flash_map::slot_name(install));
     }
-    json += ",\"log\":{\"max_sequence\":" + std::to_string(st.max_sequence) +
-            ",\"main_records\":" + std::to_string(log.area(0).end) +
-            ",\"small_records\":" + std::to_string(log.area(1).end) + "},\"install_slot\":\"" +
-            flash_map::slot_name(install) + "\"";
+    json["log"] = {{"max_sequence", st.max_sequence},
+                   {"main_records", log.area(0).end},
+                   {"small_records", log.area(1).end}};
+    json["install_slot"] = std::string(1, flash_map::slot_name(install));
   } else {
     const std::string why = std::string(bootcore::to_string(log_status)) + " (" +
                             bootcore::to_string(log.flash_status()) + ")";
     if (!options.json) std::printf("log         unreadable: %s\n", why.c_str());
-    json += ",\"log_error\":\"" + json_escape(why) + "\"";
+    json["log_error"] = why;
   }
   out.event(json);
   int code = kExitOk;
   if (!options.stay) {
-    if (connection.leave(error) != an3155::Status::kOk) {
-      std::fprintf(stderr, "fota info: %s\n", error.c_str());
+    if (auto left = connection.leave(); !left) {
+      std::fprintf(stderr, "fota info: %s\n", left.error().c_str());
       code = kExitFlashFailed;
     }
   }

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "rom_connection.h"
+
+#include <fmt/format.h>
+
+#include "an3155/rom_flash.h"
+#include "format/flash_map.h"
+
+namespace fota::cli {
+
+std::string DeviceIdentity::uid_hex() const {
+  std::string out;
+  for (uint8_t b : uid) out += fmt::format("{:02X}", b);
+  return out;
+}
+
+Expected<void> RomConnection::open(const ConnectionOptions& options) {
+  std::string error;
+  if (!port_.open(options.port, error)) return fail(error);
+  if (options.pins != "none") {
+    pins_ = ports::make_pins(options.pins, &port_, error);
+    if (!pins_) return fail(error);
+  }
+  if (ports::baud_to_speed(options.baud) == 0) {
+    return fail("unsupported baud rate " + std::to_string(options.baud));
+  }
+  an3155::Options rom_options;
+  rom_options.baud = options.baud;
+  rom_options.retries = options.retries;
+  rom_options.pipeline = options.pipeline;
+  rom_.emplace(port_, pins_.get(), clock_, rom_options);
+  return {};
+}
+
+std::string RomConnection::describe_failure(an3155::Status status) const {
+  std::string text = an3155::to_string(status);
+  if (status == an3155::Status::kLinkError && !port_.last_error().empty()) {
+    text += ": " + port_.last_error();
+  }
+  if (status == an3155::Status::kPinError && pins_ && !pins_->last_error().empty()) {
+    text += ": " + pins_->last_error();
+  }
+  if (status != an3155::Status::kLinkError && status != an3155::Status::kPinError &&
+      status != an3155::Status::kNoSync) {
+    text += std::string(" (command: ") + an3155::to_string(rom_->last_opcode()) + ")";
+  }
+  return text;
+}
+
+Expected<DeviceIdentity> RomConnection::enter_and_identify() {
+  an3155::Status status = pins_ ? rom_->enter() : rom_->sync();
+  if (status != an3155::Status::kOk) {
+    return fail("cannot reach the ROM bootloader on " + port_.path() + ": " +
+                describe_failure(status));
+  }
+  DeviceIdentity id;
+  status = rom_->identify(id.info);
+  if (status == an3155::Status::kWrongDevice) {
+    return fail(fmt::format(
+        "wrong device: product ID 0x{:03X}, expected 0x413 (STM32F40x/41x); refusing to touch it",
+        id.info.pid));
+  }
+  if (status != an3155::Status::kOk) {
+    return fail("identification failed: " + describe_failure(status));
+  }
+  status = an3155::read_checked(*rom_, flash_map::kUniqueIdAddress, id.uid, true);
+  if (status == an3155::Status::kOk) {
+    uint8_t size[2];
+    status = an3155::read_checked(*rom_, flash_map::kFlashSizeAddress, size, true);
+    id.flash_kb = static_cast<uint16_t>(size[0] | size[1] << 8);
+  }
+  if (status != an3155::Status::kOk) {
+    return fail("cannot read the unique ID / flash size: " + describe_failure(status));
+  }
+  return id;
+}
+
+Expected<void> RomConnection::leave() {
+  if (!pins_) return {};  // pins "none": the user resets the target with BOOT0 low
+  const an3155::Status status = rom_->leave();
+  if (status != an3155::Status::kOk)
+    return fail("cannot leave the ROM: " + describe_failure(status));
+  return {};
+}
+
+}  // namespace fota::cli
