@@ -51,6 +51,15 @@ while read -r module archive objdir; do
   printf '%-10s %8d %8d %8d %10d\n' "$module" "$text" "$data" "$bss" "$frame"
 done <"$build/modules.txt"
 
+# What the core takes from the C/C++ runtime: symbols the modules use but do not define.
+nm=${size%size}nm
+archives=$(awk '$2 != "-" { print $2 }' "$build/modules.txt")
+# shellcheck disable=SC2086
+runtime=$(comm -23 <("$nm" -u $archives 2>/dev/null | awk 'NF == 2 { print $2 }' | sort -u) \
+  <("$nm" --defined-only $archives 2>/dev/null | awk 'NF == 3 { print $3 }' | sort -u) |
+  grep -v -E '^(__.*[sd]i3|__aeabi_.*)$' | c++filt | tr '\n' ' ')
+echo "runtime used: $runtime(+ libgcc arithmetic)"
+
 read -r text data bss < <("$size" "$build/core_probe" | awk 'NR == 2 { print $1, $2, $3 }')
 ram=$((data + bss))
 printf '%-10s %8d %8d %8d   (linked probe, all modules whole; code = text + rodata, RAM = data + bss)\n' \

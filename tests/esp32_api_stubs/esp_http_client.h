@@ -3,6 +3,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
+
 #include "esp_err.h"
 typedef struct esp_http_client* esp_http_client_handle_t;
 typedef enum {
@@ -25,7 +26,11 @@ typedef struct esp_http_client_event {
   char* header_value;
 } esp_http_client_event_t;
 typedef esp_err_t (*http_event_handle_cb)(esp_http_client_event_t* evt);
-typedef enum { HTTP_METHOD_GET = 0, HTTP_METHOD_POST, HTTP_METHOD_HEAD = 4 } esp_http_client_method_t;
+typedef enum {
+  HTTP_METHOD_GET = 0,
+  HTTP_METHOD_POST,
+  HTTP_METHOD_HEAD = 4
+} esp_http_client_method_t;
 typedef struct {
   const char* url;
   const char* cert_pem;

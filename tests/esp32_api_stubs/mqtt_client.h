@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include "esp_err.h"
 #include "esp_event.h"
 typedef struct esp_mqtt_client* esp_mqtt_client_handle_t;
@@ -75,8 +76,7 @@ extern "C" {
 #endif
 esp_mqtt_client_handle_t esp_mqtt_client_init(const esp_mqtt_client_config_t* config);
 esp_err_t esp_mqtt_client_start(esp_mqtt_client_handle_t client);
-esp_err_t esp_mqtt_client_register_event(esp_mqtt_client_handle_t client,
-                                         esp_mqtt_event_id_t event,
+esp_err_t esp_mqtt_client_register_event(esp_mqtt_client_handle_t client, esp_mqtt_event_id_t event,
                                          esp_event_handler_t event_handler,
                                          void* event_handler_arg);
 int esp_mqtt_client_subscribe(esp_mqtt_client_handle_t client, const char* topic, int qos);

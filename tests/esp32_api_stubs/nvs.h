@@ -3,6 +3,7 @@
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
+
 #include "esp_err.h"
 typedef uint32_t nvs_handle_t;
 typedef enum { NVS_READONLY, NVS_READWRITE } nvs_open_mode_t;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "update/console.h"
+
 #include <gtest/gtest.h>
 
-#include "update/console.h"
 #include "update/signature.h"
 
 namespace fota::update {
@@ -16,10 +17,11 @@ TEST(ConsoleLine, ReadsTheBootloaderLine) {
   EXPECT_EQ(parse_console_line("boot: slot=B version=2.0.0 decision=confirmed reason=confirmed",
                                Slot::kB, false),
             Observation::kConfirmed);
-  EXPECT_EQ(parse_console_line(
-                "boot: slot=A version=1.0.0 decision=confirmed reason=reverted-B-attempts-exhausted",
-                Slot::kB, true),
-            Observation::kReverted);
+  EXPECT_EQ(
+      parse_console_line(
+          "boot: slot=A version=1.0.0 decision=confirmed reason=reverted-B-attempts-exhausted",
+          Slot::kB, true),
+      Observation::kReverted);
   EXPECT_EQ(parse_console_line("boot: slot=A version=1.0.0 decision=confirmed "
                                "reason=B-image-invalid",
                                Slot::kB, false),
@@ -40,8 +42,7 @@ TEST(KeyId, IsTheFirstBytesOfTheKeysSha256) {
   std::array<uint8_t, kPublicKeySize> key{};
   // SHA-256 of 32 zero bytes starts 66 68 7a ad f8 62 bd 77.
   const auto id = key_id_of(key);
-  const std::array<uint8_t, kKeyIdSize> expected = {0x66, 0x68, 0x7a, 0xad,
-                                                    0xf8, 0x62, 0xbd, 0x77};
+  const std::array<uint8_t, kKeyIdSize> expected = {0x66, 0x68, 0x7a, 0xad, 0xf8, 0x62, 0xbd, 0x77};
   EXPECT_EQ(id, expected);
 }
 

@@ -112,9 +112,9 @@ TEST_F(EngineTest, InstallsIntoTheInactiveSlotAndReportsEveryState) {
   EXPECT_EQ(out.slot, Slot::kB);
   EXPECT_TRUE(slot_holds(Slot::kB, b_));
   EXPECT_EQ(info(Slot::kB).state, bootcore::SlotState::kConfirmed);
-  const std::vector<State> expected = {State::kChecking,   State::kFlashing,   State::kDownloading,
-                                       State::kVerifying,  State::kCommitting, State::kRebooting,
-                                       State::kTrial,      State::kConfirmed};
+  const std::vector<State> expected = {State::kChecking,  State::kFlashing,   State::kDownloading,
+                                       State::kVerifying, State::kCommitting, State::kRebooting,
+                                       State::kTrial,     State::kConfirmed};
   EXPECT_EQ(reporter_.states(), expected);
   EXPECT_TRUE(reporter_.monotonic);
   EXPECT_EQ(reporter_.last_write_done, reporter_.plan.image_bytes);

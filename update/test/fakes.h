@@ -77,7 +77,7 @@ class FakeTarget final : public Target {
   TargetError erase_sector(unsigned sector) override {
     erased.push_back(sector);
     return flash_.erase_sector(sector) == bootcore::FlashStatus::kOk ? TargetError::kOk
-                                                                      : TargetError::kRefused;
+                                                                     : TargetError::kRefused;
   }
   TargetError write(uint32_t address, std::span<const uint8_t> data) override {
     if (fail_write_at >= 0 && writes == static_cast<uint64_t>(fail_write_at)) {
@@ -97,7 +97,7 @@ class FakeTarget final : public Target {
     ++reads;
     bytes_read += out.size();
     return flash_.read(address, out) == bootcore::FlashStatus::kOk ? TargetError::kOk
-                                                                    : TargetError::kRefused;
+                                                                   : TargetError::kRefused;
   }
   TargetError commit(flash_map::Slot slot, const ImageHeader& header) override {
     ++commits;
@@ -193,7 +193,9 @@ class RecordingReporter final : public Reporter {
     for (const auto& e : events) out.push_back(e.state);
     return out;
   }
-  size_t count(Note note) const { return static_cast<size_t>(std::count(notes.begin(), notes.end(), note)); }
+  size_t count(Note note) const {
+    return static_cast<size_t>(std::count(notes.begin(), notes.end(), note));
+  }
 
   std::vector<Event> events;
   std::vector<Note> notes;

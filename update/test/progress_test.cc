@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The resume record codec: round trip, and every way a file can be wrong is refused.
-#include <gtest/gtest.h>
-
 #include "update/progress.h"
+
+#include <gtest/gtest.h>
 
 namespace fota::update {
 namespace {

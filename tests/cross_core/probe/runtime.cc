@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// The only C library functions the core may use, as a host's libc (ESP-IDF's newlib) provides
-// them; plain loops, since the probe is linked and measured, never run. Anything else the core
-// calls is an undefined symbol and fails the probe's link.
+// The only C and C++ runtime functions the core may use, as every host's libc and libstdc++
+// provide them (ESP-IDF: newlib; its libstdc++ aborts where it would throw); plain loops, since
+// the probe is linked and measured, never run. Anything else the core calls is an undefined
+// symbol and fails the probe's link; cross_core.sh lists the ones used.
 #include <cstddef>
+#include <string_view>
 
 extern "C" {
 
@@ -30,6 +32,30 @@ void* memset(void* dst, int value, size_t n) {
   return dst;
 }
 
+void* memchr(const void* s, int c, size_t n) {
+  const auto* p = static_cast<const unsigned char*>(s);
+  for (; n > 0; --n, ++p) {
+    if (*p == static_cast<unsigned char>(c)) return const_cast<unsigned char*>(p);
+  }
+  return nullptr;
+}
+
+size_t strlen(const char* s) {
+  size_t n = 0;
+  while (s[n] != '\0') ++n;
+  return n;
+}
+
+int strncmp(const char* a, const char* b, size_t n) {
+  for (; n > 0; --n, ++a, ++b) {
+    const auto x = static_cast<unsigned char>(*a);
+    const auto y = static_cast<unsigned char>(*b);
+    if (x != y) return x < y ? -1 : 1;
+    if (x == 0) return 0;
+  }
+  return 0;
+}
+
 int memcmp(const void* a, const void* b, size_t n) {
   const auto* x = static_cast<const unsigned char*>(a);
   const auto* y = static_cast<const unsigned char*>(b);
@@ -46,3 +72,10 @@ void __cxa_pure_virtual() {
 }
 
 }  // extern "C"
+
+// libstdc++ calls this where a range check fails (string_view::substr); without exceptions the
+// host's runtime stops there.
+void std::__throw_out_of_range_fmt(const char* /*format*/, ...) {
+  for (;;) {
+  }
+}

@@ -2,6 +2,7 @@
 // Declarations from the ESP-IDF v5 GPIO API reference, for type-checking only.
 #pragma once
 #include <stdint.h>
+
 #include "esp_err.h"
 typedef enum { GPIO_NUM_NC = -1, GPIO_NUM_0 = 0, GPIO_NUM_MAX = 40 } gpio_num_t;
 typedef enum {

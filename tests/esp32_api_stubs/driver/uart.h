@@ -4,14 +4,33 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include "esp_err.h"
 #include "freertos/FreeRTOS.h"
 typedef enum { UART_NUM_0, UART_NUM_1, UART_NUM_2, UART_NUM_MAX } uart_port_t;
-typedef enum { UART_DATA_5_BITS, UART_DATA_6_BITS, UART_DATA_7_BITS, UART_DATA_8_BITS } uart_word_length_t;
+typedef enum {
+  UART_DATA_5_BITS,
+  UART_DATA_6_BITS,
+  UART_DATA_7_BITS,
+  UART_DATA_8_BITS
+} uart_word_length_t;
 typedef enum { UART_PARITY_DISABLE = 0, UART_PARITY_EVEN = 2, UART_PARITY_ODD = 3 } uart_parity_t;
-typedef enum { UART_STOP_BITS_1 = 1, UART_STOP_BITS_1_5 = 2, UART_STOP_BITS_2 = 3 } uart_stop_bits_t;
-typedef enum { UART_HW_FLOWCTRL_DISABLE = 0, UART_HW_FLOWCTRL_RTS, UART_HW_FLOWCTRL_CTS, UART_HW_FLOWCTRL_CTS_RTS } uart_hw_flowcontrol_t;
-typedef enum { UART_SCLK_APB = 1, UART_SCLK_REF_TICK = 2, UART_SCLK_DEFAULT = UART_SCLK_APB } uart_sclk_t;
+typedef enum {
+  UART_STOP_BITS_1 = 1,
+  UART_STOP_BITS_1_5 = 2,
+  UART_STOP_BITS_2 = 3
+} uart_stop_bits_t;
+typedef enum {
+  UART_HW_FLOWCTRL_DISABLE = 0,
+  UART_HW_FLOWCTRL_RTS,
+  UART_HW_FLOWCTRL_CTS,
+  UART_HW_FLOWCTRL_CTS_RTS
+} uart_hw_flowcontrol_t;
+typedef enum {
+  UART_SCLK_APB = 1,
+  UART_SCLK_REF_TICK = 2,
+  UART_SCLK_DEFAULT = UART_SCLK_APB
+} uart_sclk_t;
 typedef struct {
   int baud_rate;
   uart_word_length_t data_bits;

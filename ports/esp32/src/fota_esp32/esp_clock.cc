@@ -7,7 +7,9 @@
 
 namespace fota::esp32 {
 
-uint64_t EspClock::now_us() { return static_cast<uint64_t>(esp_timer_get_time()); }
+uint64_t EspClock::now_us() {
+  return static_cast<uint64_t>(esp_timer_get_time());
+}
 
 void EspClock::delay_ms(uint32_t ms) {
   if (ms == 0) return;

@@ -114,9 +114,9 @@ update::SourceStatus HttpRangeSource::open_at(uint32_t offset) {
   }
   const bool whole = status == 200 && offset == 0;
   if (!(status == 206 || whole)) {
-    set_error(status == 200 ? "GET %s: the server ignores Range requests (HTTP %d)"
-                            : "GET %s: HTTP %d",
-              url_.data(), status);
+    set_error(
+        status == 200 ? "GET %s: the server ignores Range requests (HTTP %d)" : "GET %s: HTTP %d",
+        url_.data(), status);
     close();
     return update::SourceStatus::kIoError;
   }
@@ -162,8 +162,8 @@ update::SourceStatus HttpRangeSource::read(uint32_t offset, std::span<uint8_t> o
         close();
         return update::SourceStatus::kEnd;  // the resource ends here
       }
-      const size_t want = out.size() - got < remaining_ ? out.size() - got
-                                                        : static_cast<size_t>(remaining_);
+      const size_t want =
+          out.size() - got < remaining_ ? out.size() - got : static_cast<size_t>(remaining_);
       const int n = esp_http_client_read(client_, reinterpret_cast<char*>(out.data() + got),
                                          static_cast<int>(want));
       if (n <= 0) {  // cut before Content-Length: re-open at this byte

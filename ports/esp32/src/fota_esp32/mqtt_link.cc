@@ -62,12 +62,11 @@ void MqttLink::on_event(int32_t event_id, void* event_data) {
         (void)esp_mqtt_client_subscribe(client_, topics_[i], 1);
       }
       break;
-    case MQTT_EVENT_DISCONNECTED:
-      connected_.store(false);
-      break;
+    case MQTT_EVENT_DISCONNECTED: connected_.store(false); break;
     case MQTT_EVENT_DATA: {
       // A message larger than the client's buffer arrives in pieces: refused whole, never cut.
-      const bool whole = event->current_data_offset == 0 && event->data_len == event->total_data_len;
+      const bool whole =
+          event->current_data_offset == 0 && event->data_len == event->total_data_len;
       const auto topic_len = static_cast<size_t>(event->topic_len);
       const auto data_len = static_cast<size_t>(event->data_len);
       if (!whole || topic_len > topic_.size() || data_len > payload_.size() ||
@@ -82,8 +81,7 @@ void MqttLink::on_event(int32_t event_id, void* event_data) {
       full_.store(true, std::memory_order_release);
       break;
     }
-    default:
-      break;
+    default: break;
   }
 }
 

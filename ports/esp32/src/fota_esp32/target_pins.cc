@@ -6,7 +6,9 @@
 namespace fota::esp32 {
 namespace {
 
-gpio_num_t pin(int gpio) { return static_cast<gpio_num_t>(gpio); }
+gpio_num_t pin(int gpio) {
+  return static_cast<gpio_num_t>(gpio);
+}
 
 // Sets the level first, then the direction: the pin never shows the wrong level.
 bool drive(int gpio, bool level, gpio_mode_t mode) {

@@ -7,7 +7,9 @@
 namespace fota::esp32 {
 namespace {
 
-uart_port_t port(int num) { return static_cast<uart_port_t>(num); }
+uart_port_t port(int num) {
+  return static_cast<uart_port_t>(num);
+}
 
 // At least timeout_ms: the tick may be 1 ms (Arduino) or 10 ms (ESP-IDF default), and the one in
 // progress is partly over.
@@ -29,8 +31,8 @@ bool UartLink::begin() {
   config.stop_bits = UART_STOP_BITS_1;
   config.flow_ctrl = UART_HW_FLOWCTRL_DISABLE;
   config.source_clk = UART_SCLK_DEFAULT;
-  if (uart_driver_install(port(uart_num_), kUartRxBufferBytes, kUartTxBufferBytes, 0, nullptr,
-                          0) != ESP_OK) {
+  if (uart_driver_install(port(uart_num_), kUartRxBufferBytes, kUartTxBufferBytes, 0, nullptr, 0) !=
+      ESP_OK) {
     return false;
   }
   installed_ = true;
