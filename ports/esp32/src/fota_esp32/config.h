@@ -93,6 +93,13 @@ inline constexpr size_t kUrlMaxBytes = 512;
 // must arrive in one piece; the default (1 KB) splits it, PubSubClient's 256 B drops it silently.
 inline constexpr int kMqttBufferBytes = 4096;
 inline constexpr size_t kTopicMaxBytes = 128;
+// ROM session read cache (an3155::ReadCache): slot headers and boot-log records are read more
+// than once per update; 4 KB keeps both headers and the recent log pages. Smaller only costs
+// repeated Read Memory commands on the wire.
+inline constexpr size_t kRomReadCacheBytes = 4096;
+// Longest STM32 console line kept while watching the outcome (the bootloader's status line is
+// under 100 characters; longer lines are cut).
+inline constexpr size_t kConsoleLineBytes = 160;
 // Wi-Fi reconnect: 1 s doubling up to 60 s, so a dead access point is not hammered.
 inline constexpr uint32_t kWifiBackoffFirstMs = 1000;
 inline constexpr uint32_t kWifiBackoffMaxMs = 60000;
