@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: Apache-2.0
+// The host's side of the native protocol, portable (Linux gateway, ESP32): over the same port
+// interfaces as the AN3155 driver (an3155/port.h: byte link, pins, clock). It wakes the
+// bootloader (pin reset + sync bytes), reads its capabilities, switches the baud rate, and streams
+// an image with a window of DATA frames in flight, rewinding on NAKs and timeouts (go-back-N).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "an3155/port.h"
+#include "native/frame.h"
+#include "native/protocol.h"
+#include "status/result.h"
+
+namespace fota::native {
+
+enum class HostError : uint8_t {
+  kOk = 0,
+  kLink,         // the byte link failed (port closed, I/O error, rate not supported by the port)
+  kNoAnswer,     // the bootloader did not answer (not in update mode, wrong rate, no wire)
+  kRefused,      // the bootloader refused a request: last_status() says why
+  kBadReply,     // a reply that does not decode
+  kBaudFailed,   // the new rate was not confirmed; the link is back at the old rate
+  kRetriesExhausted,  // too many NAKs / timeouts in a row
+  kBadImage,     // the image given is shorter than its header says or the header is invalid
+  kResumeMismatch,  // resume asked for, but the slot's prefix is not this image's
+};
+const char* to_string(HostError error);
+
+struct HostOptions {
+  uint32_t reply_timeout_ms = 300;   // a request's reply
+  uint32_t data_timeout_ms = 1'500;  // no DATA ack for this long: rewind (BUSY extends it)
+  uint32_t end_timeout_ms = 5'000;   // verification of the whole image + TRIAL append
+  unsigned retries = 24;             // consecutive rewinds / resends before giving up
+  unsigned window_frames = 0;        // 0: as many as the device grants
+  uint32_t max_data = kMaxData;      // data bytes per DATA frame (multiple of 64, <= 4096)
+};
+
+struct HostStats {
+  uint32_t frames_sent = 0;
+  uint32_t frames_resent = 0;
+  uint32_t naks = 0;
+  uint32_t timeouts = 0;
+  uint32_t busy = 0;
+  uint32_t resumed_from = 0;  // payload offset the transfer started at
+};
+
+class HostSession {
+ public:
+  HostSession(an3155::ByteLink& link, an3155::Clock& clock, HostOptions options = {});
+
+  // Pulses NRST (BOOT0 low) and streams sync bytes through the bootloader's listening window,
+  // then says HELLO. For a bootloader already in update mode (app request, no image), hello().
+  [[nodiscard]] Result<HelloReply, HostError> wake(an3155::TargetPins& pins);
+  [[nodiscard]] Result<HelloReply, HostError> hello(uint32_t timeout_ms);
+  // Both sides switch; confirmed by a HELLO at the new rate, else both fall back.
+  [[nodiscard]] HostError set_baud(uint32_t baud);
+  [[nodiscard]] Result<QueryReply, HostError> query();
+  // Writes `image` (512-byte header + payload) into `slot`; resume: skip the prefix the slot
+  // already holds when its CRC matches. On success the device has appended TRIAL and reboots.
+  [[nodiscard]] HostError install(std::span<const uint8_t> image, uint8_t slot, bool resume);
+  [[nodiscard]] HostError leave();
+  [[nodiscard]] HostError abort();
+  // Sends a raw frame and returns the next frame the device sends (tests of malformed input).
+  [[nodiscard]] HostError exchange_raw(std::span<const uint8_t> frame, uint32_t timeout_ms);
+
+  Status last_status() const { return last_status_; }
+  const FrameHeader& last_header() const { return parser_.header(); }
+  std::span<const uint8_t> last_payload() const { return parser_.payload(); }
+  const HostStats& stats() const { return stats_; }
+  uint32_t baud() const { return baud_; }
+
+  // Progress of install(): payload bytes programmed (as acknowledged).
+  using Progress = void (*)(void* context, uint32_t programmed, uint32_t total);
+  void set_progress(Progress progress, void* context) {
+    progress_ = progress;
+    progress_context_ = context;
+  }
+
+ private:
+  HostError send(Type type, uint16_t seq, std::span<const uint8_t> payload);
+  // Reads until a frame arrives or the deadline passes.
+  HostError receive(uint64_t deadline_us);
+  // Sends a request and waits for its reply type (resending on NAK / timeout).
+  HostError request(Type type, std::span<const uint8_t> payload, Type reply, uint32_t timeout_ms);
+  HostError stream(std::span<const uint8_t> payload, uint32_t start);
+
+  an3155::ByteLink& link_;
+  an3155::Clock& clock_;
+  HostOptions options_;
+  uint8_t keep_[kMaxPayload] = {};
+  FrameParser parser_{std::span<uint8_t>(keep_)};
+  uint8_t out_[kMaxFrameSize] = {};
+  uint16_t seq_ = 1;  // request sequence (echoed by replies)
+  uint32_t baud_ = kDefaultBaud;
+  Status last_status_ = Status::kOk;
+  HostStats stats_;
+  Progress progress_ = nullptr;
+  void* progress_context_ = nullptr;
+};
+
+}  // namespace fota::native
