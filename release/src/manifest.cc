@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "release/manifest.h"
 
+#include <cstring>
 #include <ctime>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -72,6 +73,14 @@ Version get_version(const json& o, const std::string& key, const std::string& fi
 
 bool is_hex_digit(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+bool is_lower_hex(const std::string& s, size_t digits) {
+  if (s.size() != digits) return false;
+  for (char c : s) {
+    if (!is_hex_digit(c)) return false;
+  }
+  return true;
 }
 
 ManifestSlot get_slot(const json& slots, const char* name) {
@@ -182,6 +191,7 @@ std::string manifest_to_json(const Manifest& m) {
   j["created"] = m.created;
   j["slots"] = json{{"A", slot_json(m.slot_a)}, {"B", slot_json(m.slot_b)}};
   j["min_bootloader_version"] = m.min_bootloader_version;
+  j["key_id"] = m.key_id;
   j["signature"] = m.signature;
   return j.dump(2) + "\n";
 }
@@ -198,9 +208,12 @@ ManifestResult parse_manifest(const std::string& text) {
   try {
     if (!j.is_object())
       field_error("manifest", std::string("expected an object, got ") + type_name(j));
-    check_keys(j, "",
+    // "key_id" came with signing: a manifest without it is an unsigned one.
+    json checked = j;
+    if (!checked.contains("key_id")) checked["key_id"] = "";
+    check_keys(checked, "",
                {"product", "channel", "version", "build", "created", "slots",
-                "min_bootloader_version", "signature"});
+                "min_bootloader_version", "key_id", "signature"});
     Manifest& m = r.manifest;
     m.product = get_string(j, "product", "product", false);
     m.channel = get_string(j, "channel", "channel", false);
@@ -220,13 +233,25 @@ ManifestResult parse_manifest(const std::string& text) {
     m.slot_b = get_slot(slots, "B");
     const Version boot = get_version(j, "min_bootloader_version", "min_bootloader_version");
     m.min_bootloader_version = version_string(boot);
+    m.key_id = j.contains("key_id") ? get_string(j, "key_id", "key_id", true) : "";
+    if (!m.key_id.empty() && !is_lower_hex(m.key_id, 16)) {
+      field_error("key_id", "\"" + m.key_id + "\" is not 16 lowercase hex digits");
+    }
     const json& sig = j.at("signature");
     if (sig.is_null()) {
       m.signature.clear();
     } else if (sig.is_string()) {
       m.signature = sig.get<std::string>();
+      if (!m.signature.empty() && !is_lower_hex(m.signature, 128)) {
+        field_error("signature", "expected 128 lowercase hex digits (or \"\" when unsigned)");
+      }
     } else {
       field_error("signature", std::string("expected a string or null, got ") + type_name(sig));
+    }
+    if (m.signature.empty() != m.key_id.empty()) {
+      field_error(
+          m.key_id.empty() ? "key_id" : "signature",
+          "must be set together with " + std::string(m.key_id.empty() ? "signature" : "key_id"));
     }
   } catch (const FieldError& e) {
     r.error = "manifest: " + e.message;
@@ -240,55 +265,83 @@ ManifestResult parse_manifest(const std::string& text) {
 
 namespace fota::release {
 
-ReleaseResult read_release(const std::filesystem::path& dir) {
+ReleaseResult check_release(const std::string& manifest_text, std::vector<uint8_t> image_a,
+                            std::vector<uint8_t> image_b, const std::string& where) {
   ReleaseResult r;
-  std::vector<uint8_t> text;
-  if (!read_file(dir / "manifest.json", 1024 * 1024, text, r.error)) return r;
-  auto parsed = parse_manifest(std::string(text.begin(), text.end()));
+  auto parsed = parse_manifest(manifest_text);
   if (!parsed.ok) {
-    r.error = (dir / "manifest.json").string() + ": " + parsed.error;
+    r.error = where + "manifest.json: " + parsed.error;
     return r;
   }
   r.release.manifest = parsed.manifest;
+  r.release.manifest_text = manifest_text;
+  r.release.image_a = std::move(image_a);
+  r.release.image_b = std::move(image_b);
   for (flash_map::Slot slot : {flash_map::Slot::kA, flash_map::Slot::kB}) {
     const ManifestSlot& ms =
         slot == flash_map::Slot::kA ? parsed.manifest.slot_a : parsed.manifest.slot_b;
-    std::vector<uint8_t>& image =
+    const std::vector<uint8_t>& image =
         slot == flash_map::Slot::kA ? r.release.image_a : r.release.image_b;
-    const std::filesystem::path path = dir / ms.file;
-    if (!read_file(path, kMaxImageFileSize, image, r.error)) return r;
-    const std::string where = path.string() + ": ";
+    const std::string name = where + ms.file;
+    const std::string at = name + ": ";
     if (image.size() != ms.size) {
-      r.error = where + "size " + std::to_string(image.size()) + " differs from the manifest's " +
+      r.error = at + "size " + std::to_string(image.size()) + " differs from the manifest's " +
                 std::to_string(ms.size);
       return r;
     }
     if (crc32(image) != ms.crc32) {
-      r.error = where + "CRC-32 differs from the manifest's " + crc_hex(ms.crc32);
+      r.error = at + "CRC-32 differs from the manifest's " + crc_hex(ms.crc32);
       return r;
     }
     if (sha256(image) != ms.sha256) {
-      r.error = where + "SHA-256 differs from the manifest's";
+      r.error = at + "SHA-256 differs from the manifest's";
       return r;
     }
-    auto img = parse_image(image, path.string());
+    auto img = parse_image(image, name);
     if (!img.ok) {
       r.error = img.error;
       return r;
     }
     if (check_header_slot(img.image.header, slot) != HeaderError::kOk) {
-      r.error = where + "listed for slot " + flash_map::slot_name(slot) + " but linked for slot " +
+      r.error = at + "listed for slot " + flash_map::slot_name(slot) + " but linked for slot " +
                 flash_map::slot_name(linked_slot(img.image.header));
       return r;
     }
     if (!(img.image.header.version == parsed.manifest.version)) {
-      r.error = where + "header version " + version_string(img.image.header.version) + " build " +
+      r.error = at + "header version " + version_string(img.image.header.version) + " build " +
                 std::to_string(img.image.header.version.build) + " differs from the manifest's";
+      return r;
+    }
+    const std::string product(img.image.header.product.data(),
+                              strnlen(img.image.header.product.data(), kProductNameSize));
+    if (product != parsed.manifest.product) {
+      r.error = at + "built for product \"" + product + "\", the manifest is for \"" +
+                parsed.manifest.product + "\"";
       return r;
     }
   }
   r.ok = true;
   return r;
+}
+
+ReleaseResult read_release(const std::filesystem::path& dir) {
+  ReleaseResult r;
+  std::vector<uint8_t> text;
+  if (!read_file(dir / "manifest.json", 1024 * 1024, text, r.error)) return r;
+  const std::string manifest_text(text.begin(), text.end());
+  auto parsed = parse_manifest(manifest_text);
+  if (!parsed.ok) {
+    r.error = (dir / "manifest.json").string() + ": " + parsed.error;
+    return r;
+  }
+  std::vector<uint8_t> images[2];
+  const ManifestSlot* slots[2] = {&parsed.manifest.slot_a, &parsed.manifest.slot_b};
+  for (int i = 0; i < 2; ++i) {
+    if (!read_file(dir / slots[i]->file, kMaxImageFileSize, images[i], r.error)) return r;
+  }
+  std::string where = dir.string();
+  if (!where.empty() && where.back() != '/') where += '/';
+  return check_release(manifest_text, std::move(images[0]), std::move(images[1]), where);
 }
 
 }  // namespace fota::release

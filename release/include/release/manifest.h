@@ -31,7 +31,11 @@ struct Manifest {
   ManifestSlot slot_a;
   ManifestSlot slot_b;
   std::string min_bootloader_version;  // "X.Y.Z"
-  std::string signature;               // "" until signing exists (null in JSON is read as "")
+  // Signing (signing/signing.h): key id = 16 hex digits of the signing key's id, signature =
+  // 128 hex digits of ed25519 over the manifest's bytes with this value set to 128 '0'.
+  // Both "" when unsigned ("key_id" may be absent, "signature" null).
+  std::string key_id;
+  std::string signature;
 };
 
 struct ManifestResult {
@@ -58,6 +62,7 @@ namespace fota::release {
 
 struct Release {
   Manifest manifest;
+  std::string manifest_text;     // the exact bytes of manifest.json (what a signature covers)
   std::vector<uint8_t> image_a;  // whole image files (header + payload)
   std::vector<uint8_t> image_b;
 };
@@ -72,5 +77,9 @@ struct ReleaseResult {
 // CRC-32, SHA-256), its header and payload, that it is linked for its slot, and that the header's
 // version matches the manifest's.
 ReleaseResult read_release(const std::filesystem::path& dir);
+// The same checks on a release held in memory (e.g. downloaded). `where` prefixes the file names
+// in errors (a directory with '/', or a URL base).
+ReleaseResult check_release(const std::string& manifest_text, std::vector<uint8_t> image_a,
+                            std::vector<uint8_t> image_b, const std::string& where);
 
 }  // namespace fota::release

@@ -3,6 +3,7 @@
 // <name>-<version>-A.img, -B.img (512-byte header + payload) and manifest.json.
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <system_error>
 
@@ -12,6 +13,8 @@
 #include "release/image.h"
 #include "release/loader.h"
 #include "release/manifest.h"
+#include "release/verify.h"
+#include "signing/signing.h"
 
 namespace fota::cli {
 namespace {
@@ -30,6 +33,7 @@ struct PackOptions {
   std::string url_base;
   std::string min_bootloader = "1.0.0";
   std::string out;
+  std::string sign_key;  // --sign NAME.key: sign the image headers and the manifest
 };
 
 int fail(const std::string& message) {
@@ -77,6 +81,13 @@ int run_pack(const PackOptions& o) {
                 "): build the application once per slot (linked at 0x08020200 and 0x08080200)");
   }
 
+  std::optional<signing::SecretKey> key;
+  if (!o.sign_key.empty()) {
+    auto loaded = signing::read_secret_key(o.sign_key);
+    if (!loaded) return fail(loaded.error());
+    key = *loaded;
+  }
+
   release::Manifest manifest;
   manifest.product = o.product;
   manifest.channel = o.channel;
@@ -114,6 +125,13 @@ int run_pack(const PackOptions& o) {
     ms.sha256 = sha256(out.image);
   }
 
+  std::string json = release::manifest_to_json(manifest);
+  if (key) {
+    auto signed_json = release::sign_release(manifest, outputs[0].image, outputs[1].image, *key);
+    if (!signed_json) return fail(signed_json.error());
+    json = *signed_json;
+  }
+
   std::error_code ec;
   fs::create_directories(o.out, ec);
   if (ec) return fail("--out " + o.out + ": cannot create directory: " + ec.message());
@@ -121,7 +139,6 @@ int run_pack(const PackOptions& o) {
   for (const Output& out : outputs) {
     if (!release::write_file(fs::path(o.out) / out.file, out.image, error)) return fail(error);
   }
-  const std::string json = release::manifest_to_json(manifest);
   // The manifest must satisfy our own strict parser.
   const auto check = release::parse_manifest(json);
   if (!check.ok) return fail("internal: generated manifest does not validate: " + check.error);
@@ -151,6 +168,8 @@ void setup(CLI::App& app, int& exit_code) {
   cmd->add_option("--url-base", o->url_base, "URL prefix for the manifest's slot URLs");
   cmd->add_option("--min-bootloader", o->min_bootloader, "Minimum bootloader version X.Y.Z");
   cmd->add_option("--out", o->out, "Output directory")->required();
+  cmd->add_option("--sign", o->sign_key,
+                  "Sign the image headers and the manifest with this private key (fota keygen)");
   cmd->callback([o, &exit_code] { exit_code = run_pack(*o); });
 }
 

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "agent/status_message.h"
+
+namespace fota::agent {
+namespace {
+
+// Appends to a fixed buffer; remembers an overflow instead of failing at each call.
+class Writer {
+ public:
+  explicit Writer(std::span<char> out) : out_(out) {}
+  void raw(std::string_view text) {
+    for (char c : text) put(c);
+  }
+  // At most max_length bytes between the quotes: a long or hostile text is cut, not refused.
+  void string(std::string_view text, size_t max_length = kMaxErrorLength) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    put('"');
+    size_t n = 0;
+    for (char c : text) {
+      const auto u = static_cast<unsigned char>(c);
+      const size_t width = (c == '"' || c == '\\') ? 2 : u < 0x20 ? 6 : 1;
+      if (n + width > max_length) break;
+      n += width;
+      if (width == 2) {
+        put('\\');
+        put(c);
+      } else if (width == 6) {
+        raw("\\u00");
+        put(kHex[u >> 4]);
+        put(kHex[u & 0xF]);
+      } else {
+        put(c);
+      }
+    }
+    put('"');
+  }
+  void number(uint64_t value) {
+    char digits[20];
+    size_t n = 0;
+    do {
+      digits[n++] = static_cast<char>('0' + value % 10);
+      value /= 10;
+    } while (value != 0);
+    while (n > 0) put(digits[--n]);
+  }
+  void version(const Version& v) {
+    put('"');
+    number(v.major);
+    put('.');
+    number(v.minor);
+    put('.');
+    number(v.patch);
+    put('"');
+  }
+  void key(std::string_view name) {
+    if (need_comma_) put(',');
+    need_comma_ = true;
+    string(name);
+    put(':');
+  }
+  void open() {
+    put('{');
+    need_comma_ = false;
+  }
+  void close() {
+    put('}');
+    need_comma_ = true;
+  }
+  bool overflow() const { return overflow_; }
+  size_t size() const { return size_; }
+
+ private:
+  void put(char c) {
+    if (size_ < out_.size()) {
+      out_[size_++] = c;
+    } else {
+      overflow_ = true;
+    }
+  }
+  std::span<char> out_;
+  size_t size_ = 0;
+  bool overflow_ = false;
+  bool need_comma_ = false;
+};
+
+}  // namespace
+
+bool state_from_string(std::string_view name, State& state) {
+  for (size_t i = 0; i < kStateCount; ++i) {
+    if (name == update::to_string(static_cast<State>(i))) {
+      state = static_cast<State>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+const char* to_string(StatusError error) {
+  switch (error) {
+    case StatusError::kOk: return "ok";
+    case StatusError::kBufferTooSmall: return "status message does not fit the buffer";
+  }
+  return "unknown status error";
+}
+
+uint8_t progress_percent(uint64_t bytes_done, uint64_t bytes_total) {
+  if (bytes_total == 0) return 0;
+  if (bytes_done >= bytes_total) return 100;
+  // Not done yet: at most 99 (the coarse division for huge totals could round up to 100).
+  const uint64_t percent = bytes_total > UINT64_MAX / 100 ? bytes_done / (bytes_total / 100)
+                                                          : bytes_done * 100 / bytes_total;
+  return static_cast<uint8_t>(percent > 99 ? 99 : percent);
+}
+
+Result<size_t, StatusError> encode_status(const StatusReport& r, std::span<char> out) {
+  Writer w(out);
+  w.open();
+  w.key("uid");
+  w.string(r.uid, 64);
+  w.key("state");
+  w.string(update::to_string(r.state));
+  w.key("reason");
+  w.string(r.reason, 64);
+  w.key("progress");
+  w.number(progress_percent(r.bytes_done, r.bytes_total));
+  w.key("bytes");
+  w.number(r.bytes_done);
+  w.key("total");
+  w.number(r.bytes_total);
+  w.key("rate_bps");
+  w.number(r.rate_bps);
+  w.key("running");
+  if (r.running_known) {
+    w.open();
+    w.key("version");
+    w.version(r.running);
+    w.key("build");
+    w.number(r.running.build);
+    w.key("slot");
+    const char slot[1] = {r.running_slot == 'A' || r.running_slot == 'B' ? r.running_slot : '-'};
+    w.string({slot, 1});
+    w.close();
+  } else {
+    w.raw("null");
+  }
+  w.key("target");
+  if (r.target_known) {
+    w.open();
+    w.key("version");
+    w.version(r.target);
+    w.key("build");
+    w.number(r.target.build);
+    w.close();
+  } else {
+    w.raw("null");
+  }
+  w.key("error");
+  w.string(r.error);
+  w.key("time");
+  w.number(r.time_unix_s);
+  w.key("since");
+  w.number(r.state_since_unix_s);
+  w.close();
+  if (w.overflow()) return Error{StatusError::kBufferTooSmall};
+  return w.size();
+}
+
+Result<size_t, StatusError> encode_offline(std::string_view uid, std::span<char> out) {
+  Writer w(out);
+  w.open();
+  w.key("uid");
+  w.string(uid, 64);
+  w.key("state");
+  w.string(kOfflineState);
+  w.close();
+  if (w.overflow()) return Error{StatusError::kBufferTooSmall};
+  return w.size();
+}
+
+}  // namespace fota::agent
