@@ -35,7 +35,8 @@ size_t encode_frame(uint8_t type, uint16_t seq, std::span<const uint8_t> payload
   bytes::store_le16(p + 6, static_cast<uint16_t>(payload.size()));
   bytes::store_le16(p + 8, header_check(p));
   if (!payload.empty()) std::memcpy(p + kFrameHeaderSize, payload.data(), payload.size());
-  const uint32_t crc = crc32(std::span<const uint8_t>(p + 2, kFrameHeaderSize - 2 + payload.size()));
+  const uint32_t crc =
+      crc32(std::span<const uint8_t>(p + 2, kFrameHeaderSize - 2 + payload.size()));
   bytes::store_le32(p + kFrameHeaderSize + payload.size(), crc);
   return size;
 }

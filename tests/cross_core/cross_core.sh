@@ -40,15 +40,15 @@ fi
 read -r compiler size <"$build/toolchain.txt"
 echo "core for $target: $("$compiler" --version | head -1), freestanding, -Os"
 echo "$trap"
-printf '%-10s %8s %8s %8s %10s\n' module code data bss max_frame
+printf '%-17s %8s %8s %8s %10s\n' module code data bss max_frame
 while read -r module archive objdir; do
   if [ "$archive" = "-" ]; then
-    printf '%-10s %8s %8s %8s %10s\n' "$module" "(headers only)" "" "" ""
+    printf '%-17s %8s %8s %8s %10s\n' "$module" "(headers only)" "" "" ""
     continue
   fi
   read -r text data bss < <("$size" -t "$archive" | awk 'END { print $1, $2, $3 }')
   frame=$(find "$objdir" -name '*.su' -exec cat {} + | awk -F'\t' '$2 > m { m = $2 } END { print m + 0 }')
-  printf '%-10s %8d %8d %8d %10d\n' "$module" "$text" "$data" "$bss" "$frame"
+  printf '%-17s %8d %8d %8d %10d\n' "$module" "$text" "$data" "$bss" "$frame"
 done <"$build/modules.txt"
 
 # What the core takes from the C/C++ runtime: symbols the modules use but do not define.
@@ -62,7 +62,7 @@ echo "runtime used: $runtime(+ libgcc arithmetic)"
 
 read -r text data bss < <("$size" "$build/core_probe" | awk 'NR == 2 { print $1, $2, $3 }')
 ram=$((data + bss))
-printf '%-10s %8d %8d %8d   (linked probe, all modules whole; code = text + rodata, RAM = data + bss)\n' \
+printf '%-17s %8d %8d %8d   (linked probe, all modules whole; code = text + rodata, RAM = data + bss)\n' \
   probe "$text" "$data" "$bss"
 echo "budget: code $text / $code_budget B, static RAM $ram / $ram_budget B"
 status=0
@@ -81,7 +81,7 @@ if [ -f "$build/adapters.txt" ]; then
   # shellcheck disable=SC2086
   lines=$(cat $files | wc -l)
   echo "ports/esp32 adapters (compiled against tests/esp32_api_stubs, not linked, not run):"
-  printf '%-10s %8d %8d %8d %10d   (%d lines in %d files)\n' adapters "$text" "$data" "$bss" "$frame" \
+  printf '%-17s %8d %8d %8d %10d   (%d lines in %d files)\n' adapters "$text" "$data" "$bss" "$frame" \
     "$lines" "$(echo $files | wc -w)"
 fi
 exit $status

@@ -49,10 +49,10 @@ inline size_t encode_frame(Type type, uint16_t seq, std::span<const uint8_t> pay
 class FrameParser {
  public:
   enum class Event : uint8_t {
-    kNone = 0,   // need more bytes
-    kFrame,      // a frame with a good CRC: header(), payload()
-    kBadCrc,     // header check good, CRC-32 bad: header() is untrusted, the device NAKs
-    kTooLong,    // header check good but length > kMaxPayload: dropped, resynchronising
+    kNone = 0,  // need more bytes
+    kFrame,     // a frame with a good CRC: header(), payload()
+    kBadCrc,    // header check good, CRC-32 bad: header() is untrusted, the device NAKs
+    kTooLong,   // header check good but length > kMaxPayload: dropped, resynchronising
   };
 
   explicit FrameParser(std::span<uint8_t> keep) : keep_(keep) {}

@@ -13,7 +13,8 @@ void ConsoleReporter::on_state(update::State state, const update::Failure& failu
 }
 
 void ConsoleReporter::on_plan(const update::Plan& plan) {
-  std::printf("fota: slot %c, version %u.%u.%u, %lu bytes%s\n", flash_map::slot_name(plan.target_slot),
+  std::printf("fota: slot %c, version %u.%u.%u, %lu bytes%s\n",
+              flash_map::slot_name(plan.target_slot),
               static_cast<unsigned>(plan.image.version.major),
               static_cast<unsigned>(plan.image.version.minor),
               static_cast<unsigned>(plan.image.version.patch),

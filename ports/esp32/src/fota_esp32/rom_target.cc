@@ -59,7 +59,8 @@ TargetError RomTarget::open(update::DeviceId& id) {
   if (status == Status::kOk) {
     status = an3155::read_checked(rom_, flash_map::kFlashSizeAddress, size, true);
   }
-  if (status != Status::kOk) return failed(status, "reading the unique ID at", flash_map::kUniqueIdAddress);
+  if (status != Status::kOk)
+    return failed(status, "reading the unique ID at", flash_map::kUniqueIdAddress);
   id.pid = info.pid;
   id.flash_kb = static_cast<uint16_t>(size[0] | size[1] << 8);
   // The target may have run since the last session: nothing cached still holds.

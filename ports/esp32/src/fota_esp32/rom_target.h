@@ -28,7 +28,8 @@ class RomTarget final : public update::Target {
   [[nodiscard]] update::TargetError erase_sector(unsigned sector) override;
   [[nodiscard]] update::TargetError write(uint32_t address, std::span<const uint8_t> data) override;
   [[nodiscard]] update::TargetError read(uint32_t address, std::span<uint8_t> out) override;
-  [[nodiscard]] update::TargetError commit(flash_map::Slot slot, const ImageHeader& header) override;
+  [[nodiscard]] update::TargetError commit(flash_map::Slot slot,
+                                           const ImageHeader& header) override;
   [[nodiscard]] update::TargetError reboot() override;
   [[nodiscard]] update::TargetError observe(flash_map::Slot slot, uint32_t wait_ms,
                                             update::Observation& seen) override;
