@@ -19,8 +19,8 @@ done
 for example in FotaAgent/FotaAgent.ino FlashFromUrl/FlashFromUrl.ino; do
   [ -f "$pkg/examples/$example" ] || { echo "package_check: examples/$example missing" >&2; exit 1; }
 done
-adapters=$(sed -n '/^set(FOTA_ESP32_ADAPTERS/,/)/p' "$pkg/CMakeLists.txt" | tr -d '()' |
-  sed 's/set FOTA_ESP32_ADAPTERS//')
+adapters=$(sed -n '/^set(FOTA_ESP32_ADAPTERS/,/)/p' "$pkg/CMakeLists.txt" |
+  sed 's/^set(FOTA_ESP32_ADAPTERS//; s/)//' | tr '\n' ' ')
 for adapter in $adapters; do
   [ -f "$pkg/src/fota_esp32/$adapter.cpp" ] ||
     { echo "package_check: the component lists $adapter, but src/fota_esp32/$adapter.cpp is missing" >&2; exit 1; }
@@ -48,4 +48,12 @@ while read -r source; do
     -c "$source" -o "$out/obj/$(basename "$source").o"
   count=$((count + 1))
 done < <(find "$pkg/src" -name '*.cpp' | sort)
-echo "package_check: $count sources of the package compiled for Xtensa with only src/ on the include path"
+# The examples as the Arduino builder compiles a sketch: C++ with Arduino.h included first.
+for sketch in "$pkg"/examples/*/*.ino; do
+  { echo '#include <Arduino.h>'; cat "$sketch"; } >"$out/obj/$(basename "$sketch").cpp"
+  "${launcher[@]}" xtensa-lx106-elf-g++ -std=gnu++20 -mlongcalls -Os -fno-exceptions -fno-rtti \
+    -Wall -Wextra -Werror "${includes[@]}" -I"$pkg/src" -isystem "$root/tests/esp32_api_stubs" \
+    -c "$out/obj/$(basename "$sketch").cpp" -o "$out/obj/$(basename "$sketch").o"
+  count=$((count + 1))
+done
+echo "package_check: $count sources and examples of the package compiled for Xtensa with only src/ on the include path"

@@ -23,6 +23,10 @@ for module in status $modules; do
     for source in "$root/$module/src/"*.cc; do
       cp "$source" "$out/src/fota_core/$module/$(basename "${source%.cc}").cpp"
     done
+    # A module's private headers stay beside its sources.
+    for header in "$root/$module/src/"*.h; do
+      if [ -e "$header" ]; then cp "$header" "$out/src/fota_core/$module/"; fi
+    done
   fi
 done
 # The adapters too: the Arduino builder compiles .cpp (and .c, .S) files.
