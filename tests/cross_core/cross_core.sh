@@ -83,5 +83,10 @@ if [ -f "$build/adapters.txt" ]; then
   echo "ports/esp32 adapters (compiled against tests/esp32_api_stubs, not linked, not run):"
   printf '%-17s %8d %8d %8d %10d   (%d lines in %d files)\n' adapters "$text" "$data" "$bss" "$frame" \
     "$lines" "$(echo $files | wc -w)"
+  # sizeof() of the port's objects (static RAM of a sketch): symbol sizes of probe/esp32_sizes.cc.
+  nm=${size%size}nm
+  while read -r _ symbol_size _ name; do
+    printf '  sizeof %-20s %6d B\n' "${name#fota_size_}" "$((16#$symbol_size))"
+  done < <("$nm" -S "$(cat "$build/sizes.txt")" | grep ' fota_size_')
 fi
 exit $status
