@@ -17,13 +17,13 @@ using bootcore::FlashStatus;
 
 constexpr uint32_t kDataFrameWire = kFrameOverhead + kDataPrefix + kMaxData;
 constexpr uint32_t kFeedBudget = 512;  // bytes parsed per poll(): keeps the flash busy
-constexpr uint32_t kPumpEvery = 16;    // bytes parsed between two UART pumps
+constexpr uint32_t kPumpEvery = 16;     // bytes parsed between two UART pumps
 
 // Typical 128 KB sector erase at x32 (DS8626), announced in BUSY.
 uint16_t erase_ms(unsigned sector) {
-  return flash_map::kSectors[sector].size >= 128 * 1024  ? 1'000
+  return flash_map::kSectors[sector].size >= 128 * 1024 ? 1'000
          : flash_map::kSectors[sector].size >= 64 * 1024 ? 550
-                                                         : 250;
+                                                          : 250;
 }
 
 SlotState summary_state(const bootcore::SlotInfo& info) {
@@ -235,7 +235,9 @@ void DeviceSession::handle_frame(const FrameHeader& h) {
       reply_status(Type::kLeaveReply, h.seq, Status::kOk);
       after_reply_ = DeviceAction::kLeave;
       return;
-    default: nak_sent_ = false; return send_ack(Status::kUnknownType, Type::kNak);
+    default:
+      nak_sent_ = false;
+      return send_ack(Status::kUnknownType, Type::kNak);
   }
 }
 
@@ -263,9 +265,9 @@ void DeviceSession::on_hello(uint16_t seq) {
 void DeviceSession::on_set_baud(uint16_t seq, std::span<const uint8_t> payload) {
   const auto baud = decode_set_baud(payload);
   if (!baud.ok()) {
-    return reply_status(
-        Type::kSetBaudReply, seq,
-        baud.error() == DecodeError::kBadLength ? Status::kBadLength : Status::kBadBaud);
+    return reply_status(Type::kSetBaudReply, seq,
+                        baud.error() == DecodeError::kBadLength ? Status::kBadLength
+                                                                : Status::kBadBaud);
   }
   if (pending_count_ != 0 || end_requested_) {
     return reply_status(Type::kSetBaudReply, seq, Status::kBusy);
@@ -297,7 +299,7 @@ void DeviceSession::on_begin(uint16_t seq, std::span<const uint8_t> payload) {
   const auto begin = decode_begin(payload);
   if (!begin.ok()) {
     return reply_status(Type::kBeginReply, seq,
-                        begin.error() == DecodeError::kBadLength         ? Status::kBadLength
+                        begin.error() == DecodeError::kBadLength        ? Status::kBadLength
                         : begin.error() == DecodeError::kReservedNotZero ? Status::kReservedNotZero
                                                                          : Status::kWrongSlot);
   }
@@ -306,18 +308,19 @@ void DeviceSession::on_begin(uint16_t seq, std::span<const uint8_t> payload) {
   const auto header = parse_image_header(begin->header);
   if (!header.ok()) {
     return reply_status(Type::kBeginReply, seq,
-                        header.error() == HeaderError::kPayloadTooLarge   ? Status::kImageTooLarge
-                        : header.error() == HeaderError::kReservedNotZero ? Status::kReservedNotZero
-                                                                          : Status::kBadHeader);
+                        header.error() == HeaderError::kPayloadTooLarge ? Status::kImageTooLarge
+                        : header.error() == HeaderError::kReservedNotZero
+                            ? Status::kReservedNotZero
+                            : Status::kBadHeader);
   }
   if (check_header_slot(*header, slot) != HeaderError::kOk) {
     return reply_status(Type::kBeginReply, seq, Status::kHeaderSlotMismatch);
   }
   if (!config_.product.empty()) {
-    const std::string_view product(header->product.data(),
-                                   strnlen(header->product.data(), header->product.size()));
-    if (product != config_.product)
-      return reply_status(Type::kBeginReply, seq, Status::kWrongProduct);
+    size_t length = 0;
+    while (length < header->product.size() && header->product[length] != '\0') ++length;
+    const std::string_view product(header->product.data(), length);
+    if (product != config_.product) return reply_status(Type::kBeginReply, seq, Status::kWrongProduct);
   }
   const uint32_t start = begin->start_offset;
   if (start % kMaxData != 0 || start >= header->payload_size) {
@@ -337,8 +340,8 @@ void DeviceSession::on_begin(uint16_t seq, std::span<const uint8_t> payload) {
       return reply_status(Type::kBeginReply, seq, Status::kResumeNotBlank);
     }
     for (unsigned i = 0; i < flash_map::kSlotSectorCount; ++i) {
-      erased[i] =
-          static_cast<int>(flash_map::kSlotFirstSector[static_cast<unsigned>(slot)] + i) <= sector;
+      erased[i] = static_cast<int>(flash_map::kSlotFirstSector[static_cast<unsigned>(slot)] + i) <=
+                  sector;
     }
   }
   slot_ = slot;

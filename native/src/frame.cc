@@ -35,14 +35,13 @@ size_t encode_frame(uint8_t type, uint16_t seq, std::span<const uint8_t> payload
   bytes::store_le16(p + 6, static_cast<uint16_t>(payload.size()));
   bytes::store_le16(p + 8, header_check(p));
   if (!payload.empty()) std::memcpy(p + kFrameHeaderSize, payload.data(), payload.size());
-  const uint32_t crc =
-      crc32(std::span<const uint8_t>(p + 2, kFrameHeaderSize - 2 + payload.size()));
+  const uint32_t crc = crc32(std::span<const uint8_t>(p + 2, kFrameHeaderSize - 2 + payload.size()));
   bytes::store_le32(p + kFrameHeaderSize + payload.size(), crc);
   return size;
 }
 
 void FrameParser::reset() {
-  state_ = State::kSync0;
+  state_ = State::kHunt;
   head_len_ = 0;
   got_ = 0;
 }
@@ -65,17 +64,17 @@ void FrameParser::header_failed() {
 
 FrameParser::Event FrameParser::step(uint8_t byte, uint64_t index) {
   switch (state_) {
-    case State::kSync0:
+    case State::kHunt:
       if (byte == kSync0) {
         head_[0] = byte;
         head_len_ = 1;
         head_index_ = index;
-        state_ = State::kSync1;
+        state_ = State::kSecond;
       } else {
         ++skipped_;
       }
       return Event::kNone;
-    case State::kSync1:
+    case State::kSecond:
       if (byte == kSync1) {
         head_[1] = byte;
         head_len_ = 2;
@@ -85,7 +84,7 @@ FrameParser::Event FrameParser::step(uint8_t byte, uint64_t index) {
         head_index_ = index;  // A5 A5 5A: the second A5 may start the frame
       } else {
         skipped_ += 2;
-        state_ = State::kSync0;
+        state_ = State::kHunt;
       }
       return Event::kNone;
     case State::kHeader: {

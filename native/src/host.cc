@@ -74,8 +74,8 @@ HostError HostSession::request(Type type, std::span<const uint8_t> payload, Type
       FOTA_TRY(e);
       const FrameHeader& h = parser_.header();
       if (h.type == static_cast<uint8_t>(reply) && h.seq == seq) {
-        last_status_ =
-            parser_.payload().empty() ? Status::kOk : static_cast<Status>(parser_.payload()[0]);
+        last_status_ = parser_.payload().empty() ? Status::kOk
+                                                 : static_cast<Status>(parser_.payload()[0]);
         return HostError::kOk;
       }
       if (h.type == static_cast<uint8_t>(Type::kNak)) {
@@ -218,7 +218,7 @@ HostError HostSession::stream(std::span<const uint8_t> payload, uint32_t start) 
   constexpr uint32_t kMinData = 64;
   uint32_t data_len = options_.max_data;
   unsigned clean = 0;
-  uint32_t next = 0;  // next seq to send
+  uint32_t next = 0;   // next seq to send
   uint32_t next_offset = start;
   uint32_t acked = 0;  // frames the device stored
   uint32_t acked_offset = start;
@@ -262,9 +262,9 @@ HostError HostSession::stream(std::span<const uint8_t> payload, uint32_t start) 
     if (h.type == static_cast<uint8_t>(Type::kBusy)) {
       auto busy = decode_busy(parser_.payload());
       ++stats_.busy;
-      deadline =
-          clock_.now_us() +
-          (uint64_t{busy.ok() ? busy->expected_ms * 2u : 2'000u} + options_.data_timeout_ms) * 1000;
+      deadline = clock_.now_us() +
+                 (uint64_t{busy.ok() ? busy->expected_ms * 2u : 2'000u} + options_.data_timeout_ms) *
+                     1000;
       continue;
     }
     if (h.type != static_cast<uint8_t>(Type::kDataAck) &&

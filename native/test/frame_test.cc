@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // Frames and message payloads: round trips, every refusal, resynchronisation after noise.
-#include "native/frame.h"
-
 #include <gtest/gtest.h>
 
 #include <vector>
 
 #include "format/bytes.h"
+#include "native/frame.h"
 #include "native/protocol.h"
 
 namespace fota::native {

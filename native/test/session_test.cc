@@ -86,7 +86,8 @@ TEST_F(NativeSession, InstallsAnImageAtEachRateAndTheBootloaderTriesIt) {
     EXPECT_GE(hello->window_frames, 20);
     ASSERT_EQ(host.set_baud(baud), HostError::kOk);
     const uint64_t t0 = wire.now_us();
-    ASSERT_EQ(host.install(v2_.bytes, 1, false), HostError::kOk) << to_string(host.last_status());
+    ASSERT_EQ(host.install(v2_.bytes, 1, false), HostError::kOk)
+        << to_string(host.last_status());
     const double seconds = static_cast<double>(wire.now_us() - t0) / 1e6;
     const double wire_s = static_cast<double>(v2_.bytes.size()) * 10 / baud;
     EXPECT_LT(seconds, std::max(wire_s, 2.0 + 37'628 * 16e-6) * 1.3) << baud;
@@ -133,8 +134,8 @@ TEST_F(NativeSession, EveryMalformedRequestIsRefusedWithItsOwnStatus) {
   f.back() ^= 1;
   ASSERT_EQ(host.exchange_raw(f, 3'000), HostError::kOk);
   expect(host.last_status(), Status::kBadFrameCrc);
-  expect(send(0x09, 2, {1}), Status::kBadLength);   // PING with a payload
-  expect(send(0x55, 3, {}), Status::kUnknownType);  // not a request
+  expect(send(0x09, 2, {1}), Status::kBadLength);           // PING with a payload
+  expect(send(0x55, 3, {}), Status::kUnknownType);          // not a request
   expect(send(0x04, 0, {0, 0, 0, 0, 1, 2, 3, 4}), Status::kNotBegun);
   expect(send(0x03, 4, begin_payload(0, v2_.bytes)), Status::kWrongSlot);  // the running slot
   {
@@ -205,8 +206,7 @@ TEST_F(NativeSession, EveryMalformedRequestIsRefusedWithItsOwnStatus) {
   // All distinct.
   for (size_t i = 0; i < seen.size(); ++i) {
     for (size_t j = i + 1; j < seen.size(); ++j) {
-      if (seen[i] != Status::kOk && seen[j] != Status::kOk)
-        EXPECT_NE(seen[i], seen[j]) << i << " " << j;
+      if (seen[i] != Status::kOk && seen[j] != Status::kOk) EXPECT_NE(seen[i], seen[j]) << i << " " << j;
     }
   }
   EXPECT_TRUE(outside.same(flash_));
@@ -304,9 +304,9 @@ TEST_F(NativeSession, ResumesAfterPowerCutsAndNeverBootsAPartialImage) {
       Loopback wire(flash);
       wire.boot();
       if (attempt < 2) {
-        flash.schedule_cut(
-            1 + rng() % 40'000,
-            rng() % 2 ? bootcore::test::CutKind::kTorn : bootcore::test::CutKind::kClean, seed);
+        flash.schedule_cut(1 + rng() % 40'000, rng() % 2 ? bootcore::test::CutKind::kTorn
+                                                         : bootcore::test::CutKind::kClean,
+                           seed);
       }
       HostSession host(wire, wire);
       if (!host.hello(500).ok()) continue;

@@ -783,7 +783,11 @@ void Machine::Impl::run_cpu_until(uint64_t t_ps) {
           uint16_t insn = 0;
           if (const uint8_t* p = host_pointer((new_pc & ~1u) - 2, 2)) std::memcpy(&insn, p, 2);
           if (insn == 0xBF30) {
-            wfi = true;
+            // WFI does not sleep while an interrupt it would wake for is already pending (also
+            // with PRIMASK set): RXNE with RXNEIE, EOP with EOPIE (NVIC enables are not modelled).
+            const bool pending = ((usart.sr & (1u << 5)) != 0 && (usart.cr1 & (1u << 5)) != 0) ||
+                                 ((fctl.sr & 1u) != 0 && (fctl.cr & (1u << 24)) != 0);
+            wfi = !pending;
           } else {
             set_icount(slice_start + n);
           }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Our bootloader (sector 0, <= 16 KB). On every reset: raise the clock, let bootcore choose the
+// Our bootloader (sectors 0-1, <= 32 KB). On every reset: raise the clock, let bootcore choose the
 // image (metadata log + header + CRC-32 through the CRC unit, SHA-256 on a new image's first boot),
 // print one status line on USART1, arm the IWDG for trial boots, and hand over with the chip as
 // at reset. docs/bootloader.md has the LED patterns, the watchdog period and the failure cases.
@@ -18,6 +18,7 @@
 #include "stm32f407/regs.h"
 #include "stm32f407/reset_cause.h"
 #include "stm32f407/usart.h"
+#include "update_mode.h"
 
 #ifndef FOTA_BOOT_STATUS_LINE
 #define FOTA_BOOT_STATUS_LINE 1
@@ -77,22 +78,6 @@ bool vectors_sane(uint32_t vector_address, uint32_t payload_size) {
   return sp_ok && (sp % 4) == 0 && pc_ok;
 }
 
-// Blinks the "no image" pattern forever: red double flash every second. The ROM bootloader stays
-// reachable (BOOT0 high + reset) for the host to install an image.
-[[noreturn]] void no_image_loop(uint32_t sysclk_hz) {
-  stm32::led_set(Led::kBlue, false);
-  for (;;) {
-    for (int i = 0; i < 2; ++i) {
-      stm32::led_set(Led::kRed, true);
-      stm32::delay_us(100'000, sysclk_hz);
-      stm32::led_set(Led::kRed, false);
-      stm32::delay_us(150'000, sysclk_hz);
-    }
-    stm32::delay_us(500'000, sysclk_hz);
-    stm32::iwdg_kick();  // in case the option bytes start the IWDG in hardware
-  }
-}
-
 // Waits for the watchdog with the red LED on: an image we must not start, on trial.
 [[noreturn]] void wait_for_watchdog() {
   stm32::led_set(Led::kRed, true);
@@ -130,6 +115,7 @@ int main() {
   stm32::leds_init();
   stm32::led_set(Led::kBlue, true);  // bootloader at work
   const stm32::ClockInfo clock = stm32::clock_init_168mhz();
+  boot::enter_update_mode_if_asked(reset_flags, clock);  // app request or pin-reset sync
   Console console;
   console.init(clock.pclk2_hz);
 
@@ -145,7 +131,7 @@ int main() {
 
   if (!outcome.boots()) {
     console.release();
-    no_image_loop(clock.sysclk_hz);
+    boot::run_update_mode(native::EntryReason::kNoImage, clock);  // "no image" LEDs, no timeout
   }
 
   const bool trial = outcome.action != bootcore::Action::kBootConfirmed;

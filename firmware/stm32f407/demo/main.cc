@@ -3,7 +3,9 @@
 // runs a self-test, confirms itself, then blinks forever kicking the watchdog. Test variants
 // (compile definitions): FOTA_DEMO_NO_CONFIRM never confirms, FOTA_DEMO_HARDFAULT faults at start,
 // FOTA_DEMO_HANG stops kicking the watchdog at start.
+#include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #include "bootcore/image_check.h"
 #include "fota_app/app.h"
@@ -123,9 +125,28 @@ int main() {
     }
   }
 
+  // Console command "update" (then CR or LF): restart into the bootloader's update mode.
+  con.println("commands: update");
   const Led blink = FOTA_DEMO_NO_CONFIRM ? Led::kOrange : Led::kGreen;
+  char command[16];
+  size_t length = 0;
   for (;;) {
     stm32::led_toggle(blink);
-    wait_ms(500);
+    for (uint32_t t = 0; t < 500 * 20; ++t) {  // 500 ms in 50 us steps, polling USART1 RX
+      stm32::delay_us(50, kSysclkHz);
+      uint8_t c = 0;
+      if (!con.uart().try_read(c)) continue;
+      if (c == '\r' || c == '\n') {
+        if (std::string_view(command, length) == "update") {
+          con.println("entering update mode");
+          con.flush();
+          app::request_update_mode();
+        }
+        length = 0;
+      } else if (length < sizeof(command)) {
+        command[length++] = static_cast<char>(c);
+      }
+    }
+    app::kick_watchdog();
   }
 }

@@ -40,8 +40,8 @@ constexpr int sector_of(uint32_t address) {
 }
 
 // --- Our layout (ARCHITECTURE.md) ---
-inline constexpr uint32_t kBootloaderAddress = 0x0800'0000;  // sector 0
-inline constexpr uint32_t kBootloaderSize = 16 * 1024;
+inline constexpr uint32_t kBootloaderAddress = 0x0800'0000;  // sectors 0-1 (sector 2 reserved)
+inline constexpr uint32_t kBootloaderSize = 32 * 1024;
 inline constexpr uint32_t kLogAreaSmallAddress = 0x0800'C000;  // sector 3: second log area
 inline constexpr uint32_t kLogAreaSmallSize = 16 * 1024;
 inline constexpr unsigned kLogAreaSmallSector = 3;

@@ -70,9 +70,9 @@ struct DeviceConfig {
   EntryReason reason = EntryReason::kPinSync;
   uint32_t bootloader_version = 0;
   std::array<uint8_t, 12> uid{};
-  std::string_view product;              // empty: any product
+  std::string_view product;          // empty: any product
   uint32_t silence_timeout_ms = 10'000;  // 0: never leave by silence (no valid image)
-  uint32_t baud_confirm_ms = 1'000;      // a new rate not confirmed by a good frame reverts
+  uint32_t baud_confirm_ms = 1'000;  // a new rate not confirmed by a good frame reverts
   ImageVerifier verifier = nullptr;
 };
 

@@ -49,10 +49,10 @@ inline size_t encode_frame(Type type, uint16_t seq, std::span<const uint8_t> pay
 class FrameParser {
  public:
   enum class Event : uint8_t {
-    kNone = 0,  // need more bytes
-    kFrame,     // a frame with a good CRC: header(), payload()
-    kBadCrc,    // header check good, CRC-32 bad: header() is untrusted, the device NAKs
-    kTooLong,   // header check good but length > kMaxPayload: dropped, resynchronising
+    kNone = 0,   // need more bytes
+    kFrame,      // a frame with a good CRC: header(), payload()
+    kBadCrc,     // header check good, CRC-32 bad: header() is untrusted, the device NAKs
+    kTooLong,    // header check good but length > kMaxPayload: dropped, resynchronising
   };
 
   explicit FrameParser(std::span<uint8_t> keep) : keep_(keep) {}
@@ -69,18 +69,18 @@ class FrameParser {
   uint64_t payload_start() const { return payload_start_; }
   uint64_t fed() const { return fed_; }
   // Input index of the first byte of the frame being parsed (fed() when hunting for a sync).
-  uint64_t frame_start() const { return state_ == State::kSync0 ? fed_ : head_index_; }
+  uint64_t frame_start() const { return state_ == State::kHunt ? fed_ : head_index_; }
   // Bytes skipped while hunting for a sync, and headers whose check failed (diagnostics).
   uint32_t skipped() const { return skipped_; }
   uint32_t bad_headers() const { return bad_headers_; }
 
  private:
-  enum class State : uint8_t { kSync0, kSync1, kHeader, kPayload, kCrc };
+  enum class State : uint8_t { kHunt, kSecond, kHeader, kPayload, kCrc };
   Event step(uint8_t byte, uint64_t index);
   void header_failed();
 
   std::span<uint8_t> keep_;
-  State state_ = State::kSync0;
+  State state_ = State::kHunt;
   uint8_t head_[kFrameHeaderSize] = {};
   size_t head_len_ = 0;
   uint64_t head_index_ = 0;  // input index of head_[0]

@@ -18,14 +18,14 @@ namespace fota::native {
 
 enum class HostError : uint8_t {
   kOk = 0,
-  kLink,        // the byte link failed (port closed, I/O error, rate not supported by the port)
-  kNoAnswer,    // the bootloader did not answer (not in update mode, wrong rate, no wire)
-  kRefused,     // the bootloader refused a request: last_status() says why
-  kBadReply,    // a reply that does not decode
-  kBaudFailed,  // the new rate was not confirmed; the link is back at the old rate
+  kLink,         // the byte link failed (port closed, I/O error, rate not supported by the port)
+  kNoAnswer,     // the bootloader did not answer (not in update mode, wrong rate, no wire)
+  kRefused,      // the bootloader refused a request: last_status() says why
+  kBadReply,     // a reply that does not decode
+  kBaudFailed,   // the new rate was not confirmed; the link is back at the old rate
   kRetriesExhausted,  // too many NAKs / timeouts in a row
-  kBadImage,          // the image given is shorter than its header says or the header is invalid
-  kResumeMismatch,    // resume asked for, but the slot's prefix is not this image's
+  kBadImage,     // the image given is shorter than its header says or the header is invalid
+  kResumeMismatch,  // resume asked for, but the slot's prefix is not this image's
 };
 const char* to_string(HostError error);
 

@@ -18,8 +18,8 @@ namespace fota::native {
 
 inline constexpr uint8_t kProtocolVersion = 1;
 inline constexpr uint32_t kDefaultBaud = 115'200;  // 8N1 after every reset
-inline constexpr uint32_t kMaxData = 4096;         // data bytes per DATA frame
-inline constexpr uint32_t kDataPrefix = 4;         // DATA payload: u32 offset, then the data
+inline constexpr uint32_t kMaxData = 4096;          // data bytes per DATA frame
+inline constexpr uint32_t kDataPrefix = 4;          // DATA payload: u32 offset, then the data
 inline constexpr uint32_t kBeginSize = 8 + kImageHeaderSize;
 inline constexpr uint32_t kMaxPayload = kDataPrefix + kMaxData;  // the largest payload (DATA)
 static_assert(kMaxPayload >= kBeginSize);
@@ -30,7 +30,8 @@ inline constexpr uint8_t kSync0 = 0xA5;
 inline constexpr uint8_t kSync1 = 0x5A;
 
 // Baud rates the bootloader accepts in SET_BAUD: exact at 84 MHz APB2 with oversampling by 16.
-inline constexpr uint32_t kBaudRates[] = {115'200, 230'400, 460'800, 921'600, 1'000'000, 2'000'000};
+inline constexpr uint32_t kBaudRates[] = {115'200, 230'400, 460'800, 921'600, 1'000'000,
+                                          2'000'000};
 inline constexpr uint32_t kMaxBaud = 2'000'000;
 constexpr bool baud_supported(uint32_t baud) {
   for (uint32_t b : kBaudRates) {
@@ -71,13 +72,13 @@ enum class Type : uint8_t {
 // Status codes carried by replies (first payload byte). Each refusal has its own code.
 enum class Status : uint8_t {
   kOk = 0,
-  kBadFrameCrc = 1,         // frame CRC-32 wrong: resend
-  kBadLength = 2,           // payload length not what the type requires
-  kUnknownType = 3,         // type not a host->device request
-  kOutOfOrder = 4,          // DATA sequence is not the next expected one: resend from next_seq
-  kNotBegun = 5,            // DATA / END / QUERY-dependent request without a BEGIN
-  kWrongSlot = 6,           // BEGIN names a slot the bootloader will not overwrite (the active one)
-  kBadHeader = 7,           // the 512-byte header does not parse (magic, CRC, sizes, reserved)
+  kBadFrameCrc = 1,        // frame CRC-32 wrong: resend
+  kBadLength = 2,          // payload length not what the type requires
+  kUnknownType = 3,        // type not a host->device request
+  kOutOfOrder = 4,         // DATA sequence is not the next expected one: resend from next_seq
+  kNotBegun = 5,           // DATA / END / QUERY-dependent request without a BEGIN
+  kWrongSlot = 6,          // BEGIN names a slot the bootloader will not overwrite (the active one)
+  kBadHeader = 7,          // the 512-byte header does not parse (magic, CRC, sizes, reserved)
   kHeaderSlotMismatch = 8,  // header linked for the other slot than BEGIN names
   kWrongProduct = 9,        // header product differs from the bootloader's
   kImageTooLarge = 10,      // payload_size larger than a slot holds
@@ -105,8 +106,8 @@ enum class EntryReason : uint8_t { kAppRequest = 1, kPinSync = 2, kNoImage = 3 }
 
 // Slot state as the HELLO reply reports it.
 enum class SlotState : uint8_t {
-  kEmpty = 0,    // no valid header
-  kUnknown = 1,  // a header, no record applies
+  kEmpty = 0,      // no valid header
+  kUnknown = 1,    // a header, no record applies
   kTrial = 2,
   kConfirmed = 3,
   kRejected = 4,
@@ -144,7 +145,7 @@ inline constexpr size_t kHelloReplySize = 48;
 
 struct Begin {  // 0x03
   uint8_t slot = 0;
-  uint8_t flags = 0;          // reserved, 0
+  uint8_t flags = 0;  // reserved, 0
   uint32_t start_offset = 0;  // resume: payload bytes already in the slot (multiple of 4096)
   std::array<uint8_t, kImageHeaderSize> header{};
 };
@@ -166,7 +167,7 @@ struct QueryReply {  // 0x85: 12 bytes
 };
 inline constexpr size_t kQueryReplySize = 12;
 
-struct Busy {        // 0xC0: 4 bytes
+struct Busy {  // 0xC0: 4 bytes
   uint8_t what = 1;  // 1 = sector erase
   uint8_t sector = 0;
   uint16_t expected_ms = 0;

@@ -2,6 +2,7 @@
 #include "fota_app/app.h"
 
 #include "bootcore/meta_log.h"
+#include "stm32f407/backup.h"
 #include "stm32f407/flash_controller.h"
 #include "stm32f407/handoff.h"
 #include "stm32f407/iwdg.h"
@@ -56,6 +57,11 @@ bootcore::ConfirmStatus confirm() {
 
 void kick_watchdog() {
   stm32::iwdg_kick();
+}
+
+void request_update_mode() {
+  stm32::backup_write(stm32::kUpdateRequestMagic);
+  system_reset();
 }
 
 void system_reset() {

@@ -60,6 +60,20 @@ void Usart1::write_uint(uint32_t value) {
   while (n > 0) write(digits[--n]);
 }
 
+bool Usart1::try_read(uint8_t& byte) {
+  if (!enabled_) return false;
+  const uint32_t sr = reg(usart1::kSr);
+  if ((sr & (usart1::kSrRxne | usart1::kSrOre)) == 0) return false;
+  byte = static_cast<uint8_t>(reg(usart1::kDr));  // SR then DR also clears ORE
+  return (sr & usart1::kSrRxne) != 0;
+}
+
+void Usart1::set_baud(uint32_t pclk2_hz, uint32_t baud) {
+  if (!enabled_) return;
+  flush();
+  reg(usart1::kBrr) = (pclk2_hz + baud / 2) / baud;
+}
+
 void Usart1::flush() {
   if (enabled_) (void)wait_flag(usart1::kSrTc);
 }

@@ -45,6 +45,11 @@ bootcore::ConfirmStatus confirm();
 // Reloads the IWDG. Harmless when it is not running.
 void kick_watchdog();
 
+// Restarts into the bootloader's update mode (docs/native-protocol.md): sets the request flag in
+// the backup register BKP0R and resets. The bootloader leaves update mode by itself after its
+// silence timeout (10 s) and boots the valid image again.
+[[noreturn]] void request_update_mode();
+
 // Requests a system reset (SCB AIRCR SYSRESETREQ).
 [[noreturn]] void system_reset();
 

@@ -37,6 +37,7 @@ class Console {
   }
   Console& println(std::string_view text) { return print(text).endl(); }
   void flush() { uart_.flush(); }
+  stm32::Usart1& uart() { return uart_; }
 
  private:
   stm32::Usart1 uart_;

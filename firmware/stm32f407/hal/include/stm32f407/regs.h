@@ -89,6 +89,7 @@ inline constexpr uint32_t kSrBsy = 1u << 16;
 inline constexpr uint32_t kSrErrors = kSrOperr | kSrWrperr | kSrPgaerr | kSrPgperr | kSrPgserr;
 
 inline constexpr uint32_t kCrPg = 1u << 0;
+inline constexpr uint32_t kCrEopie = 1u << 24;
 inline constexpr uint32_t kCrSer = 1u << 1;
 inline constexpr uint32_t kCrSnbShift = 3;
 inline constexpr uint32_t kCrPsizeX32 = 2u << 8;
@@ -131,9 +132,12 @@ inline constexpr uint32_t kSr = kBase + 0x00;
 inline constexpr uint32_t kDr = kBase + 0x04;
 inline constexpr uint32_t kBrr = kBase + 0x08;
 inline constexpr uint32_t kCr1 = kBase + 0x0C;
+inline constexpr uint32_t kSrOre = 1u << 3;
+inline constexpr uint32_t kSrRxne = 1u << 5;
 inline constexpr uint32_t kSrTc = 1u << 6;
 inline constexpr uint32_t kSrTxe = 1u << 7;
 inline constexpr uint32_t kCr1Re = 1u << 2;
+inline constexpr uint32_t kCr1Rxneie = 1u << 5;
 inline constexpr uint32_t kCr1Te = 1u << 3;
 inline constexpr uint32_t kCr1Ue = 1u << 13;
 }  // namespace usart1
@@ -148,7 +152,13 @@ inline constexpr uint32_t kCpacrFpuFull = 0xFu << 20;  // CP10 + CP11 full acces
 
 namespace systick {
 inline constexpr uint32_t kCtrl = 0xE000'E010;
-}
+inline constexpr uint32_t kLoad = 0xE000'E014;
+inline constexpr uint32_t kVal = 0xE000'E018;
+inline constexpr uint32_t kCtrlEnable = 1u << 0;
+inline constexpr uint32_t kCtrlTickint = 1u << 1;
+inline constexpr uint32_t kCtrlClkHclk = 1u << 2;
+inline constexpr uint32_t kCtrlCountflag = 1u << 16;
+}  // namespace systick
 
 inline void dsb() {
   asm volatile("dsb" ::: "memory");

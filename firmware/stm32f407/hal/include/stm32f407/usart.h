@@ -16,6 +16,10 @@ class Usart1 {
   void write(char c);
   void write(std::string_view text);
   void write_uint(uint32_t value);
+  // A received byte, if one is waiting (never blocks).
+  bool try_read(uint8_t& byte);
+  // Changes the rate (after the last byte left).
+  void set_baud(uint32_t pclk2_hz, uint32_t baud);
   // Waits (bounded) until the last bit left the shift register.
   void flush();
   // flush(), then USART1 and GPIOA back to their reset state (RCC reset pulse, clocks off).
