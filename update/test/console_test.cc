@@ -30,6 +30,8 @@ TEST(ConsoleLine, ReadsTheBootloaderLine) {
                                Slot::kB, false),
             Observation::kNothing);
   EXPECT_EQ(parse_console_line("boot: slot=", Slot::kB, false), Observation::kNothing);
+  EXPECT_EQ(parse_console_line("boot: slot=B version=2.0.0", Slot::kB, false),
+            Observation::kNothing);
 }
 
 TEST(ConsoleLine, ConfirmedCountsOnlyAfterTheNewSlotBooted) {

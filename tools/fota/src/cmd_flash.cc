@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 // `fota flash`: a safe A/B update through ST's ROM bootloader (AN3155), or a raw write for factory
-// provisioning. Sequence and exit codes: docs/flashing.md.
+// provisioning. The update itself is the portable engine (update/, docs/update-engine.md) over a
+// RomTarget; this file checks the release files, maps the engine's reports to the output and
+// its outcome to exit codes. Sequence and exit codes: docs/flashing.md.
 #include <fmt/format.h>
 #include <poll.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "an3155/rom_flash.h"
@@ -19,10 +24,16 @@
 #include "format/crc32.h"
 #include "format/flash_map.h"
 #include "format/sha256.h"
+#include "ports_linux/file_progress_store.h"
+#include "ports_linux/sodium_verifier.h"
+#include "ports_linux/update_clock.h"
+#include "ports_linux/update_source.h"
 #include "progress.h"
 #include "release/image.h"
 #include "release/manifest.h"
 #include "rom_connection.h"
+#include "rom_target.h"
+#include "update/engine.h"
 
 namespace fota::cli {
 namespace {
@@ -47,14 +58,21 @@ struct FlashOptions {
   bool json = false;
   bool quiet = false;
   bool console = false;
+  std::string resume_file;  // progress file: resume an interrupted update of the same release
+  std::vector<std::string> public_keys;
+  bool require_signature = false;
+  std::string product;
+  std::string version_policy = "any";
 };
 
 struct PreparedImage {
   flash_map::Slot slot;
-  std::vector<uint8_t> file;  // header + payload, padded to a multiple of 4 with 0xFF
+  std::vector<uint8_t> file;  // header + payload, as the release holds it
   ImageHeader header;
   std::string name;
 };
+
+class FlashReporter;
 
 class Flasher {
  public:
@@ -68,12 +86,13 @@ class Flasher {
   int write_region(uint32_t address, const std::vector<uint8_t>& data, bool header_last);
   int erase_for(uint32_t address, size_t size);
   int verify_readback(uint32_t address, const std::vector<uint8_t>& data);
-  int wait_outcome(const PreparedImage& image);
   int run_raw();
+  int run_release();
   bool identify();  // into id_; reports the failure itself
   Status set_parallelism();
 
   void report_pipeline();
+  friend class FlashReporter;
 
   const FlashOptions& options_;
   Progress out_;
@@ -159,7 +178,6 @@ bool Flasher::load_release(std::array<PreparedImage, 2>& images, std::string& er
               " but the manifest lists it for slot " + flash_map::slot_name(slot);
       return false;
     }
-    while (image.file.size() % 4) image.file.push_back(flash_map::kErasedByte);
   }
   return true;
 }
@@ -263,93 +281,6 @@ int Flasher::verify_readback(uint32_t address, const std::vector<uint8_t>& data)
   return kExitOk;
 }
 
-// Watches the target's console (USART1, 8N1) for the bootloader's and the application's lines;
-// without a verdict before the deadline, reads the log back through the ROM bootloader.
-int Flasher::wait_outcome(const PreparedImage& image) {
-  const char target = flash_map::slot_name(image.slot);
-  auto& port = connection_.port();
-  (void)port.configure(115200, an3155::Parity::kNone);
-  out_.phase("outcome", 0);
-  const double deadline = now_seconds() + options_.outcome_timeout_s;
-  std::string line;
-  bool target_booted = false;
-  double booted_at = 0;
-  int verdict = -1;
-  while (verdict < 0 && now_seconds() < deadline) {
-    // Trial supervision: an image that booted but does not confirm within --confirm-timeout is
-    // reset, which costs it one of its attempts; the bootloader reverts once they are used up.
-    if (target_booted && options_.confirm_timeout_s > 0 && connection_.pins() != nullptr &&
-        now_seconds() - booted_at > options_.confirm_timeout_s) {
-      out_.message(std::string("slot ") + target + " did not confirm within " +
-                   std::to_string(static_cast<int>(options_.confirm_timeout_s)) +
-                   " s: resetting it (each reset uses one trial attempt)");
-      out_.event({{"event", "trial_reset"}, {"slot", std::string(1, target)}});
-      if (auto left = connection_.leave(); !left) return fail(kExitNoOutcome, left.error());
-      target_booted = false;
-    }
-    uint8_t byte;
-    size_t got = 0;
-    const auto status = port.read({&byte, 1}, 100, got);
-    if (status == an3155::PortStatus::kIoError) {
-      return fail(kExitNoOutcome,
-                  "serial port lost while waiting for the outcome: " + port.last_error());
-    }
-    if (got == 0) continue;
-    if (byte != '\n' && byte != '\r') {
-      if (line.size() < 256) line += static_cast<char>(byte);
-      continue;
-    }
-    if (line.empty()) continue;
-    if (options_.console) out_.message("console: " + line);
-    out_.event({{"event", "console"}, {"line", line}});
-    if (const auto boot = bootcore::parse_boot_line(line)) {
-      if (boot->slot == target && boot->decision == "confirmed") {
-        verdict = kExitOk;  // it confirmed silently before a supervision reset
-      } else if (boot->slot == target) {
-        target_booted = true;
-        booted_at = now_seconds();
-      } else if (boot->boots()) {
-        verdict = kExitReverted;
-        if (boot->image_invalid()) {
-          out_.message(std::string("the bootloader refused the image in slot ") + target +
-                       " (CRC-32/SHA-256 mismatch: corrupted on the way, e.g. line noise); "
-                       "the previous firmware runs. Rerun, or use --verify=readback on a noisy "
-                       "link");
-        }
-      }
-    } else if (target_booted && line.find("confirmed") != std::string::npos) {
-      verdict = kExitOk;
-    }
-    line.clear();
-  }
-  out_.done();
-  if (verdict == kExitOk) return kExitOk;
-  // Ask the log (also confirms a revert seen on the console).
-  out_.message(verdict == kExitReverted
-                   ? "the bootloader fell back to the other slot; reading the log"
-                   : "no verdict on the console; reading the log through the ROM bootloader");
-  if (auto id = connection_.enter_and_identify(); !id) {
-    return fail(kExitNoOutcome, "cannot read the outcome: " + id.error());
-  }
-  an3155::RomFlash flash(connection_.rom());
-  bootcore::MetaLog log(flash);
-  if (log.load() != bootcore::LogStatus::kOk) {
-    return fail(kExitNoOutcome, "cannot read the boot log back");
-  }
-  const bootcore::SlotInfo info = bootcore::slot_info(flash, log, image.slot);
-  (void)connection_.leave();  // the log is read: a failed reset does not change the verdict
-  switch (info.state) {
-    case bootcore::SlotState::kConfirmed: return kExitOk;
-    case bootcore::SlotState::kRejected: return kExitReverted;
-    case bootcore::SlotState::kTrial:
-      return fail(kExitNoOutcome, std::string("slot ") + target + " is still on trial (attempts " +
-                                      std::to_string(info.attempts) + ") after " +
-                                      std::to_string(static_cast<int>(options_.outcome_timeout_s)) +
-                                      " s");
-    default: return fail(kExitNoOutcome, "the log no longer names the new image");
-  }
-}
-
 int Flasher::run_raw() {
   char* end = nullptr;
   const unsigned long address = std::strtoul(options_.raw[0].c_str(), &end, 0);
@@ -397,97 +328,290 @@ int Flasher::run_raw() {
   return kExitOk;
 }
 
+// The engine's reports as `fota flash` output: the same phases, messages and JSON events as
+// before the engine existed, plus a "state" event per engine state.
+class FlashReporter final : public update::Reporter {
+ public:
+  FlashReporter(Flasher& flasher, RomTarget& target, double start_s)
+      : flasher_(flasher), out_(flasher.out_), target_(target), start_s_(start_s) {}
+
+  void on_state(update::State state, const update::Failure& failure) override {
+    Json event = {{"event", "state"}, {"state", update::to_string(state)}};
+    if (failure.reason != update::FailReason::kNone) {
+      event["reason"] = update::to_string(failure.reason);
+    }
+    out_.event(event);
+    if (state == update::State::kRebooting) flasher_.report_pipeline();
+    if (state == update::State::kTrial && failure.reason == update::FailReason::kNone &&
+        !committed_) {
+      committed_ = true;
+      flashed_s_ = now_seconds() - start_s_;
+      out_.message("image written and committed as TRIAL in " +
+                   std::to_string(flashed_s_).substr(0, 5) +
+                   " s; the bootloader checks CRC-32 + SHA-256 before the first jump");
+    }
+  }
+  void on_device(const update::DeviceId&) override {
+    const DeviceIdentity& id = target_.identity();
+    out_.message("device STM32F40x/41x (PID 0x413), UID " + id.uid_hex() + ", " +
+                 std::to_string(id.flash_kb) + " KB flash");
+  }
+  void on_plan(const update::Plan& plan) override {
+    const std::string version = release::version_string(plan.image.version);
+    const char running = flash_map::slot_name(plan.running_slot);
+    const char slot = flash_map::slot_name(plan.target_slot);
+    out_.message(std::string("running slot ") + running + " (" +
+                 bootcore::to_string(plan.running.state) + "); installing " + version +
+                 " into slot " + slot + " (" + std::to_string(plan.image_bytes) + " bytes)");
+    Json event = {{"event", "plan"},
+                  {"uid", target_.identity().uid_hex()},
+                  {"slot", std::string(1, slot)},
+                  {"version", version},
+                  {"bytes", plan.image_bytes}};
+    if (plan.resuming) {
+      event["resume_offset"] = plan.resume_offset;
+      out_.message("resuming the interrupted update of this release at byte " +
+                   std::to_string(plan.resume_offset) + " of " + std::to_string(plan.image_bytes) +
+                   " (the written tail checked)");
+    }
+    out_.event(event);
+    plan_ = plan;
+  }
+  void on_step(update::Step step, uint32_t total) override {
+    done_ = 0;
+    if (step == update::Step::kErase) {
+      std::string list;
+      for (unsigned i = 0; i < plan_.sector_count; ++i) {
+        list += (list.empty() ? "" : ",") + std::to_string(plan_.first_sector + i);
+      }
+      out_.message("erasing sector(s) " + list);
+    }
+    out_.phase(update::to_string(step), total);
+  }
+  void on_progress(update::Step, uint32_t done, uint32_t) override {
+    if (done > done_) out_.advance(done - done_);
+    done_ = done;
+  }
+  void on_step_done(update::Step) override { out_.done(); }
+  void on_note(update::Note note, flash_map::Slot slot) override {
+    const char name = flash_map::slot_name(slot);
+    switch (note) {
+      case update::Note::kTrialReset:
+        out_.message(std::string("slot ") + name + " did not confirm within " +
+                     std::to_string(static_cast<int>(flasher_.options_.confirm_timeout_s)) +
+                     " s: resetting it (each reset uses one trial attempt)");
+        out_.event({{"event", "trial_reset"}, {"slot", std::string(1, name)}});
+        break;
+      case update::Note::kImageInvalid:
+        out_.message(std::string("the bootloader refused the image in slot ") + name +
+                     " (CRC-32/SHA-256 mismatch: corrupted on the way, e.g. line noise); "
+                     "the previous firmware runs. Rerun, or use --verify=readback on a noisy "
+                     "link");
+        break;
+      case update::Note::kRevertSeen:
+        out_.message("the bootloader fell back to the other slot; reading the log");
+        break;
+      case update::Note::kNoVerdictYet:
+        out_.message("no verdict on the console; reading the log through the ROM bootloader");
+        break;
+      case update::Note::kResumeRejected:
+        out_.message(
+            "the saved resume point does not match this release, device or slot "
+            "contents: starting over");
+        break;
+      case update::Note::kProgressSaveFailed:
+        out_.message("cannot save the resume point; going on without it");
+        break;
+    }
+  }
+  double flashed_s() const { return flashed_s_; }
+
+ private:
+  Flasher& flasher_;
+  Progress& out_;
+  RomTarget& target_;
+  double start_s_;
+  double flashed_s_ = 0;
+  bool committed_ = false;
+  uint32_t done_ = 0;
+  update::Plan plan_;
+};
+
+std::string key_id_hex(const std::array<uint8_t, kKeyIdSize>& id) {
+  std::string out;
+  for (uint8_t b : id) out += fmt::format("{:02x}", b);
+  return out;
+}
+
+// The engine's failure as the sentence and exit code `fota flash` reports.
+std::pair<int, std::string> describe(const update::Outcome& outcome, const PreparedImage& image,
+                                     const RomTarget& target, const FlashOptions& options) {
+  using update::FailReason;
+  const update::Failure& f = outcome.failure;
+  const std::string& name = image.name;
+  const std::string device_error = target.last_error();
+  switch (f.reason) {
+    case FailReason::kNone: break;
+    case FailReason::kNoImageForSlot:
+      return {kExitBadRelease, "the release has no image for the slot to be written"};
+    case FailReason::kSourceFailed:
+    case FailReason::kTruncated:
+    case FailReason::kSourceTooLarge:
+    case FailReason::kReleaseChanged:
+      return {kExitBadRelease, name + ": " + update::to_string(f.reason) + " (" +
+                                   update::to_string(f.source) + ") while reading the image"};
+    case FailReason::kBadHeader: return {kExitBadRelease, name + ": " + to_string(f.header)};
+    case FailReason::kWrongSlot:
+      return {kExitBadRelease,
+              name + ": image is not linked for slot " + flash_map::slot_name(outcome.slot)};
+    case FailReason::kWrongProduct:
+      return {kExitBadRelease,
+              name + ": product '" + std::string(image.header.product.data()) +
+                  "' is not the device's ('" +
+                  (options.product.empty() ? std::string("the running image's") : options.product) +
+                  "')"};
+    case FailReason::kNotNewer:
+      return {kExitBadRelease, name + ": version " + release::version_string(image.header.version) +
+                                   " is refused by --version-policy " + options.version_policy +
+                                   " (not newer than the running image)"};
+    case FailReason::kUnsigned:
+      return {kExitBadRelease, name + ": the image is not signed (--require-signature)"};
+    case FailReason::kUnknownKey:
+      return {kExitBadRelease, name + ": signed with key id " + key_id_hex(image.header.key_id) +
+                                   ", which no --public-key matches"};
+    case FailReason::kBadSignature:
+      return {kExitBadRelease, name + ": the header signature does not verify with key " +
+                                   key_id_hex(image.header.key_id) +
+                                   " (tampered header or wrong key)"};
+    case FailReason::kNoVerifier:
+      return {kExitBadRelease,
+              name + ": signed image, but no --public-key given to check it (--require-signature)"};
+    case FailReason::kNoDevice: return {kExitNoDevice, device_error};
+    case FailReason::kBootLog:
+    case FailReason::kPrepareFailed:
+    case FailReason::kEraseFailed:
+    case FailReason::kWriteFailed:
+    case FailReason::kReadFailed:
+    case FailReason::kCommitFailed:
+    case FailReason::kRebootFailed: return {kExitFlashFailed, device_error};
+    case FailReason::kCancelled: return {kExitFlashFailed, "interrupted; rerun to resume"};
+    case FailReason::kPayloadMismatch:
+      return {kExitBadRelease, name + ": the payload does not match its header (" +
+                                   to_string(f.header) + "); nothing committed"};
+    case FailReason::kReadbackMismatch:
+      return {kExitVerifyFailed, fmt::format("read-back differs from the image in the block at "
+                                             "0x{:08X}",
+                                             f.address)};
+    case FailReason::kObserveFailed: return {kExitNoOutcome, device_error};
+    case FailReason::kNoVerdict:
+      return {kExitNoOutcome,
+              std::string("slot ") + flash_map::slot_name(outcome.slot) +
+                  " is still on trial (attempts " + std::to_string(f.attempts) + ") after " +
+                  std::to_string(static_cast<int>(options.outcome_timeout_s)) + " s"};
+    case FailReason::kLogLost: return {kExitNoOutcome, "the log no longer names the new image"};
+    case FailReason::kOutcomeUnreadable:
+      return {kExitNoOutcome, "cannot read the outcome: " + device_error};
+  }
+  return {kExitFlashFailed, update::to_string(f.reason)};
+}
+
+update::Policy make_policy(const FlashOptions& options) {
+  update::Policy policy;
+  std::strncpy(policy.product.data(), options.product.c_str(), kProductNameSize - 1);
+  // `fota flash` is also the factory and recovery tool: by default it installs whatever the
+  // release holds; the checks below are opt-in.
+  policy.match_running_product = false;
+  policy.version = options.version_policy == "newer"       ? update::VersionPolicy::kNewer
+                   : options.version_policy == "not-older" ? update::VersionPolicy::kNotOlder
+                                                           : update::VersionPolicy::kAny;
+  policy.require_signature = options.require_signature;
+  policy.slot = options.slot == "A"   ? update::SlotChoice::kA
+                : options.slot == "B" ? update::SlotChoice::kB
+                                      : update::SlotChoice::kAuto;
+  policy.readback = options.verify == "readback";
+  policy.wait_outcome = !options.no_wait;
+  policy.outcome_timeout_ms = static_cast<uint32_t>(options.outcome_timeout_s * 1000);
+  policy.confirm_timeout_ms = static_cast<uint32_t>(options.confirm_timeout_s * 1000);
+  return policy;
+}
+
 int Flasher::run() {
   if (!options_.raw.empty()) return run_raw();
   if (options_.release_dir.empty())
     return fail(kExitUsage, "give --release DIR or --raw ADDR FILE");
+  return run_release();
+}
+
+int Flasher::run_release() {
   const double start = now_seconds();
-  // 1. Everything about the release is checked before the device is touched.
+  // 1. Everything about the release files is checked before the device is touched.
   std::array<PreparedImage, 2> images;
   std::string error;
   if (!load_release(images, error)) return fail(kExitBadRelease, error);
-  // 2. Device: ROM, identity, log.
+  ports::SodiumVerifier verifier;
+  for (const std::string& key : options_.public_keys) {
+    if (auto added = verifier.add_key_file(key); !added) return fail(kExitUsage, added.error());
+  }
+  // The release identity for resuming: the image bytes themselves (the header's SHA-256 and a
+  // hash of the file), not the file's mtime.
+  auto identity = [](const std::vector<uint8_t>& file) {
+    const Sha256Digest digest = sha256(file);
+    return release::hex(std::span(digest).first(16));
+  };
+  std::array<ports::MemorySource, 2> sources = {
+      ports::MemorySource(images[0].file, identity(images[0].file)),
+      ports::MemorySource(images[1].file, identity(images[1].file))};
+  // 2. Device and the update, by the engine.
   if (auto opened = connection_.open(options_.connection); !opened) {
     return fail(kExitNoDevice, opened.error());
   }
-  out_.phase("connect", 0);
-  if (!identify()) return kExitNoDevice;
-  out_.done();
-  out_.message("device STM32F40x/41x (PID 0x413), UID " + id_.uid_hex() + ", " +
-               std::to_string(id_.flash_kb) + " KB flash");
-  an3155::RomFlash flash(connection_.rom(), true, &cache_);
-  bootcore::MetaLog log(flash);
-  if (const auto status = log.load(); status != bootcore::LogStatus::kOk) {
-    return fail(kExitFlashFailed, std::string("cannot read the boot log: ") +
-                                      bootcore::to_string(status) + " (" +
-                                      bootcore::to_string(log.flash_status()) + ")");
+  RomTargetOptions target_options;
+  target_options.parallelism = options_.parallelism;
+  target_options.on_console = [this](const std::string& line) {
+    if (options_.console) out_.message("console: " + line);
+    out_.event({{"event", "console"}, {"line", line}});
+  };
+  RomTarget target(connection_, target_options);
+  ports::UpdateClock clock;
+  FlashReporter reporter(*this, target, start);
+  std::optional<ports::FileProgressStore> store;
+  if (!options_.resume_file.empty()) store.emplace(options_.resume_file);
+  update::Engine engine(target, clock, reporter, options_.public_keys.empty() ? nullptr : &verifier,
+                        store ? &*store : nullptr);
+  const update::Release release{{&sources[0], &sources[1]}};
+  const update::Outcome outcome = engine.run(release, make_policy(options_));
+  const PreparedImage& image = images[static_cast<unsigned>(outcome.slot)];
+  if (outcome.failure.reason != update::FailReason::kNone) {
+    const auto [code, message] = describe(outcome, image, target, options_);
+    return fail(code, message);
   }
-  flash_map::Slot target = bootcore::install_slot(flash, log);
-  if (options_.slot == "A" || options_.slot == "B") {
-    target = options_.slot == "A" ? flash_map::Slot::kA : flash_map::Slot::kB;
-  }
-  const PreparedImage& image = images[static_cast<unsigned>(target)];
-  const bootcore::SlotInfo running = bootcore::slot_info(flash, log, flash_map::other_slot(target));
+  // 3. The verdict.
+  const bool committed_only = outcome.state == update::State::kTrial;
+  const int code = outcome.state == update::State::kReverted ? kExitReverted : kExitOk;
+  const char slot = flash_map::slot_name(outcome.slot);
   const std::string version = release::version_string(image.header.version);
-  out_.message(std::string("running slot ") + flash_map::slot_name(flash_map::other_slot(target)) +
-               " (" + bootcore::to_string(running.state) + "); installing " + version +
-               " into slot " + flash_map::slot_name(target) + " (" +
-               std::to_string(image.file.size()) + " bytes)");
-  out_.event({{"event", "plan"},
-              {"uid", id_.uid_hex()},
-              {"slot", std::string(1, flash_map::slot_name(target))},
-              {"version", version},
-              {"bytes", image.file.size()}});
-  // 3. Program.
-  if (const Status status = set_parallelism(); status != Status::kOk) {
-    return fail(kExitFlashFailed, "selecting " + options_.parallelism + " parallelism failed: " +
-                                      connection_.describe_failure(status));
-  }
-  const uint32_t slot_address = flash_map::slot_address(target);
-  if (int code = erase_for(slot_address, image.file.size())) return code;
-  if (int code = write_region(slot_address, image.file, true)) return code;
-  if (options_.verify == "readback") {
-    if (int code = verify_readback(slot_address, image.file)) return code;
-  }
-  // 4. Commit with bootcore's own log code, then boot.
-  out_.phase("commit", 0);
-  if (const auto status = bootcore::request_trial(log, target, image.header);
-      status != bootcore::LogStatus::kOk) {
-    return fail(kExitFlashFailed, std::string("appending the TRIAL record failed: ") +
-                                      bootcore::to_string(status) + " (" +
-                                      bootcore::to_string(log.flash_status()) + ")");
-  }
-  out_.done();
-  report_pipeline();
-  if (auto left = connection_.leave(); !left) return fail(kExitFlashFailed, left.error());
-  const double flashed_s = now_seconds() - start;
-  out_.message("image written and committed as TRIAL in " + std::to_string(flashed_s).substr(0, 5) +
-               " s; the bootloader checks CRC-32 + SHA-256 before the first jump");
-  int code = kExitOk;
-  if (!options_.no_wait) code = wait_outcome(image);
-  if (code == kExitOk || code == kExitReverted) {
-    const std::string verdict =
-        options_.no_wait ? "committed (not waiting for the outcome)"
-        : code == kExitOk
-            ? std::string("confirmed: slot ") + flash_map::slot_name(target) + " runs " + version
-            : std::string("reverted: ") + version + " did not confirm; slot " +
-                  flash_map::slot_name(flash_map::other_slot(target)) +
-                  " runs the previous firmware";
-    const an3155::Stats& stats = connection_.rom().stats();
-    out_.event({{"event", "result"},
-                {"ok", code == kExitOk},
-                {"exit_code", code},
-                {"outcome", options_.no_wait  ? "committed"
-                            : code == kExitOk ? "confirmed"
-                                              : "reverted"},
-                {"slot", std::string(1, flash_map::slot_name(target))},
-                {"flash_s", flashed_s},
-                {"retries", stats.retries},
-                {"pipelined", stats.pipelined},
-                {"pipeline_failures", stats.pipeline_failures}});
-    if (!options_.json && !options_.quiet) {
-      std::fprintf(stderr, "fota flash: %s\n", verdict.c_str());
-    }
+  const std::string verdict =
+      committed_only    ? "committed (not waiting for the outcome)"
+      : code == kExitOk ? std::string("confirmed: slot ") + slot + " runs " + version
+                        : std::string("reverted: ") + version + " did not confirm; slot " +
+                              flash_map::slot_name(flash_map::other_slot(outcome.slot)) +
+                              " runs the previous firmware";
+  const an3155::Stats& stats = connection_.rom().stats();
+  Json result = {{"event", "result"},
+                 {"ok", code == kExitOk},
+                 {"exit_code", code},
+                 {"outcome", committed_only    ? "committed"
+                             : code == kExitOk ? "confirmed"
+                                               : "reverted"},
+                 {"slot", std::string(1, slot)},
+                 {"flash_s", reporter.flashed_s()},
+                 {"retries", stats.retries},
+                 {"pipelined", stats.pipelined},
+                 {"pipeline_failures", stats.pipeline_failures}};
+  if (outcome.resumed) result["resumed_from"] = outcome.resumed_from;
+  out_.event(result);
+  if (!options_.json && !options_.quiet) {
+    std::fprintf(stderr, "fota flash: %s\n", verdict.c_str());
   }
   return code;
 }
@@ -533,6 +657,20 @@ void setup(CLI::App& app, int& exit_code) {
                 "default; falls back to ACK by ACK when bursts fail; checked on vstm32, not yet on "
                 "silicon). --no-pipeline: always ACK by ACK");
   cmd->add_flag("--no-wait", options->no_wait, "do not wait for the outcome");
+  cmd->add_option("--resume", options->resume_file,
+                  "progress file: saves the resume point while writing, and continues an "
+                  "interrupted update of the same release to the same device from there");
+  cmd->add_option("--public-key", options->public_keys,
+                  "trusted ed25519 public key file (fota keygen's NAME.pub; repeatable): signed "
+                  "images are verified before anything is erased");
+  cmd->add_flag("--require-signature", options->require_signature,
+                "refuse images that are not signed by one of the --public-key keys");
+  cmd->add_option("--product", options->product,
+                  "refuse images whose header names another product");
+  cmd->add_option("--version-policy", options->version_policy,
+                  "any (default), newer (than the running image), not-older")
+      ->check(CLI::IsMember({"any", "newer", "not-older"}))
+      ->capture_default_str();
   cmd->add_flag("--console", options->console, "show the target's console lines while waiting");
   cmd->add_flag("--json", options->json, "JSON lines on stdout (progress, plan, result)");
   cmd->add_flag("--quiet", options->quiet, "errors only");
