@@ -45,17 +45,17 @@ Fe sq_times(Fe x, unsigned n) {
 
 // Shared addition chain of invert() and pow_p58(): returns z^(2^250 - 1) and z^11.
 void pow_2_250_1(const Fe& z, Fe& z_250_1, Fe& z11) {
-  const Fe z2 = sq(z);                                // 2
-  const Fe z9 = mul(sq_times(z2, 2), z);              // 9
-  z11 = mul(z9, z2);                                  // 11
-  const Fe z_5 = mul(sq(z11), z9);                    // 2^5 - 1
-  const Fe z_10 = mul(sq_times(z_5, 5), z_5);         // 2^10 - 1
-  const Fe z_20 = mul(sq_times(z_10, 10), z_10);      // 2^20 - 1
-  const Fe z_40 = mul(sq_times(z_20, 20), z_20);      // 2^40 - 1
-  const Fe z_50 = mul(sq_times(z_40, 10), z_10);      // 2^50 - 1
-  const Fe z_100 = mul(sq_times(z_50, 50), z_50);     // 2^100 - 1
+  const Fe z2 = sq(z);                               // 2
+  const Fe z9 = mul(sq_times(z2, 2), z);             // 9
+  z11 = mul(z9, z2);                                 // 11
+  const Fe z_5 = mul(sq(z11), z9);                   // 2^5 - 1
+  const Fe z_10 = mul(sq_times(z_5, 5), z_5);        // 2^10 - 1
+  const Fe z_20 = mul(sq_times(z_10, 10), z_10);     // 2^20 - 1
+  const Fe z_40 = mul(sq_times(z_20, 20), z_20);     // 2^40 - 1
+  const Fe z_50 = mul(sq_times(z_40, 10), z_10);     // 2^50 - 1
+  const Fe z_100 = mul(sq_times(z_50, 50), z_50);    // 2^100 - 1
   const Fe z_200 = mul(sq_times(z_100, 100), z_100);  // 2^200 - 1
-  z_250_1 = mul(sq_times(z_200, 50), z_50);           // 2^250 - 1
+  z_250_1 = mul(sq_times(z_200, 50), z_50);          // 2^250 - 1
 }
 
 }  // namespace

@@ -57,9 +57,9 @@ enum Mutation : unsigned {
 };
 
 const char* const kMutationNames[kMutationCount] = {
-    "valid",         "flip-message",  "flip-signature", "flip-key",        "S+L",
-    "random-S",      "small-order-R", "small-order-A",  "non-canonical-A", "non-canonical-R",
-    "mixed-order-A", "mixed-order-R", "random-A"};
+    "valid",           "flip-message",      "flip-signature",   "flip-key",    "S+L",
+    "random-S",        "small-order-R",     "small-order-A",    "non-canonical-A",
+    "non-canonical-R", "mixed-order-A",     "mixed-order-R",    "random-A"};
 
 struct Counts {
   unsigned cases = 0;
@@ -219,8 +219,9 @@ TEST(Ed25519Differential, SameVerdictAsLibsodium) {
     if (theirs != (ours == VerifyStatus::kOk)) {
       ++mismatches;
       if (mismatches <= 10) {
-        ADD_FAILURE() << "case " << n << " (" << kMutationNames[mutation] << "): libsodium "
-                      << (theirs ? "accepts" : "refuses") << ", ours says " << to_string(ours);
+        ADD_FAILURE() << "case " << n << " (" << kMutationNames[mutation]
+                      << "): libsodium " << (theirs ? "accepts" : "refuses") << ", ours says "
+                      << to_string(ours);
       }
     }
   }

@@ -22,8 +22,8 @@ std::string hex(std::span<const uint8_t> bytes) {
 }
 
 std::string hash_hex(const std::string& text) {
-  return hex(
-      sha512(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size())));
+  return hex(sha512(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()),
+                                             text.size())));
 }
 
 // FIPS 180-4 examples (NIST CSRC "SHA512.pdf") and the NIST one-million-'a' vector.

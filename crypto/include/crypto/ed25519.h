@@ -40,8 +40,8 @@ enum class VerifyStatus : uint8_t {
 const char* to_string(VerifyStatus status);
 
 // Verifies `signature` (R || S) over `message` by `public_key` (A).
-[[nodiscard]] VerifyStatus ed25519_verify(
-    std::span<const uint8_t, kEd25519SignatureSize> signature, std::span<const uint8_t> message,
-    std::span<const uint8_t, kEd25519PublicKeySize> public_key);
+[[nodiscard]] VerifyStatus ed25519_verify(std::span<const uint8_t, kEd25519SignatureSize> signature,
+                                          std::span<const uint8_t> message,
+                                          std::span<const uint8_t, kEd25519PublicKeySize> public_key);
 
 }  // namespace fota::crypto
