@@ -33,8 +33,14 @@ TargetError to_target_error(Status status) {
 
 }  // namespace
 
-TargetError RomTarget::failed(Status status, const char* what, uint32_t value) {
-  std::snprintf(error_.data(), error_.size(), "%s 0x%08lX failed: %s", what,
+TargetError RomTarget::failed(Status status, const char* what) {
+  std::snprintf(error_.data(), error_.size(), "%s failed: %s", what, an3155::to_string(status));
+  return to_target_error(status);
+}
+
+TargetError RomTarget::failed_at(Status status, const char* what, uint32_t value) {
+  std::snprintf(error_.data(), error_.size(),
+                value < 16 ? "%s %lu failed: %s" : "%s 0x%08lX failed: %s", what,
                 static_cast<unsigned long>(value), an3155::to_string(status));
   return to_target_error(status);
 }
@@ -52,15 +58,14 @@ TargetError RomTarget::open(update::DeviceId& id) {
   }
   an3155::DeviceInfo info;
   if (const Status status = rom_.identify(info); status != Status::kOk) {
-    return failed(status, "identifying the device, product ID", info.pid);
+    return failed(status, "identifying the device");
   }
   Status status = an3155::read_checked(rom_, flash_map::kUniqueIdAddress, id.uid, true);
   uint8_t size[2] = {0, 0};
   if (status == Status::kOk) {
     status = an3155::read_checked(rom_, flash_map::kFlashSizeAddress, size, true);
   }
-  if (status != Status::kOk)
-    return failed(status, "reading the unique ID at", flash_map::kUniqueIdAddress);
+  if (status != Status::kOk) return failed(status, "reading the unique ID and flash size");
   id.pid = info.pid;
   id.flash_kb = static_cast<uint16_t>(size[0] | size[1] << 8);
   // The target may have run since the last session: nothing cached still holds.
@@ -84,7 +89,7 @@ TargetError RomTarget::read_boot_state(update::BootState& state) {
 TargetError RomTarget::begin_write() {
   if (const Status status = rom_.set_parallelism(an3155::Parallelism::kX32);
       status != Status::kOk) {
-    return failed(status, "selecting x32 parallelism at", an3155::kParallelismAddress);
+    return failed(status, "selecting x32 parallelism");
   }
   return TargetError::kOk;
 }
@@ -92,21 +97,21 @@ TargetError RomTarget::begin_write() {
 TargetError RomTarget::erase_sector(unsigned sector) {
   const uint16_t one[1] = {static_cast<uint16_t>(sector)};
   if (const Status status = rom_.extended_erase(one); status != Status::kOk) {
-    return failed(status, "erasing sector", sector);
+    return failed_at(status, "erasing sector", sector);
   }
   return TargetError::kOk;
 }
 
 TargetError RomTarget::write(uint32_t address, std::span<const uint8_t> data) {
   if (const Status status = rom_.write_memory(address, data); status != Status::kOk) {
-    return failed(status, "writing", address);
+    return failed_at(status, "writing at", address);
   }
   return TargetError::kOk;
 }
 
 TargetError RomTarget::read(uint32_t address, std::span<uint8_t> out) {
   if (const Status status = rom_.read_memory(address, out); status != Status::kOk) {
-    return failed(status, "reading back", address);
+    return failed_at(status, "reading back at", address);
   }
   return TargetError::kOk;
 }

@@ -36,7 +36,8 @@ class RomTarget final : public update::Target {
   const char* last_error() const override { return error_.data(); }
 
  private:
-  update::TargetError failed(an3155::Status status, const char* what, uint32_t value = 0);
+  update::TargetError failed(an3155::Status status, const char* what);
+  update::TargetError failed_at(an3155::Status status, const char* what, uint32_t value);
   update::TargetError log_failed(bootcore::LogStatus status, const char* what);
 
   an3155::Bootloader& rom_;
