@@ -40,20 +40,26 @@ while read -r dir; do
 done < <(arm-none-eabi-g++ -xc++ -E -Wp,-v /dev/null -o /dev/null 2>&1 | sed -n 's/^ \(\/.*\)/\1/p')
 launcher=()
 command -v ccache >/dev/null && launcher=(ccache)
-count=0
+rm -rf "$out/obj"
 mkdir -p "$out/obj"
-while read -r source; do
-  "${launcher[@]}" xtensa-lx106-elf-g++ -std=gnu++20 -mlongcalls -Os -fno-exceptions -fno-rtti \
-    -Wall -Wextra -Werror "${includes[@]}" -I"$pkg/src" -isystem "$root/tests/esp32_api_stubs" \
-    -c "$source" -o "$out/obj/$(basename "$source").o"
-  count=$((count + 1))
-done < <(find "$pkg/src" -name '*.cpp' | sort)
 # The examples as the Arduino builder compiles a sketch: C++ with Arduino.h included first.
 for sketch in "$pkg"/examples/*/*.ino; do
   { echo '#include <Arduino.h>'; cat "$sketch"; } >"$out/obj/$(basename "$sketch").cpp"
+done
+compile() {
   "${launcher[@]}" xtensa-lx106-elf-g++ -std=gnu++20 -mlongcalls -Os -fno-exceptions -fno-rtti \
     -Wall -Wextra -Werror "${includes[@]}" -I"$pkg/src" -isystem "$root/tests/esp32_api_stubs" \
-    -c "$out/obj/$(basename "$sketch").cpp" -o "$out/obj/$(basename "$sketch").o"
-  count=$((count + 1))
+    -c "$1" -o "$out/obj/$(basename "$1").o"
+}
+mapfile -t sources < <(find "$pkg/src" "$out/obj" -name '*.cpp' | sort)
+failed=0
+# Two compilers at a time (the machine is shared).
+for ((i = 0; i < ${#sources[@]}; i += 2)); do
+  compile "${sources[i]}" &
+  first=$!
+  if ((i + 1 < ${#sources[@]})); then compile "${sources[i + 1]}" || failed=1; fi
+  wait "$first" || failed=1
 done
+[ "$failed" -eq 0 ] || { echo "package_check: compiling the package failed (see above)" >&2; exit 1; }
+count=${#sources[@]}
 echo "package_check: $count sources and examples of the package compiled for Xtensa with only src/ on the include path"
