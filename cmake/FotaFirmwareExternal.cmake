@@ -34,7 +34,13 @@ endif()
 set(FOTA_DEMO_RELEASES
   "demo-v1:1.0.0" "demo-v2:2.0.0" "demo-v3:3.0.0"
   "demo-noconfirm:2.1.0" "demo-hardfault:2.2.0" "demo-hang:2.3.0")
-set(_pack_commands)
+# Signed with a key the build generates once (<build>/keys/demo.key, mode 0600; never committed):
+# `fota verify --key <build>/keys/demo.pub <build>/releases/<name>` checks them.
+set(FOTA_DEMO_KEY ${CMAKE_BINARY_DIR}/keys/demo CACHE INTERNAL "Build-time demo signing key")
+set(_pack_commands
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/keys
+  COMMAND sh -c "test -f \"$1.key\" || \"$0\" keygen --out \"$1\" >/dev/null"
+          $<TARGET_FILE:fota> ${FOTA_DEMO_KEY})
 foreach(entry ${FOTA_DEMO_RELEASES})
   string(REPLACE ":" ";" parts ${entry})
   list(GET parts 0 name)
@@ -43,7 +49,7 @@ foreach(entry ${FOTA_DEMO_RELEASES})
     COMMAND $<TARGET_FILE:fota> pack
       --app-a ${FOTA_FIRMWARE_DIR}/artifacts/${name}-A.elf
       --app-b ${FOTA_FIRMWARE_DIR}/artifacts/${name}-B.elf
-      --version ${version} --product stm32f407-demo --name ${name}
+      --version ${version} --product stm32f407-demo --name ${name} --sign ${FOTA_DEMO_KEY}.key
       --out ${CMAKE_BINARY_DIR}/releases/${name})
 endforeach()
 add_custom_target(demo_releases ALL ${_pack_commands}

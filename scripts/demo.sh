@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# The main job: sets up the machine, builds host tools + firmware (release preset), packs the demo
-# releases, then updates a virtual STM32F407 (vstm32, running the real ARM binaries) through ST's
-# ROM bootloader (AN3155) with `fota flash`, exactly as a Linux gateway wired to BOOT0/NRST/USART1
-# would: v1 runs -> v2 installed and confirmed -> a never-confirming release is reverted to v2.
+# The main demo, over the air: sets up the machine, builds host tools + firmware (release preset),
+# then starts locally Mosquitto, an S3 server (+ nginx in front of it, with Range and ETag), a
+# virtual STM32F407 (vstm32: our bootloader + demo v1, the real ARM binaries) and `fota agent`.
+# `fota release` publishes v2: the agent streams it into the device, `fota status` shows the
+# progress, v2 confirms; then a release that never confirms is reverted and reported as such.
+# The ROM-path demo with `fota flash` by hand is scripts/demo-rom.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+[ -d node_modules/@20minutes/s3rver ] || npm ci --no-audit --no-fund
 cmake --preset release
 cmake --build --preset release
 
@@ -14,72 +17,128 @@ build=build/release
 vstm32=$build/bin/vstm32
 fota=$build/tools/fota/fota
 work=$(mktemp -d /tmp/fota-demo.XXXXXX)
+source tests/lib/servers.sh
+servers_init "$work"
+apid="" vpid=""
 cleanup() {
-  [ -S "$work/ctl" ] && "$vstm32" ctl --control "$work/ctl" quit > /dev/null 2>&1 || true
-  [ -n "${vpid:-}" ] && wait "$vpid" 2> /dev/null || true
+  [ -n "$apid" ] && kill -TERM "$apid" 2> /dev/null && wait "$apid" 2> /dev/null
+  [ -S "$work/ctl" ] && "$vstm32" ctl --control "$work/ctl" quit > /dev/null 2>&1
+  [ -n "$vpid" ] && wait "$vpid" 2> /dev/null
+  servers_stop
+  return 0
 }
 trap cleanup EXIT
 started=$SECONDS
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-# Polls the console log (what USART1 transmitted) for a line, with a deadline.
-wait_console() {
+# wait_for CONDITION SECONDS WHAT: polls CONDITION with a deadline.
+wait_for() {
   local deadline=$((SECONDS + $2))
-  until grep -q "$1" "$work/console.log" 2> /dev/null; do
+  until eval "$1"; do
     if [ $SECONDS -ge $deadline ]; then
-      echo "demo: '$1' did not appear on USART1 within $2 s" >&2
+      echo "demo: $3 did not happen within $2 s" >&2
       exit 1
     fi
     sleep 0.1
   done
 }
 
-step "1. A factory-fresh device: our bootloader in sector 0, demo v1 in slot A"
-"$vstm32" flash-image create "$work/flash.bin"
-"$vstm32" flash-image place "$work/flash.bin" "$build/firmware/artifacts/bootloader.elf"
-"$vstm32" flash-image place "$work/flash.bin" "$build/releases/demo-v1/demo-v1-1.0.0-A.img"
+step "1. Servers on 127.0.0.1: Mosquitto, an S3 server (bucket fota), nginx in front of it"
+start_mosquitto
+start_s3 fota
+start_nginx --s3 fota
+echo "MQTT $MQTT_URL, S3 $S3_ENDPOINT, downloads from $NGINX_URL"
 
-step "2. Power on the virtual STM32F407 (USART1 on $work/tty, BOOT0/NRST on $work/ctl)"
+step "2. A factory-fresh device: our bootloader in sector 0, demo v1 in slot A, powered on"
+"$vstm32" flash-image create "$work/flash.bin" > /dev/null
+"$vstm32" flash-image place "$work/flash.bin" "$build/firmware/artifacts/bootloader.elf" > /dev/null
+"$vstm32" flash-image place "$work/flash.bin" "$build/releases/demo-v1/demo-v1-1.0.0-A.img" > /dev/null
 "$vstm32" run --flash "$work/flash.bin" --uart "$work/tty" --control "$work/ctl" \
-  --uart-log "$work/console.log" &
+  --uart-log "$work/console.log" > "$work/vstm32.log" 2>&1 &
 vpid=$!
-wait_console "^confirmed" 30
-echo "USART1 said:"
-tr -d '\r' < "$work/console.log" | sed 's/^/  | /'
+wait_for 'grep -q "^confirmed" "$work/console.log" 2> /dev/null' 30 "v1's confirmation"
+tr -d '\r' < "$work/console.log" | sed 's/^/  USART1 | /'
 
-step "3. fota flash demo v2: ROM bootloader (BOOT0 high + NRST), identify, read the boot log," \
-  "erase the inactive slot, stream 256-byte writes, append TRIAL, reset; then watch the console"
-"$fota" flash --port "$work/tty" --pins "vstm32:$work/ctl" --release "$build/releases/demo-v2" \
-  --console
+step "3. fota agent: a gateway wired to the device (USART1 on a pty, BOOT0/NRST on vstm32's socket)"
+public_key=$(awk '{print $2}' "$build/keys/demo.pub")
+cat > "$work/agent.toml" << CONF
+state_dir = "$work/state"
+status_interval_s = 0.5
+[broker]
+url = "$MQTT_URL"
+[release]
+product = "stm32f407-demo"
+channel = "stable"
+allowed_url_prefixes = ["$NGINX_URL/"]
+public_keys = ["$public_key"]
+[[device]]
+name = "demo-board"
+port = "$work/tty"
+pins = "vstm32:$work/ctl"
+confirm_timeout_s = 5
+CONF
+sed 's/^/  agent.toml | /' "$work/agent.toml"
+"$fota" agent --config "$work/agent.toml" > "$work/agent.log" 2>&1 &
+apid=$!
+wait_for 'grep -q "device [0-9A-F]\{24\} runs" "$work/agent.log"' 60 "the agent's identification"
+uid=$(grep -o "device [0-9A-F]\{24\}" "$work/agent.log" | head -1 | cut -d" " -f2)
+echo "the agent read the device's unique ID through the ROM bootloader: $uid"
+"$fota" status --config "$work/agent.toml"
 
-step "4. fota flash a release that never confirms itself (demo-noconfirm, 2.1.0)"
-echo "   fota resets it when it has not confirmed within 5 s; each reset uses one of its 3 trial"
-echo "   attempts, then the bootloader rejects it and falls back to v2."
-set +e
-"$fota" flash --port "$work/tty" --pins "vstm32:$work/ctl" \
-  --release "$build/releases/demo-noconfirm" --console --confirm-timeout 5
-code=$?
-set -e
-if [ $code -ne 6 ]; then
-  echo "demo: expected exit code 6 (reverted), got $code" >&2
-  exit 1
-fi
-echo "(exit code 6: reverted, as expected)"
+release() {
+  "$fota" release --dir "$build/releases/$1" --key "$build/keys/demo.pub" \
+    --endpoint "$S3_ENDPOINT" --bucket fota --url-base "$NGINX_URL" --mqtt "$MQTT_URL" "${@:2}"
+}
+# follow: `fota status --follow` on the device until the update ends (its lines are the demo's).
+follow() {
+  "$fota" status --config "$work/agent.toml" --device "$uid" --follow --timeout 300 \
+    > "$work/follow.txt" 2>&1 &
+  fpid=$!
+  wait_for '[ -s "$work/follow.txt" ]' 20 "fota status' subscription"
+}
+show_follow() {
+  set +e
+  wait "$fpid"
+  code=$?
+  set -e
+  sed 's/^/  fota status | /' "$work/follow.txt"
+}
 
-step "5. What is on the device now"
-"$fota" info --port "$work/tty" --pins "vstm32:$work/ctl"
-"$vstm32" ctl --control "$work/ctl" quit > /dev/null
-wait "$vpid" || true
-vpid=
+step "4. fota release demo v2: images + manifest into S3, the signed manifest on MQTT (retained)"
+follow
+release demo-v2
+show_follow
+[ $code -eq 0 ] || { echo "demo: v2 did not confirm"; tail -30 "$work/agent.log"; exit 1; }
+grep -a "demo 2.0.0\|decision=trial" "$work/console.log" | tr -d '\r' | sed 's/^/  USART1 | /'
+
+step "5. fota release demo-noconfirm (2.1.0): an image that never confirms itself"
+echo "   The agent resets it when it has not confirmed within 5 s; each reset uses one of its 3"
+echo "   trial attempts, then the bootloader rejects it and boots v2 again."
+follow
+release demo-noconfirm
+show_follow
+[ $code -eq 1 ] && grep -q "^reverted" "$work/follow.txt" ||
+  { echo "demo: expected 'reverted'"; tail -30 "$work/agent.log"; exit 1; }
+
+step "6. The fleet as the agents report it (fota status)"
+"$fota" status --config "$work/agent.toml"
+kill -TERM "$apid"
+wait "$apid" || true
+apid=""
 
 cat << EOF
 
 demo done in $((SECONDS - started)) s (after the build). What you saw:
- - vstm32 executed our bootloader and demo v1 (real ARM binaries) on an emulated Cortex-M4;
-   the bootloader found an empty log and booted v1 on trial, v1 confirmed itself;
- - fota flash put v2 into slot B through ST's ROM bootloader protocol, the bootloader checked
-   its CRC-32 and SHA-256, booted it on trial under the watchdog, and v2 confirmed;
- - a release that never confirms was tried three times and rejected: the device went back to
-   v2 by itself, and fota reported "reverted" (exit code 6).
-Docs: docs/flashing.md (fota flash), docs/bootloader.md (boot decisions), docs/vstm32.md.
+ - vstm32 ran our bootloader and demo v1 (real ARM binaries on an emulated Cortex-M4);
+ - fota agent read the device's unique ID and boot log through ST's ROM bootloader and
+   subscribed to fota/stm32f407-demo/stable/release;
+ - fota release uploaded the signed v2 to the S3 server and published its manifest; the agent
+   checked the manifest's signature and its policy, downloaded the image with HTTP Range requests
+   (through nginx) straight into slot B over the ROM bootloader, checked the header signature
+   before erasing and the CRC-32/SHA-256 before committing, then watched v2 boot on trial and
+   confirm itself: only then did the status say "confirmed";
+ - a release that never confirms was tried three times and rejected by the bootloader: the device
+   went back to v2 by itself and the agent reported "reverted".
+Logs: $work (agent.log, console.log).
+Docs: docs/agent.md (fota agent, fota status), docs/releasing.md, docs/flashing.md.
 EOF

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Installs everything this project needs on Debian 12: host compilers, the ARM cross toolchain,
-# libraries, test servers (apt) and s3rver (npm, pinned in package-lock.json).
+# libraries, test servers (apt) and @20minutes/s3rver (npm, pinned in package-lock.json).
 # Idempotent and fast when everything is there; works as root or through sudo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,11 +33,11 @@ fi
 
 # Node.js and npm come with the machine image (Debian's npm conflicts with it: never apt-get it).
 if ! command -v npm >/dev/null; then
-  echo "setup: npm not found; install Node.js >= 20 (s3rver is needed by the end-to-end tests)" >&2
+  echo "setup: npm not found; install Node.js >= 20 (@20minutes/s3rver is needed by the end-to-end tests)" >&2
   exit 1
 fi
 if [ ! -x node_modules/.bin/s3rver ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "setup: npm ci (s3rver)"
+  echo "setup: npm ci (@20minutes/s3rver)"
   npm ci --no-audit --no-fund --loglevel=error
 else
   echo "setup: npm packages present"

@@ -37,7 +37,8 @@ Expected<std::string> sign_release(Manifest& manifest, std::vector<uint8_t>& ima
   manifest.signature = signing::manifest_signature_placeholder();
   auto text = signing::sign_manifest(manifest_to_json(manifest), key);
   if (!text) return text.failure();
-  const auto at = text->find(signing::kManifestSignatureKey) + signing::kManifestSignatureKey.size();
+  const auto at =
+      text->find(signing::kManifestSignatureKey) + signing::kManifestSignatureKey.size();
   manifest.signature = text->substr(at, signing::kManifestSignatureHexSize);
   return text;
 }

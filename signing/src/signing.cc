@@ -34,11 +34,13 @@ std::string trim(std::string s) {
 
 Expected<std::string> read_small_text(const fs::path& path, const char* what) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(std::string(what) + " " + path.string() + ": cannot open: " + std::strerror(errno));
+  if (!in)
+    return fail(std::string(what) + " " + path.string() + ": cannot open: " + std::strerror(errno));
   std::ostringstream ss;
   ss << in.rdbuf();
   std::string text = ss.str();
-  if (text.size() > 4096) return fail(std::string(what) + " " + path.string() + ": too large for a key file");
+  if (text.size() > 4096)
+    return fail(std::string(what) + " " + path.string() + ": too large for a key file");
   return text;
 }
 
@@ -171,7 +173,7 @@ Expected<KeyFiles> generate_key_files(const fs::path& name, bool overwrite) {
 }
 
 Expected<SecretKey> read_secret_key(const fs::path& path) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     return fail("private key " + path.string() + ": cannot open: " + std::strerror(errno));
   }
@@ -188,7 +190,8 @@ Expected<SecretKey> read_secret_key(const fs::path& path) {
   sodium_memzero(text->data(), text->size());
   const std::string prefix = std::string(kSecretTag) + " ";
   std::array<uint8_t, kSeedSize> seed;
-  const bool ok = line.rfind(prefix, 0) == 0 && from_hex(std::string_view(line).substr(prefix.size()), seed);
+  const bool ok =
+      line.rfind(prefix, 0) == 0 && from_hex(std::string_view(line).substr(prefix.size()), seed);
   sodium_memzero(line.data(), line.size());
   if (!ok) {
     return fail("private key " + path.string() + ": not a fota key file (expected \"" +

@@ -61,7 +61,7 @@ TEST(Sign, RoundTripAndTamper) {
 TEST_F(TempDir, KeygenWritesPrivateKeyMode0600AndReadsBack) {
   auto files = generate_key_files(dir_ / "ci");
   ASSERT_TRUE(files.ok()) << files.error();
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat((dir_ / "ci.key").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   auto secret = read_secret_key(dir_ / "ci.key");

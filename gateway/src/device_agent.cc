@@ -1,0 +1,613 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "gateway/device_agent.h"
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "agent/policy.h"
+#include "format/flash_map.h"
+#include "release/manifest.h"
+
+namespace fota::gateway {
+namespace {
+
+double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+uint64_t unix_s() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+std::string hex(std::span<const uint8_t> bytes) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  std::string out;
+  for (uint8_t b : bytes) {
+    out += kDigits[b >> 4];
+    out += kDigits[b & 0xF];
+  }
+  return out;
+}
+
+std::string version_text(const Version& v) {
+  return release::version_string(v) + "+" + std::to_string(v.build);
+}
+
+// A short reason code and a sentence for an engine failure.
+std::string describe(const update::Failure& f, const update::Source* source,
+                     update::Target& target) {
+  std::string text = update::to_string(f.reason);
+  switch (f.reason) {
+    case update::FailReason::kSourceFailed:
+    case update::FailReason::kTruncated:
+    case update::FailReason::kReleaseChanged:
+      if (source != nullptr && source->last_error()[0] != '\0')
+        text += ": " + std::string(source->last_error());
+      break;
+    case update::FailReason::kBadHeader:
+    case update::FailReason::kPayloadMismatch:
+      text += std::string(": ") + to_string(f.header);
+      break;
+    case update::FailReason::kNoDevice:
+    case update::FailReason::kEraseFailed:
+    case update::FailReason::kWriteFailed:
+    case update::FailReason::kReadFailed:
+    case update::FailReason::kCommitFailed:
+    case update::FailReason::kRebootFailed:
+    case update::FailReason::kBootLog:
+    case update::FailReason::kObserveFailed:
+      text += std::string(": ") + update::to_string(f.target);
+      if (target.last_error()[0] != '\0') text += " (" + std::string(target.last_error()) + ")";
+      break;
+    default: break;
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string release_topic(const std::string& product, const std::string& channel) {
+  return "fota/" + product + "/" + channel + "/release";
+}
+std::string status_topic(const std::string& product, const std::string& uid) {
+  return "fota/" + product + "/device/" + uid + "/status";
+}
+std::string command_topic(const std::string& product, const std::string& uid) {
+  return "fota/" + product + "/device/" + uid + "/cmd";
+}
+
+DeviceAgent::DeviceAgent(const AgentConfig& config, const DeviceConfig& device,
+                         std::unique_ptr<DeviceServices> services)
+    : config_(config), device_(device), services_(std::move(services)) {}
+
+DeviceAgent::~DeviceAgent() = default;
+
+void DeviceAgent::stop() {
+  stop_ = true;
+  http_stop_ = true;
+  {
+    std::lock_guard lock(engine_mutex_);
+    if (engine_) engine_->request_stop();
+  }
+  push({Event::Kind::kStop, ""});
+}
+
+void DeviceAgent::push(Event event) {
+  {
+    std::lock_guard lock(queue_mutex_);
+    // A burst of notifications: only the newest of a kind matters.
+    if (event.kind == Event::Kind::kRelease || event.kind == Event::Kind::kLegacy) {
+      std::erase_if(queue_, [&](const Event& e) { return e.kind == event.kind; });
+    }
+    queue_.push_back(std::move(event));
+  }
+  queue_cv_.notify_one();
+}
+
+// Reads the unique ID and the running image through the target, then lets the device run again.
+bool DeviceAgent::identify() {
+  update::Target& target = services_->target();
+  update::DeviceId id;
+  if (const auto e = target.open(id); e != update::TargetError::kOk) {
+    spdlog::warn("[{}] cannot reach the device on {}: {} {}", device_.name, device_.port,
+                 update::to_string(e), target.last_error());
+    return false;
+  }
+  update::BootState boot;
+  const auto e = target.read_boot_state(boot);
+  (void)target.reboot();
+  if (e != update::TargetError::kOk) {
+    spdlog::warn("[{}] cannot read the boot log: {} {}", device_.name, update::to_string(e),
+                 target.last_error());
+    return false;
+  }
+  std::lock_guard lock(status_mutex_);
+  uid_ = hex(id.uid);
+  const flash_map::Slot running = flash_map::other_slot(boot.install_slot);
+  const bootcore::SlotInfo& info = boot.slots[static_cast<unsigned>(running)];
+  running_known_ = info.header_verdict.ok();
+  if (running_known_) {
+    running_ = info.header.version;
+    running_slot_ = flash_map::slot_name(running);
+  }
+  spdlog::info("[{}] device {} runs {} in slot {}", device_.name, uid_,
+               running_known_ ? version_text(running_) : "no valid image", running_slot_);
+  return true;
+}
+
+void DeviceAgent::run() {
+  double retry_s = 1;
+  while (!stop_ && !identify()) {
+    // The device may be off or busy: try again, more and more slowly.
+    const double until = now_s() + retry_s;
+    while (!stop_ && now_s() < until) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    retry_s = std::min(retry_s * 2, 60.0);
+  }
+  if (stop_) return;
+  since_unix_s_ = unix_s();
+  load_rejected();
+  const std::string& product = config_.release.product;
+  if (!config_.broker.url.empty()) {
+    std::vector<std::string> topics = {command_topic(product, uid_)};
+    if (config_.release.subscribe) {
+      topics.push_back(release_topic(product, config_.release.channel));
+    }
+    if (!config_.release.legacy_topic.empty()) topics.push_back(config_.release.legacy_topic);
+    std::array<char, 128> will{};
+    auto n = agent::encode_offline(uid_, will);
+    const std::string client_id =
+        (config_.broker.client_id.empty() ? std::string("fota-agent") : config_.broker.client_id) +
+        "-" + uid_;
+    auto started =
+        mqtt_.start(config_.broker, client_id, status_topic(product, uid_),
+                    std::string(will.data(), n.ok() ? *n : 0), topics,
+                    [this, product](const std::string& topic, const std::string& payload) {
+                      if (topic == command_topic(product, uid_)) {
+                        push({Event::Kind::kCommand, payload});
+                      } else if (topic == config_.release.legacy_topic) {
+                        push({Event::Kind::kLegacy, payload});
+                      } else {
+                        push({Event::Kind::kRelease, payload});
+                      }
+                    });
+    if (!started) spdlog::error("[{}] MQTT: {}", device_.name, started.error());
+  }
+  if (!config_.release.manifest_url.empty()) next_poll_s_ = now_s();
+  while (!stop_) {
+    Event event{Event::Kind::kPoll, ""};
+    {
+      std::unique_lock lock(queue_mutex_);
+      const bool polling = !config_.release.manifest_url.empty();
+      auto ready = [&] { return !queue_.empty() || stop_; };
+      if (polling) {
+        const auto wait = std::chrono::duration<double>(std::max(0.0, next_poll_s_ - now_s()));
+        if (!queue_cv_.wait_for(lock, wait, ready)) {
+          lock.unlock();
+          poll_pointer();
+          continue;
+        }
+      } else {
+        queue_cv_.wait(lock, ready);
+      }
+      if (stop_) break;
+      event = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    switch (event.kind) {
+      case Event::Kind::kRelease: handle_release(event.payload, false, false); break;
+      case Event::Kind::kLegacy: handle_release(event.payload, true, false); break;
+      case Event::Kind::kCommand: handle_command(event.payload); break;
+      case Event::Kind::kPoll: poll_pointer(); break;
+      case Event::Kind::kStop: break;
+    }
+  }
+  // A clean stop: the broker will not publish the last will, so say "offline" ourselves.
+  if (!config_.broker.url.empty()) {
+    std::array<char, 128> offline{};
+    if (auto n = agent::encode_offline(uid_, offline); n.ok()) {
+      mqtt_.set_status(std::string(offline.data(), *n));
+    }
+  }
+  mqtt_.stop();
+}
+
+void DeviceAgent::poll_pointer() {
+  std::mt19937_64 random(std::random_device{}());
+  std::uniform_real_distribution<double> jitter(0, config_.release.poll_jitter_s);
+  next_poll_s_ = now_s() + config_.release.poll_interval_s + jitter(random);
+  HttpOptions options;
+  options.connect_timeout_s = config_.download.connect_timeout_s;
+  options.stall_timeout_s = config_.download.stall_timeout_s;
+  options.ca_file = config_.download.ca_file;
+  options.stop = &http_stop_;
+  auto checked =
+      check_pointer(config_.release.manifest_url, pointer_etag_, options, kMaxNotificationSize);
+  if (!checked) {
+    spdlog::warn("[{}] polling: {}", device_.name, checked.error());
+    set_error("poll", checked.error());
+    return;
+  }
+  if (!checked->changed) {
+    spdlog::debug("[{}] polling: {} unchanged ({})", device_.name, config_.release.manifest_url,
+                  pointer_etag_);
+    return;
+  }
+  spdlog::info("[{}] polling: {} changed (ETag {})", device_.name, config_.release.manifest_url,
+               checked->etag);
+  pointer_etag_ = checked->etag;
+  handle_release(checked->body, false, false);
+}
+
+std::string DeviceAgent::release_key(const ReleaseNotice& notice) const {
+  if (notice.legacy) return "legacy " + notice.url + " " + std::to_string(notice.crc32);
+  return notice.manifest.product + " " + version_text(notice.manifest.version) + " " +
+         notice.manifest.slot_a.url + " " + notice.manifest.slot_b.url;
+}
+
+void DeviceAgent::handle_release(const std::string& payload, bool legacy, bool forced) {
+  auto notice = legacy ? parse_legacy_notice(payload) : parse_release_notice(payload);
+  if (!notice) {
+    // Reported, never fatal: the agent keeps running and keeps the device's state.
+    spdlog::warn("[{}] ignored a malformed notification: {}", device_.name, notice.error());
+    set_error("bad-notification", notice.error());
+    return;
+  }
+  if (legacy && !config_.release.allow_unsigned) {
+    set_error("unsigned", "seed-000 message ignored: the configuration requires signed releases");
+    return;
+  }
+  latest_ = *notice;
+  const std::string key = release_key(*notice);
+  if (!forced && attempted_.contains(key)) {
+    spdlog::debug("[{}] release already handled: {}", device_.name, key);
+    return;
+  }
+  if (!forced && rejected_.contains(key)) {
+    spdlog::info("[{}] release was reverted before on this device: not retried ({})", device_.name,
+                 key);
+    return;
+  }
+  install(*notice, false);
+}
+
+void DeviceAgent::handle_command(const std::string& payload) {
+  auto command = parse_command(payload);
+  if (!command) {
+    spdlog::warn("[{}] ignored a malformed command: {}", device_.name, command.error());
+    set_error("bad-command", command.error());
+    return;
+  }
+  switch (command->kind) {
+    case Command::Kind::kReport: publish_status(true); break;
+    case Command::Kind::kCheck:
+      spdlog::info("[{}] command: check now", device_.name);
+      if (!config_.release.manifest_url.empty()) {
+        pointer_etag_.clear();  // fetch the pointer even if unchanged
+        poll_pointer();
+      } else if (latest_) {
+        attempted_.erase(release_key(*latest_));
+        install(*latest_, false);
+      }
+      break;
+    case Command::Kind::kUpdate: {
+      spdlog::info("[{}] command: update to {}", device_.name,
+                   release::version_string(command->version));
+      if (!latest_ || latest_->legacy ||
+          latest_->manifest.version.packed() != command->version.packed()) {
+        set_error("unknown-version",
+                  "update to " + release::version_string(command->version) +
+                      ": not the release the channel offers (" +
+                      (latest_ && !latest_->legacy ? version_text(latest_->manifest.version)
+                                                   : std::string("none known")) +
+                      ")");
+        break;
+      }
+      install(*latest_, true);
+      break;
+    }
+  }
+}
+
+void DeviceAgent::install(const ReleaseNotice& notice, bool explicit_request) {
+  const std::string key = release_key(notice);
+  // 1. Policy: signature, product, version, URL, size — before the device is touched.
+  bool verified = false;
+  std::string signature_error;
+  if (!notice.legacy) {
+    std::vector<std::array<uint8_t, 32>> keys;
+    for (const auto& text : config_.release.public_keys) {
+      std::array<uint8_t, 32> k{};
+      for (size_t i = 0; i < 32; ++i)
+        k[i] = static_cast<uint8_t>(std::stoul(text.substr(2 * i, 2), nullptr, 16));
+      keys.push_back(k);
+    }
+    auto v = verify_notice(notice, keys);
+    verified = v.ok();
+    if (!v.ok()) signature_error = v.error();
+  }
+  if (!verified && !notice.manifest.signature.empty()) {
+    // A signature that does not verify is refused even where unsigned releases are allowed.
+    report_refusal("bad-signature", signature_error);
+    attempted_.insert(key);
+    return;
+  }
+  std::vector<std::string_view> prefixes(config_.release.allowed_url_prefixes.begin(),
+                                         config_.release.allowed_url_prefixes.end());
+  agent::Policy policy{config_.release.product, prefixes, config_.release.allow_unsigned,
+                       config_.release.allow_downgrade, flash_map::kSlotSize};
+  agent::Running running;
+  {
+    std::lock_guard lock(status_mutex_);
+    running.known = running_known_;
+    running.version = running_;
+  }
+  std::array<std::string, flash_map::kSlotCount> urls;
+  std::array<uint32_t, flash_map::kSlotCount> sizes{};
+  if (notice.legacy) {
+    urls = {notice.url, notice.url};  // one image: the engine refuses it for the wrong slot
+  } else {
+    urls = {notice.manifest.slot_a.url, notice.manifest.slot_b.url};
+    sizes = {notice.manifest.slot_a.size, notice.manifest.slot_b.size};
+  }
+  for (unsigned s = 0; s < flash_map::kSlotCount; ++s) {
+    agent::Offer offer;
+    offer.product = notice.legacy ? std::string_view() : std::string_view(notice.manifest.product);
+    offer.has_version = !notice.legacy;
+    offer.version = notice.manifest.version;
+    offer.url = urls[s];
+    offer.size = sizes[s];
+    offer.signature_verified = verified;
+    offer.explicit_request = explicit_request;
+    const agent::PolicyError refused = agent::check_offer(policy, offer, running);
+    if (refused == agent::PolicyError::kNotNewer && !explicit_request) {
+      spdlog::info("[{}] release {} is not newer than the running {}: nothing to do", device_.name,
+                   version_text(notice.manifest.version), version_text(running.version));
+      attempted_.insert(key);
+      return;
+    }
+    if (refused != agent::PolicyError::kOk) {
+      std::string what = agent::to_string(refused);
+      if (refused == agent::PolicyError::kUnsigned && !signature_error.empty()) {
+        what += " (" + signature_error + ")";
+      }
+      if (refused == agent::PolicyError::kUrlNotAllowed ||
+          refused == agent::PolicyError::kUrlMalformed) {
+        what += ": " + urls[s];
+      }
+      report_refusal(std::string("policy-") +
+                         (refused == agent::PolicyError::kUnsigned ? "unsigned" : "refused"),
+                     what);
+      attempted_.insert(key);
+      return;
+    }
+  }
+  attempted_.insert(key);
+  // 2. The engine: the same sequence as `fota flash`, with HTTP sources.
+  HttpOptions options;
+  options.connect_timeout_s = config_.download.connect_timeout_s;
+  options.stall_timeout_s = config_.download.stall_timeout_s;
+  options.retries = config_.download.retries;
+  options.backoff_initial_s = config_.download.backoff_initial_s;
+  options.backoff_max_s = config_.download.backoff_max_s;
+  options.ca_file = config_.download.ca_file;
+  options.stop = &http_stop_;
+  options.max_size = flash_map::kSlotSize;
+  std::array<std::unique_ptr<HttpSource>, flash_map::kSlotCount> sources;
+  update::Release release;
+  for (unsigned s = 0; s < flash_map::kSlotCount; ++s) {
+    options.expected_size = sizes[s];
+    sources[s] = std::make_unique<HttpSource>(urls[s], options);
+    release.image[s] = sources[s].get();
+  }
+  update::Policy engine_policy;
+  const size_t n = std::min(config_.release.product.size(), engine_policy.product.size() - 1);
+  std::memcpy(engine_policy.product.data(), config_.release.product.data(), n);
+  engine_policy.version = explicit_request && config_.release.allow_downgrade
+                              ? update::VersionPolicy::kAny
+                              : update::VersionPolicy::kNewer;
+  engine_policy.require_signature = !config_.release.allow_unsigned;
+  engine_policy.confirm_timeout_ms = static_cast<uint32_t>(device_.confirm_timeout_s * 1000);
+  engine_policy.outcome_timeout_ms = static_cast<uint32_t>(device_.outcome_timeout_s * 1000);
+  {
+    std::lock_guard lock(status_mutex_);
+    reason_.clear();
+    error_.clear();
+    bytes_done_ = bytes_total_ = 0;
+    rate_bps_ = 0;
+    target_known_ = !notice.legacy;
+    target_ = notice.manifest.version;
+  }
+  spdlog::info("[{}] installing {} ", device_.name,
+               notice.legacy ? notice.url : version_text(notice.manifest.version));
+  update::Outcome outcome;
+  {
+    std::unique_lock lock(engine_mutex_);
+    engine_.emplace(services_->target(), services_->clock(), static_cast<update::Reporter&>(*this),
+                    services_->verifier(), services_->store(uid_));
+    if (stop_) engine_->request_stop();
+    lock.unlock();
+    current_sources_ = &sources;
+    outcome = engine_->run(release, engine_policy);
+    current_sources_ = nullptr;
+    lock.lock();
+    engine_.reset();
+  }
+  uint64_t downloaded = 0;
+  for (const auto& s : sources) downloaded += s->bytes_downloaded();
+  spdlog::info("[{}] outcome {} ({}), {} bytes written, {} bytes downloaded{}", device_.name,
+               update::to_string(outcome.state), update::to_string(outcome.failure.reason),
+               outcome.bytes_written, downloaded,
+               outcome.resumed ? " (resumed at " + std::to_string(outcome.resumed_from) + ")" : "");
+  if (outcome.state == update::State::kFailed &&
+      (outcome.failure.reason < update::FailReason::kObserveFailed)) {
+    // Failed before the reboot: the device may still sit in its ROM bootloader. Let the previous
+    // firmware run again (the failed slot holds no valid header, so it cannot boot).
+    (void)services_->target().reboot();
+  }
+  if (outcome.state == update::State::kConfirmed) {
+    std::lock_guard lock(status_mutex_);
+    running_known_ = true;
+    running_ = outcome.version;
+    running_slot_ = flash_map::slot_name(outcome.slot);
+  }
+  if (outcome.state == update::State::kReverted) {
+    rejected_.insert(key);
+    save_rejected();
+  }
+  if (outcome.state == update::State::kFailed &&
+      outcome.failure.reason == update::FailReason::kCancelled) {
+    attempted_.erase(key);  // resumable: the next start continues it
+  }
+  publish_status(true);
+}
+
+void DeviceAgent::report_refusal(const std::string& reason, const std::string& error) {
+  spdlog::warn("[{}] refused: {}", device_.name, error);
+  {
+    std::lock_guard lock(status_mutex_);
+    state_ = agent::State::kFailed;
+    since_unix_s_ = unix_s();
+    reason_ = reason;
+    error_ = error;
+  }
+  publish_status(true);
+}
+
+void DeviceAgent::set_error(const std::string& reason, const std::string& error) {
+  {
+    std::lock_guard lock(status_mutex_);
+    reason_ = reason;
+    error_ = error;
+  }
+  publish_status(true);
+}
+
+// ---- update::Reporter ----
+
+void DeviceAgent::on_state(update::State state, const update::Failure& failure) {
+  {
+    std::lock_guard lock(status_mutex_);
+    state_ = state;
+    since_unix_s_ = unix_s();
+    if (state == update::State::kFailed) {
+      const update::Source* source = nullptr;
+      if (current_sources_ != nullptr) {
+        for (const auto& s : *current_sources_) {
+          if (s->last_error()[0] != '\0') source = s.get();
+        }
+      }
+      reason_ = update::to_string(failure.reason);
+      error_ = describe(failure, source, services_->target());
+    } else if (state == update::State::kReverted) {
+      reason_ = "not-confirmed";
+      error_ = "the new image did not confirm itself; the bootloader went back to the previous one";
+    }
+  }
+  spdlog::info("[{}] state {}{}", device_.name, update::to_string(state),
+               state == update::State::kFailed ? std::string(" (") + error_ + ")" : "");
+  publish_status(true);
+}
+
+void DeviceAgent::on_plan(const update::Plan& plan) {
+  std::lock_guard lock(status_mutex_);
+  target_known_ = true;
+  target_ = plan.image.version;
+  bytes_total_ = plan.image_bytes;
+  bytes_done_ = plan.resume_offset;
+}
+
+void DeviceAgent::on_step(update::Step step, uint32_t total) {
+  if (step != update::Step::kWrite) return;
+  std::lock_guard lock(status_mutex_);
+  bytes_total_ = total;
+  rate_window_start_s_ = now_s();
+  rate_window_bytes_ = bytes_done_;
+}
+
+void DeviceAgent::on_progress(update::Step step, uint32_t done, uint32_t total) {
+  if (step != update::Step::kWrite) return;
+  {
+    std::lock_guard lock(status_mutex_);
+    bytes_done_ = done;
+    bytes_total_ = total;
+    const double now = now_s();
+    if (now - rate_window_start_s_ >= 1.0) {
+      rate_bps_ = static_cast<uint32_t>(static_cast<double>(done - rate_window_bytes_) /
+                                        (now - rate_window_start_s_));
+      rate_window_start_s_ = now;
+      rate_window_bytes_ = done;
+    }
+  }
+  publish_status(false);
+}
+
+void DeviceAgent::on_note(update::Note note, flash_map::Slot slot) {
+  spdlog::info("[{}] {} (slot {})", device_.name, update::to_string(note),
+               flash_map::slot_name(slot));
+}
+
+void DeviceAgent::publish_status(bool force) {
+  std::array<char, agent::kMaxStatusSize> buffer{};
+  size_t size = 0;
+  {
+    std::lock_guard lock(status_mutex_);
+    if (uid_.empty()) return;
+    const double now = now_s();
+    if (!force && now - last_publish_s_ < config_.status_interval_s) return;
+    last_publish_s_ = now;
+    agent::StatusReport r;
+    r.uid = uid_;
+    r.state = state_;
+    r.reason = reason_;
+    r.error = error_;
+    r.bytes_done = bytes_done_;
+    r.bytes_total = bytes_total_;
+    r.rate_bps = rate_bps_;
+    r.running_known = running_known_;
+    r.running = running_;
+    r.running_slot = running_slot_;
+    r.target_known = target_known_;
+    r.target = target_;
+    r.time_unix_s = unix_s();
+    r.state_since_unix_s = since_unix_s_;
+    auto n = agent::encode_status(r, buffer);
+    if (!n.ok()) return;
+    size = *n;
+  }
+  if (!config_.broker.url.empty()) mqtt_.set_status(std::string(buffer.data(), size));
+}
+
+// Releases that were reverted on this device are not retried automatically (only by command).
+void DeviceAgent::load_rejected() {
+  std::ifstream in(config_.state_dir / (uid_ + ".rejected"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) rejected_.insert(line);
+  }
+}
+
+void DeviceAgent::save_rejected() {
+  const auto path = config_.state_dir / (uid_ + ".rejected");
+  const auto temp = config_.state_dir / (uid_ + ".rejected.tmp");
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    for (const auto& key : rejected_) out << key << "\n";
+    if (!out) {
+      spdlog::warn("[{}] cannot write {}", device_.name, temp.string());
+      return;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(temp, path, ec);
+  if (ec) spdlog::warn("[{}] cannot write {}: {}", device_.name, path.string(), ec.message());
+}
+
+}  // namespace fota::gateway

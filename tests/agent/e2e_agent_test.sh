@@ -1,0 +1,173 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# `fota agent` end to end, with the real ARM binaries on `vstm32 run`, Mosquitto and nginx:
+#   signed v2 published (retained) -> the agent installs it -> status confirmed, v2 runs
+#   malformed notification -> reported in the status, the agent keeps running
+#   release whose image is missing (HTTP 404) -> failed, nothing erased, v2 keeps running
+#   tampered image (one payload bit) -> failed before commit, v2 keeps running
+#   manifest signed by an unknown key -> refused before any download
+#   never-confirming release -> reported reverted, v2 runs again
+#   SIGTERM -> the agent exits, the status says offline
+# Usage: e2e_agent_test.sh FOTA VSTM32 ARTIFACTS_DIR RELEASES_DIR
+set -u
+FOTA=$1
+VSTM32=$2
+ARTIFACTS=$3
+RELEASES=$4
+T=$(mktemp -d /tmp/fota-agent-e2e.XXXXXX)
+. "$(dirname "$0")/../lib/harness.sh"
+. "$(dirname "$0")/../lib/servers.sh"
+servers_init "$T"
+APID=""
+cleanup() {
+  [ -n "$APID" ] && kill -9 "$APID" 2> /dev/null
+  [ -n "$VPID" ] && kill "$VPID" 2> /dev/null
+  servers_stop
+  wait 2> /dev/null
+  [ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+
+PRODUCT=stm32f407-demo
+mkdir -p "$T/www" "$T/state"
+start_mosquitto || exit 1
+start_nginx "$T/www" || exit 1
+RELEASE_TOPIC="fota/$PRODUCT/stable/release"
+
+# --- releases, signed with a fresh key
+"$FOTA" keygen --out "$T/release" > /dev/null || exit 1
+"$FOTA" keygen --out "$T/stranger" > /dev/null || exit 1
+PUBLIC_KEY=$(awk '{print $2}' "$T/release.pub")
+pack() {  # pack NAME VERSION DIR [KEY]
+  "$FOTA" pack --app-a "$ARTIFACTS/$1-A.elf" --app-b "$ARTIFACTS/$1-B.elf" --version "$2" \
+    --product "$PRODUCT" --name "$1" --url-base "$NGINX_URL/$3" --out "$T/www/$3" \
+    --sign "${4:-$T/release.key}" > /dev/null || { echo "pack $1 failed"; exit 1; }
+}
+pack demo-v2 2.0.0 v2
+pack demo-v3 3.0.0 tampered
+pack demo-v3 3.0.0 gone
+pack demo-v3 3.0.0 stranger "$T/stranger.key"
+pack demo-noconfirm 2.1.0 noconfirm
+rm "$T/www/gone/"*.img  # the manifest points to images that are not there: 404
+# One bit flipped in the payload of both images (the manifest and the headers stay signed).
+for img in "$T/www/tampered/"*.img; do
+  python3 - "$img" << 'PY'
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+b[2048] ^= 0x10
+open(p, "wb").write(b)
+PY
+done
+
+# --- the device: our bootloader + v1 in slot A
+"$VSTM32" flash-image create "$T/flash.bin" > /dev/null
+"$VSTM32" flash-image place "$T/flash.bin" "$ARTIFACTS/bootloader.elf" > /dev/null
+"$VSTM32" flash-image place "$T/flash.bin" "$RELEASES/demo-v1/demo-v1-1.0.0-A.img" > /dev/null
+start_vstm32
+check "factory v1 boots and confirms" 'wait_for "grep -q \"^confirmed\" \"$T/console.log\"" 30'
+
+cat > "$T/agent.toml" << CONF
+state_dir = "$T/state"
+log_level = "debug"
+status_interval_s = 0.5
+[broker]
+url = "$MQTT_URL"
+[release]
+product = "$PRODUCT"
+channel = "stable"
+allowed_url_prefixes = ["$NGINX_URL/"]
+public_keys = ["$PUBLIC_KEY"]
+[download]
+stall_timeout_s = 5
+retries = 2
+backoff_initial_s = 0.2
+[[device]]
+name = "rack-1"
+port = "$T/tty"
+pins = "vstm32:$T/ctl"
+confirm_timeout_s = 4
+outcome_timeout_s = 120
+CONF
+"$FOTA" agent --config "$T/agent.toml" --check-config > /dev/null
+check "configuration accepted" '[ $? -eq 0 ]'
+
+"$FOTA" agent --config "$T/agent.toml" > "$T/agent.log" 2>&1 &
+APID=$!
+check "agent identified the device" 'wait_for "grep -q \"device [0-9A-F]\{24\} runs 1.0.0\" \"$T/agent.log\"" 60'
+UID_HEX=$(grep -o "device [0-9A-F]\{24\}" "$T/agent.log" | head -1 | cut -d" " -f2)
+# status FIELD: one field of the device's retained status (`fota status --json`).
+status() {
+  "$FOTA" status --broker "$MQTT_URL" --product "$PRODUCT" --device "$UID_HEX" --json |
+    python3 -c 'import json, sys; l = sys.stdin.readline(); print(json.loads(l).get(sys.argv[1], "") if l else "")' "$1"
+}
+check "status: idle, running 1.0.0 in A" 'wait_for "[ \"\$(status state)/\$(status running_version)/\$(status running_slot)\" = idle/1.0.0/A ]" 20'
+
+# follow VERB TIMEOUT: `fota status --follow` until a final state; output in $T/follow.txt.
+follow() {
+  "$FOTA" status --broker "$MQTT_URL" --product "$PRODUCT" --device "$UID_HEX" --follow \
+    --timeout "$1" > "$T/follow.txt" 2>&1
+}
+publish() { mosquitto_pub -L "$MQTT_URL/$RELEASE_TOPIC" -r -q 1 "$@"; }
+
+# --- v2: installed over the air and confirmed
+follow 300 &
+FPID=$!
+wait_for '[ -s "$T/follow.txt" ]' 20  # subscribed: it printed the retained state
+publish -f "$T/www/v2/manifest.json"
+wait $FPID
+code=$?
+check "v2: status confirmed (follow exit 0)" '[ $code -eq 0 ]'
+check "v2: went through downloading" 'grep -q "^downloading" "$T/follow.txt"'
+check "v2: banner on USART1" 'grep -q "^demo 2.0.0 slot B" "$T/console.log"'
+check "v2: status confirmed, running 2.0.0 in B" '[ "$(status state)/$(status running_version)/$(status running_slot)" = confirmed/2.0.0/B ]'
+downloaded=$(grep -o "[0-9]* bytes downloaded" "$T/agent.log" | tail -1 | cut -d" " -f1)
+size=$(stat -c %s "$T/www/v2/demo-v2-2.0.0-B.img")
+check "v2: downloaded about once (${downloaded} of ${size} bytes)" '[ "$downloaded" -le $((size * 11 / 10 + 4096)) ]'
+
+# --- a malformed notification: reported, the agent keeps running
+publish -m '{"product": "stm32f407-demo", "version": '
+check "malformed: reported in the status" 'wait_for "[ \"\$(status reason)\" = bad-notification ]" 20'
+check "malformed: agent still running" 'kill -0 $APID'
+
+# --- refusals and failures: each leaves v2 running
+mark=$(stat -c %s "$T/console.log")
+publish -f "$T/www/gone/manifest.json"
+check "404: failed with the HTTP status" 'wait_for "[ \"\$(status state)\" = failed ] && status error | grep -q \"HTTP 404\"" 60'
+check "404: v2 runs again" 'wait_for "tail -c +$((mark + 1)) \"$T/console.log\" | grep -q \"^demo 2.0.0 slot B\"" 30'
+
+mark=$(stat -c %s "$T/console.log")
+publish -f "$T/www/tampered/manifest.json"
+check "tampered: failed payload-mismatch" 'wait_for "[ \"\$(status state)/\$(status reason)\" = failed/payload-mismatch ]" 120'
+check "tampered: v2 runs again" 'wait_for "tail -c +$((mark + 1)) \"$T/console.log\" | grep -q \"^demo 2.0.0 slot B\"" 30'
+check "tampered: never committed" '! tail -c +$((mark + 1)) "$T/console.log" | grep -q "version=3.0.0"'
+
+publish -f "$T/www/stranger/manifest.json"
+check "unknown key: refused" 'wait_for "status error | grep -q \"not among the trusted public keys\"" 20'
+check "unknown key: nothing downloaded" '! grep -q "stranger/.*img" "$SERVERS_DIR/nginx/access.log"'
+
+# --- a release that never confirms: reverted, reported as such
+follow 300 &
+FPID=$!
+wait_for '[ -s "$T/follow.txt" ]' 20
+publish -f "$T/www/noconfirm/manifest.json"
+wait $FPID
+code=$?
+check "noconfirm: follow ends non-zero" '[ $code -ne 0 ]'
+check "noconfirm: status reverted" 'grep -q "^reverted" "$T/follow.txt"'
+check "noconfirm: status reverted, still runs 2.0.0" '[ "$(status state)/$(status running_version)" = reverted/2.0.0 ]'
+check "noconfirm: bootloader went back to v2" 'grep -q "boot: slot=B version=2.0.0 decision=confirmed reason=reverted-A" "$T/console.log"'
+
+# --- SIGTERM: a clean exit, status offline
+kill -TERM "$APID"
+check "SIGTERM: agent exits 0" 'wait_for "! kill -0 $APID 2>/dev/null" 30'
+wait "$APID"
+code=$?
+APID=""
+check "SIGTERM: exit code 0" '[ $code -eq 0 ]'
+check "SIGTERM: status offline" '[ "$(status state)" = offline ]'
+
+stop_vstm32
+[ $fails -eq 0 ] || { echo "--- agent log"; tail -60 "$T/agent.log"; }
+echo "$fails failure(s)"
+[ $fails -eq 0 ]

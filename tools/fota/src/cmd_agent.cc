@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: Apache-2.0
+// `fota agent`: the Linux gateway daemon. Reads the TOML configuration, then runs one
+// gateway::DeviceAgent per [[device]] (each on its own thread, over the update engine with the
+// ROM path as its Target) until SIGTERM/SIGINT. Reference: docs/agent.md.
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "command.h"
+#include "exit_code.h"
+#include "gateway/config.h"
+#include "gateway/device_agent.h"
+#include "ports_linux/file_progress_store.h"
+#include "ports_linux/sodium_verifier.h"
+#include "ports_linux/update_clock.h"
+#include "rom_connection.h"
+#include "rom_target.h"
+#include "signing/signing.h"
+
+namespace fota::cli {
+namespace {
+
+// The ROM path to one device: serial port + BOOT0/NRST pins, the engine's Linux ports.
+class RomServices final : public gateway::DeviceServices {
+ public:
+  RomServices(const gateway::AgentConfig& config, const gateway::DeviceConfig& device)
+      : config_(config), device_(device) {}
+
+  Expected<void> open() {
+    ConnectionOptions options;
+    options.port = device_.port;
+    options.pins = device_.pins;
+    options.baud = device_.baud;
+    if (auto opened = connection_.open(options); !opened) {
+      return fail(device_.name + ": " + opened.error());
+    }
+    RomTargetOptions target_options;
+    const std::string name = device_.name;
+    target_options.on_console = [name](const std::string& line) {
+      spdlog::debug("[{}] console: {}", name, line);
+    };
+    target_.emplace(connection_, target_options);
+    for (const std::string& hex : config_.release.public_keys) {
+      std::array<uint8_t, update::kPublicKeySize> key{};
+      if (!signing::from_hex(hex, key)) return fail("release.public_keys: bad key " + hex);
+      verifier_.add_key(key);
+    }
+    return {};
+  }
+
+  update::Target& target() override { return *target_; }
+  update::Clock& clock() override { return clock_; }
+  update::SignatureVerifier* verifier() override {
+    return verifier_.key_count() > 0 ? &verifier_ : nullptr;
+  }
+  update::ProgressStore* store(const std::string& uid_hex) override {
+    store_.emplace(config_.state_dir / (uid_hex + ".progress"));
+    return &*store_;
+  }
+
+ private:
+  const gateway::AgentConfig& config_;
+  const gateway::DeviceConfig& device_;
+  RomConnection connection_;
+  std::optional<RomTarget> target_;
+  ports::UpdateClock clock_;
+  ports::SodiumVerifier verifier_;
+  std::optional<ports::FileProgressStore> store_;
+};
+
+struct AgentOptions {
+  std::string config_path = "/etc/fota/agent.toml";
+  std::string log_level;  // overrides the file's
+  bool check_config = false;
+};
+
+int run_agent(const AgentOptions& options) {
+  auto config = gateway::load_config(options.config_path);
+  if (!config) {
+    std::fprintf(stderr, "fota agent: error: %s\n", config.error().c_str());
+    return kExitUsage;
+  }
+  const std::string level = options.log_level.empty() ? config->log_level : options.log_level;
+  spdlog::set_level(spdlog::level::from_str(level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  if (options.check_config) {
+    std::printf("%s: valid (%zu device(s))\n", options.config_path.c_str(), config->devices.size());
+    return kExitOk;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(config->state_dir, ec);
+  if (ec) {
+    std::fprintf(stderr, "fota agent: error: state_dir %s: %s\n",
+                 config->state_dir.string().c_str(), ec.message().c_str());
+    return kExitUsage;
+  }
+  // Signals are taken by this thread only (sigwait): every thread started below inherits the
+  // blocked mask, so no handler runs in the middle of an update.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::vector<std::unique_ptr<gateway::DeviceAgent>> agents;
+  for (const gateway::DeviceConfig& device : config->devices) {
+    auto services = std::make_unique<RomServices>(*config, device);
+    if (auto opened = services->open(); !opened) {
+      std::fprintf(stderr, "fota agent: error: %s\n", opened.error().c_str());
+      return kExitNoDevice;
+    }
+    agents.push_back(std::make_unique<gateway::DeviceAgent>(*config, device, std::move(services)));
+  }
+  spdlog::info("fota agent: {} device(s), product {}, channel {}", agents.size(),
+               config->release.product, config->release.channel);
+  std::vector<std::thread> threads;
+  for (auto& agent : agents) threads.emplace_back([&agent] { agent->run(); });
+  int signal = 0;
+  sigwait(&signals, &signal);
+  spdlog::info("fota agent: {}: finishing the current safe step of each update",
+               signal == SIGTERM  ? "SIGTERM"
+               : signal == SIGINT ? "SIGINT"
+                                  : "SIGHUP");
+  for (auto& agent : agents) agent->stop();
+  for (auto& thread : threads) thread.join();
+  spdlog::info("fota agent: stopped");
+  return kExitOk;
+}
+
+void setup(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<AgentOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "agent",
+      "Run the update agent: learn about releases (MQTT / HTTP polling), install them "
+      "into the configured devices, publish their status (docs/agent.md)");
+  cmd->add_option("--config,-c", options->config_path, "configuration file (TOML)")
+      ->capture_default_str();
+  cmd->add_option("--log-level", options->log_level,
+                  "trace, debug, info, warn, error (overrides the file's log_level)")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  cmd->add_flag("--check-config", options->check_config,
+                "only read and check the configuration, then exit");
+  cmd->callback([options, &exit_code] { exit_code = run_agent(*options); });
+}
+
+const Registration registration("agent", setup);
+
+}  // namespace
+}  // namespace fota::cli
