@@ -36,7 +36,7 @@ if ! command -v npm >/dev/null; then
   echo "setup: npm not found; install Node.js >= 20 (@20minutes/s3rver is needed by the end-to-end tests)" >&2
   exit 1
 fi
-if [ ! -x node_modules/.bin/s3rver ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ ! -f node_modules/@20minutes/s3rver/package.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci (@20minutes/s3rver)"
   npm ci --no-audit --no-fund --loglevel=error
 else

@@ -74,6 +74,14 @@ TEST(Manifest, NullSignatureIsEmpty) {
   EXPECT_EQ(r.manifest.signature, "");
 }
 
+TEST(Manifest, KeyIdIsOptionalInAnUnsignedManifest) {
+  json j = json::parse(manifest_to_json(sample()));
+  j.erase("key_id");
+  auto r = parse_manifest(j.dump());
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.manifest.key_id, "");
+}
+
 struct Mutation {
   const char* name;
   void (*mutate)(json&);
@@ -142,6 +150,22 @@ TEST(Manifest, RejectsEachBadFieldNamingIt) {
        "manifest: min_bootloader_version: \"x\" is not a version"},
       {"signature type", [](json& j) { j["signature"] = 3; },
        "manifest: signature: expected a string or null, got number"},
+      {"key id without signature", [](json& j) { j["key_id"] = "0011223344556677"; },
+       "manifest: signature: must be set together with key_id"},
+      {"signature without key id", [](json& j) { j["signature"] = std::string(128, 'a'); },
+       "manifest: key_id: must be set together with signature"},
+      {"key id upper case",
+       [](json& j) {
+         j["key_id"] = "00112233445566AA";
+         j["signature"] = std::string(128, 'a');
+       },
+       "manifest: key_id: \"00112233445566AA\" is not 16 lowercase hex digits"},
+      {"signature short",
+       [](json& j) {
+         j["key_id"] = "0011223344556677";
+         j["signature"] = "abcd";
+       },
+       "manifest: signature: expected 128 lowercase hex digits"},
       {"not an object", [](json& j) { j = json::array({1}); },
        "manifest: manifest: expected an object, got array"},
   };
