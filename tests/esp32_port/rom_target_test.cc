@@ -172,8 +172,8 @@ class Esp32RomTargetTest : public ::testing::Test {
 
 TEST_F(Esp32RomTargetTest, InstallsAReleaseAndCommitsTrialThroughTheRom) {
   const update::Outcome out = install("demo");
-  ASSERT_EQ(out.state, update::State::kTrial) << update::to_string(out.failure.reason) << ": "
-                                              << target.last_error();
+  ASSERT_EQ(out.state, update::State::kTrial)
+      << update::to_string(out.failure.reason) << ": " << target.last_error();
   EXPECT_EQ(out.slot, Slot::kA);  // blank device: the first image goes to A
   const uint32_t at = flash_map::slot_address(Slot::kA) - FakeRomBus::kFlashBase;
   EXPECT_TRUE(std::equal(file_a.begin(), file_a.end(), bus.flash.begin() + at));
@@ -181,7 +181,8 @@ TEST_F(Esp32RomTargetTest, InstallsAReleaseAndCommitsTrialThroughTheRom) {
   // boot log's areas (sectors 11 and 3); never slot B or the bootloader.
   ASSERT_FALSE(bus.erased.empty());
   EXPECT_EQ(std::count(bus.erased.begin(), bus.erased.end(), 5u), 1);
-  for (unsigned sector : bus.erased) EXPECT_TRUE(sector == 5 || sector == 11 || sector == 3) << sector;
+  for (unsigned sector : bus.erased)
+    EXPECT_TRUE(sector == 5 || sector == 11 || sector == 3) << sector;
   // The boot log, read independently, holds the TRIAL request for this image.
   BusFlash flash(bus);
   bootcore::MetaLog log(flash);
