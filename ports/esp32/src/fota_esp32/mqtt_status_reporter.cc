@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "fota_esp32/mqtt_status_reporter.h"
+
+namespace fota::esp32 {
+
+void MqttStatusReporter::publish() {
+  report_.uid = uid_;
+  if (auto size = agent::encode_status(report_, message_); size.ok()) {
+    (void)mqtt_.publish(topic_, std::string_view(message_.data(), *size), true);
+  }
+}
+
+void MqttStatusReporter::on_state(update::State state, const update::Failure& failure) {
+  report_.state = state;
+  report_.reason =
+      failure.reason == update::FailReason::kNone ? "" : update::to_string(failure.reason);
+  if (state != update::State::kDownloading) report_.bytes_total = 0;
+  publish();
+}
+
+void MqttStatusReporter::on_plan(const update::Plan& plan) {
+  report_.running_known = plan.running.header_verdict.ok();
+  report_.running = plan.running.header.version;
+  report_.running_slot = flash_map::slot_name(plan.running_slot);
+  report_.target_known = true;
+  report_.target = plan.image.version;
+}
+
+void MqttStatusReporter::on_progress(update::Step step, uint32_t done, uint32_t total) {
+  if (step != update::Step::kWrite) return;
+  const uint64_t now = clock_.now_ms();
+  if (done != total && now - last_progress_ms_ < kProgressEveryMs) return;
+  if (last_progress_ms_ != 0 && now > last_progress_ms_ && done > report_.bytes_done) {
+    report_.rate_bps =
+        static_cast<uint32_t>((done - report_.bytes_done) * 1000 / (now - last_progress_ms_));
+  }
+  last_progress_ms_ = now;
+  report_.bytes_done = done;
+  report_.bytes_total = total;
+  publish();
+}
+
+}  // namespace fota::esp32

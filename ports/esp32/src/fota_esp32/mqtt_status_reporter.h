@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: Apache-2.0
+// update::Reporter that publishes the agent's status message (agent::encode_status: the same
+// bytes `fota agent` publishes on Linux) on fota/<product>/device/<uid>/status, retained: at
+// every state change and at most every 2 s while writing.
+#pragma once
+
+#include <array>
+
+#include "agent/status_message.h"
+#include "fota_esp32/mqtt_link.h"
+#include "update/clock.h"
+#include "update/reporter.h"
+
+namespace fota::esp32 {
+
+class MqttStatusReporter final : public update::Reporter {
+ public:
+  // `topic` and `uid` must outlive the reporter.
+  MqttStatusReporter(MqttLink& mqtt, update::Clock& clock, const char* topic, const char* uid)
+      : mqtt_(mqtt), clock_(clock), topic_(topic), uid_(uid) {}
+
+  // Publishes the current status (e.g. idle after connecting).
+  void publish();
+
+  void on_state(update::State state, const update::Failure& failure) override;
+  void on_plan(const update::Plan& plan) override;
+  void on_progress(update::Step step, uint32_t done, uint32_t total) override;
+
+ private:
+  static constexpr uint64_t kProgressEveryMs = 2000;
+  MqttLink& mqtt_;
+  update::Clock& clock_;
+  const char* topic_;
+  const char* uid_;
+  agent::StatusReport report_{};
+  uint64_t last_progress_ms_ = 0;
+  std::array<char, agent::kMaxStatusSize> message_{};
+};
+
+}  // namespace fota::esp32
