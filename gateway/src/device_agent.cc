@@ -452,12 +452,6 @@ void DeviceAgent::install(const ReleaseNotice& notice, bool explicit_request) {
     // firmware run again (the failed slot holds no valid header, so it cannot boot).
     (void)services_->target().reboot();
   }
-  if (outcome.state == update::State::kConfirmed) {
-    std::lock_guard lock(status_mutex_);
-    running_known_ = true;
-    running_ = outcome.version;
-    running_slot_ = flash_map::slot_name(outcome.slot);
-  }
   if (outcome.state == update::State::kReverted) {
     rejected_.insert(key);
     save_rejected();
@@ -506,6 +500,11 @@ void DeviceAgent::on_state(update::State state, const update::Failure& failure) 
       }
       reason_ = update::to_string(failure.reason);
       error_ = describe(failure, source, services_->target());
+    } else if (state == update::State::kConfirmed) {
+      // The confirmed image is what runs now: the status that says "confirmed" says so too.
+      running_known_ = true;
+      running_ = target_;
+      running_slot_ = target_slot_;
     } else if (state == update::State::kReverted) {
       reason_ = "not-confirmed";
       error_ = "the new image did not confirm itself; the bootloader went back to the previous one";
@@ -520,6 +519,7 @@ void DeviceAgent::on_plan(const update::Plan& plan) {
   std::lock_guard lock(status_mutex_);
   target_known_ = true;
   target_ = plan.image.version;
+  target_slot_ = flash_map::slot_name(plan.target_slot);
   bytes_total_ = plan.image_bytes;
   bytes_done_ = plan.resume_offset;
 }

@@ -113,6 +113,7 @@ class DeviceAgent final : private update::Reporter {
   char running_slot_ = '-';
   bool target_known_ = false;
   Version target_;
+  char target_slot_ = '-';  // the slot the engine's plan installs into
   uint64_t since_unix_s_ = 0;
   double last_publish_s_ = 0;
   double rate_window_start_s_ = 0;
