@@ -132,6 +132,7 @@ wait $FPID
 code=$?
 check "v2: status confirmed (follow exit 0)" '[ $code -eq 0 ]'
 check "v2: went through downloading" 'grep -q "^downloading" "$T/follow.txt"'
+check "v2: the first confirmed status names 2.0.0 in B as running" 'grep -m1 "^confirmed" "$T/follow.txt" | grep -q "running 2.0.0/B"'
 check "v2: banner on USART1" 'grep -q "^demo 2.0.0 slot B" "$T/console.log"'
 check "v2: status confirmed, running 2.0.0 in B" '[ "$(status state)/$(status running_version)/$(status running_slot)" = confirmed/2.0.0/B ]'
 downloaded=$(grep -o "[0-9]* bytes downloaded" "$T/agent.log" | tail -1 | cut -d" " -f1)
