@@ -183,6 +183,7 @@ void Machine::Impl::reset_device(ClockGate gate) {
 void Machine::Impl::reset_peripherals() {
   for (auto& d : devices) d->reset();
   fctl = FlashCtl{};
+  flash_irq = IrqLine(4);  // its NVIC level is cleared with the NVIC below
   refresh_optpage();
   scb = Scb{};
   systick = SysTick{};

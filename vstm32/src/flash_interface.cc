@@ -199,6 +199,17 @@ void Machine::Impl::flash_start_operation() {
 // ---- registers ----
 
 uint32_t FlashInterface::read(uint32_t offset) {
+  const uint32_t value = read_register(offset);
+  m_.update_flash_irq();  // reading SR can raise a finished operation's EOP
+  return value;
+}
+
+void FlashInterface::write(const RegWrite& w) {
+  write_register(w);
+  m_.update_flash_irq();
+}
+
+uint32_t FlashInterface::read_register(uint32_t offset) {
   Machine::Impl& m = m_;
   switch (offset) {
     case 0x00: return m.fctl.acr;
@@ -219,7 +230,7 @@ uint32_t FlashInterface::read(uint32_t offset) {
   }
 }
 
-void FlashInterface::write(const RegWrite& w) {
+void FlashInterface::write_register(const RegWrite& w) {
   Machine::Impl& m = m_;
   auto& fctl = m.fctl;
   const uint32_t a = base() + w.offset;

@@ -700,10 +700,8 @@ void Machine::Impl::run_cpu_until(uint64_t t_ps) {
           if (const uint8_t* p = host_pointer((new_pc & ~1u) - 2, 2)) std::memcpy(&insn, p, 2);
           if (insn == 0xBF30) {
             // WFI does not sleep while an interrupt it would wake for is already pending (also
-            // with PRIMASK set): any pending enabled IRQ (USART RXNE with RXNEIE through the
-            // NVIC), or FLASH EOP with EOPIE (the FLASH IRQ line is not modelled).
-            const bool eop = (fctl.sr & 1u) != 0 && (fctl.cr & (1u << 24)) != 0;
-            wfi = !(eop || wake_pending());
+            // with PRIMASK set).
+            wfi = !wake_pending();
           } else {
             set_icount(slice_start + n);
           }
@@ -730,7 +728,7 @@ void Machine::Impl::run_cpu_until(uint64_t t_ps) {
     if (fctl.eop_pending != 0 && now >= fctl.busy_until_ps) {
       fctl.sr |= fctl.eop_pending & fsr::kEop;
       fctl.eop_pending = 0;
-      if (fctl.cr & (1u << 24)) wfi = false;  // EOP with EOPIE is a wake-up event
+      update_flash_irq();  // EOP with EOPIE pends IRQ 4: a wake-up through the NVIC
     }
     if ((systick.ctrl & 1u) && now >= systick.next_wrap_ps) {
       systick.countflag = true;

@@ -203,6 +203,12 @@ struct Machine::Impl final : DeviceHost {
     uint64_t busy_until_ps = 0;
     uint32_t eop_pending = 0;  // EOP to raise when the busy time ends
   } fctl;
+  // FLASH global interrupt (IRQ 4): EOP with EOPIE, OPERR with ERRIE (RM0090 3.9).
+  IrqLine flash_irq{4};
+  void update_flash_irq() {
+    flash_irq.set(*this, ((fctl.sr & fsr::kEop) && (fctl.cr & fcr::kEopie)) ||
+                             ((fctl.sr & fsr::kOperr) && (fctl.cr & fcr::kErrie)));
+  }
   struct Scb {
     uint32_t vtor = 0, aircr = 0xFA05'0000, scr = 0, ccr = 0x200, cpacr = 0;
     std::array<uint32_t, 3> shpr{};

@@ -40,8 +40,12 @@ class FlashInterface final : public BusDevice {
   uint32_t read(uint32_t offset) override;
   void write(const RegWrite& w) override;
   void reset() override {}  // Machine::Impl::fctl, reset with the machine
+  [[nodiscard]] std::span<const uint8_t> irqs() const override { return {&kIrq, 1}; }
 
  private:
+  static constexpr uint8_t kIrq = 4;  // FLASH global interrupt
+  uint32_t read_register(uint32_t offset);
+  void write_register(const RegWrite& w);
   Machine::Impl& m_;
 };
 
