@@ -52,12 +52,12 @@ Figure measure(const std::string& bootloader, bool confirmed) {
   uint32_t reset_handler = 0;
   std::memcpy(&reset_handler, &payload[4], 4);
 
-  std::string error;
-  const std::unique_ptr<vstm32::Machine> m = vstm32::Machine::create({}, &error);
-  if (m == nullptr) {
-    std::fprintf(stderr, "vstm32: %s\n", error.c_str());
+  auto created = vstm32::Machine::create({});
+  if (!created) {
+    std::fprintf(stderr, "vstm32: %s\n", created.error().c_str());
     return {};
   }
+  const std::unique_ptr<vstm32::Machine> m = std::move(created).value();
   m->load_flash(vstm32::kFlashBase, layout.bytes());
   m->set_breakpoint(reset_handler);
   m->power_on();  // reset done, no instruction executed yet

@@ -60,12 +60,12 @@ Boot boot_to_app(bool confirmed) {
   if (!(confirmed ? layout.append_confirmed(Slot::kA) : layout.append_trial(Slot::kA))) return {};
   uint32_t reset_handler = 0;
   std::memcpy(&reset_handler, &payload[4], 4);
-  std::string error;
-  const std::unique_ptr<vstm32::Machine> m = vstm32::Machine::create({}, &error);
-  if (m == nullptr) {
-    std::fprintf(stderr, "vstm32: %s\n", error.c_str());
+  auto created = vstm32::Machine::create({});
+  if (!created) {
+    std::fprintf(stderr, "vstm32: %s\n", created.error().c_str());
     return {};
   }
+  const std::unique_ptr<vstm32::Machine> m = std::move(created).value();
   m->load_flash(vstm32::kFlashBase, layout.bytes());
   m->set_breakpoint(reset_handler);
   m->power_on();
@@ -94,12 +94,12 @@ int main() {
   {
     FlashLayout layout;
     layout.put_bootloader("ed25519-bench.bin");
-    std::string error;
-    const std::unique_ptr<vstm32::Machine> m = vstm32::Machine::create({}, &error);
-    if (m == nullptr) {
-      std::fprintf(stderr, "vstm32: %s\n", error.c_str());
+    auto created = vstm32::Machine::create({});
+    if (!created) {
+      std::fprintf(stderr, "vstm32: %s\n", created.error().c_str());
       return 1;
     }
+    const std::unique_ptr<vstm32::Machine> m = std::move(created).value();
     m->load_flash(vstm32::kFlashBase, layout.bytes());
     m->power_on();
     const bool done = m->run_until([&] { return m->uart_text().find("done") != std::string::npos; },

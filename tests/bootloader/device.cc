@@ -35,12 +35,12 @@ bool parse_leds(const std::string& text, uint8_t& leds) {
 Device::Device(FlashLayout& layout, uint64_t seed) {
   vstm32::MachineConfig config;  // flash_file empty: the flash lives in memory only
   config.seed = seed;
-  std::string error;
-  machine_ = vstm32::Machine::create(config, &error);
-  if (machine_ == nullptr) {
-    std::fprintf(stderr, "vstm32::Machine::create: %s\n", error.c_str());
+  auto created = vstm32::Machine::create(config);
+  if (!created) {
+    std::fprintf(stderr, "vstm32::Machine::create: %s\n", created.error().c_str());
     std::abort();
   }
+  machine_ = std::move(created).value();
   machine_->load_flash(vstm32::kFlashBase, layout.bytes());
 }
 
