@@ -67,7 +67,7 @@ size_t format_boot_line(const BootOutcome& o, std::span<char> out) {
     w.put('-');
   }
   w.put(" decision=");
-  w.put(o.aborted ? "aborted" : to_string(o.action));
+  w.put(to_string(o.action));
   w.put(" reason=");
   // A REJECTED written this boot explains a revert better than the row that booted.
   bool reverted = false;
