@@ -9,6 +9,7 @@
 #   `fota flash` of the signed release through the ROM confirms; an unsigned one is refused by the
 #     device (reason reported), the signed one keeps running; once v2 confirmed, v1 is below the
 #     anti-rollback floor and refused by fota before anything is erased
+#   key retirement: stm32flash -u, provision the next key alone; the retired key's v3 is refused
 #   --rdp1 --confirm-rdp1 -> stm32flash reads fail, provision refuses with the reason, the device
 #     still boots its signed image; the protection survives a vstm32 restart (option bytes file)
 # The native update on an RDP 1 device: tests/native/secure_provision_test.cc.
@@ -127,8 +128,23 @@ check "v1 below the floor: exit 2" '[ $code -eq 2 ]'
 check "v1 below the floor: named" 'grep -q "below the device.s anti-rollback floor" "$T/err.txt"'
 check "v1 below the floor: both slots untouched" 'cmp -s <(head -c 917504 "$T/before.bin" | tail -c +131073) <(flash_bytes 131072 917504)'
 
+# --- key retirement (docs/security.md): Write Unprotect with stm32flash, provision the next key
+#     alone; the confirmed v2 keeps booting, an image signed by the retired key is refused
+stm32 -u
+code=$?
+check "stm32flash -u (Write Unprotect)" '[ $code -eq 0 ]'
+provision --key "$T/next.pub" > "$T/out.txt" 2>&1
+code=$?
+cat "$T/out.txt"
+check "retirement: exit 0" '[ $code -eq 0 ]'
+check "retirement: only the key block rewritten" 'grep -q "bootloader: already on the device" "$T/out.txt" && grep -q "key block: 1 key(s) written" "$T/out.txt"'
+check "retirement: protected again" 'grep -q "write protection: sectors 0-2 (nWRP 0xFF8)" "$T/out.txt"'
+flash --release "$RELEASES/demo-v3" > "$T/out.txt" 2>&1
+code=$?
+check "v3 signed by the retired key: exit 6, unknown-key" '[ $code -eq 6 ] && grep -q "refused by the device.s secure boot (unknown-key)" "$T/out.txt"'
+
 # --- RDP level 1
-provision --key "$DEMO_PUB" --key "$T/next.pub" --rdp1 --confirm-rdp1 > "$T/rdp.txt" 2>&1
+provision --key "$T/next.pub" --rdp1 --confirm-rdp1 > "$T/rdp.txt" 2>&1
 code=$?
 cat "$T/rdp.txt"
 check "--rdp1: exit 0" '[ $code -eq 0 ]'
