@@ -31,6 +31,9 @@ const char* to_string(Opcode opcode) {
     case Opcode::kGo: return "Go";
     case Opcode::kWriteMemory: return "Write Memory";
     case Opcode::kExtendedErase: return "Extended Erase";
+    case Opcode::kWriteProtect: return "Write Protect";
+    case Opcode::kWriteUnprotect: return "Write Unprotect";
+    case Opcode::kReadoutProtect: return "Readout Protect";
   }
   return "?";
 }
@@ -423,6 +426,61 @@ Bootloader::Step Bootloader::attempt_go(const void* args) {
   changed(0, 0);  // the target runs code
   FOTA_TRY(send_command(Opcode::kGo));
   return send_address(address);
+}
+
+Bootloader::Step Bootloader::attempt_write_protect(const void* args) {
+  const auto& sectors = *static_cast<const std::span<const uint8_t>*>(args);
+  FOTA_TRY(send_command(Opcode::kWriteProtect));
+  uint8_t frame[1 + flash_map::kSectorCount + 1];
+  size_t len = 0;
+  frame[len++] = static_cast<uint8_t>(sectors.size() - 1);
+  for (uint8_t sector : sectors) frame[len++] = sector;
+  uint8_t checksum = 0;
+  for (size_t i = 0; i < len; ++i) checksum ^= frame[i];
+  frame[len++] = checksum;
+  FOTA_TRY(send({frame, len}));
+  return wait_ack(options_.timeouts.option_ms);
+}
+
+// Write Unprotect / Readout Protect: opcode, ACK, the option bytes are programmed, ACK.
+Bootloader::Step Bootloader::attempt_option_command(const void* args) {
+  FOTA_TRY(send_command(*static_cast<const Opcode*>(args)));
+  return wait_ack(options_.timeouts.option_ms);
+}
+
+Status Bootloader::option_command(Opcode opcode, Attempt attempt, const void* args) {
+  changed(0, 0);  // the chip resets afterwards
+  const Status status = run(opcode, attempt, args);
+  // The opcode itself NACKed on every try: readout protection (RDP level 1).
+  if (status == Status::kNack && opcode_nacks_ > options_.retries) return Status::kProtected;
+  if (status == Status::kOk) synced_ = false;
+  return status;
+}
+
+Status Bootloader::write_protect(std::span<const uint8_t> sectors) {
+  if (sectors.empty() || sectors.size() > flash_map::kSectorCount) return Status::kBadArgument;
+  for (uint8_t sector : sectors) {
+    if (sector >= flash_map::kSectorCount) return Status::kBadArgument;
+  }
+  return option_command(Opcode::kWriteProtect, &Bootloader::attempt_write_protect, &sectors);
+}
+
+Status Bootloader::write_unprotect() {
+  const Opcode opcode = Opcode::kWriteUnprotect;
+  return option_command(opcode, &Bootloader::attempt_option_command, &opcode);
+}
+
+Status Bootloader::readout_protect() {
+  const Opcode opcode = Opcode::kReadoutProtect;
+  return option_command(opcode, &Bootloader::attempt_option_command, &opcode);
+}
+
+Status Bootloader::reconnect_after_reset() {
+  synced_ = false;
+  changed(0, 0);
+  clock_.delay_ms(options_.timeouts.boot_wait_ms);
+  if (link_.flush_input() != PortStatus::kOk) return Status::kLinkError;
+  return sync();
 }
 
 Status Bootloader::get(DeviceInfo& info) {

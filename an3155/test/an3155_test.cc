@@ -608,6 +608,48 @@ TEST_F(An3155Test, EraseRejectsBadSector) {
   EXPECT_EQ(rom.extended_erase(sectors), Status::kBadArgument);
 }
 
+// AN3155 Write Protect: N-1, the sector numbers, XOR of both; the second ACK comes once the
+// option bytes are programmed, then the chip resets (the session is over).
+TEST_F(An3155Test, WriteProtectFramesSectorsAndEndsTheSession) {
+  link.add({0x63, 0x9C}, {A});
+  link.add({0x02, 0x00, 0x01, 0x02, 0x02 ^ 0x00 ^ 0x01 ^ 0x02}, {A});
+  Bootloader rom(link, &pins, clock, fast());
+  const uint8_t sectors[] = {0, 1, 2};
+  ASSERT_EQ(rom.write_protect(sectors), Status::kOk);
+  EXPECT_GE(link.last_timeout_ms, 2000u);
+  EXPECT_FALSE(rom.synced());
+  const uint8_t bad[] = {12};
+  EXPECT_EQ(rom.write_protect(bad), Status::kBadArgument);
+  EXPECT_EQ(rom.write_protect({}), Status::kBadArgument);
+}
+
+TEST_F(An3155Test, ReadoutProtectAndWriteUnprotectAreTwoAcks) {
+  link.add({0x82, 0x7D}, {A, A});
+  link.add({0x73, 0x8C}, {A, A});
+  Bootloader rom(link, &pins, clock, fast());
+  EXPECT_EQ(rom.readout_protect(), Status::kOk);
+  EXPECT_EQ(rom.write_unprotect(), Status::kOk);
+}
+
+// Under RDP level 1 the ROM NACKs the opcode itself on every try.
+TEST_F(An3155Test, WriteProtectUnderReadoutProtectionIsProtected) {
+  for (int i = 0; i < 3; ++i) {
+    if (i > 0) resync_ok();
+    link.add({0x63, 0x9C}, {N});
+  }
+  Bootloader rom(link, &pins, clock, fast());
+  const uint8_t sectors[] = {0};
+  EXPECT_EQ(rom.write_protect(sectors), Status::kProtected);
+}
+
+TEST_F(An3155Test, ReconnectAfterResetWaitsForTheRomThenSyncs) {
+  link.add({0x7F}, {A});
+  Bootloader rom(link, &pins, clock, fast());
+  EXPECT_EQ(rom.reconnect_after_reset(), Status::kOk);
+  EXPECT_GE(clock.now, 120'000u);
+  EXPECT_TRUE(rom.synced());
+}
+
 TEST_F(An3155Test, GoSendsAddress) {
   link.add({0x21, 0xDE}, {A});
   link.add(read_cmd_and_addr(0x0800'0000), {A});

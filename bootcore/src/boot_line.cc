@@ -106,6 +106,17 @@ size_t format_boot_line(const BootOutcome& o, std::span<char> out) {
   return w.finish();
 }
 
+std::string_view BootLine::refused_reason(char which) const {
+  std::string_view rest = refused;
+  while (!rest.empty()) {
+    const size_t end = rest.find(',');
+    const std::string_view item = rest.substr(0, end);
+    if (item.size() > 2 && item[0] == which && item[1] == ':') return item.substr(2);
+    rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
+  }
+  return {};
+}
+
 std::optional<BootLine> parse_boot_line(std::string_view line) {
   // Fields in the order the writer puts them: "boot: slot=X version=V decision=D reason=R".
   constexpr std::string_view kPrefix = "boot: ";
@@ -124,9 +135,10 @@ std::optional<BootLine> parse_boot_line(std::string_view line) {
   BootLine out;
   std::string_view slot;
   if (!field("slot", slot) || !field("version", out.version) || !field("decision", out.decision) ||
-      !field("reason", out.reason) || !line.empty()) {
+      !field("reason", out.reason)) {
     return std::nullopt;
   }
+  if (!line.empty() && (!field("refused", out.refused) || !line.empty())) return std::nullopt;
   if (slot != "A" && slot != "B" && slot != "-") return std::nullopt;
   out.slot = slot[0];
   return out;

@@ -249,6 +249,28 @@ TEST(BootcoreBoot, BootLineParsesWhatTheWriterWrites) {
   EXPECT_TRUE(parsed->image_invalid()) << invalid;
 }
 
+// The secure bootloader's refusals (docs/security.md) are read back by the hosts.
+TEST(BootcoreBoot, BootLineParsesRefusals) {
+  auto parsed = parse_boot_line(
+      "boot: slot=A version=2.0.0 decision=confirmed reason=reverted-B-untrusted "
+      "refused=B:bad-signature");
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_EQ(parsed->reason, "reverted-B-untrusted");
+  EXPECT_EQ(parsed->refused, "B:bad-signature");
+  EXPECT_EQ(parsed->refused_reason('B'), "bad-signature");
+  EXPECT_EQ(parsed->refused_reason('A'), "");
+  parsed = parse_boot_line(
+      "boot: slot=- version=- decision=none reason=no-valid-image "
+      "refused=A:below-floor,B:unsigned");
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_EQ(parsed->refused_reason('A'), "below-floor");
+  EXPECT_EQ(parsed->refused_reason('B'), "unsigned");
+  EXPECT_FALSE(
+      parse_boot_line("boot: slot=A version=1.0.0 decision=trial reason=x refused=").has_value());
+  EXPECT_FALSE(parse_boot_line("boot: slot=A version=1.0.0 decision=trial reason=x refused=B:x y")
+                   .has_value());
+}
+
 TEST(BootcoreBoot, BootLineParserRejectsOtherLines) {
   for (const char* line : {"", "boot:", "boot: slot=A", "hello", "app: confirmed",
                            "boot: slot=C version=1.0.0 decision=trial reason=x",

@@ -506,8 +506,13 @@ void DeviceAgent::on_state(update::State state, const update::Failure& failure) 
       running_ = target_;
       running_slot_ = target_slot_;
     } else if (state == update::State::kReverted) {
-      reason_ = "not-confirmed";
-      error_ = "the new image did not confirm itself; the bootloader went back to the previous one";
+      const std::string refusal = services_->target().refusal();
+      reason_ = refusal.empty() ? "not-confirmed" : "refused-" + refusal;
+      error_ = refusal.empty()
+                   ? "the new image did not confirm itself; the bootloader went back to the "
+                     "previous one"
+                   : "the device's secure boot refused the new image (" + refusal +
+                         "); the previous one runs";
     }
   }
   spdlog::info("[{}] state {}{}", device_.name, update::to_string(state),

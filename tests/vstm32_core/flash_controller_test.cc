@@ -5,8 +5,11 @@
 // the same rules is in exerciser_test.cc.
 #include <gtest/gtest.h>
 #include <unicorn/unicorn.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "harness.h"
@@ -313,6 +316,68 @@ TEST_F(Vstm32FlashControllerTest, OptionBytesProgrammedThroughOptcr) {
   m_->run_for_ns(200'000);
   EXPECT_EQ(sr(), 0u);
   EXPECT_EQ(flash_word(*m_, kSector1 + 0x4000), 0u);
+}
+
+// RM0090 3.7.3: going from RDP level 1 back to level 0 mass-erases the flash (write-protected
+// sectors included) before RDP changes; level 2 is final.
+TEST_F(Vstm32FlashControllerTest, RdpLevel1To0MassErasesAndLevel2IsFinal) {
+  constexpr uint32_t kOptkeyr = 0x4002'3C08;
+  constexpr uint32_t kOptcr = 0x4002'3C14;
+  m_->load_flash(0x4000, std::vector<uint8_t>(16, 0x12));  // sector 1
+  m_->load_flash(0x2'0000, std::vector<uint8_t>(16, 0x34));
+  m_->set_option_bytes(0x55, 0x0FF8);  // level 1, sectors 0-2 protected (as after provisioning)
+  ASSERT_TRUE(m_->debug_write32(kOptkeyr, 0x0819'2A3B));
+  ASSERT_TRUE(m_->debug_write32(kOptkeyr, 0x4C5D'6E7F));
+  const uint32_t keep_wrp = (read32(*m_, kOptcr) & ~0xFF01u) | (0xAAu << 8);
+  ASSERT_TRUE(m_->debug_write32(kOptcr, keep_wrp | 2u));
+  EXPECT_EQ(m_->rdp_level_byte(), 0xAA);
+  EXPECT_EQ(m_->nwrp_bits(), 0x0FF8u);
+  EXPECT_EQ(flash_word(*m_, kSector1), 0xFFFF'FFFFu);
+  EXPECT_EQ(flash_word(*m_, kSector5), 0xFFFF'FFFFu);
+  EXPECT_FALSE(vstm32_test::events_with(m_->take_events(), vstm32::MachineEvent::Kind::kFlash,
+                                        "RDP level 1 -> 0")
+                   .empty());
+  // Level 2: no further change.
+  m_->set_option_bytes(0xCC, 0x0FFF);
+  ASSERT_TRUE(m_->debug_write32(kOptcr, (read32(*m_, kOptcr) & ~0xFF01u) | (0xAAu << 8) | 2u));
+  EXPECT_EQ(m_->rdp_level_byte(), 0xCC);
+}
+
+// Option bytes are non-volatile: a machine on the same flash file comes back with them (the
+// protection `fota provision` sets survives vstm32 being restarted), and a damaged file is named.
+TEST(Vstm32OptionBytesTest, PersistBesideTheFlashFile) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("vstm32_optbytes_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  vstm32::MachineConfig config;
+  config.flash_file = dir / "flash.bin";
+  {
+    auto m = idle_machine(config);
+    ASSERT_NE(m, nullptr);
+    EXPECT_EQ(m->nwrp_bits(), 0x0FFFu);
+    m->set_option_bytes(0x55, 0x0FF8);
+  }
+  {
+    auto m = idle_machine(config);
+    ASSERT_NE(m, nullptr);
+    EXPECT_EQ(m->rdp_level_byte(), 0x55);
+    EXPECT_EQ(m->nwrp_bits(), 0x0FF8u);
+    EXPECT_EQ(read32(*m, 0x1FFF'C008) & 0xFFFFu, 0x0FF8u);
+    // And the protection applies: sector 1 refuses the CPU's erase.
+    ASSERT_TRUE(m->debug_write32(kKeyr, kKey1));
+    ASSERT_TRUE(m->debug_write32(kKeyr, kKey2));
+    ASSERT_TRUE(m->debug_write32(kCr, psize(2) | kSer | snb(1) | kStrt));
+    EXPECT_EQ(read32(*m, kSr) & kWrperr, kWrperr);
+  }
+  {
+    std::fstream f(dir / "flash.bin.opt", std::ios::binary | std::ios::in | std::ios::out);
+    f.seekp(3);
+    f.put(0x00);  // the RDP complement no longer matches
+  }
+  std::string error;
+  EXPECT_EQ(vstm32::Machine::create(config, &error), nullptr);
+  EXPECT_NE(error.find("flash.bin.opt"), std::string::npos) << error;
+  std::filesystem::remove_all(dir);
 }
 
 // DS8626 table "Flash memory programming" (VDD 2.7-3.6 V): sector erase typical / max in ms.

@@ -438,6 +438,26 @@ TEST_P(RomTest, ReadoutProtectionLifecycle) {
   EXPECT_FALSE(rom_.active());
 }
 
+// The factory state `fota provision` leaves (nWRP on sectors 0-2, RDP 1): Readout Unprotect still
+// erases everything, protected sectors included, and keeps nWRP; RDP is back to level 0.
+TEST_P(RomTest, ReadoutUnprotectErasesWriteProtectedSectorsToo) {
+  boot_and_sync();
+  bus_.flash[0x0000] = 0x11;  // sector 0 (bootloader)
+  bus_.flash[0x8000] = 0x22;  // sector 2 (key block)
+  bus_.flash[0x2'0000] = 0x33;
+  bus_.nwrp = 0x0FF8;
+  bus_.rdp = 0x55;
+  boot_and_sync();
+  EXPECT_EQ(command(rom::kExtendedErase), Bytes{kNack});
+  EXPECT_EQ(command(rom::kReadoutUnprotect), (Bytes{kAck, kAck}));
+  EXPECT_EQ(bus_.rdp, 0xAA);
+  EXPECT_EQ(bus_.nwrp, 0x0FF8);
+  EXPECT_EQ(bus_.flash[0x0000], 0xFF);
+  EXPECT_EQ(bus_.flash[0x8000], 0xFF);
+  EXPECT_EQ(bus_.flash[0x2'0000], 0xFF);
+  EXPECT_FALSE(rom_.active());
+}
+
 TEST_P(RomTest, RdpLevel2SilencesTheRom) {
   bus_.rdp = 0xCC;
   rom_.reset(0);

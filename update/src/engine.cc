@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "format/meta_record.h"
+
 namespace fota::update {
 namespace {
 
@@ -128,6 +130,10 @@ bool Engine::check_header(const BootState& boot) {
         (policy.version == VersionPolicy::kNotOlder && next < now)) {
       return fail(FailReason::kNotNewer);
     }
+  }
+  // A secure bootloader would refuse it at its first boot (docs/security.md): do not download it.
+  if (security_level(header_.version.packed()) < boot.security_floor) {
+    return fail(FailReason::kBelowFloor);
   }
   const bool is_signed = (header_.flags & kImageFlagSigned) != 0;
   if (is_signed && verifier_ != nullptr) {

@@ -37,6 +37,7 @@ const char* to_string(FailReason reason) {
     case FailReason::kWrongSlot: return "wrong-slot";
     case FailReason::kWrongProduct: return "wrong-product";
     case FailReason::kNotNewer: return "not-newer";
+    case FailReason::kBelowFloor: return "below-floor";
     case FailReason::kUnsigned: return "unsigned";
     case FailReason::kUnknownKey: return "unknown-key";
     case FailReason::kBadSignature: return "bad-signature";

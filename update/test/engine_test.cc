@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "bootcore/trust.h"
 #include "fakes.h"
 
 namespace fota::update::test {
@@ -175,6 +176,25 @@ TEST_F(EngineTest, RefusesAVersionThatIsNotNewer) {
   same.version = VersionPolicy::kNotOlder;
   set_release(Version{1, 0, 0, 1}, 1000, 4);
   EXPECT_EQ(run(same).state, State::kConfirmed);
+}
+
+// With a key block the device runs the secure bootloader, which refuses images below the floor
+// (raised to 1.0 when v1 confirmed): the engine refuses them before touching anything, whatever
+// the version policy; patch releases of the same major.minor pass.
+TEST_F(EngineTest, RefusesAnImageBelowTheSecurityFloorOfASecureDevice) {
+  const bootcore::PublicKey key{};
+  const auto block = bootcore::encode_key_block(std::span<const bootcore::PublicKey>(&key, 1));
+  std::vector<uint32_t> words(block.size() / 4);
+  std::memcpy(words.data(), block.data(), block.size());
+  ASSERT_EQ(flash_.program_words(bootcore::kKeyBlockAddress, words), bootcore::FlashStatus::kOk);
+  Policy any = test_policy();
+  any.version = VersionPolicy::kAny;
+  set_release(Version{0, 9, 0, 0}, 1000, 4);
+  const Outcome out = run(any);
+  EXPECT_EQ(out.failure.reason, FailReason::kBelowFloor);
+  expect_untouched();
+  set_release(Version{1, 0, 7, 0}, 1000, 4);
+  EXPECT_EQ(run(any).state, State::kConfirmed);
 }
 
 TEST_F(EngineTest, AnyVersionPolicyInstallsAnOlderImage) {

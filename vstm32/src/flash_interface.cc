@@ -294,10 +294,27 @@ void FlashInterface::write_register(const RegWrite& w) {
       const uint32_t v = w.merge(fctl.optcr);
       fctl.optcr = (v & 0x0FFF'FFECu) | (v & 1u);
       if (v & 2u) {  // OPTSTRT: program the option bytes from OPTCR
+        const uint8_t rdp = static_cast<uint8_t>(v >> 8);
+        if (m.opt_rdp == 0xCC) {
+          // RM0090 3.7.3: level 2 is final; the option bytes cannot be changed any more.
+          m.event(MachineEvent::Kind::kInfo, "option-bytes: RDP level 2, change refused");
+          return;
+        }
+        if (m.opt_rdp != 0xAA && rdp == 0xAA) {
+          // Level 1 -> 0 mass-erases the whole flash first, write-protected sectors included.
+          static constexpr uint64_t kMassMs[] = {16000, 11000, 8000, 8000};
+          const uint64_t d = kMassMs[(fctl.cr >> 8) & 3u] * 1'000'000'000ull;
+          if (!m.cell_erase(kFlashBase, kFlashSize, m.now_ps(), d,
+                            "flash mass-erase (RDP level 1 -> 0) by=cpu")) {
+            return;  // power cut: RDP stays at level 1
+          }
+          m.flash_busy(d);
+        }
         m.opt_user = static_cast<uint8_t>(v & 0xE0u) | 0x0Cu;
-        m.opt_rdp = static_cast<uint8_t>(v >> 8);
+        m.opt_rdp = rdp;
         m.opt_nwrp = static_cast<uint16_t>((v >> 16) & 0x0FFFu);
         m.refresh_optpage();
+        m.save_option_bytes();
         char text[64];
         std::snprintf(text, sizeof text, "option-bytes rdp=0x%02X nwrp=0x%03X by=cpu", m.opt_rdp,
                       m.opt_nwrp);

@@ -290,6 +290,41 @@ void Machine::Impl::refresh_optpage() {
                (uint32_t{opt_user} & 0xE0u) | 0x0Cu;
 }
 
+static std::filesystem::path option_file(const std::filesystem::path& flash_file) {
+  return flash_file.string() + ".opt";
+}
+
+void Machine::Impl::save_option_bytes() {
+  if (config.flash_file.empty()) return;
+  const std::filesystem::path path = option_file(config.flash_file);
+  const int out = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const bool ok = out >= 0 && ::write(out, optpage.data(), 16) == 16 && ::fsync(out) == 0;
+  if (out >= 0) ::close(out);
+  if (!ok) event(MachineEvent::Kind::kInfo, "error: cannot write the option bytes file");
+}
+
+bool Machine::Impl::load_option_bytes(std::string* error) {
+  const std::filesystem::path path = option_file(config.flash_file);
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return true;  // never changed: factory values
+  uint8_t b[16] = {};
+  const int in = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const bool read_ok = in >= 0 && ::read(in, b, sizeof b) == static_cast<ssize_t>(sizeof b);
+  if (in >= 0) ::close(in);
+  // USER/RDP and nWRP are stored with their complements (RM0090 option byte organisation).
+  if (!read_ok || static_cast<uint8_t>(~b[0]) != b[2] || static_cast<uint8_t>(~b[1]) != b[3] ||
+      static_cast<uint8_t>(~b[8]) != b[10] || static_cast<uint8_t>(~b[9]) != b[11]) {
+    *error = "option bytes file " + path.string() +
+             " is damaged (16 bytes with complements expected); delete it for factory values";
+    return false;
+  }
+  opt_user = b[0];
+  opt_rdp = b[1];
+  opt_nwrp = static_cast<uint16_t>((b[8] | b[9] << 8) & 0x0FFF);
+  refresh_optpage();
+  return true;
+}
+
 void Machine::Impl::event(MachineEvent::Kind kind, std::string text) {
   if (kind != MachineEvent::Kind::kFlash || text.rfind("flash program", 0) != 0) {
     flush_program_run();
@@ -831,6 +866,7 @@ fota::Expected<std::unique_ptr<Machine>> Machine::create(const MachineConfig& co
       std::fill(s.flash.begin() + got, s.flash.end(), 0xFF);  // short file: erased beyond its end
       FOTA_TRY_EXPECTED(m.save());
     }
+    if (!s.load_option_bytes(error)) return nullptr;
   }
   return impl_holder;
 }
@@ -1425,6 +1461,7 @@ void Machine::set_option_bytes(uint8_t rdp, uint16_t nwrp) {
   s.opt_rdp = rdp;
   s.opt_nwrp = nwrp & 0x0FFF;
   s.refresh_optpage();
+  s.save_option_bytes();
   char text[64];
   std::snprintf(text, sizeof text, "option-bytes rdp=0x%02X nwrp=0x%03X", s.opt_rdp, s.opt_nwrp);
   s.event(MachineEvent::Kind::kFlash, text);

@@ -176,6 +176,10 @@ struct Machine::Impl final : DeviceHost {
   uint16_t opt_nwrp = 0x0FFF;
   uint8_t opt_user = 0xEC;
   void refresh_optpage();
+  // Option bytes are flash too: kept beside the flash file (FILE.opt, the 16 bytes at
+  // 0x1FFF'C000) so that they survive the process like the flash does.
+  void save_option_bytes();
+  bool load_option_bytes(std::string* error);
 
   // ---- peripherals: the device table (bus.cc) ----
   std::vector<std::unique_ptr<BusDevice>> devices;

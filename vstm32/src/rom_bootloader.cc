@@ -394,11 +394,15 @@ void RomBootloader::start_command(uint8_t opcode, uint64_t t_ns) {
       return;
     }
     case kReadoutUnprotect: {
-      // Leaving level 1 mass-erases the flash (the flash interface does it on the RDP change).
+      // Leaving level 1 mass-erases the whole flash, write-protected sectors included (the RDP
+      // regression erases before nWRP applies; nWRP itself is kept). RDP goes back to level 0
+      // only when the erase completed: a power cut during it leaves level 1.
       ack(at);
       uint64_t erase_ns = 0;
+      const uint16_t nwrp = bus_.nwrp_bits();
+      bus_.set_option_bytes(bus_.rdp_level_byte(), 0x0FFF);
       const BusStatus status = bus_.mass_erase(psize(), erase_ns);
-      bus_.set_option_bytes(0xAA, bus_.nwrp_bits());
+      bus_.set_option_bytes(status == BusStatus::kOk ? 0xAA : bus_.rdp_level_byte(), nwrp);
       const uint64_t done = at + erase_ns + kOptionProgramNs;
       busy_until_ns_ = done;
       if (status != BusStatus::kOk) {

@@ -33,6 +33,9 @@ enum class Opcode : uint8_t {
   kGo = protocol::kGo,
   kWriteMemory = protocol::kWriteMemory,
   kExtendedErase = protocol::kExtendedErase,
+  kWriteProtect = protocol::kWriteProtect,
+  kWriteUnprotect = protocol::kWriteUnprotect,
+  kReadoutProtect = protocol::kReadoutProtect,
 };
 
 enum class Status : uint8_t {
@@ -62,6 +65,9 @@ struct Timeouts {
   uint32_t resync_byte_ms = 20;  // per filler byte while re-synchronising
   uint32_t boot_wait_ms = 120;  // after NRST release: ROM start-up is 84.6 ms (V3) / ≤ 90+ ms (V9)
   uint32_t reset_pulse_ms = 10;
+  // Final ACK of Write Protect / Write Unprotect / Readout Protect: the ROM programs the option
+  // bytes first (no datasheet figure; generous).
+  uint32_t option_ms = 2000;
 };
 
 // Max erase time of one sector (DS8626 ×8 max, which covers any parallelism) plus 25 %.
@@ -148,6 +154,18 @@ class Bootloader {
   [[nodiscard]] Status extended_erase(std::span<const uint16_t> sectors);
   [[nodiscard]] Status go(uint32_t address);
   [[nodiscard]] Status set_parallelism(Parallelism parallelism);
+
+  // Option-byte commands. Each ends with the ROM resetting the chip (the session is over: call
+  // reconnect_after_reset()). Under readout protection they are refused (kProtected).
+  // Write Protect: nWRP cleared for `sectors` (1..12 sector numbers 0..11); others unchanged.
+  [[nodiscard]] Status write_protect(std::span<const uint8_t> sectors);
+  // Write Unprotect: nWRP set for every sector.
+  [[nodiscard]] Status write_unprotect();
+  // Readout Protect: RDP level 1. From then on the ROM refuses Read/Write Memory, Go, Erase and
+  // these commands; only Readout Unprotect (mass erase of the whole flash) undoes it.
+  [[nodiscard]] Status readout_protect();
+  // After a command that reset the chip (BOOT0 still high): waits for the ROM to start, syncs.
+  [[nodiscard]] Status reconnect_after_reset();
   [[nodiscard]] Status read_parallelism(uint8_t& value);
 
   const Stats& stats() const { return stats_; }
@@ -188,6 +206,9 @@ class Bootloader {
   Step attempt_write(const void* args);
   Step attempt_erase(const void* args);
   Step attempt_go(const void* args);
+  Step attempt_write_protect(const void* args);
+  Step attempt_option_command(const void* args);
+  Status option_command(Opcode opcode, Attempt attempt, const void* args);
 
   ByteLink& link_;
   TargetPins* pins_;

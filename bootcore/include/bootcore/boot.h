@@ -72,9 +72,13 @@ struct BootLine {
   std::string_view version;
   std::string_view decision;  // to_string(Action)
   std::string_view reason;    // e.g. "attempt-1/3", "reverted-B-attempts-exhausted,..."
+  std::string_view refused;   // secure boot's refusals, e.g. "B:unsigned" or "A:below-floor,B:..."
   bool boots() const { return slot != '-'; }
   // True when the reason names a revert because the image failed its checks.
   bool image_invalid() const { return reason.find("image-invalid") != std::string_view::npos; }
+  // The refusal token for slot `which` ('A'/'B': "unsigned", "unknown-key", "bad-signature",
+  // "no-keys", "below-floor"), empty when that slot was not refused.
+  std::string_view refused_reason(char which) const;
 };
 
 // Parses a line written by format_boot_line; nullopt for any other line.

@@ -401,6 +401,10 @@ class FlashReporter final : public update::Reporter {
                      "link");
         break;
       case update::Note::kRevertSeen:
+        if (target_.refusal()[0] != '\0') {
+          out_.message(std::string("the bootloader refused the image in slot ") + name + ": " +
+                       target_.refusal() + " (secure boot); the previous firmware runs");
+        }
         out_.message("the bootloader fell back to the other slot; reading the log");
         break;
       case update::Note::kNoVerdictYet:
@@ -466,6 +470,11 @@ std::pair<int, std::string> describe(const update::Outcome& outcome, const Prepa
       return {kExitBadRelease, name + ": version " + release::version_string(image.header.version) +
                                    " is refused by --version-policy " + options.version_policy +
                                    " (not newer than the running image)"};
+    case FailReason::kBelowFloor:
+      return {kExitBadRelease,
+              name + ": version " + release::version_string(image.header.version) +
+                  " is below the device's anti-rollback floor (its secure bootloader would "
+                  "refuse it): nothing was downloaded or erased"};
     case FailReason::kUnsigned:
       return {kExitBadRelease, name + ": the image is not signed (--require-signature)"};
     case FailReason::kUnknownKey:
@@ -582,12 +591,16 @@ int Flasher::run_release() {
   const int code = outcome.state == update::State::kReverted ? kExitReverted : kExitOk;
   const char slot = flash_map::slot_name(outcome.slot);
   const std::string version = release::version_string(image.header.version);
+  const std::string refusal = target.refusal();
   const std::string verdict =
-      committed_only    ? "committed (not waiting for the outcome)"
-      : code == kExitOk ? std::string("confirmed: slot ") + slot + " runs " + version
-                        : std::string("reverted: ") + version + " did not confirm; slot " +
-                              flash_map::slot_name(flash_map::other_slot(outcome.slot)) +
-                              " runs the previous firmware";
+      committed_only ? "committed (not waiting for the outcome)"
+      : code == kExitOk
+          ? std::string("confirmed: slot ") + slot + " runs " + version
+          : std::string("reverted: ") + version +
+                (refusal.empty() ? " did not confirm"
+                                 : " was refused by the device's secure boot (" + refusal + ")") +
+                "; slot " + flash_map::slot_name(flash_map::other_slot(outcome.slot)) +
+                " runs the previous firmware";
   const an3155::Stats& stats = connection_.rom().stats();
   Json result = {{"event", "result"},
                  {"ok", code == kExitOk},
@@ -601,6 +614,7 @@ int Flasher::run_release() {
                  {"pipelined", stats.pipelined},
                  {"pipeline_failures", stats.pipeline_failures}};
   if (outcome.resumed) result["resumed_from"] = outcome.resumed_from;
+  if (!refusal.empty()) result["refused"] = refusal;
   out_.event(result);
   if (!options_.json && !options_.quiet) {
     std::fprintf(stderr, "fota flash: %s\n", verdict.c_str());

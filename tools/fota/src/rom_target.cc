@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "bootcore/boot.h"
 #include "update/console.h"
 #include "update/flash_log.h"
 
@@ -109,6 +110,7 @@ TargetError RomTarget::read(uint32_t address, std::span<uint8_t> out) {
 }
 
 TargetError RomTarget::commit(flash_map::Slot slot, const ImageHeader& header) {
+  refusal_.clear();  // a new trial: what was refused before no longer applies
   if (!flash_) return TargetError::kBadArgument;
   if (!log_ || !log_->loaded()) {
     log_.emplace(*flash_);
@@ -162,6 +164,10 @@ TargetError RomTarget::observe(flash_map::Slot slot, uint32_t wait_ms, update::O
     const std::string line = std::move(line_);
     line_.clear();
     if (options_.on_console) options_.on_console(line);
+    if (const auto boot = bootcore::parse_boot_line(line)) {
+      const std::string_view why = boot->refused_reason(flash_map::slot_name(slot));
+      if (!why.empty()) refusal_ = why;
+    }
     seen = update::parse_console_line(line, slot, booted_);
     if (seen == update::Observation::kBooted) booted_ = true;
     if (seen != update::Observation::kNothing) return TargetError::kOk;

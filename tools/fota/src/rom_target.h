@@ -44,6 +44,7 @@ class RomTarget final : public update::Target {
                               update::Observation& seen) override;
   bool can_reset() const override { return connection_.pins() != nullptr; }
   const char* last_error() const override { return error_.c_str(); }
+  const char* refusal() const override { return refusal_.c_str(); }
 
   // The identity read by the last successful open() (for messages: "UID ...").
   const DeviceIdentity& identity() const { return identity_; }
@@ -64,6 +65,9 @@ class RomTarget final : public update::Target {
   bool booted_ = false;   // a boot of the observed slot was seen since the last reboot()
   std::string line_;
   std::string error_;
+  // The boot line's refused=<slot>:<why> for the observed slot, since the last commit() (the
+  // engine may re-enter the ROM and reboot again to read the log after a revert).
+  std::string refusal_;
 };
 
 update::TargetError to_target_error(an3155::Status status);

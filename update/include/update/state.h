@@ -38,6 +38,7 @@ enum class FailReason : uint8_t {
   kWrongSlot,       // image linked for the other slot
   kWrongProduct,    // header product differs from the policy's / the running image's
   kNotNewer,        // version policy refuses this version
+  kBelowFloor,      // major.minor below the device's anti-rollback floor (BootState)
   kUnsigned,        // policy requires a signature, image carries none
   kUnknownKey,      // signed with a key id the verifier does not know
   kBadSignature,    // ed25519 signature over header bytes [0, 128) does not verify

@@ -38,6 +38,11 @@ struct DeviceId {
 struct BootState {
   std::array<bootcore::SlotInfo, flash_map::kSlotCount> slots{};
   flash_map::Slot install_slot = flash_map::Slot::kB;  // bootcore::install_slot()
+  // The log's anti-rollback floor (bootcore/meta_log.h) when the device enforces it: images whose
+  // security_level is below it are refused by the secure bootloader, so the engine refuses them
+  // before downloading. 0 on devices without a key block (plain bootloader: the log records a
+  // floor at every confirm, but nothing enforces it).
+  uint16_t security_floor = 0;
 };
 
 // What one observe() call saw of the device after the reboot.
@@ -75,6 +80,10 @@ class Target {
   virtual bool can_reset() const { return true; }
   // A sentence about the last failure (for reports); "" if none.
   virtual const char* last_error() const { return ""; }
+  // Why a secure bootloader refused the observed slot's image since the last commit(), as its
+  // status line says ("unsigned", "unknown-key", "bad-signature", "no-keys", "below-floor");
+  // "" when it did not (or the target cannot tell).
+  virtual const char* refusal() const { return ""; }
 
  protected:
   ~Target() = default;

@@ -1,0 +1,169 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# `fota provision` end to end on `vstm32 run` with the real bootloader-secure and demo releases:
+#   bad input (missing / garbage key, oversized or non-bootloader binary, --rdp1 unconfirmed)
+#     -> clear error, device untouched
+#   blank device -> provision through the ROM (bootloader + key block, read back, nWRP 0-2)
+#   stm32flash cannot write the protected bootloader sector; re-run is a no-op; another key
+#     block on the protected device is refused untouched
+#   `fota flash` of the signed release through the ROM confirms; an unsigned one is refused by the
+#     device (reason reported), the signed one keeps running; once v2 confirmed, v1 is below the
+#     anti-rollback floor and refused by fota before anything is erased
+#   key retirement: stm32flash -u, provision the next key alone; the retired key's v3 is refused
+#   --rdp1 --confirm-rdp1 -> stm32flash reads fail, provision refuses with the reason, the device
+#     still boots its signed image; the protection survives a vstm32 restart (option bytes file)
+# The native update on an RDP 1 device: tests/native/secure_provision_test.cc.
+# Usage: provision_e2e_test.sh FOTA VSTM32 ARTIFACTS_DIR RELEASES_DIR DEMO_PUB PARITY_SHIM
+set -u
+FOTA=$1
+VSTM32=$2
+ARTIFACTS=$3
+RELEASES=$4
+DEMO_PUB=$5
+SHIM=$6
+T=$(mktemp -d /tmp/fota-provision-e2e.XXXXXX)
+. "$(dirname "$0")/../lib/harness.sh"
+trap harness_cleanup EXIT
+
+BL="$ARTIFACTS/bootloader-secure.bin"
+provision() { "$FOTA" provision --port "$T/tty" --pins "vstm32:$T/ctl" --bootloader "$BL" "$@"; }
+flash() {
+  "$FOTA" flash --port "$T/tty" --pins "vstm32:$T/ctl" --confirm-timeout 4 --outcome-timeout 90 "$@"
+}
+# stm32flash (8E1 through the parity shim) with the chip held in the ROM.
+stm32() {
+  ctl boot0 1 > /dev/null && ctl reset > /dev/null
+  wait_until "ROM ready" rom_ready
+  LD_PRELOAD="$SHIM" timeout 120 stm32flash -b 115200 "$@" "$T/tty" > "$T/stm32flash.log" 2>&1
+}
+flash_bytes() { head -c "$2" "$T/flash.bin" | tail -c +"$(($1 + 1))"; }
+
+"$FOTA" keygen --out "$T/next" > /dev/null
+"$FOTA" keygen --out "$T/other" > /dev/null
+"$VSTM32" flash-image create "$T/flash.bin" > /dev/null
+start_vstm32
+cp "$T/flash.bin" "$T/blank.bin"
+
+# --- bad input: nothing touched
+provision --key "$T/missing.pub" > "$T/out.txt" 2>&1
+code=$?
+check "missing key file: exit 2" '[ $code -eq 2 ]'
+check "missing key file named" 'grep -q "missing.pub" "$T/out.txt"'
+echo "not a key" > "$T/garbage.pub"
+provision --key "$T/garbage.pub" > "$T/out.txt" 2>&1
+code=$?
+check "garbage key file: exit 2" '[ $code -eq 2 ]'
+check "garbage key file named" 'grep -q "garbage.pub" "$T/out.txt"'
+head -c 40000 /dev/zero > "$T/big.bin"
+"$FOTA" provision --port "$T/tty" --pins "vstm32:$T/ctl" --bootloader "$T/big.bin" \
+  --key "$DEMO_PUB" > "$T/out.txt" 2>&1
+code=$?
+check "oversized bootloader: exit 2" '[ $code -eq 2 ]'
+check "oversized bootloader: says the limit" 'grep -q "40000 bytes: the bootloader must fit sectors 0-1" "$T/out.txt"'
+"$FOTA" provision --port "$T/tty" --pins "vstm32:$T/ctl" --bootloader "$ARTIFACTS/bootloader-secure.elf" \
+  --key "$DEMO_PUB" > "$T/out.txt" 2>&1
+code=$?
+check "an .elf as bootloader: exit 2" '[ $code -eq 2 ] && grep -q "not a bootloader binary" "$T/out.txt"'
+provision --key "$DEMO_PUB" --rdp1 > "$T/out.txt" 2>&1
+code=$?
+check "--rdp1 without --confirm-rdp1: exit 1" '[ $code -eq 1 ] && grep -q "confirm-rdp1" "$T/out.txt"'
+check "bad input left the device blank" 'cmp -s "$T/flash.bin" "$T/blank.bin"'
+check "bad input: no option bytes changed" '[ ! -e "$T/flash.bin.opt" ]'
+
+# --- blank device -> provisioned
+provision --key "$DEMO_PUB" --key "$T/next.pub" > "$T/prov.txt" 2>&1
+code=$?
+cat "$T/prov.txt"
+check "provision: exit 0" '[ $code -eq 0 ]'
+check "provision: bootloader written" 'grep -q "bootloader: [0-9]* bytes written to 0x08000000 and read back" "$T/prov.txt"'
+check "provision: key block written" 'grep -q "key block: 2 key(s) written" "$T/prov.txt"'
+check "provision: nWRP on 0-2" 'grep -q "write protection: sectors 0-2 (nWRP 0xFF8)" "$T/prov.txt"'
+check "provision: says RDP 0 consequence" 'grep -q "readout protection: level 0" "$T/prov.txt"'
+check "flash holds the bootloader" 'cmp -s <(flash_bytes 0 "$(stat -c %s "$BL")") "$BL"'
+check "key block magic at 0x08008000" '[ "$(flash_bytes 32768 32772)" = "FKEY" ]'
+ctl events > "$T/events.txt"
+check "option bytes programmed by the ROM" 'grep -q "option-bytes rdp=0xAA nwrp=0xFF8" "$T/events.txt"'
+
+# --- the ROM refuses to write the protected bootloader sector (stm32flash)
+head -c 256 /dev/zero > "$T/zeros.bin"
+cp "$T/flash.bin" "$T/provisioned.bin"
+stm32 -w "$T/zeros.bin" -S 0x08000000
+code=$?
+check "stm32flash write to sector 0 fails (nWRP)" '[ $code -ne 0 ]'
+check "sector 0 unchanged" 'cmp -s "$T/flash.bin" "$T/provisioned.bin"'
+
+# --- re-run: no-op; another key block: refused untouched
+provision --key "$DEMO_PUB" --key "$T/next.pub" > "$T/out.txt" 2>&1
+code=$?
+check "re-run: exit 0, nothing to do" '[ $code -eq 0 ] && grep -q "nothing to do: already provisioned" "$T/out.txt"'
+provision --key "$T/other.pub" > "$T/out.txt" 2>&1
+code=$?
+check "other key block on a protected device: exit 4" '[ $code -eq 4 ]'
+check "other key block: reason" 'grep -q "already write-protected.*another key block" "$T/out.txt"'
+check "other key block: untouched" 'cmp -s "$T/flash.bin" "$T/provisioned.bin"'
+
+# --- signed release through the ROM: confirmed; unsigned: refused by the device
+flash --release "$RELEASES/demo-v1" --console > "$T/out.txt" 2>&1
+code=$?
+check "signed v1: exit 0 (confirmed)" '[ $code -eq 0 ]'
+check "signed v1 runs" 'grep -q "confirmed: slot A runs 1.0.0" "$T/out.txt"'
+"$FOTA" pack --app-a "$ARTIFACTS/demo-v2-A.elf" --app-b "$ARTIFACTS/demo-v2-B.elf" --version 2.0.0 \
+  --product stm32f407-demo --name demo-v2 --out "$T/unsigned" > /dev/null
+flash --release "$T/unsigned" --console > "$T/out.txt" 2>&1
+code=$?
+cat "$T/out.txt" | tail -5
+check "unsigned v2: exit 6 (reverted)" '[ $code -eq 6 ]'
+check "unsigned v2: the device's reason" 'grep -q "refused=B:unsigned" "$T/out.txt"'
+check "unsigned v2: fota names the refusal" 'grep -q "refused the image in slot B: unsigned" "$T/out.txt"'
+check "unsigned v2: the verdict says why" 'grep -q "reverted: 2.0.0 was refused by the device.s secure boot (unsigned)" "$T/out.txt"'
+
+# --- signed v2 confirms (floor 2.0); v1 is then refused by fota before anything is erased
+flash --release "$RELEASES/demo-v2" > "$T/out.txt" 2>&1
+code=$?
+check "signed v2: exit 0 (confirmed)" '[ $code -eq 0 ] && grep -q "confirmed: slot B runs 2.0.0" "$T/out.txt"'
+cp "$T/flash.bin" "$T/before.bin"
+flash --release "$RELEASES/demo-v1" --json > "$T/out.json" 2> "$T/err.txt"
+code=$?
+check "v1 below the floor: exit 2" '[ $code -eq 2 ]'
+check "v1 below the floor: named" 'grep -q "below the device.s anti-rollback floor" "$T/err.txt"'
+check "v1 below the floor: both slots untouched" 'cmp -s <(head -c 917504 "$T/before.bin" | tail -c +131073) <(flash_bytes 131072 917504)'
+
+# --- key retirement (docs/security.md): Write Unprotect with stm32flash, provision the next key
+#     alone; the confirmed v2 keeps booting, an image signed by the retired key is refused
+stm32 -u
+code=$?
+check "stm32flash -u (Write Unprotect)" '[ $code -eq 0 ]'
+provision --key "$T/next.pub" > "$T/out.txt" 2>&1
+code=$?
+cat "$T/out.txt"
+check "retirement: exit 0" '[ $code -eq 0 ]'
+check "retirement: only the key block rewritten" 'grep -q "bootloader: already on the device" "$T/out.txt" && grep -q "key block: 1 key(s) written" "$T/out.txt"'
+check "retirement: protected again" 'grep -q "write protection: sectors 0-2 (nWRP 0xFF8)" "$T/out.txt"'
+flash --release "$RELEASES/demo-v3" > "$T/out.txt" 2>&1
+code=$?
+check "v3 signed by the retired key: exit 6, unknown-key" '[ $code -eq 6 ] && grep -q "refused by the device.s secure boot (unknown-key)" "$T/out.txt"'
+
+# --- RDP level 1
+provision --key "$T/next.pub" --rdp1 --confirm-rdp1 > "$T/rdp.txt" 2>&1
+code=$?
+cat "$T/rdp.txt"
+check "--rdp1: exit 0" '[ $code -eq 0 ]'
+check "--rdp1: warns about the ROM" 'grep -q "WARNING: RDP level 1 disables the ROM bootloader.s memory commands" "$T/rdp.txt"'
+stm32 -r "$T/read.bin" -S 0x08000000:256
+code=$?
+check "RDP 1: stm32flash read fails" '[ $code -ne 0 ]'
+provision --key "$DEMO_PUB" > "$T/out.txt" 2>&1
+code=$?
+check "RDP 1: provision refuses with the reason" '[ $code -eq 4 ] && grep -q "readout-protected (RDP level 1)" "$T/out.txt"'
+mark=$(stat -c %s "$T/console.log")
+ctl boot0 0 > /dev/null && ctl reset > /dev/null
+check "RDP 1: the signed v2 still boots" 'wait_for "tail -c +$((mark + 1)) \"$T/console.log\" | grep -q \"^demo 2.0.0 slot B\"" 30'
+stop_vstm32
+start_vstm32
+stm32 -r "$T/read.bin" -S 0x08000000:256
+code=$?
+check "RDP 1 survives a vstm32 restart" '[ $code -ne 0 ]'
+stop_vstm32
+
+echo "$fails failure(s)"
+[ $fails -eq 0 ]
