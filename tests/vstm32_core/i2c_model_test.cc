@@ -16,9 +16,8 @@ constexpr uint32_t kRcc = 0x4002'3800;
 constexpr uint32_t kAhb1enr = kRcc + 0x30, kApb1enr = kRcc + 0x40;
 constexpr uint32_t kGpioB = 0x4002'0400;
 constexpr uint32_t kI2c = 0x4000'5400;
-constexpr uint32_t kCr1 = kI2c + 0x00, kCr2 = kI2c + 0x04, kOar1 = kI2c + 0x08,
-                   kOar2 = kI2c + 0x0C, kDr = kI2c + 0x10, kSr1 = kI2c + 0x14, kSr2 = kI2c + 0x18,
-                   kTrise = kI2c + 0x20;
+constexpr uint32_t kCr1 = kI2c + 0x00, kCr2 = kI2c + 0x04, kOar1 = kI2c + 0x08, kOar2 = kI2c + 0x0C,
+                   kDr = kI2c + 0x10, kSr1 = kI2c + 0x14, kSr2 = kI2c + 0x18, kTrise = kI2c + 0x20;
 constexpr uint32_t kPe = 1u << 0, kEngc = 1u << 6, kAck = 1u << 10;
 constexpr uint32_t kIterren = 1u << 8, kItevten = 1u << 9;
 constexpr uint32_t kAddr = 1u << 1, kBtf = 1u << 2, kStopf = 1u << 4, kRxne = 1u << 6,
@@ -207,7 +206,7 @@ TEST(Vstm32I2cModelTest, SlaveTransmitterFlagsStretchingAndNack) {
   EXPECT_EQ(r->data, (std::vector<uint8_t>{0x11, 0x22, 0x33}));
   EXPECT_EQ(read32(*m, kSr1) & (kAf | kStopf), kAf);  // no STOPF for a transmitter
   EXPECT_NE(read32(*m, kIspr1) & 1u, 0u);             // error interrupt (IRQ 32)
-  write(*m, kSr1, ~kAf);                               // AF is rc_w0
+  write(*m, kSr1, ~kAf);                              // AF is rc_w0
   EXPECT_EQ(read32(*m, kSr1) & kAf, 0u);
   EXPECT_EQ(read32(*m, kSr2) & (kBusy | kTra), 0u);
 }

@@ -43,13 +43,13 @@ class I2c final : public BusDevice {
  private:
   enum class State : uint8_t {
     kIdle,
-    kAddress,    // START + address byte on the wire until phase_end_
-    kAddrHeld,   // ADDR set: SCL stretched until SR1 + SR2 are read
-    kRxByte,     // a written byte on the wire until phase_end_
-    kRxHeld,     // a byte waits in the shift register behind a full DR (BTF): stretched
-    kTxWait,     // the transmitter has no byte: stretched until DR is written
-    kTxByte,     // a read byte on the wire until phase_end_
-    kStop,       // STOP until phase_end_
+    kAddress,   // START + address byte on the wire until phase_end_
+    kAddrHeld,  // ADDR set: SCL stretched until SR1 + SR2 are read
+    kRxByte,    // a written byte on the wire until phase_end_
+    kRxHeld,    // a byte waits in the shift register behind a full DR (BTF): stretched
+    kTxWait,    // the transmitter has no byte: stretched until DR is written
+    kTxByte,    // a read byte on the wire until phase_end_
+    kStop,      // STOP until phase_end_
   };
   [[nodiscard]] bool clocked() const { return host_.clock_enabled(gate()); }
   [[nodiscard]] bool listening() const;
@@ -77,8 +77,8 @@ class I2c final : public BusDevice {
   uint64_t phase_end_ps_ = kNever;
   I2cTransfer transfer_;
   I2cResult result_;
-  size_t index_ = 0;          // bytes written / read so far
-  bool addressed_ = false;    // the slave acknowledged its address in this transfer
+  size_t index_ = 0;        // bytes written / read so far
+  bool addressed_ = false;  // the slave acknowledged its address in this transfer
   std::optional<I2cResult> done_;
 };
 
