@@ -79,8 +79,8 @@ an3155::PortStatus I2cLink::read(std::span<uint8_t> out, uint32_t timeout_ms, si
     const uint32_t want = more != 0 ? more : options_.poll_bytes;
     if (!poll(want)) return an3155::PortStatus::kIoError;
     const uint32_t announced = rx_[0];
-    more = rx_end_ > 1 && announced > rx_end_ - 1 ? announced - static_cast<uint32_t>(rx_end_ - 1)
-                                                  : 0;
+    more =
+        rx_end_ > 1 && announced > rx_end_ - 1 ? announced - static_cast<uint32_t>(rx_end_ - 1) : 0;
   }
 }
 

@@ -34,8 +34,10 @@ native::I2cBusStatus MachineI2cBus::write(uint8_t address, std::span<const uint8
   t.data.assign(bytes.begin(), bytes.end());
   const vstm32::I2cResult r = m_.i2c_transfer(t);
   stats_.bytes_written += r.bytes_acked;
-  if (std::getenv("I2C_TRACE") != nullptr && (bytes.size() < 64 || r.status != vstm32::I2cStatus::kOk)) {
-    std::printf("%.3f ms write %zu status=%d\n", static_cast<double>(r.start_ns) / 1e6, bytes.size(), static_cast<int>(r.status));
+  if (std::getenv("I2C_TRACE") != nullptr &&
+      (bytes.size() < 64 || r.status != vstm32::I2cStatus::kOk)) {
+    std::printf("%.3f ms write %zu status=%d\n", static_cast<double>(r.start_ns) / 1e6,
+                bytes.size(), static_cast<int>(r.status));
   }
   return finish(r, bytes.size());
 }

@@ -20,7 +20,7 @@ class MachineI2cBus final : public native::I2cBus {
 
   struct Stats {
     uint64_t transfers = 0, bytes_written = 0, bytes_read = 0;
-    uint64_t bus_ns = 0;        // START to STOP, summed
+    uint64_t bus_ns = 0;          // START to STOP, summed
     uint64_t unstretched_ns = 0;  // the same transactions without any clock stretching
   };
   [[nodiscard]] const Stats& stats() const { return stats_; }

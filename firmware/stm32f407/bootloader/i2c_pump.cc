@@ -60,8 +60,8 @@ FOTA_RAMFUNC void i2c_pump(PumpState* s) {
     if ((sr1 & i2c1::kSr1Af) != 0) s->i2c_left = 0;
   }
   if ((sr1 & i2c1::kSr1Stopf) != 0) r(i2c1::kCr1) = r(i2c1::kCr1);  // SR1 then CR1: STOPF
-  r(kNvicIcpr0) = 1u << 31;                                          // I2C1_EV
-  r(kNvicIcpr0 + 4) = 1u << 0;                                       // I2C1_ER
+  r(kNvicIcpr0) = 1u << 31;                                         // I2C1_EV
+  r(kNvicIcpr0 + 4) = 1u << 0;                                      // I2C1_ER
 }
 
 }  // namespace fota::boot

@@ -33,9 +33,9 @@ class I2cBus {
 
 struct I2cLinkOptions {
   uint8_t address = kI2cAddress;
-  uint32_t max_write = 4096;        // stream bytes per write transaction (i2c-dev allows 8192)
-  uint32_t poll_bytes = 32;         // stream bytes a poll asks for (then as many as announced)
-  uint32_t nack_timeout_ms = 100;   // a write retries this long while the address is NACKed
+  uint32_t max_write = 4096;       // stream bytes per write transaction (i2c-dev allows 8192)
+  uint32_t poll_bytes = 32;        // stream bytes a poll asks for (then as many as announced)
+  uint32_t nack_timeout_ms = 100;  // a write retries this long while the address is NACKed
 };
 
 // Why the last operation failed (for the message the caller prints).

@@ -9,6 +9,14 @@
 
 namespace vstm32 {
 
+// The `vstm32 run --i2c1 tcp:PORT` endpoint carries these transactions on a TCP stream, one at a
+// time, in order (docs/vstm32.md, "I2C1"):
+//   request  'W' (0x57), address (7-bit), length (u16 LE), the bytes to write
+//            'R' (0x52), address, length (u16 LE, >= 1)
+//   reply    status (I2cStatus), count (u16 LE: bytes acknowledged / bytes read), the bytes read
+inline constexpr uint8_t kI2cWireWrite = 'W';
+inline constexpr uint8_t kI2cWireRead = 'R';
+
 struct I2cTransfer {
   uint8_t address = 0;  // 7-bit
   bool read = false;
