@@ -171,8 +171,8 @@ Expected<I2cTarget> parse_i2c_target(const std::string& text, uint8_t default_ad
   I2cTarget t{text, default_address};
   const size_t colon = text.rfind(':');
   // "tcp:PORT" alone has one colon that is part of the spec.
-  const bool has_address = colon != std::string::npos &&
-                           !(text.rfind("tcp:", 0) == 0 && colon == 3);
+  const bool has_address =
+      colon != std::string::npos && !(text.rfind("tcp:", 0) == 0 && colon == 3);
   if (!has_address) return t;
   const std::string a = text.substr(colon + 1);
   char* end = nullptr;

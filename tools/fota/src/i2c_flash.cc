@@ -35,7 +35,8 @@ struct Progress {
 
 void on_progress(void* context, uint32_t programmed, uint32_t total) {
   auto* p = static_cast<Progress*>(context);
-  const uint32_t percent = total == 0 ? 100 : static_cast<uint32_t>(uint64_t{programmed} * 100 / total);
+  const uint32_t percent =
+      total == 0 ? 100 : static_cast<uint32_t>(uint64_t{programmed} * 100 / total);
   if (p->quiet || percent / 10 == p->last_percent / 10) return;
   p->last_percent = percent;
   std::fprintf(stderr, "fota flash: %3u %% (%u of %u bytes)\n", percent, programmed, total);
@@ -52,7 +53,8 @@ int flash_over_i2c(const I2cFlashOptions& options) {
   const auto text = release::read_file(dir / "manifest.json", 1024 * 1024);
   if (!text) return error(kExitBadRelease, text.error());
   const auto manifest = release::parse_manifest(std::string(text->begin(), text->end()));
-  if (!manifest) return error(kExitBadRelease, (dir / "manifest.json").string() + ": " + manifest.error());
+  if (!manifest)
+    return error(kExitBadRelease, (dir / "manifest.json").string() + ": " + manifest.error());
   std::vector<uint8_t> images[2];
   for (unsigned s = 0; s < 2; ++s) {
     const release::ManifestSlot& entry = s == 0 ? manifest->slot_a : manifest->slot_b;
@@ -60,7 +62,9 @@ int flash_over_i2c(const I2cFlashOptions& options) {
     auto file = release::read_file(path, flash_map::kSlotSize + 1);
     if (!file) return error(kExitBadRelease, file.error());
     if (file->size() != entry.size || crc32(*file) != entry.crc32) {
-      return error(kExitBadRelease, path.string() + ": size or CRC-32 differs from the manifest's (corrupt release)");
+      return error(
+          kExitBadRelease,
+          path.string() + ": size or CRC-32 differs from the manifest's (corrupt release)");
     }
     const auto checked = release::parse_image(*file, path.string());
     if (!checked) return error(kExitBadRelease, checked.error());
@@ -94,15 +98,17 @@ int flash_over_i2c(const I2cFlashOptions& options) {
   }
   auto hello = pins ? host.wake(*pins) : host.hello(3'000);
   if (!hello.ok()) {
-    return error(kExitNoDevice,
-                 link_failure(hello.error()) +
-                     (pins ? "" : " (without --pins the bootloader must already be in update mode)"));
+    return error(
+        kExitNoDevice,
+        link_failure(hello.error()) +
+            (pins ? "" : " (without --pins the bootloader must already be in update mode)"));
   }
   const uint8_t slot = hello->install_slot;
   if (slot > 1) return error(kExitFlashFailed, "the bootloader offers no slot to install into");
   const std::vector<uint8_t>& image = images[slot];
   if (!options.quiet) {
-    std::fprintf(stderr, "fota flash: bootloader in update mode on %s; installing %zu bytes into slot %c\n",
+    std::fprintf(stderr,
+                 "fota flash: bootloader in update mode on %s; installing %zu bytes into slot %c\n",
                  where.c_str(), image.size(), slot == 0 ? 'A' : 'B');
   }
   Progress progress{options.quiet};
