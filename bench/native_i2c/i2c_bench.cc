@@ -76,9 +76,10 @@ bool run(uint32_t speed_hz, const std::vector<uint8_t>& image) {
       "I2C %3u kHz, %6zu-byte image: %8.1f ms simulated, %6.1f KB/s | wire time %8.1f ms "
       "(x%.3f) | flash floor %7.1f ms | physical floor %8.1f ms (x%.3f) | bus: %llu "
       "transactions, %llu bytes written, %llu read, stretched %.1f ms | %u frames, %u resent\n",
-      speed_hz / 1000, image.size(), took_ms, static_cast<double>(image.size()) / took_ms * 1000 / 1024,
-      wire_ms, took_ms / wire_ms, flash_ms, floor_ms, took_ms / floor_ms,
-      static_cast<unsigned long long>(s.transfers), static_cast<unsigned long long>(s.bytes_written),
+      speed_hz / 1000, image.size(), took_ms,
+      static_cast<double>(image.size()) / took_ms * 1000 / 1024, wire_ms, took_ms / wire_ms,
+      flash_ms, floor_ms, took_ms / floor_ms, static_cast<unsigned long long>(s.transfers),
+      static_cast<unsigned long long>(s.bytes_written),
       static_cast<unsigned long long>(s.bytes_read),
       static_cast<double>(s.bus_ns - s.unstretched_ns) / 1e6, host.stats().frames_sent,
       host.stats().frames_resent);
