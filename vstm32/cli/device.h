@@ -42,6 +42,9 @@ class Device {
   virtual unsigned bits_per_byte(unsigned port) const = 0;
   // The rate the firmware programmed (0: not configured); USART1 in ROM mode: 0 (autobaud).
   virtual uint32_t firmware_baud(unsigned port) const = 0;
+  // I2C1's external master (vstm32/i2c_bus.h): one transaction, the device running meanwhile.
+  virtual I2cResult i2c_transfer(const I2cTransfer& transfer) = 0;
+  virtual void i2c_set_speed_hz(uint32_t hz) = 0;
   // Drives an input pin (port 0 = A); false: no such pin.
   virtual bool set_pin(unsigned port, unsigned pin, bool level) = 0;
 

@@ -72,6 +72,10 @@ class MachineDevice : public Device {
     if (port == 1 && machine_->mode() == Mode::kRom) return 0;
     return machine_->uart_baud(port);
   }
+  I2cResult i2c_transfer(const I2cTransfer& transfer) override {
+    return machine_->i2c_transfer(transfer);
+  }
+  void i2c_set_speed_hz(uint32_t hz) override { machine_->i2c_set_speed_hz(hz); }
   bool set_pin(unsigned port, unsigned pin, bool level) override {
     return machine_->set_pin(port, pin, level);
   }

@@ -77,6 +77,13 @@ int main(int argc, char** argv) {
                     std::string(n == 4 || n == 5 ? "UART" : "USART") + std::to_string(n) +
                         ": PATH of a pty symlink, or tcp:PORT on 127.0.0.1 (0: any free port)");
   }
+  std::string i2c1;
+  uint32_t i2c_speed_hz = 400'000;
+  run->add_option("--i2c1", i2c1,
+                  "I2C1's bus: tcp:PORT on 127.0.0.1 (0: any free port) for an external master "
+                  "(docs/vstm32.md)");
+  run->add_option("--i2c-speed", i2c_speed_hz, "SCL rate of that master in Hz")
+      ->check(CLI::IsMember({100'000u, 400'000u}));
   std::string product_id = "0x413";
   uint64_t seed = 1;
   run->add_option(
@@ -149,6 +156,8 @@ int main(int argc, char** argv) {
     options.default_baud = baud;
     options.baud_given = baud_option->count() > 0;
     options.uart_endpoints = uart_endpoints;
+    options.i2c1_endpoint = i2c1;
+    options.i2c_speed_hz = i2c_speed_hz;
     return vstm32::cli::run_device(**device, options);
   }
   if (create->parsed()) return vstm32::cli::flash_image_create(image_file, force);

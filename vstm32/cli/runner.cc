@@ -27,6 +27,9 @@ namespace {
 // Simulated time one runner step may cover before it polls its file descriptors again.
 constexpr uint64_t kMaxStepNs = 2'000'000;
 
+// How long the device waits for an I2C master's next attempt after it refused the address.
+constexpr int kI2cHoldMs = 20;
+
 // The Discovery's user button: `button press` holds PA0 high this long.
 constexpr uint64_t kButtonPressNs = 100'000'000;
 
@@ -100,6 +103,18 @@ class Runner : public ControlTarget {
       }
       ports_.push_back(std::move(port));
     }
+    if (!options_.i2c1_endpoint.empty()) {
+      const std::string& where = options_.i2c1_endpoint;
+      char* end = nullptr;
+      const unsigned long tcp =
+          where.rfind("tcp:", 0) == 0 ? std::strtoul(where.c_str() + 4, &end, 10) : 65536;
+      if (tcp > 65535 || end == where.c_str() + 4 || *end != '\0') {
+        return fail("--i2c1 '" + where + "' is not tcp:PORT");
+      }
+      i2c_tcp_ = TcpPort::open(static_cast<uint16_t>(tcp), &error);
+      if (!i2c_tcp_) return fail(error);
+      device_.i2c_set_speed_hz(options_.i2c_speed_hz);
+    }
     configure_ber(options_.ber, options_.ber_seed);
     std::printf("vstm32: running (timing %s)", options_.realistic ? "realistic" : "fast");
     if (pty_) std::printf(", uart %s -> %s", pty_->link().c_str(), pty_->slave_name().c_str());
@@ -110,6 +125,9 @@ class Runner : public ControlTarget {
                     p.pty->slave_name().c_str());
       }
       if (p.tcp) std::printf(", uart%u tcp 127.0.0.1:%u", p.number, p.tcp->port());
+    }
+    if (i2c_tcp_) {
+      std::printf(", i2c1 tcp 127.0.0.1:%u (%u Hz)", i2c_tcp_->port(), options_.i2c_speed_hz);
     }
     if (control_) std::printf(", control %s", options_.control_socket.c_str());
     std::printf("\n");
@@ -141,8 +159,14 @@ class Runner : public ControlTarget {
     std::vector<std::string> reply;
     switch (c.kind) {
       case K::kBoot0: device_.set_boot0(c.flag); break;
-      case K::kNrst: device_.set_nrst(c.flag); break;
-      case K::kReset: device_.pulse_nrst(); break;
+      case K::kNrst:
+        device_.set_nrst(c.flag);
+        if (!c.flag) hold_for_i2c_master();
+        break;
+      case K::kReset:
+        device_.pulse_nrst();
+        hold_for_i2c_master();
+        break;
       case K::kPower: device_.set_power(c.flag); break;
       case K::kStatus: {
         char ber[64];
@@ -383,6 +407,10 @@ class Runner : public ControlTarget {
     if (control_) {
       for (int fd : control_->fds()) fds.push_back({fd, POLLIN, 0});
     }
+    if (i2c_tcp_) {
+      fds.push_back({i2c_tcp_->listen_fd(), POLLIN, 0});
+      if (i2c_tcp_->client_fd() >= 0) fds.push_back({i2c_tcp_->client_fd(), POLLIN, 0});
+    }
     for (const ExtraPort& p : ports_) {
       if (p.pty) fds.push_back({p.pty->fd(), POLLIN, 0});
       if (p.tcp) {
@@ -393,8 +421,8 @@ class Runner : public ControlTarget {
     // Wait for input or until the next thing is due, to the microsecond (a whole-millisecond
     // poll() would deliver every ROM answer up to 1 ms late); 200 ms at most, which also bounds
     // how late a signal is noticed.
-    uint64_t wait_ns = 200'000'000;
-    if (const auto t = next_time()) {
+    uint64_t wait_ns = i2c_hold_until_ ? 1'000'000 : 200'000'000;
+    if (const auto t = next_time(); t && !i2c_hold_until_) {
       if (!options_.realistic) {
         wait_ns = 0;
       } else {
@@ -421,7 +449,62 @@ class Runner : public ControlTarget {
       control_->service();
       if (control_->quit_requested()) quit_ = true;
     }
+    if (i2c_tcp_) i2c_requests();
+    // A master retrying a refused address is held in step with the device (see i2c_requests).
+    if (i2c_hold_until_ && std::chrono::steady_clock::now() < *i2c_hold_until_) return;
+    i2c_hold_until_.reset();
     process_due();
+  }
+
+  // Out of reset with an I2C master connected: the device waits for the master's first attempt
+  // (it may be aiming at the listening window right after the reset).
+  void hold_for_i2c_master() {
+    if (i2c_tcp_ && i2c_tcp_->client_fd() >= 0) {
+      i2c_hold_until_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(kI2cHoldMs);
+    }
+  }
+
+  // I2C1 master transactions from the TCP client (vstm32/i2c_bus.h framing), each run on the
+  // device at once (realistic timing: from the wall clock on) and answered when it ended.
+  void i2c_requests() {
+    i2c_tcp_->accept_client();
+    if (i2c_tcp_->client_fd() != i2c_client_fd_) i2c_in_.clear();  // a new client starts afresh
+    i2c_client_fd_ = i2c_tcp_->client_fd();
+    const std::vector<uint8_t> bytes = i2c_tcp_->read_available();
+    i2c_in_.insert(i2c_in_.end(), bytes.begin(), bytes.end());
+    while (i2c_in_.size() >= 4) {
+      const uint8_t kind = i2c_in_[0];
+      const uint32_t length = i2c_in_[2] | (uint32_t{i2c_in_[3]} << 8);
+      if (kind != kI2cWireWrite && kind != kI2cWireRead) {
+        std::fprintf(stderr, "vstm32: i2c1 client sent 0x%02X, not a request: input dropped\n",
+                     kind);
+        i2c_in_.clear();
+        return;
+      }
+      const size_t need = 4 + (kind == kI2cWireWrite ? length : 0);
+      if (i2c_in_.size() < need) return;
+      I2cTransfer t;
+      t.address = i2c_in_[1] & 0x7Fu;
+      t.read = kind == kI2cWireRead;
+      t.read_length = t.read ? std::max<uint32_t>(length, 1) : 0;
+      if (!t.read) t.data.assign(i2c_in_.begin() + 4, i2c_in_.begin() + 4 + length);
+      i2c_in_.erase(i2c_in_.begin(), i2c_in_.begin() + static_cast<std::ptrdiff_t>(need));
+      if (!i2c_hold_until_) catch_up(device_.now_ns() + kMaxStepNs);
+      const I2cResult r = device_.i2c_transfer(t);
+      // After a refused address the device does not run on until the master's next attempt (or
+      // kI2cHoldMs): on silicon a master retries within microseconds, a TCP round trip takes
+      // longer, and a short listening window would pass between two attempts.
+      i2c_hold_until_.reset();
+      if (r.status == I2cStatus::kAddressNack) {
+        i2c_hold_until_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(kI2cHoldMs);
+      }
+      collect_tx();
+      const uint32_t count = t.read ? static_cast<uint32_t>(r.data.size()) : r.bytes_acked;
+      std::vector<uint8_t> reply = {static_cast<uint8_t>(r.status), static_cast<uint8_t>(count),
+                                    static_cast<uint8_t>(count >> 8)};
+      reply.insert(reply.end(), r.data.begin(), r.data.end());
+      i2c_tcp_->write(reply);
+    }
   }
 
   Device& device_;
@@ -429,6 +512,10 @@ class Runner : public ControlTarget {
   std::unique_ptr<PtyPort> pty_;
   std::unique_ptr<TcpPort> tcp_;
   std::unique_ptr<ControlServer> control_;
+  std::unique_ptr<TcpPort> i2c_tcp_;
+  std::vector<uint8_t> i2c_in_;
+  int i2c_client_fd_ = -1;
+  std::optional<std::chrono::steady_clock::time_point> i2c_hold_until_;
   BitErrorInjector ber_rx_, ber_tx_;
   WireLine rx_line_, tx_line_;
   std::deque<TimedByte> rx_queue_, tx_queue_;

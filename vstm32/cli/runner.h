@@ -24,6 +24,9 @@ struct RunOptions {
   bool baud_given = false;         // --baud was given: TCP clients run at exactly that rate
   // USART2..6 (index 2..6): a pty symlink path, or "tcp:PORT" (0: any free port); empty: none.
   std::array<std::string, 7> uart_endpoints;
+  // I2C1's external master: "tcp:PORT" (0: any free port; vstm32/i2c_bus.h framing); empty: none.
+  std::string i2c1_endpoint;
+  uint32_t i2c_speed_hz = 400'000;
 };
 
 // Runs until `quit` on the control socket, SIGINT or SIGTERM; saves the flash. Returns the exit

@@ -9,6 +9,7 @@
 #include "backup.h"
 #include "crc.h"
 #include "gpio.h"
+#include "i2c.h"
 #include "iwdg.h"
 #include "machine_impl.h"
 #include "rcc.h"
@@ -34,15 +35,15 @@ constexpr Block kUnmodelled[] = {
     {0x4000'2000, 0x400, "TIM14"},        {0x4000'2C00, 0x400, "WWDG"},
     {0x4000'3400, 0x400, "I2S2ext"},      {0x4000'3800, 0x400, "SPI2"},
     {0x4000'3C00, 0x400, "SPI3"},         {0x4000'4000, 0x400, "I2S3ext"},
-    {0x4000'5400, 0x400, "I2C1"},         {0x4000'5800, 0x400, "I2C2"},
-    {0x4000'5C00, 0x400, "I2C3"},         {0x4000'6400, 0x400, "CAN1"},
-    {0x4000'6800, 0x400, "CAN2"},         {0x4000'7400, 0x400, "DAC"},
-    {0x4001'2000, 0x400, "ADC"},          {0x4001'2C00, 0x400, "SDIO"},
-    {0x4001'3000, 0x400, "SPI1"},         {0x4001'4000, 0x400, "TIM9"},
-    {0x4001'4400, 0x400, "TIM10"},        {0x4001'4800, 0x400, "TIM11"},
-    {0x4002'6000, 0x400, "DMA1"},         {0x4002'6400, 0x400, "DMA2"},
-    {0x4002'8000, 0x1400, "ETH"},         {0x4004'0000, 0x40000, "USB OTG HS"},
-    {0x5000'0000, 0x40000, "USB OTG FS"}, {0x5005'0000, 0x400, "DCMI"},
+    {0x4000'5800, 0x400, "I2C2"},         {0x4000'5C00, 0x400, "I2C3"},
+    {0x4000'6400, 0x400, "CAN1"},         {0x4000'6800, 0x400, "CAN2"},
+    {0x4000'7400, 0x400, "DAC"},          {0x4001'2000, 0x400, "ADC"},
+    {0x4001'2C00, 0x400, "SDIO"},         {0x4001'3000, 0x400, "SPI1"},
+    {0x4001'4000, 0x400, "TIM9"},         {0x4001'4400, 0x400, "TIM10"},
+    {0x4001'4800, 0x400, "TIM11"},        {0x4002'6000, 0x400, "DMA1"},
+    {0x4002'6400, 0x400, "DMA2"},         {0x4002'8000, 0x1400, "ETH"},
+    {0x4004'0000, 0x40000, "USB OTG HS"}, {0x5000'0000, 0x40000, "USB OTG FS"},
+    {0x5005'0000, 0x400, "DCMI"},
 };
 
 }  // namespace
@@ -151,6 +152,16 @@ void Machine::Impl::build_devices() {
                                 t.update_irq, t.cc_irq),
         true);
   }
+
+  // I2C1 (slave, with the external master of vstm32/i2c_bus.h): event IRQ 31, error IRQ 32. SCL
+  // and SDA reach it on PB6/PB7 or PB8/PB9 in alternate function 4.
+  i2c1 = static_cast<I2c*>(
+      add(std::make_unique<I2c>(*this, "I2C1", 0x4000'5400, apb1(21), 31, 32), true));
+  i2c1->set_pins_routed([this] {
+    const Gpio& b = *gpio[1];
+    return (b.alternate(6) == 4 && b.alternate(7) == 4) ||
+           (b.alternate(8) == 4 && b.alternate(9) == 4);
+  });
 
   for (const Block& b : kUnmodelled) {
     add(std::make_unique<StorageDevice>(*this, b.name, b.base, b.size));

@@ -24,6 +24,12 @@ class Gpio final : public BusDevice {
   void set_input(unsigned pin, bool level);
   [[nodiscard]] uint32_t idr() const;
   [[nodiscard]] uint32_t odr() const { return odr_; }
+  // The alternate function pin `pin` is routed to (MODER = 10), or -1 when it is not in AF mode.
+  [[nodiscard]] int alternate(unsigned pin) const {
+    if (((moder_ >> (2 * pin)) & 3u) != 2u) return -1;
+    const uint32_t afr = pin < 8 ? afrl_ : afrh_;
+    return static_cast<int>((afr >> (4 * (pin % 8))) & 0xFu);
+  }
   // Called with (port, pin, level) whenever a pin's IDR level changes.
   using PinListener = std::function<void(unsigned port, unsigned pin, bool level)>;
   void set_pin_listener(PinListener listener) { listener_ = std::move(listener); }

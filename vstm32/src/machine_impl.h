@@ -48,6 +48,7 @@ inline constexpr uint64_t kPsPerNs = 1000;
 class Rcc;
 class Iwdg;
 class Usart;
+class I2c;
 class Gpio;
 class Exti;
 class Syscfg;
@@ -191,6 +192,7 @@ struct Machine::Impl final : DeviceHost {
   Exti* exti = nullptr;
   Syscfg* syscfg = nullptr;
   std::array<Usart*, kUartCount> uarts{};
+  I2c* i2c1 = nullptr;
   std::array<Gpio*, 9> gpio{};
   std::array<bool, kIrqCount> irq_has_source{};
   std::array<bool, kIrqCount> irq_warned{};

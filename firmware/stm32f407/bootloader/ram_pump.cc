@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ram_pump.h"
 
+#include "i2c_pump.h"
+
 // Linked into .data (sections.ld collects .data.*), so the startup code copies it to SRAM. The
 // section is declared with data flags ("@" comments out the code flags GCC appends). Built
 // without LTO (CMake) so nothing here is inlined into flash code or pulled from flash.
@@ -48,8 +50,9 @@ FOTA_RAMFUNC void ram_pump(PumpState* s) {
     }
     if ((sr & kSrOre) != 0) ring->overruns = ring->overruns + 1;  // a byte was lost before it
     r(kNvicIcpr0 + 4) = kIrqUsart1;  // the latched pending bit would keep WFI from sleeping
+    s->link = kLinkUart;
   }
-  if (s->tx_tail != s->tx_head && (sr & kSrTxe) != 0) {
+  if (s->link == kLinkUart && s->tx_tail != s->tx_head && (sr & kSrTxe) != 0) {
     r(kUsartDr) = s->tx[s->tx_tail % sizeof(s->tx)];
     s->tx_tail = s->tx_tail + 1;
   }
@@ -57,6 +60,7 @@ FOTA_RAMFUNC void ram_pump(PumpState* s) {
     s->ms = s->ms + 1;
     r(kIcsr) = kPendstclr;
   }
+  i2c_pump(s);
 }
 
 FOTA_RAMFUNC uint32_t ram_flash_op(PumpState* s, uint32_t cr, uint32_t address, uint32_t word) {
@@ -71,8 +75,10 @@ FOTA_RAMFUNC uint32_t ram_flash_op(PumpState* s, uint32_t cr, uint32_t address, 
   uint32_t sr;
   while (((sr = r(kFlashSr)) & kBsy) != 0) {
     ram_pump(s);
-    if ((r(kUsartSr) & (kSrRxne | kSrOre)) == 0 && s->tx_tail == s->tx_head &&
-        (r(kFlashSr) & kBsy) != 0) {
+    // Replies queued for I2C wait for the host's read (its address match wakes the core).
+    if ((r(kUsartSr) & (kSrRxne | kSrOre)) == 0 &&
+        (s->tx_tail == s->tx_head || s->link != kLinkUart) &&
+        (r(i2c1::kSr1) & i2c1::kSr1Work) == 0 && (r(kFlashSr) & kBsy) != 0) {
       asm volatile("wfi" ::: "memory");
     }
   }

@@ -15,12 +15,14 @@ namespace fota::boot {
 struct PumpState {
   native::RxRing* ring = nullptr;
   uint8_t tx[512] = {};
-  volatile uint32_t tx_head = 0;  // written by the session (flash code)
-  volatile uint32_t tx_tail = 0;  // advanced by the pump
-  volatile uint32_t ms = 0;       // SysTick wraps counted
+  volatile uint32_t tx_head = 0;   // written by the session (flash code)
+  volatile uint32_t tx_tail = 0;   // advanced by the pump
+  volatile uint32_t ms = 0;        // SysTick wraps counted
+  volatile uint8_t link = 0;       // where replies go: kLinkUart / kLinkI2c (i2c_pump.h)
+  volatile uint32_t i2c_left = 0;  // reply bytes promised to the I2C read in progress
 };
 
-// One pass: a received byte into the ring, a queued byte out, the tick.
+// One pass: a received byte into the ring, a queued byte out, the tick, I2C1 (i2c_pump.h).
 void ram_pump(PumpState* s);
 // Runs a flash operation whose CR value (without STRT for erases; PG for programs) is `cr`:
 // erase when `address` is 0, else programs `word` at `address`. Pumps and sleeps until BSY clears.

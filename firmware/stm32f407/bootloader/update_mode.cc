@@ -5,7 +5,10 @@
 
 #include "bootcore/meta_log.h"
 #include "format/flash_map.h"
+#include "i2c_pump.h"
+#include "i2c_slave.h"
 #include "native/device.h"
+#include "native/i2c.h"
 #include "ram_pump.h"
 #include "stm32f407/backup.h"
 #include "stm32f407/flash_controller.h"
@@ -50,6 +53,7 @@ native::RxRing& g_ring = g_ram.ring;
 PumpState& g_pump = g_ram.pump;
 
 constexpr uint32_t kNvicIser0 = 0xE000'E100;
+constexpr uint32_t kI2cDrainMs = 500;
 
 void unlock_flash() {
   if ((reg(fc::kCr) & fc::kCrLock) != 0) {
@@ -123,7 +127,16 @@ class TargetPort final : public native::DevicePort {
   void pump() override { ram_pump(&g_pump); }
 
   void drain() {
-    while (g_pump.tx_tail != g_pump.tx_head) ram_pump(&g_pump);
+    // Over I2C the host has to come and read: bounded, a host that went away does not hold us.
+    const uint32_t start_ms = g_pump.ms;
+    while (g_pump.tx_tail != g_pump.tx_head) {
+      ram_pump(&g_pump);
+      if (g_pump.link != kLinkUart && g_pump.ms - start_ms > kI2cDrainMs) break;
+    }
+    // The last byte taken is still on the bus until the host's read ends.
+    while ((reg(i2c1::kSr2) & i2c1::kSr2Busy) != 0 && g_pump.ms - start_ms <= kI2cDrainMs) {
+      ram_pump(&g_pump);
+    }
     uart_.flush();
   }
 
@@ -172,17 +185,31 @@ void enter_update_mode_if_asked(uint32_t reset_flags, const stm32::ClockInfo& cl
   reg(stm32::systick::kLoad) = ticks - 1;
   reg(stm32::systick::kVal) = 0;
   reg(stm32::systick::kCtrl) = stm32::systick::kCtrlClkHclk | stm32::systick::kCtrlEnable;
+  i2c_slave_init();  // the sync may also come as an I2C write (native/i2c.h)
   bool seen_sync0 = false;
+  bool i2c_seen_sync0 = false;
   bool synced = false;
   while ((reg(stm32::systick::kCtrl) & stm32::systick::kCtrlCountflag) == 0 && !synced) {
     uint8_t b = 0;
-    if (!uart.try_read(b)) continue;
-    synced = seen_sync0 && b == native::kSync1;
-    seen_sync0 = b == native::kSync0;
+    if (uart.try_read(b)) {
+      synced = seen_sync0 && b == native::kSync1;
+      seen_sync0 = b == native::kSync0;
+    }
+    const uint32_t sr1 = reg(i2c1::kSr1);
+    if ((sr1 & i2c1::kSr1Addr) != 0) {
+      const uint32_t sr2 = reg(i2c1::kSr2);  // SR1 then SR2 clears ADDR
+      (void)sr2;
+    }
+    if ((sr1 & i2c1::kSr1Rxne) != 0) {
+      b = static_cast<uint8_t>(reg(i2c1::kDr));
+      synced = synced || (i2c_seen_sync0 && b == native::kSync1);
+      i2c_seen_sync0 = b == native::kSync0;
+    }
   }
   reg(stm32::systick::kCtrl) = 0;
   reg(stm32::systick::kVal) = 0;
   if (synced) run_update_mode(native::EntryReason::kPinSync, clock);
+  i2c_slave_release();
   uart.release();
 }
 
@@ -195,6 +222,8 @@ void run_update_mode(native::EntryReason reason, const stm32::ClockInfo& clock,
   reg(stm32::usart1::kCr1) = reg(stm32::usart1::kCr1) | stm32::usart1::kCr1Rxneie;
   reg(kNvicIser0) = 1u << 4;              // FLASH (EOP): pending wakes WFI
   reg(kNvicIser0 + 4) = 1u << (37 - 32);  // USART1
+  i2c_slave_init();                       // the second link: I2C1 slave (native/i2c.h)
+  i2c_slave_enable_wakeups();
   reg(stm32::systick::kLoad) = clock.sysclk_hz / 1000 - 1;
   reg(stm32::systick::kVal) = 0;
   reg(stm32::systick::kCtrl) =
@@ -207,6 +236,8 @@ void run_update_mode(native::EntryReason reason, const stm32::ClockInfo& clock,
   g_pump.tx_head = 0;
   g_pump.tx_tail = 0;
   g_pump.ms = 0;
+  g_pump.link = kLinkUart;
+  g_pump.i2c_left = 0;
 
   stm32::FlashController flash;
   bootcore::MetaLog log(flash);
@@ -227,8 +258,9 @@ void run_update_mode(native::EntryReason reason, const stm32::ClockInfo& clock,
     }
     show_leds(reason, g_pump.ms, session.begun(), no_image_flashes);
     stm32::iwdg_kick();  // in case the option bytes start the IWDG in hardware
-    if (session.idle() && g_pump.tx_tail == g_pump.tx_head &&
-        (reg(stm32::usart1::kSr) & (stm32::usart1::kSrRxne | stm32::usart1::kSrOre)) == 0) {
+    if (session.idle() && (g_pump.tx_tail == g_pump.tx_head || g_pump.link != kLinkUart) &&
+        (reg(stm32::usart1::kSr) & (stm32::usart1::kSrRxne | stm32::usart1::kSrOre)) == 0 &&
+        (reg(i2c1::kSr1) & i2c1::kSr1Work) == 0) {
       asm volatile("wfi" ::: "memory");
     }
   }

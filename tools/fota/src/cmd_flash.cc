@@ -24,6 +24,7 @@
 #include "format/crc32.h"
 #include "format/flash_map.h"
 #include "format/sha256.h"
+#include "i2c_flash.h"
 #include "ports_linux/file_progress_store.h"
 #include "ports_linux/sodium_verifier.h"
 #include "ports_linux/update_clock.h"
@@ -63,6 +64,7 @@ struct FlashOptions {
   bool require_signature = false;
   std::string product;
   std::string version_policy = "any";
+  std::string i2c;  // SPEC[:ADDR]: the native path over I2C (i2c_flash.h)
 };
 
 struct PreparedImage {
@@ -674,7 +676,26 @@ void setup(CLI::App& app, int& exit_code) {
   cmd->add_flag("--console", options->console, "show the target's console lines while waiting");
   cmd->add_flag("--json", options->json, "JSON lines on stdout (progress, plan, result)");
   cmd->add_flag("--quiet", options->quiet, "errors only");
+  cmd->add_option("--i2c", options->i2c,
+                  "native path over I2C instead of the ROM: /dev/i2c-N[:ADDR] or tcp:PORT[:ADDR] "
+                  "(vstm32 --i2c1); ADDR defaults to 0x42; with --release, --pins, --quiet");
+  cmd->get_option("--port")->required(false);
   cmd->callback([options, &exit_code] {
+    if (!options->i2c.empty()) {
+      if (options->release_dir.empty()) {
+        std::fprintf(stderr, "fota flash: error: --i2c needs --release DIR\n");
+        exit_code = kExitUsage;
+        return;
+      }
+      exit_code = flash_over_i2c(
+          {options->i2c, options->release_dir, options->connection.pins, options->quiet});
+      return;
+    }
+    if (options->connection.port.empty()) {
+      std::fprintf(stderr, "fota flash: error: --port is required (or --i2c for I2C)\n");
+      exit_code = kExitUsage;
+      return;
+    }
     if (options->raw.empty() == options->release_dir.empty()) {
       std::fprintf(stderr,
                    "fota flash: error: give exactly one of --release DIR, --raw ADDR FILE\n");

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "status/expected.h"
+#include "vstm32/i2c_bus.h"
 #include "vstm32/rom_bus.h"
 
 namespace vstm32 {
@@ -149,6 +150,20 @@ class Machine : public RomBus {
   void clear_uart_text(unsigned port);
   [[nodiscard]] unsigned uart_frame_bits(unsigned port) const;
   [[nodiscard]] uint32_t uart_baud(unsigned port) const;  // from BRR and its APB clock
+
+  // ---- I2C1: an external master on its bus (the I2C1 slave model, vstm32/i2c_bus.h) ----
+  // The master's SCL rate (100'000 standard mode, 400'000 fast mode).
+  void i2c_set_speed_hz(uint32_t hz);
+  [[nodiscard]] uint32_t i2c_speed_hz() const;
+  // One transaction, the machine running meanwhile; the master gives up (kTimeout) when the slave
+  // stretches SCL for `timeout_ns` of simulated time. A chip without power or in reset does not
+  // acknowledge its address.
+  I2cResult i2c_transfer(const I2cTransfer& transfer, uint64_t timeout_ns = 25'000'000);
+  // The same in steps (register-level tests): start a transaction (false: one is in progress),
+  // run the machine, take its result once it ended.
+  bool i2c_start(const I2cTransfer& transfer);
+  [[nodiscard]] bool i2c_busy() const;
+  std::optional<I2cResult> i2c_take_result();
 
   // ---- GPIO inputs (what a button or another circuit drives) ----
   // Drives pin `pin` (0..15) of port `port` (0 = A .. 8 = I) from outside: IDR shows `level`

@@ -1,0 +1,48 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# `fota flash --i2c` end to end: our bootloader and the demo on `vstm32 run --i2c1 tcp:0` (real
+# ARM binaries, realistic timing), the native protocol over I2C1 at 400 kHz through the endpoint,
+# NRST through the control socket.
+#   a wrong address -> exit 3 naming the address, nothing touched, v1 keeps running
+#   v2 into B over I2C -> the bootloader verifies it, boots it on trial, the demo confirms it
+# Usage: i2c_flash_e2e_test.sh FOTA VSTM32 ARTIFACTS_DIR RELEASES_DIR
+set -u
+FOTA=$1
+VSTM32=$2
+ARTIFACTS=$3
+RELEASES=$4
+T=$(mktemp -d /tmp/fota-i2c-e2e.XXXXXX)
+. "$(dirname "$0")/../lib/harness.sh"
+trap harness_cleanup EXIT
+
+"$VSTM32" flash-image create "$T/flash.bin" > /dev/null
+"$VSTM32" flash-image place "$T/flash.bin" "$ARTIFACTS/bootloader.elf" > /dev/null
+"$VSTM32" flash-image place "$T/flash.bin" "$RELEASES/demo-v1/demo-v1-1.0.0-A.img" > /dev/null
+start_vstm32 --timing realistic --i2c1 tcp:0 --i2c-speed 400000
+wait_for 'grep -q "i2c1 tcp 127.0.0.1:" "$T/vstm32.log"' 10 || fail "no i2c1 endpoint"
+PORT=$(sed -n 's/.*i2c1 tcp 127.0.0.1:\([0-9]*\).*/\1/p' "$T/vstm32.log")
+check "factory v1 boots and confirms" 'wait_for "grep -q \"^confirmed\" \"$T/console.log\"" 30'
+
+# --- nobody at 0x43: a clear error, the device boots on after its listening window
+mark=$(stat -c %s "$T/console.log")
+"$FOTA" flash --i2c "tcp:$PORT:0x43" --pins "vstm32:$T/ctl" --release "$RELEASES/demo-v2" \
+  > "$T/wrong.txt" 2>&1
+code=$?
+check "wrong address: exit 3" '[ $code -eq 3 ]'
+check "wrong address: message names it" 'grep -q "address 0x43: no device acknowledges the address" "$T/wrong.txt"'
+check "wrong address: v1 runs again and confirms" 'wait_for "tail -c +$((mark + 1)) \"$T/console.log\" | sed -n \"/^demo 1.0.0 slot A/,\\\$p\" | grep -q \"^confirmed\"" 30'
+
+# --- v2 over I2C
+mark=$(stat -c %s "$T/console.log")
+"$FOTA" flash --i2c "tcp:$PORT" --pins "vstm32:$T/ctl" --release "$RELEASES/demo-v2" \
+  > "$T/out.txt" 2>&1
+code=$?
+cat "$T/out.txt"
+check "flash over I2C: exit 0" '[ $code -eq 0 ]'
+check "verified by the bootloader" 'grep -q "slot B written and verified by the bootloader over I2C" "$T/out.txt"'
+after() { tail -c +$((mark + 1)) "$T/console.log"; }
+check "v2 banner" 'wait_for "after | grep -q \"^demo 2.0.0 slot B\"" 30'
+check "boot log: B trial" 'after | grep -q "boot: slot=B version=2.0.0 decision=trial"'
+check "v2 confirms itself" 'wait_for "after | sed -n \"/^demo 2.0.0 slot B/,\\\$p\" | grep -q \"^confirmed\"" 30'
+stop_vstm32
+[ "$fails" -eq 0 ] || exit 1

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: Apache-2.0
+// The native update path over I2C with the real binaries on vstm32::Machine: the bootloader's
+// update mode as an I2C1 slave (native/i2c.h) and the portable host driver over the I2C byte link
+// (native/i2c_link.h) on the machine's bus at 400 kHz (fast mode), simulated time.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "device.h"
+#include "machine_i2c.h"
+#include "machine_link.h"
+#include "native/frame.h"
+#include "native/host.h"
+#include "native/i2c_link.h"
+
+namespace fota::native {
+namespace {
+
+using boot_test::Device;
+using boot_test::FlashLayout;
+using flash_map::Slot;
+using native_test::MachineI2cBus;
+using native_test::MachineLink;
+
+constexpr double kBootMs = 3'000;
+
+std::vector<uint8_t> region(const std::vector<uint8_t>& flash, uint32_t from, uint32_t to) {
+  return std::vector<uint8_t>(flash.begin() + (from - flash_map::kFlashBase),
+                              flash.begin() + (to - flash_map::kFlashBase));
+}
+
+class NativeI2c : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    layout_.put_bootloader();
+    layout_.put_demo(Slot::kA, "demo-v1");
+    ASSERT_TRUE(layout_.append_confirmed(Slot::kA));
+    v2_ = boot_test::demo_image("demo-v2", Slot::kB);
+  }
+  Device& start(uint8_t address = kI2cAddress) {
+    device_ = std::make_unique<Device>(layout_);
+    pins_ = std::make_unique<MachineLink>(device_->machine());  // NRST, BOOT0 and the clock
+    bus_ = std::make_unique<MachineI2cBus>(device_->machine(), 400'000);
+    I2cLinkOptions options;
+    options.address = address;
+    link_ = std::make_unique<I2cLink>(*bus_, *pins_, options);
+    device_->power_on();
+    return *device_;
+  }
+  void expect(const std::vector<std::string>& texts, double budget_ms = kBootMs) {
+    EXPECT_TRUE(device_->run_until(texts, budget_ms))
+        << "expected \"" << texts.back() << "\"; USART1 said:\n"
+        << device_->output() << "\n"
+        << device_->recent_events();
+    device_->mark();
+  }
+
+  FlashLayout layout_;
+  std::vector<uint8_t> v2_;
+  std::unique_ptr<Device> device_;
+  std::unique_ptr<MachineLink> pins_;
+  std::unique_ptr<MachineI2cBus> bus_;
+  std::unique_ptr<I2cLink> link_;
+};
+
+TEST_F(NativeI2c, PinResetSyncOverI2cInstallsV2AndItConfirms) {
+  Device& d = start();
+  expect({"demo 1.0.0 slot A\n", "confirmed\n"});
+  const auto before = d.flash_copy();
+  HostSession host(*link_, *pins_);
+  auto hello = host.wake(*pins_);
+  ASSERT_TRUE(hello.ok()) << to_string(hello.error()) << " / " << to_string(link_->last_error())
+                          << "\n"
+                          << d.recent_events();
+  EXPECT_EQ(hello->reason, EntryReason::kPinSync);
+  EXPECT_EQ(hello->install_slot, 1);
+  EXPECT_EQ(hello->slots[0].state, SlotState::kConfirmed);
+  EXPECT_EQ(d.leds() & boot_test::kLedBlue, boot_test::kLedBlue);  // update mode
+  bus_->reset_stats();
+  const double t0 = d.now_ms();
+  ASSERT_EQ(host.install(v2_, 1, false), HostError::kOk)
+      << to_string(host.last_status()) << " / " << to_string(link_->last_error()) << " after "
+      << bus_->stats().transfers << " transactions\n"
+      << d.recent_events();
+  const double took = d.now_ms() - t0;
+  const auto& s = bus_->stats();
+  d.mark();
+  expect({"boot: slot=B version=2.0.0 decision=trial reason=attempt-1/3\n", "demo 2.0.0 slot B\n",
+          "confirmed\n"});
+  const auto after = d.flash_copy();
+  EXPECT_EQ(region(before, 0x0800'0000, 0x0800'C000), region(after, 0x0800'0000, 0x0800'C000));
+  EXPECT_EQ(region(before, 0x0801'0000, 0x0808'0000), region(after, 0x0801'0000, 0x0808'0000));
+  // The image's bytes on a 400 kHz bus, 9 clocks a byte: the wire time.
+  const double wire_ms = static_cast<double>(v2_.size()) * 9 / 400'000 * 1000;
+  std::printf(
+      "native install over I2C at 400 kHz, %zu-byte image: %.1f ms simulated; wire time of the "
+      "image %.1f ms (x%.2f); bus busy %.1f ms (unstretched %.1f ms) in %llu transactions, "
+      "%llu bytes written, %llu read; %u frames, %u resent, %u busy\n",
+      v2_.size(), took, wire_ms, took / wire_ms, static_cast<double>(s.bus_ns) / 1e6,
+      static_cast<double>(s.unstretched_ns) / 1e6, static_cast<unsigned long long>(s.transfers),
+      static_cast<unsigned long long>(s.bytes_written),
+      static_cast<unsigned long long>(s.bytes_read), host.stats().frames_sent,
+      host.stats().frames_resent, host.stats().busy);
+}
+
+TEST_F(NativeI2c, AWrongAddressIsAClearErrorAndTheDeviceBootsOn) {
+  start(kI2cAddress + 1);
+  expect({"confirmed\n"});
+  HostSession host(*link_, *pins_);
+  auto hello = host.wake(*pins_);
+  ASSERT_FALSE(hello.ok());
+  EXPECT_EQ(hello.error(), HostError::kLink);
+  EXPECT_EQ(link_->last_error(), I2cLinkError::kNoAcknowledge);
+  EXPECT_STREQ(to_string(link_->last_error()), "no device acknowledges the address");
+  EXPECT_GT(link_->stats().address_nacks, 0u);
+  // The listening window passed without a sync: the application runs as before.
+  expect({"boot: slot=A version=1.0.0 decision=confirmed", "demo 1.0.0 slot A\n"});
+}
+
+TEST_F(NativeI2c, AHostThatVanishesMidTransferLeavesTheOldImageRunning) {
+  Device& d = start();
+  expect({"confirmed\n"});
+  HostSession host(*link_, *pins_);
+  ASSERT_TRUE(host.wake(*pins_).ok());
+  Begin b;
+  b.slot = 1;
+  std::copy(v2_.begin(), v2_.begin() + kImageHeaderSize, b.header.begin());
+  uint8_t bp[kBeginSize];
+  encode(b, bp);
+  std::vector<uint8_t> frame(kMaxFrameSize);
+  frame.resize(encode_frame(Type::kBegin, 7, bp, frame));
+  ASSERT_EQ(host.exchange_raw(frame, 2'000), HostError::kOk);
+  ASSERT_EQ(host.last_status(), Status::kOk);
+  std::vector<uint8_t> p(4 + kMaxData);
+  std::copy(v2_.begin() + 512, v2_.begin() + 512 + kMaxData, p.begin() + 4);
+  frame.resize(kMaxFrameSize);
+  frame.resize(encode_frame(Type::kData, 0, p, frame));
+  ASSERT_EQ(link_->write(frame), an3155::PortStatus::kOk);
+  bus_->disconnect();  // the host is gone; its acknowledgements stay unread
+  d.mark();
+  expect({"boot: slot=A version=1.0.0 decision=confirmed", "demo 1.0.0 slot A\n"}, 13'000);
+}
+
+}  // namespace
+}  // namespace fota::native
