@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The device being updated, as the engine sees it. Today: the STM32's ROM bootloader over AN3155
-// (tools/fota: RomTarget); later the native fast path. Addresses are absolute flash addresses.
+// (an3155/rom_target.h: RomTarget); later the native fast path. Addresses are absolute flash
+// addresses.
 #pragma once
 
 #include <array>

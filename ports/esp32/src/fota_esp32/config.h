@@ -97,9 +97,6 @@ inline constexpr size_t kTopicMaxBytes = 128;
 // than once per update; 4 KB keeps both headers and the recent log pages. Smaller only costs
 // repeated Read Memory commands on the wire.
 inline constexpr size_t kRomReadCacheBytes = 4096;
-// Longest STM32 console line kept while watching the outcome (the bootloader's status line is
-// under 100 characters; longer lines are cut).
-inline constexpr size_t kConsoleLineBytes = 160;
 // Wi-Fi reconnect: 1 s doubling up to 60 s, so a dead access point is not hammered.
 inline constexpr uint32_t kWifiBackoffFirstMs = 1000;
 inline constexpr uint32_t kWifiBackoffMaxMs = 60000;
