@@ -58,6 +58,14 @@
 #ifndef CONFIG_FOTA_LEGACY_TOPIC
 #define CONFIG_FOTA_LEGACY_TOPIC ""
 #endif
+// Accept unsigned releases (needed for seed 000's messages, which carry no signature).
+#ifndef CONFIG_FOTA_ALLOW_UNSIGNED
+#define CONFIG_FOTA_ALLOW_UNSIGNED 0
+#endif
+// SNTP server: status message times, TLS certificate validity.
+#ifndef CONFIG_FOTA_SNTP_SERVER
+#define CONFIG_FOTA_SNTP_SERVER "pool.ntp.org"
+#endif
 #ifndef CONFIG_FOTA_NVS_NAMESPACE
 #define CONFIG_FOTA_NVS_NAMESPACE "fota"
 #endif
@@ -74,6 +82,7 @@ inline constexpr bool kNrstActiveLow = CONFIG_FOTA_NRST_ACTIVE_HIGH == 0;
 inline constexpr bool kNrstOpenDrain = CONFIG_FOTA_NRST_PUSH_PULL == 0;
 inline constexpr uint32_t kRomBaud = CONFIG_FOTA_ROM_BAUD;
 inline constexpr uint32_t kNativeBaud = CONFIG_FOTA_NATIVE_BAUD;
+inline constexpr bool kAllowUnsigned = CONFIG_FOTA_ALLOW_UNSIGNED != 0;
 
 // Buffers. Each is allocated once, at start-up, and listed in docs/esp32.md (memory budget).
 // UART driver RX ring: the largest answer is a 256-byte Read Memory (+ACK); 1 KB holds it four
