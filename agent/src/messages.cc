@@ -166,8 +166,7 @@ class FlatReader {
   size_t pos_ = 0;
 };
 
-MessageError read_fields(std::string_view payload, std::span<Field> fields,
-                         MessageDetail& detail) {
+MessageError read_fields(std::string_view payload, std::span<Field> fields, MessageDetail& detail) {
   detail = {};
   if (payload.size() > kMaxMessageSize) return MessageError::kTooLarge;
   const MessageError error = FlatReader(payload, fields, detail).read();
@@ -297,11 +296,10 @@ Result<Command, MessageError> parse_command(std::string_view payload, MessageDet
   MessageDetail& d = detail != nullptr ? *detail : local;
   std::array<char, 16> name_buffer{};
   std::array<char, 16> version_buffer{};
-  std::array<Field, 2> fields = {Field{"command", name_buffer},
-                                 Field{"version", version_buffer}};
+  std::array<Field, 2> fields = {Field{"command", name_buffer}, Field{"version", version_buffer}};
   MessageError error = read_fields(payload, fields, d);
-  if (error == MessageError::kTooLong) error = d.key == "command" ? MessageError::kUnknownCommand
-                                                                  : MessageError::kBadVersion;
+  if (error == MessageError::kTooLong)
+    error = d.key == "command" ? MessageError::kUnknownCommand : MessageError::kBadVersion;
   if (error != MessageError::kOk) return Error{error};
   if (!fields[0].present) {
     d.key = "command";
@@ -336,8 +334,7 @@ CommandAction command_action(const Command& command, const KnownRelease& latest)
     case CommandKind::kReport: return CommandAction::kPublishStatus;
     case CommandKind::kCheck: return CommandAction::kCheck;
     case CommandKind::kUpdate:
-      if (!latest.known || latest.legacy ||
-          latest.version.packed() != command.version.packed()) {
+      if (!latest.known || latest.legacy || latest.version.packed() != command.version.packed()) {
         return CommandAction::kUnknownVersion;
       }
       return CommandAction::kInstall;

@@ -63,12 +63,13 @@ TEST(LegacyMessage, RefusesMalformedMessagesNamingTheKey) {
 TEST(LegacyMessage, AUrlLongerThanTheBufferIsRefusedNotCut) {
   std::array<char, 8> url{};
   MessageDetail detail;
-  auto m = parse_legacy_message(R"({"url": "http://example.com/fw.bin", "crc": "1"})", url,
-                                &detail);
+  auto m =
+      parse_legacy_message(R"({"url": "http://example.com/fw.bin", "crc": "1"})", url, &detail);
   ASSERT_FALSE(m.ok());
   EXPECT_EQ(m.error(), MessageError::kTooLong);
   EXPECT_EQ(detail.key, "url");
-  const std::string big = "{\"url\": \"" + std::string(kMaxMessageSize, 'a') + "\", \"crc\": \"1\"}";
+  const std::string big =
+      "{\"url\": \"" + std::string(kMaxMessageSize, 'a') + "\", \"crc\": \"1\"}";
   EXPECT_EQ(parse_legacy_message(big, url).error(), MessageError::kTooLarge);
 }
 

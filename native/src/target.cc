@@ -85,8 +85,9 @@ TargetError NativeTarget::open(update::DeviceId& id) {
   }
   if (!hello.ok()) {
     if (hello.error() == HostError::kNoAnswer) {
-      set_error("native: no bootloader answered HELLO at 115200 baud (not our bootloader, no "
-                "update mode, or no wire)");
+      set_error(
+          "native: no bootloader answered HELLO at 115200 baud (not our bootloader, no "
+          "update mode, or no wire)");
       return TargetError::kTimeout;
     }
     return failed(hello.error(), "native: HELLO");

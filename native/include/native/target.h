@@ -47,9 +47,9 @@ class NativeTarget final : public update::Target {
   [[nodiscard]] update::TargetError read_boot_state(update::BootState& state) override;
   [[nodiscard]] update::TargetError resume_point(flash_map::Slot slot,
                                                  update::ResumePoint& point) override;
-  [[nodiscard]] update::TargetError begin_image(
-      flash_map::Slot slot, std::span<const uint8_t, kImageHeaderSize> header,
-      uint32_t start_payload) override;
+  [[nodiscard]] update::TargetError begin_image(flash_map::Slot slot,
+                                                std::span<const uint8_t, kImageHeaderSize> header,
+                                                uint32_t start_payload) override;
   [[nodiscard]] update::TargetError erase_sector(unsigned sector) override;
   [[nodiscard]] update::TargetError write(uint32_t address, std::span<const uint8_t> data) override;
   [[nodiscard]] update::TargetError read(uint32_t address, std::span<uint8_t> out) override;
