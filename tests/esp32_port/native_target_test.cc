@@ -17,6 +17,7 @@
 #include "fota_esp32/stm_target.h"
 #include "machine_link.h"
 #include "update/engine.h"
+#include "vstm32/machine.h"
 
 namespace fota::esp32 {
 namespace {
@@ -30,6 +31,20 @@ class LinkClock final : public update::Clock {
 
  private:
   native_test::MachineLink& link_;
+};
+
+// The chip's USART1 rate while the image is written (what the bootloader switched to).
+class BaudProbe final : public update::Reporter {
+ public:
+  explicit BaudProbe(vstm32::Machine& machine) : machine_(machine) {}
+  void on_state(update::State, const update::Failure&) override {}
+  void on_progress(update::Step step, uint32_t, uint32_t) override {
+    if (step == update::Step::kWrite) baud = std::max(baud, machine_.uart_baud());
+  }
+  uint32_t baud = 0;
+
+ private:
+  vstm32::Machine& machine_;
 };
 
 class Esp32NativeWiring : public ::testing::Test {
@@ -46,13 +61,15 @@ class Esp32NativeWiring : public ::testing::Test {
     device_->mark();
   }
 
-  update::Outcome install(StmTarget& target, const std::vector<uint8_t>& image_b) {
+  update::Outcome install(StmTarget& target, const std::vector<uint8_t>& image_b,
+                          update::Reporter* reporter = nullptr) {
     LinkClock clock(*link_);
     update::Policy policy;
     policy.require_signature = false;
     policy.outcome_timeout_ms = 10'000;
     policy.confirm_timeout_ms = 5'000;
-    update::Engine engine(target, clock, reporter_, nullptr, nullptr);
+    update::Engine engine(target, clock, reporter != nullptr ? *reporter : reporter_, nullptr,
+                          nullptr);
     update::test::MemorySource b(image_b);
     return engine.run(update::Release{{nullptr, &b}}, policy);
   }
@@ -63,16 +80,19 @@ class Esp32NativeWiring : public ::testing::Test {
   update::test::RecordingReporter reporter_;
 };
 
-TEST_F(Esp32NativeWiring, InstallsV2OverThreeWiresAndItConfirms) {
+TEST_F(Esp32NativeWiring, InstallsV2OverThreeWiresAtTheNativeBaudAndItConfirms) {
   StmTarget target(*link_, *link_, *link_, Transport::kNative);
   EXPECT_EQ(target.kind(), update::TargetKind::kStreaming);
   const std::vector<uint8_t> v2 = boot_test::demo_image("demo-v2", Slot::kB);
-  const update::Outcome out = install(target, v2);
+  BaudProbe probe(device_->machine());
+  const update::Outcome out = install(target, v2, &probe);
   ASSERT_EQ(out.state, update::State::kConfirmed)
       << update::to_string(out.failure.reason) << ": " << target.last_error() << "\n"
       << device_->output();
   EXPECT_EQ(out.slot, Slot::kB);
   EXPECT_EQ(out.version.major, 2);
+  // Streamed at the port's native rate: the bootloader switched USART1 to kNativeBaud.
+  EXPECT_EQ(probe.baud, kNativeBaud);
   // Slot B holds the image byte for byte, and the new demo said so on its console.
   const std::vector<uint8_t> flash = device_->flash_copy();
   const size_t at = flash_map::slot_address(Slot::kB) - flash_map::kFlashBase;

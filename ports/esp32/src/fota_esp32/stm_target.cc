@@ -8,7 +8,9 @@ namespace {
 
 static_assert(kNativeRingBytes >= native::kMaxData && kNativeRingBytes >= kRomReadCacheBytes);
 
-void echo_native_console(void*, const char* line) { std::printf("stm32: %s\n", line); }
+void echo_native_console(void*, const char* line) {
+  std::printf("stm32: %s\n", line);
+}
 
 an3155::Options rom_options() {
   an3155::Options options;
@@ -54,11 +56,15 @@ const update::Target& StmTarget::active() const {
   return *rom_target_;
 }
 
-update::TargetError StmTarget::open(update::DeviceId& id) { return active().open(id); }
+update::TargetError StmTarget::open(update::DeviceId& id) {
+  return active().open(id);
+}
 update::TargetError StmTarget::read_boot_state(update::BootState& state) {
   return active().read_boot_state(state);
 }
-update::TargetError StmTarget::begin_write() { return active().begin_write(); }
+update::TargetError StmTarget::begin_write() {
+  return active().begin_write();
+}
 update::TargetError StmTarget::resume_point(flash_map::Slot slot, update::ResumePoint& point) {
   return active().resume_point(slot, point);
 }
@@ -79,7 +85,9 @@ update::TargetError StmTarget::read(uint32_t address, std::span<uint8_t> out) {
 update::TargetError StmTarget::commit(flash_map::Slot slot, const ImageHeader& header) {
   return active().commit(slot, header);
 }
-update::TargetError StmTarget::reboot() { return active().reboot(); }
+update::TargetError StmTarget::reboot() {
+  return active().reboot();
+}
 update::TargetError StmTarget::observe(flash_map::Slot slot, uint32_t wait_ms,
                                        update::Observation& seen) {
   return active().observe(slot, wait_ms, seen);

@@ -20,8 +20,8 @@
 namespace fota::esp32 {
 
 enum class Transport : uint8_t { kRom, kNative };
-inline constexpr Transport kDefaultTransport = kTransportNative ? Transport::kNative
-                                                                : Transport::kRom;
+inline constexpr Transport kDefaultTransport =
+    kTransportNative ? Transport::kNative : Transport::kRom;
 
 class StmTarget final : public update::Target {
  public:
