@@ -10,6 +10,7 @@
 #include <random>
 #include <thread>
 
+#include "agent/messages.h"
 #include "agent/policy.h"
 #include "format/flash_map.h"
 #include "release/manifest.h"
@@ -74,14 +75,21 @@ std::string describe(const update::Failure& f, const update::Source* source,
 
 }  // namespace
 
+// The names are the core's (agent/messages.h), which the ESP32 port uses too.
 std::string release_topic(const std::string& product, const std::string& channel) {
-  return "fota/" + product + "/" + channel + "/release";
+  std::string topic(product.size() + channel.size() + 32, '\0');
+  topic.resize(agent::release_topic(product, channel, topic).value());
+  return topic;
 }
 std::string status_topic(const std::string& product, const std::string& uid) {
-  return "fota/" + product + "/device/" + uid + "/status";
+  std::string topic(product.size() + uid.size() + 32, '\0');
+  topic.resize(agent::status_topic(product, uid, topic).value());
+  return topic;
 }
 std::string command_topic(const std::string& product, const std::string& uid) {
-  return "fota/" + product + "/device/" + uid + "/cmd";
+  std::string topic(product.size() + uid.size() + 32, '\0');
+  topic.resize(agent::command_topic(product, uid, topic).value());
+  return topic;
 }
 
 DeviceAgent::DeviceAgent(const AgentConfig& config, const DeviceConfig& device,
@@ -286,9 +294,11 @@ void DeviceAgent::handle_command(const std::string& payload) {
     set_error("bad-command", command.error());
     return;
   }
-  switch (command->kind) {
-    case Command::Kind::kReport: publish_status(true); break;
-    case Command::Kind::kCheck:
+  agent::KnownRelease known;
+  if (latest_) known = {true, latest_->legacy, latest_->manifest.version};
+  switch (agent::command_action(*command, known)) {
+    case agent::CommandAction::kPublishStatus: publish_status(true); break;
+    case agent::CommandAction::kCheck:
       spdlog::info("[{}] command: check now", device_.name);
       if (!config_.release.manifest_url.empty()) {
         pointer_etag_.clear();  // fetch the pointer even if unchanged
@@ -297,22 +307,21 @@ void DeviceAgent::handle_command(const std::string& payload) {
         install(*latest_, false);
       }
       break;
-    case Command::Kind::kUpdate: {
+    case agent::CommandAction::kUnknownVersion:
       spdlog::info("[{}] command: update to {}", device_.name,
                    release::version_string(command->version));
-      if (!latest_ || latest_->legacy ||
-          latest_->manifest.version.packed() != command->version.packed()) {
-        set_error("unknown-version",
-                  "update to " + release::version_string(command->version) +
-                      ": not the release the channel offers (" +
-                      (latest_ && !latest_->legacy ? version_text(latest_->manifest.version)
-                                                   : std::string("none known")) +
-                      ")");
-        break;
-      }
+      set_error("unknown-version",
+                "update to " + release::version_string(command->version) +
+                    ": not the release the channel offers (" +
+                    (latest_ && !latest_->legacy ? version_text(latest_->manifest.version)
+                                                 : std::string("none known")) +
+                    ")");
+      break;
+    case agent::CommandAction::kInstall:
+      spdlog::info("[{}] command: update to {}", device_.name,
+                   release::version_string(command->version));
       install(*latest_, true);
       break;
-    }
   }
 }
 

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/messages.h"
 #include "signing/signing.h"
 
 namespace fota::gateway {
@@ -30,20 +31,12 @@ Expected<std::string> string_field(const json& j, const char* what, const char* 
   return it->get<std::string>();
 }
 
-Expected<void> only_keys(const json& j, const char* what, std::initializer_list<const char*> keys) {
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    bool known = false;
-    for (const char* k : keys) known = known || it.key() == k;
-    if (!known) return fail(std::string(what) + ": unknown key \"" + it.key() + "\"");
-  }
-  return {};
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+// The core parser's error as a sentence naming the message and the key.
+std::string describe(const char* what, agent::MessageError error,
+                     const agent::MessageDetail& detail) {
+  std::string text(256 + detail.key.size(), '\0');
+  text.resize(agent::describe(what, error, detail, text));
+  return text;
 }
 
 }  // namespace
@@ -77,57 +70,22 @@ Expected<void> verify_notice(const ReleaseNotice& notice,
 }
 
 Expected<ReleaseNotice> parse_legacy_notice(std::string_view payload) {
-  constexpr const char* kWhat = "firmware message";
-  auto j = parse_object(payload, kWhat);
-  if (!j) return j.failure();
-  if (auto keys = only_keys(*j, kWhat, {"url", "crc"}); !keys) return keys.failure();
-  auto url = string_field(*j, kWhat, "url");
-  if (!url) return url.failure();
-  if (url->empty()) return fail(std::string(kWhat) + ": \"url\" is empty");
-  auto crc = string_field(*j, kWhat, "crc");
-  if (!crc) return crc.failure();
-  std::string_view digits = *crc;
-  if (digits.starts_with("0x") || digits.starts_with("0X")) digits.remove_prefix(2);
-  if (digits.empty() || digits.size() > 8) {
-    return fail(std::string(kWhat) + ": \"crc\" \"" + *crc + "\" is not 1-8 hex digits");
-  }
-  uint32_t value = 0;
-  for (char c : digits) {
-    const int v = hex_value(c);
-    if (v < 0) return fail(std::string(kWhat) + ": \"crc\" \"" + *crc + "\" is not hex");
-    value = value << 4 | static_cast<uint32_t>(v);
-  }
+  std::string url(agent::kMaxMessageSize, '\0');
+  agent::MessageDetail detail;
+  const auto parsed = agent::parse_legacy_message(payload, url, &detail);
+  if (!parsed) return fail(describe("firmware message", parsed.error(), detail));
   ReleaseNotice notice;
   notice.legacy = true;
-  notice.url = std::move(*url);
-  notice.crc = value;
+  notice.url = std::string(parsed->url);
+  notice.crc = parsed->crc;
   return notice;
 }
 
 Expected<Command> parse_command(std::string_view payload) {
-  constexpr const char* kWhat = "command";
-  auto j = parse_object(payload, kWhat);
-  if (!j) return j.failure();
-  auto name = string_field(*j, kWhat, "command");
-  if (!name) return name.failure();
-  Command command;
-  if (*name == "check" || *name == "report") {
-    if (auto keys = only_keys(*j, kWhat, {"command"}); !keys) return keys.failure();
-    command.kind = *name == "check" ? Command::Kind::kCheck : Command::Kind::kReport;
-    return command;
-  }
-  if (*name == "update") {
-    if (auto keys = only_keys(*j, kWhat, {"command", "version"}); !keys) return keys.failure();
-    auto text = string_field(*j, kWhat, "version");
-    if (!text) return text.failure();
-    const auto version = release::parse_version(*text);
-    if (!version) return fail(std::string(kWhat) + ": \"" + *text + "\" is not a version X.Y.Z");
-    command.kind = Command::Kind::kUpdate;
-    command.version = *version;
-    return command;
-  }
-  return fail(std::string(kWhat) + ": unknown command \"" + *name +
-              "\" (expected check, update or report)");
+  agent::MessageDetail detail;
+  const auto parsed = agent::parse_command(payload, &detail);
+  if (!parsed) return fail(describe("command", parsed.error(), detail));
+  return *parsed;
 }
 
 Expected<StatusView> parse_status(std::string_view payload) {

@@ -128,13 +128,13 @@ TEST(LegacyNotice, RefusesMalformedMessages) {
 TEST(Command, ParsesTheThreeCommands) {
   auto c = parse_command(R"({"command":"check"})");
   ASSERT_TRUE(c.ok());
-  EXPECT_EQ(c->kind, Command::Kind::kCheck);
+  EXPECT_EQ(c->kind, agent::CommandKind::kCheck);
   c = parse_command(R"({"command":"report"})");
   ASSERT_TRUE(c.ok());
-  EXPECT_EQ(c->kind, Command::Kind::kReport);
+  EXPECT_EQ(c->kind, agent::CommandKind::kReport);
   c = parse_command(R"({"command":"update","version":"1.2.3"})");
   ASSERT_TRUE(c.ok());
-  EXPECT_EQ(c->kind, Command::Kind::kUpdate);
+  EXPECT_EQ(c->kind, agent::CommandKind::kUpdate);
   EXPECT_EQ(c->version.packed(), (Version{1, 2, 3, 0}.packed()));
 }
 

@@ -198,132 +198,195 @@ HostError HostSession::install(std::span<const uint8_t> image, uint8_t slot, boo
       start = q->written;
     }
   }
+  FOTA_TRY(begin_stream(image.first<kImageHeaderSize>(), slot, start, {}));
+  whole_ = payload.data();
+  filled_ = total_;
+  return finish();
+}
+
+HostError HostSession::begin_stream(std::span<const uint8_t, kImageHeaderSize> header, uint8_t slot,
+                                    uint32_t start, std::span<uint8_t> ring) {
+  const auto parsed = parse_image_header(header);
+  if (!parsed.ok() || start > parsed->payload_size) return HostError::kBadImage;
   Begin b;
   b.slot = slot;
   b.start_offset = start;
-  std::copy(image.begin(), image.begin() + kImageHeaderSize, b.header.begin());
+  std::copy(header.begin(), header.end(), b.header.begin());
   uint8_t bp[kBeginSize];
   encode(b, bp);
+  whole_ = nullptr;
+  ring_ = nullptr;
+  ring_size_ = 0;
   FOTA_TRY(request(Type::kBegin, bp, Type::kBeginReply, 2'000));
   if (last_status_ != Status::kOk) return HostError::kRefused;
   stats_.resumed_from = start;
-  FOTA_TRY(stream(payload, start));
+  ring_ = ring.data();
+  ring_size_ = static_cast<uint32_t>(ring.size()) & ~3u;
+  stream_reset(parsed->payload_size, start);
+  return HostError::kOk;
+}
+
+void HostSession::stream_reset(uint32_t total, uint32_t start) {
+  total_ = total;
+  filled_ = start;
+  max_sent_ = 0;
+  data_len_ = options_.max_data;
+  clean_ = 0;
+  next_ = 0;
+  next_offset_ = start;
+  acked_ = 0;
+  acked_offset_ = start;
+  limit_ = 0;
+  programmed_ = start;
+  failures_ = 0;
+  deadline_us_ = clock_.now_us() + uint64_t{options_.data_timeout_ms} * 1000;
+}
+
+uint32_t HostSession::ring_space() const {
+  return ring_size_ - (filled_ - acked_offset_);
+}
+
+HostError HostSession::push(std::span<const uint8_t> data) {
+  if (ring_size_ < kMaxData || data.size() > total_ - filled_) return HostError::kBadImage;
+  while (!data.empty()) {
+    const uint32_t space = ring_space();
+    if (space == 0) {  // everything buffered is in flight: wait for acks (or resend)
+      FOTA_TRY(send_ready(false));
+      FOTA_TRY(pump());
+      continue;
+    }
+    const uint32_t n = data.size() < space ? static_cast<uint32_t>(data.size()) : space;
+    for (uint32_t i = 0; i < n; ++i) ring_[(filled_ + i) % ring_size_] = data[i];
+    filled_ += n;
+    data = data.subspan(n);
+    FOTA_TRY(send_ready(false));
+  }
+  return HostError::kOk;
+}
+
+HostError HostSession::finish() {
+  if (filled_ != total_) return HostError::kBadImage;
+  while (programmed_ < total_) {
+    FOTA_TRY(send_ready(true));
+    FOTA_TRY(pump());
+  }
   FOTA_TRY(request(Type::kEnd, {}, Type::kEndReply, options_.end_timeout_ms));
   return last_status_ == Status::kOk ? HostError::kOk : HostError::kRefused;
 }
 
-HostError HostSession::stream(std::span<const uint8_t> payload, uint32_t start) {
-  const uint32_t total = static_cast<uint32_t>(payload.size());
-  // Frame sizes adapt to the line: halved on every damaged frame (down to 64 bytes), doubled
-  // after a run of clean acks, so a noisy line still gets frames through.
-  constexpr uint32_t kMinData = 64;
-  // A seq, once sent, keeps its offset and length: after a rewind the device may still accept an
-  // earlier copy that was in flight, so a resent frame must be the same frame.
-  constexpr uint32_t kSlots = 256;  // > any window (at most 32 frames pending on the device)
-  uint32_t sent_offset[kSlots];
-  uint32_t sent_len[kSlots];
-  uint32_t max_sent = 0;  // seqs below this have a fixed offset and length
-  uint32_t data_len = options_.max_data;
-  unsigned clean = 0;
-  uint32_t next = 0;  // next seq to send
-  uint32_t next_offset = start;
-  uint32_t acked = 0;  // frames the device stored
-  uint32_t acked_offset = start;
-  uint32_t limit = 0;  // frames the device lets us send (seq < limit)
-  uint32_t programmed = start;
-  unsigned failures = 0;
-  uint64_t deadline = clock_.now_us() + uint64_t{options_.data_timeout_ms} * 1000;
-  uint8_t frame_payload[kMaxPayload];
-  auto rewind = [&] {
-    stats_.frames_resent += next - acked;
-    next = acked;
-    next_offset = acked_offset;  // the device's word for where frame `acked` starts
-    if (max_sent > acked && sent_offset[acked % kSlots] != acked_offset) max_sent = acked;
-  };
-  while (programmed < total) {
-    uint32_t allowed = limit;
-    if (options_.window_frames != 0 && acked + options_.window_frames < allowed) {
-      allowed = acked + options_.window_frames;
-    }
-    if (allowed > acked + kSlots - 1) allowed = acked + kSlots - 1;
-    while (next_offset < total && next < allowed) {
-      uint32_t n = total - next_offset < data_len ? total - next_offset : data_len;
-      if (next < max_sent) {
-        next_offset = sent_offset[next % kSlots];
-        n = sent_len[next % kSlots];
-      } else {
-        sent_offset[next % kSlots] = next_offset;
-        sent_len[next % kSlots] = n;
-        max_sent = next + 1;
-      }
-      bytes::store_le32(frame_payload, next_offset);
-      std::copy(payload.begin() + next_offset, payload.begin() + next_offset + n,
-                frame_payload + kDataPrefix);
-      FOTA_TRY(send(Type::kData, static_cast<uint16_t>(next),
-                    std::span<const uint8_t>(frame_payload, kDataPrefix + n)));
-      ++next;
-      next_offset += n;
-    }
-    const HostError e = receive(deadline);
-    if (e == HostError::kNoAnswer) {
-      ++stats_.timeouts;
-      if (++failures > options_.retries) return HostError::kRetriesExhausted;
-      data_len = data_len / 2 >= kMinData ? data_len / 2 : kMinData;
-      rewind();
-      if (limit <= acked) limit = acked + 1;  // one frame provokes a fresh window
-      deadline = clock_.now_us() + uint64_t{options_.data_timeout_ms} * 1000;
-      continue;
-    }
-    FOTA_TRY(e);
-    const FrameHeader& h = parser_.header();
-    if (h.type == static_cast<uint8_t>(Type::kBusy)) {
-      auto busy = decode_busy(parser_.payload());
-      ++stats_.busy;
-      deadline =
-          clock_.now_us() +
-          (uint64_t{busy.ok() ? busy->expected_ms * 2u : 2'000u} + options_.data_timeout_ms) * 1000;
-      continue;
-    }
-    if (h.type != static_cast<uint8_t>(Type::kDataAck) &&
-        h.type != static_cast<uint8_t>(Type::kNak)) {
-      continue;
-    }
-    auto ack = decode_data_ack(parser_.payload());
-    if (!ack.ok()) continue;  // a damaged ack: the next one will do
-    last_status_ = ack->status;
-    const uint32_t ack_next = ack->next_seq;
-    if (ack_next < acked || ack->next_offset < acked_offset || ack->next_offset > total) continue;
-    acked = ack_next;
-    acked_offset = ack->next_offset;
-    if (acked > next || acked_offset > next_offset) {  // it stored frames whose acks were lost
-      next = acked;
-      next_offset = acked_offset;
-    }
-    if (acked > max_sent) max_sent = acked;
-    limit = ack->limit_seq >= ack_next ? ack->limit_seq : ack_next;
-    if (ack->programmed >= programmed && ack->programmed <= total) programmed = ack->programmed;
-    deadline = clock_.now_us() + uint64_t{options_.data_timeout_ms} * 1000;
-    if (progress_ != nullptr) progress_(progress_context_, programmed, total);
-    if (ack->status == Status::kOk) {
-      failures = 0;
-      if (++clean >= 32 && data_len < options_.max_data) {
-        data_len *= 2;
-        clean = 0;
-      }
-      continue;
-    }
-    ++stats_.naks;
-    clean = 0;
-    if (!recoverable(ack->status)) return HostError::kRefused;
-    if (++failures > options_.retries) return HostError::kRetriesExhausted;
-    if (ack->status == Status::kBadFrameCrc) {
-      // Noise: shorter frames get through more often. Frame `acked` was the damaged one and the
-      // device drops everything after it, so the frames from there on may be cut anew.
-      data_len = data_len / 2 >= kMinData ? data_len / 2 : kMinData;
-      max_sent = acked;
-    }
-    rewind();
+HostError HostSession::send_ready(bool flush) {
+  uint32_t allowed = limit_;
+  if (options_.window_frames != 0 && acked_ + options_.window_frames < allowed) {
+    allowed = acked_ + options_.window_frames;
   }
+  if (allowed > acked_ + kSeqSlots - 1) allowed = acked_ + kSeqSlots - 1;
+  while (next_offset_ < total_ && next_ < allowed) {
+    uint32_t offset = next_offset_;
+    uint32_t n = total_ - offset < data_len_ ? total_ - offset : data_len_;
+    if (next_ < max_sent_) {
+      offset = sent_offset_[next_ % kSeqSlots];
+      n = sent_len_[next_ % kSeqSlots];
+    } else {
+      // A new frame is cut only when its data is all there (a short one only at the end, or
+      // when the ring cannot hold more).
+      if (whole_ == nullptr && offset + n > filled_) {
+        if (!flush && ring_space() != 0) break;
+        n = filled_ - offset;
+        if (n == 0) break;
+      }
+      sent_offset_[next_ % kSeqSlots] = offset;
+      sent_len_[next_ % kSeqSlots] = n;
+      max_sent_ = next_ + 1;
+    }
+    bytes::store_le32(frame_payload_, offset);
+    if (whole_ != nullptr) {
+      std::copy(whole_ + offset, whole_ + offset + n, frame_payload_ + kDataPrefix);
+    } else {
+      for (uint32_t i = 0; i < n; ++i) {
+        frame_payload_[kDataPrefix + i] = ring_[(offset + i) % ring_size_];
+      }
+    }
+    FOTA_TRY(send(Type::kData, static_cast<uint16_t>(next_),
+                  std::span<const uint8_t>(frame_payload_, kDataPrefix + n)));
+    ++next_;
+    next_offset_ = offset + n;
+  }
+  return HostError::kOk;
+}
+
+// Frame sizes adapt to the line: halved on every damaged frame (down to 64 bytes), doubled after
+// a run of clean acks, so a noisy line still gets frames through.
+HostError HostSession::pump() {
+  constexpr uint32_t kMinData = 64;
+  auto rewind = [&] {
+    stats_.frames_resent += next_ - acked_;
+    next_ = acked_;
+    next_offset_ = acked_offset_;  // the device's word for where frame `acked` starts
+    if (max_sent_ > acked_ && sent_offset_[acked_ % kSeqSlots] != acked_offset_) {
+      max_sent_ = acked_;
+    }
+  };
+  const HostError e = receive(deadline_us_);
+  if (e == HostError::kNoAnswer) {
+    ++stats_.timeouts;
+    if (++failures_ > options_.retries) return HostError::kRetriesExhausted;
+    data_len_ = data_len_ / 2 >= kMinData ? data_len_ / 2 : kMinData;
+    rewind();
+    if (limit_ <= acked_) limit_ = acked_ + 1;  // one frame provokes a fresh window
+    deadline_us_ = clock_.now_us() + uint64_t{options_.data_timeout_ms} * 1000;
+    return HostError::kOk;
+  }
+  FOTA_TRY(e);
+  const FrameHeader& h = parser_.header();
+  if (h.type == static_cast<uint8_t>(Type::kBusy)) {
+    auto busy = decode_busy(parser_.payload());
+    ++stats_.busy;
+    deadline_us_ =
+        clock_.now_us() +
+        (uint64_t{busy.ok() ? busy->expected_ms * 2u : 2'000u} + options_.data_timeout_ms) * 1000;
+    return HostError::kOk;
+  }
+  if (h.type != static_cast<uint8_t>(Type::kDataAck) &&
+      h.type != static_cast<uint8_t>(Type::kNak)) {
+    return HostError::kOk;
+  }
+  auto ack = decode_data_ack(parser_.payload());
+  if (!ack.ok()) return HostError::kOk;  // a damaged ack: the next one will do
+  last_status_ = ack->status;
+  const uint32_t ack_next = ack->next_seq;
+  if (ack_next < acked_ || ack->next_offset < acked_offset_ || ack->next_offset > filled_) {
+    return HostError::kOk;
+  }
+  acked_ = ack_next;
+  acked_offset_ = ack->next_offset;
+  if (acked_ > next_ || acked_offset_ > next_offset_) {  // it stored frames whose acks were lost
+    next_ = acked_;
+    next_offset_ = acked_offset_;
+  }
+  if (acked_ > max_sent_) max_sent_ = acked_;
+  limit_ = ack->limit_seq >= ack_next ? ack->limit_seq : ack_next;
+  if (ack->programmed >= programmed_ && ack->programmed <= total_) programmed_ = ack->programmed;
+  deadline_us_ = clock_.now_us() + uint64_t{options_.data_timeout_ms} * 1000;
+  if (progress_ != nullptr) progress_(progress_context_, programmed_, total_);
+  if (ack->status == Status::kOk) {
+    failures_ = 0;
+    if (++clean_ >= 32 && data_len_ < options_.max_data) {
+      data_len_ *= 2;
+      clean_ = 0;
+    }
+    return HostError::kOk;
+  }
+  ++stats_.naks;
+  clean_ = 0;
+  if (!recoverable(ack->status)) return HostError::kRefused;
+  if (++failures_ > options_.retries) return HostError::kRetriesExhausted;
+  if (ack->status == Status::kBadFrameCrc) {
+    // Noise: shorter frames get through more often. Frame `acked` was the damaged one and the
+    // device drops everything after it, so the frames from there on may be cut anew.
+    data_len_ = data_len_ / 2 >= kMinData ? data_len_ / 2 : kMinData;
+    max_sent_ = acked_;
+  }
+  rewind();
   return HostError::kOk;
 }
 

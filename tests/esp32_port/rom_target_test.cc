@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// The ESP32 port's RomTarget (plain C++ over the core, no ESP-IDF) driven by the update engine
-// against vstm32's model of ST's ROM bootloader: a simulated 115200 8E1 wire and BOOT0/NRST that
-// reset the model into the ROM. An ESP32 runs the same code over its UART/GPIO/clock adapters.
+// The core's RomTarget as the ESP32 port wires it (4 KB read cache, its console echo; no ESP-IDF)
+// driven by the update engine against vstm32's model of ST's ROM bootloader: a simulated 115200 8E1
+// wire and BOOT0/NRST that reset the model into the ROM. An ESP32 runs the same code over its
+// UART/GPIO/clock adapters.
 #include "fota_esp32/rom_target.h"
 
 #include <gtest/gtest.h>
@@ -16,6 +17,7 @@
 #include "../../update/test/fakes.h"
 #include "bootcore/boot.h"
 #include "fake_rom_bus.h"
+#include "fota_esp32/config.h"
 #include "test_support.h"
 #include "update/engine.h"
 #include "vstm32/rom_bootloader.h"
@@ -165,7 +167,9 @@ class Esp32RomTargetTest : public ::testing::Test {
   vstm32::RomBootloader model;
   SimBoard board;
   an3155::Bootloader rom{board, &board, board};
-  RomTarget target{rom, board, board};
+  std::array<uint8_t, kRomReadCacheBytes> cache{};
+  RomConsoleEcho echo;
+  an3155::RomTarget target{rom, board, board, cache, {}, &echo};
   update::test::RecordingReporter reporter;
   std::vector<uint8_t> file_a, file_b;
 };
@@ -231,11 +235,12 @@ TEST_F(Esp32RomTargetTest, NoRomAnswerIsANamedFailure) {
     SimBoard& board_;
   } pins(board);
   an3155::Bootloader silent(board, &pins, board);
-  RomTarget no_rom(silent, board, board);
+  an3155::RomTarget no_rom(silent, board, board, cache, {}, &echo);
   update::DeviceId id;
   EXPECT_EQ(no_rom.open(id), update::TargetError::kTimeout);
-  EXPECT_NE(std::string(no_rom.last_error()).find("entering the ROM bootloader failed"),
-            std::string::npos)
+  EXPECT_NE(
+      std::string(no_rom.last_error()).find("cannot reach the ROM bootloader on the target UART"),
+      std::string::npos)
       << no_rom.last_error();
 }
 

@@ -119,7 +119,7 @@ bool Engine::check_header(const BootState& boot) {
   const bootcore::SlotInfo& running =
       boot.slots[static_cast<unsigned>(flash_map::other_slot(slot))];
   const bool running_valid = running.header_verdict.ok();
-  if (policy.match_running_product && running_valid &&
+  if (policy.match_running_product && running_valid && boot.running_product_known &&
       !same_name(header_.product.data(), running.header.product.data(), kProductNameSize)) {
     return fail(FailReason::kWrongProduct);
   }
@@ -245,6 +245,57 @@ bool Engine::try_resume(Source& source, const DeviceId& device, uint32_t& offset
   return true;
 }
 
+// Streaming target: the device says how much of the slot it holds (a payload prefix and its
+// CRC-32). The prefix is hashed from the source; when the CRCs agree the stream goes on from
+// there. The device, not the ProgressStore, is the truth here: it checks the whole image at
+// commit anyway.
+bool Engine::try_resume_stream(Source& source, uint32_t& offset) {
+  offset = static_cast<uint32_t>(kImageHeaderSize);
+  ResumePoint point;
+  const TargetError e = target_.resume_point(plan_.target_slot, point);
+  if (e == TargetError::kUnsupported || point.payload_bytes == 0) return false;
+  if (e != TargetError::kOk) {
+    Failure failure;
+    failure.reason = FailReason::kReadFailed;
+    failure.target = e;
+    return fail(failure);
+  }
+  if (point.payload_bytes >= header_.payload_size) {
+    reporter_.on_note(Note::kResumeRejected, plan_.target_slot);
+    return false;
+  }
+  reporter_.on_step(Step::kResumeCheck, point.payload_bytes);
+  Crc32 crc;
+  Sha256 sha;
+  const uint32_t end = static_cast<uint32_t>(kImageHeaderSize) + point.payload_bytes;
+  for (uint32_t at = static_cast<uint32_t>(kImageHeaderSize); at < end; at += kChunkSize) {
+    const size_t n = std::min<size_t>(kChunkSize, end - at);
+    size_t got = 0;
+    const SourceStatus status = source.read(at, {chunk_.data(), n}, got);
+    if (status != SourceStatus::kOk) {
+      Failure failure;
+      failure.source = status;
+      failure.reason = status == SourceStatus::kEnd       ? FailReason::kTruncated
+                       : status == SourceStatus::kChanged ? FailReason::kReleaseChanged
+                                                          : FailReason::kSourceFailed;
+      return fail(failure);
+    }
+    crc.update({chunk_.data(), n});
+    sha.update({chunk_.data(), n});
+    reporter_.on_progress(Step::kResumeCheck, at + static_cast<uint32_t>(n) - kImageHeaderSize,
+                          point.payload_bytes);
+  }
+  reporter_.on_step_done(Step::kResumeCheck);
+  if (crc.value() != point.crc32) {
+    reporter_.on_note(Note::kResumeRejected, plan_.target_slot);
+    return false;
+  }
+  crc_ = crc;
+  sha_ = sha;
+  offset = end;
+  return true;
+}
+
 bool Engine::erase(flash_map::Slot slot) {
   const uint32_t address = flash_map::slot_address(slot);
   uint32_t total = 0;
@@ -272,8 +323,8 @@ bool Engine::erase(flash_map::Slot slot) {
 
 bool Engine::write_block(uint32_t offset, size_t size) {
   const auto block = std::span<const uint8_t>(chunk_.data(), size);
-  // Erased flash already reads 0xFF: such blocks need no write.
-  if (all_erased(block)) return true;
+  // Erased flash already reads 0xFF: such blocks need no write (a stream must stay contiguous).
+  if (!streaming_ && all_erased(block)) return true;
   const uint32_t address = flash_map::slot_address(plan_.target_slot) + offset;
   if (const TargetError e = target_.write(address, block); e != TargetError::kOk) {
     Failure failure;
@@ -307,7 +358,8 @@ bool Engine::stream(Source& source, uint32_t from) {
     }
     std::fill(chunk_.begin() + static_cast<long>(n), chunk_.begin() + static_cast<long>(size),
               flash_map::kErasedByte);
-    if (!write_block(offset, size)) return false;
+    // A streaming target takes the payload only, not the padding to a word.
+    if (!write_block(offset, streaming_ ? n : size)) return false;
     // Hashed once written, so the saved hash state always matches written_end_.
     crc_.update({chunk_.data(), n});
     sha_.update({chunk_.data(), n});
@@ -347,6 +399,11 @@ bool Engine::verify_payload() {
 }
 
 bool Engine::write_header() {
+  // A streaming target got the header at begin_image(): the device writes it at commit.
+  if (streaming_) {
+    reporter_.on_progress(Step::kWrite, image_size_, image_size_);
+    return true;
+  }
   for (uint32_t offset = 0; offset < kImageHeaderSize; offset += kChunkSize) {
     std::copy_n(header_bytes_.begin() + offset, kChunkSize, chunk_.begin());
     if (!write_block(offset, kChunkSize)) return false;
@@ -475,6 +532,7 @@ Outcome Engine::run(const Release& release, const Policy& policy) {
   crc_ = Crc32();
   sha_.reset();
   stop_ = false;
+  streaming_ = target_.kind() == TargetKind::kStreaming;
   const uint64_t start_ms = clock_.now_ms();
   (void)do_run(release, start_ms);
   return outcome_;
@@ -515,9 +573,10 @@ bool Engine::do_run(const Release& release, uint64_t start_ms) {
   if (!fetch_header(*source) || !check_header(boot)) return false;
   outcome_.version = header_.version;
   uint32_t offset = static_cast<uint32_t>(kImageHeaderSize);
-  const bool resuming = try_resume(*source, device, offset);
+  const bool resuming =
+      streaming_ ? try_resume_stream(*source, offset) : try_resume(*source, device, offset);
   if (state_ == State::kFailed) return false;
-  if (!resuming) {
+  if (!resuming || streaming_) {
     progress_ = Progress{};
     progress_.release = sha256(header_bytes_);
     const char* etag = source->etag();
@@ -537,14 +596,19 @@ bool Engine::do_run(const Release& release, uint64_t start_ms) {
   outcome_.resumed = resuming;
   outcome_.resumed_from = offset;
   reporter_.on_plan(plan_);
-  // 3. Erase (unless resuming past it), stream, verify.
-  if (const TargetError e = target_.begin_write(); e != TargetError::kOk) {
+  // 3. Erase (unless resuming past it; a streaming target erases by itself), stream, verify.
+  const TargetError prepared =
+      streaming_
+          ? target_.begin_image(slot, std::span<const uint8_t, kImageHeaderSize>(header_bytes_),
+                                offset - static_cast<uint32_t>(kImageHeaderSize))
+          : target_.begin_write();
+  if (const TargetError e = prepared; e != TargetError::kOk) {
     Failure failure;
     failure.reason = FailReason::kPrepareFailed;
     failure.target = e;
     return fail(failure);
   }
-  if (!resuming) {
+  if (!resuming && !streaming_) {
     enter(State::kFlashing);
     if (!erase(slot)) return false;
     save_progress(ProgressPhase::kErased, offset, true);
@@ -553,7 +617,7 @@ bool Engine::do_run(const Release& release, uint64_t start_ms) {
   reporter_.on_step(Step::kWrite, image_size_);
   reporter_.on_progress(Step::kWrite, offset - static_cast<uint32_t>(kImageHeaderSize),
                         image_size_);
-  if (progress_.phase != ProgressPhase::kWritten || !resuming) {
+  if (progress_.phase != ProgressPhase::kWritten || !resuming || streaming_) {
     if (!stream(*source, offset)) {
       // Keep what is durably written for the next run (a link or network failure, a stop).
       const FailReason reason = outcome_.failure.reason;
@@ -574,7 +638,9 @@ bool Engine::do_run(const Release& release, uint64_t start_ms) {
   // like an image.
   if (!write_header()) return false;
   reporter_.on_step_done(Step::kWrite);
-  if (policy.readback && !readback(*source)) return false;
+  // A streaming target has no raw read; its device reads the whole image back and checks CRC-32
+  // and SHA-256 at commit, which covers what a read-back would.
+  if (policy.readback && !streaming_ && !readback(*source)) return false;
   // 4. Commit and boot.
   if (!stop_point()) return false;
   enter(State::kCommitting);

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/messages.h"
 #include "agent/status_message.h"
 #include "format/version.h"
 #include "release/manifest.h"
@@ -43,18 +44,14 @@ Expected<ReleaseNotice> parse_release_notice(std::string_view payload);
 Expected<void> verify_notice(const ReleaseNotice& notice,
                              const std::vector<std::array<uint8_t, 32>>& trusted_keys);
 
-// Seed 000's {"url": "...", "crc": "..."}: crc is 1-8 hex digits with an optional 0x. The agent
-// logs it; the image's integrity is enforced by its header (CRC-32 + SHA-256, checked by the
-// engine before commit, and again by the bootloader).
+// Seed 000's {"url": "...", "crc": "..."} (the core's parser, agent/messages.h): crc is 1-8 hex
+// digits with an optional 0x. The agent logs it; the image's integrity is enforced by its header
+// (CRC-32 + SHA-256, checked by the engine before commit, and again by the bootloader).
 Expected<ReleaseNotice> parse_legacy_notice(std::string_view payload);
 
-// Commands on fota/<product>/device/<uid>/cmd.
-struct Command {
-  enum class Kind { kCheck, kUpdate, kReport };
-  Kind kind = Kind::kCheck;
-  Version version;  // kUpdate: the version to install (an explicit downgrade is allowed here)
-};
+// Commands on fota/<product>/device/<uid>/cmd, read by the core's parser (agent/messages.h):
 // {"command":"check"} | {"command":"update","version":"X.Y.Z"} | {"command":"report"}
+using Command = agent::Command;
 Expected<Command> parse_command(std::string_view payload);
 
 // A status message as `fota status` shows it.

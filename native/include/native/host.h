@@ -61,6 +61,16 @@ class HostSession {
   // Writes `image` (512-byte header + payload) into `slot`; resume: skip the prefix the slot
   // already holds when its CRC matches. On success the device has appended TRIAL and reboots.
   [[nodiscard]] HostError install(std::span<const uint8_t> image, uint8_t slot, bool resume);
+
+  // The same transfer in steps, for a caller that produces the payload piece by piece (the
+  // update engine's NativeTarget): BEGIN, then push() the payload from `start` on in order, then
+  // finish() (the last frames, then END). `ring` keeps every byte not yet stored by the device
+  // (resent after a NAK or a timeout); at least kMaxData bytes, a multiple of 4 bytes, and a few
+  // frames more than that for full speed.
+  [[nodiscard]] HostError begin_stream(std::span<const uint8_t, kImageHeaderSize> header,
+                                       uint8_t slot, uint32_t start, std::span<uint8_t> ring);
+  [[nodiscard]] HostError push(std::span<const uint8_t> data);
+  [[nodiscard]] HostError finish();
   [[nodiscard]] HostError leave();
   [[nodiscard]] HostError abort();
   // Sends a raw frame and returns the next frame the device sends (tests of malformed input).
@@ -85,7 +95,13 @@ class HostSession {
   HostError receive(uint64_t deadline_us);
   // Sends a request and waits for its reply type (resending on NAK / timeout).
   HostError request(Type type, std::span<const uint8_t> payload, Type reply, uint32_t timeout_ms);
-  HostError stream(std::span<const uint8_t> payload, uint32_t start);
+  // The DATA stream: either over a whole payload in memory (install) or a ring (push).
+  void stream_reset(uint32_t total, uint32_t start);
+  uint32_t ring_space() const;
+  // Sends every frame the window and the available data allow (`flush`: also a short last one).
+  HostError send_ready(bool flush);
+  // Waits for one frame from the device (or the deadline) and acts on it.
+  HostError pump();
 
   an3155::ByteLink& link_;
   an3155::Clock& clock_;
@@ -99,6 +115,30 @@ class HostSession {
   HostStats stats_;
   Progress progress_ = nullptr;
   void* progress_context_ = nullptr;
+
+  // DATA stream state (go-back-N over a window of frames; see stream in host.cc).
+  static constexpr uint32_t kSeqSlots = 256;  // > any window (at most 32 frames on the device)
+  const uint8_t* whole_ = nullptr;            // install(): the payload
+  uint8_t* ring_ = nullptr;                   // push(): bytes [acked_offset_, filled_)
+  uint32_t ring_size_ = 0;
+  uint32_t total_ = 0;   // payload size
+  uint32_t filled_ = 0;  // payload bytes available to send (offset end)
+  // A seq, once sent, keeps its offset and length: after a rewind the device may still accept an
+  // earlier copy that was in flight, so a resent frame must be the same frame.
+  uint32_t sent_offset_[kSeqSlots] = {};
+  uint32_t sent_len_[kSeqSlots] = {};
+  uint32_t max_sent_ = 0;  // seqs below this have a fixed offset and length
+  uint32_t data_len_ = kMaxData;
+  unsigned clean_ = 0;
+  uint32_t next_ = 0;  // next seq to send
+  uint32_t next_offset_ = 0;
+  uint32_t acked_ = 0;  // frames the device stored
+  uint32_t acked_offset_ = 0;
+  uint32_t limit_ = 0;  // frames the device lets us send (seq < limit)
+  uint32_t programmed_ = 0;
+  unsigned failures_ = 0;
+  uint64_t deadline_us_ = 0;
+  uint8_t frame_payload_[kMaxPayload] = {};
 };
 
 }  // namespace fota::native

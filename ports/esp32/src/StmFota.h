@@ -4,6 +4,7 @@
 // examples wire them to the engine. Docs: docs/esp32.md of the stm32-fota repository.
 #pragma once
 
+#include "agent/messages.h"
 #include "agent/policy.h"
 #include "agent/status_message.h"
 #include "an3155/an3155.h"
@@ -18,6 +19,8 @@
 #include "fota_esp32/nvs_progress_store.h"
 #include "fota_esp32/release_notice.h"
 #include "fota_esp32/rom_target.h"
+#include "fota_esp32/sntp_time.h"
+#include "fota_esp32/stm_target.h"
 #include "fota_esp32/target_pins.h"
 #include "fota_esp32/uart_link.h"
 #include "update/engine.h"

@@ -7,7 +7,9 @@
 
 FOTA_SIZE(Engine, fota::update::Engine);
 FOTA_SIZE(Bootloader, fota::an3155::Bootloader);
-FOTA_SIZE(RomTarget, fota::esp32::RomTarget);
+FOTA_SIZE(RomTarget, fota::an3155::RomTarget);
+FOTA_SIZE(NativeTarget, fota::native::NativeTarget);
+FOTA_SIZE(StmTarget, fota::esp32::StmTarget);
 FOTA_SIZE(UartLink, fota::esp32::UartLink);
 FOTA_SIZE(GpioPins, fota::esp32::GpioPins);
 FOTA_SIZE(HttpRangeSource, fota::esp32::HttpRangeSource);

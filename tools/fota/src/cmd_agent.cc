@@ -54,7 +54,7 @@ class RomServices final : public gateway::DeviceServices {
     return {};
   }
 
-  update::Target& target() override { return *target_; }
+  update::Target& target() override { return target_->core(); }
   update::Clock& clock() override { return clock_; }
   update::SignatureVerifier* verifier() override {
     return verifier_.key_count() > 0 ? &verifier_ : nullptr;

@@ -579,7 +579,8 @@ int Flasher::run_release() {
   FlashReporter reporter(*this, target, start);
   std::optional<ports::FileProgressStore> store;
   if (!options_.resume_file.empty()) store.emplace(options_.resume_file);
-  update::Engine engine(target, clock, reporter, options_.public_keys.empty() ? nullptr : &verifier,
+  update::Engine engine(target.core(), clock, reporter,
+                        options_.public_keys.empty() ? nullptr : &verifier,
                         store ? &*store : nullptr);
   const update::Release release{{&sources[0], &sources[1]}};
   const update::Outcome outcome = engine.run(release, make_policy(options_));

@@ -49,6 +49,7 @@ class RomConnection {
   an3155::Bootloader& rom() { return *rom_; }
   ports::SerialPort& port() { return port_; }
   ports::Pins* pins() { return pins_.get(); }
+  an3155::Clock& clock() { return clock_; }
   // The driver status with what the port or the pins reported, and the command that failed.
   std::string describe_failure(an3155::Status status) const;
 

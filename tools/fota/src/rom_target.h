@@ -1,19 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
-// update::Target over ST's ROM bootloader (AN3155): what `fota flash` and `fota agent` drive.
-// Flash access through the ROM's Read/Write Memory and Extended Erase; the boot log through
-// bootcore's own MetaLog over an3155::RomFlash; the verdict from the target's console (USART1,
-// 115200 8N1) after the reset into the application.
+// The core's an3155::RomTarget (the engine's Target over ST's ROM bootloader) on Linux: what
+// `fota flash` and `fota agent` drive over a RomConnection. Adds only the host's parts: the read
+// cache in memory, console lines to a callback, the serial port's path and the OS's error text in
+// messages, and the device identity as `fota` prints it.
 #pragma once
 
 #include <functional>
-#include <optional>
 #include <string>
 #include <vector>
 
-#include "an3155/rom_flash.h"
-#include "bootcore/meta_log.h"
+#include "an3155/rom_target.h"
 #include "rom_connection.h"
-#include "update/target.h"
 
 namespace fota::cli {
 
@@ -24,52 +21,29 @@ struct RomTargetOptions {
   std::function<void(const std::string&)> on_console;
 };
 
-class RomTarget final : public update::Target {
+class RomTarget final : private an3155::RomTargetHooks {
  public:
-  // `connection` must be open (port and pins); RomTarget enters and leaves the ROM.
+  // `connection` must be open (port and pins); the target enters and leaves the ROM.
   RomTarget(RomConnection& connection, RomTargetOptions options);
-  ~RomTarget();
-  RomTarget(const RomTarget&) = delete;
-  RomTarget& operator=(const RomTarget&) = delete;
 
-  update::TargetError open(update::DeviceId& id) override;
-  update::TargetError read_boot_state(update::BootState& state) override;
-  update::TargetError begin_write() override;
-  update::TargetError erase_sector(unsigned sector) override;
-  update::TargetError write(uint32_t address, std::span<const uint8_t> data) override;
-  update::TargetError read(uint32_t address, std::span<uint8_t> out) override;
-  update::TargetError commit(flash_map::Slot slot, const ImageHeader& header) override;
-  update::TargetError reboot() override;
-  update::TargetError observe(flash_map::Slot slot, uint32_t wait_ms,
-                              update::Observation& seen) override;
-  bool can_reset() const override { return connection_.pins() != nullptr; }
-  const char* last_error() const override { return error_.c_str(); }
-  const char* refusal() const override { return refusal_.c_str(); }
-
+  // What the engine drives.
+  update::Target& core() { return core_; }
+  const char* last_error() const { return core_.last_error(); }
+  // The device's secure-boot refusal of the observed slot ("" when none).
+  const char* refusal() const { return core_.refusal(); }
   // The identity read by the last successful open() (for messages: "UID ...").
-  const DeviceIdentity& identity() const { return identity_; }
+  DeviceIdentity identity() const;
 
  private:
-  update::TargetError failed(an3155::Status status, const std::string& what);
-  update::TargetError log_failed(bootcore::LogStatus status, const std::string& what);
+  void on_console_line(std::string_view line) override;
+  const char* link_name() const override { return connection_.port().path().c_str(); }
+  const char* link_detail() const override { return connection_.port().last_error().c_str(); }
+  const char* pin_detail() const override;
 
   RomConnection& connection_;
-  RomTargetOptions options_;
-  DeviceIdentity identity_;
-  // Read cache of the ROM session (log records, slot headers): see an3155::ReadCache.
-  std::vector<uint8_t> cache_storage_ = std::vector<uint8_t>(16 * 1024);
-  an3155::ReadCache cache_{cache_storage_};
-  std::optional<an3155::RomFlash> flash_;
-  std::optional<bootcore::MetaLog> log_;
-  bool console_ = false;  // the port is set up for the console (after reboot())
-  bool booted_ = false;   // a boot of the observed slot was seen since the last reboot()
-  std::string line_;
-  std::string error_;
-  // The boot line's refused=<slot>:<why> for the observed slot, since the last commit() (the
-  // engine may re-enter the ROM and reboot again to read the log after a revert).
-  std::string refusal_;
+  std::function<void(const std::string&)> on_console_;
+  std::vector<uint8_t> read_cache_ = std::vector<uint8_t>(16 * 1024);
+  an3155::RomTarget core_;
 };
-
-update::TargetError to_target_error(an3155::Status status);
 
 }  // namespace fota::cli

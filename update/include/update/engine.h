@@ -92,6 +92,7 @@ class Engine {
   bool fetch_header(Source& source);
   bool check_header(const BootState& boot);
   bool try_resume(Source& source, const DeviceId& device, uint32_t& offset);
+  bool try_resume_stream(Source& source, uint32_t& offset);
   bool erase(flash_map::Slot slot);
   bool stream(Source& source, uint32_t from);
   bool write_block(uint32_t offset, size_t size);
@@ -109,6 +110,7 @@ class Engine {
   SignatureVerifier* verifier_;
   ProgressStore* store_;
   volatile bool stop_ = false;
+  bool streaming_ = false;  // target_.kind() == TargetKind::kStreaming
 
   State state_ = State::kIdle;
   const Policy* policy_ = nullptr;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// The device being updated, as the engine sees it. Today: the STM32's ROM bootloader over AN3155
-// (tools/fota: RomTarget); later the native fast path. Addresses are absolute flash addresses.
+// The device being updated, as the engine sees it: the STM32's ROM bootloader over AN3155
+// (an3155/rom_target.h: RomTarget, a raw target) or our bootloader's update mode
+// (native/target.h: NativeTarget, a streaming target). One engine sequence drives both
+// (docs/update-engine.md). Addresses are absolute flash addresses.
 #pragma once
 
 #include <array>
@@ -10,6 +12,7 @@
 
 #include "bootcore/boot.h"
 #include "format/flash_map.h"
+#include "format/image_header.h"
 
 namespace fota::update {
 
@@ -43,6 +46,27 @@ struct BootState {
   // before downloading. 0 on devices without a key block (plain bootloader: the log records a
   // floor at every confirm, but nothing enforces it).
   uint16_t security_floor = 0;
+  // False when the target reports versions and states but not the running header's product name
+  // (native: HELLO carries no product; the bootloader refuses a foreign product at BEGIN itself).
+  bool running_product_known = true;
+};
+
+// How the device takes an image.
+enum class TargetKind : uint8_t {
+  // Raw flash access (ROM): the engine erases the slot's sectors, writes the payload and then the
+  // header in kChunkSize blocks, may read back, and commit() appends the TRIAL record.
+  kRaw = 0,
+  // The device takes the image as a stream (our bootloader's update mode): begin_image() hands
+  // over the header, which the device checks before it erases anything; the device erases lazily;
+  // write() appends payload bytes in order; commit() makes the device verify the whole image and
+  // append TRIAL itself. No raw read: resume_point() says what the slot already holds.
+  kStreaming = 1,
+};
+
+// What a streaming target's slot already holds of an image.
+struct ResumePoint {
+  uint32_t payload_bytes = 0;  // payload bytes a resume may skip (0: start over)
+  uint32_t crc32 = 0;          // CRC-32 of those bytes as the slot holds them
 };
 
 // What one observe() call saw of the device after the reboot.
@@ -60,16 +84,33 @@ class Target {
   [[nodiscard]] virtual TargetError open(DeviceId& id) = 0;
   // Reads the boot log and both slot headers.
   [[nodiscard]] virtual TargetError read_boot_state(BootState& state) = 0;
-  // Called once before the first erase of an update (ROM: programming parallelism).
+  virtual TargetKind kind() const { return TargetKind::kRaw; }
+  // Raw: called once before the first erase of an update (ROM: programming parallelism).
   [[nodiscard]] virtual TargetError begin_write() { return TargetError::kOk; }
-  // Erases one sector (0..11, RM0090 table 5).
+  // Streaming: what `slot` already holds (payload prefix and its CRC-32), for a resume.
+  [[nodiscard]] virtual TargetError resume_point(flash_map::Slot /*slot*/, ResumePoint& point) {
+    point = ResumePoint{};
+    return TargetError::kUnsupported;
+  }
+  // Streaming: starts writing the image whose 512-byte header is `header` into `slot`, keeping
+  // the first `start_payload` payload bytes (a resume_point(); 0 = from the start). Then write()
+  // is called with the payload from there on, in order, and commit() ends the image.
+  [[nodiscard]] virtual TargetError begin_image(
+      flash_map::Slot /*slot*/, std::span<const uint8_t, kImageHeaderSize> /*header*/,
+      uint32_t /*start_payload*/) {
+    return TargetError::kUnsupported;
+  }
+  // Raw: erases one sector (0..11, RM0090 table 5).
   [[nodiscard]] virtual TargetError erase_sector(unsigned sector) = 0;
-  // Programs 1..kChunkSize bytes at a 4-aligned address (size a multiple of 4) into erased flash.
+  // Raw: programs 1..kChunkSize bytes at a 4-aligned address (size a multiple of 4) into erased
+  // flash. Streaming: appends 1..kChunkSize payload bytes (address = slot + 512 + payload offset,
+  // each call where the previous one ended; only the last may be shorter than a multiple of 4).
   [[nodiscard]] virtual TargetError write(uint32_t address, std::span<const uint8_t> data) = 0;
-  // Reads 1..kChunkSize bytes. May return data damaged on the line (ROM Read Memory has no
+  // Raw: reads 1..kChunkSize bytes. May return data damaged on the line (ROM Read Memory has no
   // checksum): the engine compares and re-reads.
   [[nodiscard]] virtual TargetError read(uint32_t address, std::span<uint8_t> out) = 0;
-  // Appends the TRIAL record for `header` in `slot` (bootcore::request_trial).
+  // Appends the TRIAL record for `header` in `slot` (raw: bootcore::request_trial; streaming: the
+  // device verifies CRC-32 + SHA-256 of the whole image first, then appends it and reboots).
   [[nodiscard]] virtual TargetError commit(flash_map::Slot slot, const ImageHeader& header) = 0;
   // Leaves update mode: the device resets and boots from flash.
   [[nodiscard]] virtual TargetError reboot() = 0;

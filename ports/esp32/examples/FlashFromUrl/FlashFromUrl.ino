@@ -23,8 +23,8 @@ SET_LOOP_TASK_STACK_SIZE(16 * 1024);
 static fota::esp32::UartLink uart;
 static fota::esp32::GpioPins pins;
 static fota::esp32::EspClock esp_clock;
-static fota::an3155::Bootloader rom(uart, &pins, esp_clock);
-static fota::esp32::RomTarget target(rom, uart, esp_clock);
+// ROM bootloader or native path: Kconfig FOTA_TRANSPORT_NATIVE, or target.use() in setup().
+static fota::esp32::StmTarget target(uart, pins, esp_clock);
 static fota::esp32::HttpRangeSource image_a;
 static fota::esp32::HttpRangeSource image_b;
 static fota::esp32::NvsProgressStore progress;

@@ -44,6 +44,12 @@
 #ifndef CONFIG_FOTA_ROM_BAUD
 #define CONFIG_FOTA_ROM_BAUD 115200
 #endif
+// Which path updates the STM32 (StmTarget's default): 0 = ST's ROM bootloader (AN3155, 8E1,
+// BOOT0 + NRST), 1 = our bootloader's update mode (native protocol, 8N1 at high baud, NRST only:
+// the 3-wire option).
+#ifndef CONFIG_FOTA_TRANSPORT_NATIVE
+#define CONFIG_FOTA_TRANSPORT_NATIVE 0
+#endif
 // Native path: 8N1; the ESP32 UART and the F407's USART1 both do 2 Mbaud.
 #ifndef CONFIG_FOTA_NATIVE_BAUD
 #define CONFIG_FOTA_NATIVE_BAUD 2000000
@@ -57,6 +63,14 @@
 // Seed 000's legacy notification topic ({"url": ..., "crc": ...}); "" = not subscribed.
 #ifndef CONFIG_FOTA_LEGACY_TOPIC
 #define CONFIG_FOTA_LEGACY_TOPIC ""
+#endif
+// Accept unsigned releases (needed for seed 000's messages, which carry no signature).
+#ifndef CONFIG_FOTA_ALLOW_UNSIGNED
+#define CONFIG_FOTA_ALLOW_UNSIGNED 0
+#endif
+// SNTP server: status message times, TLS certificate validity.
+#ifndef CONFIG_FOTA_SNTP_SERVER
+#define CONFIG_FOTA_SNTP_SERVER "pool.ntp.org"
 #endif
 #ifndef CONFIG_FOTA_NVS_NAMESPACE
 #define CONFIG_FOTA_NVS_NAMESPACE "fota"
@@ -74,6 +88,8 @@ inline constexpr bool kNrstActiveLow = CONFIG_FOTA_NRST_ACTIVE_HIGH == 0;
 inline constexpr bool kNrstOpenDrain = CONFIG_FOTA_NRST_PUSH_PULL == 0;
 inline constexpr uint32_t kRomBaud = CONFIG_FOTA_ROM_BAUD;
 inline constexpr uint32_t kNativeBaud = CONFIG_FOTA_NATIVE_BAUD;
+inline constexpr bool kAllowUnsigned = CONFIG_FOTA_ALLOW_UNSIGNED != 0;
+inline constexpr bool kTransportNative = CONFIG_FOTA_TRANSPORT_NATIVE != 0;
 
 // Buffers. Each is allocated once, at start-up, and listed in docs/esp32.md (memory budget).
 // UART driver RX ring: the largest answer is a 256-byte Read Memory (+ACK); 1 KB holds it four
@@ -97,9 +113,11 @@ inline constexpr size_t kTopicMaxBytes = 128;
 // than once per update; 4 KB keeps both headers and the recent log pages. Smaller only costs
 // repeated Read Memory commands on the wire.
 inline constexpr size_t kRomReadCacheBytes = 4096;
-// Longest STM32 console line kept while watching the outcome (the bootloader's status line is
-// under 100 characters; longer lines are cut).
-inline constexpr size_t kConsoleLineBytes = 160;
+// Native path: payload bytes in flight, kept for resends (native::NativeTarget's ring). Four
+// 4 KB DATA frames keep a 2 Mbaud line busy while the STM32 programs the previous frame (the
+// protocol's full speed wants eight: 32 KB, too much static RAM next to Wi-Fi and TLS). StmTarget
+// shares this buffer with the ROM read cache: only one path is in use at a time.
+inline constexpr size_t kNativeRingBytes = 16 * 1024;
 // Wi-Fi reconnect: 1 s doubling up to 60 s, so a dead access point is not hammered.
 inline constexpr uint32_t kWifiBackoffFirstMs = 1000;
 inline constexpr uint32_t kWifiBackoffMaxMs = 60000;

@@ -5,13 +5,25 @@ namespace fota::esp32 {
 
 void MqttStatusReporter::publish() {
   report_.uid = uid_;
+  report_.time_unix_s = wall_ != nullptr ? wall_->unix_s() : 0;
+  if (report_.state_since_unix_s == 0) report_.state_since_unix_s = report_.time_unix_s;
   if (auto size = agent::encode_status(report_, message_); size.ok()) {
     (void)mqtt_.publish(topic_, std::string_view(message_.data(), *size), true);
   }
 }
 
+void MqttStatusReporter::refuse(const char* reason, const char* error) {
+  report_.state = update::State::kFailed;
+  report_.state_since_unix_s = 0;  // now (set by publish)
+  report_.reason = reason;
+  report_.error = error;
+  publish();
+}
+
 void MqttStatusReporter::on_state(update::State state, const update::Failure& failure) {
+  if (state != report_.state) report_.state_since_unix_s = 0;  // now (set by publish)
   report_.state = state;
+  report_.error = "";
   report_.reason =
       failure.reason == update::FailReason::kNone ? "" : update::to_string(failure.reason);
   if (state != update::State::kDownloading) report_.bytes_total = 0;

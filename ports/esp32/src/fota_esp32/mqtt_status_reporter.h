@@ -8,6 +8,7 @@
 
 #include "agent/status_message.h"
 #include "fota_esp32/mqtt_link.h"
+#include "fota_esp32/sntp_time.h"
 #include "update/clock.h"
 #include "update/reporter.h"
 
@@ -15,12 +16,16 @@ namespace fota::esp32 {
 
 class MqttStatusReporter final : public update::Reporter {
  public:
-  // `topic` and `uid` must outlive the reporter.
-  MqttStatusReporter(MqttLink& mqtt, update::Clock& clock, const char* topic, const char* uid)
-      : mqtt_(mqtt), clock_(clock), topic_(topic), uid_(uid) {}
+  // `topic` and `uid` must outlive the reporter; `wall` (may be nullptr) dates the messages.
+  MqttStatusReporter(MqttLink& mqtt, update::Clock& clock, const char* topic, const char* uid,
+                     const SntpTime* wall = nullptr)
+      : mqtt_(mqtt), clock_(clock), topic_(topic), uid_(uid), wall_(wall) {}
 
   // Publishes the current status (e.g. idle after connecting).
   void publish();
+  // A failure outside the engine (a refused or malformed message): state failed with `reason`
+  // (the code `fota agent` uses, e.g. "bad-command") and `error` (must outlive the next publish).
+  void refuse(const char* reason, const char* error);
 
   void on_state(update::State state, const update::Failure& failure) override;
   void on_plan(const update::Plan& plan) override;
@@ -32,6 +37,7 @@ class MqttStatusReporter final : public update::Reporter {
   update::Clock& clock_;
   const char* topic_;
   const char* uid_;
+  const SntpTime* wall_;
   agent::StatusReport report_{};
   uint64_t last_progress_ms_ = 0;
   std::array<char, agent::kMaxStatusSize> message_{};

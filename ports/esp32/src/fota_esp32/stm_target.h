@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: Apache-2.0
+// The STM32 as the update engine sees it, over either path, chosen at run time (Kconfig
+// FOTA_TRANSPORT_NATIVE gives the default): ST's ROM bootloader (the core's an3155::RomTarget:
+// 8E1 up to 115200 baud, BOOT0 + NRST) or our bootloader's update mode (the core's
+// native::NativeTarget: NRST pulse and sync, 8N1 at kNativeBaud; the 3-wire option). Both run
+// over the same UART, pins and clock adapters; one buffer serves as the ROM read cache or the
+// native resend ring. Plain C++ over the core (no ESP-IDF call), so the host tests run it.
+#pragma once
+
+#include <array>
+#include <optional>
+
+#include "an3155/an3155.h"
+#include "an3155/rom_target.h"
+#include "fota_esp32/config.h"
+#include "fota_esp32/rom_target.h"
+#include "native/target.h"
+#include "update/target.h"
+
+namespace fota::esp32 {
+
+enum class Transport : uint8_t { kRom, kNative };
+inline constexpr Transport kDefaultTransport =
+    kTransportNative ? Transport::kNative : Transport::kRom;
+
+class StmTarget final : public update::Target {
+ public:
+  StmTarget(an3155::ByteLink& link, an3155::TargetPins& pins, an3155::Clock& clock,
+            Transport transport = kDefaultTransport);
+  StmTarget(const StmTarget&) = delete;
+  StmTarget& operator=(const StmTarget&) = delete;
+
+  // Switches the path (between updates, never during one).
+  void use(Transport transport);
+  Transport transport() const { return transport_; }
+
+  // update::Target: the chosen path's.
+  update::TargetKind kind() const override { return active().kind(); }
+  [[nodiscard]] update::TargetError open(update::DeviceId& id) override;
+  [[nodiscard]] update::TargetError read_boot_state(update::BootState& state) override;
+  [[nodiscard]] update::TargetError begin_write() override;
+  [[nodiscard]] update::TargetError resume_point(flash_map::Slot slot,
+                                                 update::ResumePoint& point) override;
+  [[nodiscard]] update::TargetError begin_image(flash_map::Slot slot,
+                                                std::span<const uint8_t, kImageHeaderSize> header,
+                                                uint32_t start_payload) override;
+  [[nodiscard]] update::TargetError erase_sector(unsigned sector) override;
+  [[nodiscard]] update::TargetError write(uint32_t address, std::span<const uint8_t> data) override;
+  [[nodiscard]] update::TargetError read(uint32_t address, std::span<uint8_t> out) override;
+  [[nodiscard]] update::TargetError commit(flash_map::Slot slot,
+                                           const ImageHeader& header) override;
+  [[nodiscard]] update::TargetError reboot() override;
+  [[nodiscard]] update::TargetError observe(flash_map::Slot slot, uint32_t wait_ms,
+                                            update::Observation& seen) override;
+  bool can_reset() const override { return active().can_reset(); }
+  const char* last_error() const override { return active().last_error(); }
+
+ private:
+  update::Target& active();
+  const update::Target& active() const;
+
+  an3155::ByteLink& link_;
+  an3155::TargetPins& pins_;
+  an3155::Clock& clock_;
+  Transport transport_;
+  std::array<uint8_t, kNativeRingBytes> buffer_{};  // ROM read cache or native ring
+  an3155::Bootloader rom_;
+  RomConsoleEcho echo_;
+  std::optional<an3155::RomTarget> rom_target_;
+  std::optional<native::NativeTarget> native_target_;
+};
+
+}  // namespace fota::esp32
