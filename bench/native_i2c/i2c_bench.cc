@@ -52,6 +52,18 @@ bool run(uint32_t speed_hz, const std::vector<uint8_t>& image) {
     return false;
   }
   bus.reset_stats();
+  struct Trace {
+    Device* d;
+    uint32_t last = 0;
+  } trace{&d};
+  host.set_progress(
+      [](void* context, uint32_t programmed, uint32_t total) {
+        auto* t = static_cast<Trace*>(context);
+        if (programmed < t->last + total / 8 && programmed != total) return;
+        t->last = programmed;
+        std::fprintf(stderr, "  %6u / %u bytes at %.1f ms\n", programmed, total, t->d->now_ms());
+      },
+      &trace);
   const double t0 = d.now_ms();
   const native::HostError e = host.install(image, 1, false);
   const double took_ms = d.now_ms() - t0;
