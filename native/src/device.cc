@@ -491,10 +491,13 @@ Status DeviceSession::finish_end() {
     port_.pump();
   }
   if (crc.value() != header_.payload_crc32) return Status::kCrcMismatch;
-  if (check_payload(header_, bytes, true) == HeaderError::kPayloadShaMismatch) {
-    return Status::kShaMismatch;
-  }
-  if (config_.verifier != nullptr) FOTA_TRY(config_.verifier(header_, bytes));
+  port_.busy(true);
+  const bool sha_ok = check_payload(header_, bytes, true) != HeaderError::kPayloadShaMismatch;
+  const Status verified =
+      sha_ok && config_.verifier != nullptr ? config_.verifier(header_, bytes) : Status::kOk;
+  port_.busy(false);
+  if (!sha_ok) return Status::kShaMismatch;
+  FOTA_TRY(verified);
   // The header goes in last: until then the slot holds no image the boot would consider.
   const uint8_t* area = flash_.mapped(base, kImageHeaderSize);
   if (area == nullptr) return Status::kFlashError;

@@ -39,32 +39,45 @@ an3155::PortStatus I2cLink::write(std::span<const uint8_t> bytes) {
       }
     }
     bytes = bytes.subspan(n);
+    // Everything the device announces, while the buffer has room for a whole read.
+    uint32_t more = options_.poll_while_writing ? options_.poll_bytes : 0;
+    while (more != 0 && kBufferSize - (rx_end_ - rx_begin_) > kI2cMaxReadCount) {
+      if (!poll(more, more)) return an3155::PortStatus::kIoError;
+    }
   }
   error_ = I2cLinkError::kNone;
   return an3155::PortStatus::kOk;
 }
 
-bool I2cLink::poll(uint32_t want) {
+bool I2cLink::poll(uint32_t want, uint32_t& more) {
+  more = 0;
   if (want > kI2cMaxReadCount) want = kI2cMaxReadCount;
   ++stats_.polls;
-  const I2cBusStatus st = bus_.read(options_.address, std::span<uint8_t>(rx_, 1 + want));
+  const I2cBusStatus st = bus_.read(options_.address, std::span<uint8_t>(scratch_, 1 + want));
   if (st == I2cBusStatus::kIoError) {
     error_ = I2cLinkError::kBusError;
     return false;
   }
   if (st == I2cBusStatus::kNack) {
-    // Not listening (the device reset, or left update mode): nothing to read.
+    // Not listening (busy, reset, or out of update mode): nothing to read now.
     ++stats_.address_nacks;
     error_ = I2cLinkError::kNoAcknowledge;
-    rx_begin_ = rx_end_ = 0;
     return true;
   }
   error_ = I2cLinkError::kNone;
-  const uint32_t announced = rx_[0];
+  const uint32_t announced = scratch_[0];
   const uint32_t n = announced < want ? announced : want;
-  rx_begin_ = 1;
-  rx_end_ = 1 + n;
-  if (n == 0) ++stats_.empty_polls;
+  more = announced - n;
+  if (n == 0) {
+    ++stats_.empty_polls;
+    return true;
+  }
+  if (rx_end_ + n > kBufferSize) {  // move the unread bytes to the front
+    for (size_t i = rx_begin_; i < rx_end_; ++i) rx_[i - rx_begin_] = rx_[i];
+    rx_end_ -= rx_begin_;
+    rx_begin_ = 0;
+  }
+  for (uint32_t i = 0; i < n && rx_end_ < kBufferSize; ++i) rx_[rx_end_++] = scratch_[1 + i];
   return true;
 }
 
@@ -74,13 +87,10 @@ an3155::PortStatus I2cLink::read(std::span<uint8_t> out, uint32_t timeout_ms, si
   uint32_t more = 0;  // stream bytes the device announced beyond what the last poll took
   for (;;) {
     while (got < out.size() && rx_begin_ < rx_end_) out[got++] = rx_[rx_begin_++];
+    if (rx_begin_ == rx_end_) rx_begin_ = rx_end_ = 0;
     if (got == out.size()) return an3155::PortStatus::kOk;
     if (more == 0 && clock_.now_us() >= deadline_us) return an3155::PortStatus::kTimeout;
-    const uint32_t want = more != 0 ? more : options_.poll_bytes;
-    if (!poll(want)) return an3155::PortStatus::kIoError;
-    const uint32_t announced = rx_[0];
-    more =
-        rx_end_ > 1 && announced > rx_end_ - 1 ? announced - static_cast<uint32_t>(rx_end_ - 1) : 0;
+    if (!poll(more != 0 ? more : options_.poll_bytes, more)) return an3155::PortStatus::kIoError;
   }
 }
 

@@ -2,12 +2,12 @@
 // The native protocol's I2C byte link against a scripted bus: chunked writes, retries while the
 // address is refused and the error after the timeout, count-byte reads (short, long, empty polls),
 // bus errors.
+#include "native/i2c_link.h"
+
 #include <gtest/gtest.h>
 
 #include <deque>
 #include <vector>
-
-#include "native/i2c_link.h"
 
 namespace fota::native {
 namespace {

@@ -52,8 +52,10 @@ native::I2cBusStatus MachineI2cBus::read(uint8_t address, std::span<uint8_t> out
   std::fill(out.begin(), out.end(), uint8_t{0xFF});
   std::copy_n(r.data.begin(), std::min(r.data.size(), out.size()), out.begin());
   stats_.bytes_read += r.data.size();
-  if (std::getenv("I2C_TRACE") != nullptr && !r.data.empty() && r.data[0] != 0) {
-    std::printf("%.3f ms read %u:", static_cast<double>(r.start_ns) / 1e6, r.data[0]);
+  if (std::getenv("I2C_TRACE") != nullptr &&
+      ((!r.data.empty() && r.data[0] != 0) || r.status != vstm32::I2cStatus::kOk)) {
+    std::printf("%.3f ms read %u:", static_cast<double>(r.start_ns) / 1e6,
+                r.data.empty() ? 0u : r.data[0]);
     for (size_t i = 1; i < r.data.size() && i <= 24; ++i) std::printf(" %02x", r.data[i]);
     std::printf(" status=%d\n", static_cast<int>(r.status));
   }

@@ -54,6 +54,7 @@ PumpState& g_pump = g_ram.pump;
 
 constexpr uint32_t kNvicIser0 = 0xE000'E100;
 constexpr uint32_t kI2cDrainMs = 500;
+constexpr uint32_t kI2cBusyWaitMs = 20;
 
 void unlock_flash() {
   if ((reg(fc::kCr) & fc::kCrLock) != 0) {
@@ -125,6 +126,18 @@ class TargetPort final : public native::DevicePort {
     return cell == expected ? FlashStatus::kOk : FlashStatus::kProgramError;
   }
   void pump() override { ram_pump(&g_pump); }
+  void busy(bool begins) override {
+    if (!begins) {
+      reg(i2c1::kCr1) = reg(i2c1::kCr1) | i2c1::kCr1Ack;
+      return;
+    }
+    // No new transfer from now on; one in progress is served to its end first (bounded).
+    reg(i2c1::kCr1) = reg(i2c1::kCr1) & ~i2c1::kCr1Ack;
+    const uint32_t start_ms = g_pump.ms;
+    do {
+      ram_pump(&g_pump);
+    } while ((reg(i2c1::kSr2) & i2c1::kSr2Busy) != 0 && g_pump.ms - start_ms < kI2cBusyWaitMs);
+  }
 
   void drain() {
     // Over I2C the host has to come and read: bounded, a host that went away does not hold us.

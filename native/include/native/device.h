@@ -58,6 +58,10 @@ class DevicePort {
   [[nodiscard]] virtual bootcore::FlashStatus program_word(uint32_t address, uint32_t word) = 0;
   // Moves received bytes into the ring now (long loops in the session call it).
   virtual void pump() = 0;
+  // Work that cannot pump for a while (the whole-image SHA-256 and signature at END) begins /
+  // ends: an I2C link stops acknowledging its address meanwhile (NACK = busy, the host polls
+  // again) instead of stretching the clock past the host's timeout.
+  virtual void busy(bool begins) { (void)begins; }
 
  protected:
   ~DevicePort() = default;

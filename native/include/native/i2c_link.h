@@ -36,6 +36,10 @@ struct I2cLinkOptions {
   uint32_t max_write = 4096;       // stream bytes per write transaction (i2c-dev allows 8192)
   uint32_t poll_bytes = 32;        // stream bytes a poll asks for (then as many as announced)
   uint32_t nack_timeout_ms = 100;  // a write retries this long while the address is NACKed
+  // After each write chunk, poll what the device announces into the link's buffer (its replies
+  // keep flowing while the host streams). Off by default: with it on, the vstm32 benchmark's
+  // installs end in "too many retransmissions" (not understood yet).
+  bool poll_while_writing = false;
 };
 
 // Why the last operation failed (for the message the caller prints).
@@ -61,13 +65,17 @@ class I2cLink final : public an3155::ByteLink {
   [[nodiscard]] const Stats& stats() const { return stats_; }
 
  private:
-  // One read transaction; false on a bus error. Appends what the device handed over.
-  bool poll(uint32_t want);
+  // One read transaction; false on a bus error. Appends what the device handed over to the
+  // buffer; `more` receives how many bytes it announced beyond them.
+  bool poll(uint32_t want, uint32_t& more);
+
+  static constexpr size_t kBufferSize = 4096;
 
   I2cBus& bus_;
   an3155::Clock& clock_;
   I2cLinkOptions options_;
-  uint8_t rx_[1 + kI2cMaxReadCount] = {};
+  uint8_t scratch_[1 + kI2cMaxReadCount] = {};
+  uint8_t rx_[kBufferSize] = {};
   size_t rx_begin_ = 0, rx_end_ = 0;
   I2cLinkError error_ = I2cLinkError::kNone;
   Stats stats_;

@@ -116,7 +116,7 @@ class VstmI2c final : public I2cMaster {
         return I2cBusStatus::kIoError;
       }
       std::memset(out.data(), 0xFF, out.size());
-      std::memcpy(out.data(), data.data(), count < out.size() ? count : out.size());
+      if (count != 0) std::memcpy(out.data(), data.data(), count < out.size() ? count : out.size());
     }
     switch (head[0]) {
       case 0: return I2cBusStatus::kOk;
