@@ -70,14 +70,14 @@ TargetError NativeTarget::open(update::DeviceId& id) {
   console_ = false;
   error_[0] = '\0';
   Result<HelloReply, HostError> hello = Error{HostError::kNoAnswer};
-  if (options_.entry == Entry::kPinReset) {
-    if (pins_ == nullptr) {
-      set_error("native: no reset pin to wake the bootloader with (the entry needs pins)");
-      return TargetError::kBadArgument;
-    }
+  // Entry::kHello applies to the first open(); later ones (reading the outcome after the new
+  // image booted) wake the bootloader with the pins when there are any.
+  const bool say_hello = pins_ == nullptr || (options_.entry == Entry::kHello && !opened_before_);
+  opened_before_ = true;
+  if (!say_hello) {
     hello = session_.wake(*pins_);
   } else {
-    if (link_.configure(kDefaultBaud, an3155::Parity::kNone) != an3155::PortStatus::kOk) {
+    if (session_.reset_baud() != HostError::kOk) {
       set_error("native: cannot set the link to 115200 baud");
       return TargetError::kLink;
     }
@@ -85,8 +85,9 @@ TargetError NativeTarget::open(update::DeviceId& id) {
   }
   if (!hello.ok()) {
     if (hello.error() == HostError::kNoAnswer) {
-      set_error("native: no bootloader answered HELLO at 115200 baud (not our bootloader, no "
-                "update mode, or no wire)");
+      set_error(
+          "native: no bootloader answered HELLO at 115200 baud (not our bootloader, no "
+          "update mode, or no wire)");
       return TargetError::kTimeout;
     }
     return failed(hello.error(), "native: HELLO");

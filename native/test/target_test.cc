@@ -2,6 +2,8 @@
 // The update engine over NativeTarget over the bootloader's session on an in-process wire: the
 // same engine sequence as the ROM path, streamed (header at BEGIN, lazy erases, END verifies and
 // appends TRIAL), resumed from the device's QUERY after a power cut, and refused cleanly.
+#include "native/target.h"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -9,7 +11,6 @@
 
 #include "bootcore/boot.h"
 #include "loopback.h"
-#include "native/target.h"
 #include "test_support.h"
 #include "update/engine.h"
 
@@ -41,8 +42,8 @@ class VectorSource final : public update::Source {
  public:
   // The image file: header + payload (a TestImage's bytes are padded to a word).
   explicit VectorSource(const TestImage& image)
-      : bytes_(image.bytes.begin(), image.bytes.begin() + kImageHeaderSize +
-                                        image.header.payload_size) {}
+      : bytes_(image.bytes.begin(),
+               image.bytes.begin() + kImageHeaderSize + image.header.payload_size) {}
   update::SourceStatus read(uint32_t offset, std::span<uint8_t> out, size_t& got) override {
     got = 0;
     if (offset >= bytes_.size()) return update::SourceStatus::kEnd;
@@ -99,7 +100,7 @@ struct EngineRun {
 };
 
 EngineRun run_engine(FakeFlash& flash, const TestImage& image, double cut_at = 0,
-               const char* product = "", bool boot_device = true) {
+                     const char* product = "", bool boot_device = true) {
   Loopback wire(flash);
   if (boot_device) {
     DeviceConfig config;

@@ -17,9 +17,11 @@
 
 namespace fota::native {
 
+// How open() reaches update mode. Without pins it can only say HELLO.
 enum class Entry : uint8_t {
-  kPinReset = 0,  // pulse NRST and send sync bytes through the listening window (pins needed)
-  kHello,         // the bootloader is already in update mode (app request, no valid image)
+  kPinReset = 0,  // pulse NRST and send sync bytes through the listening window
+  kHello,         // the first open(): the bootloader is already in update mode (app request, no
+                  // valid image, or a probe woke it); later open()s use the pins
 };
 
 struct NativeTargetOptions {
@@ -47,9 +49,9 @@ class NativeTarget final : public update::Target {
   [[nodiscard]] update::TargetError read_boot_state(update::BootState& state) override;
   [[nodiscard]] update::TargetError resume_point(flash_map::Slot slot,
                                                  update::ResumePoint& point) override;
-  [[nodiscard]] update::TargetError begin_image(
-      flash_map::Slot slot, std::span<const uint8_t, kImageHeaderSize> header,
-      uint32_t start_payload) override;
+  [[nodiscard]] update::TargetError begin_image(flash_map::Slot slot,
+                                                std::span<const uint8_t, kImageHeaderSize> header,
+                                                uint32_t start_payload) override;
   [[nodiscard]] update::TargetError erase_sector(unsigned sector) override;
   [[nodiscard]] update::TargetError write(uint32_t address, std::span<const uint8_t> data) override;
   [[nodiscard]] update::TargetError read(uint32_t address, std::span<uint8_t> out) override;
@@ -77,6 +79,7 @@ class NativeTarget final : public update::Target {
   HostSession session_;
   HelloReply hello_;
   bool in_update_mode_ = false;
+  bool opened_before_ = false;
   bool begun_ = false;
   bool ended_ = false;  // END accepted: the device reboots by itself
   uint32_t slot_base_ = 0;
