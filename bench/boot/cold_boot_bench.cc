@@ -4,7 +4,9 @@
 // instruction per HCLK cycle at the clock the firmware programs, DS8626 typical program/erase
 // times, UART frames at the configured baud rate). Also: the first boot of a new image (SHA-256 +
 // attempt record), the cost of the status line (115200 baud wire time), the bootloader's size and
-// its peak stack use (RAM painted through the probe before the first instruction).
+// its peak stack use (RAM painted through the probe before the first instruction), and the boot
+// after a pin reset, which opens the native update mode's listening window
+// (docs/native-protocol.md).
 //
 //   build/<dir>/bench/boot/cold_boot_bench            all figures
 //   build/<dir>/bench/boot/cold_boot_bench --short    the confirmed cold boot only (ctest smoke)
@@ -35,7 +37,9 @@ struct Figure {
   uint32_t stack_bytes = 0;
 };
 
-Figure measure(const std::string& bootloader, bool confirmed) {
+// pin_reset: after the power-on boot reached the application, NRST is pulsed and the boot that
+// follows is measured from the release of NRST (that boot listens for the native sync).
+Figure measure(const std::string& bootloader, bool confirmed, bool pin_reset = false) {
   FlashLayout layout;
   layout.put_bootloader(bootloader + ".bin");
   // The demo padded to a full slot (384 KB - 512 B header): every byte is checked.
@@ -67,10 +71,21 @@ Figure measure(const std::string& bootloader, bool confirmed) {
   }
   m->advance_to(kLimitNs);  // returns at the breakpoint
   Figure f;
+  uint64_t t0_ns = 0;
+  uint64_t instructions0 = 0;
+  if (pin_reset) {
+    if (!m->breakpoint_hit_ns().has_value()) return f;
+    m->set_nrst(true);
+    m->set_nrst(false);
+    t0_ns = m->now_ns();
+    instructions0 = m->instructions();
+    m->set_breakpoint(reset_handler);
+    m->advance_to(t0_ns + kLimitNs);
+  }
   f.reached = m->breakpoint_hit_ns().has_value();
   if (!f.reached) return f;
-  f.ms = static_cast<double>(*m->breakpoint_hit_ns()) / 1e6;
-  f.instructions = m->instructions();
+  f.ms = static_cast<double>(*m->breakpoint_hit_ns() - t0_ns) / 1e6;
+  f.instructions = m->instructions() - instructions0;
   for (uint32_t a = kStackTop - kStackReserved; a < kStackTop; a += 4) {
     uint32_t w = 0;
     if (m->debug_read32(a, w) && w != kPaint) {
@@ -108,6 +123,13 @@ int main(int argc, char** argv) {
     all_reached = all_reached && line.reached && first.reached;
     if (quiet.reached && line.reached) {
       std::printf("status line costs %.3f ms\n", line.ms - quiet.ms);
+    }
+    const Figure pin = measure("bootloader-quiet", true, true);
+    print("confirmed image after a pin reset (native sync window)", pin);
+    all_reached = all_reached && pin.reached;
+    if (quiet.reached && pin.reached) {
+      std::printf("pin-reset listening window costs %.3f ms (power-on boots do not listen)\n",
+                  pin.ms - quiet.ms);
     }
     for (const char* name : {"bootloader", "bootloader-quiet"}) {
       std::printf("%s.bin: %zu B of the 32768 B budget (sectors 0-1)\n", name,
