@@ -10,6 +10,8 @@ namespace {
 
 using update::TargetError;
 
+constexpr unsigned kWakeAttempts = 3;
+
 TargetError to_target_error(HostError error) {
   switch (error) {
     case HostError::kOk: return TargetError::kOk;
@@ -75,7 +77,12 @@ TargetError NativeTarget::open(update::DeviceId& id) {
   const bool say_hello = pins_ == nullptr || (options_.entry == Entry::kHello && !opened_before_);
   opened_before_ = true;
   if (!say_hello) {
-    hello = session_.wake(*pins_);
+    // The sync must meet a 500 us window: a host descheduled at the wrong moment (a loaded
+    // machine, a slow USB adapter) misses it, so the wake-up is tried a few times.
+    for (unsigned attempt = 0; attempt < kWakeAttempts; ++attempt) {
+      hello = session_.wake(*pins_);
+      if (hello.ok() || hello.error() != HostError::kNoAnswer) break;
+    }
   } else {
     if (session_.reset_baud() != HostError::kOk) {
       set_error("native: cannot set the link to 115200 baud");
