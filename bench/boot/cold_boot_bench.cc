@@ -4,7 +4,9 @@
 // instruction per HCLK cycle at the clock the firmware programs, DS8626 typical program/erase
 // times, UART frames at the configured baud rate). Also: the first boot of a new image (SHA-256 +
 // attempt record), the cost of the status line (115200 baud wire time), the bootloader's size and
-// its peak stack use (RAM painted through the probe before the first instruction).
+// its peak stack use (RAM painted through the probe before the first instruction), and the boot
+// after a pin reset, which opens the native update mode's listening window
+// (docs/native-protocol.md).
 //
 //   build/<dir>/bench/boot/cold_boot_bench            all figures
 //   build/<dir>/bench/boot/cold_boot_bench --short    the confirmed cold boot only (ctest smoke)
@@ -27,7 +29,9 @@ constexpr uint64_t kLimitNs = 2'000'000'000;  // the smoke test fails beyond 2 s
 
 using Figure = fota::boot_test::BootToApplication;
 
-Figure measure(const std::string& bootloader, bool confirmed) {
+// pin_reset: after the power-on boot reached the application, NRST is pulsed and the boot that
+// follows is measured from the release of NRST (that boot listens for the native sync).
+Figure measure(const std::string& bootloader, bool confirmed, bool pin_reset = false) {
   FlashLayout layout;
   layout.put_bootloader(bootloader + ".bin");
   const std::vector<uint8_t> payload = fota::boot_test::full_slot_payload("demo-v1-A.bin");
@@ -38,7 +42,7 @@ Figure measure(const std::string& bootloader, bool confirmed) {
     return {};
   }
   return fota::boot_test::boot_to_application(layout, fota::boot_test::reset_handler_of(payload),
-                                              kStackTop, kStackReserved, kLimitNs);
+                                              kStackTop, kStackReserved, kLimitNs, pin_reset);
 }
 
 void print(const char* what, const Figure& f) {
@@ -68,6 +72,13 @@ int main(int argc, char** argv) {
     all_reached = all_reached && line.reached && first.reached;
     if (quiet.reached && line.reached) {
       std::printf("status line costs %.3f ms\n", line.ms - quiet.ms);
+    }
+    const Figure pin = measure("bootloader-quiet", true, true);
+    print("confirmed image after a pin reset (native sync window)", pin);
+    all_reached = all_reached && pin.reached;
+    if (quiet.reached && pin.reached) {
+      std::printf("pin-reset listening window costs %.3f ms (power-on boots do not listen)\n",
+                  pin.ms - quiet.ms);
     }
     for (const char* name : {"bootloader", "bootloader-quiet"}) {
       std::printf("%s.bin: %zu B of the 32768 B budget (sectors 0-1)\n", name,

@@ -121,15 +121,27 @@ Result<HelloReply, HostError> HostSession::wake(an3155::TargetPins& pins) {
   }
   clock_.delay_ms(2);
   (void)link_.flush_input();
-  if (pins.set_reset(false) != an3155::PortStatus::kOk) return Error{HostError::kLink};
-  // Sync pairs covering the listening window (it opens ~1 ms after reset and lasts ~0.5 ms).
-  uint8_t sync[64];
+  // Sync pairs covering the listening window (it opens ~1 ms after reset and lasts 0.5 ms). They
+  // are queued before NRST is released, so the stream is already on the line when the window
+  // opens however long the pin takes to release (a USB adapter, a control socket): what reaches
+  // the chip while it is held in reset is lost, the rest spans the window.
+  uint8_t sync[256];
   for (size_t i = 0; i < sizeof(sync); i += 2) {
     sync[i] = kSync0;
     sync[i + 1] = kSync1;
   }
   if (link_.write(sync) != an3155::PortStatus::kOk) return Error{HostError::kLink};
+  if (pins.set_reset(false) != an3155::PortStatus::kOk) return Error{HostError::kLink};
   return hello(1'000);
+}
+
+HostError HostSession::reset_baud() {
+  if (link_.configure(kDefaultBaud, an3155::Parity::kNone) != an3155::PortStatus::kOk) {
+    return HostError::kLink;
+  }
+  parser_.reset();
+  baud_ = kDefaultBaud;
+  return HostError::kOk;
 }
 
 HostError HostSession::set_baud(uint32_t baud) {

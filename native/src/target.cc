@@ -10,6 +10,8 @@ namespace {
 
 using update::TargetError;
 
+constexpr unsigned kWakeAttempts = 3;
+
 TargetError to_target_error(HostError error) {
   switch (error) {
     case HostError::kOk: return TargetError::kOk;
@@ -70,14 +72,19 @@ TargetError NativeTarget::open(update::DeviceId& id) {
   console_ = false;
   error_[0] = '\0';
   Result<HelloReply, HostError> hello = Error{HostError::kNoAnswer};
-  if (options_.entry == Entry::kPinReset) {
-    if (pins_ == nullptr) {
-      set_error("native: no reset pin to wake the bootloader with (the entry needs pins)");
-      return TargetError::kBadArgument;
+  // Entry::kHello applies to the first open(); later ones (reading the outcome after the new
+  // image booted) wake the bootloader with the pins when there are any.
+  const bool say_hello = pins_ == nullptr || (options_.entry == Entry::kHello && !opened_before_);
+  opened_before_ = true;
+  if (!say_hello) {
+    // The sync must meet a 500 us window: a host descheduled at the wrong moment (a loaded
+    // machine, a slow USB adapter) misses it, so the wake-up is tried a few times.
+    for (unsigned attempt = 0; attempt < kWakeAttempts; ++attempt) {
+      hello = session_.wake(*pins_);
+      if (hello.ok() || hello.error() != HostError::kNoAnswer) break;
     }
-    hello = session_.wake(*pins_);
   } else {
-    if (link_.configure(kDefaultBaud, an3155::Parity::kNone) != an3155::PortStatus::kOk) {
+    if (session_.reset_baud() != HostError::kOk) {
       set_error("native: cannot set the link to 115200 baud");
       return TargetError::kLink;
     }

@@ -189,7 +189,7 @@ std::vector<uint8_t> Device::flash_copy() const {
 
 BootToApplication boot_to_application(FlashLayout& layout, uint32_t reset_handler,
                                       uint32_t stack_top, uint32_t stack_reserved,
-                                      uint64_t limit_ns) {
+                                      uint64_t limit_ns, bool pin_reset) {
   constexpr uint32_t kPaint = 0xDEAD'BEEF;
   auto created = vstm32::Machine::create({});
   if (!created) {
@@ -205,10 +205,21 @@ BootToApplication boot_to_application(FlashLayout& layout, uint32_t reset_handle
   }
   m->advance_to(limit_ns);  // returns at the breakpoint
   BootToApplication b;
+  uint64_t t0_ns = 0;
+  uint64_t instructions0 = 0;
+  if (pin_reset) {
+    if (!m->breakpoint_hit_ns().has_value()) return b;
+    m->set_nrst(true);
+    m->set_nrst(false);
+    t0_ns = m->now_ns();
+    instructions0 = m->instructions();
+    m->set_breakpoint(reset_handler);
+    m->advance_to(t0_ns + limit_ns);
+  }
   b.reached = m->breakpoint_hit_ns().has_value();
   if (!b.reached) return b;
-  b.ms = static_cast<double>(*m->breakpoint_hit_ns()) / 1e6;
-  b.instructions = m->instructions();
+  b.ms = static_cast<double>(*m->breakpoint_hit_ns() - t0_ns) / 1e6;
+  b.instructions = m->instructions() - instructions0;
   for (uint32_t a = stack_top - stack_reserved; a < stack_top; a += 4) {
     uint32_t w = 0;
     if (m->debug_read32(a, w) && w != kPaint) {

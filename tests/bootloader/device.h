@@ -101,9 +101,11 @@ struct BootToApplication {
 };
 // Runs `layout` until `reset_handler` executes or `limit_ns` of simulated time passed. The
 // bootloader's stack, [stack_top - stack_reserved, stack_top), is painted through the probe
-// before the first instruction to find its peak use.
+// before the first instruction to find its peak use. pin_reset: after that power-on boot reached
+// the application, NRST is pulsed and the boot that follows (which listens for the native sync)
+// is measured from the release of NRST.
 BootToApplication boot_to_application(FlashLayout& layout, uint32_t reset_handler,
                                       uint32_t stack_top, uint32_t stack_reserved,
-                                      uint64_t limit_ns);
+                                      uint64_t limit_ns, bool pin_reset = false);
 
 }  // namespace fota::boot_test

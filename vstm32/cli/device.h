@@ -21,6 +21,7 @@ namespace vstm32::cli {
 struct TimedByte {
   uint8_t byte;
   uint64_t at_ns;
+  uint32_t baud = 0;  // tx: the firmware's rate when it sent the byte (0: not known)
 };
 
 class Device {

@@ -50,7 +50,7 @@ class MachineDevice : public Device {
   }
   std::vector<TimedByte> take_tx() override {
     std::vector<TimedByte> out;
-    for (const UartByte& b : machine_->take_uart_tx()) out.push_back({b.byte, b.at_ns});
+    for (const UartByte& b : machine_->take_uart_tx()) out.push_back({b.byte, b.at_ns, b.baud});
     return out;
   }
   unsigned bits_per_byte() const override {

@@ -277,6 +277,12 @@ class Runner : public ControlTarget {
     for (const TimedByte& b : device_.take_tx()) {
       const uint64_t done = tx_line_.send(b.at_ns, baud(), device_.bits_per_byte());
       tx_queue_.push_back({ber_tx_.apply(b.byte), done});
+      // Judged at the rate the firmware sent it with: a reply sent just before a reset must not
+      // be garbled by the rate after it.
+      tx_garbled_.push_back(b.baud != 0 ? rates_mismatch(host_baud(pty_.get(), pty_open_baud_,
+                                                                   tcp_ != nullptr, options_),
+                                                         b.baud)
+                                        : usart1_garbled());
     }
     for (ExtraPort& p : ports_) {
       const uint32_t fw = device_.firmware_baud(p.number);
@@ -301,13 +307,15 @@ class Runner : public ControlTarget {
     return t;
   }
 
-  void deliver(uint8_t byte) {
+  // `garbled`: the rates differed when the firmware sent the byte (a byte sent just before a
+  // reset or a rate change left the chip at the rate of its time).
+  void deliver(uint8_t byte, bool garbled) {
     ++tx_count_;
     if (uart_log_ != nullptr) {
       std::fputc(byte, uart_log_);
       if (byte == '\n') std::fflush(uart_log_);
     }
-    if (usart1_garbled()) byte = garble(byte);
+    if (garbled) byte = garble(byte);
     if (pty_) tx_dropped_ += pty_->write({&byte, 1});
     if (tcp_) tcp_->write({&byte, 1});
   }
@@ -377,8 +385,9 @@ class Runner : public ControlTarget {
       const uint64_t when = std::max(*t, device_.now_ns());
       if (!tx_queue_.empty() && tx_queue_.front().at_ns <= *t) {
         device_.advance_to(when);
-        deliver(tx_queue_.front().byte);
+        deliver(tx_queue_.front().byte, tx_garbled_.front());
         tx_queue_.pop_front();
+        tx_garbled_.pop_front();
       } else if (!rx_queue_.empty() && rx_queue_.front().at_ns <= *t) {
         const TimedByte b = rx_queue_.front();
         rx_queue_.pop_front();
@@ -519,6 +528,7 @@ class Runner : public ControlTarget {
   BitErrorInjector ber_rx_, ber_tx_;
   WireLine rx_line_, tx_line_;
   std::deque<TimedByte> rx_queue_, tx_queue_;
+  std::deque<bool> tx_garbled_;  // beside tx_queue_: the rates differed when the byte was sent
   std::chrono::steady_clock::time_point wall_start_;
   uint64_t sim_start_ = 0;
   uint64_t rx_count_ = 0, tx_count_ = 0, tx_dropped_ = 0;

@@ -122,8 +122,8 @@ void Machine::Impl::build_devices() {
     auto* usart = static_cast<Usart*>(
         add(std::make_unique<Usart>(*this, u.port, u.name, u.base, u.gate, u.apb2, u.irq), true));
     UartPort& port = uart_ports[u.port - 1];
-    usart->set_sink([&port](uint8_t byte, uint64_t start_ns) {
-      port.tx.push_back({byte, start_ns});
+    usart->set_sink([&port, usart](uint8_t byte, uint64_t start_ns) {
+      port.tx.push_back({byte, start_ns, usart->baud()});
       port.text.push_back(static_cast<char>(byte));
     });
     uarts[u.port - 1] = usart;

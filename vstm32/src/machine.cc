@@ -1357,7 +1357,7 @@ std::string Machine::status() const {
 void Machine::uart_transmit(uint8_t byte, uint64_t at_ns) {
   Impl& s = *impl_;
   if (!s.powered) return;
-  s.uart_ports[0].tx.push_back({byte, at_ns});
+  s.uart_ports[0].tx.push_back({byte, at_ns, 0});  // the ROM follows the host's rate
   s.uart_ports[0].text.push_back(static_cast<char>(byte));
 }
 

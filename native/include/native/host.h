@@ -55,6 +55,8 @@ class HostSession {
   // then says HELLO. For a bootloader already in update mode (app request, no image), hello().
   [[nodiscard]] Result<HelloReply, HostError> wake(an3155::TargetPins& pins);
   [[nodiscard]] Result<HelloReply, HostError> hello(uint32_t timeout_ms);
+  // The device is at 115200 again (it was reset): so is the link.
+  [[nodiscard]] HostError reset_baud();
   // Both sides switch; confirmed by a HELLO at the new rate, else both fall back.
   [[nodiscard]] HostError set_baud(uint32_t baud);
   [[nodiscard]] Result<QueryReply, HostError> query();

@@ -17,9 +17,11 @@
 
 namespace fota::native {
 
+// How open() reaches update mode. Without pins it can only say HELLO.
 enum class Entry : uint8_t {
-  kPinReset = 0,  // pulse NRST and send sync bytes through the listening window (pins needed)
-  kHello,         // the bootloader is already in update mode (app request, no valid image)
+  kPinReset = 0,  // pulse NRST and send sync bytes through the listening window
+  kHello,         // the first open(): the bootloader is already in update mode (app request, no
+                  // valid image, or a probe woke it); later open()s use the pins
 };
 
 struct NativeTargetOptions {
@@ -77,6 +79,7 @@ class NativeTarget final : public update::Target {
   HostSession session_;
   HelloReply hello_;
   bool in_update_mode_ = false;
+  bool opened_before_ = false;
   bool begun_ = false;
   bool ended_ = false;  // END accepted: the device reboots by itself
   uint32_t slot_base_ = 0;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// `fota flash`: a safe A/B update through ST's ROM bootloader (AN3155), or a raw write for factory
-// provisioning. The update itself is the portable engine (update/, docs/update-engine.md) over a
-// RomTarget; this file checks the release files, maps the engine's reports to the output and
-// its outcome to exit codes. Sequence and exit codes: docs/flashing.md.
+// `fota flash`: a safe A/B update through ST's ROM bootloader (AN3155) or our bootloader's native
+// update mode (--transport), or a raw write for factory provisioning. The update itself is the
+// portable engine (update/, docs/update-engine.md) over a RomTarget or a native::NativeTarget;
+// this file checks the release files, maps the engine's reports to the output and its outcome to
+// exit codes. Sequence and exit codes: docs/flashing.md, docs/native-protocol.md.
 #include <fmt/format.h>
 #include <poll.h>
 
@@ -11,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +27,8 @@
 #include "format/flash_map.h"
 #include "format/sha256.h"
 #include "i2c_flash.h"
+#include "native/host.h"
+#include "native/target.h"
 #include "ports_linux/file_progress_store.h"
 #include "ports_linux/sodium_verifier.h"
 #include "ports_linux/update_clock.h"
@@ -65,6 +69,9 @@ struct FlashOptions {
   std::string product;
   std::string version_policy = "any";
   std::string i2c;  // SPEC[:ADDR]: the native path over I2C (i2c_flash.h)
+  std::string transport = "rom";  // rom | native | auto
+  uint32_t native_baud = 921'600;
+  std::string native_entry = "pin";  // pin (NRST + sync) | hello (already in update mode)
 };
 
 struct PreparedImage {
@@ -326,8 +333,8 @@ int Flasher::run_raw() {
 // before the engine existed, plus a "state" event per engine state.
 class FlashReporter final : public update::Reporter {
  public:
-  FlashReporter(Flasher& flasher, RomTarget& target, double start_s)
-      : flasher_(flasher), out_(flasher.out_), target_(target), start_s_(start_s) {}
+  FlashReporter(Flasher& flasher, const update::Target& target, bool native, double start_s)
+      : flasher_(flasher), out_(flasher.out_), target_(target), native_(native), start_s_(start_s) {}
 
   void on_state(update::State state, const update::Failure& failure) override {
     Json event = {{"event", "state"}, {"state", update::to_string(state)}};
@@ -345,10 +352,15 @@ class FlashReporter final : public update::Reporter {
                    " s; the bootloader checks CRC-32 + SHA-256 before the first jump");
     }
   }
-  void on_device(const update::DeviceId&) override {
-    const DeviceIdentity& id = target_.identity();
-    out_.message("device STM32F40x/41x (PID 0x413), UID " + id.uid_hex() + ", " +
-                 std::to_string(id.flash_kb) + " KB flash");
+  void on_device(const update::DeviceId& id) override {
+    uid_.clear();
+    for (uint8_t b : id.uid) uid_ += fmt::format("{:02X}", b);
+    if (native_) {
+      out_.message("device in our bootloader's update mode (native protocol), UID " + uid_);
+    } else {
+      out_.message("device STM32F40x/41x (PID 0x" + fmt::format("{:03X}", id.pid) + "), UID " +
+                   uid_ + ", " + std::to_string(id.flash_kb) + " KB flash");
+    }
   }
   void on_plan(const update::Plan& plan) override {
     const std::string version = release::version_string(plan.image.version);
@@ -358,7 +370,7 @@ class FlashReporter final : public update::Reporter {
                  bootcore::to_string(plan.running.state) + "); installing " + version +
                  " into slot " + slot + " (" + std::to_string(plan.image_bytes) + " bytes)");
     Json event = {{"event", "plan"},
-                  {"uid", target_.identity().uid_hex()},
+                  {"uid", uid_},
                   {"slot", std::string(1, slot)},
                   {"version", version},
                   {"bytes", plan.image_bytes}};
@@ -366,7 +378,8 @@ class FlashReporter final : public update::Reporter {
       event["resume_offset"] = plan.resume_offset;
       out_.message("resuming the interrupted update of this release at byte " +
                    std::to_string(plan.resume_offset) + " of " + std::to_string(plan.image_bytes) +
-                   " (the written tail checked)");
+                   (native_ ? " (the slot's prefix, by the bootloader's CRC-32)"
+                            : " (the written tail checked)"));
     }
     out_.event(event);
     plan_ = plan;
@@ -410,7 +423,9 @@ class FlashReporter final : public update::Reporter {
         out_.message("the bootloader fell back to the other slot; reading the log");
         break;
       case update::Note::kNoVerdictYet:
-        out_.message("no verdict on the console; reading the log through the ROM bootloader");
+        out_.message(native_ ? "no verdict on the console; asking the bootloader (native HELLO)"
+                             : "no verdict on the console; reading the log through the ROM "
+                               "bootloader");
         break;
       case update::Note::kResumeRejected:
         out_.message(
@@ -427,7 +442,9 @@ class FlashReporter final : public update::Reporter {
  private:
   Flasher& flasher_;
   Progress& out_;
-  RomTarget& target_;
+  const update::Target& target_;
+  bool native_;
+  std::string uid_;
   double start_s_;
   double flashed_s_ = 0;
   bool committed_ = false;
@@ -443,7 +460,7 @@ std::string key_id_hex(const std::array<uint8_t, kKeyIdSize>& id) {
 
 // The engine's failure as the sentence and exit code `fota flash` reports.
 std::pair<int, std::string> describe(const update::Outcome& outcome, const PreparedImage& image,
-                                     const RomTarget& target, const FlashOptions& options) {
+                                     const update::Target& target, const FlashOptions& options) {
   using update::FailReason;
   const update::Failure& f = outcome.failure;
   const std::string& name = image.name;
@@ -539,7 +556,12 @@ update::Policy make_policy(const FlashOptions& options) {
 }
 
 int Flasher::run() {
-  if (!options_.raw.empty()) return run_raw();
+  if (!options_.raw.empty()) {
+    if (options_.transport != "rom") {
+      return fail(kExitUsage, "--raw writes through the ROM bootloader only (--transport rom)");
+    }
+    return run_raw();
+  }
   if (options_.release_dir.empty())
     return fail(kExitUsage, "give --release DIR or --raw ADDR FILE");
   return run_release();
@@ -568,18 +590,66 @@ int Flasher::run_release() {
   if (auto opened = connection_.open(options_.connection); !opened) {
     return fail(kExitNoDevice, opened.error());
   }
-  RomTargetOptions target_options;
-  target_options.parallelism = options_.parallelism;
-  target_options.on_console = [this](const std::string& line) {
+  // The transport: auto asks for our bootloader first (a HELLO after a pin reset + sync) and
+  // takes the ROM path when nothing answers.
+  ports::SystemClock native_clock;
+  std::string transport = options_.transport;
+  bool native_awake = false;
+  if (transport == "auto") {
+    native::HostSession probe(connection_.port(), native_clock);
+    auto hello =
+        connection_.pins() != nullptr ? probe.wake(*connection_.pins()) : probe.hello(1'000);
+    native_awake = hello.ok();
+    transport = native_awake ? "native" : "rom";
+    out_.message(native_awake ? std::string("transport auto: our bootloader answered; native")
+                              : std::string("transport auto: no native answer (") +
+                                    native::to_string(hello.error()) + "); ROM bootloader");
+    out_.event({{"event", "transport"}, {"transport", transport}});
+  }
+  const bool use_native = transport == "native";
+  auto on_console = [this](const std::string& line) {
     if (options_.console) out_.message("console: " + line);
     out_.event({{"event", "console"}, {"line", line}});
   };
-  RomTarget target(connection_, target_options);
+  std::optional<RomTarget> rom_target;
+  std::optional<native::NativeTarget> native_target;
+  std::vector<uint8_t> native_ring(64 * 1024);
+  std::function<void(const std::string&)> console_sink = on_console;
+  if (use_native) {
+    native::NativeTargetOptions native_options;
+    native_options.entry = native_awake || options_.native_entry == "hello"
+                               ? native::Entry::kHello
+                               : native::Entry::kPinReset;
+    native_options.baud = options_.native_baud;
+    native_options.on_console = [](void* context, const char* line) {
+      (*static_cast<std::function<void(const std::string&)>*>(context))(line);
+    };
+    native_options.console_context = &console_sink;
+    if (connection_.pins() == nullptr && native_options.entry == native::Entry::kPinReset) {
+      return fail(kExitUsage,
+                  "--transport native with --pins none needs --native-entry hello (the device "
+                  "already in update mode: the application's request, or no valid image)");
+    }
+    native_target.emplace(connection_.port(), native_clock, connection_.pins(), native_ring,
+                          native_options);
+  } else {
+    RomTargetOptions target_options;
+    target_options.parallelism = options_.parallelism;
+    target_options.on_console = on_console;
+    rom_target.emplace(connection_, target_options);
+  }
+  if (use_native && options_.verify == "readback") {
+    out_.message(
+        "native: no read-back; the bootloader reads the whole image back and checks its "
+        "CRC-32 and SHA-256 before it commits");
+  }
+  update::Target& target = use_native ? static_cast<update::Target&>(*native_target)
+                                      : static_cast<update::Target&>(rom_target->core());
   ports::UpdateClock clock;
-  FlashReporter reporter(*this, target, start);
+  FlashReporter reporter(*this, target, use_native, start);
   std::optional<ports::FileProgressStore> store;
   if (!options_.resume_file.empty()) store.emplace(options_.resume_file);
-  update::Engine engine(target.core(), clock, reporter,
+  update::Engine engine(target, clock, reporter,
                         options_.public_keys.empty() ? nullptr : &verifier,
                         store ? &*store : nullptr);
   const update::Release release{{&sources[0], &sources[1]}};
@@ -612,10 +682,22 @@ int Flasher::run_release() {
                              : code == kExitOk ? "confirmed"
                                                : "reverted"},
                  {"slot", std::string(1, slot)},
-                 {"flash_s", reporter.flashed_s()},
-                 {"retries", stats.retries},
-                 {"pipelined", stats.pipelined},
-                 {"pipeline_failures", stats.pipeline_failures}};
+                 {"transport", transport},
+                 {"flash_s", reporter.flashed_s()}};
+  if (use_native) {
+    const native::HostStats& stats = native_target->session().stats();
+    result["baud"] = native_target->session().baud();
+    result["frames_sent"] = stats.frames_sent;
+    result["frames_resent"] = stats.frames_resent;
+    result["naks"] = stats.naks;
+    result["timeouts"] = stats.timeouts;
+    result["resumed_payload"] = stats.resumed_from;
+  } else {
+    const an3155::Stats& stats = connection_.rom().stats();
+    result["retries"] = stats.retries;
+    result["pipelined"] = stats.pipelined;
+    result["pipeline_failures"] = stats.pipeline_failures;
+  }
   if (outcome.resumed) result["resumed_from"] = outcome.resumed_from;
   if (!refusal.empty()) result["refused"] = refusal;
   out_.event(result);
@@ -628,7 +710,9 @@ int Flasher::run_release() {
 void setup(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<FlashOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "flash", "Install a release into the inactive slot through the ROM bootloader (AN3155)");
+      "flash",
+      "Install a release into the inactive slot through the ROM bootloader (AN3155) or our "
+      "bootloader's native update mode");
   add_connection_options(*cmd, options->connection);
   cmd->add_option("--retries", options->connection.retries, "retries per command")
       ->capture_default_str();
@@ -673,6 +757,23 @@ void setup(CLI::App& app, int& exit_code) {
   cmd->add_option("--version-policy", options->version_policy,
                   "any (default), newer (than the running image), not-older")
       ->check(CLI::IsMember({"any", "newer", "not-older"}))
+      ->capture_default_str();
+  cmd->add_option(
+         "--transport", options->transport,
+         "rom: ST's ROM bootloader (BOOT0 + reset, 8E1 at --baud); native: our "
+         "bootloader's update mode (reset + sync, or --native-entry hello), up to 2 Mbaud; "
+         "auto: native when our bootloader answers, else rom")
+      ->check(CLI::IsMember({"rom", "native", "auto"}))
+      ->capture_default_str();
+  cmd->add_option("--native-baud", options->native_baud,
+                  "native: the rate negotiated after HELLO (115200, 230400, 460800, 921600, "
+                  "1000000, 2000000; falls back to 115200 if not confirmed)")
+      ->check(CLI::IsMember({115200u, 230400u, 460800u, 921600u, 1000000u, 2000000u}))
+      ->capture_default_str();
+  cmd->add_option("--native-entry", options->native_entry,
+                  "native: pin (NRST pulse + sync bytes in the listening window) or hello (the "
+                  "device is already in update mode)")
+      ->check(CLI::IsMember({"pin", "hello"}))
       ->capture_default_str();
   cmd->add_flag("--console", options->console, "show the target's console lines while waiting");
   cmd->add_flag("--json", options->json, "JSON lines on stdout (progress, plan, result)");

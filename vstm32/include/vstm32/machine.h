@@ -80,7 +80,8 @@ struct MachineEvent {
 
 struct UartByte {
   uint8_t byte;
-  uint64_t at_ns;  // simulated time the start bit begins
+  uint64_t at_ns;     // simulated time the start bit begins
+  uint32_t baud = 0;  // USART1's rate when the byte was sent (0: the ROM, autobaud)
 };
 
 // Where a power cut lands.
