@@ -114,7 +114,7 @@ TEST_P(Vstm32UserFirmwareTest, InterruptsTimersUartsAndButtonBehaveAsOnSilicon) 
   // 3./4. Nesting and masking, as the firmware logged them.
   ASSERT_TRUE(vstm32_test::run_until_text(*m, "echo: ready\n")) << state(*m);
   const std::string& text = m->uart_text();
-  EXPECT_NE(text.find("nest: 34453 iabr=3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("nest: 34453 iabr=3 ipsr=46 thread=0\n"), std::string::npos) << text;
   EXPECT_NE(text.find("mask: p|44|5|p5.\n"), std::string::npos) << text;
 
   // 5. Interrupt-driven echo on USART1 and USART2 (115200 8N1: 86.8 us a byte).

@@ -297,6 +297,7 @@ struct Machine::Impl final : DeviceHost {
   void take_fault(const PendingFault& fault);
   bool enter_exception(uint32_t number, uint32_t return_pc);
   void exception_return(uint32_t exc_return);
+  void set_core_mode(uint32_t ipsr, uint32_t control, uint32_t msp, uint32_t psp);
   void request_stop(StopWhy why);
   void request_reset(uint32_t flags);
   uint8_t* host_pointer(uint32_t address, uint32_t size);

@@ -5,7 +5,8 @@
 //   1. PLL to 168 MHz, SysTick 1 ms, a HAL_Delay(100) between two orange LED edges;
 //   2. TIM2 update interrupt toggling the green LED every 25 ms, 8 times (PSC 8399, ARR 249);
 //   3. nested interrupts by priority (PRIGROUP 3): TIM3 (low) pends TIM4 (high: preempts), TIM4
-//      pends TIM5 (between: runs after TIM4, before TIM3 resumes); IABR inside TIM4;
+//      pends TIM5 (between: runs after TIM4, before TIM3 resumes); IABR and MRS IPSR inside
+//      TIM4, IPSR back in thread mode;
 //   4. BASEPRI and PRIMASK masking: a pended interrupt waits while masked, runs on unmask;
 //   5. interrupt-driven echo (RXNE in, TXE out, ring buffers) on USART1 and USART2 at 115200,
 //      upper-casing letters, until each has received a '.';
@@ -161,6 +162,12 @@ void print_log() {
   g_log_len = 0;
 }
 volatile uint32_t g_iabr_in_tim4 = 0;
+volatile uint32_t g_ipsr_in_tim4 = 0;
+inline uint32_t ipsr() {
+  uint32_t v;
+  asm volatile("mrs %0, ipsr" : "=r"(v));
+  return v;
+}
 
 volatile uint32_t g_tim2_toggles = 0;
 volatile uint32_t g_button_presses = 0;
@@ -192,7 +199,8 @@ void TIM3_IRQHandler() {
 void TIM4_IRQHandler() {
   log('4');
   g_iabr_in_tim4 = reg(kNvicIabr);
-  nvic_pend(kIrqTim5);  // lower than TIM4, higher than TIM3: after TIM4, before TIM3 resumes
+  g_ipsr_in_tim4 = ipsr();  // 16 + 30, as ICSR.VECTACTIVE
+  nvic_pend(kIrqTim5);      // lower than TIM4, higher than TIM3: after TIM4, before TIM3 resumes
   log('4');
 }
 void TIM5_IRQHandler() {
@@ -258,6 +266,10 @@ int main() {
   print_log();
   print(" iabr=");
   print_uint(g_iabr_in_tim4 >> kIrqTim3);  // TIM3 and TIM4 active inside TIM4: 0b11
+  print(" ipsr=");
+  print_uint(g_ipsr_in_tim4);
+  print(" thread=");
+  print_uint(ipsr());  // 0 again in thread mode
   print("\n");
 
   // 4. BASEPRI 0x80 masks TIM5 (0x80) but not TIM4 (0x40); PRIMASK masks everything.
