@@ -51,6 +51,7 @@ class Usart;
 class Gpio;
 class Exti;
 class Syscfg;
+class Dma;
 
 inline constexpr unsigned kIrqCount = 82;  // STM32F407 NVIC inputs (RM0090 table 61)
 inline constexpr unsigned kUartCount = 6;  // USART1/2/3, UART4/5, USART6 as ports 1..6
@@ -188,6 +189,7 @@ struct Machine::Impl final : DeviceHost {
   Syscfg* syscfg = nullptr;
   std::array<Usart*, kUartCount> uarts{};
   std::array<Gpio*, 9> gpio{};
+  std::array<Dma*, 2> dma{};
   std::array<bool, kIrqCount> irq_has_source{};
   std::array<bool, kIrqCount> irq_warned{};
   void build_devices();
@@ -253,6 +255,8 @@ struct Machine::Impl final : DeviceHost {
   void event(MachineEvent::Kind kind, std::string text) override;
   void bus_error(uint32_t address, bool write) override;
   bool clock_enabled(ClockGate gate) const override;
+  bool dma_transfer(uint32_t address, uint8_t* data, unsigned size, bool write) override;
+  void dma_requests_changed() override;
 
   // ---- NVIC and exceptions (nvic.cc) ----
   int exception_priority(uint32_t number) const;
