@@ -82,6 +82,11 @@ int main(int argc, char** argv) {
   run->add_option(
       "--product-id", product_id,
       "What the ROM's Get ID answers (default 0x413, the F40x/41x); to test host checks");
+  int gdb_port = -1;
+  run->add_option("--gdb", gdb_port,
+                  "GDB remote protocol on 127.0.0.1:PORT (0: any free port); the core waits "
+                  "halted at reset until the debugger continues")
+      ->check(CLI::Range(0, 65535));
   run->add_option("--seed", seed, "Seed of torn flash states and random power cuts");
 
   // flash-image
@@ -149,6 +154,7 @@ int main(int argc, char** argv) {
     options.default_baud = baud;
     options.baud_given = baud_option->count() > 0;
     options.uart_endpoints = uart_endpoints;
+    options.gdb_port = gdb_port;
     return vstm32::cli::run_device(**device, options);
   }
   if (create->parsed()) return vstm32::cli::flash_image_create(image_file, force);

@@ -96,6 +96,14 @@ class Runner : public ControlTarget {
       }
       ports_.push_back(std::move(port));
     }
+    if (options_.gdb_port >= 0) {
+      DebugTarget* target = device_.debug_target();
+      if (target == nullptr) return fail("--gdb: this device cannot be debugged");
+      auto port = TcpPort::open(static_cast<uint16_t>(options_.gdb_port), &error);
+      if (!port) return fail("--gdb: " + error);
+      gdb_ = std::make_unique<GdbServer>(std::move(port), *target);
+      target->halt();  // at the reset vector until the debugger says continue
+    }
     configure_ber(options_.ber, options_.ber_seed);
     std::printf("vstm32: running (timing %s)", options_.realistic ? "realistic" : "fast");
     if (pty_) std::printf(", uart %s -> %s", pty_->link().c_str(), pty_->slave_name().c_str());
@@ -108,6 +116,7 @@ class Runner : public ControlTarget {
       if (p.tcp) std::printf(", uart%u tcp 127.0.0.1:%u", p.number, p.tcp->port());
     }
     if (control_) std::printf(", control %s", options_.control_socket.c_str());
+    if (gdb_) std::printf(", gdb 127.0.0.1:%u (halted until a debugger continues)", gdb_->port());
     std::printf("\n");
     std::fflush(stdout);
 
@@ -340,8 +349,9 @@ class Runner : public ControlTarget {
   // kMaxStepNs of simulated time per call, so that a running CPU cannot starve the pty and the
   // control socket.
   void process_due() {
+    if (device_.halted()) return;  // a debugger holds the core: time stands still
     const uint64_t step_end = device_.now_ns() + kMaxStepNs;
-    for (bool first = true;; first = false) {
+    for (bool first = true; !device_.halted(); first = false) {
       const uint64_t limit = options_.realistic ? std::min(wall_sim_ns(), step_end) : step_end;
       const std::optional<uint64_t> t = next_time();
       // Fast timing never waits: the first due thing is taken however far away it is.
@@ -365,7 +375,7 @@ class Runner : public ControlTarget {
       }
       collect_tx();
     }
-    catch_up(step_end);
+    if (!device_.halted()) catch_up(step_end);
     collect_tx();
   }
 
@@ -379,6 +389,9 @@ class Runner : public ControlTarget {
     if (control_) {
       for (int fd : control_->fds()) fds.push_back({fd, POLLIN, 0});
     }
+    if (gdb_) {
+      for (int fd : gdb_->fds()) fds.push_back({fd, POLLIN, 0});
+    }
     for (const ExtraPort& p : ports_) {
       if (p.pty) fds.push_back({p.pty->fd(), POLLIN, 0});
       if (p.tcp) {
@@ -390,7 +403,8 @@ class Runner : public ControlTarget {
     // poll() would deliver every ROM answer up to 1 ms late); 200 ms at most, which also bounds
     // how late a signal is noticed.
     uint64_t wait_ns = 200'000'000;
-    if (const auto t = next_time()) {
+    const bool halted = device_.halted();
+    if (const auto t = next_time(); t && !halted) {
       if (!options_.realistic) {
         wait_ns = 0;
       } else {
@@ -417,7 +431,14 @@ class Runner : public ControlTarget {
       control_->service();
       if (control_->quit_requested()) quit_ = true;
     }
+    if (gdb_) gdb_->service();
+    if (halted && !device_.halted()) {
+      // Resumed by the debugger: realistic timing paces from here (the halt took no time).
+      wall_start_ = std::chrono::steady_clock::now();
+      sim_start_ = device_.now_ns();
+    }
     process_due();
+    if (gdb_) gdb_->service();  // a breakpoint hit in this step: the stop reply goes now
   }
 
   Device& device_;
@@ -425,6 +446,7 @@ class Runner : public ControlTarget {
   std::unique_ptr<PtyPort> pty_;
   std::unique_ptr<TcpPort> tcp_;
   std::unique_ptr<ControlServer> control_;
+  std::unique_ptr<GdbServer> gdb_;
   BitErrorInjector ber_rx_, ber_tx_;
   WireLine rx_line_, tx_line_;
   std::deque<TimedByte> rx_queue_, tx_queue_;

@@ -24,6 +24,9 @@ struct RunOptions {
   bool baud_given = false;         // --baud was given: TCP clients run at exactly that rate
   // USART2..6 (index 2..6): a pty symlink path, or "tcp:PORT" (0: any free port); empty: none.
   std::array<std::string, 7> uart_endpoints;
+  // GDB remote serial protocol on 127.0.0.1:PORT (0: any free port, -1: none). The core stays
+  // halted at its reset vector until a debugger attaches and continues.
+  int gdb_port = -1;
 };
 
 // Runs until `quit` on the control socket, SIGINT or SIGTERM; saves the flash. Returns the exit

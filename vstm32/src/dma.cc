@@ -17,7 +17,8 @@ constexpr uint32_t kFcrFeie = 1u << 7;
 // Flag positions of streams 0..3 in LISR (4..7 in HISR): RM0090 10.5.1.
 constexpr unsigned kFlagShift[4] = {0, 6, 16, 22};
 // DMA1 streams 0..6 are IRQs 11..17, stream 7 is 47; DMA2 streams 0..4 are 56..60, 5..7 68..70.
-constexpr uint8_t kIrqs[2][8] = {{11, 12, 13, 14, 15, 16, 17, 47}, {56, 57, 58, 59, 60, 68, 69, 70}};
+constexpr uint8_t kIrqs[2][8] = {{11, 12, 13, 14, 15, 16, 17, 47},
+                                 {56, 57, 58, 59, 60, 68, 69, 70}};
 
 constexpr uint32_t kStreamBase = 0x10, kStreamSize = 0x18;
 
@@ -62,11 +63,10 @@ void Dma::clear_flags(unsigned first_stream, uint32_t bits) {
 
 void Dma::update_irq(unsigned s) {
   const Stream& st = streams_[s];
-  const bool level = ((st.flags & kTcif) && (st.cr & cr::kTcie)) ||
-                     ((st.flags & kHtif) && (st.cr & cr::kHtie)) ||
-                     ((st.flags & kTeif) && (st.cr & cr::kTeie)) ||
-                     ((st.flags & kDmeif) && (st.cr & cr::kDmeie)) ||
-                     ((st.flags & kFeif) && (st.fcr & kFcrFeie));
+  const bool level =
+      ((st.flags & kTcif) && (st.cr & cr::kTcie)) || ((st.flags & kHtif) && (st.cr & cr::kHtie)) ||
+      ((st.flags & kTeif) && (st.cr & cr::kTeie)) ||
+      ((st.flags & kDmeif) && (st.cr & cr::kDmeie)) || ((st.flags & kFeif) && (st.fcr & kFcrFeie));
   irq_lines_[s].set(host_, level);
 }
 

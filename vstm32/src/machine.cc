@@ -181,6 +181,19 @@ void breakpoint_hook(uc_engine* uc, uint64_t, uint32_t, void* user) {
   }
 }
 
+void debug_breakpoint_hook(uc_engine* uc, uint64_t address, uint32_t, void* user) {
+  auto* m = impl_of(user);
+  const auto a = static_cast<uint32_t>(address);
+  if (m->pass_breakpoint && *m->pass_breakpoint == a) {
+    m->pass_breakpoint.reset();  // resuming from this breakpoint: the instruction runs
+    return;
+  }
+  if (m->debug_breakpoints.count(a) == 0) return;  // removed (its hook stays until reset)
+  m->debug_stop = true;
+  m->stop_why = Machine::Impl::StopWhy::kBreakpoint;
+  uc_emu_stop(uc);
+}
+
 // SVC (2), BKPT (7) and exception returns (a branch to 0xFFFFFFxx shows up as a prefetch abort).
 void interrupt_hook(uc_engine* uc, uint32_t intno, void* user) {
   auto* m = impl_of(user);
@@ -481,6 +494,7 @@ void Machine::Impl::open_engine() {
         "block hook");
   check(uc_hook_add(uc, &hook, UC_HOOK_INTR, reinterpret_cast<void*>(interrupt_hook), this, 1, 0),
         "interrupt hook");
+  for (auto& [address, unused] : debug_breakpoints) add_debug_hook(address);
   if (breakpoint && !breakpoint_hit_ns) {
     check(uc_hook_add(uc, &hook, UC_HOOK_CODE, reinterpret_cast<void*>(breakpoint_hook), this,
                       *breakpoint, *breakpoint),
@@ -610,6 +624,7 @@ uint64_t Machine::Impl::idle_loop_instructions(uint64_t deadline) {
   const uint32_t at = pc & ~1u;
   const uint8_t* p = host_pointer(at, 4);
   if (p == nullptr || (breakpoint && !breakpoint_hit_ns && *breakpoint == at)) return 0;
+  if (single_step || debug_breakpoints.count(at) != 0) return 0;
   const uint16_t first = static_cast<uint16_t>(p[0] | p[1] << 8);
   const uint16_t second = static_cast<uint16_t>(p[2] | p[3] << 8);
   if (first != 0xE7FE && !(first == 0xF7FF && second == 0xBFFE)) return 0;
@@ -651,6 +666,7 @@ void Machine::Impl::run_cpu_until(uint64_t t_ps) {
     } else {
       const uint64_t span_ps = deadline > now_ps() ? deadline - now_ps() : 0;
       uint64_t n = std::clamp<uint64_t>(instructions_in(span_ps), 1, kMaxSliceInstructions);
+      if (single_step) n = 1;
       if (cut.kind == CutPlan::Kind::kInstructions) {
         n = std::min<uint64_t>(n, cut.at > icount ? cut.at - icount : 1);
       }
@@ -706,6 +722,17 @@ void Machine::Impl::run_cpu_until(uint64_t t_ps) {
             set_icount(slice_start + n);
           }
         }
+      }
+      if (single_step && stop_why != StopWhy::kBreakpoint) {
+        single_step = false;
+        at_breakpoint = true;  // one instruction ran: advance_to returns
+        return;
+      }
+      if (stop_why == StopWhy::kBreakpoint && debug_stop) {
+        stop_why = StopWhy::kNone;
+        single_step = false;
+        at_breakpoint = true;
+        return;
       }
       if (stop_why == StopWhy::kBreakpoint) {
         breakpoint_hit_ns = now_ns();  // the instructions before the breakpoint, not its block
@@ -1006,6 +1033,58 @@ void Machine::set_breakpoint(uint32_t address) {
                       *s.breakpoint, *s.breakpoint),
           "breakpoint hook");
   }
+}
+
+void Machine::Impl::add_debug_hook(uint32_t address) {
+  if (uc == nullptr) return;
+  uc_hook hook;
+  check(uc_hook_add(uc, &hook, UC_HOOK_CODE, reinterpret_cast<void*>(debug_breakpoint_hook), this,
+                    address, address),
+        "debug breakpoint hook");
+  code_written(address, 2);  // translated blocks over it get the hook
+}
+
+void Machine::add_debug_breakpoint(uint32_t address) {
+  Impl& s = *impl_;
+  address &= ~1u;
+  if (s.debug_breakpoints.count(address) != 0) return;
+  s.debug_breakpoints[address] = 0;
+  s.add_debug_hook(address);
+}
+
+void Machine::remove_debug_breakpoint(uint32_t address) {
+  impl_->debug_breakpoints.erase(address & ~1u);
+}
+
+void Machine::step_over_breakpoint() {
+  impl_->pass_breakpoint = impl_->pc & ~1u;
+}
+
+void Machine::debug_step() {
+  Impl& s = *impl_;
+  if (s.mode != Mode::kCpu) return;
+  s.pass_breakpoint = s.pc & ~1u;
+  s.single_step = true;
+  advance_to(now_ns() + 1'000'000'000);  // returns after the instruction (or a breakpoint)
+  s.single_step = false;
+  s.pass_breakpoint.reset();
+  s.debug_stop = false;
+}
+
+bool Machine::take_debug_stop() {
+  const bool stop = impl_->debug_stop;
+  impl_->debug_stop = false;
+  return stop;
+}
+
+void Machine::set_reg(int unicorn_reg_id, uint32_t value) {
+  Impl& s = *impl_;
+  if (s.uc == nullptr) return;
+  if (unicorn_reg_id == UC_ARM_REG_PC) {
+    s.pc = value | 1u;
+    return;
+  }
+  uc_reg_write(s.uc, unicorn_reg_id, &value);
 }
 
 std::optional<uint64_t> Machine::breakpoint_hit_ns() const {

@@ -127,6 +127,12 @@ struct Machine::Impl final : DeviceHost {
   std::optional<uint32_t> breakpoint;
   std::optional<uint64_t> breakpoint_hit_ns;
   bool at_breakpoint = false;
+  // Debugger breakpoints (hook per address), the one to pass once, a stop at one, single step.
+  std::map<uint32_t, size_t> debug_breakpoints;
+  std::optional<uint32_t> pass_breakpoint;
+  bool debug_stop = false;
+  bool single_step = false;
+  void add_debug_hook(uint32_t address);
   struct PendingFault {
     std::string kind;
     uint32_t address = 0;

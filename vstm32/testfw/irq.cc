@@ -297,7 +297,8 @@ void EXTI0_IRQHandler() {
 }
 }
 
-int main() {
+// `break main` works in a debugger (not inlined into Reset_Handler by LTO).
+__attribute__((externally_visible, noinline)) int main() {
   const fota::stm32::ClockInfo clock = fota::stm32::clock_init_168mhz();
   const uint32_t pclk1 = clock.pclk2_hz / 2;               // APB1 /4, APB2 /2
   reg(kAhb1enr) = reg(kAhb1enr) | 1u | (1u << 3);          // GPIOA, GPIOD

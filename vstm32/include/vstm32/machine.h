@@ -191,6 +191,18 @@ class Machine : public RomBus {
   // Flash stores as the CPU would do them (size 1, 2, 4 or 8 bytes) through the controller rules.
   void debug_flash_store(uint32_t address, unsigned size, uint64_t value);
   [[nodiscard]] uint32_t reg(int unicorn_reg_id) const;  // core register (PC, SP, R0...)
+  void set_reg(int unicorn_reg_id, uint32_t value);      // ... written by a debugger
+
+  // ---- Debugger (the GDB server of `vstm32 run --gdb`) ----
+  // Instruction breakpoints, any number (GDB's software and hardware ones alike): a run
+  // (advance_to) stops before the instruction at one executes and take_debug_stop() says so.
+  void add_debug_breakpoint(uint32_t address);
+  void remove_debug_breakpoint(uint32_t address);
+  // The next advance_to does not stop at a breakpoint at the current PC (continuing from it).
+  void step_over_breakpoint();
+  // Executes one instruction (a pending interrupt is taken first: the step ends in its handler).
+  void debug_step();
+  [[nodiscard]] bool take_debug_stop();
 
   // ---- Peripheral state for tests and status lines ----
   [[nodiscard]] uint8_t leds() const;  // bit 0 green PD12, 1 orange, 2 red, 3 blue PD15
