@@ -166,8 +166,8 @@ void GdbServer::reply(std::string_view payload) {
   frame += payload;
   frame += '#';
   frame += hex_le(sum & 0xFFu, 1);
-  port_->write(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(frame.data()),
-                                        frame.size()));
+  port_->write(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(frame.data()), frame.size()));
 }
 
 void GdbServer::stop_reply(int signal) {
@@ -260,7 +260,8 @@ void GdbServer::handle(std::string_view p) {
     case 'M': {
       const size_t colon = p.find(':');
       uint64_t address = 0, length = 0;
-      if (colon == std::string_view::npos || !parse_range(p.substr(1, colon - 1), address, length) ||
+      if (colon == std::string_view::npos ||
+          !parse_range(p.substr(1, colon - 1), address, length) ||
           p.size() - colon - 1 != 2 * length) {
         return reply("E01");
       }
@@ -293,9 +294,7 @@ void GdbServer::handle(std::string_view p) {
       target_.resume();
       return;
     case 's':
-    case 'S':
-      target_.step();
-      return stop_reply(5);
+    case 'S': target_.step(); return stop_reply(5);
     case 'H': return reply("OK");
     case 'T': return reply("OK");
     case 'D':

@@ -162,10 +162,14 @@ void block_hook(uc_engine* uc, uint64_t address, uint32_t size, void* user) {
     return;
   }
   const uint32_t a = static_cast<uint32_t>(address);
-  m->block_address = a;
-  m->block_size = size;
-  m->block_icount = m->icount;
-  m->icount += m->block_instructions(a, size);
+  if (m->cycle_model) {
+    m->count_block_cycles(a, size);
+  } else {
+    m->block_address = a;
+    m->block_size = size;
+    m->block_icount = m->icount;
+    m->icount += m->block_instructions(a, size);
+  }
   // An exception is pending but masked: a block that may unmask it (CPS, MSR) ends the run.
   if (m->unmask_watch && m->block_changes_mask(a, size)) {
     m->request_stop(Machine::Impl::StopWhy::kException);
@@ -268,6 +272,7 @@ Machine::Impl::Impl(Machine& machine, const MachineConfig& cfg)
       bkpsram(4096, 0),
       rom(machine, cfg.rom_version) {
   boot0 = cfg.boot0;
+  cycle_model = cfg.cycle_model;
   rng = cfg.seed * 0x9E37'79B9'7F4A'7C15ull + 1;
   // System memory: the ROM's code is not modelled (zeros), but the bytes users read are here.
   sysmem[0x77DE] = rom::version_id_byte(cfg.rom_version);
@@ -412,7 +417,52 @@ void Machine::Impl::settle_icount(uint32_t stop_pc) {
   if (stopped_at_block_start) return;
   stop_pc &= ~1u;
   if (stop_pc < block_address || stop_pc >= block_address + block_size) return;  // block done
+  if (cycle_model) {
+    const uint8_t* p = host_pointer(block_address, stop_pc - block_address);
+    if (p == nullptr) return;
+    const BlockCost ran = block_cost(p, block_address, stop_pc - block_address, fetch_model());
+    retired = block_retired + (stop_pc == block_address ? 0 : ran.instructions);
+    pending_refill = 0;  // the block's last instruction did not run
+    last_block_end = stop_pc;
+    set_icount(block_icount + (stop_pc == block_address ? 0 : ran.cycles));
+    return;
+  }
   set_icount(block_icount + count_instructions(block_address, stop_pc - block_address));
+}
+
+FetchModel Machine::Impl::fetch_model() const {
+  return FetchModel{fctl.acr & 7u, (fctl.acr & (1u << 8)) != 0, (fctl.acr & (1u << 9)) != 0};
+}
+
+// Cycle model: the block's cycles (cached like the instruction counts), plus the refill of the
+// previous block's branch when this block is not its fall-through (the branch was taken).
+void Machine::Impl::count_block_cycles(uint32_t address, uint32_t size) {
+  if (pending_refill != 0 && address != last_block_end) icount += pending_refill;
+  block_address = address;
+  block_size = size;
+  block_icount = icount;
+  block_retired = retired;
+  BlockCount* e = nullptr;
+  BlockCount fresh;
+  if (address < kSramBase) {
+    e = &block_counts[(address >> 1) % block_counts.size()];
+    if (e->address != address || e->size != size || e->generation != code_generation) e = nullptr;
+  }
+  if (e == nullptr) {
+    const uint8_t* p = host_pointer(address, size);
+    const BlockCost c = p != nullptr ? block_cost(p, address, size, fetch_model())
+                                     : BlockCost{size / 2, size / 2, 0};
+    fresh = BlockCount{address, size, c.instructions, code_generation, c.cycles, c.refill};
+    if (address < kSramBase) block_counts[(address >> 1) % block_counts.size()] = fresh;
+    e = &fresh;
+  }
+  icount += e->cycles;
+  retired += e->count;
+  pending_refill = e->refill;
+  last_block_end = address + size;
+  // Instructions cost more than one cycle: the instruction count that bounds the slice can
+  // overshoot its time; the run ends at the next block instead.
+  if (icount >= slice_end_icount && in_emulation) request_stop(StopWhy::kException);
 }
 
 void Machine::Impl::set_icount(uint64_t exact) {
@@ -663,6 +713,7 @@ void Machine::Impl::run_cpu_until(uint64_t t_ps) {
       set_time_ps(std::max(deadline, now_ps() + 1));
     } else if (const uint64_t idle = idle_loop_instructions(deadline); idle != 0) {
       icount += idle;  // `b .` until the next event: counted, not run (the same time and count)
+      if (cycle_model) retired += idle / (1 + cycles::kRefillImmediate);  // 2 cycles per `b .`
     } else {
       const uint64_t span_ps = deadline > now_ps() ? deadline - now_ps() : 0;
       uint64_t n = std::clamp<uint64_t>(instructions_in(span_ps), 1, kMaxSliceInstructions);
@@ -674,6 +725,7 @@ void Machine::Impl::run_cpu_until(uint64_t t_ps) {
       // keeps PC exact at every instruction (its counting hook syncs PC), so a fault names the
       // faulting instruction, not its block. The block hook only keeps time within the slice.
       const uint64_t slice_start = icount;
+      slice_end_icount = icount + n;
       slice_end_ps = now_ps() + static_cast<uint64_t>(Wide{n} * kPsPerSecond / instr_hz);
       stop_why = StopWhy::kNone;
       stop_at_block = false;
@@ -718,7 +770,7 @@ void Machine::Impl::run_cpu_until(uint64_t t_ps) {
             // WFI does not sleep while an interrupt it would wake for is already pending (also
             // with PRIMASK set).
             wfi = !wake_pending();
-          } else {
+          } else if (!cycle_model) {
             set_icount(slice_start + n);
           }
         }
@@ -1017,6 +1069,10 @@ uint64_t Machine::now_ns() const {
   return impl_->now_ns();
 }
 uint64_t Machine::instructions() const {
+  return impl_->cycle_model ? impl_->retired : impl_->icount;
+}
+
+uint64_t Machine::cycles() const {
   return impl_->icount;
 }
 uint32_t Machine::sysclk_hz() const {

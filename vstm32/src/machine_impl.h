@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "bus_device.h"
+#include "cycle_model.h"
 #include "vstm32/machine.h"
 #include "vstm32/rom_bootloader.h"
 
@@ -97,7 +98,18 @@ struct Machine::Impl final : DeviceHost {
     uint32_t size = 0;
     uint32_t count = 0;
     uint32_t generation = 0;
+    uint32_t cycles = 0;  // cycle model: the block's cycles and its taken-branch refill
+    uint32_t refill = 0;
   };
+  // ---- cycle model (MachineConfig::cycle_model): icount counts cycles, `retired` instructions
+  bool cycle_model = false;
+  uint64_t retired = 0;
+  uint64_t block_retired = 0;
+  uint32_t last_block_end = 0;    // where the previous block falls through
+  uint32_t pending_refill = 0;    // its refill, added when the next block is not the fall-through
+  uint64_t slice_end_icount = 0;  // the run ends at the first block after this many cycles
+  void count_block_cycles(uint32_t address, uint32_t size);
+  FetchModel fetch_model() const;
   std::array<BlockCount, 4096> block_counts{};
   uint32_t code_generation = 1;  // code_written bumps it: cached counts older than it are stale
   // A run stopped inside the current block (a callback stopped it, a fault, a breakpoint): only

@@ -186,6 +186,10 @@ bool Machine::Impl::enter_exception(uint32_t number, uint32_t return_pc) {
   }
   exception_stack.push_back(preempted);
   current_exception = number;
+  if (cycle_model) {
+    icount += cycles::kException;  // stacking and the vector fetch (the cycle model)
+    pending_refill = 0;
+  }
   // The handler starts outside any IT block, in handler mode on MSP.
   uint32_t xpsr = 0;
   uc_reg_read(uc, UC_ARM_REG_XPSR, &xpsr);
@@ -202,6 +206,10 @@ bool Machine::Impl::enter_exception(uint32_t number, uint32_t return_pc) {
 
 void Machine::Impl::exception_return(uint32_t exc_return) {
   const bool to_psp = (exc_return & 0xFu) == 0xDu;
+  if (cycle_model) {
+    icount += cycles::kException;  // unstacking (the cycle model; docs/vstm32.md)
+    pending_refill = 0;
+  }
   uint32_t msp = 0, psp = 0;
   uc_reg_read(uc, UC_ARM_REG_MSP, &msp);
   uc_reg_read(uc, UC_ARM_REG_PSP, &psp);

@@ -45,6 +45,9 @@ struct MachineConfig {
   bool boot0 = false;        // level of the BOOT0 pin at power-on
   uint32_t lsi_hz = 32'000;  // IWDG clock (nominal 32 kHz; the datasheet allows 17-47 kHz)
   uint64_t seed = 1;         // for torn-state patterns and random cuts
+  // Simulated time from Cortex-M4 cycle costs and flash wait states (docs/vstm32.md, "Cycle
+  // model") instead of one cycle per instruction. Instruction cuts then count cycles.
+  bool cycle_model = false;
 };
 
 enum class ResetCause : uint8_t { kPowerOn, kPin, kSoftware, kWatchdog, kRom };
@@ -123,6 +126,8 @@ class Machine : public RomBus {
   bool run_until(const std::function<bool()>& done, uint64_t max_ns, uint64_t check_ns = 100'000);
   [[nodiscard]] uint64_t now_ns() const override;
   [[nodiscard]] uint64_t instructions() const;
+  // HCLK cycles the core ran (with MachineConfig::cycle_model; else one per instruction).
+  [[nodiscard]] uint64_t cycles() const;
   [[nodiscard]] uint32_t sysclk_hz() const;
   // Stops the run at the first execution of `address` (Thumb bit ignored) and records the time.
   void set_breakpoint(uint32_t address);
