@@ -6,12 +6,15 @@
 //  2. guest MIPS with every peripheral hook on: the program's compute loop afterwards (ALU,
 //     multiplies, RAM loads/stores, SysTick interrupt every 1 ms, IWDG kick per round), guest
 //     instructions per wall-clock second;
+//  2b. the same with the cycle model on (MachineConfig::cycle_model): its cost in MIPS, and the
+//     cycles per instruction it gives the loop;
 //  3. an interrupt-heavy load: TIM6 update interrupts at 100 kHz at HCLK 16 MHz (one every 160
 //     cycles; the handler clears UIF) over a counting loop in SRAM: interrupts and guest
 //     instructions per wall-clock second.
 //
 //   vstm32_bench [--short] [--seconds S]   (S: simulated seconds of the MIPS run, default 5)
 // Exit status 1 when the program does not reach its result line or the CRC is wrong.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -163,5 +166,35 @@ int main(int argc, char** argv) {
   std::printf("  %llu instructions in %.3f s simulated, %.3f s wall: %.1f MIPS (%.2fx real time)\n",
               static_cast<unsigned long long>(n), sim_s, wall_s,
               static_cast<double>(n) / wall_s / 1e6, sim_s / wall_s);
+
+  // ---- 2b. MIPS with the cycle model ----
+  vstm32::MachineConfig cycles_config;
+  cycles_config.cycle_model = true;
+  auto c = vstm32::Machine::create(cycles_config, &error);
+  if (!c) {
+    std::fprintf(stderr, "vstm32_bench: %s\n", error.c_str());
+    return 1;
+  }
+  c->load_flash(vstm32::kFlashBase, program);
+  c->load_flash(testfw::kCrcAddress, slot);
+  c->power_on();
+  if (!c->run_until([&] { return c->uart_text().find(want) != std::string::npos; }, 2'000'000'000,
+                    10'000)) {
+    std::fprintf(stderr, "vstm32_bench: no CRC line with the cycle model\n");
+    return 1;
+  }
+  const uint64_t ci0 = c->instructions(), cc0 = c->cycles(), ct0 = c->now_ns();
+  const auto cw0 = Clock::now();
+  c->run_for_ns(static_cast<uint64_t>(mips_seconds * 1e9));
+  const double cwall_s = ms_since(cw0) / 1000.0;
+  const uint64_t cn = c->instructions() - ci0;
+  const double csim_s = static_cast<double>(c->now_ns() - ct0) / 1e9;
+  std::printf("guest speed with the cycle model (the same loop):\n");
+  std::printf(
+      "  %llu instructions in %.3f s simulated, %.3f s wall: %.1f MIPS (%.2fx real time), "
+      "%.2f cycles per instruction\n",
+      static_cast<unsigned long long>(cn), csim_s, cwall_s, static_cast<double>(cn) / cwall_s / 1e6,
+      csim_s / cwall_s,
+      static_cast<double>(c->cycles() - cc0) / static_cast<double>(std::max<uint64_t>(cn, 1)));
   return interrupt_load(mips_seconds / 5) ? 0 : 1;
 }

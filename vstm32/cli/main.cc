@@ -82,6 +82,10 @@ int main(int argc, char** argv) {
   run->add_option(
       "--product-id", product_id,
       "What the ROM's Get ID answers (default 0x413, the F40x/41x); to test host checks");
+  bool cycle_model = false;
+  run->add_flag("--cycle-model", cycle_model,
+                "Simulated time from Cortex-M4 cycle costs and flash wait states "
+                "(default: one cycle per instruction)");
   int gdb_port = -1;
   run->add_option("--gdb", gdb_port,
                   "GDB remote protocol on 127.0.0.1:PORT (0: any free port); the core waits "
@@ -118,6 +122,7 @@ int main(int argc, char** argv) {
     config.flash_file = flash;
     config.boot0 = boot0;
     config.seed = seed;
+    config.cycle_model = cycle_model;
     config.rom_version =
         rom_version == "v3.1" ? vstm32::RomVersion::kV3_1 : vstm32::RomVersion::kV9_1;
     if (!uid_hex.empty()) {

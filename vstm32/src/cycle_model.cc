@@ -34,8 +34,8 @@ Insn decode16(uint16_t h) {
     i.cycles = 1 + count_bits(h & 0x1FFu);
   } else if ((h & 0xF000u) == 0xC000u) {  // LDM/STM
     i.cycles = 1 + count_bits(h & 0xFFu);
-  } else if ((h & 0xF800u) == 0x4800u || (h & 0xF000u) == 0x5000u ||
-             (h & 0xE000u) == 0x6000u || (h & 0xF000u) == 0x8000u || (h & 0xF000u) == 0x9000u) {
+  } else if ((h & 0xF800u) == 0x4800u || (h & 0xF000u) == 0x5000u || (h & 0xE000u) == 0x6000u ||
+             (h & 0xF000u) == 0x8000u || (h & 0xF000u) == 0x9000u) {
     i.cycles = 2;  // LDR/STR (literal, register, immediate, SP-relative; byte/half/word)
     i.memory = true;
   }

@@ -31,8 +31,8 @@ struct FetchModel {
 
 struct BlockCost {
   uint32_t instructions = 0;
-  uint32_t cycles = 0;   // with the last instruction's branch not taken
-  uint32_t refill = 0;   // added when the block's last instruction branched (taken)
+  uint32_t cycles = 0;  // with the last instruction's branch not taken
+  uint32_t refill = 0;  // added when the block's last instruction branched (taken)
 };
 
 // `code` holds the block's bytes at `address` (flash if below 0x2000'0000: wait states apply).
