@@ -12,6 +12,10 @@
 //     cycles; the handler clears UIF) over a counting loop in SRAM: interrupts and guest
 //     instructions per wall-clock second.
 //
+//  4. UART interrupt echo at 2 Mbaud: USART1 (16 MHz, OVER8, BRR 0x10) with an RXNE handler in
+//     SRAM writing each byte back; the host side sends back to back (5 us a byte): bytes echoed
+//     per wall-clock second.
+//
 //   vstm32_bench [--short] [--seconds S]   (S: simulated seconds of the MIPS run, default 5)
 // Exit status 1 when the program does not reach its result line or the CRC is wrong.
 #include <algorithm>
@@ -85,6 +89,48 @@ bool interrupt_load(double seconds) {
       interrupts, static_cast<unsigned long long>(n), seconds, wall_s, interrupts / wall_s,
       static_cast<double>(n) / wall_s / 1e6, seconds / wall_s);
   return m->mode() == vstm32::Mode::kCpu;
+}
+
+// USART1 at 2 Mbaud echoing from its RXNE interrupt; the host sends a byte every frame.
+bool uart_echo(double seconds) {
+  std::string error;
+  auto m = vstm32::Machine::create({}, &error);
+  if (!m) return false;
+  const uint8_t vectors[8] = {0x00, 0x00, 0x01, 0x20, 0x01, 0x00, 0x00, 0x20};  // SP, reset
+  m->load_flash(vstm32::kFlashBase, vectors);
+  m->power_on();
+  auto w = [&](uint32_t address, uint32_t value) { return m->debug_write32(address, value); };
+  bool ok = w(0x2000'0000, 0xE7FD'3001u)                     // adds r0, #1 ; b.n .-2
+            && w(0x2000'0100, 0x684A'4901u)                  // ldr r1, [pc, #4] ; ldr r2, [r1, #4]
+            && w(0x2000'0104, 0x4770'604Au)                  // str r2, [r1, #4] ; bx lr
+            && w(0x2000'0108, 0x4001'1000u)                  // USART1
+            && w(0x2000'0200 + (16 + 37) * 4, 0x2000'0101u)  // USART1 vector
+            && w(0xE000'ED08, 0x2000'0200u)                  // VTOR
+            && w(0x4002'3844, 1u << 4)                       // RCC APB2ENR: USART1
+            && w(0x4001'1008, 0x10)                          // BRR: OVER8, USARTDIV 1: 2 Mbaud
+            && w(0x4001'100C, (1u << 15) | (1u << 13) | (1u << 5) | (1u << 3) | (1u << 2)) &&
+            w(0xE000'E104, 1u << (37 - 32));  // NVIC ISER1: USART1
+  if (!ok || m->uart_baud(1) != 2'000'000) return false;
+  const uint64_t frame_ns = 10ull * 1'000'000'000 / m->uart_baud(1);
+  const auto bytes = static_cast<uint64_t>(seconds * 1e9) / frame_ns;
+  const auto w0 = Clock::now();
+  uint64_t echoed = 0;
+  for (uint64_t i = 0; i < bytes; ++i) {
+    m->uart_receive(1, static_cast<uint8_t>(i));
+    m->run_for_ns(frame_ns);
+    echoed += m->take_uart_tx(1).size();
+    m->clear_uart_text(1);
+  }
+  m->run_for_ns(2 * frame_ns);
+  echoed += m->take_uart_tx(1).size();
+  const double wall_s = ms_since(w0) / 1000.0;
+  std::printf("UART interrupt echo at 2 Mbaud (USART1, HCLK 16 MHz, handler in SRAM):\n");
+  std::printf(
+      "  %llu bytes sent back to back, %llu echoed, %.3f s simulated, %.3f s wall: "
+      "%.0f bytes/s echoed (%.2fx real time)\n",
+      static_cast<unsigned long long>(bytes), static_cast<unsigned long long>(echoed), seconds,
+      wall_s, static_cast<double>(echoed) / wall_s, seconds / wall_s);
+  return echoed == bytes;
 }
 
 }  // namespace
@@ -196,5 +242,6 @@ int main(int argc, char** argv) {
       static_cast<unsigned long long>(cn), csim_s, cwall_s, static_cast<double>(cn) / cwall_s / 1e6,
       csim_s / cwall_s,
       static_cast<double>(c->cycles() - cc0) / static_cast<double>(std::max<uint64_t>(cn, 1)));
-  return interrupt_load(mips_seconds / 5) ? 0 : 1;
+  if (!interrupt_load(mips_seconds / 5)) return 1;
+  return uart_echo(mips_seconds / 5) ? 0 : 1;
 }
