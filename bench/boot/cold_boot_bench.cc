@@ -10,75 +10,35 @@
 //   build/<dir>/bench/boot/cold_boot_bench --short    the confirmed cold boot only (ctest smoke)
 #include <cstdio>
 #include <cstring>
-#include <memory>
-#include <random>
 #include <string>
 
+#include "device.h"
 #include "flash_layout.h"
 #include "format/flash_map.h"
-#include "vstm32/machine.h"
 
 namespace {
 
 using fota::boot_test::FlashLayout;
 using fota::flash_map::Slot;
 
-constexpr uint32_t kPaint = 0xDEAD'BEEF;
 constexpr uint32_t kStackTop = 0x2001'FFC0;  // the hand-over block is above the stack
 constexpr uint32_t kStackReserved = 4096;
 constexpr uint64_t kLimitNs = 2'000'000'000;  // the smoke test fails beyond 2 s
 
-struct Figure {
-  bool reached = false;
-  double ms = 0;
-  uint64_t instructions = 0;
-  uint32_t stack_bytes = 0;
-};
+using Figure = fota::boot_test::BootToApplication;
 
 Figure measure(const std::string& bootloader, bool confirmed) {
   FlashLayout layout;
   layout.put_bootloader(bootloader + ".bin");
-  // The demo padded to a full slot (384 KB - 512 B header): every byte is checked.
-  std::vector<uint8_t> payload = fota::boot_test::read_artifact("demo-v1-A.bin");
-  std::mt19937 rng(1);
-  while (payload.size() < fota::flash_map::kMaxPayloadSize)
-    payload.push_back(static_cast<uint8_t>(rng()));
+  const std::vector<uint8_t> payload = fota::boot_test::full_slot_payload("demo-v1-A.bin");
   layout.put_image(Slot::kA, fota::boot_test::make_image(payload, Slot::kA, {1, 0, 0, 0}));
   const bool logged = confirmed ? layout.append_confirmed(Slot::kA) : layout.append_trial(Slot::kA);
   if (!logged) {
     std::fprintf(stderr, "could not append the log record\n");
     return {};
   }
-  uint32_t reset_handler = 0;
-  std::memcpy(&reset_handler, &payload[4], 4);
-
-  std::string error;
-  const std::unique_ptr<vstm32::Machine> m = vstm32::Machine::create({}, &error);
-  if (m == nullptr) {
-    std::fprintf(stderr, "vstm32: %s\n", error.c_str());
-    return {};
-  }
-  m->load_flash(vstm32::kFlashBase, layout.bytes());
-  m->set_breakpoint(reset_handler);
-  m->power_on();  // reset done, no instruction executed yet
-  // Paint the bootloader's stack (below the hand-over block) to find its peak use.
-  for (uint32_t a = kStackTop - kStackReserved; a < kStackTop; a += 4) {
-    (void)m->debug_write32(a, kPaint);
-  }
-  m->advance_to(kLimitNs);  // returns at the breakpoint
-  Figure f;
-  f.reached = m->breakpoint_hit_ns().has_value();
-  if (!f.reached) return f;
-  f.ms = static_cast<double>(*m->breakpoint_hit_ns()) / 1e6;
-  f.instructions = m->instructions();
-  for (uint32_t a = kStackTop - kStackReserved; a < kStackTop; a += 4) {
-    uint32_t w = 0;
-    if (m->debug_read32(a, w) && w != kPaint) {
-      f.stack_bytes = kStackTop - a;
-      break;
-    }
-  }
-  return f;
+  return fota::boot_test::boot_to_application(layout, fota::boot_test::reset_handler_of(payload),
+                                              kStackTop, kStackReserved, kLimitNs);
 }
 
 void print(const char* what, const Figure& f) {

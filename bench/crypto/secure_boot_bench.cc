@@ -13,9 +13,9 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
-#include <random>
 #include <string>
 
+#include "device.h"
 #include "flash_layout.h"
 #include "signing.h"
 #include "vstm32/machine.h"
@@ -27,7 +27,6 @@ using fota::flash_map::Slot;
 
 constexpr double kGoalVerifyMs = 100.0;
 constexpr uint64_t kLimitNs = 3'000'000'000;
-constexpr uint32_t kPaint = 0xDEAD'BEEF;
 constexpr uint32_t kStackTop = 0x2001'FFC0;  // the hand-over block is above the stack
 constexpr uint32_t kStackReserved = 8192;    // bootloader.ld's _fota_stack_size
 
@@ -38,52 +37,18 @@ bool parse_after(const std::string& text, const std::string& key, unsigned long&
   return true;
 }
 
-struct Boot {
-  bool reached = false;
-  double ms = 0;
-  uint32_t stack_bytes = 0;  // peak, from the painted stack
-};
-
-Boot boot_to_app(bool confirmed) {
+fota::boot_test::BootToApplication boot_to_app(bool confirmed) {
   FlashLayout layout;
   layout.put_bootloader("bootloader-secure.bin");
   const fota::boot_test::TestKey key(0x11);
   fota::boot_test::put_key_block(layout, {&key});
-  std::vector<uint8_t> payload = fota::boot_test::read_artifact("demo-v1-A.bin");
-  std::mt19937 rng(1);
-  while (payload.size() < fota::flash_map::kMaxPayloadSize) {
-    payload.push_back(static_cast<uint8_t>(rng()));
-  }
+  const std::vector<uint8_t> payload = fota::boot_test::full_slot_payload("demo-v1-A.bin");
   std::vector<uint8_t> image = fota::boot_test::make_image(payload, Slot::kA, {1, 0, 0, 0});
   fota::boot_test::sign_image(image, key);
   layout.put_image(Slot::kA, image);
   if (!(confirmed ? layout.append_confirmed(Slot::kA) : layout.append_trial(Slot::kA))) return {};
-  uint32_t reset_handler = 0;
-  std::memcpy(&reset_handler, &payload[4], 4);
-  std::string error;
-  const std::unique_ptr<vstm32::Machine> m = vstm32::Machine::create({}, &error);
-  if (m == nullptr) {
-    std::fprintf(stderr, "vstm32: %s\n", error.c_str());
-    return {};
-  }
-  m->load_flash(vstm32::kFlashBase, layout.bytes());
-  m->set_breakpoint(reset_handler);
-  m->power_on();
-  for (uint32_t a = kStackTop - kStackReserved; a < kStackTop; a += 4) {
-    (void)m->debug_write32(a, kPaint);
-  }
-  m->advance_to(kLimitNs);
-  Boot b;
-  b.reached = m->breakpoint_hit_ns().has_value();
-  if (b.reached) b.ms = static_cast<double>(*m->breakpoint_hit_ns()) / 1e6;
-  for (uint32_t a = kStackTop - kStackReserved; a < kStackTop; a += 4) {
-    uint32_t w = 0;
-    if (m->debug_read32(a, w) && w != kPaint) {
-      b.stack_bytes = kStackTop - a;
-      break;
-    }
-  }
-  return b;
+  return fota::boot_test::boot_to_application(layout, fota::boot_test::reset_handler_of(payload),
+                                              kStackTop, kStackReserved, kLimitNs);
 }
 
 }  // namespace
@@ -94,12 +59,12 @@ int main() {
   {
     FlashLayout layout;
     layout.put_bootloader("ed25519-bench.bin");
-    std::string error;
-    const std::unique_ptr<vstm32::Machine> m = vstm32::Machine::create({}, &error);
-    if (m == nullptr) {
-      std::fprintf(stderr, "vstm32: %s\n", error.c_str());
+    auto created = vstm32::Machine::create({});
+    if (!created) {
+      std::fprintf(stderr, "vstm32: %s\n", created.error().c_str());
       return 1;
     }
+    const std::unique_ptr<vstm32::Machine> m = std::move(created).value();
     m->load_flash(vstm32::kFlashBase, layout.bytes());
     m->power_on();
     const bool done = m->run_until([&] { return m->uart_text().find("done") != std::string::npos; },
@@ -122,8 +87,8 @@ int main() {
     ok = ok && verify_ms <= kGoalVerifyMs;
   }
   // 2. Boots with the secure bootloader.
-  const Boot first = boot_to_app(false);
-  const Boot confirmed = boot_to_app(true);
+  const auto first = boot_to_app(false);
+  const auto confirmed = boot_to_app(true);
   if (first.reached) {
     std::printf(
         "bootloader-secure, new signed 384 KB image, first boot to the application: "

@@ -57,9 +57,9 @@ uint32_t reference_crc32(const std::vector<uint8_t>& data) {
 
 // TIM6 at 100 kHz over `adds r0, #1; b` in SRAM; set up through the probe.
 bool interrupt_load(double seconds) {
-  std::string error;
-  auto m = vstm32::Machine::create({}, &error);
-  if (!m) return false;
+  auto created = vstm32::Machine::create({});
+  if (!created) return false;
+  auto m = std::move(created).value();
   const uint8_t vectors[8] = {0x00, 0x00, 0x01, 0x20, 0x01, 0x00, 0x00, 0x20};  // SP, reset
   m->load_flash(vstm32::kFlashBase, vectors);
   m->power_on();
@@ -163,12 +163,12 @@ int main(int argc, char** argv) {
 
   // ---- 1. boot and run the CRC check ----
   const auto wall0 = Clock::now();
-  std::string error;
-  auto m = vstm32::Machine::create({}, &error);
-  if (!m) {
-    std::fprintf(stderr, "vstm32_bench: %s\n", error.c_str());
+  auto created = vstm32::Machine::create({});
+  if (!created) {
+    std::fprintf(stderr, "vstm32_bench: %s\n", created.error().c_str());
     return 1;
   }
+  auto m = std::move(created).value();
   m->load_flash(vstm32::kFlashBase, program);
   m->load_flash(testfw::kCrcAddress, slot);
   const auto wall_boot = Clock::now();

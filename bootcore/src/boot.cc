@@ -14,7 +14,6 @@ void note_log_failure(BootOutcome& out, LogStatus status, const MetaLog& log) {
     out.log_status = status;
     out.flash_status = log.flash_status();
   }
-  if (log.flash_status() == FlashStatus::kPowerLost) out.aborted = true;
 }
 
 SlotView view_of(const SlotHeader& h) {
@@ -42,7 +41,6 @@ BootOutcome run_boot(Flash& flash, MetaLog& log, Crc32Engine& crc, const BootPol
     // Unreadable log (the target never fails reads; a host transport might): decide from the
     // images alone and append nothing, rather than "repair" a log we could not read.
     note_log_failure(out, loaded, log);
-    if (out.aborted) return out;
   }
   out.log_empty = !log_usable || log.state().empty();
 
@@ -51,10 +49,6 @@ BootOutcome run_boot(Flash& flash, MetaLog& log, Crc32Engine& crc, const BootPol
   for (unsigned i = 0; i < flash_map::kSlotCount; ++i) {
     const Slot slot = i == 0 ? Slot::kA : Slot::kB;
     headers[i] = read_slot_header(flash, slot);
-    if (headers[i].verdict.flash == FlashStatus::kPowerLost) {
-      out.aborted = true;
-      return out;
-    }
     out.image_error[i] = headers[i].verdict.error;
     in.slots[i] = view_of(headers[i]);
     if (log_usable) in.slots[i].newest = log.state().newest[i];
@@ -87,10 +81,6 @@ BootOutcome run_boot(Flash& flash, MetaLog& log, Crc32Engine& crc, const BootPol
       case Action::kVerify: {
         const ImageVerdict verdict =
             check_slot_payload(flash, step.slot, headers[i].header, crc, step.with_sha);
-        if (verdict.flash == FlashStatus::kPowerLost) {
-          out.aborted = true;
-          return out;
-        }
         v.payload = verdict.ok() ? (step.with_sha ? PayloadState::kFullOk : PayloadState::kCrcOk)
                                  : PayloadState::kInvalid;
         if (!verdict.ok()) out.image_error[i] = verdict.error;
@@ -114,7 +104,6 @@ BootOutcome run_boot(Flash& flash, MetaLog& log, Crc32Engine& crc, const BootPol
           v.newest = log.state().newest[i];
         } else {
           note_log_failure(out, st, log);
-          if (out.aborted) return out;
           v.skip = true;  // not rejected on flash, but not booted either
           log_usable = log_usable && log.load() == LogStatus::kOk;
         }
@@ -129,7 +118,6 @@ BootOutcome run_boot(Flash& flash, MetaLog& log, Crc32Engine& crc, const BootPol
             // The attempt could not be counted. Booting an intact image still beats not booting;
             // the failure is reported on the boot line.
             note_log_failure(out, st, log);
-            if (out.aborted) return out;
           }
         }
         out.action = step.action;

@@ -33,6 +33,12 @@ class LineWriter {
   size_t len_ = 0;
 };
 
+// The first `n` characters of `s` (all of it when shorter). std::string_view::substr would do,
+// but it may throw std::out_of_range, which freestanding code must not reference.
+constexpr std::string_view head(std::string_view s, size_t n) {
+  return std::string_view(s.data(), n < s.size() ? n : s.size());
+}
+
 const char* rejection_token(RecordReason reason) {
   switch (reason) {
     case RecordReason::kAttemptsExhausted: return "attempts-exhausted";
@@ -61,7 +67,7 @@ size_t format_boot_line(const BootOutcome& o, std::span<char> out) {
     w.put('-');
   }
   w.put(" decision=");
-  w.put(o.aborted ? "aborted" : to_string(o.action));
+  w.put(to_string(o.action));
   w.put(" reason=");
   // A REJECTED written this boot explains a revert better than the row that booted.
   bool reverted = false;
@@ -103,15 +109,15 @@ size_t format_boot_line(const BootOutcome& o, std::span<char> out) {
 std::optional<BootLine> parse_boot_line(std::string_view line) {
   // Fields in the order the writer puts them: "boot: slot=X version=V decision=D reason=R".
   constexpr std::string_view kPrefix = "boot: ";
-  if (line.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  if (!line.starts_with(kPrefix)) return std::nullopt;
   line.remove_prefix(kPrefix.size());
   auto field = [&line](std::string_view key, std::string_view& value) {
-    if (line.substr(0, key.size()) != key || line.size() == key.size() || line[key.size()] != '=') {
+    if (!line.starts_with(key) || line.size() == key.size() || line[key.size()] != '=') {
       return false;
     }
     line.remove_prefix(key.size() + 1);
     const size_t end = line.find(' ');
-    value = line.substr(0, end);
+    value = head(line, end);
     line.remove_prefix(end == std::string_view::npos ? line.size() : end + 1);
     return !value.empty();
   };

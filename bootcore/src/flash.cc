@@ -14,7 +14,6 @@ const char* to_string(FlashStatus status) {
     case FlashStatus::kTimeout: return "flash operation timed out";
     case FlashStatus::kIoError: return "flash I/O error (transport)";
     case FlashStatus::kUnsupported: return "flash operation not supported";
-    case FlashStatus::kPowerLost: return "power lost during flash operation";
   }
   return "unknown flash status";
 }

@@ -50,7 +50,7 @@ bool FakeFlash::cut_now(uint64_t& rng) {
 }
 
 FlashStatus FakeFlash::read(uint32_t address, std::span<uint8_t> out) {
-  if (dead_) return FlashStatus::kPowerLost;
+  if (dead_) throw PowerCut{};
   if (!in_range(address, out.size())) return FlashStatus::kOutOfRange;
   ++read_calls_;
   read_bytes_ += out.size();
@@ -59,7 +59,7 @@ FlashStatus FakeFlash::read(uint32_t address, std::span<uint8_t> out) {
 }
 
 FlashStatus FakeFlash::program_words(uint32_t address, std::span<const uint32_t> words) {
-  if (dead_) return FlashStatus::kPowerLost;
+  if (dead_) throw PowerCut{};
   if (address % 4 != 0) return FlashStatus::kMisaligned;
   if (!in_range(address, words.size() * 4ull)) return FlashStatus::kOutOfRange;
   touch(address, static_cast<uint32_t>(words.size() * 4));
@@ -70,7 +70,7 @@ FlashStatus FakeFlash::program_words(uint32_t address, std::span<const uint32_t>
     uint32_t value = old & words[i];
     uint64_t rng = 0;
     if (cut_now(rng)) {
-      if (cut_kind_ == CutKind::kClean) return FlashStatus::kPowerLost;
+      if (cut_kind_ == CutKind::kClean) throw PowerCut{};
       // Torn: only some of the bits that should be cleared are cleared.
       const uint32_t to_clear = old & ~words[i];
       uint32_t cleared = to_clear & static_cast<uint32_t>(next(rng));
@@ -79,7 +79,7 @@ FlashStatus FakeFlash::program_words(uint32_t address, std::span<const uint32_t>
       if (cleared == to_clear) cleared = 0;  // single-bit word: leave untouched
       value = old & ~cleared;
       std::memcpy(cell, &value, 4);
-      return FlashStatus::kPowerLost;
+      throw PowerCut{};
     }
     std::memcpy(cell, &value, 4);
   }
@@ -87,7 +87,7 @@ FlashStatus FakeFlash::program_words(uint32_t address, std::span<const uint32_t>
 }
 
 FlashStatus FakeFlash::erase_sector(unsigned sector) {
-  if (dead_) return FlashStatus::kPowerLost;
+  if (dead_) throw PowerCut{};
   if (sector >= flash_map::kSectorCount) return FlashStatus::kOutOfRange;
   const auto& sec = flash_map::kSectors[sector];
   uint8_t* base = &mem_[sec.address - flash_map::kFlashBase];
@@ -103,7 +103,7 @@ FlashStatus FakeFlash::erase_sector(unsigned sector) {
       std::memset(base, 0xFF, a);
       for (uint32_t i = a; i < b; ++i) base[i] |= static_cast<uint8_t>(next(rng));
     }
-    return FlashStatus::kPowerLost;
+    throw PowerCut{};
   }
   std::memset(base, 0xFF, dirty);
   dirty_end_[sector] = 0;

@@ -6,7 +6,10 @@
 //  - a power cut can be scheduled at any program/erase step (one word programmed = one step, one
 //    sector erase = one step): the step is either not done at all or torn (the word got only
 //    some of its bits cleared; the sector got partly erased, partly left old, partly garbage),
-//    and every later operation fails with kPowerLost until power_on().
+//    and the operation does not return: it throws PowerCut, which unwinds the code under test
+//    (compiled without exceptions, it has no handler and no cleanup to run) up to the test that
+//    plays the power supply. Every flash operation until power_on() throws PowerCut too.
+//    The production Flash interface has no power-loss status: on silicon nothing returns.
 // Reads are counted (calls and bytes) so tests can assert how much the host would transfer.
 #pragma once
 
@@ -21,10 +24,14 @@ namespace fota::bootcore::test {
 
 enum class CutKind : uint8_t { kClean, kTorn };
 
+// Thrown by FakeFlash at a power cut. Host tests only: catch it where the device "dies".
+struct PowerCut {};
+
 class FakeFlash final : public Flash {
  public:
   FakeFlash();
 
+  // These throw PowerCut at a scheduled cut and while the power is off.
   FlashStatus read(uint32_t address, std::span<uint8_t> out) override;
   FlashStatus program_words(uint32_t address, std::span<const uint32_t> words) override;
   FlashStatus erase_sector(unsigned sector) override;

@@ -51,11 +51,12 @@ TEST(BootcoreFakeFlash, CleanCutStopsBeforeTheStepAndKillsPower) {
   FakeFlash f;
   const uint32_t w[] = {0x1111'1111, 0x2222'2222, 0x3333'3333};
   f.schedule_cut(2, CutKind::kClean, 1);
-  EXPECT_EQ(f.program_words(kAddr, w), FlashStatus::kPowerLost);
+  EXPECT_THROW((void)f.program_words(kAddr, w), PowerCut);
   EXPECT_TRUE(f.cut_happened());
+  EXPECT_FALSE(f.powered());
   std::array<uint8_t, 4> b{};
-  EXPECT_EQ(f.read(kAddr, b), FlashStatus::kPowerLost);
-  EXPECT_EQ(f.erase_sector(4), FlashStatus::kPowerLost);
+  EXPECT_THROW((void)f.read(kAddr, b), PowerCut);
+  EXPECT_THROW((void)f.erase_sector(4), PowerCut);
   f.power_on();
   EXPECT_EQ(read_word(f, kAddr), 0x1111'1111u);
   EXPECT_EQ(read_word(f, kAddr + 4), 0xFFFF'FFFFu);
@@ -66,7 +67,7 @@ TEST(BootcoreFakeFlash, TornWordClearsSomeButNotAllBits) {
     FakeFlash f;
     const uint32_t w[] = {0x0000'0000};
     f.schedule_cut(1, CutKind::kTorn, seed);
-    ASSERT_EQ(f.program_words(kAddr, w), FlashStatus::kPowerLost);
+    ASSERT_THROW((void)f.program_words(kAddr, w), PowerCut);
     f.power_on();
     const uint32_t v = read_word(f, kAddr);
     EXPECT_NE(v, 0xFFFF'FFFFu) << seed;
@@ -81,7 +82,7 @@ TEST(BootcoreFakeFlash, TornEraseLeavesOldErasedAndGarbage) {
     std::vector<uint32_t> zeros(1024, 0);
     ASSERT_EQ(f.program_words(kAddr, zeros), FlashStatus::kOk);
     f.schedule_cut(1, CutKind::kTorn, seed);
-    ASSERT_EQ(f.erase_sector(4), FlashStatus::kPowerLost);
+    ASSERT_THROW((void)f.erase_sector(4), PowerCut);
     f.power_on();
     unsigned erased = 0, old = 0;
     for (uint32_t i = 0; i < 4096; ++i) {

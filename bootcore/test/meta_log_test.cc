@@ -67,7 +67,7 @@ TEST(BootcoreMetaLog, TornAppendIsIgnoredAndTheNextAppendSkipsIt) {
       ASSERT_EQ(log.load(), LogStatus::kOk);
       ASSERT_EQ(log.append(rec(Slot::kA, RecordState::kConfirmed, 1)), LogStatus::kOk);
       f.schedule_cut(word, kind, word * 7);
-      EXPECT_EQ(log.append(rec(Slot::kB, RecordState::kTrial, 2)), LogStatus::kFlashError);
+      EXPECT_THROW((void)log.append(rec(Slot::kB, RecordState::kTrial, 2)), PowerCut);
       f.power_on();
       MetaLog l2(f);
       ASSERT_EQ(l2.load(), LogStatus::kOk);
@@ -222,7 +222,7 @@ TEST(BootcoreMetaLog, PowerCutAtEveryStepOfAppendsAcrossCompactions) {
         MetaLog log(cut, kA1, kA2, kWindow);
         ASSERT_EQ(log.load(), LogStatus::kOk);
         cut.schedule_cut(k, kind, i * 1000 + k);
-        ASSERT_EQ(log.append(next), LogStatus::kFlashError);
+        ASSERT_THROW((void)log.append(next), PowerCut);
         ++cuts;
         cut.power_on();
         MetaLog after(cut, kA1, kA2, kWindow);
@@ -287,7 +287,7 @@ TEST(BootcoreMetaLog, RandomAppendsAndCutsMatchTheModel) {
       MetaLog log(f, kA1, kA2, kWindow);
       ASSERT_EQ(log.load(), LogStatus::kOk);
       f.schedule_cut(1 + next() % dry.steps(), next() % 2 ? CutKind::kTorn : CutKind::kClean, i);
-      ASSERT_EQ(log.append(r), LogStatus::kFlashError);
+      ASSERT_THROW((void)log.append(r), PowerCut);
       ++cuts;
       f.power_on();
       MetaLog after(f, kA1, kA2, kWindow);
@@ -335,7 +335,7 @@ TEST(BootcoreMetaLog, LongRunOfTornAppendsNeverHidesTheState) {
     ASSERT_EQ(log.state().of(Slot::kA).record.state, RecordState::kConfirmed) << i;
     ASSERT_EQ(log.state().of(Slot::kB).record.state, RecordState::kTrial) << i;
     f.schedule_cut(1, CutKind::kTorn, i + 1);  // the first step of every append is torn
-    ASSERT_EQ(log.append(rec(Slot::kB, RecordState::kRejected, 0xB)), LogStatus::kFlashError);
+    ASSERT_THROW((void)log.append(rec(Slot::kB, RecordState::kRejected, 0xB)), PowerCut);
     f.power_on();
   }
 }

@@ -152,7 +152,12 @@ class Loopback final : public an3155::ByteLink, public an3155::Clock, public Dev
       return;
     }
     advance(5);
-    action_ = session_->poll();
+    try {
+      action_ = session_->poll();
+    } catch (const bootcore::test::PowerCut&) {  // the cut stopped the device mid-operation
+      session_.reset();
+      return;
+    }
     if (action_ != DeviceAction::kContinue) session_.reset();  // it resets
   }
 

@@ -35,12 +35,12 @@ bool parse_leds(const std::string& text, uint8_t& leds) {
 Device::Device(FlashLayout& layout, uint64_t seed) {
   vstm32::MachineConfig config;  // flash_file empty: the flash lives in memory only
   config.seed = seed;
-  std::string error;
-  machine_ = vstm32::Machine::create(config, &error);
-  if (machine_ == nullptr) {
-    std::fprintf(stderr, "vstm32::Machine::create: %s\n", error.c_str());
+  auto created = vstm32::Machine::create(config);
+  if (!created) {
+    std::fprintf(stderr, "vstm32::Machine::create: %s\n", created.error().c_str());
     std::abort();
   }
+  machine_ = std::move(created).value();
   machine_->load_flash(vstm32::kFlashBase, layout.bytes());
 }
 
@@ -185,6 +185,38 @@ bootcore::SlotState Device::slot_state(flash_map::Slot slot) {
 std::vector<uint8_t> Device::flash_copy() const {
   const std::span<const uint8_t> bytes = machine_->flash();
   return {bytes.begin(), bytes.end()};
+}
+
+BootToApplication boot_to_application(FlashLayout& layout, uint32_t reset_handler,
+                                      uint32_t stack_top, uint32_t stack_reserved,
+                                      uint64_t limit_ns) {
+  constexpr uint32_t kPaint = 0xDEAD'BEEF;
+  auto created = vstm32::Machine::create({});
+  if (!created) {
+    std::fprintf(stderr, "vstm32::Machine::create: %s\n", created.error().c_str());
+    return {};
+  }
+  const std::unique_ptr<vstm32::Machine> m = std::move(created).value();
+  m->load_flash(vstm32::kFlashBase, layout.bytes());
+  m->set_breakpoint(reset_handler);
+  m->power_on();  // reset done, no instruction executed yet
+  for (uint32_t a = stack_top - stack_reserved; a < stack_top; a += 4) {
+    (void)m->debug_write32(a, kPaint);
+  }
+  m->advance_to(limit_ns);  // returns at the breakpoint
+  BootToApplication b;
+  b.reached = m->breakpoint_hit_ns().has_value();
+  if (!b.reached) return b;
+  b.ms = static_cast<double>(*m->breakpoint_hit_ns()) / 1e6;
+  b.instructions = m->instructions();
+  for (uint32_t a = stack_top - stack_reserved; a < stack_top; a += 4) {
+    uint32_t w = 0;
+    if (m->debug_read32(a, w) && w != kPaint) {
+      b.stack_bytes = stack_top - a;
+      break;
+    }
+  }
+  return b;
 }
 
 }  // namespace fota::boot_test

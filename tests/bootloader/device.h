@@ -92,4 +92,18 @@ class Device {
   std::string last_cut_;
 };
 
+// A boot timed from power-on to the application's first instruction on a fresh machine (benches).
+struct BootToApplication {
+  bool reached = false;       // the application's reset handler ran within the limit
+  double ms = 0;              // simulated time to it
+  uint64_t instructions = 0;  // executed by then
+  uint32_t stack_bytes = 0;   // the bootloader's peak stack use (from the painted stack)
+};
+// Runs `layout` until `reset_handler` executes or `limit_ns` of simulated time passed. The
+// bootloader's stack, [stack_top - stack_reserved, stack_top), is painted through the probe
+// before the first instruction to find its peak use.
+BootToApplication boot_to_application(FlashLayout& layout, uint32_t reset_handler,
+                                      uint32_t stack_top, uint32_t stack_reserved,
+                                      uint64_t limit_ns);
+
 }  // namespace fota::boot_test

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <random>
 
 #include "bootcore/boot.h"
 #include "bootcore/meta_log.h"
@@ -78,6 +79,20 @@ std::vector<uint8_t> make_image(std::span<const uint8_t> payload, flash_map::Slo
   std::vector<uint8_t> image(header.begin(), header.end());
   image.insert(image.end(), payload.begin(), payload.end());
   return image;
+}
+
+std::vector<uint8_t> full_slot_payload(const std::string& name) {
+  std::vector<uint8_t> payload = read_artifact(name);
+  std::mt19937 rng(1);
+  while (payload.size() < flash_map::kMaxPayloadSize)
+    payload.push_back(static_cast<uint8_t>(rng()));
+  return payload;
+}
+
+uint32_t reset_handler_of(std::span<const uint8_t> payload) {
+  uint32_t handler = 0;
+  if (payload.size() >= 8) std::memcpy(&handler, &payload[4], 4);
+  return handler;
 }
 
 Version demo_version(const std::string& app) {

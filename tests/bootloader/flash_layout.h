@@ -47,6 +47,12 @@ std::vector<uint8_t> make_image(std::span<const uint8_t> payload, flash_map::Slo
 std::vector<uint8_t> demo_image(const std::string& app, flash_map::Slot slot);
 Version demo_version(const std::string& app);
 
+// The artefact `name` (an application's .bin) padded to a full slot (384 KB - 512 B header) with
+// reproducible noise: boot-time figures then check every byte a slot can hold.
+std::vector<uint8_t> full_slot_payload(const std::string& name);
+// The application's first instruction: the reset vector of its vector table (payload bytes 4-7).
+uint32_t reset_handler_of(std::span<const uint8_t> payload);
+
 class FlashLayout {
  public:
   FlashLayout();  // 1 MB, erased

@@ -44,10 +44,9 @@ uint32_t returns(unsigned n) {
 }
 
 std::unique_ptr<vstm32::Machine> new_machine() {
-  std::string error;
-  auto m = vstm32::Machine::create({}, &error);
-  EXPECT_NE(m, nullptr) << error;
-  return m;
+  auto m = vstm32::Machine::create({});
+  EXPECT_TRUE(m.ok()) << m.error();
+  return m ? std::move(m).value() : nullptr;
 }
 
 // ---- the CPU stores over SRAM code it has run ----

@@ -102,9 +102,9 @@ TEST(Vstm32FaultInjectionTest, CutAfterInstructionsIsExact) {
 TEST(Vstm32FaultInjectionTest, CutAfterInstructionsIsExactAcrossExceptions) {
   constexpr uint32_t kCode = 0x2000'0200, kHandler = 0x2000'0300, kCounts = 0x2000'0500;
   for (uint64_t n = 5; n <= 5 + 2 * 9; ++n) {
-    std::string error;
-    auto m = vstm32::Machine::create({}, &error);
-    ASSERT_NE(m, nullptr) << error;
+    auto created = vstm32::Machine::create({});
+    ASSERT_TRUE(created.ok()) << created.error();
+    auto m = std::move(created).value();
     std::vector<uint8_t> table(16 * 4, 0);
     uint32_t vectors[16] = {vstm32::kSramBase + vstm32::kSramSize, kCode | 1u, kHandler | 1u,
                             kHandler | 1u};
@@ -199,9 +199,9 @@ TEST(Vstm32FaultInjectionTest, FlashFileHoldsWhatTheFirmwareAndTheCutLeft) {
   }
   {
     // A new machine on the same file (a new `vstm32 run`) sees the torn state, then finishes.
-    std::string error;
-    auto m = vstm32::Machine::create(config, &error);
-    ASSERT_NE(m, nullptr) << error;
+    auto created = vstm32::Machine::create(config);
+    ASSERT_TRUE(created.ok()) << created.error();
+    auto m = std::move(created).value();
     EXPECT_EQ(flash_word(*m, testfw::kTargetAddress + 4 * 297), testfw::pattern(297));
     m->power_on();
     ASSERT_TRUE(run_until_text(*m, "done\n")) << m->uart_text();
@@ -218,11 +218,11 @@ TEST(Vstm32FaultInjectionTest, FlashFileHoldsWhatTheFirmwareAndTheCutLeft) {
 // What a front-end (vstm32 run) sleeps on: the ROM's start-up end, a planned cut by time, nothing
 // once the ROM waits for bytes, and "now" while the CPU runs; pin changes are events.
 TEST(Vstm32FaultInjectionTest, NextActivityTellsAFrontEndWhenTimeMustPass) {
-  std::string error;
   vstm32::MachineConfig config;
   config.boot0 = true;
-  auto m = vstm32::Machine::create(config, &error);
-  ASSERT_NE(m, nullptr) << error;
+  auto created = vstm32::Machine::create(config);
+  ASSERT_TRUE(created.ok()) << created.error();
+  auto m = std::move(created).value();
   EXPECT_FALSE(m->next_activity_ns().has_value());  // off
   m->power_on();
   const auto ready = m->next_activity_ns();

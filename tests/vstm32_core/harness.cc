@@ -21,12 +21,12 @@ std::vector<uint8_t> artifact(const std::string& name) {
 
 std::unique_ptr<vstm32::Machine> machine_with(const std::string& program,
                                               const vstm32::MachineConfig& config) {
-  std::string error;
-  auto machine = vstm32::Machine::create(config, &error);
-  if (!machine) {
-    ADD_FAILURE() << "Machine::create: " << error;
+  auto created = vstm32::Machine::create(config);
+  if (!created) {
+    ADD_FAILURE() << "Machine::create: " << created.error();
     return nullptr;
   }
+  auto machine = std::move(created).value();
   const std::vector<uint8_t> image = artifact(program);
   machine->load_flash(vstm32::kFlashBase, image);
   return machine;
@@ -48,12 +48,12 @@ void write_code(vstm32::Machine& machine, uint32_t address, const std::vector<ui
 }
 
 std::unique_ptr<vstm32::Machine> idle_machine(const vstm32::MachineConfig& config) {
-  std::string error;
-  auto machine = vstm32::Machine::create(config, &error);
-  if (!machine) {
-    ADD_FAILURE() << "Machine::create: " << error;
+  auto created = vstm32::Machine::create(config);
+  if (!created) {
+    ADD_FAILURE() << "Machine::create: " << created.error();
     return nullptr;
   }
+  auto machine = std::move(created).value();
   // Vector table: MSP, Reset, NMI, HardFault.
   const uint32_t vectors[4] = {vstm32::kSramBase + vstm32::kSramSize, kIdleLoop | 1u,
                                kIdleFaultHandler | 1u, kIdleFaultHandler | 1u};

@@ -33,9 +33,9 @@ TEST(Vstm32PeerQemuTest, SameUsartOutputOnVstm32AndQemu) {
   const auto image = combined_image();
   ASSERT_FALSE(image.empty());
 
-  std::string error;
-  auto m = vstm32::Machine::create({}, &error);
-  ASSERT_NE(m, nullptr) << error;
+  auto created = vstm32::Machine::create({});
+  ASSERT_TRUE(created.ok()) << created.error();
+  auto m = std::move(created).value();
   m->load_flash(vstm32::kFlashBase, image);
   m->power_on();
   ASSERT_TRUE(vstm32_test::run_until_text(*m, "done\n", 1'000'000'000)) << m->uart_text();

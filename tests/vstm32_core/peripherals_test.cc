@@ -560,9 +560,9 @@ TEST(Vstm32UsartTest, StatusFlagsFollowTheWireIn8E1) {
 TEST(Vstm32BootModeTest, Boot0HighStartsTheRomWhichAcksSyncAfterItsStartupDelay) {
   vstm32::MachineConfig config;
   config.boot0 = true;
-  std::string error;
-  auto m = vstm32::Machine::create(config, &error);
-  ASSERT_NE(m, nullptr) << error;
+  auto created = vstm32::Machine::create(config);
+  ASSERT_TRUE(created.ok()) << created.error();
+  auto m = std::move(created).value();
   m->power_on();
   EXPECT_EQ(m->mode(), vstm32::Mode::kRom);
   // Too early: the ROM is still starting (AN2606) and ignores the byte.

@@ -31,12 +31,12 @@ std::unique_ptr<vstm32::Machine> make_machine(bool behind_bootloader) {
     ADD_FAILURE() << "cannot append the confirm record";
     return nullptr;
   }
-  std::string error;
-  auto m = vstm32::Machine::create({}, &error);
-  if (!m) {
-    ADD_FAILURE() << error;
+  auto created = vstm32::Machine::create({});
+  if (!created) {
+    ADD_FAILURE() << created.error();
     return nullptr;
   }
+  auto m = std::move(created).value();
   m->load_flash(vstm32::kFlashBase, layout.bytes());
   return m;
 }

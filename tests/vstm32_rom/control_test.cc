@@ -17,21 +17,21 @@ namespace {
 using Kind = ControlCommand::Kind;
 
 ControlCommand parse_ok(std::string_view line) {
-  auto r = parse_control_line(line);
-  if (auto* e = std::get_if<std::string>(&r)) {
-    ADD_FAILURE() << "'" << line << "' -> error " << *e;
+  const auto r = parse_control_line(line);
+  if (!r) {
+    ADD_FAILURE() << "'" << line << "' -> error " << r.error();
     return {};
   }
-  return std::get<ControlCommand>(r);
+  return *r;
 }
 
 std::string parse_error(std::string_view line) {
-  auto r = parse_control_line(line);
-  if (std::holds_alternative<ControlCommand>(r)) {
+  const auto r = parse_control_line(line);
+  if (r) {
     ADD_FAILURE() << "'" << line << "' parsed but should not";
     return {};
   }
-  return std::get<std::string>(r);
+  return r.error();
 }
 
 TEST(ControlParse, EveryCommand) {
@@ -125,9 +125,9 @@ class ControlServerTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
   void start() {
-    std::string error;
-    server_ = ControlServer::open(path_, target_, &error);
-    ASSERT_NE(server_, nullptr) << error;
+    auto server = ControlServer::open(path_, target_);
+    ASSERT_TRUE(server.ok()) << server.error();
+    server_ = std::move(server).value();
     thread_ = std::thread([this] {
       while (!stop_ && !server_->quit_requested()) {
         std::vector<pollfd> fds;
@@ -139,11 +139,11 @@ class ControlServerTest : public ::testing::Test {
   }
   std::vector<std::string> request(std::string_view command) {
     auto r = control_request(path_, command, 5000);
-    if (auto* e = std::get_if<std::string>(&r)) {
-      ADD_FAILURE() << *e;
+    if (!r) {
+      ADD_FAILURE() << r.error();
       return {};
     }
-    return std::get<std::vector<std::string>>(r);
+    return std::move(r).value();
   }
 
   std::filesystem::path dir_, path_;
@@ -170,24 +170,24 @@ TEST_F(ControlServerTest, RepliesOneLineOrEventsThenOk) {
 
 TEST_F(ControlServerTest, RefusesAnExistingPathButReplacesAStaleSocket) {
   { std::ofstream(path_) << "not a socket"; }
-  std::string error;
-  EXPECT_EQ(ControlServer::open(path_, target_, &error), nullptr);
-  EXPECT_NE(error.find(path_.string()), std::string::npos) << error;
-  EXPECT_NE(error.find("already exists"), std::string::npos) << error;
+  const auto refused = ControlServer::open(path_, target_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().find(path_.string()), std::string::npos) << refused.error();
+  EXPECT_NE(refused.error().find("already exists"), std::string::npos) << refused.error();
   std::filesystem::remove(path_);
   {
-    auto first = ControlServer::open(path_, target_, &error);
-    ASSERT_NE(first, nullptr) << error;
+    const auto first = ControlServer::open(path_, target_);
+    ASSERT_TRUE(first.ok()) << first.error();
     // While it listens, a second server must not take the path.
-    EXPECT_EQ(ControlServer::open(path_, target_, &error), nullptr);
+    EXPECT_FALSE(ControlServer::open(path_, target_).ok());
   }
   EXPECT_FALSE(std::filesystem::exists(path_)) << "the socket file is removed on close";
 }
 
 TEST_F(ControlServerTest, ClientReportsAMissingServer) {
-  auto r = control_request(path_, "status", 200);
-  ASSERT_TRUE(std::holds_alternative<std::string>(r));
-  EXPECT_NE(std::get<std::string>(r).find("cannot connect"), std::string::npos);
+  const auto r = control_request(path_, "status", 200);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().find("cannot connect"), std::string::npos) << r.error();
 }
 
 }  // namespace

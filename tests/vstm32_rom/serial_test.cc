@@ -39,10 +39,10 @@ bool wait_readable(int fd, int timeout_ms) {
 using PtyTest = TempDir;
 
 TEST_F(PtyTest, BytesFlowBothWaysThroughTheLink) {
-  std::string error;
   const auto link = dir_ / "tty";
-  auto pty = PtyPort::open(link, &error);
-  ASSERT_NE(pty, nullptr) << error;
+  auto opened = PtyPort::open(link);
+  ASSERT_TRUE(opened.ok()) << opened.error();
+  auto pty = std::move(opened).value();
   EXPECT_TRUE(std::filesystem::is_symlink(link));
   EXPECT_EQ(std::filesystem::read_symlink(link), pty->slave_name());
 
@@ -84,37 +84,37 @@ TEST_F(PtyTest, BytesFlowBothWaysThroughTheLink) {
 }
 
 TEST_F(PtyTest, RefusesAPathThatIsNotOurs) {
-  std::string error;
   const auto file = dir_ / "file";
   { std::ofstream(file) << "keep me"; }
-  EXPECT_EQ(PtyPort::open(file, &error), nullptr);
-  EXPECT_NE(error.find(file.string()), std::string::npos) << error;
-  EXPECT_NE(error.find("already exists"), std::string::npos) << error;
+  const auto refused = PtyPort::open(file);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().find(file.string()), std::string::npos) << refused.error();
+  EXPECT_NE(refused.error().find("already exists"), std::string::npos) << refused.error();
   EXPECT_TRUE(std::filesystem::is_regular_file(file)) << "never removed";
 
   const auto other = dir_ / "other-link";
   std::filesystem::create_symlink("/dev/null", other);
-  EXPECT_EQ(PtyPort::open(other, &error), nullptr);
+  EXPECT_FALSE(PtyPort::open(other).ok());
 
   // A live pty link (another vstm32) is not stale either.
-  auto first = PtyPort::open(dir_ / "live", &error);
-  ASSERT_NE(first, nullptr) << error;
-  EXPECT_EQ(PtyPort::open(dir_ / "live", &error), nullptr);
+  const auto first = PtyPort::open(dir_ / "live");
+  ASSERT_TRUE(first.ok()) << first.error();
+  EXPECT_FALSE(PtyPort::open(dir_ / "live").ok());
 }
 
 TEST_F(PtyTest, ReplacesAStaleLinkOfACrashedRun) {
   const auto link = dir_ / "tty";
   std::filesystem::create_symlink("/dev/pts/987654", link);
-  std::string error;
-  auto pty = PtyPort::open(link, &error);
-  ASSERT_NE(pty, nullptr) << error;
+  auto opened = PtyPort::open(link);
+  ASSERT_TRUE(opened.ok()) << opened.error();
+  const auto pty = std::move(opened).value();
   EXPECT_EQ(std::filesystem::read_symlink(link), pty->slave_name());
 }
 
 TEST_F(PtyTest, NobodyListeningDropsInsteadOfBlocking) {
-  std::string error;
-  auto pty = PtyPort::open(dir_ / "tty", &error);
-  ASSERT_NE(pty, nullptr) << error;
+  auto opened = PtyPort::open(dir_ / "tty");
+  ASSERT_TRUE(opened.ok()) << opened.error();
+  const auto pty = std::move(opened).value();
   std::vector<uint8_t> lots(1 << 20, 0x55);
   const size_t dropped = pty->write(lots);
   EXPECT_GT(dropped, 0u);
@@ -122,9 +122,9 @@ TEST_F(PtyTest, NobodyListeningDropsInsteadOfBlocking) {
 }
 
 TEST(TcpPortTest, OneClientAtATimeOnLoopback) {
-  std::string error;
-  auto tcp = TcpPort::open(0, &error);
-  ASSERT_NE(tcp, nullptr) << error;
+  auto opened = TcpPort::open(0);
+  ASSERT_TRUE(opened.ok()) << opened.error();
+  const auto tcp = std::move(opened).value();
   ASSERT_NE(tcp->port(), 0);
   auto connect_client = [&] {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -162,11 +162,13 @@ TEST(TcpPortTest, OneClientAtATimeOnLoopback) {
 }
 
 TEST(TcpPortTest, BusyPortIsAClearError) {
-  std::string error;
-  auto first = TcpPort::open(0, &error);
-  ASSERT_NE(first, nullptr);
-  EXPECT_EQ(TcpPort::open(first->port(), &error), nullptr);
-  EXPECT_NE(error.find("127.0.0.1:" + std::to_string(first->port())), std::string::npos) << error;
+  auto opened = TcpPort::open(0);
+  ASSERT_TRUE(opened.ok()) << opened.error();
+  const auto first = std::move(opened).value();
+  const auto busy = TcpPort::open(first->port());
+  ASSERT_FALSE(busy.ok());
+  EXPECT_NE(busy.error().find("127.0.0.1:" + std::to_string(first->port())), std::string::npos)
+      << busy.error();
 }
 
 TEST(WireLineTest, ByteTimesAndSerialisation) {

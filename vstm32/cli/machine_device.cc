@@ -203,11 +203,7 @@ class MachineDevice : public Device, public DebugTarget {
     return {};
   }
   void cancel_cut() override { machine_->cancel_cut(); }
-  fota::Expected<void> save() override {
-    std::string error;
-    if (!machine_->save(&error)) return fota::fail(error);
-    return {};
-  }
+  fota::Expected<void> save() override { return machine_->save(); }
 
  private:
   std::unique_ptr<Machine> machine_;
@@ -226,10 +222,9 @@ fota::Expected<std::unique_ptr<Device>> make_machine_device(const MachineConfig&
   if (!std::filesystem::is_regular_file(config.flash_file, ec)) {
     return fota::fail("flash image " + config.flash_file.string() + " is not a regular file");
   }
-  std::string error;
-  auto machine = Machine::create(config, &error);
-  if (!machine) return fota::fail(error);
-  return std::unique_ptr<Device>(std::make_unique<MachineDevice>(std::move(machine)));
+  auto machine = Machine::create(config);
+  if (!machine) return machine.failure();
+  return std::unique_ptr<Device>(std::make_unique<MachineDevice>(std::move(machine).value()));
 }
 
 }  // namespace vstm32::cli

@@ -179,12 +179,12 @@ int main(int argc, char** argv) {
   if (ctl->parsed()) {
     std::string command;
     for (const std::string& w : ctl_words) command += (command.empty() ? "" : " ") + w;
-    auto reply = vstm32::control_request(ctl_socket, command, 60'000);
-    if (auto* e = std::get_if<std::string>(&reply)) {
-      std::fprintf(stderr, "vstm32: error: %s\n", e->c_str());
+    const auto reply = vstm32::control_request(ctl_socket, command, 60'000);
+    if (!reply) {
+      std::fprintf(stderr, "vstm32: error: %s\n", reply.error().c_str());
       return 1;
     }
-    const auto& lines = std::get<std::vector<std::string>>(reply);
+    const std::vector<std::string>& lines = *reply;
     for (const std::string& l : lines) std::printf("%s\n", l.c_str());
     return !lines.empty() && lines.back().rfind("error", 0) == 0 ? 1 : 0;
   }

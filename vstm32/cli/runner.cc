@@ -54,18 +54,20 @@ class Runner : public ControlTarget {
   Runner(Device& device, const RunOptions& options) : device_(device), options_(options) {}
 
   int run() {
-    std::string error;
     if (!options_.uart_link.empty()) {
-      pty_ = PtyPort::open(options_.uart_link, &error);
-      if (!pty_) return fail(error);
+      auto pty = PtyPort::open(options_.uart_link);
+      if (!pty) return fail(pty.error());
+      pty_ = std::move(pty).value();
     }
     if (options_.tcp_port >= 0) {
-      tcp_ = TcpPort::open(static_cast<uint16_t>(options_.tcp_port), &error);
-      if (!tcp_) return fail(error);
+      auto tcp = TcpPort::open(static_cast<uint16_t>(options_.tcp_port));
+      if (!tcp) return fail(tcp.error());
+      tcp_ = std::move(tcp).value();
     }
     if (!options_.control_socket.empty()) {
-      control_ = ControlServer::open(options_.control_socket, *this, &error);
-      if (!control_) return fail(error);
+      auto control = ControlServer::open(options_.control_socket, *this);
+      if (!control) return fail(control.error());
+      control_ = std::move(control).value();
     }
     if (!options_.uart_log.empty()) {
       uart_log_ = std::fopen(options_.uart_log.c_str(), "ab");
@@ -87,11 +89,13 @@ class Runner : public ControlTarget {
           return fail(std::string("--uart") + std::to_string(n) + " '" + where +
                       "' is neither a path nor tcp:PORT");
         }
-        port.tcp = TcpPort::open(static_cast<uint16_t>(tcp), &error);
-        if (!port.tcp) return fail(error);
+        auto opened = TcpPort::open(static_cast<uint16_t>(tcp));
+        if (!opened) return fail(opened.error());
+        port.tcp = std::move(opened).value();
       } else {
-        port.pty = PtyPort::open(where, &error);
-        if (!port.pty) return fail(error);
+        auto opened = PtyPort::open(where);
+        if (!opened) return fail(opened.error());
+        port.pty = std::move(opened).value();
         port.pty_open_baud = port.pty->baud();
       }
       ports_.push_back(std::move(port));

@@ -43,21 +43,21 @@ bool parse_double(std::string_view text, double& out) {
 
 }  // namespace
 
-std::variant<ControlCommand, std::string> parse_control_line(std::string_view line) {
+fota::Expected<ControlCommand> parse_control_line(std::string_view line) {
   const std::vector<std::string_view> w = split_words(line);
-  if (w.empty()) return std::string("empty command");
+  if (w.empty()) return fota::fail(std::string("empty command"));
   ControlCommand c;
   const std::string_view verb = w[0];
   const size_t args = w.size() - 1;
   auto want = [&](size_t min_args, size_t max_args,
-                  const char* usage) -> std::optional<std::string> {
-    if (args < min_args || args > max_args) return std::string("usage: ") + usage;
+                  const char* usage) -> std::optional<fota::Failure> {
+    if (args < min_args || args > max_args) return fota::fail(std::string("usage: ") + usage);
     return std::nullopt;
   };
   if (verb == "boot0") {
     if (auto e = want(1, 1, "boot0 0|1")) return *e;
     if (w[1] != "0" && w[1] != "1")
-      return std::string("boot0 expects 0 or 1, got '") + std::string(w[1]) + "'";
+      return fota::fail(std::string("boot0 expects 0 or 1, got '") + std::string(w[1]) + "'");
     c.kind = ControlCommand::Kind::kBoot0;
     c.flag = w[1] == "1";
     return c;
@@ -65,7 +65,7 @@ std::variant<ControlCommand, std::string> parse_control_line(std::string_view li
   if (verb == "nrst") {
     if (auto e = want(1, 1, "nrst low|high")) return *e;
     if (w[1] != "low" && w[1] != "high")
-      return std::string("nrst expects low or high, got '") + std::string(w[1]) + "'";
+      return fota::fail(std::string("nrst expects low or high, got '") + std::string(w[1]) + "'");
     c.kind = ControlCommand::Kind::kNrst;
     c.flag = w[1] == "low";
     return c;
@@ -73,13 +73,13 @@ std::variant<ControlCommand, std::string> parse_control_line(std::string_view li
   if (verb == "power") {
     if (auto e = want(1, 1, "power off|on")) return *e;
     if (w[1] != "on" && w[1] != "off")
-      return std::string("power expects on or off, got '") + std::string(w[1]) + "'";
+      return fota::fail(std::string("power expects on or off, got '") + std::string(w[1]) + "'");
     c.kind = ControlCommand::Kind::kPower;
     c.flag = w[1] == "on";
     return c;
   }
   if (verb == "reset" || verb == "status" || verb == "events" || verb == "quit") {
-    if (args != 0) return std::string(verb) + " takes no argument";
+    if (args != 0) return fota::fail(std::string(verb) + " takes no argument");
     c.kind = verb == "reset"    ? ControlCommand::Kind::kReset
              : verb == "status" ? ControlCommand::Kind::kStatus
              : verb == "events" ? ControlCommand::Kind::kEvents
@@ -89,10 +89,12 @@ std::variant<ControlCommand, std::string> parse_control_line(std::string_view li
   if (verb == "ber") {
     if (auto e = want(1, 2, "ber RATE [SEED]  (RATE: probability per bit, 0 to 1)")) return *e;
     if (!parse_double(w[1], c.rate) || c.rate < 0.0 || c.rate > 1.0) {
-      return std::string("ber rate must be a number from 0 to 1, got '") + std::string(w[1]) + "'";
+      return fota::fail(std::string("ber rate must be a number from 0 to 1, got '") +
+                        std::string(w[1]) + "'");
     }
     if (args == 2 && !parse_u64(w[2], c.seed)) {
-      return std::string("ber seed must be an unsigned integer, got '") + std::string(w[2]) + "'";
+      return fota::fail(std::string("ber seed must be an unsigned integer, got '") +
+                        std::string(w[2]) + "'");
     }
     c.kind = ControlCommand::Kind::kBer;
     return c;
@@ -105,22 +107,23 @@ std::variant<ControlCommand, std::string> parse_control_line(std::string_view li
       c.kind = ControlCommand::Kind::kCutCancel;
       return c;
     }
-    if (args < 2) return std::string("usage: ") + usage;
+    if (args < 2) return fota::fail(std::string("usage: ") + usage);
     const std::string_view what = w[1];
     if (what == "random" && (args == 3 || args == 4)) {
       if (!parse_u64(w[2], c.seed) || !parse_u64(w[3], c.window_ms) || c.window_ms == 0 ||
           c.window_ms > 1'000'000'000 ||
           (args == 4 && (!parse_u64(w[4], c.flash_ops) || c.flash_ops == 0))) {
-        return std::string("cut random expects SEED WINDOW_MS [FLASH_OPS], positive integers");
+        return fota::fail(
+            std::string("cut random expects SEED WINDOW_MS [FLASH_OPS], positive integers"));
       }
       c.kind = ControlCommand::Kind::kCutRandom;
       return c;
     }
     if (what == "instructions" || what == "random") {
-      if (args != 2) return std::string("usage: ") + usage;
+      if (args != 2) return fota::fail(std::string("usage: ") + usage);
       if (!parse_u64(w[2], c.count)) {
-        return std::string("cut ") + std::string(what) + " expects an unsigned integer, got '" +
-               std::string(w[2]) + "'";
+        return fota::fail(std::string("cut ") + std::string(what) +
+                          " expects an unsigned integer, got '" + std::string(w[2]) + "'");
       }
       if (what == "instructions") {
         c.kind = ControlCommand::Kind::kCutInstructions;
@@ -131,18 +134,19 @@ std::variant<ControlCommand, std::string> parse_control_line(std::string_view li
       return c;
     }
     if (what == "flash-step") {
-      if (args > 3) return std::string("usage: ") + usage;
+      if (args > 3) return fota::fail(std::string("usage: ") + usage);
       if (!parse_u64(w[2], c.count)) {
-        return std::string("cut flash-step expects a step number, got '") + std::string(w[2]) + "'";
+        return fota::fail(std::string("cut flash-step expects a step number, got '") +
+                          std::string(w[2]) + "'");
       }
       if (args == 3 && (!parse_double(w[3], c.fraction) || c.fraction < 0.0 || c.fraction > 1.0)) {
-        return std::string("cut flash-step fraction must be from 0 to 1, got '") +
-               std::string(w[3]) + "'";
+        return fota::fail(std::string("cut flash-step fraction must be from 0 to 1, got '") +
+                          std::string(w[3]) + "'");
       }
       c.kind = ControlCommand::Kind::kCutFlashStep;
       return c;
     }
-    return std::string("unknown cut kind '") + std::string(what) + "'; " + usage;
+    return fota::fail(std::string("unknown cut kind '") + std::string(what) + "'; " + usage);
   }
   if (verb == "pin") {
     if (auto e = want(2, 2, "pin P<port><pin> 0|1  (e.g. pin PA0 1)")) return *e;
@@ -152,10 +156,11 @@ std::variant<ControlCommand, std::string> parse_control_line(std::string_view li
         std::toupper(static_cast<unsigned char>(name[1])) < 'A' ||
         std::toupper(static_cast<unsigned char>(name[1])) > 'I' ||
         !parse_u64(name.substr(2), pin) || pin > 15) {
-      return std::string("pin expects a pin name PA0..PI15, got '") + std::string(name) + "'";
+      return fota::fail(std::string("pin expects a pin name PA0..PI15, got '") + std::string(name) +
+                        "'");
     }
     if (w[2] != "0" && w[2] != "1")
-      return std::string("pin level must be 0 or 1, got '") + std::string(w[2]) + "'";
+      return fota::fail(std::string("pin level must be 0 or 1, got '") + std::string(w[2]) + "'");
     c.kind = ControlCommand::Kind::kPin;
     c.port = static_cast<unsigned>(std::toupper(static_cast<unsigned char>(name[1])) - 'A');
     c.pin = static_cast<unsigned>(pin);
@@ -165,13 +170,14 @@ std::variant<ControlCommand, std::string> parse_control_line(std::string_view li
   if (verb == "button") {
     if (auto e = want(1, 1, "button press|down|up")) return *e;
     if (w[1] != "press" && w[1] != "down" && w[1] != "up")
-      return std::string("button expects press, down or up, got '") + std::string(w[1]) + "'";
+      return fota::fail(std::string("button expects press, down or up, got '") + std::string(w[1]) +
+                        "'");
     c.kind = ControlCommand::Kind::kButton;
     c.count = w[1] == "press" ? 0 : w[1] == "down" ? 1 : 2;
     return c;
   }
-  return std::string("unknown command '") + std::string(verb) +
-         "' (boot0, nrst, reset, power, status, events, cut, ber, pin, button, quit)";
+  return fota::fail(std::string("unknown command '") + std::string(verb) +
+                    "' (boot0, nrst, reset, power, status, events, cut, ber, pin, button, quit)");
 }
 
 }  // namespace vstm32

@@ -18,17 +18,16 @@ namespace {
 
 constexpr size_t kMaxLine = 1024;
 
-bool make_address(const std::filesystem::path& path, sockaddr_un& addr, std::string* error) {
+fota::Expected<> make_address(const std::filesystem::path& path, sockaddr_un& addr) {
   addr = {};
   addr.sun_family = AF_UNIX;
   const std::string text = path.string();
   if (text.empty() || text.size() >= sizeof addr.sun_path) {
-    *error = "control socket path '" + text + "' is empty or longer than " +
-             std::to_string(sizeof addr.sun_path - 1) + " characters";
-    return false;
+    return fota::fail("control socket path '" + text + "' is empty or longer than " +
+                      std::to_string(sizeof addr.sun_path - 1) + " characters");
   }
   std::memcpy(addr.sun_path, text.c_str(), text.size() + 1);
-  return true;
+  return {};
 }
 
 // A socket file nobody accepts on (left by a vstm32 that was killed).
@@ -36,8 +35,7 @@ bool stale_socket(const std::filesystem::path& path) {
   struct stat st {};
   if (lstat(path.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode)) return false;
   sockaddr_un addr;
-  std::string ignored;
-  if (!make_address(path, addr, &ignored)) return false;
+  if (!make_address(path, addr).ok()) return false;
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;
   const bool refused =
@@ -48,16 +46,16 @@ bool stale_socket(const std::filesystem::path& path) {
 
 }  // namespace
 
-std::unique_ptr<ControlServer> ControlServer::open(const std::filesystem::path& path,
-                                                   ControlTarget& target, std::string* error) {
+fota::Expected<std::unique_ptr<ControlServer>> ControlServer::open(
+    const std::filesystem::path& path, ControlTarget& target) {
   sockaddr_un addr;
-  if (!make_address(path, addr, error)) return nullptr;
+  FOTA_TRY_EXPECTED(make_address(path, addr));
   std::error_code ec;
   if (std::filesystem::symlink_status(path, ec).type() != std::filesystem::file_type::not_found) {
     if (!stale_socket(path)) {
-      *error = "control socket path " + path.string() +
-               " already exists (another vstm32 running, or not a socket); choose another path";
-      return nullptr;
+      return fota::fail(
+          "control socket path " + path.string() +
+          " already exists (another vstm32 running, or not a socket); choose another path");
     }
     std::filesystem::remove(path, ec);
   }
@@ -66,8 +64,8 @@ std::unique_ptr<ControlServer> ControlServer::open(const std::filesystem::path& 
   if (server->listen_fd_ < 0 ||
       ::bind(server->listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
       ::listen(server->listen_fd_, 8) != 0) {
-    *error = "cannot listen on control socket " + path.string() + ": " + std::strerror(errno);
-    return nullptr;
+    return fota::fail("cannot listen on control socket " + path.string() + ": " +
+                      std::strerror(errno));
   }
   server->path_ = path;
   return server;
@@ -109,11 +107,11 @@ bool ControlServer::send_all(int fd, const std::string& text) {
 
 void ControlServer::serve_line(Client& client, std::string_view line) {
   std::vector<std::string> reply;
-  auto parsed = parse_control_line(line);
-  if (auto* message = std::get_if<std::string>(&parsed)) {
-    reply.push_back("error " + *message);
+  const fota::Expected<ControlCommand> parsed = parse_control_line(line);
+  if (!parsed) {
+    reply.push_back("error " + parsed.error());
   } else {
-    const ControlCommand& command = std::get<ControlCommand>(parsed);
+    const ControlCommand& command = *parsed;
     reply = target_.execute(command);
     if (reply.empty()) reply.push_back("error internal: no reply");
     if (command.kind == ControlCommand::Kind::kQuit) quit_ = true;
@@ -159,23 +157,23 @@ void ControlServer::service() {
   std::erase_if(clients_, [](const Client& c) { return c.fd < 0; });
 }
 
-std::variant<std::vector<std::string>, std::string> control_request(
-    const std::filesystem::path& path, std::string_view command, int timeout_ms) {
+fota::Expected<std::vector<std::string>> control_request(const std::filesystem::path& path,
+                                                         std::string_view command, int timeout_ms) {
   sockaddr_un addr;
-  std::string error;
-  if (!make_address(path, addr, &error)) return error;
+  FOTA_TRY_EXPECTED(make_address(path, addr));
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return std::string("socket: ") + std::strerror(errno);
+  if (fd < 0) return fota::fail(std::string("socket: ") + std::strerror(errno));
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    error = "cannot connect to control socket " + path.string() + ": " + std::strerror(errno);
+    fota::Failure failure = fota::fail("cannot connect to control socket " + path.string() + ": " +
+                                       std::strerror(errno));
     ::close(fd);
-    return error;
+    return failure;
   }
   std::string text(command);
   text += "\n";
   if (::send(fd, text.data(), text.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(text.size())) {
     ::close(fd);
-    return std::string("cannot send to control socket");
+    return fota::fail("cannot send to control socket " + path.string());
   }
   std::vector<std::string> lines;
   std::string pending;
@@ -201,12 +199,13 @@ std::variant<std::vector<std::string>, std::string> control_request(
     const ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
     if (n <= 0) {
       ::close(fd);
-      return std::string("control socket closed before the reply ended");
+      return fota::fail("control socket " + path.string() + " closed before the reply ended");
     }
     pending.append(chunk, static_cast<size_t>(n));
   }
   ::close(fd);
-  return std::string("no reply from control socket within ") + std::to_string(timeout_ms) + " ms";
+  return fota::fail("no reply from control socket " + path.string() + " within " +
+                    std::to_string(timeout_ms) + " ms");
 }
 
 }  // namespace vstm32

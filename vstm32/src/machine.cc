@@ -877,7 +877,7 @@ bool Machine::Impl::cut_in_flash_op(uint64_t start_ps, uint64_t duration_ps, dou
 // ---------------------------------------------------------------------------------------------
 // Machine: public API
 
-std::unique_ptr<Machine> Machine::create(const MachineConfig& config, std::string* error) {
+fota::Expected<std::unique_ptr<Machine>> Machine::create(const MachineConfig& config) {
   auto impl_holder = std::unique_ptr<Machine>(new Machine(nullptr));
   Machine& m = *impl_holder;
   m.impl_ = std::make_unique<Impl>(m, config);
@@ -888,30 +888,27 @@ std::unique_ptr<Machine> Machine::create(const MachineConfig& config, std::strin
     if (exists) {
       const auto size = std::filesystem::file_size(config.flash_file, ec);
       if (ec) {
-        *error = "cannot read the size of flash image " + config.flash_file.string();
-        return nullptr;
+        return fota::fail("cannot read the size of flash image " + config.flash_file.string());
       }
       if (size > kFlashSize) {
-        *error = "flash image " + config.flash_file.string() + " is " + std::to_string(size) +
-                 " bytes; the STM32F407 has " + std::to_string(kFlashSize) + " bytes of flash";
-        return nullptr;
+        return fota::fail("flash image " + config.flash_file.string() + " is " +
+                          std::to_string(size) + " bytes; the STM32F407 has " +
+                          std::to_string(kFlashSize) + " bytes of flash");
       }
     }
     s.fd = ::open(config.flash_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (s.fd < 0) {
-      *error =
-          "cannot open flash image " + config.flash_file.string() + ": " + std::strerror(errno);
-      return nullptr;
+      return fota::fail("cannot open flash image " + config.flash_file.string() + ": " +
+                        std::strerror(errno));
     }
     const ssize_t got = ::pread(s.fd, s.flash.data(), kFlashSize, 0);
     if (got < 0) {
-      *error =
-          "cannot read flash image " + config.flash_file.string() + ": " + std::strerror(errno);
-      return nullptr;
+      return fota::fail("cannot read flash image " + config.flash_file.string() + ": " +
+                        std::strerror(errno));
     }
     if (static_cast<size_t>(got) != kFlashSize) {
       std::fill(s.flash.begin() + got, s.flash.end(), 0xFF);  // short file: erased beyond its end
-      if (!m.save(error)) return nullptr;
+      FOTA_TRY_EXPECTED(m.save());
     }
   }
   return impl_holder;
@@ -1303,16 +1300,15 @@ void Machine::load_flash(uint32_t address, std::span<const uint8_t> bytes) {
   s.flash_changed(kFlashBase + address, n);
 }
 
-bool Machine::save(std::string* error) {
+fota::Expected<> Machine::save() {
   Impl& s = *impl_;
-  if (s.fd < 0) return true;
+  if (s.fd < 0) return {};
   if (::pwrite(s.fd, s.flash.data(), kFlashSize, 0) != static_cast<ssize_t>(kFlashSize) ||
       ::fsync(s.fd) != 0) {
-    *error =
-        "cannot write the flash file " + s.config.flash_file.string() + ": " + std::strerror(errno);
-    return false;
+    return fota::fail("cannot write the flash file " + s.config.flash_file.string() + ": " +
+                      std::strerror(errno));
   }
-  return true;
+  return {};
 }
 
 // A probe access that errors gets the error response on the AHB-AP; the core is not involved.

@@ -53,38 +53,33 @@ uint32_t speed_to_baud(speed_t speed) {
 
 }  // namespace
 
-std::unique_ptr<PtyPort> PtyPort::open(const std::filesystem::path& link, std::string* error) {
+fota::Expected<std::unique_ptr<PtyPort>> PtyPort::open(const std::filesystem::path& link) {
   std::error_code ec;
   if (link.empty()) {
-    *error = "uart path is empty";
-    return nullptr;
+    return fota::fail("uart path is empty");
   }
   if (std::filesystem::symlink_status(link, ec).type() != std::filesystem::file_type::not_found) {
     if (!stale_link_of_ours(link)) {
-      *error =
+      return fota::fail(
           "uart path " + link.string() +
-          " already exists and is not a stale vstm32 pty link; remove it or choose another path";
-      return nullptr;
+          " already exists and is not a stale vstm32 pty link; remove it or choose another path");
     }
     std::filesystem::remove(link, ec);
   }
   std::unique_ptr<PtyPort> port(new PtyPort());
   port->master_fd_ = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
   if (port->master_fd_ < 0) {
-    *error = "cannot allocate a pseudo-terminal: " + errno_text();
-    return nullptr;
+    return fota::fail("cannot allocate a pseudo-terminal: " + errno_text());
   }
   char name[128];
   if (grantpt(port->master_fd_) != 0 || unlockpt(port->master_fd_) != 0 ||
       ptsname_r(port->master_fd_, name, sizeof name) != 0) {
-    *error = "cannot set up the pseudo-terminal: " + errno_text();
-    return nullptr;
+    return fota::fail("cannot set up the pseudo-terminal: " + errno_text());
   }
   port->slave_name_ = name;
   port->slave_fd_ = ::open(name, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
   if (port->slave_fd_ < 0) {
-    *error = "cannot open " + port->slave_name_ + ": " + errno_text();
-    return nullptr;
+    return fota::fail("cannot open " + port->slave_name_ + ": " + errno_text());
   }
   // Raw, 8 bits, no echo, default 115200 until the serial program sets its own rate.
   termios tio{};
@@ -96,8 +91,7 @@ std::unique_ptr<PtyPort> PtyPort::open(const std::filesystem::path& link, std::s
   }
   std::filesystem::create_symlink(port->slave_name_, link, ec);
   if (ec) {
-    *error = "cannot create uart link " + link.string() + ": " + ec.message();
-    return nullptr;
+    return fota::fail("cannot create uart link " + link.string() + ": " + ec.message());
   }
   port->link_ = link;
   return port;

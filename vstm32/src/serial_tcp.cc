@@ -14,12 +14,11 @@
 
 namespace vstm32 {
 
-std::unique_ptr<TcpPort> TcpPort::open(uint16_t port, std::string* error) {
+fota::Expected<std::unique_ptr<TcpPort>> TcpPort::open(uint16_t port) {
   std::unique_ptr<TcpPort> tcp(new TcpPort());
   tcp->listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (tcp->listen_fd_ < 0) {
-    *error = std::string("cannot create a TCP socket: ") + std::strerror(errno);
-    return nullptr;
+    return fota::fail(std::string("cannot create a TCP socket: ") + std::strerror(errno));
   }
   const int one = 1;
   setsockopt(tcp->listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -28,12 +27,11 @@ std::unique_ptr<TcpPort> TcpPort::open(uint16_t port, std::string* error) {
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (::bind(tcp->listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    *error = "cannot listen on 127.0.0.1:" + std::to_string(port) + ": " + std::strerror(errno);
-    return nullptr;
+    return fota::fail("cannot listen on 127.0.0.1:" + std::to_string(port) + ": " +
+                      std::strerror(errno));
   }
   if (::listen(tcp->listen_fd_, 4) != 0) {
-    *error = std::string("listen failed: ") + std::strerror(errno);
-    return nullptr;
+    return fota::fail(std::string("listen failed: ") + std::strerror(errno));
   }
   socklen_t len = sizeof addr;
   getsockname(tcp->listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);

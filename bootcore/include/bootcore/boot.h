@@ -39,10 +39,9 @@ struct BootOutcome {
   // Secure boot: why a slot's image was refused (kOk: not refused, or not checked).
   std::array<TrustStatus, flash_map::kSlotCount> refused{};
   uint16_t security_floor = 0;  // the log's anti-rollback floor at load time
-  bool aborted = false;         // a flash operation reported power loss: nothing more was done
   unsigned steps = 0;           // decision steps taken
 
-  bool boots() const { return action != Action::kNoImage && !aborted; }
+  bool boots() const { return action != Action::kNoImage; }
 };
 
 // The bootloader's decision. `log` need not be loaded. Never returns a slot whose header or
@@ -71,7 +70,7 @@ size_t format_boot_line(const BootOutcome& outcome, std::span<char> out);
 struct BootLine {
   char slot = '-';  // 'A', 'B', or '-' when nothing boots
   std::string_view version;
-  std::string_view decision;  // to_string(Action) or "aborted"
+  std::string_view decision;  // to_string(Action)
   std::string_view reason;    // e.g. "attempt-1/3", "reverted-B-attempts-exhausted,..."
   bool boots() const { return slot != '-'; }
   // True when the reason names a revert because the image failed its checks.

@@ -23,7 +23,6 @@ enum class FlashStatus : uint8_t {
   kTimeout,         // BSY never cleared, or the host transport timed out
   kIoError,         // host transport failure (serial error, lost sync with the ROM bootloader)
   kUnsupported,     // this implementation cannot do that operation
-  kPowerLost,       // test fakes only: a simulated power cut ended the operation part-way
 };
 
 const char* to_string(FlashStatus status);
@@ -31,20 +30,19 @@ const char* to_string(FlashStatus status);
 class Flash {
  public:
   // Reads out.size() bytes at `address` (any alignment).
-  // Returns kOk, kOutOfRange, kTimeout, kIoError, kPowerLost.
+  // Returns kOk, kOutOfRange, kTimeout, kIoError.
   [[nodiscard]] virtual FlashStatus read(uint32_t address, std::span<uint8_t> out) = 0;
 
   // Programs words.size() consecutive 32-bit words at `address` (4-aligned), IN ORDER, each word
   // ANDed into what is there. A power cut may leave a prefix programmed and the word being
   // programmed torn (some of its bits cleared); callers rely on the in-order guarantee.
-  // Returns kOk, kOutOfRange, kMisaligned, kProgramError, kWriteProtected, kTimeout, kIoError,
-  // kPowerLost.
+  // Returns kOk, kOutOfRange, kMisaligned, kProgramError, kWriteProtected, kTimeout, kIoError.
   [[nodiscard]] virtual FlashStatus program_words(uint32_t address,
                                                   std::span<const uint32_t> words) = 0;
 
   // Erases sector `sector` (0..11, RM0090 table 5) to all 0xFF. A power cut may leave it partly
   // erased and partly old (or garbage).
-  // Returns kOk, kOutOfRange, kEraseError, kWriteProtected, kTimeout, kIoError, kPowerLost.
+  // Returns kOk, kOutOfRange, kEraseError, kWriteProtected, kTimeout, kIoError.
   [[nodiscard]] virtual FlashStatus erase_sector(unsigned sector) = 0;
 
   // A pointer to `size` bytes at `address` when the flash is memory-mapped (execute-in-place on

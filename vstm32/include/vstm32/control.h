@@ -14,8 +14,9 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
+
+#include "status/expected.h"
 
 namespace vstm32 {
 
@@ -48,9 +49,9 @@ struct ControlCommand {
   unsigned pin = 0;
 };
 
-// Parses one line (without the newline). Returns the command or an error message that names
-// what is wrong (sent back as "error <message>").
-std::variant<ControlCommand, std::string> parse_control_line(std::string_view line);
+// Parses one line (without the newline). Returns the command or a failure that names what is
+// wrong (sent back as "error <message>").
+fota::Expected<ControlCommand> parse_control_line(std::string_view line);
 
 // What the socket drives. Replies are complete lines without newline: "ok ...", "error ...";
 // for events, the event lines followed by "ok".
@@ -63,8 +64,8 @@ class ControlTarget {
 class ControlServer {
  public:
   // Refuses a path that exists and is not a stale socket (nobody accepting on it).
-  static std::unique_ptr<ControlServer> open(const std::filesystem::path& path,
-                                             ControlTarget& target, std::string* error);
+  static fota::Expected<std::unique_ptr<ControlServer>> open(const std::filesystem::path& path,
+                                                             ControlTarget& target);
   ~ControlServer();
   ControlServer(const ControlServer&) = delete;
   ControlServer& operator=(const ControlServer&) = delete;
@@ -93,7 +94,7 @@ class ControlServer {
 
 // Client side (used by `vstm32 ctl` and tests): sends one command, returns the reply lines up to
 // and including the final "ok..." / "error ..." line.
-std::variant<std::vector<std::string>, std::string> control_request(
-    const std::filesystem::path& path, std::string_view command, int timeout_ms);
+fota::Expected<std::vector<std::string>> control_request(const std::filesystem::path& path,
+                                                         std::string_view command, int timeout_ms);
 
 }  // namespace vstm32

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "status/expected.h"
 #include "vstm32/rom_bus.h"
 
 namespace vstm32 {
@@ -94,8 +95,8 @@ struct CutPlan {
 
 class Machine : public RomBus {
  public:
-  // nullptr and a message naming what is wrong (missing directory, oversized file, ...).
-  static std::unique_ptr<Machine> create(const MachineConfig& config, std::string* error);
+  // Fails with a message naming what is wrong (missing directory, oversized file, ...).
+  static fota::Expected<std::unique_ptr<Machine>> create(const MachineConfig& config);
   ~Machine() override;
   Machine(const Machine&) = delete;
   Machine& operator=(const Machine&) = delete;
@@ -188,7 +189,7 @@ class Machine : public RomBus {
   [[nodiscard]] std::span<const uint8_t> flash() const;
   // Replaces flash bytes directly (no controller, no timing) and writes them to the file.
   void load_flash(uint32_t address, std::span<const uint8_t> bytes);
-  bool save(std::string* error);  // flush the flash file (write-through already happened)
+  fota::Expected<> save();  // flush the flash file (write-through already happened)
   // Bus accesses from the debugger: same decoding and side effects as the CPU's loads/stores
   // (peripheral registers included), at the current simulated time. False: nothing mapped there.
   bool debug_read32(uint32_t address, uint32_t& value);

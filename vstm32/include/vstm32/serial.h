@@ -14,14 +14,16 @@
 #include <string>
 #include <vector>
 
+#include "status/expected.h"
+
 namespace vstm32 {
 
 // A pty master whose slave is reachable through `link` (a symlink we create and remove).
 class PtyPort {
  public:
-  // Fails (nullptr + *error) when `link` exists and is not a stale link of ours (a dangling
-  // symlink into /dev/pts), or when no pty can be allocated.
-  static std::unique_ptr<PtyPort> open(const std::filesystem::path& link, std::string* error);
+  // Fails when `link` exists and is not a stale link of ours (a dangling symlink into /dev/pts),
+  // or when no pty can be allocated.
+  static fota::Expected<std::unique_ptr<PtyPort>> open(const std::filesystem::path& link);
   ~PtyPort();
   PtyPort(const PtyPort&) = delete;
   PtyPort& operator=(const PtyPort&) = delete;
@@ -50,7 +52,7 @@ class PtyPort {
 class TcpPort {
  public:
   // port 0 picks a free port (see port()).
-  static std::unique_ptr<TcpPort> open(uint16_t port, std::string* error);
+  static fota::Expected<std::unique_ptr<TcpPort>> open(uint16_t port);
   ~TcpPort();
   TcpPort(const TcpPort&) = delete;
   TcpPort& operator=(const TcpPort&) = delete;
