@@ -93,9 +93,9 @@ bool interrupt_load(double seconds) {
 
 // USART1 at 2 Mbaud echoing from its RXNE interrupt; the host sends a byte every frame.
 bool uart_echo(double seconds) {
-  std::string error;
-  auto m = vstm32::Machine::create({}, &error);
-  if (!m) return false;
+  auto created = vstm32::Machine::create({});
+  if (!created) return false;
+  auto m = std::move(created).value();
   const uint8_t vectors[8] = {0x00, 0x00, 0x01, 0x20, 0x01, 0x00, 0x00, 0x20};  // SP, reset
   m->load_flash(vstm32::kFlashBase, vectors);
   m->power_on();
@@ -216,11 +216,12 @@ int main(int argc, char** argv) {
   // ---- 2b. MIPS with the cycle model ----
   vstm32::MachineConfig cycles_config;
   cycles_config.cycle_model = true;
-  auto c = vstm32::Machine::create(cycles_config, &error);
-  if (!c) {
-    std::fprintf(stderr, "vstm32_bench: %s\n", error.c_str());
+  auto created_c = vstm32::Machine::create(cycles_config);
+  if (!created_c) {
+    std::fprintf(stderr, "vstm32_bench: %s\n", created_c.error().c_str());
     return 1;
   }
+  auto c = std::move(created_c).value();
   c->load_flash(vstm32::kFlashBase, program);
   c->load_flash(testfw::kCrcAddress, slot);
   c->power_on();

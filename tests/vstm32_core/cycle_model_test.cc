@@ -29,10 +29,10 @@ struct LoopRun {
 LoopRun run_loop(const std::vector<uint16_t>& code, bool cycle_model, uint32_t acr = 0) {
   vstm32::MachineConfig config;
   config.cycle_model = cycle_model;
-  std::string error;
-  auto m = vstm32::Machine::create(config, &error);
-  EXPECT_NE(m, nullptr) << error;
-  if (!m) return {};
+  auto created = vstm32::Machine::create(config);
+  EXPECT_TRUE(static_cast<bool>(created)) << (created ? std::string() : created.error());
+  if (!created) return {};
+  auto m = std::move(created).value();
   std::vector<uint8_t> image = {0x00, 0x00, 0x02, 0x20, 0x09, 0x00, 0x00, 0x08};
   for (uint16_t h : code) {
     image.push_back(static_cast<uint8_t>(h));

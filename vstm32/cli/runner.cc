@@ -103,9 +103,9 @@ class Runner : public ControlTarget {
     if (options_.gdb_port >= 0) {
       DebugTarget* target = device_.debug_target();
       if (target == nullptr) return fail("--gdb: this device cannot be debugged");
-      auto port = TcpPort::open(static_cast<uint16_t>(options_.gdb_port), &error);
-      if (!port) return fail("--gdb: " + error);
-      gdb_ = std::make_unique<GdbServer>(std::move(port), *target);
+      auto port = TcpPort::open(static_cast<uint16_t>(options_.gdb_port));
+      if (!port) return fail("--gdb: " + port.error());
+      gdb_ = std::make_unique<GdbServer>(std::move(port).value(), *target);
       target->halt();  // at the reset vector until the debugger says continue
     }
     configure_ber(options_.ber, options_.ber_seed);
