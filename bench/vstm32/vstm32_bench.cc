@@ -6,12 +6,19 @@
 //  2. guest MIPS with every peripheral hook on: the program's compute loop afterwards (ALU,
 //     multiplies, RAM loads/stores, SysTick interrupt every 1 ms, IWDG kick per round), guest
 //     instructions per wall-clock second;
+//  2b. the same with the cycle model on (MachineConfig::cycle_model): its cost in MIPS, and the
+//     cycles per instruction it gives the loop;
 //  3. an interrupt-heavy load: TIM6 update interrupts at 100 kHz at HCLK 16 MHz (one every 160
 //     cycles; the handler clears UIF) over a counting loop in SRAM: interrupts and guest
 //     instructions per wall-clock second.
 //
+//  4. UART interrupt echo at 2 Mbaud: USART1 (16 MHz, OVER8, BRR 0x10) with an RXNE handler in
+//     SRAM writing each byte back; the host side sends back to back (5 us a byte): bytes echoed
+//     per wall-clock second.
+//
 //   vstm32_bench [--short] [--seconds S]   (S: simulated seconds of the MIPS run, default 5)
 // Exit status 1 when the program does not reach its result line or the CRC is wrong.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -82,6 +89,48 @@ bool interrupt_load(double seconds) {
       interrupts, static_cast<unsigned long long>(n), seconds, wall_s, interrupts / wall_s,
       static_cast<double>(n) / wall_s / 1e6, seconds / wall_s);
   return m->mode() == vstm32::Mode::kCpu;
+}
+
+// USART1 at 2 Mbaud echoing from its RXNE interrupt; the host sends a byte every frame.
+bool uart_echo(double seconds) {
+  auto created = vstm32::Machine::create({});
+  if (!created) return false;
+  auto m = std::move(created).value();
+  const uint8_t vectors[8] = {0x00, 0x00, 0x01, 0x20, 0x01, 0x00, 0x00, 0x20};  // SP, reset
+  m->load_flash(vstm32::kFlashBase, vectors);
+  m->power_on();
+  auto w = [&](uint32_t address, uint32_t value) { return m->debug_write32(address, value); };
+  bool ok = w(0x2000'0000, 0xE7FD'3001u)                     // adds r0, #1 ; b.n .-2
+            && w(0x2000'0100, 0x684A'4901u)                  // ldr r1, [pc, #4] ; ldr r2, [r1, #4]
+            && w(0x2000'0104, 0x4770'604Au)                  // str r2, [r1, #4] ; bx lr
+            && w(0x2000'0108, 0x4001'1000u)                  // USART1
+            && w(0x2000'0200 + (16 + 37) * 4, 0x2000'0101u)  // USART1 vector
+            && w(0xE000'ED08, 0x2000'0200u)                  // VTOR
+            && w(0x4002'3844, 1u << 4)                       // RCC APB2ENR: USART1
+            && w(0x4001'1008, 0x10)                          // BRR: OVER8, USARTDIV 1: 2 Mbaud
+            && w(0x4001'100C, (1u << 15) | (1u << 13) | (1u << 5) | (1u << 3) | (1u << 2)) &&
+            w(0xE000'E104, 1u << (37 - 32));  // NVIC ISER1: USART1
+  if (!ok || m->uart_baud(1) != 2'000'000) return false;
+  const uint64_t frame_ns = 10ull * 1'000'000'000 / m->uart_baud(1);
+  const auto bytes = static_cast<uint64_t>(seconds * 1e9) / frame_ns;
+  const auto w0 = Clock::now();
+  uint64_t echoed = 0;
+  for (uint64_t i = 0; i < bytes; ++i) {
+    m->uart_receive(1, static_cast<uint8_t>(i));
+    m->run_for_ns(frame_ns);
+    echoed += m->take_uart_tx(1).size();
+    m->clear_uart_text(1);
+  }
+  m->run_for_ns(2 * frame_ns);
+  echoed += m->take_uart_tx(1).size();
+  const double wall_s = ms_since(w0) / 1000.0;
+  std::printf("UART interrupt echo at 2 Mbaud (USART1, HCLK 16 MHz, handler in SRAM):\n");
+  std::printf(
+      "  %llu bytes sent back to back, %llu echoed, %.3f s simulated, %.3f s wall: "
+      "%.0f bytes/s echoed (%.2fx real time)\n",
+      static_cast<unsigned long long>(bytes), static_cast<unsigned long long>(echoed), seconds,
+      wall_s, static_cast<double>(echoed) / wall_s, seconds / wall_s);
+  return echoed == bytes;
 }
 
 }  // namespace
@@ -163,5 +212,37 @@ int main(int argc, char** argv) {
   std::printf("  %llu instructions in %.3f s simulated, %.3f s wall: %.1f MIPS (%.2fx real time)\n",
               static_cast<unsigned long long>(n), sim_s, wall_s,
               static_cast<double>(n) / wall_s / 1e6, sim_s / wall_s);
-  return interrupt_load(mips_seconds / 5) ? 0 : 1;
+
+  // ---- 2b. MIPS with the cycle model ----
+  vstm32::MachineConfig cycles_config;
+  cycles_config.cycle_model = true;
+  auto created_c = vstm32::Machine::create(cycles_config);
+  if (!created_c) {
+    std::fprintf(stderr, "vstm32_bench: %s\n", created_c.error().c_str());
+    return 1;
+  }
+  auto c = std::move(created_c).value();
+  c->load_flash(vstm32::kFlashBase, program);
+  c->load_flash(testfw::kCrcAddress, slot);
+  c->power_on();
+  if (!c->run_until([&] { return c->uart_text().find(want) != std::string::npos; }, 2'000'000'000,
+                    10'000)) {
+    std::fprintf(stderr, "vstm32_bench: no CRC line with the cycle model\n");
+    return 1;
+  }
+  const uint64_t ci0 = c->instructions(), cc0 = c->cycles(), ct0 = c->now_ns();
+  const auto cw0 = Clock::now();
+  c->run_for_ns(static_cast<uint64_t>(mips_seconds * 1e9));
+  const double cwall_s = ms_since(cw0) / 1000.0;
+  const uint64_t cn = c->instructions() - ci0;
+  const double csim_s = static_cast<double>(c->now_ns() - ct0) / 1e9;
+  std::printf("guest speed with the cycle model (the same loop):\n");
+  std::printf(
+      "  %llu instructions in %.3f s simulated, %.3f s wall: %.1f MIPS (%.2fx real time), "
+      "%.2f cycles per instruction\n",
+      static_cast<unsigned long long>(cn), csim_s, cwall_s, static_cast<double>(cn) / cwall_s / 1e6,
+      csim_s / cwall_s,
+      static_cast<double>(c->cycles() - cc0) / static_cast<double>(std::max<uint64_t>(cn, 1)));
+  if (!interrupt_load(mips_seconds / 5)) return 1;
+  return uart_echo(mips_seconds / 5) ? 0 : 1;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The peripheral models behind the bus-device table checked through the probe against RM0090:
 // reset values, flag semantics and interrupt conditions of the USARTs, timers, GPIO inputs,
-// EXTI/SYSCFG, the NVIC, and the warnings for unmodelled interrupt sources and blocks.
+// EXTI/SYSCFG, DMA1/DMA2, the NVIC, and the warnings for unmodelled interrupt sources and blocks.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -245,6 +245,78 @@ TEST(Vstm32NvicModelTest, RegistersAndWarningsForUnmodelledSources) {
   EXPECT_EQ(read32(*m, 0x4001'3000), 0x44u);
   warnings = events_with(m->take_events(), Kind::kInfo, "warning: firmware uses SPI1");
   EXPECT_EQ(warnings.size(), 1u);
+}
+
+// DMA (RM0090 section 10): reset values, memory-to-memory on DMA2 (not DMA1), the flags and their
+// clear registers, a transfer error on CCM (not on the DMA's bus), and a circular
+// peripheral-to-memory stream paced by USART2's receive request with its half/complete IRQ.
+TEST(Vstm32DmaModelTest, MemoryToMemoryFlagsErrorsAndCircularUartReceive) {
+  auto m = idle_machine();
+  ASSERT_NE(m, nullptr);
+  constexpr uint32_t kAhb1enr = kRcc + 0x30, kDma1 = 0x4002'6000, kDma2 = 0x4002'6400;
+  constexpr uint32_t kSrc = 0x2001'0000, kDst = 0x2001'0100;
+  const uint32_t s0 = kDma2 + 0x10;
+  write(*m, s0 + 0x04, 7);  // clock off: ignored
+  write(*m, kAhb1enr, (1u << 21) | (1u << 22));
+  EXPECT_EQ(read32(*m, s0 + 0x04), 0u);
+  EXPECT_EQ(read32(*m, s0 + 0x00), 0u);
+  EXPECT_EQ(read32(*m, s0 + 0x14), 0x21u);  // FCR: FIFO empty, threshold 1/2
+  EXPECT_EQ(read32(*m, kDma2 + 0x00), 0u);
+
+  for (uint32_t i = 0; i < 8; ++i) write(*m, kSrc + 4 * i, 0xA5A5'0000u + i);
+  // M2M, PINC, MINC, words, TCIE.
+  const uint32_t m2m = (2u << 6) | (1u << 9) | (1u << 10) | (2u << 11) | (2u << 13) | (1u << 4);
+  write(*m, s0 + 0x08, kSrc);
+  write(*m, s0 + 0x0C, kDst);
+  write(*m, s0 + 0x04, 8);
+  write(*m, s0 + 0x00, m2m | 1u);
+  for (uint32_t i = 0; i < 8; ++i) EXPECT_EQ(read32(*m, kDst + 4 * i), 0xA5A5'0000u + i) << i;
+  EXPECT_EQ(read32(*m, s0 + 0x00) & 1u, 0u);  // EN drops at the end
+  EXPECT_EQ(read32(*m, s0 + 0x04), 0u);
+  EXPECT_EQ(read32(*m, kDma2 + 0x00), (1u << 5) | (1u << 4));                 // TCIF0, HTIF0
+  EXPECT_EQ(read32(*m, kNvic + 0x204) & (1u << (56 - 32)), 1u << (56 - 32));  // DMA2 stream 0
+  write(*m, s0 + 0x04, 8);
+  write(*m, s0 + 0x00, m2m | 1u);  // TCIF still set: the stream does not start
+  EXPECT_EQ(read32(*m, s0 + 0x00) & 1u, 0u);
+  EXPECT_EQ(read32(*m, s0 + 0x04), 8u);
+  write(*m, kDma2 + 0x08, 0x3Du);  // LIFCR clears stream 0's flags
+  EXPECT_EQ(read32(*m, kDma2 + 0x00), 0u);
+
+  // CCM is not reachable by the DMA: transfer error, EN cleared.
+  write(*m, s0 + 0x08, 0x1000'0000);
+  write(*m, s0 + 0x00, m2m | 1u);
+  EXPECT_EQ(read32(*m, kDma2 + 0x00) & (1u << 3), 1u << 3);  // TEIF0
+  EXPECT_EQ(read32(*m, s0 + 0x00) & 1u, 0u);
+
+  // DMA1 cannot do memory to memory.
+  (void)m->take_events();
+  write(*m, kDma1 + 0x10 + 0x04, 8);
+  write(*m, kDma1 + 0x10, m2m | 1u);
+  EXPECT_EQ(read32(*m, kDma1 + 0x10) & 1u, 0u);
+  EXPECT_EQ(events_with(m->take_events(), Kind::kInfo, "memory-to-memory needs DMA2").size(), 1u);
+
+  // USART2 receive into a 4-byte circular ring: DMA1 stream 5, channel 4.
+  write(*m, kApb1enr, 1u << 17);
+  write(*m, kUsart2 + 0x08, 139);
+  write(*m, kUsart2 + 0x0C, (1u << 13) | (1u << 3) | (1u << 2));
+  const uint32_t s5 = kDma1 + 0x10 + 5 * 0x18;
+  write(*m, s5 + 0x08, kUsart2 + 0x04);
+  write(*m, s5 + 0x0C, kDst);
+  write(*m, s5 + 0x04, 4);
+  write(*m, s5 + 0x00, (4u << 25) | (1u << 10) | (1u << 8) | (1u << 4) | (1u << 3) | 1u);
+  m->uart_receive(2, 'a');  // DMAR still off: the byte waits in DR
+  EXPECT_EQ(read32(*m, s5 + 0x04), 4u);
+  write(*m, kUsart2 + 0x14, 1u << 6);  // DMAR: the pending byte goes at once
+  EXPECT_EQ(read32(*m, s5 + 0x04), 3u);
+  EXPECT_EQ(read32(*m, kUsart2) & kRxne, 0u);
+  for (char c : std::string("bcde")) m->uart_receive(2, static_cast<uint8_t>(c));
+  EXPECT_EQ(read32(*m, kDst), 0x6463'6265u);                    // "ebcd": the ring wrapped
+  EXPECT_EQ(read32(*m, s5 + 0x04), 3u);                         // reloaded, one taken
+  EXPECT_EQ(read32(*m, s5 + 0x00) & 1u, 1u);                    // circular: still enabled
+  EXPECT_EQ(read32(*m, kDma1 + 0x04) & (3u << 10), 3u << 10);   // HISR: HTIF5, TCIF5
+  EXPECT_EQ(read32(*m, kNvic + 0x200) & (1u << 16), 1u << 16);  // DMA1 stream 5 pending
+  write(*m, kDma1 + 0x0C, 3u << 10);
+  EXPECT_EQ(read32(*m, kDma1 + 0x04), 0u);
 }
 
 }  // namespace

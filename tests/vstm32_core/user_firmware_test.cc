@@ -2,8 +2,8 @@
 // An ordinary interrupt-driven application (vstm32/testfw/irq.cc) on the machine, linked for
 // 0x0800'0000 and, relinked, in slot A behind our bootloader: SysTick delay, TIM2 interrupt
 // blinking at the programmed rate, nested interrupts by priority, BASEPRI/PRIMASK masking,
-// interrupt-driven echo on USART1 and USART2, the user button through EXTI0. Both builds must
-// behave the same.
+// interrupt-driven echo on USART1 and USART2, the user button through EXTI0, UART DMA (circular
+// receive, transmit) and a memory-to-memory DMA copy. Both builds must behave the same.
 #include <gtest/gtest.h>
 #include <unicorn/unicorn.h>
 
@@ -114,7 +114,7 @@ TEST_P(Vstm32UserFirmwareTest, InterruptsTimersUartsAndButtonBehaveAsOnSilicon) 
   // 3./4. Nesting and masking, as the firmware logged them.
   ASSERT_TRUE(vstm32_test::run_until_text(*m, "echo: ready\n")) << state(*m);
   const std::string& text = m->uart_text();
-  EXPECT_NE(text.find("nest: 34453 iabr=3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("nest: 34453 iabr=3 ipsr=46 thread=0\n"), std::string::npos) << text;
   EXPECT_NE(text.find("mask: p|44|5|p5.\n"), std::string::npos) << text;
 
   // 5. Interrupt-driven echo on USART1 and USART2 (115200 8N1: 86.8 us a byte).
@@ -138,10 +138,30 @@ TEST_P(Vstm32UserFirmwareTest, InterruptsTimersUartsAndButtonBehaveAsOnSilicon) 
     ASSERT_TRUE(m->set_pin(0, 0, false));
     m->run_for_ns(50'000'000);
   }
-  ASSERT_TRUE(vstm32_test::run_until_text(*m, "button: presses=2\ndone\n")) << state(*m);
+  ASSERT_TRUE(vstm32_test::run_until_text(*m, "button: presses=2\n")) << state(*m);
   collect();
   EXPECT_EQ(led_edges(events, "blue", static_cast<uint64_t>(orange[0] * 1e6)).size(),
             2u);  // on at the first press, off at the next
+
+  // 7. UART DMA on USART2: 12 bytes into an 8-byte circular ring (half, complete, half), sent
+  // back upper-cased by a DMA transmit paced by TXE (back to back frames), then the USART's TC.
+  ASSERT_TRUE(vstm32_test::run_until_text(*m, "dma: ready\n")) << state(*m);
+  (void)m->take_uart_tx(2);
+  const std::string three = "abcdefghijkl";
+  for (char c : three) {
+    m->uart_receive(2, static_cast<uint8_t>(c));
+    m->run_for_ns(100'000);
+  }
+  ASSERT_TRUE(vstm32_test::run_until_text(*m, "m2m: same\ndone\n")) << state(*m);
+  EXPECT_NE(m->uart_text().find("dma: log=hthTU ndtr=4\n"), std::string::npos) << state(*m);
+  EXPECT_EQ(m->uart_text(2), "WORLD.ABCDEFGHIJKL\n");
+  const std::vector<vstm32::UartByte> sent = m->take_uart_tx(2);
+  ASSERT_EQ(sent.size(), 13u);
+  const double frame_ns = 10 * 1e9 / m->uart_baud(2);
+  for (size_t i = 1; i < sent.size(); ++i) {
+    EXPECT_NEAR(static_cast<double>(sent[i].at_ns - sent[i - 1].at_ns), frame_ns, 2.0) << i;
+  }
+  collect();
   for (const MachineEvent& e : events) {
     EXPECT_EQ(e.text.rfind("warning: ", 0), std::string::npos) << e.text;
   }

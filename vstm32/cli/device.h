@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "gdb_server.h"
 #include "status/expected.h"
 #include "vstm32/machine.h"
 #include "vstm32/rom_bootloader.h"
@@ -62,6 +63,13 @@ class Device {
                                           uint64_t flash_ops) = 0;
   virtual void cancel_cut() = 0;
   virtual fota::Expected<void> save() = 0;
+  // The debugger's view (`--gdb`); nullptr: the device cannot be debugged. While halted, time
+  // stands still and advance_to does nothing.
+  virtual DebugTarget* debug_target() { return nullptr; }
+  [[nodiscard]] bool halted() {
+    DebugTarget* t = debug_target();
+    return t != nullptr && t->halted();
+  }
 };
 
 // vstm32::Machine (CPU, peripherals, ROM bootloader) over a persisted flash image file.

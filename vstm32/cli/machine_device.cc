@@ -2,6 +2,8 @@
 // The whole virtual STM32F407 behind `vstm32 run`: vstm32::Machine (the CPU executing the flash
 // image, the peripherals, the ROM bootloader when BOOT0 is high) seen through the runner's Device
 // interface. The machine writes every flash change through to the file itself.
+#include <unicorn/unicorn.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <utility>
@@ -22,7 +24,26 @@ std::string stamp(uint64_t at_ns) {
   return text;
 }
 
-class MachineDevice : public Device {
+// GDB register number (gdb_server.cc) to Unicorn's: r0-r12, sp, lr, pc, xpsr, (d0-d15 as pairs
+// of s registers), fpscr, msp, psp, primask, basepri, faultmask, control.
+int unicorn_register(unsigned n) {
+  static constexpr int kCore[] = {
+      UC_ARM_REG_R0,  UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3, UC_ARM_REG_R4,  UC_ARM_REG_R5,
+      UC_ARM_REG_R6,  UC_ARM_REG_R7, UC_ARM_REG_R8, UC_ARM_REG_R9, UC_ARM_REG_R10, UC_ARM_REG_R11,
+      UC_ARM_REG_R12, UC_ARM_REG_SP, UC_ARM_REG_LR, UC_ARM_REG_PC, UC_ARM_REG_XPSR};
+  static constexpr int kSystem[] = {UC_ARM_REG_FPSCR,   UC_ARM_REG_MSP,     UC_ARM_REG_PSP,
+                                    UC_ARM_REG_PRIMASK, UC_ARM_REG_BASEPRI, UC_ARM_REG_FAULTMASK,
+                                    UC_ARM_REG_CONTROL};
+  if (n < 17) return kCore[n];
+  if (n >= 33 && n < 40) return kSystem[n - 33];
+  return -1;
+}
+
+bool is_flash(uint32_t address) {
+  return address < 0x0010'0000u || (address >= kFlashBase && address < kFlashBase + kFlashSize);
+}
+
+class MachineDevice : public Device, public DebugTarget {
  public:
   explicit MachineDevice(std::unique_ptr<Machine> machine) : machine_(std::move(machine)) {
     // Why firmware may hang (an IRQ without a modelled source, an unmodelled block): on stderr
@@ -35,7 +56,9 @@ class MachineDevice : public Device {
 
   uint64_t now_ns() const override { return machine_->now_ns(); }
   void advance_to(uint64_t t_ns) override {
+    if (halted_) return;
     machine_->advance_to(t_ns);
+    if (machine_->take_debug_stop()) halted_ = stopped_ = true;
     machine_->clear_uart_text();  // bytes are taken with their times by take_tx()
   }
   std::optional<uint64_t> next_event_ns() const override {
@@ -43,6 +66,60 @@ class MachineDevice : public Device {
     // A running CPU is always due: one slice at a time.
     if (t && *t == machine_->now_ns()) return *t + kCpuSliceNs;
     return t;
+  }
+
+  // ---- DebugTarget ----
+  DebugTarget* debug_target() override { return this; }
+  bool halted() const override { return halted_; }
+  void halt() override { halted_ = true; }
+  void resume() override {
+    if (!halted_) return;
+    machine_->step_over_breakpoint();
+    halted_ = false;
+  }
+  void step() override {
+    machine_->debug_step();
+    halted_ = true;
+  }
+  bool take_stop() override { return std::exchange(stopped_, false); }
+  uint64_t read_register(unsigned n) const override {
+    if (n >= 17 && n < 33) {  // d(n-17) = s(2k) | s(2k+1) << 32
+      const int s = UC_ARM_REG_S0 + 2 * static_cast<int>(n - 17);
+      return machine_->reg(s) | uint64_t{machine_->reg(s + 1)} << 32;
+    }
+    const int id = unicorn_register(n);
+    return id < 0 ? 0 : machine_->reg(id);
+  }
+  void write_register(unsigned n, uint64_t value) override {
+    if (n >= 17 && n < 33) {
+      const int s = UC_ARM_REG_S0 + 2 * static_cast<int>(n - 17);
+      machine_->set_reg(s, static_cast<uint32_t>(value));
+      machine_->set_reg(s + 1, static_cast<uint32_t>(value >> 32));
+      return;
+    }
+    if (const int id = unicorn_register(n); id >= 0) {
+      machine_->set_reg(id, static_cast<uint32_t>(value));
+    }
+  }
+  bool read_memory(uint32_t address, uint8_t& byte) override {
+    uint32_t word = 0;
+    if (!machine_->debug_read32(address & ~3u, word)) return false;
+    byte = static_cast<uint8_t>(word >> (8 * (address & 3u)));
+    return true;
+  }
+  bool write_memory(uint32_t address, uint8_t byte) override {
+    if (is_flash(address)) return false;  // flash changes only through its controller
+    uint32_t word = 0;
+    if (!machine_->debug_read32(address & ~3u, word)) return false;
+    const unsigned shift = 8 * (address & 3u);
+    word = (word & ~(0xFFu << shift)) | (uint32_t{byte} << shift);
+    return machine_->debug_write32(address & ~3u, word);
+  }
+  void add_breakpoint(uint32_t address) override { machine_->add_debug_breakpoint(address); }
+  void remove_breakpoint(uint32_t address) override { machine_->remove_debug_breakpoint(address); }
+  void reset() override {
+    pulse_nrst();
+    halted_ = true;
   }
   void rx_byte(uint8_t byte, uint64_t at_ns) override {
     advance_to(at_ns);
@@ -134,6 +211,8 @@ class MachineDevice : public Device {
 
  private:
   std::unique_ptr<Machine> machine_;
+  bool halted_ = false;
+  bool stopped_ = false;  // halted by a breakpoint while running (reported to the debugger)
 };
 
 }  // namespace

@@ -89,6 +89,15 @@ int main(int argc, char** argv) {
   run->add_option(
       "--product-id", product_id,
       "What the ROM's Get ID answers (default 0x413, the F40x/41x); to test host checks");
+  bool cycle_model = false;
+  run->add_flag("--cycle-model", cycle_model,
+                "Simulated time from Cortex-M4 cycle costs and flash wait states "
+                "(default: one cycle per instruction)");
+  int gdb_port = -1;
+  run->add_option("--gdb", gdb_port,
+                  "GDB remote protocol on 127.0.0.1:PORT (0: any free port); the core waits "
+                  "halted at reset until the debugger continues")
+      ->check(CLI::Range(0, 65535));
   run->add_option("--seed", seed, "Seed of torn flash states and random power cuts");
 
   // flash-image
@@ -120,6 +129,7 @@ int main(int argc, char** argv) {
     config.flash_file = flash;
     config.boot0 = boot0;
     config.seed = seed;
+    config.cycle_model = cycle_model;
     config.rom_version =
         rom_version == "v3.1" ? vstm32::RomVersion::kV3_1 : vstm32::RomVersion::kV9_1;
     if (!uid_hex.empty()) {
@@ -158,6 +168,7 @@ int main(int argc, char** argv) {
     options.uart_endpoints = uart_endpoints;
     options.i2c1_endpoint = i2c1;
     options.i2c_speed_hz = i2c_speed_hz;
+    options.gdb_port = gdb_port;
     return vstm32::cli::run_device(**device, options);
   }
   if (create->parsed()) return vstm32::cli::flash_image_create(image_file, force);

@@ -111,9 +111,18 @@ class Runner : public ControlTarget {
       if (tcp > 65535 || end == where.c_str() + 4 || *end != '\0') {
         return fail("--i2c1 '" + where + "' is not tcp:PORT");
       }
-      i2c_tcp_ = TcpPort::open(static_cast<uint16_t>(tcp), &error);
-      if (!i2c_tcp_) return fail(error);
+      auto i2c_port = TcpPort::open(static_cast<uint16_t>(tcp));
+      if (!i2c_port) return fail("--i2c1: " + i2c_port.error());
+      i2c_tcp_ = std::move(i2c_port).value();
       device_.i2c_set_speed_hz(options_.i2c_speed_hz);
+    }
+    if (options_.gdb_port >= 0) {
+      DebugTarget* target = device_.debug_target();
+      if (target == nullptr) return fail("--gdb: this device cannot be debugged");
+      auto port = TcpPort::open(static_cast<uint16_t>(options_.gdb_port));
+      if (!port) return fail("--gdb: " + port.error());
+      gdb_ = std::make_unique<GdbServer>(std::move(port).value(), *target);
+      target->halt();  // at the reset vector until the debugger says continue
     }
     configure_ber(options_.ber, options_.ber_seed);
     std::printf("vstm32: running (timing %s)", options_.realistic ? "realistic" : "fast");
@@ -130,6 +139,7 @@ class Runner : public ControlTarget {
       std::printf(", i2c1 tcp 127.0.0.1:%u (%u Hz)", i2c_tcp_->port(), options_.i2c_speed_hz);
     }
     if (control_) std::printf(", control %s", options_.control_socket.c_str());
+    if (gdb_) std::printf(", gdb 127.0.0.1:%u (halted until a debugger continues)", gdb_->port());
     std::printf("\n");
     std::fflush(stdout);
 
@@ -376,8 +386,9 @@ class Runner : public ControlTarget {
   // kMaxStepNs of simulated time per call, so that a running CPU cannot starve the pty and the
   // control socket.
   void process_due() {
+    if (device_.halted()) return;  // a debugger holds the core: time stands still
     const uint64_t step_end = device_.now_ns() + kMaxStepNs;
-    for (bool first = true;; first = false) {
+    for (bool first = true; !device_.halted(); first = false) {
       const uint64_t limit = options_.realistic ? std::min(wall_sim_ns(), step_end) : step_end;
       const std::optional<uint64_t> t = next_time();
       // Fast timing never waits: the first due thing is taken however far away it is.
@@ -402,7 +413,7 @@ class Runner : public ControlTarget {
       }
       collect_tx();
     }
-    catch_up(step_end);
+    if (!device_.halted()) catch_up(step_end);
     collect_tx();
   }
 
@@ -419,6 +430,8 @@ class Runner : public ControlTarget {
     if (i2c_tcp_) {
       fds.push_back({i2c_tcp_->listen_fd(), POLLIN, 0});
       if (i2c_tcp_->client_fd() >= 0) fds.push_back({i2c_tcp_->client_fd(), POLLIN, 0});
+    if (gdb_) {
+      for (int fd : gdb_->fds()) fds.push_back({fd, POLLIN, 0});
     }
     for (const ExtraPort& p : ports_) {
       if (p.pty) fds.push_back({p.pty->fd(), POLLIN, 0});
@@ -431,7 +444,8 @@ class Runner : public ControlTarget {
     // poll() would deliver every ROM answer up to 1 ms late); 200 ms at most, which also bounds
     // how late a signal is noticed.
     uint64_t wait_ns = i2c_hold_until_ ? 1'000'000 : 200'000'000;
-    if (const auto t = next_time(); t && !i2c_hold_until_) {
+    const bool halted = device_.halted();
+    if (const auto t = next_time(); t && !i2c_hold_until_ && !halted) {
       if (!options_.realistic) {
         wait_ns = 0;
       } else {
@@ -459,10 +473,17 @@ class Runner : public ControlTarget {
       if (control_->quit_requested()) quit_ = true;
     }
     if (i2c_tcp_) i2c_requests();
+    if (gdb_) gdb_->service();
+    if (halted && !device_.halted()) {
+      // Resumed by the debugger: realistic timing paces from here (the halt took no time).
+      wall_start_ = std::chrono::steady_clock::now();
+      sim_start_ = device_.now_ns();
+    }
     // A master retrying a refused address is held in step with the device (see i2c_requests).
     if (i2c_hold_until_ && std::chrono::steady_clock::now() < *i2c_hold_until_) return;
     i2c_hold_until_.reset();
     process_due();
+    if (gdb_) gdb_->service();  // a breakpoint hit in this step: the stop reply goes now
   }
 
   // Out of reset with an I2C master connected: the device waits for the master's first attempt
@@ -525,6 +546,7 @@ class Runner : public ControlTarget {
   std::vector<uint8_t> i2c_in_;
   int i2c_client_fd_ = -1;
   std::optional<std::chrono::steady_clock::time_point> i2c_hold_until_;
+  std::unique_ptr<GdbServer> gdb_;
   BitErrorInjector ber_rx_, ber_tx_;
   WireLine rx_line_, tx_line_;
   std::deque<TimedByte> rx_queue_, tx_queue_;

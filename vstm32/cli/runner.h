@@ -27,6 +27,9 @@ struct RunOptions {
   // I2C1's external master: "tcp:PORT" (0: any free port; vstm32/i2c_bus.h framing); empty: none.
   std::string i2c1_endpoint;
   uint32_t i2c_speed_hz = 400'000;
+  // GDB remote serial protocol on 127.0.0.1:PORT (0: any free port, -1: none). The core stays
+  // halted at its reset vector until a debugger attaches and continues.
+  int gdb_port = -1;
 };
 
 // Runs until `quit` on the control socket, SIGINT or SIGTERM; saves the flash. Returns the exit

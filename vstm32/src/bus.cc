@@ -5,9 +5,11 @@
 // with a warning); addresses where the chip has nothing raise a bus fault.
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 
 #include "backup.h"
 #include "crc.h"
+#include "dma.h"
 #include "gpio.h"
 #include "i2c.h"
 #include "iwdg.h"
@@ -40,8 +42,7 @@ constexpr Block kUnmodelled[] = {
     {0x4000'7400, 0x400, "DAC"},          {0x4001'2000, 0x400, "ADC"},
     {0x4001'2C00, 0x400, "SDIO"},         {0x4001'3000, 0x400, "SPI1"},
     {0x4001'4000, 0x400, "TIM9"},         {0x4001'4400, 0x400, "TIM10"},
-    {0x4001'4800, 0x400, "TIM11"},        {0x4002'6000, 0x400, "DMA1"},
-    {0x4002'6400, 0x400, "DMA2"},         {0x4002'8000, 0x1400, "ETH"},
+    {0x4001'4800, 0x400, "TIM11"},        {0x4002'8000, 0x1400, "ETH"},
     {0x4004'0000, 0x40000, "USB OTG HS"}, {0x5000'0000, 0x40000, "USB OTG FS"},
     {0x5005'0000, 0x400, "DCMI"},
 };
@@ -127,6 +128,27 @@ void Machine::Impl::build_devices() {
       port.text.push_back(static_cast<char>(byte));
     });
     uarts[u.port - 1] = usart;
+  }
+
+  // DMA1/DMA2 and the USART requests they serve (RM0090 tables 42/43): stream, channel, port.
+  for (unsigned n = 1; n <= 2; ++n)
+    dma[n - 1] = static_cast<Dma*>(add(std::make_unique<Dma>(*this, n)));
+  struct DmaRoute {
+    unsigned controller, stream, channel, port;
+    bool tx;
+  };
+  const DmaRoute dma_routes[] = {
+      {1, 0, 4, 5, false}, {1, 1, 4, 3, false}, {1, 2, 4, 4, false}, {1, 3, 4, 3, true},
+      {1, 4, 7, 3, true},  {1, 4, 4, 4, true},  {1, 5, 4, 2, false}, {1, 6, 4, 2, true},
+      {1, 7, 4, 5, true},  {2, 2, 4, 1, false}, {2, 5, 4, 1, false}, {2, 7, 4, 1, true},
+      {2, 1, 5, 6, false}, {2, 2, 5, 6, false}, {2, 6, 5, 6, true},  {2, 7, 5, 6, true},
+  };
+  for (const DmaRoute& r : dma_routes) {
+    Usart* u = uarts[r.port - 1];
+    dma[r.controller - 1]->connect(
+        r.stream, r.channel,
+        Dma::Requester{r.tx ? std::function<bool()>([u] { return u->dma_tx_request(); })
+                            : std::function<bool()>([u] { return u->dma_rx_request(); })});
   }
 
   // Timers: name, base, gate, APB2?, channels, counter bits, update IRQ, CC IRQ.
@@ -233,6 +255,37 @@ void Machine::Impl::reschedule(uint64_t at_ps) {
 void Machine::Impl::bus_error(uint32_t address, bool write) {
   raise_fault(write ? "bus-error write (peripheral)" : "bus-error read (peripheral)", address,
               !write);
+}
+
+bool Machine::Impl::dma_transfer(uint32_t address, uint8_t* data, unsigned size, bool write) {
+  if (address - kCcmBase < kCcmSize) return false;  // CCM is on the core's bus only
+  if (address >= kSlotBase && address < 0x6000'0000u) {
+    if (device_at(address) == nullptr) return false;
+    if (write) {
+      uint32_t v = 0;
+      std::memcpy(&v, data, size);
+      mmio_write(address, size, v);
+    } else {
+      const auto v = static_cast<uint32_t>(mmio_read(address, size));
+      std::memcpy(data, &v, size);
+    }
+    return true;
+  }
+  uint8_t* p = host_pointer(address, size);
+  if (p == nullptr) return false;
+  if (write) {
+    if (address - kSramBase >= kSramSize) return false;  // flash: programmed by its controller
+    std::memcpy(p, data, size);
+  } else {
+    std::memcpy(data, p, size);
+  }
+  return true;
+}
+
+void Machine::Impl::dma_requests_changed() {
+  for (Dma* d : dma) {
+    if (d != nullptr) d->serve();
+  }
 }
 
 bool Machine::Impl::clock_enabled(ClockGate gate) const {

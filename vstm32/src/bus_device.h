@@ -44,6 +44,11 @@ class DeviceHost {
   [[nodiscard]] virtual uint32_t hclk_hz() const = 0;
   [[nodiscard]] virtual uint32_t pclk1_hz() const = 0;
   [[nodiscard]] virtual uint32_t pclk2_hz() const = 0;
+  // A DMA controller's access (dma.cc): memory or a peripheral register, as the bus matrix
+  // gives the DMA (not CCM). False: nothing answers there (the stream's transfer error).
+  virtual bool dma_transfer(uint32_t address, uint8_t* data, unsigned size, bool write) = 0;
+  // A peripheral's DMA request may have risen: the controllers serve the streams it feeds.
+  virtual void dma_requests_changed() = 0;
 };
 
 // One NVIC input driven by one model: remembers its level so the NVIC sees only changes.

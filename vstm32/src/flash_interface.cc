@@ -237,7 +237,8 @@ void FlashInterface::write_register(const RegWrite& w) {
   switch (w.offset) {
     case 0x00: {
       const uint32_t v = w.merge(fctl.acr);
-      fctl.acr = v & 0x0707u;  // ICRST/DCRST are write-only actions
+      fctl.acr = v & 0x0707u;                   // ICRST/DCRST are write-only actions
+      if (m.cycle_model) m.code_written(0, 0);  // cached block cycles depend on wait states
       if (v & ((1u << 11) | (1u << 12)) && m.uc != nullptr) {
         uc_ctl_remove_cache(m.uc, 0, 0x1'0000'0000ull);  // cache reset: drop translated code
       }

@@ -162,10 +162,14 @@ void block_hook(uc_engine* uc, uint64_t address, uint32_t size, void* user) {
     return;
   }
   const uint32_t a = static_cast<uint32_t>(address);
-  m->block_address = a;
-  m->block_size = size;
-  m->block_icount = m->icount;
-  m->icount += m->block_instructions(a, size);
+  if (m->cycle_model) {
+    m->count_block_cycles(a, size);
+  } else {
+    m->block_address = a;
+    m->block_size = size;
+    m->block_icount = m->icount;
+    m->icount += m->block_instructions(a, size);
+  }
   // An exception is pending but masked: a block that may unmask it (CPS, MSR) ends the run.
   if (m->unmask_watch && m->block_changes_mask(a, size)) {
     m->request_stop(Machine::Impl::StopWhy::kException);
@@ -179,6 +183,19 @@ void breakpoint_hook(uc_engine* uc, uint64_t, uint32_t, void* user) {
     m->stop_why = Machine::Impl::StopWhy::kBreakpoint;
     uc_emu_stop(uc);
   }
+}
+
+void debug_breakpoint_hook(uc_engine* uc, uint64_t address, uint32_t, void* user) {
+  auto* m = impl_of(user);
+  const auto a = static_cast<uint32_t>(address);
+  if (m->pass_breakpoint && *m->pass_breakpoint == a) {
+    m->pass_breakpoint.reset();  // resuming from this breakpoint: the instruction runs
+    return;
+  }
+  if (m->debug_breakpoints.count(a) == 0) return;  // removed (its hook stays until reset)
+  m->debug_stop = true;
+  m->stop_why = Machine::Impl::StopWhy::kBreakpoint;
+  uc_emu_stop(uc);
 }
 
 // SVC (2), BKPT (7) and exception returns (a branch to 0xFFFFFFxx shows up as a prefetch abort).
@@ -255,6 +272,7 @@ Machine::Impl::Impl(Machine& machine, const MachineConfig& cfg)
       bkpsram(4096, 0),
       rom(machine, cfg.rom_version) {
   boot0 = cfg.boot0;
+  cycle_model = cfg.cycle_model;
   rng = cfg.seed * 0x9E37'79B9'7F4A'7C15ull + 1;
   // System memory: the ROM's code is not modelled (zeros), but the bytes users read are here.
   sysmem[0x77DE] = rom::version_id_byte(cfg.rom_version);
@@ -434,7 +452,52 @@ void Machine::Impl::settle_icount(uint32_t stop_pc) {
   if (stopped_at_block_start) return;
   stop_pc &= ~1u;
   if (stop_pc < block_address || stop_pc >= block_address + block_size) return;  // block done
+  if (cycle_model) {
+    const uint8_t* p = host_pointer(block_address, stop_pc - block_address);
+    if (p == nullptr) return;
+    const BlockCost ran = block_cost(p, block_address, stop_pc - block_address, fetch_model());
+    retired = block_retired + (stop_pc == block_address ? 0 : ran.instructions);
+    pending_refill = 0;  // the block's last instruction did not run
+    last_block_end = stop_pc;
+    set_icount(block_icount + (stop_pc == block_address ? 0 : ran.cycles));
+    return;
+  }
   set_icount(block_icount + count_instructions(block_address, stop_pc - block_address));
+}
+
+FetchModel Machine::Impl::fetch_model() const {
+  return FetchModel{fctl.acr & 7u, (fctl.acr & (1u << 8)) != 0, (fctl.acr & (1u << 9)) != 0};
+}
+
+// Cycle model: the block's cycles (cached like the instruction counts), plus the refill of the
+// previous block's branch when this block is not its fall-through (the branch was taken).
+void Machine::Impl::count_block_cycles(uint32_t address, uint32_t size) {
+  if (pending_refill != 0 && address != last_block_end) icount += pending_refill;
+  block_address = address;
+  block_size = size;
+  block_icount = icount;
+  block_retired = retired;
+  BlockCount* e = nullptr;
+  BlockCount fresh;
+  if (address < kSramBase) {
+    e = &block_counts[(address >> 1) % block_counts.size()];
+    if (e->address != address || e->size != size || e->generation != code_generation) e = nullptr;
+  }
+  if (e == nullptr) {
+    const uint8_t* p = host_pointer(address, size);
+    const BlockCost c = p != nullptr ? block_cost(p, address, size, fetch_model())
+                                     : BlockCost{size / 2, size / 2, 0};
+    fresh = BlockCount{address, size, c.instructions, code_generation, c.cycles, c.refill};
+    if (address < kSramBase) block_counts[(address >> 1) % block_counts.size()] = fresh;
+    e = &fresh;
+  }
+  icount += e->cycles;
+  retired += e->count;
+  pending_refill = e->refill;
+  last_block_end = address + size;
+  // Instructions cost more than one cycle: the instruction count that bounds the slice can
+  // overshoot its time; the run ends at the next block instead.
+  if (icount >= slice_end_icount && in_emulation) request_stop(StopWhy::kException);
 }
 
 void Machine::Impl::set_icount(uint64_t exact) {
@@ -516,6 +579,7 @@ void Machine::Impl::open_engine() {
         "block hook");
   check(uc_hook_add(uc, &hook, UC_HOOK_INTR, reinterpret_cast<void*>(interrupt_hook), this, 1, 0),
         "interrupt hook");
+  for (auto& [address, unused] : debug_breakpoints) add_debug_hook(address);
   if (breakpoint && !breakpoint_hit_ns) {
     check(uc_hook_add(uc, &hook, UC_HOOK_CODE, reinterpret_cast<void*>(breakpoint_hook), this,
                       *breakpoint, *breakpoint),
@@ -645,6 +709,7 @@ uint64_t Machine::Impl::idle_loop_instructions(uint64_t deadline) {
   const uint32_t at = pc & ~1u;
   const uint8_t* p = host_pointer(at, 4);
   if (p == nullptr || (breakpoint && !breakpoint_hit_ns && *breakpoint == at)) return 0;
+  if (single_step || debug_breakpoints.count(at) != 0) return 0;
   const uint16_t first = static_cast<uint16_t>(p[0] | p[1] << 8);
   const uint16_t second = static_cast<uint16_t>(p[2] | p[3] << 8);
   if (first != 0xE7FE && !(first == 0xF7FF && second == 0xBFFE)) return 0;
@@ -683,9 +748,11 @@ void Machine::Impl::run_cpu_until(uint64_t t_ps) {
       set_time_ps(std::max(deadline, now_ps() + 1));
     } else if (const uint64_t idle = idle_loop_instructions(deadline); idle != 0) {
       icount += idle;  // `b .` until the next event: counted, not run (the same time and count)
+      if (cycle_model) retired += idle / (1 + cycles::kRefillImmediate);  // 2 cycles per `b .`
     } else {
       const uint64_t span_ps = deadline > now_ps() ? deadline - now_ps() : 0;
       uint64_t n = std::clamp<uint64_t>(instructions_in(span_ps), 1, kMaxSliceInstructions);
+      if (single_step) n = 1;
       if (cut.kind == CutPlan::Kind::kInstructions) {
         n = std::min<uint64_t>(n, cut.at > icount ? cut.at - icount : 1);
       }
@@ -693,6 +760,7 @@ void Machine::Impl::run_cpu_until(uint64_t t_ps) {
       // keeps PC exact at every instruction (its counting hook syncs PC), so a fault names the
       // faulting instruction, not its block. The block hook only keeps time within the slice.
       const uint64_t slice_start = icount;
+      slice_end_icount = icount + n;
       slice_end_ps = now_ps() + static_cast<uint64_t>(Wide{n} * kPsPerSecond / instr_hz);
       stop_why = StopWhy::kNone;
       stop_at_block = false;
@@ -737,10 +805,21 @@ void Machine::Impl::run_cpu_until(uint64_t t_ps) {
             // WFI does not sleep while an interrupt it would wake for is already pending (also
             // with PRIMASK set).
             wfi = !wake_pending();
-          } else {
+          } else if (!cycle_model) {
             set_icount(slice_start + n);
           }
         }
+      }
+      if (single_step && stop_why != StopWhy::kBreakpoint) {
+        single_step = false;
+        at_breakpoint = true;  // one instruction ran: advance_to returns
+        return;
+      }
+      if (stop_why == StopWhy::kBreakpoint && debug_stop) {
+        stop_why = StopWhy::kNone;
+        single_step = false;
+        at_breakpoint = true;
+        return;
       }
       if (stop_why == StopWhy::kBreakpoint) {
         breakpoint_hit_ns = now_ns();  // the instructions before the breakpoint, not its block
@@ -1023,6 +1102,10 @@ uint64_t Machine::now_ns() const {
   return impl_->now_ns();
 }
 uint64_t Machine::instructions() const {
+  return impl_->cycle_model ? impl_->retired : impl_->icount;
+}
+
+uint64_t Machine::cycles() const {
   return impl_->icount;
 }
 uint32_t Machine::sysclk_hz() const {
@@ -1039,6 +1122,58 @@ void Machine::set_breakpoint(uint32_t address) {
                       *s.breakpoint, *s.breakpoint),
           "breakpoint hook");
   }
+}
+
+void Machine::Impl::add_debug_hook(uint32_t address) {
+  if (uc == nullptr) return;
+  uc_hook hook;
+  check(uc_hook_add(uc, &hook, UC_HOOK_CODE, reinterpret_cast<void*>(debug_breakpoint_hook), this,
+                    address, address),
+        "debug breakpoint hook");
+  code_written(address, 2);  // translated blocks over it get the hook
+}
+
+void Machine::add_debug_breakpoint(uint32_t address) {
+  Impl& s = *impl_;
+  address &= ~1u;
+  if (s.debug_breakpoints.count(address) != 0) return;
+  s.debug_breakpoints[address] = 0;
+  s.add_debug_hook(address);
+}
+
+void Machine::remove_debug_breakpoint(uint32_t address) {
+  impl_->debug_breakpoints.erase(address & ~1u);
+}
+
+void Machine::step_over_breakpoint() {
+  impl_->pass_breakpoint = impl_->pc & ~1u;
+}
+
+void Machine::debug_step() {
+  Impl& s = *impl_;
+  if (s.mode != Mode::kCpu) return;
+  s.pass_breakpoint = s.pc & ~1u;
+  s.single_step = true;
+  advance_to(now_ns() + 1'000'000'000);  // returns after the instruction (or a breakpoint)
+  s.single_step = false;
+  s.pass_breakpoint.reset();
+  s.debug_stop = false;
+}
+
+bool Machine::take_debug_stop() {
+  const bool stop = impl_->debug_stop;
+  impl_->debug_stop = false;
+  return stop;
+}
+
+void Machine::set_reg(int unicorn_reg_id, uint32_t value) {
+  Impl& s = *impl_;
+  if (s.uc == nullptr) return;
+  if (unicorn_reg_id == UC_ARM_REG_PC) {
+    s.pc = value | 1u;
+    return;
+  }
+  uc_reg_write(s.uc, unicorn_reg_id, &value);
 }
 
 std::optional<uint64_t> Machine::breakpoint_hit_ns() const {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "bus_device.h"
+#include "cycle_model.h"
 #include "vstm32/machine.h"
 #include "vstm32/rom_bootloader.h"
 
@@ -52,6 +53,7 @@ class I2c;
 class Gpio;
 class Exti;
 class Syscfg;
+class Dma;
 
 inline constexpr unsigned kIrqCount = 82;  // STM32F407 NVIC inputs (RM0090 table 61)
 inline constexpr unsigned kUartCount = 6;  // USART1/2/3, UART4/5, USART6 as ports 1..6
@@ -97,7 +99,18 @@ struct Machine::Impl final : DeviceHost {
     uint32_t size = 0;
     uint32_t count = 0;
     uint32_t generation = 0;
+    uint32_t cycles = 0;  // cycle model: the block's cycles and its taken-branch refill
+    uint32_t refill = 0;
   };
+  // ---- cycle model (MachineConfig::cycle_model): icount counts cycles, `retired` instructions
+  bool cycle_model = false;
+  uint64_t retired = 0;
+  uint64_t block_retired = 0;
+  uint32_t last_block_end = 0;    // where the previous block falls through
+  uint32_t pending_refill = 0;    // its refill, added when the next block is not the fall-through
+  uint64_t slice_end_icount = 0;  // the run ends at the first block after this many cycles
+  void count_block_cycles(uint32_t address, uint32_t size);
+  FetchModel fetch_model() const;
   std::array<BlockCount, 4096> block_counts{};
   uint32_t code_generation = 1;  // code_written bumps it: cached counts older than it are stale
   // A run stopped inside the current block (a callback stopped it, a fault, a breakpoint): only
@@ -127,6 +140,12 @@ struct Machine::Impl final : DeviceHost {
   std::optional<uint32_t> breakpoint;
   std::optional<uint64_t> breakpoint_hit_ns;
   bool at_breakpoint = false;
+  // Debugger breakpoints (hook per address), the one to pass once, a stop at one, single step.
+  std::map<uint32_t, size_t> debug_breakpoints;
+  std::optional<uint32_t> pass_breakpoint;
+  bool debug_stop = false;
+  bool single_step = false;
+  void add_debug_hook(uint32_t address);
   struct PendingFault {
     std::string kind;
     uint32_t address = 0;
@@ -194,6 +213,7 @@ struct Machine::Impl final : DeviceHost {
   std::array<Usart*, kUartCount> uarts{};
   I2c* i2c1 = nullptr;
   std::array<Gpio*, 9> gpio{};
+  std::array<Dma*, 2> dma{};
   std::array<bool, kIrqCount> irq_has_source{};
   std::array<bool, kIrqCount> irq_warned{};
   void build_devices();
@@ -259,6 +279,8 @@ struct Machine::Impl final : DeviceHost {
   void event(MachineEvent::Kind kind, std::string text) override;
   void bus_error(uint32_t address, bool write) override;
   bool clock_enabled(ClockGate gate) const override;
+  bool dma_transfer(uint32_t address, uint8_t* data, unsigned size, bool write) override;
+  void dma_requests_changed() override;
 
   // ---- NVIC and exceptions (nvic.cc) ----
   int exception_priority(uint32_t number) const;
@@ -303,6 +325,7 @@ struct Machine::Impl final : DeviceHost {
   void take_fault(const PendingFault& fault);
   bool enter_exception(uint32_t number, uint32_t return_pc);
   void exception_return(uint32_t exc_return);
+  void set_core_mode(uint32_t ipsr, uint32_t control, uint32_t msp, uint32_t psp);
   void request_stop(StopWhy why);
   void request_reset(uint32_t flags);
   uint8_t* host_pointer(uint32_t address, uint32_t size);

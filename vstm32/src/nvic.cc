@@ -129,6 +129,19 @@ bool Machine::Impl::take_pending_exception() {
   return true;
 }
 
+// The core's view of the mode: IPSR (what MRS IPSR/xPSR reads in a handler), CONTROL and the two
+// stack pointers. Unicorn banks SP by mode (handler mode and CONTROL.SPSEL pick MSP or PSP), so
+// both are written again after the mode changed. In handler mode Unicorn turns the EXC_RETURN
+// branch into an exception-exit interrupt, which interrupt_hook takes like the 0xFFFF'FFxx fetch.
+void Machine::Impl::set_core_mode(uint32_t ipsr, uint32_t control, uint32_t msp, uint32_t psp) {
+  // SPSEL is written in thread mode only: before the entry into a handler, after the return.
+  uc_reg_write(uc, UC_ARM_REG_CONTROL, &control);
+  uc_reg_write(uc, UC_ARM_REG_IPSR, &ipsr);
+  uc_reg_write(uc, UC_ARM_REG_CONTROL, &control);
+  uc_reg_write(uc, UC_ARM_REG_MSP, &msp);
+  uc_reg_write(uc, UC_ARM_REG_PSP, &psp);
+}
+
 // Exception entry as the core does it: 8-word frame on the current stack, LR = EXC_RETURN,
 // IPSR = number, PC = handler from the vector table at VTOR. False: the frame could not be
 // pushed (the core would lock up).
@@ -141,8 +154,10 @@ bool Machine::Impl::enter_exception(uint32_t number, uint32_t return_pc) {
   uint32_t control = 0;
   uc_reg_read(uc, UC_ARM_REG_CONTROL, &control);
   const bool on_psp = current_exception == 0 && (control & 2u) != 0;
-  uint32_t sp = 0;
-  uc_reg_read(uc, on_psp ? UC_ARM_REG_PSP : UC_ARM_REG_MSP, &sp);
+  uint32_t msp = 0, psp = 0;
+  uc_reg_read(uc, UC_ARM_REG_MSP, &msp);
+  uc_reg_read(uc, UC_ARM_REG_PSP, &psp);
+  uint32_t sp = on_psp ? psp : msp;
   const bool realign = (sp & 4u) != 0;
   sp = (sp - 32) & ~7u;
   regs[7] =
@@ -153,15 +168,7 @@ bool Machine::Impl::enter_exception(uint32_t number, uint32_t return_pc) {
   // over the stack on every exception made every later store to that page take Unicorn's slow
   // self-modifying-code path: -13% guest speed in vstm32_bench.)
   std::memcpy(frame, regs, 32);
-  if (on_psp) {
-    uc_reg_write(uc, UC_ARM_REG_PSP, &sp);
-  } else {
-    uc_reg_write(uc, UC_ARM_REG_MSP, &sp);
-  }
-  // Handler mode always runs on MSP.
-  uint32_t msp = 0;
-  uc_reg_read(uc, UC_ARM_REG_MSP, &msp);
-  uc_reg_write(uc, UC_ARM_REG_SP, &msp);
+  (on_psp ? psp : msp) = sp;
   const uint32_t exc_return = current_exception != 0 ? 0xFFFF'FFF1u
                               : on_psp               ? 0xFFFF'FFFDu
                                                      : 0xFFFF'FFF9u;
@@ -179,13 +186,16 @@ bool Machine::Impl::enter_exception(uint32_t number, uint32_t return_pc) {
   }
   exception_stack.push_back(preempted);
   current_exception = number;
-  // The handler starts outside any IT block. IPSR stays 0 in Unicorn's view: its core then
-  // treats the EXC_RETURN branch as a fetch from 0xFFFF'FFxx, which is where we take the return
-  // (with IPSR set, QEMU's own exception return would run against its own, unused NVIC).
+  if (cycle_model) {
+    icount += cycles::kException;  // stacking and the vector fetch (the cycle model)
+    pending_refill = 0;
+  }
+  // The handler starts outside any IT block, in handler mode on MSP.
   uint32_t xpsr = 0;
   uc_reg_read(uc, UC_ARM_REG_XPSR, &xpsr);
-  xpsr &= ~0x1FFu & ~0x0600'FC00u;
+  xpsr &= ~0x0600'FC00u;
   uc_reg_write(uc, UC_ARM_REG_XPSR, &xpsr);
+  set_core_mode(number, control & ~2u, msp, psp);  // the handler runs on MSP: SPSEL 0
   uint32_t handler = 0;
   uint8_t bytes[4];
   if (!bus_read(scb.vtor + number * 4, bytes, 4)) return false;
@@ -196,8 +206,14 @@ bool Machine::Impl::enter_exception(uint32_t number, uint32_t return_pc) {
 
 void Machine::Impl::exception_return(uint32_t exc_return) {
   const bool to_psp = (exc_return & 0xFu) == 0xDu;
-  uint32_t sp = 0;
-  uc_reg_read(uc, to_psp ? UC_ARM_REG_PSP : UC_ARM_REG_MSP, &sp);
+  if (cycle_model) {
+    icount += cycles::kException;  // unstacking (the cycle model; docs/vstm32.md)
+    pending_refill = 0;
+  }
+  uint32_t msp = 0, psp = 0;
+  uc_reg_read(uc, UC_ARM_REG_MSP, &msp);
+  uc_reg_read(uc, UC_ARM_REG_PSP, &psp);
+  uint32_t& sp = to_psp ? psp : msp;
   uint32_t regs[8] = {};
   const uint8_t* frame = host_pointer(sp, 32);
   if (frame == nullptr) {
@@ -207,11 +223,6 @@ void Machine::Impl::exception_return(uint32_t exc_return) {
   std::memcpy(regs, frame, 32);
   sp += 32;
   if (regs[7] & (1u << 9)) sp += 4;
-  if (to_psp) {
-    uc_reg_write(uc, UC_ARM_REG_PSP, &sp);
-  } else {
-    uc_reg_write(uc, UC_ARM_REG_MSP, &sp);
-  }
   const int ids[6] = {UC_ARM_REG_R0, UC_ARM_REG_R1,  UC_ARM_REG_R2,
                       UC_ARM_REG_R3, UC_ARM_REG_R12, UC_ARM_REG_LR};
   for (int i = 0; i < 6; ++i) uc_reg_write(uc, ids[i], &regs[i]);
@@ -228,10 +239,12 @@ void Machine::Impl::exception_return(uint32_t exc_return) {
     for (int i = 0; i < 17; ++i) in[i] = &back.fp[static_cast<size_t>(i)];
     uc_reg_write_batch(uc, const_cast<int*>(kFpRegs), const_cast<void* const*>(in), 17);
   }
-  uc_reg_write(uc, UC_ARM_REG_XPSR, &xpsr);  // IPSR kept 0 (see enter_exception)
-  if (to_psp) {
-    uc_reg_write(uc, UC_ARM_REG_SP, &sp);
-  }
+  uc_reg_write(uc, UC_ARM_REG_XPSR, &xpsr);
+  // Back to thread mode, CONTROL.SPSEL follows EXC_RETURN bit 2 (the stack returned to).
+  uint32_t control = 0;
+  uc_reg_read(uc, UC_ARM_REG_CONTROL, &control);
+  if (back.number == 0) control = (control & ~2u) | (to_psp ? 2u : 0u);
+  set_core_mode(back.number, control, msp, psp);
   pc = regs[6] | 1u;
   // A level-sensitive input still asserted pends its interrupt again.
   if (finished >= kFirstIrq && finished < kFirstIrq + kIrqCount &&

@@ -15,7 +15,7 @@ constexpr uint32_t kRe = 1u << 2, kTe = 1u << 3, kIdleie = 1u << 4, kRxneie = 1u
                    kTcie = 1u << 6, kTxeie = 1u << 7, kPeie = 1u << 8, kPce = 1u << 10,
                    kM = 1u << 12, kUe = 1u << 13, kOver8 = 1u << 15;
 }
-constexpr uint32_t kCr3Eie = 1u << 0;
+constexpr uint32_t kCr3Eie = 1u << 0, kCr3Dmar = 1u << 6, kCr3Dmat = 1u << 7;
 }  // namespace
 
 Usart::Usart(DeviceHost& host, unsigned port, const char* name, uint32_t base, ClockGate gate,
@@ -61,6 +61,15 @@ bool Usart::receiver_on() const {
   return clocked() && (cr1_ & cr1::kUe) && (cr1_ & cr1::kRe);
 }
 
+bool Usart::dma_tx_request() const {
+  return clocked() && (cr3_ & kCr3Dmat) && (cr1_ & cr1::kUe) && (cr1_ & cr1::kTe) && brr_ != 0 &&
+         (status(host_.now_ps()) & sr::kTxe);
+}
+
+bool Usart::dma_rx_request() const {
+  return clocked() && (cr3_ & kCr3Dmar) && (sr_ & sr::kRxne);
+}
+
 void Usart::set_rom_configuration() {
   brr_ = 16'000'000 / 115'200;
   cr1_ = cr1::kUe | cr1::kM | cr1::kPce | cr1::kTe | cr1::kRe;
@@ -82,15 +91,18 @@ void Usart::update_irq() {
       ((cr1_ & cr1::kRxneie) && (s & (sr::kRxne | sr::kOre))) ||
       ((cr1_ & cr1::kIdleie) && (s & sr::kIdle)) || ((cr1_ & cr1::kPeie) && (s & sr::kPe)) ||
       ((cr3_ & kCr3Eie) && (s & (sr::kFe | sr::kNf | sr::kOre)) &&
-       (cr3_ & (1u << 6)));  // EIE counts with DMAR only
+       (cr3_ & kCr3Dmar));  // EIE counts with DMAR only
   irq_.set(host_, level && (cr1_ & cr1::kUe));
+  if (cr3_ & (kCr3Dmat | kCr3Dmar)) host_.dma_requests_changed();
 }
 
 // TXE and TC change with time: the IRQ line must be re-evaluated at the first of them that the
 // last evaluation did not see yet.
 uint64_t Usart::next_event_ps() const {
   uint64_t t = idle_at_ps_;
-  if ((cr1_ & cr1::kTxeie) && updated_ps_ < tx_start_ps_) t = std::min(t, tx_start_ps_);
+  if ((cr1_ & cr1::kTxeie || cr3_ & kCr3Dmat) && updated_ps_ < tx_start_ps_) {
+    t = std::min(t, tx_start_ps_);  // TXE rises: an interrupt or the next DMA request
+  }
   if ((cr1_ & cr1::kTcie) && tc_armed_ && updated_ps_ < tx_end_ps_) t = std::min(t, tx_end_ps_);
   return t;
 }
@@ -159,7 +171,7 @@ void Usart::write(const RegWrite& w) {
       tc_armed_ = true;
       const uint8_t byte = static_cast<uint8_t>(w.value >> ((w.mask & 0xFFu) ? 0 : 8));
       if (sink_) sink_(byte, start / 1000);
-      if (cr1_ & (cr1::kTxeie | cr1::kTcie)) host_.reschedule(start);
+      if ((cr1_ & (cr1::kTxeie | cr1::kTcie)) || (cr3_ & kCr3Dmat)) host_.reschedule(start);
       break;
     }
     case 0x08: brr_ = w.merge(brr_) & 0xFFFFu; break;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // USART1/2/3/6 and UART4/5 (RM0090 section 30) in asynchronous mode: SR flags with their wire
 // timing at the rate BRR and the bus clock give, RXNE/TXE/TC/IDLE/ORE/PE interrupts, DMA
-// request enables stored. Bytes leave through a sink with the time their start bit begins;
-// bytes arrive through receive() at the time their stop bit ends.
+// requests (CR3 DMAT with TXE, DMAR with RXNE) for the DMA streams (dma.h). Bytes leave through a
+// sink with the time their start bit begins; bytes arrive through receive() at the time their stop
+// bit ends.
 #pragma once
 
 #include <array>
@@ -34,6 +35,9 @@ class Usart final : public BusDevice {
   [[nodiscard]] unsigned frame_bits() const;
   [[nodiscard]] uint32_t baud() const;  // 0 when BRR is not set
   [[nodiscard]] bool receiver_on() const;
+  // The DMA request lines: transmit (DMAT and TXE), receive (DMAR and RXNE).
+  [[nodiscard]] bool dma_tx_request() const;
+  [[nodiscard]] bool dma_rx_request() const;
   // What the ROM's Go leaves behind: 8E1 at 115200 from 16 MHz.
   void set_rom_configuration();
 

@@ -5,11 +5,15 @@
 //   1. PLL to 168 MHz, SysTick 1 ms, a HAL_Delay(100) between two orange LED edges;
 //   2. TIM2 update interrupt toggling the green LED every 25 ms, 8 times (PSC 8399, ARR 249);
 //   3. nested interrupts by priority (PRIGROUP 3): TIM3 (low) pends TIM4 (high: preempts), TIM4
-//      pends TIM5 (between: runs after TIM4, before TIM3 resumes); IABR inside TIM4;
+//      pends TIM5 (between: runs after TIM4, before TIM3 resumes); IABR and MRS IPSR inside
+//      TIM4, IPSR back in thread mode;
 //   4. BASEPRI and PRIMASK masking: a pended interrupt waits while masked, runs on unmask;
 //   5. interrupt-driven echo (RXNE in, TXE out, ring buffers) on USART1 and USART2 at 115200,
 //      upper-casing letters, until each has received a '.';
-//   6. the user button on PA0 through SYSCFG EXTICR1 and EXTI0 (rising edge), two presses.
+//   6. the user button on PA0 through SYSCFG EXTICR1 and EXTI0 (rising edge), two presses;
+//   7. UART DMA as HAL_UART_Receive_DMA (circular, half/complete callbacks) and
+//      HAL_UART_Transmit_DMA (stream TC, then the USART's TC interrupt) on USART2 with DMA1
+//      streams 5/6, and a memory-to-memory copy on DMA2 stream 0.
 // USART1 output is interrupt-driven too (TXEIE), like HAL_UART_Transmit_IT.
 #include <cstdint>
 #include <string_view>
@@ -161,6 +165,46 @@ void print_log() {
   g_log_len = 0;
 }
 volatile uint32_t g_iabr_in_tim4 = 0;
+volatile uint32_t g_ipsr_in_tim4 = 0;
+inline uint32_t ipsr() {
+  uint32_t v;
+  asm volatile("mrs %0, ipsr" : "=r"(v));
+  return v;
+}
+
+// ---- DMA (HAL_UART_Receive_DMA circular / HAL_UART_Transmit_DMA, HAL_DMA_Start_IT M2M) ----
+constexpr uint32_t kDma1 = 0x4002'6000, kDma2 = 0x4002'6400;
+constexpr unsigned kIrqDma1S5 = 16, kIrqDma1S6 = 17, kIrqDma2S0 = 56;
+constexpr uint32_t kDmaEn = 1u << 0, kDmaTeie = 1u << 2, kDmaHtie = 1u << 3, kDmaTcie = 1u << 4,
+                   kDmaCirc = 1u << 8, kDmaMinc = 1u << 10, kDmaM2p = 1u << 6, kDmaM2m = 2u << 6;
+constexpr uint32_t kCr1Tcie = 1u << 6, kSrTc = 1u << 6;
+constexpr uint32_t kCr3Dmar = 1u << 6, kCr3Dmat = 1u << 7;
+uint32_t stream(uint32_t dma, unsigned s) {
+  return dma + 0x10 + 0x18 * s;
+}
+uint8_t g_dma_rx[8];
+volatile uint8_t g_dma_line[16];
+volatile uint32_t g_dma_line_len = 0;
+volatile uint32_t g_dma_rx_pos = 0;  // the next byte of g_dma_rx to take
+uint8_t g_dma_tx[16];
+volatile bool g_dma_tx_done = false;
+volatile char g_dma_log[12];
+volatile uint32_t g_dma_log_len = 0;
+uint32_t g_m2m_src[16];
+uint32_t g_m2m_dst[16];
+volatile bool g_m2m_done = false;
+void dma_log(char c) {
+  if (g_dma_log_len < sizeof g_dma_log) g_dma_log[g_dma_log_len] = c;
+  g_dma_log_len = g_dma_log_len + 1;
+}
+// HAL_UARTEx_RxEventCallback style: take what the DMA wrote up to `end` of the ring.
+void dma_take(uint32_t end) {
+  while (g_dma_rx_pos != end) {
+    if (g_dma_line_len < sizeof g_dma_line) g_dma_line[g_dma_line_len] = g_dma_rx[g_dma_rx_pos];
+    g_dma_line_len = g_dma_line_len + 1;
+    g_dma_rx_pos = (g_dma_rx_pos + 1) % sizeof g_dma_rx;
+  }
+}
 
 volatile uint32_t g_tim2_toggles = 0;
 volatile uint32_t g_button_presses = 0;
@@ -175,7 +219,54 @@ void USART1_IRQHandler() {
   uart_irq(g_usart1);
 }
 void USART2_IRQHandler() {
+  const uint32_t sr = reg(g_usart2.base + 0x00);
+  const uint32_t cr1 = reg(g_usart2.base + 0x0C);
+  if ((cr1 & kCr1Tcie) && (sr & kSrTc)) {  // UART_EndTransmit_IT: the DMA transmit is over
+    reg(g_usart2.base + 0x0C) = cr1 & ~kCr1Tcie;
+    dma_log('U');
+    g_dma_tx_done = true;
+    return;
+  }
   uart_irq(g_usart2);
+}
+// DMA1 stream 5 (USART2 RX, circular): HISR bits 6.. (FEIF5 6, TEIF5 9, HTIF5 10, TCIF5 11).
+void DMA1_Stream5_IRQHandler() {
+  const uint32_t hisr = reg(kDma1 + 0x04);
+  if (hisr & (1u << 10)) {
+    reg(kDma1 + 0x0C) = 1u << 10;
+    dma_log('h');
+    dma_take(sizeof g_dma_rx / 2);
+  }
+  if (hisr & (1u << 11)) {
+    reg(kDma1 + 0x0C) = 1u << 11;
+    dma_log('t');
+    dma_take(0);
+  }
+  if (hisr & (1u << 9)) {
+    reg(kDma1 + 0x0C) = 1u << 9;
+    dma_log('E');
+  }
+}
+// DMA1 stream 6 (USART2 TX): HISR bits 16.. (TCIF6 21). UART_DMATransmitCplt: DMAT off, TCIE on.
+void DMA1_Stream6_IRQHandler() {
+  const uint32_t hisr = reg(kDma1 + 0x04);
+  if (hisr & (1u << 21)) {
+    reg(kDma1 + 0x0C) = 1u << 21;
+    dma_log('T');
+    reg(g_usart2.base + 0x14) = reg(g_usart2.base + 0x14) & ~kCr3Dmat;
+    reg(g_usart2.base + 0x0C) = reg(g_usart2.base + 0x0C) | kCr1Tcie;
+  }
+  if (hisr & (1u << 19)) {
+    reg(kDma1 + 0x0C) = 1u << 19;
+    dma_log('E');
+  }
+}
+// DMA2 stream 0 (memory to memory): LISR TCIF0 bit 5.
+void DMA2_Stream0_IRQHandler() {
+  if (reg(kDma2 + 0x00) & (1u << 5)) {
+    reg(kDma2 + 0x08) = 1u << 5;
+    g_m2m_done = true;
+  }
 }
 void TIM2_IRQHandler() {
   reg(kTim2 + 0x10) = ~1u;  // clear UIF (rc_w0), as HAL does
@@ -192,7 +283,8 @@ void TIM3_IRQHandler() {
 void TIM4_IRQHandler() {
   log('4');
   g_iabr_in_tim4 = reg(kNvicIabr);
-  nvic_pend(kIrqTim5);  // lower than TIM4, higher than TIM3: after TIM4, before TIM3 resumes
+  g_ipsr_in_tim4 = ipsr();  // 16 + 30, as ICSR.VECTACTIVE
+  nvic_pend(kIrqTim5);      // lower than TIM4, higher than TIM3: after TIM4, before TIM3 resumes
   log('4');
 }
 void TIM5_IRQHandler() {
@@ -205,7 +297,8 @@ void EXTI0_IRQHandler() {
 }
 }
 
-int main() {
+// `break main` works in a debugger (not inlined into Reset_Handler by LTO).
+__attribute__((externally_visible, noinline)) int main() {
   const fota::stm32::ClockInfo clock = fota::stm32::clock_init_168mhz();
   const uint32_t pclk1 = clock.pclk2_hz / 2;               // APB1 /4, APB2 /2
   reg(kAhb1enr) = reg(kAhb1enr) | 1u | (1u << 3);          // GPIOA, GPIOD
@@ -258,6 +351,10 @@ int main() {
   print_log();
   print(" iabr=");
   print_uint(g_iabr_in_tim4 >> kIrqTim3);  // TIM3 and TIM4 active inside TIM4: 0b11
+  print(" ipsr=");
+  print_uint(g_ipsr_in_tim4);
+  print(" thread=");
+  print_uint(ipsr());  // 0 again in thread mode
   print("\n");
 
   // 4. BASEPRI 0x80 masks TIM5 (0x80) but not TIM4 (0x40); PRIMASK masks everything.
@@ -309,7 +406,71 @@ int main() {
   while (g_button_presses < 2) fota::stm32::iwdg_kick();
   print("button: presses=");
   print_uint(g_button_presses);
-  print("\ndone\n");
+  print("\n");
+
+  // 7. UART DMA on USART2 (DMA1 stream 5 RX circular, stream 6 TX, channel 4), M2M on DMA2.
+  reg(kAhb1enr) = reg(kAhb1enr) | (1u << 21) | (1u << 22);
+  const uint32_t ahb1 = reg(kAhb1enr);  // read back: the clock is on before the first access
+  asm volatile("" ::"r"(ahb1));
+  reg(g_usart2.base + 0x0C) = reg(g_usart2.base + 0x0C) & ~kCr1Rxneie;  // from IT to DMA
+  const uint32_t rx = stream(kDma1, 5), tx = stream(kDma1, 6);
+  reg(rx + 0x00) = 0;  // HAL_DMA_Init: off, wait for EN to read 0
+  while (reg(rx + 0x00) & kDmaEn) {
+  }
+  reg(rx + 0x00) = (4u << 25) | kDmaMinc | kDmaCirc;  // channel 4, P2M, bytes
+  reg(rx + 0x14) = 0;                                 // direct mode
+  reg(rx + 0x08) = g_usart2.base + 0x04;              // PAR: DR
+  reg(rx + 0x0C) = reinterpret_cast<uint32_t>(g_dma_rx);
+  reg(rx + 0x04) = sizeof g_dma_rx;
+  reg(kDma1 + 0x0C) = 0x3Du << 6;  // clear stream 5's flags
+  reg(rx + 0x00) = reg(rx + 0x00) | kDmaTcie | kDmaHtie | kDmaTeie;
+  reg(rx + 0x00) = reg(rx + 0x00) | kDmaEn;
+  const uint32_t sr_dr = reg(g_usart2.base + 0x00) + reg(g_usart2.base + 0x04);  // clear ORE
+  asm volatile("" ::"r"(sr_dr));
+  reg(g_usart2.base + 0x14) = reg(g_usart2.base + 0x14) | kCr3Dmar;
+  nvic_enable(kIrqDma1S5, 0x60);
+  nvic_enable(kIrqDma1S6, 0x60);
+  print("dma: ready\n");
+  while (g_dma_line_len < 12) fota::stm32::iwdg_kick();
+  for (uint32_t i = 0; i < 12; ++i) {
+    const uint8_t c = g_dma_line[i];
+    g_dma_tx[i] = (c >= 'a' && c <= 'z') ? static_cast<uint8_t>(c - 32) : c;
+  }
+  g_dma_tx[12] = '\n';
+  reg(tx + 0x00) = (4u << 25) | kDmaMinc | kDmaM2p;
+  reg(tx + 0x14) = 0;
+  reg(tx + 0x08) = g_usart2.base + 0x04;
+  reg(tx + 0x0C) = reinterpret_cast<uint32_t>(g_dma_tx);
+  reg(tx + 0x04) = 13;
+  reg(kDma1 + 0x0C) = 0x3Du << 16;
+  reg(tx + 0x00) = reg(tx + 0x00) | kDmaTcie | kDmaTeie | kDmaEn;
+  reg(g_usart2.base + 0x00) = ~kSrTc;  // __HAL_UART_CLEAR_FLAG(TC)
+  reg(g_usart2.base + 0x14) = reg(g_usart2.base + 0x14) | kCr3Dmat;
+  while (!g_dma_tx_done) fota::stm32::iwdg_kick();
+  print("dma: log=");
+  for (uint32_t i = 0; i < g_dma_log_len && i < sizeof g_dma_log; ++i) {
+    uart_put(g_usart1, g_dma_log[i]);
+  }
+  print(" ndtr=");
+  print_uint(reg(rx + 0x04));  // 12 of the 8-byte ring taken: 4 left in this round
+  print("\n");
+
+  // Memory to memory: 16 words, DMA2 stream 0, FIFO mode (direct mode is not allowed for M2M).
+  for (uint32_t i = 0; i < 16; ++i) g_m2m_src[i] = 0x1000'0001u * (i + 1);
+  const uint32_t m2m = stream(kDma2, 0);
+  reg(m2m + 0x00) = kDmaM2m | (1u << 9) | kDmaMinc | (2u << 11) | (2u << 13);  // PINC, words
+  reg(m2m + 0x14) = (1u << 2) | 3u;                                            // FIFO, full
+  reg(m2m + 0x08) = reinterpret_cast<uint32_t>(g_m2m_src);
+  reg(m2m + 0x0C) = reinterpret_cast<uint32_t>(g_m2m_dst);
+  reg(m2m + 0x04) = 16;
+  reg(kDma2 + 0x08) = 0x3Du;
+  nvic_enable(kIrqDma2S0, 0x60);
+  reg(m2m + 0x00) = reg(m2m + 0x00) | kDmaTcie | kDmaEn;
+  while (!g_m2m_done) fota::stm32::iwdg_kick();
+  bool same = true;
+  for (uint32_t i = 0; i < 16; ++i) same = same && g_m2m_dst[i] == g_m2m_src[i];
+  print(same ? "m2m: same\n" : "m2m: differs\n");
+  print("done\n");
   flush();
   for (;;) fota::stm32::iwdg_kick();
 }

@@ -69,7 +69,9 @@ const char* self_test(const app::BootInfo& info) {
 
 }  // namespace
 
-int main() {
+// Kept as the symbol `main` (not inlined into the startup code or cloned as main.isra.0 by LTO):
+// `break main` in a debugger (vstm32 run --gdb) finds it.
+__attribute__((externally_visible, noinline)) int main() {
   app::Console con;
   const flash_map::Slot slot = app::running_slot();
   con.print("demo ")

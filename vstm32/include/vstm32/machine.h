@@ -47,6 +47,9 @@ struct MachineConfig {
   bool boot0 = false;        // level of the BOOT0 pin at power-on
   uint32_t lsi_hz = 32'000;  // IWDG clock (nominal 32 kHz; the datasheet allows 17-47 kHz)
   uint64_t seed = 1;         // for torn-state patterns and random cuts
+  // Simulated time from Cortex-M4 cycle costs and flash wait states (docs/vstm32.md, "Cycle
+  // model") instead of one cycle per instruction. Instruction cuts then count cycles.
+  bool cycle_model = false;
 };
 
 enum class ResetCause : uint8_t { kPowerOn, kPin, kSoftware, kWatchdog, kRom };
@@ -126,6 +129,8 @@ class Machine : public RomBus {
   bool run_until(const std::function<bool()>& done, uint64_t max_ns, uint64_t check_ns = 100'000);
   [[nodiscard]] uint64_t now_ns() const override;
   [[nodiscard]] uint64_t instructions() const;
+  // HCLK cycles the core ran (with MachineConfig::cycle_model; else one per instruction).
+  [[nodiscard]] uint64_t cycles() const;
   [[nodiscard]] uint32_t sysclk_hz() const;
   // Stops the run at the first execution of `address` (Thumb bit ignored) and records the time.
   void set_breakpoint(uint32_t address);
@@ -208,6 +213,18 @@ class Machine : public RomBus {
   // Flash stores as the CPU would do them (size 1, 2, 4 or 8 bytes) through the controller rules.
   void debug_flash_store(uint32_t address, unsigned size, uint64_t value);
   [[nodiscard]] uint32_t reg(int unicorn_reg_id) const;  // core register (PC, SP, R0...)
+  void set_reg(int unicorn_reg_id, uint32_t value);      // ... written by a debugger
+
+  // ---- Debugger (the GDB server of `vstm32 run --gdb`) ----
+  // Instruction breakpoints, any number (GDB's software and hardware ones alike): a run
+  // (advance_to) stops before the instruction at one executes and take_debug_stop() says so.
+  void add_debug_breakpoint(uint32_t address);
+  void remove_debug_breakpoint(uint32_t address);
+  // The next advance_to does not stop at a breakpoint at the current PC (continuing from it).
+  void step_over_breakpoint();
+  // Executes one instruction (a pending interrupt is taken first: the step ends in its handler).
+  void debug_step();
+  [[nodiscard]] bool take_debug_stop();
 
   // ---- Peripheral state for tests and status lines ----
   [[nodiscard]] uint8_t leds() const;  // bit 0 green PD12, 1 orange, 2 red, 3 blue PD15

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+// The cycle model (MachineConfig::cycle_model) against the Cortex-M4 TRM's instruction timing
+// and the flash interface's wait states: hand-assembled loops run from flash at 16 MHz, and the
+// simulated cycles (and time) must be within 5 % of the arithmetic from the tables in
+// docs/vstm32.md ("Cycle model").
+#include <gtest/gtest.h>
+#include <unicorn/unicorn.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "vstm32/machine.h"
+
+namespace {
+
+constexpr uint32_t kCode = vstm32::kFlashBase + 8;
+constexpr uint32_t kAcr = 0x4002'3C00;
+constexpr uint64_t kLoops = 100'000;
+
+struct LoopRun {
+  uint64_t cycles = 0;
+  uint64_t instructions = 0;
+  double time_cycles = 0;  // the simulated time in 16 MHz cycles
+};
+
+// Flash: vector table (SP, reset vector), then `code` (halfwords) at 0x0800'0008 ending in `b .`.
+// R0 = kLoops, R2 = an SRAM buffer, R3/R4 = divide operands; runs to the `b .`.
+LoopRun run_loop(const std::vector<uint16_t>& code, bool cycle_model, uint32_t acr = 0) {
+  vstm32::MachineConfig config;
+  config.cycle_model = cycle_model;
+  auto created = vstm32::Machine::create(config);
+  EXPECT_TRUE(static_cast<bool>(created)) << (created ? std::string() : created.error());
+  if (!created) return {};
+  auto m = std::move(created).value();
+  std::vector<uint8_t> image = {0x00, 0x00, 0x02, 0x20, 0x09, 0x00, 0x00, 0x08};
+  for (uint16_t h : code) {
+    image.push_back(static_cast<uint8_t>(h));
+    image.push_back(static_cast<uint8_t>(h >> 8));
+  }
+  m->load_flash(vstm32::kFlashBase, image);
+  m->power_on();
+  if (acr != 0) EXPECT_TRUE(m->debug_write32(kAcr, acr));
+  m->set_reg(UC_ARM_REG_R0, kLoops);
+  m->set_reg(UC_ARM_REG_R2, 0x2000'1000);
+  m->set_reg(UC_ARM_REG_R3, 1000);
+  m->set_reg(UC_ARM_REG_R4, 7);
+  const uint32_t end = kCode + 2 * static_cast<uint32_t>(code.size() - 1);  // the `b .`
+  m->add_debug_breakpoint(end);
+  const uint64_t c0 = m->cycles(), i0 = m->instructions(), t0 = m->now_ns();
+  m->advance_to(t0 + 2'000'000'000);
+  EXPECT_TRUE(m->take_debug_stop());
+  EXPECT_EQ(m->reg(UC_ARM_REG_PC), end);
+  LoopRun r;
+  r.cycles = m->cycles() - c0;
+  r.instructions = m->instructions() - i0;
+  r.time_cycles = static_cast<double>(m->now_ns() - t0) * 16e6 / 1e9;
+  return r;
+}
+
+void expect_within_5_percent(const LoopRun& r, double expected, const char* what) {
+  EXPECT_NEAR(static_cast<double>(r.cycles), expected, 0.05 * expected) << what;
+  EXPECT_NEAR(r.time_cycles, expected, 0.05 * expected) << what << " (time)";
+}
+
+// 1: subs r0, #1; bne 1b; b .
+const std::vector<uint16_t> kDelayLoop = {0x3801, 0xD1FD, 0xE7FE};
+
+TEST(Vstm32CycleModelTest, DelayLoopIsThreeCyclesAnIteration) {
+  // SUBS 1, BNE taken 1 + P (P = 1): 3 an iteration, the last BNE not taken.
+  const LoopRun r = run_loop(kDelayLoop, true);
+  expect_within_5_percent(r, 3.0 * kLoops - 1, "subs/bne");
+  // Retired instructions: exact up to the few a slice boundary can add (a known small error).
+  EXPECT_NEAR(static_cast<double>(r.instructions), 2.0 * kLoops, 8.0);
+  // Without the model: one cycle per instruction, as before.
+  const LoopRun flat = run_loop(kDelayLoop, false);
+  EXPECT_EQ(flat.cycles, 2 * kLoops);
+}
+
+TEST(Vstm32CycleModelTest, PipelinedLoadRunsAndMultipleTransfers) {
+  // 4 x ldr r1, [r2]: 2 + 1 + 1 + 1 (pipelined), subs 1, bne 1 + 1: 8 an iteration.
+  const LoopRun loads = run_loop({0x6811, 0x6811, 0x6811, 0x6811, 0x3801, 0xD1F9, 0xE7FE}, true);
+  expect_within_5_percent(loads, 8.0 * kLoops - 1, "ldr run");
+  // ldmia.w r2, {r3-r6}; stmia.w r2, {r3-r6}: 1 + 4 each, subs 1, bne 2: 13 an iteration.
+  const LoopRun ldm = run_loop({0xE892, 0x0078, 0xE882, 0x0078, 0x3801, 0xD1F9, 0xE7FE}, true);
+  expect_within_5_percent(ldm, 13.0 * kLoops - 1, "ldm/stm");
+}
+
+TEST(Vstm32CycleModelTest, DividesStayInsideTheTrmRange) {
+  // udiv r1, r3, r4 takes 2-12 cycles by its operands (TRM); subs 1, bne 2.
+  const LoopRun r = run_loop({0xFBB3, 0xF1F4, 0x3801, 0xD1FB, 0xE7FE}, true);
+  EXPECT_GE(static_cast<double>(r.cycles), (2.0 + 3.0) * kLoops - 1);
+  EXPECT_LE(static_cast<double>(r.cycles), (12.0 + 3.0) * kLoops);
+}
+
+TEST(Vstm32CycleModelTest, FlashWaitStatesAndTheArtAccelerator) {
+  // LATENCY 5, no prefetch, no cache: the loop's line is fetched again each iteration (+5).
+  expect_within_5_percent(run_loop(kDelayLoop, true, 5), 8.0 * kLoops, "5 wait states");
+  // Prefetch without the instruction cache: the taken branch refetches its target (+5).
+  expect_within_5_percent(run_loop(kDelayLoop, true, 5 | (1u << 8)), 8.0 * kLoops, "prefetch");
+  // ART on (prefetch + instruction cache): the loop runs from the cache, as at 0 wait states.
+  expect_within_5_percent(run_loop(kDelayLoop, true, 5 | (1u << 8) | (1u << 9)), 3.0 * kLoops - 1,
+                          "ART");
+}
+
+}  // namespace
