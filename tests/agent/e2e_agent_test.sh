@@ -13,6 +13,7 @@
 #   manifest signed by an unknown key -> refused before any download
 #   never-confirming release -> reported reverted, v2 runs again
 #   SIGTERM -> the agent exits, the status says offline
+#   restart -> the identity cached in state_dir is used (no reset of the device); --reprobe resets
 # Usage: e2e_agent_test.sh FOTA VSTM32 ARTIFACTS_DIR RELEASES_DIR
 set -u
 FOTA=$1
@@ -46,7 +47,7 @@ for mode in 500 stall short; do
   python3 "$(dirname "$0")/../lib/bad_http_server.py" "$T/$mode.port" "$mode" "$T/short" 6000 \
     > "$T/$mode.log" 2>&1 &
   BAD_PIDS+=($!)
-  wait_for "[ -s '$T/$mode.port' ]" 10 || { echo "bad_http_server $mode did not start"; exit 1; }
+  wait_for "[ -s '$T/$mode.port' ]" 30 || { echo "bad_http_server $mode did not start"; exit 1; }
 done
 URL_500="http://127.0.0.1:$(cat "$T/500.port")"
 URL_STALL="http://127.0.0.1:$(cat "$T/stall.port")"
@@ -218,9 +219,9 @@ refused_before_erase() {
   check "$name: v2 runs again" 'wait_for "tail -c +$((mark + 1)) \"$T/console.log\" | grep -q \"^demo 2.0.0 slot B\"" 30'
   check "$name: never committed" '! tail -c +$((mark + 1)) "$T/console.log" | grep -q "version=3.0.0"'
 }
-refused_before_erase header bad-signature "bad-signature"
-refused_before_erase wrongkey unknown-key "unknown-key"
-refused_before_erase sigflip bad-signature "bad-signature"
+refused_before_erase header bad-signature "signature does not verify"
+refused_before_erase wrongkey unknown-key "not among release.public_keys"
+refused_before_erase sigflip bad-signature "signature does not verify"
 refused_before_erase shortfile source-failed "Content-Length differs from the release (6000 bytes"
 
 # A body that ends before its Content-Length, at the same byte on every retry.
@@ -252,6 +253,26 @@ code=$?
 APID=""
 check "SIGTERM: exit code 0" '[ $code -eq 0 ]'
 check "SIGTERM: status offline" '[ "$(status state)" = offline ]'
+
+# --- restart: the cached identity, no reset; --reprobe: identified through the bootloader again
+boots() { grep -c "boot: slot=" "$T/console.log"; }
+before=$(boots)
+"$FOTA" agent --config "$T/agent.toml" > "$T/agent2.log" 2>&1 &
+APID=$!
+check "restart: identity from the cache" 'wait_for "grep -q \"device $UID_HEX runs 2.0.0+0 in slot B (identity cached\" \"$T/agent2.log\"" 30'
+check "restart: status idle, running 2.0.0 in B" 'wait_for "[ \"\$(summary)\" = idle/2.0.0/B ]" 20 || { summary; false; }'
+check "restart: the reverted release is not retried" 'wait_for "grep -q \"reverted before on this device\" \"$T/agent2.log\"" 20'
+check "restart: the device was not reset" '[ "$(boots)" -eq "$before" ]'
+kill -TERM "$APID"
+wait "$APID"
+"$FOTA" agent --config "$T/agent.toml" --reprobe > "$T/agent3.log" 2>&1 &
+APID=$!
+check "--reprobe: identified through the bootloader" 'wait_for "grep -q \"device $UID_HEX runs 2.0.0+0 in slot B$\" \"$T/agent3.log\"" 60'
+check "--reprobe: the device was reset" 'wait_for "[ \$(boots) -gt $before ]" 30'
+check "--reprobe: status idle, running 2.0.0 in B" 'wait_for "[ \"\$(summary)\" = idle/2.0.0/B ]" 20 || { summary; false; }'
+kill -TERM "$APID"
+wait "$APID"
+APID=""
 
 stop_vstm32
 [ $fails -eq 0 ] || { echo "--- agent log"; tail -60 "$T/agent.log"; }
