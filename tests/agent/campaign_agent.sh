@@ -1,8 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 # Fault campaigns of `fota agent` on vstm32 (realistic timing, our bootloader + the demo
-# firmware, real Mosquitto + nginx). One release after another (versions 2.0.0, 3.0.0, ...), and
-# during each update a fault at a random point:
+# firmware, real Mosquitto + nginx). One release after another, alternating the demo's 2.0.0 and
+# 3.0.0 (the demo confirms only the version it was built as; every second release is a downgrade
+# asked for by an `update` command with allow_downgrade), and during each update a fault at a
+# random point:
 #   kill   the agent SIGKILLed KILLS_PER_RELEASE times at random moments, restarted each time
 #   power  the target's power cut at a random time or flash operation (`vstm32 ctl cut random`),
 #          powered on again once off; the agent notices and finishes by itself
@@ -69,6 +71,7 @@ url = "$MQTT_URL"
 product = "$PRODUCT"
 allowed_url_prefixes = ["$IMAGE_URL/"]
 public_keys = ["$PUBLIC_KEY"]
+allow_downgrade = true
 [download]
 retries = 20
 backoff_initial_s = 0.05
@@ -96,9 +99,11 @@ status() {
     python3 -c 'import json, sys; l = sys.stdin.readline(); print(json.loads(l).get(sys.argv[1], "") if l else "")' "$1"
 }
 publish() { mosquitto_pub -L "$MQTT_URL/fota/$PRODUCT/stable/release" -r -q 1 "$@"; }
-# installed VERSION: the device confirmed VERSION and the agent says it runs it.
+command() { mosquitto_pub -L "$MQTT_URL/fota/$PRODUCT/device/$UID_HEX/cmd" -q 1 -m "$1"; }
+# installed VERSION: since the release was published the bootloader booted VERSION and the agent
+# says it runs it, confirmed.
 installed() {
-  grep -aq "version=$1 decision=" "$T/console.log" &&
+  tail -c +$((console_mark + 1)) "$T/console.log" | grep -aq "version=$1 decision=" &&
     [ "$(status running_version)" = "$1" ] &&
     case "$(status state)" in confirmed | idle) true ;; *) false ;; esac
 }
@@ -108,16 +113,25 @@ events() { grep -c "$1" "$T/agent.log"; }
 faults=0 completed=0 bricked=0 wrong=0 failed=0 release=0 resumed=0 over=0
 while [ $faults -lt "$FAULTS" ]; do
   release=$((release + 1))
-  major=$((release + 1))
+  major=3 app=demo-v3 downgrade=""
+  [ $((release % 2)) -eq 1 ] && major=2 app=demo-v2
+  [ $release -gt 1 ] && [ $major -eq 2 ] && downgrade=1
   version="$major.0.0"
-  app=demo-v2
-  [ $((release % 2)) -eq 0 ] && app=demo-v3
   "$FOTA" pack --app-a "$ARTIFACTS/$app-A.elf" --app-b "$ARTIFACTS/$app-B.elf" --version "$version" \
-    --product "$PRODUCT" --name "r$major" --url-base "$IMAGE_URL/r$major" --out "$T/www/r$major" \
+    --product "$PRODUCT" --name "r$release" --url-base "$IMAGE_URL/r$release" --out "$T/www/r$release" \
     --sign "$T/release.key" > /dev/null || { echo "pack $version failed"; exit 1; }
   mark=$(events "state downloading")
   checking=$(events "state checking")
-  publish -f "$T/www/r$major/manifest.json"
+  console_mark=$(stat -c %s "$T/console.log")
+  notnewer=$(events "not newer")
+  publish -f "$T/www/r$release/manifest.json"
+  # A downgrade: only an explicit command installs it (again after each agent restart).
+  ask() {
+    [ -n "$downgrade" ] || return 0
+    wait_for "[ \$(events 'not newer') -gt $notnewer ]" 60
+    command "{\"command\":\"update\",\"version\":\"$version\"}"
+  }
+  ask
   case "$MODE" in
     kill)
       for _ in $(seq "$KILLS_PER_RELEASE"); do
@@ -132,7 +146,9 @@ while [ $faults -lt "$FAULTS" ]; do
         faults=$((faults + 1))
         echo "release $version: SIGKILL $faults after: $(grep "state \|outcome" "$T/agent.log" | tail -1 | cut -d' ' -f3-)"
         checking=$(events "state checking")
+        notnewer=$(events "not newer")
         start_agent
+        ask
       done
       ;;
     power)
@@ -167,11 +183,12 @@ while [ $faults -lt "$FAULTS" ]; do
   esac
   if wait_for "installed $version" 900; then
     completed=$((completed + 1))
+    echo "release $release ($version): installed"
     if [ "$MODE" = cut ]; then
       cuts=$(($(grep -c "cut-at" "$T/proxy.log") - cuts_before))
       faults=$((faults + cuts))
       downloaded=$(grep -o "[0-9]* bytes downloaded" "$T/agent.log" | tail -1 | cut -d" " -f1)
-      size=$(stat -c %s "$T/www/r$major/r$major-$version-A.img")
+      size=$(stat -c %s "$T/www/r$release/r$release-$version-A.img")
       echo "release $version: $cuts cuts, $downloaded bytes downloaded for a $size-byte image"
       [ "$downloaded" -le $((size * 11 / 10)) ] || { over=$((over + 1)); echo "release $version: MORE THAN 1.1 x"; }
     fi
@@ -191,7 +208,7 @@ while [ $faults -lt "$FAULTS" ]; do
     fi
     last=$(grep -ao "version=[0-9.]* decision=confirmed" "$T/console.log" | tail -1 | cut -d= -f2 | cut -d' ' -f1)
     case "$last" in
-      "$version" | "$((major - 1)).0.0") ;;
+      2.0.0 | 3.0.0) ;;
       *) wrong=$((wrong + 1)); echo "release $version: WRONG IMAGE $last" ;;
     esac
   fi
