@@ -256,6 +256,7 @@ Expected<AgentConfig> parse_config(std::string_view text, const std::string& sou
     r.integer("baud", d.baud, 1200, 4'000'000);
     r.number("confirm_timeout_s", d.confirm_timeout_s, 0, 3600);
     r.number("outcome_timeout_s", d.outcome_timeout_s, 1, 3600);
+    r.number("retry_s", d.retry_s, 0.1, 3600);
     r.no_unknown_keys();
     if (!error.empty()) return failed();
     if (d.transport != "rom") {

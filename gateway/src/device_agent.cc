@@ -4,9 +4,11 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <cctype>
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
 
@@ -53,6 +55,16 @@ std::string describe(const update::Failure& f, const update::Source* source,
       if (source != nullptr && source->last_error()[0] != '\0')
         text += ": " + std::string(source->last_error());
       break;
+    case update::FailReason::kUnknownKey:
+      text += ": the image header is signed by a key that is not among release.public_keys";
+      break;
+    case update::FailReason::kBadSignature:
+      text +=
+          ": the image header's ed25519 signature does not verify (header or signature altered)";
+      break;
+    case update::FailReason::kUnsigned:
+      text += ": the image header carries no signature and unsigned releases are not allowed";
+      break;
     case update::FailReason::kBadHeader:
     case update::FailReason::kPayloadMismatch:
       text += std::string(": ") + to_string(f.header);
@@ -71,6 +83,23 @@ std::string describe(const update::Failure& f, const update::Source* source,
     default: break;
   }
   return text;
+}
+
+// Failures of the device or its link, not of the release: worth trying again later.
+bool device_side(update::FailReason reason) {
+  switch (reason) {
+    case update::FailReason::kNoDevice:
+    case update::FailReason::kBootLog:
+    case update::FailReason::kPrepareFailed:
+    case update::FailReason::kEraseFailed:
+    case update::FailReason::kWriteFailed:
+    case update::FailReason::kReadFailed:
+    case update::FailReason::kCommitFailed:
+    case update::FailReason::kRebootFailed:
+    case update::FailReason::kObserveFailed:
+    case update::FailReason::kOutcomeUnreadable: return true;
+    default: return false;
+  }
 }
 
 }  // namespace
@@ -94,7 +123,7 @@ std::string command_topic(const std::string& product, const std::string& uid) {
 
 DeviceAgent::DeviceAgent(const AgentConfig& config, const DeviceConfig& device,
                          std::unique_ptr<DeviceServices> services)
-    : config_(config), device_(device), services_(std::move(services)) {}
+    : config_(config), device_(device), services_(std::move(services)), reprobe_(config.reprobe) {}
 
 DeviceAgent::~DeviceAgent() = default;
 
@@ -151,16 +180,143 @@ bool DeviceAgent::identify() {
   return true;
 }
 
+std::filesystem::path DeviceAgent::identity_path() const {
+  std::string file = device_.name;
+  for (char& c : file) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
+  }
+  return config_.state_dir / (file + ".identity");
+}
+
+// The identity learnt by the last probe, if it still describes this device: written for the
+// same port, pins, transport and baud rate, and not in the middle of an update (an agent that
+// died there may have left the device in its bootloader: the probe lets the firmware run again).
+bool DeviceAgent::load_identity() {
+  using nlohmann::json;
+  std::ifstream in(identity_path());
+  if (!in) return false;
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const json j = json::parse(text, nullptr, false);
+  auto str = [&](const char* key) {
+    const auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  auto why_not = [&]() -> std::string {
+    if (j.is_discarded() || !j.is_object()) return "not valid JSON";
+    if (str("port") != device_.port || str("pins") != device_.pins ||
+        str("transport") != device_.transport ||
+        !(j.contains("baud") && j["baud"].is_number_unsigned() &&
+          j["baud"].get<uint32_t>() == device_.baud)) {
+      return "written for another port, pins, transport or baud rate";
+    }
+    if (!j.contains("updating") || !j["updating"].is_boolean()) return "no \"updating\" field";
+    if (j["updating"].get<bool>()) return "the previous agent stopped in the middle of an update";
+    const std::string uid = str("uid");
+    if (uid.size() != 24 || uid.find_first_not_of("0123456789ABCDEF") != std::string::npos) {
+      return "no valid uid";
+    }
+    return "";
+  };
+  const std::string problem = why_not();
+  if (!problem.empty()) {
+    spdlog::info("[{}] cached identity {} not used: {}", device_.name, identity_path().string(),
+                 problem);
+    return false;
+  }
+  bool known = false;
+  Version version;
+  char slot = '-';
+  if (const auto it = j.find("running"); it != j.end() && it->is_object()) {
+    const auto v = it->find("version");
+    const auto b = it->find("build");
+    const auto s = it->find("slot");
+    if (v != it->end() && v->is_string() && b != it->end() && b->is_number_unsigned() &&
+        s != it->end() && s->is_string() && (*s == "A" || *s == "B")) {
+      auto parsed = release::parse_version(v->get<std::string>());
+      if (parsed) {
+        version = *parsed;
+        version.build = b->get<uint32_t>();
+        slot = s->get<std::string>()[0];
+        known = true;
+      }
+    }
+  }
+  std::lock_guard lock(status_mutex_);
+  uid_ = str("uid");
+  running_known_ = known;
+  running_ = version;
+  running_slot_ = slot;
+  spdlog::info("[{}] device {} runs {} in slot {} (identity cached in {})", device_.name, uid_,
+               known ? version_text(running_) : "no valid image", running_slot_,
+               identity_path().string());
+  return true;
+}
+
+void DeviceAgent::save_identity(bool updating) {
+  using nlohmann::json;
+  json j;
+  {
+    std::lock_guard lock(status_mutex_);
+    if (uid_.empty()) return;
+    j["uid"] = uid_;
+    j["running"] = running_known_ ? json{{"version", release::version_string(running_)},
+                                         {"build", running_.build},
+                                         {"slot", std::string(1, running_slot_)}}
+                                  : json(nullptr);
+  }
+  j["port"] = device_.port;
+  j["pins"] = device_.pins;
+  j["transport"] = device_.transport;
+  j["baud"] = device_.baud;
+  j["updating"] = updating;
+  const auto path = identity_path();
+  auto temp = path;
+  temp += ".tmp";
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    out << j.dump() << "\n";
+    out.flush();
+    if (!out) {
+      spdlog::warn("[{}] cannot write {}", device_.name, temp.string());
+      return;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(temp, path, ec);
+  if (ec) spdlog::warn("[{}] cannot write {}: {}", device_.name, path.string(), ec.message());
+}
+
+void DeviceAgent::on_device(const update::DeviceId& device) {
+  const std::string seen = hex(device.uid);
+  std::lock_guard lock(status_mutex_);
+  if (seen != uid_) {
+    // Another device was wired to this port since the identity was cached.
+    spdlog::warn("[{}] the device on {} is {}, not {}: it will be identified again", device_.name,
+                 device_.port, seen, uid_);
+    identity_changed_ = true;
+  }
+}
+
 void DeviceAgent::run() {
+  while (!stop_ && session()) {
+  }
+}
+
+bool DeviceAgent::session() {
+  bool cached = !reprobe_ && load_identity();
+  reprobe_ = false;
   double retry_s = 1;
-  while (!stop_ && !identify()) {
+  while (!cached && !stop_ && !identify()) {
     // The device may be off or busy: try again, more and more slowly.
     const double until = now_s() + retry_s;
     while (!stop_ && now_s() < until) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     retry_s = std::min(retry_s * 2, 60.0);
   }
-  if (stop_) return;
+  if (stop_) return false;
+  if (!cached) save_identity(false);
   since_unix_s_ = unix_s();
+  rejected_.clear();
+  attempted_.clear();
   load_rejected();
   const std::string& product = config_.release.product;
   if (!config_.broker.url.empty()) {
@@ -190,17 +346,26 @@ void DeviceAgent::run() {
     publish_status(true);  // the first status: idle, what runs (sent once connected)
   }
   if (!config_.release.manifest_url.empty()) next_poll_s_ = now_s();
-  while (!stop_) {
+  while (!stop_ && !identity_changed_) {
     Event event{Event::Kind::kPoll, ""};
     {
       std::unique_lock lock(queue_mutex_);
       const bool polling = !config_.release.manifest_url.empty();
       auto ready = [&] { return !queue_.empty() || stop_; };
-      if (polling) {
-        const auto wait = std::chrono::duration<double>(std::max(0.0, next_poll_s_ - now_s()));
+      if (polling || retry_notice_) {
+        double due = polling ? next_poll_s_ : retry_at_s_;
+        if (retry_notice_) due = std::min(due, retry_at_s_);
+        const auto wait = std::chrono::duration<double>(std::max(0.0, due - now_s()));
         if (!queue_cv_.wait_for(lock, wait, ready)) {
           lock.unlock();
-          poll_pointer(false);
+          if (retry_notice_ && now_s() >= retry_at_s_) {
+            const ReleaseNotice notice = *retry_notice_;
+            spdlog::info("[{}] trying the release again after a failure on the device's side",
+                         device_.name);
+            install(notice, retry_explicit_);
+          } else if (polling && now_s() >= next_poll_s_) {
+            poll_pointer(false);
+          }
           continue;
         }
       } else {
@@ -226,6 +391,16 @@ void DeviceAgent::run() {
     }
   }
   mqtt_.stop();
+  if (identity_changed_) {
+    identity_changed_ = false;
+    reprobe_ = true;
+    std::lock_guard lock(status_mutex_);
+    state_ = agent::State::kIdle;
+    reason_.clear();
+    error_.clear();
+    return true;
+  }
+  return false;
 }
 
 void DeviceAgent::poll_pointer(bool forced) {
@@ -327,6 +502,7 @@ void DeviceAgent::handle_command(const std::string& payload) {
 
 void DeviceAgent::install(const ReleaseNotice& notice, bool explicit_request) {
   const std::string key = release_key(notice);
+  retry_notice_.reset();  // whatever was pending, this is the release now
   // 1. Policy: signature, product, version, URL, size — before the device is touched.
   bool verified = false;
   std::string signature_error;
@@ -444,6 +620,7 @@ void DeviceAgent::install(const ReleaseNotice& notice, bool explicit_request) {
     if (stop_) engine_->request_stop();
     lock.unlock();
     current_sources_ = &sources;
+    save_identity(true);
     outcome = engine_->run(release, engine_policy);
     current_sources_ = nullptr;
     lock.lock();
@@ -461,6 +638,7 @@ void DeviceAgent::install(const ReleaseNotice& notice, bool explicit_request) {
     // firmware run again (the failed slot holds no valid header, so it cannot boot).
     (void)services_->target().reboot();
   }
+  if (!identity_changed_) save_identity(false);
   if (outcome.state == update::State::kReverted) {
     rejected_.insert(key);
     save_rejected();
@@ -468,6 +646,30 @@ void DeviceAgent::install(const ReleaseNotice& notice, bool explicit_request) {
   if (outcome.state == update::State::kFailed &&
       outcome.failure.reason == update::FailReason::kCancelled) {
     attempted_.erase(key);  // resumable: the next start continues it
+  }
+  if (outcome.state == update::State::kFailed &&
+      outcome.failure.reason == update::FailReason::kNotNewer && !stop_) {
+    // The device already runs this release or a newer one (committed before a link or power
+    // failure hid the outcome): learn what runs, then nothing is left to do.
+    if (identify()) {
+      save_identity(false);
+      std::lock_guard lock(status_mutex_);
+      state_ = agent::State::kIdle;
+      reason_.clear();
+      error_.clear();
+    }
+  }
+  if (outcome.state == update::State::kFailed && device_side(outcome.failure.reason) && !stop_) {
+    // The device went away (power, cable, a hung bootloader): try again later; the resume point
+    // makes the next attempt continue where this one stopped.
+    retry_delay_s_ = retry_delay_s_ == 0 ? device_.retry_s : std::min(retry_delay_s_ * 2, 600.0);
+    retry_notice_ = notice;
+    retry_explicit_ = explicit_request;
+    retry_at_s_ = now_s() + retry_delay_s_;
+    attempted_.erase(key);
+    spdlog::info("[{}] trying again in {:.1f} s", device_.name, retry_delay_s_);
+  } else {
+    retry_delay_s_ = 0;
   }
   publish_status(true);
 }

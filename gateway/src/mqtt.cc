@@ -34,6 +34,12 @@ Expected<void> MqttSession::start(const BrokerConfig& broker, const std::string&
   status_topic_ = status_topic;
   subscriptions_ = std::move(subscriptions);
   on_message_ = std::move(on_message);
+  {
+    std::lock_guard lock(mutex_);  // a session may be started again after stop()
+    stopping_ = false;
+    dirty_ = false;
+    status_.clear();
+  }
   thread_ = std::thread([this] { loop(); });
   return {};
 }

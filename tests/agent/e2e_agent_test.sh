@@ -6,9 +6,14 @@
 #   release whose image is missing (HTTP 404) -> failed, nothing erased, v2 keeps running
 #   a server answering 500, a server that stalls -> retried, then failed; v2 keeps running
 #   tampered image (one payload bit) -> failed before commit, v2 keeps running
+#   header-only tamper (a signed header byte changed, header CRC fixed), image signed by a key the
+#     device does not trust, signature bytes flipped -> refused before any erase, v2 keeps running
+#   truncated body: a server that sends fewer bytes than its Content-Length (the same byte on every
+#     retry), an object shorter than the manifest's size -> failed, never committed, v2 keeps running
 #   manifest signed by an unknown key -> refused before any download
 #   never-confirming release -> reported reverted, v2 runs again
 #   SIGTERM -> the agent exits, the status says offline
+#   restart -> the identity cached in state_dir is used (no reset of the device); --reprobe resets
 # Usage: e2e_agent_test.sh FOTA VSTM32 ARTIFACTS_DIR RELEASES_DIR
 set -u
 FOTA=$1
@@ -36,13 +41,17 @@ start_mosquitto || exit 1
 start_nginx "$T/www" || exit 1
 RELEASE_TOPIC="fota/$PRODUCT/stable/release"
 # Two misbehaving servers: one answers 500 to everything, one stalls after 100 bytes.
-for mode in 500 stall; do
-  python3 "$(dirname "$0")/../lib/bad_http_server.py" "$T/$mode.port" "$mode" > "$T/$mode.log" 2>&1 &
+# A third serves the files of $T/short but every body stops at byte 6000 of the file.
+mkdir -p "$T/short"
+for mode in 500 stall short; do
+  python3 "$(dirname "$0")/../lib/bad_http_server.py" "$T/$mode.port" "$mode" "$T/short" 6000 \
+    > "$T/$mode.log" 2>&1 &
   BAD_PIDS+=($!)
-  wait_for "[ -s '$T/$mode.port' ]" 10 || { echo "bad_http_server $mode did not start"; exit 1; }
+  wait_for "[ -s '$T/$mode.port' ]" 30 || { echo "bad_http_server $mode did not start"; exit 1; }
 done
 URL_500="http://127.0.0.1:$(cat "$T/500.port")"
 URL_STALL="http://127.0.0.1:$(cat "$T/stall.port")"
+URL_SHORT="http://127.0.0.1:$(cat "$T/short.port")"
 
 # --- releases, signed with a fresh key
 "$FOTA" keygen --out "$T/release" > /dev/null || exit 1
@@ -60,7 +69,32 @@ pack demo-v3 3.0.0 stranger "$T/stranger.key"
 pack demo-noconfirm 2.1.0 noconfirm
 pack demo-v3 3.0.0 http500 "$T/release.key" "$URL_500"
 pack demo-v3 3.0.0 stall "$T/release.key" "$URL_STALL"
+pack demo-v3 3.0.0 header
+pack demo-v3 3.0.0 wrongkey
+pack demo-v3 3.0.0 sigflip
+pack demo-v3 3.0.0 shortfile
+pack demo-v3 3.0.0 cut "$T/release.key" "$URL_SHORT"
+cp "$T/www/cut/"*.img "$T/short/"
 rm "$T/www/gone/"*.img  # the manifest points to images that are not there: 404
+# wrongkey: the manifest is signed by the trusted key, its images by the stranger's.
+pack demo-v3 3.0.0 wrongkey-images "$T/stranger.key"
+cp "$T/www/wrongkey-images/"*.img "$T/www/wrongkey/"
+# shortfile: the objects end at byte 6000, the manifest says 9 KB or more.
+for img in "$T/www/shortfile/"*.img; do truncate -s 6000 "$img"; done
+# header: a signed header byte changed (build 0 -> 1), the header CRC made right again, so only
+# the signature can tell. sigflip: one bit of the signature flipped, the CRC made right again.
+edit_header() {  # edit_header FILE OFFSET XOR
+  python3 - "$@" << 'PY'
+import struct, sys, zlib
+p, at, xor = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+b = bytearray(open(p, "rb").read())
+b[at] ^= xor
+b[508:512] = struct.pack("<I", zlib.crc32(bytes(b[:508])))
+open(p, "wb").write(b)
+PY
+}
+for img in "$T/www/header/"*.img; do edit_header "$img" 24 1; done
+for img in "$T/www/sigflip/"*.img; do edit_header "$img" 140 4; done
 # One bit flipped in the payload of both images (the manifest and the headers stay signed).
 for img in "$T/www/tampered/"*.img; do
   python3 - "$img" << 'PY'
@@ -88,7 +122,7 @@ url = "$MQTT_URL"
 [release]
 product = "$PRODUCT"
 channel = "stable"
-allowed_url_prefixes = ["$NGINX_URL/", "$URL_500/", "$URL_STALL/"]
+allowed_url_prefixes = ["$NGINX_URL/", "$URL_500/", "$URL_STALL/", "$URL_SHORT/"]
 public_keys = ["$PUBLIC_KEY"]
 [download]
 stall_timeout_s = 2
@@ -172,6 +206,33 @@ publish -f "$T/www/stranger/manifest.json"
 check "unknown key: refused" 'wait_for "status error | grep -q \"not among the trusted public keys\"" 20'
 check "unknown key: nothing downloaded" '! grep -q "stranger/.*img" "$SERVERS_DIR/nginx/access.log"'
 
+# refused_before_erase NAME REASON ERROR_PATTERN: publishes release NAME; the status must become
+# failed/REASON with an error matching ERROR_PATTERN, nothing erased, v2 running again.
+refused_before_erase() {
+  local name=$1 reason=$2 pattern=$3 erases mark
+  erases=$(grep -c "state flashing" "$T/agent.log")
+  mark=$(stat -c %s "$T/console.log")
+  publish -f "$T/www/$name/manifest.json"
+  check "$name: failed/$reason" 'wait_for "[ \"\$(status state)/\$(status reason)\" = failed/$reason ]" 60 || { summary; false; }'
+  check "$name: the error says why ($pattern)" 'status error | grep -qi "$pattern"'
+  check "$name: nothing erased" '[ "$(grep -c "state flashing" "$T/agent.log")" -eq "$erases" ]'
+  check "$name: v2 runs again" 'wait_for "tail -c +$((mark + 1)) \"$T/console.log\" | grep -q \"^demo 2.0.0 slot B\"" 30'
+  check "$name: never committed" '! tail -c +$((mark + 1)) "$T/console.log" | grep -q "version=3.0.0"'
+}
+refused_before_erase header bad-signature "signature does not verify"
+refused_before_erase wrongkey unknown-key "not among release.public_keys"
+refused_before_erase sigflip bad-signature "signature does not verify"
+refused_before_erase shortfile source-failed "Content-Length differs from the release (6000 bytes"
+
+# A body that ends before its Content-Length, at the same byte on every retry.
+mark=$(stat -c %s "$T/console.log")
+publish -f "$T/www/cut/manifest.json"
+check "cut body: failed source-failed" 'wait_for "[ \"\$(status state)/\$(status reason)\" = failed/source-failed ]" 60 || { summary; false; }'
+check "cut body: the error names the short transfer" 'status error | grep -qi "partial\|remaining\|closed"'
+check "cut body: retried from byte 6000" '[ "$(grep -c "^GET .*bytes=6000-" "$T/short.log")" -eq 3 ]'
+check "cut body: v2 runs again" 'wait_for "tail -c +$((mark + 1)) \"$T/console.log\" | grep -q \"^demo 2.0.0 slot B\"" 30'
+check "cut body: never committed" '! tail -c +$((mark + 1)) "$T/console.log" | grep -q "version=3.0.0"'
+
 # --- a release that never confirms: reverted, reported as such
 follow 300 &
 FPID=$!
@@ -192,6 +253,26 @@ code=$?
 APID=""
 check "SIGTERM: exit code 0" '[ $code -eq 0 ]'
 check "SIGTERM: status offline" '[ "$(status state)" = offline ]'
+
+# --- restart: the cached identity, no reset; --reprobe: identified through the bootloader again
+boots() { grep -c "boot: slot=" "$T/console.log"; }
+before=$(boots)
+"$FOTA" agent --config "$T/agent.toml" > "$T/agent2.log" 2>&1 &
+APID=$!
+check "restart: identity from the cache" 'wait_for "grep -q \"device $UID_HEX runs 2.0.0+0 in slot B (identity cached\" \"$T/agent2.log\"" 30'
+check "restart: status idle, running 2.0.0 in B" 'wait_for "[ \"\$(summary)\" = idle/2.0.0/B ]" 20 || { summary; false; }'
+check "restart: the reverted release is not retried" 'wait_for "grep -q \"reverted before on this device\" \"$T/agent2.log\"" 20'
+check "restart: the device was not reset" '[ "$(boots)" -eq "$before" ]'
+kill -TERM "$APID"
+wait "$APID"
+"$FOTA" agent --config "$T/agent.toml" --reprobe > "$T/agent3.log" 2>&1 &
+APID=$!
+check "--reprobe: identified through the bootloader" 'wait_for "grep -q \"device $UID_HEX runs 2.0.0+0 in slot B$\" \"$T/agent3.log\"" 60'
+check "--reprobe: the device was reset" 'wait_for "[ \$(boots) -gt $before ]" 30'
+check "--reprobe: status idle, running 2.0.0 in B" 'wait_for "[ \"\$(summary)\" = idle/2.0.0/B ]" 20 || { summary; false; }'
+kill -TERM "$APID"
+wait "$APID"
+APID=""
 
 stop_vstm32
 [ $fails -eq 0 ] || { echo "--- agent log"; tail -60 "$T/agent.log"; }

@@ -36,7 +36,7 @@ start_nginx "$T/www" || exit 1
 python3 "$(dirname "$0")/../lib/cut_proxy.py" "$NGINX_PORT" "$T/proxy.port" "$CUTS" 200 9000 \
   "$SEED" > "$T/proxy.log" 2>&1 &
 PPID_PROXY=$!
-wait_for '[ -s "$T/proxy.port" ]' 10 || { echo "proxy did not start"; exit 1; }
+wait_for '[ -s "$T/proxy.port" ]' 30 || { echo "proxy did not start"; exit 1; }
 PROXY_URL="http://127.0.0.1:$(cat "$T/proxy.port")"
 
 "$FOTA" keygen --out "$T/release" > /dev/null || exit 1
@@ -72,7 +72,7 @@ backoff_max_s = 0.5
 [[device]]
 port = "$T/tty"
 pins = "vstm32:$T/ctl"
-confirm_timeout_s = 4
+confirm_timeout_s = 15
 CONF
 start_agent() {
   "$FOTA" agent --config "$T/agent.toml" >> "$T/agent.log" 2>&1 &

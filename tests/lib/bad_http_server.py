@@ -2,9 +2,12 @@
 # SPDX-License-Identifier: Apache-2.0
 # An HTTP server that misbehaves on purpose, for fault tests: every request is answered with
 # STATUS (e.g. 500), or with MODE "stall": a 206 with its headers and the first 100 body bytes,
-# then silence (the connection stays open). Writes its port to PORT_FILE once listening and one
-# line per request to stdout.
+# then silence (the connection stays open); or MODE "short": the files of DIR with a true
+# Content-Length / Content-Range, but every body stops at byte CUT_AT of the file and the
+# connection closes (a truncated object, an upstream that dies). Writes its port to PORT_FILE once
+# listening and one line per request to stdout.
 # Usage: bad_http_server.py PORT_FILE STATUS|stall
+#        bad_http_server.py PORT_FILE short DIR CUT_AT
 import http.server
 import os
 import sys
@@ -18,7 +21,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def answer(self, with_body):
-        print(f"{self.command} {self.path} {mode}", flush=True)
+        print(f"{self.command} {self.path} {mode} {self.headers.get('Range', '')}", flush=True)
+        if mode == "short":
+            self.short(with_body)
+            return
         if mode == "stall":
             first = 0
             wanted = self.headers.get("Range", "")
@@ -40,6 +46,33 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if with_body:
             self.wfile.write(body)
+
+    def short(self, with_body):
+        path = os.path.join(sys.argv[3], os.path.basename(self.path))
+        if not os.path.isfile(path):
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        data = open(path, "rb").read()
+        first, last = 0, len(data) - 1
+        wanted = self.headers.get("Range", "")
+        if wanted.startswith("bytes=") and "-" in wanted:
+            a, b = wanted[6:].split("-", 1)
+            first = int(a)
+            last = min(int(b), len(data) - 1) if b else len(data) - 1
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {first}-{last}/{len(data)}")
+        else:
+            self.send_response(200)
+        self.send_header("Content-Length", str(last - first + 1))
+        self.send_header("ETag", '"short"')
+        self.end_headers()
+        if with_body:
+            cut_at = int(sys.argv[4])
+            self.wfile.write(data[first : max(first, min(last + 1, cut_at))])
+            self.wfile.flush()
+            self.close_connection = True
 
     def do_GET(self):
         self.answer(True)

@@ -54,6 +54,9 @@ struct DeviceConfig {
   uint32_t baud = 115200;
   double confirm_timeout_s = 20;
   double outcome_timeout_s = 60;
+  // After a failure on the device's side (link lost, power off, no answer) the release is tried
+  // again after this long, doubling up to 10 minutes.
+  double retry_s = 10;
 };
 
 struct AgentConfig {
@@ -65,6 +68,8 @@ struct AgentConfig {
   std::string log_level = "info";
   double status_interval_s = 1.0;  // progress messages at most this often
   std::vector<DeviceConfig> devices;
+  // Not from the file: `fota agent --reprobe` ignores the cached device identities.
+  bool reprobe = false;
 };
 
 Expected<AgentConfig> parse_config(std::string_view text, const std::string& source_name);

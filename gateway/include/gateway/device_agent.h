@@ -56,7 +56,8 @@ class DeviceAgent final : private update::Reporter {
               std::unique_ptr<DeviceServices> services);
   ~DeviceAgent();
 
-  // The thread body: identifies the device, connects, then serves events until stop().
+  // The thread body: identifies the device (from its cached identity when that is still good,
+  // else by probing it through the target), connects, then serves events until stop().
   void run();
   // Finishes the current safe step (the engine stops between chunks, never half-committed),
   // publishes nothing more than the final status, and makes run() return.
@@ -75,6 +76,12 @@ class DeviceAgent final : private update::Reporter {
   void on_note(update::Note note, flash_map::Slot slot) override;
 
   bool identify();
+  void on_device(const update::DeviceId& device) override;
+  // The cached identity (<state_dir>/<name>.identity); docs/agent.md says when it is re-probed.
+  std::filesystem::path identity_path() const;
+  bool load_identity();
+  void save_identity(bool updating);
+  bool session();  // one MQTT session under the current uid; false: stop
   void push(Event event);
   void handle_release(const std::string& payload, bool legacy, bool forced);
   void handle_command(const std::string& payload);
@@ -93,6 +100,8 @@ class DeviceAgent final : private update::Reporter {
   MqttSession mqtt_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> http_stop_{false};
+  bool reprobe_ = false;           // the next identification probes the device
+  bool identity_changed_ = false;  // the engine met another device on this port
   std::optional<update::Engine> engine_;
   std::mutex engine_mutex_;
 
@@ -126,6 +135,11 @@ class DeviceAgent final : private update::Reporter {
   // The HTTP sources of the running update (for failure messages).
   const std::array<std::unique_ptr<HttpSource>, flash_map::kSlotCount>* current_sources_ = nullptr;
   double next_poll_s_ = 0;
+  // A release to try again after a failure on the device's side.
+  std::optional<ReleaseNotice> retry_notice_;
+  bool retry_explicit_ = false;
+  double retry_at_s_ = 0;
+  double retry_delay_s_ = 0;
 };
 
 }  // namespace fota::gateway

@@ -78,6 +78,7 @@ struct AgentOptions {
   std::string config_path = "/etc/fota/agent.toml";
   std::string log_level;  // overrides the file's
   bool check_config = false;
+  bool reprobe = false;
 };
 
 int run_agent(const AgentOptions& options) {
@@ -89,6 +90,7 @@ int run_agent(const AgentOptions& options) {
   const std::string level = options.log_level.empty() ? config->log_level : options.log_level;
   spdlog::set_level(spdlog::level::from_str(level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  config->reprobe = options.reprobe;
   if (options.check_config) {
     std::printf("%s: valid (%zu device(s))\n", options.config_path.c_str(), config->devices.size());
     return kExitOk;
@@ -147,6 +149,9 @@ void setup(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   cmd->add_flag("--check-config", options->check_config,
                 "only read and check the configuration, then exit");
+  cmd->add_flag("--reprobe", options->reprobe,
+                "identify every device again through its bootloader (resets it) instead of "
+                "using the identity cached in state_dir");
   cmd->callback([options, &exit_code] { exit_code = run_agent(*options); });
 }
 

@@ -1,0 +1,221 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Fault campaigns of `fota agent` on vstm32 (realistic timing, our bootloader + the demo
+# firmware, real Mosquitto + nginx). One release after another, alternating the demo's 2.0.0 and
+# 3.0.0 (the demo confirms only the version it was built as; every second release is a downgrade
+# asked for by an `update` command with allow_downgrade), and during each update a fault at a
+# random point:
+#   kill   the agent SIGKILLed KILLS_PER_RELEASE times at random moments, restarted each time
+#   power  the target's power cut at a random time or flash operation (`vstm32 ctl cut random`),
+#          powered on again once off; the agent notices and finishes by itself
+#   broker Mosquitto restarted while the image is downloading
+#   cut    every connection to the image server cut after a random 200..9000 bytes
+#          (tests/lib/cut_proxy.py); each release must also download <= 1.1 x its image
+# Each release must end with the device confirmed on it (a status naming it as running, its
+# bootloader line naming it). Counted: faults injected, completed, bricked (no image
+# boots), wrong image (another version runs), failed reruns (the release did not end installed).
+# Usage: campaign_agent.sh FOTA VSTM32 ARTIFACTS_DIR RELEASES_DIR MODE FAULTS [SEED]
+set -u
+FOTA=$1
+VSTM32=$2
+ARTIFACTS=$3
+RELEASES=$4
+MODE=$5
+FAULTS=$6
+SEED=${7:-1}
+RANDOM=$SEED
+KILLS_PER_RELEASE=${FOTA_KILLS_PER_RELEASE:-5}
+T=$(mktemp -d /tmp/fota-agent-campaign.XXXXXX)
+. "$(dirname "$0")/../lib/harness.sh"
+. "$(dirname "$0")/../lib/servers.sh"
+servers_init "$T"
+APID="" PROXY=""
+cleanup() {
+  [ -n "$APID" ] && kill -9 "$APID" 2> /dev/null
+  [ -n "$PROXY" ] && kill "$PROXY" 2> /dev/null
+  [ -n "$VPID" ] && kill "$VPID" 2> /dev/null
+  servers_stop
+  wait 2> /dev/null
+  [ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+
+PRODUCT=stm32f407-demo
+mkdir -p "$T/www" "$T/state"
+start_mosquitto || exit 1
+start_nginx "$T/www" || exit 1
+"$FOTA" keygen --out "$T/release" > /dev/null || exit 1
+PUBLIC_KEY=$(awk '{print $2}' "$T/release.pub")
+IMAGE_URL=$NGINX_URL
+if [ "$MODE" = cut ]; then
+  python3 "$(dirname "$0")/../lib/cut_proxy.py" "$NGINX_PORT" "$T/proxy.port" 1000000 200 9000 \
+    "$SEED" > "$T/proxy.log" 2>&1 &
+  PROXY=$!
+  wait_for '[ -s "$T/proxy.port" ]' 30 || { echo "proxy did not start"; exit 1; }
+  IMAGE_URL="http://127.0.0.1:$(cat "$T/proxy.port")"
+fi
+
+"$VSTM32" flash-image create "$T/flash.bin" > /dev/null
+"$VSTM32" flash-image place "$T/flash.bin" "$ARTIFACTS/bootloader.elf" > /dev/null
+"$VSTM32" flash-image place "$T/flash.bin" "$RELEASES/demo-v1/demo-v1-1.0.0-A.img" > /dev/null
+start_vstm32 --timing realistic
+check "factory v1 boots and confirms" 'wait_for "grep -q \"^confirmed\" \"$T/console.log\"" 30'
+
+cat > "$T/agent.toml" << CONF
+state_dir = "$T/state"
+log_level = "debug"
+status_interval_s = 0.2
+[broker]
+url = "$MQTT_URL"
+[release]
+product = "$PRODUCT"
+allowed_url_prefixes = ["$IMAGE_URL/"]
+public_keys = ["$PUBLIC_KEY"]
+allow_downgrade = true
+[download]
+retries = 20
+backoff_initial_s = 0.05
+backoff_max_s = 0.5
+[[device]]
+port = "$T/tty"
+pins = "vstm32:$T/ctl"
+confirm_timeout_s = 20
+outcome_timeout_s = 30
+retry_s = 1
+CONF
+start_agent() {
+  "$FOTA" agent --config "$T/agent.toml" >> "$T/agent.log" 2>&1 &
+  APID=$!
+}
+start_agent
+wait_for "grep -q \"device [0-9A-F]\{24\} runs\" \"$T/agent.log\"" 60 || {
+  echo "the agent did not identify the device"
+  tail "$T/agent.log"
+  exit 1
+}
+UID_HEX=$(grep -o "device [0-9A-F]\{24\}" "$T/agent.log" | head -1 | cut -d" " -f2)
+status() {
+  "$FOTA" status --broker "$MQTT_URL" --product "$PRODUCT" --device "$UID_HEX" --json 2> /dev/null |
+    python3 -c 'import json, sys; l = sys.stdin.readline(); print(json.loads(l).get(sys.argv[1], "") if l else "")' "$1"
+}
+publish() { mosquitto_pub -L "$MQTT_URL/fota/$PRODUCT/stable/release" -r -q 1 "$@"; }
+command() { mosquitto_pub -L "$MQTT_URL/fota/$PRODUCT/device/$UID_HEX/cmd" -q 1 -m "$1"; }
+# installed VERSION: since the release was published the bootloader booted VERSION and the agent
+# says it runs it, confirmed.
+installed() {
+  tail -c +$((console_mark + 1)) "$T/console.log" | grep -aq "version=$1 decision=" &&
+    [ "$(status running_version)" = "$1" ] &&
+    case "$(status state)" in confirmed | idle) true ;; *) false ;; esac
+}
+# events WHAT: how many times the agent logged WHAT so far.
+events() { grep -c "$1" "$T/agent.log"; }
+
+faults=0 completed=0 bricked=0 wrong=0 failed=0 release=0 resumed=0 over=0
+while [ $faults -lt "$FAULTS" ]; do
+  release=$((release + 1))
+  major=3 app=demo-v3 downgrade=""
+  [ $((release % 2)) -eq 1 ] && major=2 app=demo-v2
+  [ $release -gt 1 ] && [ $major -eq 2 ] && downgrade=1
+  version="$major.0.0"
+  "$FOTA" pack --app-a "$ARTIFACTS/$app-A.elf" --app-b "$ARTIFACTS/$app-B.elf" --version "$version" \
+    --product "$PRODUCT" --name "r$release" --url-base "$IMAGE_URL/r$release" --out "$T/www/r$release" \
+    --sign "$T/release.key" > /dev/null || { echo "pack $version failed"; exit 1; }
+  mark=$(events "state downloading")
+  checking=$(events "state checking")
+  console_mark=$(stat -c %s "$T/console.log")
+  notnewer=$(events "not newer")
+  publish -f "$T/www/r$release/manifest.json"
+  # A downgrade: only an explicit command installs it (again after each agent restart).
+  ask() {
+    [ -n "$downgrade" ] || return 0
+    wait_for "[ \$(events 'not newer') -gt $notnewer ]" 60
+    command "{\"command\":\"update\",\"version\":\"$version\"}"
+  }
+  ask
+  case "$MODE" in
+    kill)
+      for _ in $(seq "$KILLS_PER_RELEASE"); do
+        [ $faults -ge "$FAULTS" ] && break
+        # A random moment of the update: 0 to 8 s after the engine started (or resumed) it.
+        wait_for "[ \$(events 'state checking') -gt $checking ] || installed $version" 300
+        installed "$version" && break
+        sleep "$((RANDOM % 8)).$((RANDOM % 10))"
+        installed "$version" && break
+        kill -9 "$APID"
+        wait "$APID" 2> /dev/null
+        faults=$((faults + 1))
+        echo "release $version: SIGKILL $faults after: $(grep "state \|outcome" "$T/agent.log" | tail -1 | cut -d' ' -f3-)"
+        checking=$(events "state checking")
+        notnewer=$(events "not newer")
+        start_agent
+        ask
+      done
+      ;;
+    power)
+      # The cut: within 4 s of simulated time, or at one of the next 2048 flash operations.
+      ctl cut random $((SEED * 1000 + release)) 4000 2048 > /dev/null
+      if wait_for 'ctl status | grep -q power=off' 20; then
+        faults=$((faults + 1))
+        echo "release $version: power cut $faults ($(status state), $(status bytes) bytes)"
+        ctl power on > /dev/null
+      else
+        echo "release $version: the planned cut did not come within 20 s"
+        ctl cut cancel > /dev/null 2>&1
+      fi
+      ;;
+    broker)
+      if wait_for "[ \$(events 'state downloading') -gt $mark ]" 300; then
+        kill "$MQTT_PID"
+        wait_for '! kill -0 $MQTT_PID 2> /dev/null' 10
+        ( as_nobody mosquitto -c "$SERVERS_DIR/mosquitto.conf" >> "$SERVERS_DIR/mosquitto.restarts" 2>&1 ) &
+        MQTT_PID=$!
+        SERVER_PIDS+=("$MQTT_PID")
+        faults=$((faults + 1))
+        echo "release $version: broker restart $faults while downloading"
+      else
+        echo "release $version: never saw downloading"
+      fi
+      ;;
+    cut)
+      cuts_before=$(grep -c "cut-at" "$T/proxy.log")
+      ;;
+    *) echo "unknown mode $MODE"; exit 2 ;;
+  esac
+  if wait_for "installed $version" 900; then
+    completed=$((completed + 1))
+    echo "release $release ($version): installed"
+    if [ "$MODE" = cut ]; then
+      cuts=$(($(grep -c "cut-at" "$T/proxy.log") - cuts_before))
+      faults=$((faults + cuts))
+      downloaded=$(grep -o "[0-9]* bytes downloaded" "$T/agent.log" | tail -1 | cut -d" " -f1)
+      size=$(stat -c %s "$T/www/r$release/r$release-$version-A.img")
+      echo "release $version: $cuts cuts, $downloaded bytes downloaded for a $size-byte image"
+      [ "$downloaded" -le $((size * 11 / 10)) ] || { over=$((over + 1)); echo "release $version: MORE THAN 1.1 x"; }
+    fi
+    grep "outcome confirmed" "$T/agent.log" | tail -1 | grep -q "resumed at" && resumed=$((resumed + 1))
+  else
+    running=$(status running_version)
+    echo "release $version: not installed (state $(status state), running ${running:-?}, error $(status error))"
+    failed=$((failed + 1))
+    # Does any image still boot? Reset and look for a confirmed boot.
+    ctl power on > /dev/null 2>&1
+    before=$(grep -ac "decision=confirmed" "$T/console.log")
+    ctl reset > /dev/null 2>&1
+    if ! wait_for "[ \$(grep -ac decision=confirmed \"$T/console.log\") -gt $before ]" 60; then
+      bricked=$((bricked + 1))
+      echo "release $version: BRICKED"
+      break
+    fi
+    last=$(grep -ao "version=[0-9.]* decision=confirmed" "$T/console.log" | tail -1 | cut -d= -f2 | cut -d' ' -f1)
+    case "$last" in
+      2.0.0 | 3.0.0) ;;
+      *) wrong=$((wrong + 1)); echo "release $version: WRONG IMAGE $last" ;;
+    esac
+  fi
+done
+kill -TERM "$APID"
+wait "$APID"
+APID=""
+stop_vstm32
+echo "mode $MODE seed $SEED: $faults faults over $release releases: completed $completed (resumed $resumed), bricked $bricked, wrong image $wrong, failed reruns $failed, over 1.1 x downloaded $over"
+[ $fails -eq 0 ] && [ $bricked -eq 0 ] && [ $wrong -eq 0 ] && [ $failed -eq 0 ] && [ $over -eq 0 ]
