@@ -79,9 +79,10 @@ TEST_F(SecureProvision, BlankDeviceThenSignedBootsUnsignedRefusedAndRerunIsANoOp
   auto report = provision(rom);
   const double took = device_->now_ms() - t0;
   ASSERT_TRUE(report.ok()) << report.error() << "\n" << said_;
-  std::printf("provisioning a blank chip (%zu-byte bootloader, 2 keys, nWRP 0-2) through the ROM "
-              "at 115200 baud: %.0f ms simulated\n",
-              request_.bootloader.size(), took);
+  std::printf(
+      "provisioning a blank chip (%zu-byte bootloader, 2 keys, nWRP 0-2) through the ROM "
+      "at 115200 baud: %.0f ms simulated\n",
+      request_.bootloader.size(), took);
   RecordProperty("provision_ms", std::to_string(took));
   EXPECT_TRUE(report->bootloader_written);
   EXPECT_TRUE(report->key_block_written);
@@ -117,9 +118,10 @@ TEST_F(SecureProvision, BlankDeviceThenSignedBootsUnsignedRefusedAndRerunIsANoOp
   expect({"boot: slot=A version=1.0.0 decision=trial", "demo 1.0.0 slot A\n", "confirmed\n"});
   // An unsigned image into B: refused by the device, A keeps running, the reason is on the line.
   native_install(boot_test::demo_image("demo-v2", Slot::kB), 1);
-  expect({"boot: slot=A version=1.0.0 decision=confirmed reason=reverted-B-untrusted "
-          "refused=B:unsigned\n",
-          "demo 1.0.0 slot A\n"});
+  expect(
+      {"boot: slot=A version=1.0.0 decision=confirmed reason=reverted-B-untrusted "
+       "refused=B:unsigned\n",
+       "demo 1.0.0 slot A\n"});
   // Signed by the next key (rotation): boots.
   native_install(boot_test::signed_demo("demo-v2", Slot::kB, next_), 1);
   expect({"boot: slot=B version=2.0.0 decision=trial", "demo 2.0.0 slot B\n", "confirmed\n"});

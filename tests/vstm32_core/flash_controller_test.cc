@@ -374,9 +374,9 @@ TEST(Vstm32OptionBytesTest, PersistBesideTheFlashFile) {
     f.seekp(3);
     f.put(0x00);  // the RDP complement no longer matches
   }
-  std::string error;
-  EXPECT_EQ(vstm32::Machine::create(config, &error), nullptr);
-  EXPECT_NE(error.find("flash.bin.opt"), std::string::npos) << error;
+  auto refused = vstm32::Machine::create(config);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().find("flash.bin.opt"), std::string::npos) << refused.error();
   std::filesystem::remove_all(dir);
 }
 

@@ -430,6 +430,7 @@ class Runner : public ControlTarget {
     if (i2c_tcp_) {
       fds.push_back({i2c_tcp_->listen_fd(), POLLIN, 0});
       if (i2c_tcp_->client_fd() >= 0) fds.push_back({i2c_tcp_->client_fd(), POLLIN, 0});
+    }
     if (gdb_) {
       for (int fd : gdb_->fds()) fds.push_back({fd, POLLIN, 0});
     }

@@ -321,10 +321,10 @@ void Machine::Impl::save_option_bytes() {
   if (!ok) event(MachineEvent::Kind::kInfo, "error: cannot write the option bytes file");
 }
 
-bool Machine::Impl::load_option_bytes(std::string* error) {
+fota::Expected<void> Machine::Impl::load_option_bytes() {
   const std::filesystem::path path = option_file(config.flash_file);
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return true;  // never changed: factory values
+  if (!std::filesystem::exists(path, ec)) return {};  // never changed: factory values
   uint8_t b[16] = {};
   const int in = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   const bool read_ok = in >= 0 && ::read(in, b, sizeof b) == static_cast<ssize_t>(sizeof b);
@@ -332,15 +332,15 @@ bool Machine::Impl::load_option_bytes(std::string* error) {
   // USER/RDP and nWRP are stored with their complements (RM0090 option byte organisation).
   if (!read_ok || static_cast<uint8_t>(~b[0]) != b[2] || static_cast<uint8_t>(~b[1]) != b[3] ||
       static_cast<uint8_t>(~b[8]) != b[10] || static_cast<uint8_t>(~b[9]) != b[11]) {
-    *error = "option bytes file " + path.string() +
-             " is damaged (16 bytes with complements expected); delete it for factory values";
-    return false;
+    return fota::fail("option bytes file " + path.string() +
+                      " is damaged (16 bytes with complements expected); delete it for factory "
+                      "values");
   }
   opt_user = b[0];
   opt_rdp = b[1];
   opt_nwrp = static_cast<uint16_t>((b[8] | b[9] << 8) & 0x0FFF);
   refresh_optpage();
-  return true;
+  return {};
 }
 
 void Machine::Impl::event(MachineEvent::Kind kind, std::string text) {
@@ -945,7 +945,7 @@ fota::Expected<std::unique_ptr<Machine>> Machine::create(const MachineConfig& co
       std::fill(s.flash.begin() + got, s.flash.end(), 0xFF);  // short file: erased beyond its end
       FOTA_TRY_EXPECTED(m.save());
     }
-    if (!s.load_option_bytes(error)) return nullptr;
+    FOTA_TRY_EXPECTED(s.load_option_bytes());
   }
   return impl_holder;
 }

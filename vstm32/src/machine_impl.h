@@ -199,7 +199,7 @@ struct Machine::Impl final : DeviceHost {
   // Option bytes are flash too: kept beside the flash file (FILE.opt, the 16 bytes at
   // 0x1FFF'C000) so that they survive the process like the flash does.
   void save_option_bytes();
-  bool load_option_bytes(std::string* error);
+  fota::Expected<void> load_option_bytes();
 
   // ---- peripherals: the device table (bus.cc) ----
   std::vector<std::unique_ptr<BusDevice>> devices;

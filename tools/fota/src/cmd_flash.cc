@@ -68,7 +68,7 @@ struct FlashOptions {
   bool require_signature = false;
   std::string product;
   std::string version_policy = "any";
-  std::string i2c;  // SPEC[:ADDR]: the native path over I2C (i2c_flash.h)
+  std::string i2c;                // SPEC[:ADDR]: the native path over I2C (i2c_flash.h)
   std::string transport = "rom";  // rom | native | auto
   uint32_t native_baud = 921'600;
   std::string native_entry = "pin";  // pin (NRST + sync) | hello (already in update mode)
@@ -334,7 +334,11 @@ int Flasher::run_raw() {
 class FlashReporter final : public update::Reporter {
  public:
   FlashReporter(Flasher& flasher, const update::Target& target, bool native, double start_s)
-      : flasher_(flasher), out_(flasher.out_), target_(target), native_(native), start_s_(start_s) {}
+      : flasher_(flasher),
+        out_(flasher.out_),
+        target_(target),
+        native_(native),
+        start_s_(start_s) {}
 
   void on_state(update::State state, const update::Failure& failure) override {
     Json event = {{"event", "state"}, {"state", update::to_string(state)}};
@@ -649,8 +653,7 @@ int Flasher::run_release() {
   FlashReporter reporter(*this, target, use_native, start);
   std::optional<ports::FileProgressStore> store;
   if (!options_.resume_file.empty()) store.emplace(options_.resume_file);
-  update::Engine engine(target, clock, reporter,
-                        options_.public_keys.empty() ? nullptr : &verifier,
+  update::Engine engine(target, clock, reporter, options_.public_keys.empty() ? nullptr : &verifier,
                         store ? &*store : nullptr);
   const update::Release release{{&sources[0], &sources[1]}};
   const update::Outcome outcome = engine.run(release, make_policy(options_));
@@ -674,7 +677,6 @@ int Flasher::run_release() {
                                  : " was refused by the device's secure boot (" + refusal + ")") +
                 "; slot " + flash_map::slot_name(flash_map::other_slot(outcome.slot)) +
                 " runs the previous firmware";
-  const an3155::Stats& stats = connection_.rom().stats();
   Json result = {{"event", "result"},
                  {"ok", code == kExitOk},
                  {"exit_code", code},

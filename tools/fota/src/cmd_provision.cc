@@ -34,7 +34,8 @@ Expected<std::vector<uint8_t>> read_file(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) return fail(path + ": no such file");
   std::ifstream in(path, std::ios::binary);
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
   if (!in.good() && !in.eof()) return fail(path + ": cannot read");
   return bytes;
 }
@@ -62,8 +63,9 @@ int run_provision(const ProvisionOptions& o) {
     request.keys.push_back(*key);
   }
   if (request.keys.size() > bootcore::kMaxTrustedKeys) {
-    return error(kExitUsage, fmt::format("{} --key given: the key block holds 1 or 2 (current, next)",
-                                         request.keys.size()));
+    return error(kExitUsage,
+                 fmt::format("{} --key given: the key block holds 1 or 2 (current, next)",
+                             request.keys.size()));
   }
 
   RomConnection connection;

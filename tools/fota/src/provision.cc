@@ -45,9 +45,10 @@ Expected<void> write_region(an3155::Bootloader& rom, uint32_t address,
                             const std::string& what) {
   if (const Status status = rom.extended_erase(sectors); status != Status::kOk) {
     if (status == Status::kNack) {
-      return fail(fmt::format("erasing the sectors of the {} was refused (NACK): are they "
-                              "write-protected?",
-                              what));
+      return fail(
+          fmt::format("erasing the sectors of the {} was refused (NACK): are they "
+                      "write-protected?",
+                      what));
     }
     return fail(fmt::format("cannot erase the {}'s sectors: {}", what, rom_error(rom, status)));
   }
@@ -56,8 +57,8 @@ Expected<void> write_region(an3155::Bootloader& rom, uint32_t address,
     const uint32_t at = address + static_cast<uint32_t>(off);
     const Status status = rom.write_memory(at, data.subspan(off, n));
     if (status != Status::kOk) {
-      return fail(fmt::format("cannot write the {} at 0x{:08X}: {}", what, at,
-                              rom_error(rom, status)));
+      return fail(
+          fmt::format("cannot write the {} at 0x{:08X}: {}", what, at, rom_error(rom, status)));
     }
   }
   auto same = holds(rom, address, data);
@@ -71,17 +72,19 @@ Expected<void> write_region(an3155::Bootloader& rom, uint32_t address,
 Expected<void> check_bootloader_image(std::span<const uint8_t> image, const std::string& name) {
   if (image.size() >= 4 && image[0] == 0x7F && image[1] == 'E' && image[2] == 'L' &&
       image[3] == 'F') {
-    return fail(fmt::format("{} is not a bootloader binary for 0x08000000 but an ELF file: give "
-                            "the raw .bin (arm-none-eabi-objcopy -O binary)",
-                            name));
+    return fail(
+        fmt::format("{} is not a bootloader binary for 0x08000000 but an ELF file: give "
+                    "the raw .bin (arm-none-eabi-objcopy -O binary)",
+                    name));
   }
   if (image.size() < 8) {
     return fail(fmt::format("{} is {} bytes: too short for a vector table", name, image.size()));
   }
   if (image.size() > kBootloaderMaxSize) {
-    return fail(fmt::format("{} is {} bytes: the bootloader must fit sectors 0-1 ({} bytes; "
-                            "sector 2 holds the key block)",
-                            name, image.size(), kBootloaderMaxSize));
+    return fail(
+        fmt::format("{} is {} bytes: the bootloader must fit sectors 0-1 ({} bytes; "
+                    "sector 2 holds the key block)",
+                    name, image.size(), kBootloaderMaxSize));
   }
   auto word = [&](size_t at) {
     return static_cast<uint32_t>(image[at] | image[at + 1] << 8 | image[at + 2] << 16 |
@@ -89,17 +92,20 @@ Expected<void> check_bootloader_image(std::span<const uint8_t> image, const std:
   };
   const uint32_t sp = word(0);
   const uint32_t reset = word(4);
-  const bool sp_ok = (sp > 0x2000'0000 && sp <= 0x2002'0000) || (sp > 0x1000'0000 && sp <= 0x1001'0000);
+  const bool sp_ok =
+      (sp > 0x2000'0000 && sp <= 0x2002'0000) || (sp > 0x1000'0000 && sp <= 0x1001'0000);
   if (!sp_ok) {
-    return fail(fmt::format("{} is not a bootloader binary for 0x08000000: initial stack pointer "
-                            "0x{:08X} is not in SRAM (an .elf or a slot image?)",
-                            name, sp));
+    return fail(
+        fmt::format("{} is not a bootloader binary for 0x08000000: initial stack pointer "
+                    "0x{:08X} is not in SRAM (an .elf or a slot image?)",
+                    name, sp));
   }
   if ((reset & 1u) == 0 || reset < flash_map::kFlashBase ||
       reset >= flash_map::kFlashBase + kBootloaderMaxSize) {
-    return fail(fmt::format("{} is not a bootloader binary for 0x08000000: reset vector 0x{:08X} "
-                            "is not Thumb code in sectors 0-1",
-                            name, reset));
+    return fail(
+        fmt::format("{} is not a bootloader binary for 0x08000000: reset vector 0x{:08X} "
+                    "is not Thumb code in sectors 0-1",
+                    name, reset));
   }
   return {};
 }
@@ -142,16 +148,15 @@ Expected<ProvisionReport> provision(an3155::Bootloader& rom, const ProvisionRequ
   if (!has_bootloader) return has_bootloader.failure();
   auto has_keys = holds(rom, bootcore::kKeyBlockAddress, key_block);
   if (!has_keys) return has_keys.failure();
-  const bool any_protected = std::any_of(std::begin(kProvisionedSectors),
-                                         std::end(kProvisionedSectors),
-                                         [&](uint8_t s) { return before->write_protected(s); });
+  const bool any_protected =
+      std::any_of(std::begin(kProvisionedSectors), std::end(kProvisionedSectors),
+                  [&](uint8_t s) { return before->write_protected(s); });
   if (any_protected && (!*has_bootloader || !*has_keys)) {
     return fail(fmt::format(
         "sectors 0-2 are already write-protected (nWRP 0x{:03X}) and hold {} than requested: the "
         "device was provisioned before with other contents. Nothing was changed. To re-provision "
         "on purpose, lift the write protection first (AN3155 Write Unprotect, e.g. stm32flash -u)",
-        before->nwrp,
-        !*has_bootloader ? "another bootloader" : "another key block"));
+        before->nwrp, !*has_bootloader ? "another bootloader" : "another key block"));
   }
 
   if (!*has_bootloader || !*has_keys) {
@@ -162,7 +167,8 @@ Expected<ProvisionReport> provision(an3155::Bootloader& rom, const ProvisionRequ
     }
   }
   if (*has_bootloader) {
-    say(fmt::format("bootloader: already on the device ({} bytes), not rewritten", bootloader.size()));
+    say(fmt::format("bootloader: already on the device ({} bytes), not rewritten",
+                    bootloader.size()));
   } else {
     const uint16_t sectors[] = {0, 1};
     FOTA_TRY_EXPECTED(write_region(rom, flash_map::kFlashBase, sectors, bootloader, "bootloader"));
@@ -173,7 +179,8 @@ Expected<ProvisionReport> provision(an3155::Bootloader& rom, const ProvisionRequ
     say("key block: already on the device, not rewritten");
   } else {
     const uint16_t sectors[] = {bootcore::kKeyBlockSector};
-    FOTA_TRY_EXPECTED(write_region(rom, bootcore::kKeyBlockAddress, sectors, key_block, "key block"));
+    FOTA_TRY_EXPECTED(
+        write_region(rom, bootcore::kKeyBlockAddress, sectors, key_block, "key block"));
     report.key_block_written = true;
     say(fmt::format("key block: {} key(s) written to 0x{:08X} and read back", request.keys.size(),
                     bootcore::kKeyBlockAddress));
@@ -194,9 +201,10 @@ Expected<ProvisionReport> provision(an3155::Bootloader& rom, const ProvisionRequ
     now = *after;
     for (uint8_t s : kProvisionedSectors) {
       if (!now.write_protected(s)) {
-        return fail(fmt::format("Write Protect was acknowledged but sector {} is not protected "
-                                "(nWRP 0x{:03X})",
-                                s, now.nwrp));
+        return fail(
+            fmt::format("Write Protect was acknowledged but sector {} is not protected "
+                        "(nWRP 0x{:03X})",
+                        s, now.nwrp));
       }
     }
     report.write_protect_set = true;
@@ -218,9 +226,10 @@ Expected<ProvisionReport> provision(an3155::Bootloader& rom, const ProvisionRequ
     uint8_t probe[4];
     status = an3155::read_checked(rom, kOptionBytesAddress, probe, false);
     if (status != Status::kProtected) {
-      return fail(fmt::format("Readout Protect was acknowledged but the ROM still answers Read "
-                              "Memory ({})",
-                              an3155::to_string(status)));
+      return fail(
+          fmt::format("Readout Protect was acknowledged but the ROM still answers Read "
+                      "Memory ({})",
+                      an3155::to_string(status)));
     }
     report.readout_protect_set = true;
     report.after.rdp = 0x55;

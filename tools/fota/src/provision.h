@@ -29,9 +29,9 @@ struct OptionBytes {
 };
 
 struct ProvisionRequest {
-  std::vector<uint8_t> bootloader;          // raw .bin for 0x0800'0000
-  std::vector<bootcore::PublicKey> keys;    // 1 or 2: current, next
-  bool rdp1 = false;                        // set readout protection level 1 at the end
+  std::vector<uint8_t> bootloader;        // raw .bin for 0x0800'0000
+  std::vector<bootcore::PublicKey> keys;  // 1 or 2: current, next
+  bool rdp1 = false;                      // set readout protection level 1 at the end
 };
 
 struct ProvisionReport {
