@@ -36,6 +36,9 @@ struct HostOptions {
   unsigned retries = 24;             // consecutive rewinds / resends before giving up
   unsigned window_frames = 0;        // 0: as many as the device grants
   uint32_t max_data = kMaxData;      // data bytes per DATA frame (multiple of 64, <= 4096)
+  // wake(): a UART takes the sync stream before NRST is released (bytes queue on the line); an
+  // I2C master needs the device out of reset to acknowledge each write, so it releases NRST first.
+  bool sync_before_release = true;
 };
 
 struct HostStats {

@@ -77,7 +77,7 @@ int flash_over_i2c(const I2cFlashOptions& options) {
   native::I2cLinkOptions link_options;
   link_options.address = target->address;
   native::I2cLink link(**bus, clock, link_options);
-  native::HostSession host(link, clock);
+  native::HostSession host(link, clock, {.sync_before_release = false});
   char address[8];
   std::snprintf(address, sizeof address, "0x%02X", target->address);
   const std::string where = (*bus)->name() + " address " + address;
