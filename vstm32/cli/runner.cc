@@ -265,8 +265,9 @@ class Runner : public ControlTarget {
     return 0;
   }
 
-  bool port_garbled(unsigned port, uint32_t host, bool& warned) {
-    const uint32_t firmware = device_.firmware_baud(port);
+  // firmware: the rate the byte was sent with (0: the port's current rate).
+  bool port_garbled(unsigned port, uint32_t host, bool& warned, uint32_t firmware = 0) {
+    if (firmware == 0) firmware = device_.firmware_baud(port);
     if (!rates_mismatch(host, firmware)) return false;
     if (!warned) {
       warned = true;
@@ -289,10 +290,9 @@ class Runner : public ControlTarget {
       tx_queue_.push_back({ber_tx_.apply(b.byte), done});
       // Judged at the rate the firmware sent it with: a reply sent just before a reset must not
       // be garbled by the rate after it.
-      tx_garbled_.push_back(b.baud != 0 ? rates_mismatch(host_baud(pty_.get(), pty_open_baud_,
-                                                                   tcp_ != nullptr, options_),
-                                                         b.baud)
-                                        : usart1_garbled());
+      tx_garbled_.push_back(
+          port_garbled(1, host_baud(pty_.get(), pty_open_baud_, tcp_ != nullptr, options_),
+                       usart1_warned_, b.baud));
     }
     for (ExtraPort& p : ports_) {
       const uint32_t fw = device_.firmware_baud(p.number);
