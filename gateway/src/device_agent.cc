@@ -30,16 +30,6 @@ uint64_t unix_s() {
                                    .count());
 }
 
-std::string hex(std::span<const uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789ABCDEF";
-  std::string out;
-  for (uint8_t b : bytes) {
-    out += kDigits[b >> 4];
-    out += kDigits[b & 0xF];
-  }
-  return out;
-}
-
 std::string version_text(const Version& v) {
   return release::version_string(v) + "+" + std::to_string(v.build);
 }
@@ -167,7 +157,7 @@ bool DeviceAgent::identify() {
     return false;
   }
   std::lock_guard lock(status_mutex_);
-  uid_ = hex(id.uid);
+  uid_ = update::uid_text(id.uid).data();
   const flash_map::Slot running = flash_map::other_slot(boot.install_slot);
   const bootcore::SlotInfo& info = boot.slots[static_cast<unsigned>(running)];
   running_known_ = info.header_verdict.ok();
@@ -287,7 +277,7 @@ void DeviceAgent::save_identity(bool updating) {
 }
 
 void DeviceAgent::on_device(const update::DeviceId& device) {
-  const std::string seen = hex(device.uid);
+  const std::string seen = update::uid_text(device.uid).data();
   std::lock_guard lock(status_mutex_);
   if (seen != uid_) {
     // Another device was wired to this port since the identity was cached.

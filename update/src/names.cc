@@ -9,6 +9,16 @@
 
 namespace fota::update {
 
+UidText uid_text(const std::array<uint8_t, 12>& uid) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  UidText text{};
+  for (size_t i = 0; i < uid.size(); ++i) {
+    text[2 * i] = kDigits[uid[i] >> 4];
+    text[2 * i + 1] = kDigits[uid[i] & 0xF];
+  }
+  return text;
+}
+
 const char* to_string(State state) {
   switch (state) {
     case State::kIdle: return "idle";

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "update/signature.h"
+#include "update/target.h"
 
 namespace fota::update {
 namespace {
@@ -50,3 +51,10 @@ TEST(KeyId, IsTheFirstBytesOfTheKeysSha256) {
 
 }  // namespace
 }  // namespace fota::update
+
+// The UID as status topics, state files and messages print it (the one formatter they share).
+TEST(UidText, TwentyFourUpperCaseHexDigits) {
+  const std::array<uint8_t, 12> uid = {0x31, 0x00, 0x2B, 0x00, 0x0C, 0x51,
+                                       0x33, 0x30, 0x37, 0x38, 0x35, 0xF9};
+  EXPECT_STREQ(fota::update::uid_text(uid).data(), "31002B000C513330373835F9");
+}

@@ -357,8 +357,7 @@ class FlashReporter final : public update::Reporter {
     }
   }
   void on_device(const update::DeviceId& id) override {
-    uid_.clear();
-    for (uint8_t b : id.uid) uid_ += fmt::format("{:02X}", b);
+    uid_ = update::uid_text(id.uid).data();
     if (native_) {
       out_.message("device in our bootloader's update mode (native protocol), UID " + uid_);
     } else {

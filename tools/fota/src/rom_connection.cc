@@ -7,6 +7,7 @@
 
 #include "an3155/rom_flash.h"
 #include "format/flash_map.h"
+#include "update/target.h"
 
 namespace fota::cli {
 
@@ -21,9 +22,7 @@ void add_connection_options(CLI::App& cmd, ConnectionOptions& options) {
 }
 
 std::string DeviceIdentity::uid_hex() const {
-  std::string out;
-  for (uint8_t b : uid) out += fmt::format("{:02X}", b);
-  return out;
+  return update::uid_text(uid).data();
 }
 
 Expected<void> RomConnection::open(const ConnectionOptions& options) {

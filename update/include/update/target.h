@@ -37,6 +37,10 @@ struct DeviceId {
   uint16_t flash_kb = 0;
 };
 
+// The UID as messages, status topics and file names print it: 24 upper-case hex digits + NUL.
+using UidText = std::array<char, 25>;
+UidText uid_text(const std::array<uint8_t, 12>& uid);
+
 // What the boot log and the slot headers say (bootcore's view; read through the target).
 struct BootState {
   std::array<bootcore::SlotInfo, flash_map::kSlotCount> slots{};
