@@ -8,21 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "format/hex.h"
+
 namespace fota::crypto {
 namespace {
 
-std::string hex(std::span<const uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (uint8_t b : bytes) {
-    out += kDigits[b >> 4];
-    out += kDigits[b & 15];
-  }
-  return out;
-}
-
 std::string hash_hex(const std::string& text) {
-  return hex(
+  return to_hex(
       sha512(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size())));
 }
 
@@ -61,7 +53,7 @@ TEST(Sha512, MatchesLibsodiumForEveryLengthAndSplit) {
       done += piece;
     }
     const Sha512Digest got = h.finish();
-    ASSERT_EQ(hex(got), hex(expected)) << "length " << length;
+    ASSERT_EQ(to_hex(got), to_hex(expected)) << "length " << length;
   }
 }
 

@@ -86,17 +86,6 @@ Expected<void> write_file(const std::filesystem::path& path, std::span<const uin
   return {};
 }
 
-std::string hex(std::span<const uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string s;
-  s.reserve(bytes.size() * 2);
-  for (uint8_t b : bytes) {
-    s.push_back(kDigits[b >> 4]);
-    s.push_back(kDigits[b & 15]);
-  }
-  return s;
-}
-
 std::string crc_hex(uint32_t crc) {
   char buf[16];
   std::snprintf(buf, sizeof(buf), "0x%08x", crc);

@@ -125,7 +125,7 @@ json slot_json(const ManifestSlot& s) {
   j["url"] = s.url;
   j["size"] = s.size;
   j["crc32"] = crc_hex(s.crc32);
-  j["sha256"] = hex(s.sha256);
+  j["sha256"] = to_hex(s.sha256);
   return j;
 }
 

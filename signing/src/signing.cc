@@ -104,17 +104,6 @@ KeyId key_id(const PublicKey& key) {
   return id;
 }
 
-std::string to_hex(std::span<const uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string s;
-  s.reserve(bytes.size() * 2);
-  for (uint8_t b : bytes) {
-    s.push_back(kDigits[b >> 4]);
-    s.push_back(kDigits[b & 15]);
-  }
-  return s;
-}
-
 bool from_hex(std::string_view text, std::span<uint8_t> out) {
   if (text.size() != out.size() * 2) return false;
   auto nibble = [](char c) -> int {

@@ -11,6 +11,8 @@
 #include <cstring>
 #include <fstream>
 
+#include "format/hex.h"
+
 namespace fota::ports {
 namespace {
 
@@ -206,26 +208,14 @@ std::string sha256_hex(std::span<const uint8_t> data) {
   (void)sodium_ready;
   unsigned char digest[crypto_hash_sha256_BYTES];
   crypto_hash_sha256(digest, data.data(), data.size());
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string s;
-  for (unsigned char b : digest) {
-    s.push_back(kDigits[b >> 4]);
-    s.push_back(kDigits[b & 15]);
-  }
-  return s;
+  return to_hex(digest);
 }
 
 std::string md5_hex(std::span<const uint8_t> data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(data.data(), data.size(), digest, &len, EVP_md5(), nullptr);
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string s;
-  for (unsigned int i = 0; i < len; ++i) {
-    s.push_back(kDigits[digest[i] >> 4]);
-    s.push_back(kDigits[digest[i] & 15]);
-  }
-  return s;
+  return to_hex(std::span<const uint8_t>(digest, len));
 }
 
 std::string uri_encode(std::string_view text, bool keep_slash) {

@@ -5,6 +5,8 @@
 
 #include <cstdio>
 
+#include "format/hex.h"
+
 namespace fota::ports {
 namespace {
 
@@ -40,16 +42,6 @@ Mac hmac(std::span<const uint8_t> key, std::string_view message) {
                                 message.size());
   crypto_auth_hmacsha256_final(&st, out.data());
   return out;
-}
-
-std::string hex(std::span<const uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string s;
-  for (uint8_t b : bytes) {
-    s.push_back(kDigits[b >> 4]);
-    s.push_back(kDigits[b & 15]);
-  }
-  return s;
 }
 
 std::span<const uint8_t> as_bytes(std::string_view s) {
@@ -172,7 +164,7 @@ std::string S3Client::presign_get(const std::string& key, uint32_t expires_s,
   k = hmac(k, "s3");
   k = hmac(k, "aws4_request");
   const Mac signature = hmac(k, string_to_sign);
-  return p.scheme + "://" + host + path + "?" + query + "&X-Amz-Signature=" + hex(signature);
+  return p.scheme + "://" + host + path + "?" + query + "&X-Amz-Signature=" + to_hex(signature);
 }
 
 }  // namespace fota::ports

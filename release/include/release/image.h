@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "format/hex.h"
 #include "format/image_header.h"
 #include "format/version.h"
 #include "status/expected.h"
@@ -34,7 +35,9 @@ Expected<std::vector<uint8_t>> read_file(const std::filesystem::path& path, uint
 // Writes atomically (temporary file + rename).
 Expected<void> write_file(const std::filesystem::path& path, std::span<const uint8_t> data);
 
-std::string hex(std::span<const uint8_t> bytes);
+inline std::string hex(std::span<const uint8_t> bytes) {
+  return to_hex(bytes);
+}  // format/hex.h
 std::string crc_hex(uint32_t crc);  // "0x%08x"
 
 }  // namespace fota::release

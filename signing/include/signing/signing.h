@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "format/hex.h"
 #include "format/image_header.h"
 #include "status/expected.h"
 
@@ -48,7 +49,7 @@ class SecretKey {
 
 // First 8 bytes of SHA-256 of the public key: names the key in image headers and manifests.
 KeyId key_id(const PublicKey& key);
-std::string to_hex(std::span<const uint8_t> bytes);  // lowercase
+using fota::to_hex;  // lowercase (format/hex.h)
 // Parses exactly `out.size()` bytes of lowercase or uppercase hex; false on anything else.
 bool from_hex(std::string_view text, std::span<uint8_t> out);
 
