@@ -8,8 +8,32 @@ if(FOTA_SANITIZE)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
+# lld links the large Debug + ASan executables in about half the CPU time of GNU ld
+# (docs/testing.md); scripts/setup.sh installs it. Without it, the default linker.
+find_program(FOTA_LLD ld.lld)
+if(FOTA_LLD)
+  add_link_options(-fuse-ld=lld)
+endif()
+
 find_package(GTest REQUIRED)
 include(GoogleTest)
+
+# The test executables reuse one precompiled GoogleTest/GoogleMock header: parsing those headers
+# is most of a test file's compile time (docs/testing.md). Off by default under a compiler
+# launcher: ccache does not cache a compile that uses a precompiled header (unless configured
+# with sloppiness=pch_defines,time_macros), and without one it caches the plain compile well.
+if(CMAKE_CXX_COMPILER_LAUNCHER)
+  set(_fota_test_pch_default OFF)
+else()
+  set(_fota_test_pch_default ON)
+endif()
+option(FOTA_TEST_PCH "Precompile the GoogleTest headers once for all test executables"
+       ${_fota_test_pch_default})
+if(FOTA_TEST_PCH)
+  add_library(fota_test_pch OBJECT ${PROJECT_SOURCE_DIR}/tests/lib/gtest_pch.cc)
+  target_link_libraries(fota_test_pch PRIVATE GTest::gtest GTest::gmock)
+  target_precompile_headers(fota_test_pch PRIVATE <gtest/gtest.h> <gmock/gmock.h>)
+endif()
 
 # The test labels (README "Tests"): each test carries exactly one of these, so that
 # `ctest -L <label>` selects exactly that kind; further labels (bootloader, powercut, ...) must not
@@ -55,14 +79,19 @@ function(fota_add_test name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} fota_warnings GTest::gtest GTest::gtest_main GTest::gmock)
+  if(TARGET fota_test_pch)
+    target_precompile_headers(${name} REUSE_FROM fota_test_pch)
+  endif()
   fota_discover_tests(${name} LABELS ${ARG_LABELS})
 endfunction()
 
-# fota_add_fuzzer(name SOURCE file DEPS ...): a libFuzzer target plus a ctest smoke run
-# (FOTA_FUZZ_SMOKE_RUNS inputs, default 200000). The long run: format/fuzz/run-long.sh.
-set(FOTA_FUZZ_SMOKE_RUNS 200000 CACHE STRING "Inputs each fuzz smoke test executes")
+# fota_add_fuzzer(name SOURCE file [RUNS n] [ARGS libfuzzer-flags...] DEPS ...): a libFuzzer
+# target plus a ctest smoke run of RUNS inputs (default 200000) with a fixed seed. Each fuzzer's
+# RUNS is sized for a smoke of a few CPU seconds under ASan (docs/testing.md); a non-empty
+# FOTA_FUZZ_RUNS replaces every RUNS. Long runs: format/fuzz/run-long.sh.
+set(FOTA_FUZZ_RUNS "" CACHE STRING "Inputs every fuzz smoke test executes (empty: each fuzzer's own RUNS)")
 function(fota_add_fuzzer name)
-  cmake_parse_arguments(ARG "" "SOURCE" "DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "SOURCE;RUNS" "DEPS;ARGS" ${ARGN})
   if(NOT FOTA_FUZZ)
     return()
   endif()
@@ -70,7 +99,14 @@ function(fota_add_fuzzer name)
   target_compile_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
   target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} fota_warnings)
+  set(runs 200000)
+  if(ARG_RUNS)
+    set(runs ${ARG_RUNS})
+  endif()
+  if(NOT FOTA_FUZZ_RUNS STREQUAL "")
+    set(runs ${FOTA_FUZZ_RUNS})
+  endif()
   add_test(NAME fuzz_smoke.${name}
-    COMMAND ${name} -runs=${FOTA_FUZZ_SMOKE_RUNS} -seed=1 -max_len=4096 -print_final_stats=1)
+    COMMAND ${name} -runs=${runs} -seed=1 -max_len=4096 ${ARG_ARGS} -print_final_stats=1)
   set_tests_properties(fuzz_smoke.${name} PROPERTIES LABELS "fuzz" TIMEOUT 300)
 endfunction()

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
-  cmake ninja-build clang libclang-rt-14-dev clang-format
+  cmake ninja-build clang libclang-rt-14-dev lld clang-format
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
   libunicorn-dev libcurl4-openssl-dev libmosquitto-dev libmosquittopp-dev libsodium-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libgpiod-dev

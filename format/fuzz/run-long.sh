@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Long fuzz campaign for the format/release parsers (the ctest smoke run executes 200k inputs each).
+# Long fuzz campaign for the format/release parsers (the ctest smoke runs: docs/testing.md).
 # Usage: format/fuzz/run-long.sh [SECONDS_PER_TARGET=600] [BUILD_DIR=build/host]
 # Needs a tree configured with -DFOTA_FUZZ=ON (the host preset). Corpora are kept in
 # <build>/fuzz-corpus/<target> so successive runs continue; crashes land in <build>/fuzz-crashes.

@@ -9,14 +9,14 @@
 # bit-error rate of 1e-4 on the link: the update completes or fails cleanly, and the device never
 # boots a corrupt image.
 # Usage: power_cut_flash_test.sh FOTA VSTM32 ARTIFACTS_DIR RELEASES_DIR
-# Rounds: FOTA_FLASH_POWER_CUTS (default 8: the CI smoke), FOTA_FLASH_BER_ROUNDS (default 2).
+# Rounds: FOTA_FLASH_POWER_CUTS (default 4: the CI smoke), FOTA_FLASH_BER_ROUNDS (default 1).
 set -u
 FOTA=$1
 VSTM32=$2
 ARTIFACTS=$3
 RELEASES=$4
-ROUNDS=${FOTA_FLASH_POWER_CUTS:-8}
-BER_ROUNDS=${FOTA_FLASH_BER_ROUNDS:-2}
+ROUNDS=${FOTA_FLASH_POWER_CUTS:-4}
+BER_ROUNDS=${FOTA_FLASH_BER_ROUNDS:-1}
 SEED_BASE=${FOTA_FLASH_POWER_CUT_SEED:-1000}
 T=$(mktemp -d /tmp/fota-flash-cuts.XXXXXX)
 . "$(dirname "$0")/../lib/harness.sh"

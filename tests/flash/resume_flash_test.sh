@@ -33,7 +33,7 @@ flash_killed_at() {  # flash_killed_at DECILE RELEASE OUT
   wait "$pid" 2> /dev/null
 }
 
-pack v1 1.0.0 20000 1 && pack v2 2.0.0 100000 2 && pack v3 3.0.0 100000 3 || { echo "pack failed"; exit 1; }
+pack v1 1.0.0 20000 1 && pack v2 2.0.0 60000 2 && pack v3 3.0.0 60000 3 || { echo "pack failed"; exit 1; }
 "$VSTM32" flash-image create "$T/flash.bin" > /dev/null
 "$VSTM32" flash-image place "$T/flash.bin" "$T/v1/v1-1.0.0-A.img" > /dev/null
 start_vstm32 --timing realistic
