@@ -24,6 +24,8 @@ const char* to_string(HostError error) {
 
 namespace {
 
+constexpr uint32_t kMinData = 64;  // the shortest DATA frame after damaged ones
+
 // Rewinds after these refusals; anything else in a DATA ack is final.
 bool recoverable(Status s) {
   return s == Status::kBadFrameCrc || s == Status::kOutOfOrder || s == Status::kOverrun ||
@@ -46,17 +48,23 @@ HostError HostSession::send(Type type, uint16_t seq, std::span<const uint8_t> pa
 }
 
 HostError HostSession::receive(uint64_t deadline_us) {
+  // At least one read, also when the deadline has passed: drain() asks "anything there now?"
+  // (on I2C that is one poll of the device).
   for (;;) {
     const uint64_t now = clock_.now_us();
-    if (now >= deadline_us) return HostError::kNoAnswer;
-    const uint64_t left_ms = (deadline_us - now + 999) / 1000;
+    const uint64_t left_ms = now >= deadline_us ? 0 : (deadline_us - now + 999) / 1000;
     uint8_t byte = 0;
     size_t got = 0;
     const auto st = link_.read(std::span<uint8_t>(&byte, 1),
                                static_cast<uint32_t>(left_ms > 60'000 ? 60'000 : left_ms), got);
-    if (st == an3155::PortStatus::kTimeout || got == 0) continue;
-    if (st != an3155::PortStatus::kOk) return HostError::kLink;
-    if (parser_.feed(byte) == FrameParser::Event::kFrame) return HostError::kOk;
+    if (got == 1) {
+      if (st != an3155::PortStatus::kOk && st != an3155::PortStatus::kTimeout) {
+        return HostError::kLink;
+      }
+      if (parser_.feed(byte) == FrameParser::Event::kFrame) return HostError::kOk;
+      continue;
+    }
+    if (clock_.now_us() >= deadline_us) return HostError::kNoAnswer;
   }
 }
 
@@ -294,12 +302,17 @@ HostError HostSession::finish() {
   return last_status_ == Status::kOk ? HostError::kOk : HostError::kRefused;
 }
 
-HostError HostSession::send_ready(bool flush) {
+uint32_t HostSession::window_end() const {
   uint32_t allowed = limit_;
   if (options_.window_frames != 0 && acked_ + options_.window_frames < allowed) {
     allowed = acked_ + options_.window_frames;
   }
   if (allowed > acked_ + kSeqSlots - 1) allowed = acked_ + kSeqSlots - 1;
+  return allowed;
+}
+
+HostError HostSession::send_ready(bool flush) {
+  uint32_t allowed = window_end();
   while (next_offset_ < total_ && next_ < allowed) {
     uint32_t offset = next_offset_;
     uint32_t n = total_ - offset < data_len_ ? total_ - offset : data_len_;
@@ -330,22 +343,24 @@ HostError HostSession::send_ready(bool flush) {
                   std::span<const uint8_t>(frame_payload_, kDataPrefix + n)));
     ++next_;
     next_offset_ = offset + n;
+    extend_deadline(options_.data_timeout_ms);
+    FOTA_TRY(drain());
+    allowed = window_end();
   }
   return HostError::kOk;
 }
 
-// Frame sizes adapt to the line: halved on every damaged frame (down to 64 bytes), doubled after
-// a run of clean acks, so a noisy line still gets frames through.
+void HostSession::rewind() {
+  stats_.frames_resent += next_ - acked_;
+  next_ = acked_;
+  next_offset_ = acked_offset_;  // the device's word for where frame `acked` starts
+  if (max_sent_ > acked_ && sent_offset_[acked_ % kSeqSlots] != acked_offset_) {
+    max_sent_ = acked_;
+  }
+}
+
+// Waits for one frame from the device (or the ack deadline) and acts on it.
 HostError HostSession::pump() {
-  constexpr uint32_t kMinData = 64;
-  auto rewind = [&] {
-    stats_.frames_resent += next_ - acked_;
-    next_ = acked_;
-    next_offset_ = acked_offset_;  // the device's word for where frame `acked` starts
-    if (max_sent_ > acked_ && sent_offset_[acked_ % kSeqSlots] != acked_offset_) {
-      max_sent_ = acked_;
-    }
-  };
   const HostError e = receive(deadline_us_);
   if (e == HostError::kNoAnswer) {
     ++stats_.timeouts;
@@ -357,13 +372,31 @@ HostError HostSession::pump() {
     return HostError::kOk;
   }
   FOTA_TRY(e);
+  return on_stream_frame();
+}
+
+// Acts on every frame the device has sent so far, without waiting. Called after each DATA frame
+// sent: the device's replies (acks, window updates, BUSY) are taken as they come, so they never
+// pile up in its small transmit queue while the host writes a window of frames (over I2C nothing
+// leaves the device unless the host reads), and the ack deadline follows the acks.
+HostError HostSession::drain() {
+  for (;;) {
+    const HostError e = receive(clock_.now_us());
+    if (e == HostError::kNoAnswer) return HostError::kOk;
+    FOTA_TRY(e);
+    FOTA_TRY(on_stream_frame());
+  }
+}
+
+// Frame sizes adapt to the line: halved on every damaged frame (down to 64 bytes), doubled after
+// a run of clean acks, so a noisy line still gets frames through.
+HostError HostSession::on_stream_frame() {
   const FrameHeader& h = parser_.header();
   if (h.type == static_cast<uint8_t>(Type::kBusy)) {
     auto busy = decode_busy(parser_.payload());
     ++stats_.busy;
-    deadline_us_ =
-        clock_.now_us() +
-        (uint64_t{busy.ok() ? busy->expected_ms * 2u : 2'000u} + options_.data_timeout_ms) * 1000;
+    extend_deadline(uint64_t{busy.ok() ? busy->expected_ms * 2u : 2'000u} +
+                    options_.data_timeout_ms);
     return HostError::kOk;
   }
   if (h.type != static_cast<uint8_t>(Type::kDataAck) &&
@@ -386,7 +419,7 @@ HostError HostSession::pump() {
   if (acked_ > max_sent_) max_sent_ = acked_;
   limit_ = ack->limit_seq >= ack_next ? ack->limit_seq : ack_next;
   if (ack->programmed >= programmed_ && ack->programmed <= total_) programmed_ = ack->programmed;
-  deadline_us_ = clock_.now_us() + uint64_t{options_.data_timeout_ms} * 1000;
+  extend_deadline(options_.data_timeout_ms);
   if (progress_ != nullptr) progress_(progress_context_, programmed_, total_);
   if (ack->status == Status::kOk) {
     failures_ = 0;
@@ -408,6 +441,14 @@ HostError HostSession::pump() {
   }
   rewind();
   return HostError::kOk;
+}
+
+// The ack deadline runs from the later of the device's last word and the host's last frame: a
+// window of frames takes a while to write on a slow link (two seconds of 23 x 4 KB at 400 kHz
+// I2C), and the device cannot acknowledge a frame before it has arrived.
+void HostSession::extend_deadline(uint64_t ms) {
+  const uint64_t until = clock_.now_us() + ms * 1000;
+  if (until > deadline_us_) deadline_us_ = until;
 }
 
 }  // namespace fota::native

@@ -39,11 +39,6 @@ an3155::PortStatus I2cLink::write(std::span<const uint8_t> bytes) {
       }
     }
     bytes = bytes.subspan(n);
-    // Everything the device announces, while the buffer has room for a whole read.
-    uint32_t more = options_.poll_while_writing ? options_.poll_bytes : 0;
-    while (more != 0 && kBufferSize - (rx_end_ - rx_begin_) > kI2cMaxReadCount) {
-      if (!poll(more, more)) return an3155::PortStatus::kIoError;
-    }
   }
   error_ = I2cLinkError::kNone;
   return an3155::PortStatus::kOk;
@@ -85,12 +80,17 @@ an3155::PortStatus I2cLink::read(std::span<uint8_t> out, uint32_t timeout_ms, si
   got = 0;
   const uint64_t deadline_us = clock_.now_us() + uint64_t{timeout_ms} * 1000;
   uint32_t more = 0;  // stream bytes the device announced beyond what the last poll took
+  // At least one poll per call, also with a timeout of 0 ("anything there now?").
+  bool polled = false;
   for (;;) {
     while (got < out.size() && rx_begin_ < rx_end_) out[got++] = rx_[rx_begin_++];
     if (rx_begin_ == rx_end_) rx_begin_ = rx_end_ = 0;
     if (got == out.size()) return an3155::PortStatus::kOk;
-    if (more == 0 && clock_.now_us() >= deadline_us) return an3155::PortStatus::kTimeout;
+    if (more == 0 && polled && clock_.now_us() >= deadline_us) {
+      return an3155::PortStatus::kTimeout;
+    }
     if (!poll(more != 0 ? more : options_.poll_bytes, more)) return an3155::PortStatus::kIoError;
+    polled = true;
   }
 }
 

@@ -114,6 +114,22 @@ TEST(I2cLinkTest, ReadsTakeOnlyAnnouncedBytesAndFetchTheRestAtOnce) {
   EXPECT_GT(link.stats().empty_polls, 0u);
 }
 
+// A timeout of 0 still asks the device once ("anything there now?": the host driver's drain
+// between DATA frames); with nothing there it is one empty poll.
+TEST(I2cLinkTest, AReadWithoutTimeoutPollsExactlyOnce) {
+  FakeBus bus;
+  I2cLink link(bus, bus);
+  uint8_t one = 0;
+  size_t got = 0;
+  EXPECT_EQ(link.read(std::span<uint8_t>(&one, 1), 0, got), an3155::PortStatus::kTimeout);
+  EXPECT_EQ(got, 0u);
+  EXPECT_EQ(bus.reads, 1u);
+  bus.pending.push_back(0x5A);
+  ASSERT_EQ(link.read(std::span<uint8_t>(&one, 1), 0, got), an3155::PortStatus::kOk);
+  EXPECT_EQ(one, 0x5A);
+  EXPECT_EQ(bus.reads, 2u);
+}
+
 TEST(I2cLinkTest, BytesLeftFromALongReadAreKeptForTheNextRead) {
   FakeBus bus;
   I2cLink link(bus, bus);

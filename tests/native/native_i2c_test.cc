@@ -4,6 +4,7 @@
 // (native/i2c_link.h) on the machine's bus at 400 kHz (fast mode), simulated time.
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -102,6 +103,42 @@ TEST_F(NativeI2c, PinResetSyncOverI2cInstallsV2AndItConfirms) {
       static_cast<unsigned long long>(s.bytes_written),
       static_cast<unsigned long long>(s.bytes_read), host.stats().frames_sent,
       host.stats().frames_resent, host.stats().busy);
+}
+
+// A full slot (384 KB, four times the bootloader's 96 KB receive ring, three sector erases): the
+// host must take the device's acks while it writes, or its 512-byte reply queue fills and the
+// transfer stalls (before the fix: "too many retransmissions" beyond ~90 KB).
+TEST_F(NativeI2c, AFullSlotImageCompletesAtFullSpeedAndConfirms) {
+  std::vector<uint8_t> payload = boot_test::read_artifact("demo-v2-B.bin");
+  std::mt19937 rng(7);
+  while (payload.size() < flash_map::kMaxPayloadSize)
+    payload.push_back(static_cast<uint8_t>(rng()));
+  const std::vector<uint8_t> image = boot_test::make_image(payload, Slot::kB, {2, 0, 0, 0});
+  ASSERT_EQ(image.size(), flash_map::kSlotSize);
+  Device& d = start();
+  expect({"demo 1.0.0 slot A\n", "confirmed\n"});
+  const auto before = d.flash_copy();
+  HostSession host(*link_, *pins_, {.sync_before_release = false});
+  ASSERT_TRUE(host.wake(*pins_).ok()) << to_string(link_->last_error());
+  const double t0 = d.now_ms();
+  ASSERT_EQ(host.install(image, 1, false), HostError::kOk)
+      << to_string(host.last_status()) << " / " << to_string(link_->last_error()) << "\n"
+      << d.recent_events();
+  const double took = d.now_ms() - t0;
+  EXPECT_EQ(host.stats().frames_resent, 0u);
+  EXPECT_EQ(host.stats().timeouts, 0u);
+  // Within 1.2 x the image's wire time at 400 kHz (9 clocks a byte).
+  const double wire_ms = static_cast<double>(image.size()) * 9 / 400'000 * 1000;
+  EXPECT_LT(took, 1.2 * wire_ms);
+  std::printf("384 KB over I2C at 400 kHz: %.1f ms simulated, wire time %.1f ms (x%.3f)\n", took,
+              wire_ms, took / wire_ms);
+  d.mark();
+  expect({"boot: slot=B version=2.0.0 decision=trial reason=attempt-1/3\n", "demo 2.0.0 slot B\n",
+          "confirmed\n"});
+  const auto after = d.flash_copy();
+  EXPECT_EQ(region(after, 0x0808'0000, 0x080E'0000), image);
+  EXPECT_EQ(region(before, 0x0800'0000, 0x0800'C000), region(after, 0x0800'0000, 0x0800'C000));
+  EXPECT_EQ(region(before, 0x0801'0000, 0x0808'0000), region(after, 0x0801'0000, 0x0808'0000));
 }
 
 TEST_F(NativeI2c, AWrongAddressIsAClearErrorAndTheDeviceBootsOn) {

@@ -105,8 +105,14 @@ class HostSession {
   uint32_t ring_space() const;
   // Sends every frame the window and the available data allow (`flush`: also a short last one).
   HostError send_ready(bool flush);
+  uint32_t window_end() const;  // DATA frames with seq below this may be sent
   // Waits for one frame from the device (or the deadline) and acts on it.
   HostError pump();
+  // Acts on the frames the device has sent so far, without waiting.
+  HostError drain();
+  HostError on_stream_frame();
+  void rewind();
+  void extend_deadline(uint64_t ms);
 
   an3155::ByteLink& link_;
   an3155::Clock& clock_;

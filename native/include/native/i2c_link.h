@@ -36,10 +36,6 @@ struct I2cLinkOptions {
   uint32_t max_write = 4096;       // stream bytes per write transaction (i2c-dev allows 8192)
   uint32_t poll_bytes = 32;        // stream bytes a poll asks for (then as many as announced)
   uint32_t nack_timeout_ms = 100;  // a write retries this long while the address is NACKed
-  // After each write chunk, poll what the device announces into the link's buffer (its replies
-  // keep flowing while the host streams). Off by default: with it on, the vstm32 benchmark's
-  // installs end in "too many retransmissions" (not understood yet).
-  bool poll_while_writing = false;
 };
 
 // Why the last operation failed (for the message the caller prints).
