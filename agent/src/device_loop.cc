@@ -49,9 +49,9 @@ void append_version(Text& t, const Version& v, bool with_build) {
 
 std::string_view view(std::span<const char> text) {
   const void* end = std::memchr(text.data(), '\0', text.size());
-  return {text.data(), end == nullptr ? text.size()
-                                      : static_cast<size_t>(static_cast<const char*>(end) -
-                                                            text.data())};
+  return {text.data(), end == nullptr
+                           ? text.size()
+                           : static_cast<size_t>(static_cast<const char*>(end) - text.data())};
 }
 
 // The key text's pieces, to a sink (hashed, or written out).
@@ -103,7 +103,8 @@ ReleaseKey release_key(const Notice& notice) {
   key_pieces(
       notice,
       [](void* h, std::string_view piece) {
-        static_cast<Sha256*>(h)->update({reinterpret_cast<const uint8_t*>(piece.data()), piece.size()});
+        static_cast<Sha256*>(h)->update(
+            {reinterpret_cast<const uint8_t*>(piece.data()), piece.size()});
       },
       &hash);
   return hash.finish();
@@ -127,6 +128,11 @@ bool device_side(update::FailReason reason) {
     case update::FailReason::kOutcomeUnreadable: return true;
     default: return false;
   }
+}
+
+bool needs_restart(const update::Outcome& outcome) {
+  return outcome.state == update::State::kFailed &&
+         outcome.failure.reason < update::FailReason::kObserveFailed;
 }
 
 bool DeviceLoop::KeyRing::contains(const ReleaseKey& key) const {
@@ -324,15 +330,13 @@ void DeviceLoop::install(const Notice& notice, bool explicit_request) {
   }
   attempted_.insert(key);
   // 2. The engine: the same sequence as `fota flash`.
-  const update::Outcome outcome =
-      port_.install(notice, explicit_request && config_.policy.allow_downgrade
-                                ? update::VersionPolicy::kAny
-                                : update::VersionPolicy::kNewer);
+  const update::Outcome outcome = port_.install(
+      notice, explicit_request && config_.policy.allow_downgrade ? update::VersionPolicy::kAny
+                                                                 : update::VersionPolicy::kNewer);
   const bool failed = outcome.state == update::State::kFailed;
   const update::FailReason reason = outcome.failure.reason;
-  // Failed before the reboot: the device may still sit in its bootloader. Let the previous
-  // firmware run again (the failed slot holds no valid header, so it cannot boot).
-  if (failed && reason < update::FailReason::kObserveFailed) port_.restart_device();
+  // The failed slot holds no valid header, so the previous firmware runs after the restart.
+  if (needs_restart(outcome)) port_.restart_device();
   if (outcome.state == update::State::kReverted) {
     rejected_.insert(key);
     port_.remember_rejected(notice);

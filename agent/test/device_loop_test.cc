@@ -43,8 +43,8 @@ class FakePort final : public DevicePort {
     unsigned major = 0, minor = 0, patch = 0;
     char product[32] = {};
     char flag[16] = {};
-    const int n = std::sscanf(text.c_str(), "%31s %u.%u.%u %15s", product, &major, &minor,
-                              &patch, flag);
+    const int n =
+        std::sscanf(text.c_str(), "%31s %u.%u.%u %15s", product, &major, &minor, &patch, flag);
     if (n < 4) {
       set_text(error, "release notification: not a manifest");
       return false;
@@ -52,8 +52,8 @@ class FakePort final : public DevicePort {
     set_text(out.product, product);
     out.version = Version{static_cast<uint8_t>(major), static_cast<uint8_t>(minor),
                           static_cast<uint16_t>(patch), 0};
-    const std::string base = "https://h/fw/" + std::to_string(major) + "." +
-                             std::to_string(minor) + "." + std::to_string(patch);
+    const std::string base = "https://h/fw/" + std::to_string(major) + "." + std::to_string(minor) +
+                             "." + std::to_string(patch);
     set_text(out.url[0], base + "-A.img");
     set_text(out.url[1], base + "-B.img");
     out.size = {1000, 1000};
@@ -264,8 +264,8 @@ TEST(DeviceLoop, RevertedReleaseIsNotRetriedUntilANewOne) {
   loop.begin_session();
   port.outcomes.push_back(reverted());
   loop.on_notification("demo 2.0.0", false);
-  ASSERT_EQ(port.remembered,
-            std::vector<std::string>{"demo 2.0.0+0 https://h/fw/2.0.0-A.img https://h/fw/2.0.0-B.img"});
+  ASSERT_EQ(port.remembered, std::vector<std::string>{
+                                 "demo 2.0.0+0 https://h/fw/2.0.0-A.img https://h/fw/2.0.0-B.img"});
   loop.on_notification("demo 2.0.0", false);
   loop.on_command(R"({"command":"check"})");
   EXPECT_EQ(port.installed.size(), 1u);

@@ -136,7 +136,6 @@ BootOutcome run_boot(Flash& flash, MetaLog& log, Crc32Engine& crc, const BootPol
   return out;
 }
 
-
 const char* to_string(ConfirmStatus status) {
   switch (status) {
     case ConfirmStatus::kConfirmed: return "confirmed";

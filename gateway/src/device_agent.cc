@@ -508,11 +508,14 @@ update::Outcome DeviceAgent::install(const agent::Notice& notice, update::Versio
                update::to_string(outcome.state), update::to_string(outcome.failure.reason),
                outcome.bytes_written, downloaded,
                outcome.resumed ? " (resumed at " + std::to_string(outcome.resumed_from) + ")" : "");
+  // Not updating any more once the device left its bootloader (restart_device does it then).
+  if (!identity_changed_ && !agent::needs_restart(outcome)) save_identity(false);
   return outcome;
 }
 
 void DeviceAgent::restart_device() {
   (void)services_->target().reboot();
+  if (!identity_changed_) save_identity(false);
 }
 
 void DeviceAgent::reidentify() {

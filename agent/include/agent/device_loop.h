@@ -34,11 +34,11 @@ struct Notice {
   bool legacy = false;                           // seed 000: url[0] and crc only, never signed
   std::array<char, kMaxProductBytes> product{};  // "" for seed 000
   Version version;                               // not for seed 000 (the image header says)
-  std::array<std::array<char, kNoticeUrlBytes>, 2> url{};  // slot A, slot B
-  std::array<uint32_t, 2> size{};                          // 0: not given (seed 000)
-  uint32_t crc = 0;                                        // seed 000's CRC-32/MPEG-2, as sent
-  bool has_signature = false;                              // the manifest carries a signature
-  bool signature_verified = false;  // it verified against a trusted key
+  std::array<std::array<char, kNoticeUrlBytes>, 2> url{};    // slot A, slot B
+  std::array<uint32_t, 2> size{};                            // 0: not given (seed 000)
+  uint32_t crc = 0;                                          // seed 000's CRC-32/MPEG-2, as sent
+  bool has_signature = false;                                // the manifest carries a signature
+  bool signature_verified = false;                           // it verified against a trusted key
   std::array<char, kMaxNoticeErrorBytes> signature_error{};  // why not, when it did not
 };
 
@@ -58,6 +58,9 @@ size_t write_version(const Version& version, bool with_build, std::span<char> ou
 
 // Failures of the device or its link, not of the release: worth trying again later.
 [[nodiscard]] bool device_side(update::FailReason reason);
+// A failure before the reboot: the device may still sit in its bootloader, so the loop has the
+// port restart it (DevicePort::restart_device) to let the previous firmware run again.
+[[nodiscard]] bool needs_restart(const update::Outcome& outcome);
 
 enum class PollStatus : uint8_t { kFailed, kUnchanged, kChanged };
 struct PollResult {
@@ -129,10 +132,10 @@ class DevicePort {
 };
 
 struct LoopConfig {
-  Policy policy;  // product, URL prefixes, unsigned releases, downgrades, slot size
+  Policy policy;      // product, URL prefixes, unsigned releases, downgrades, slot size
   bool poll = false;  // poll the manifest pointer (port.poll)
   uint32_t poll_interval_ms = 0;
-  uint32_t poll_jitter_ms = 0;  // added at random to each interval
+  uint32_t poll_jitter_ms = 0;      // added at random to each interval
   uint32_t retry_first_ms = 10000;  // after a device-side failure, doubling up to retry_max_ms
   uint32_t retry_max_ms = 600000;
   uint64_t seed = 1;  // of the poll jitter
