@@ -64,7 +64,8 @@ update::Outcome AgentPort::install(const agent::Notice& notice, update::VersionP
   if (!image_a_.begin(notice.url[0].data()) || !image_b_.begin(notice.url[1].data())) {
     outcome.state = update::State::kFailed;
     outcome.failure.reason = update::FailReason::kSourceFailed;
-    reporter_.refuse("source-failed", "cannot start the HTTP client (URL longer than kUrlMaxBytes?)");
+    reporter_.refuse("source-failed",
+                     "cannot start the HTTP client (URL longer than kUrlMaxBytes?)");
     return outcome;
   }
   update::Release release;
@@ -94,8 +95,7 @@ void AgentPort::note(agent::LoopNote note, const agent::Notice*, std::string_vie
       std::printf("fota: release was reverted before on this device: not retried\n");
       break;
     case LoopNote::kRetryScheduled:
-      std::printf("fota: trying again in %lu s\n",
-                  static_cast<unsigned long>(value / 1000));
+      std::printf("fota: trying again in %lu s\n", static_cast<unsigned long>(value / 1000));
       break;
     default: break;
   }
