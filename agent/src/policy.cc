@@ -4,8 +4,6 @@
 namespace fota::agent {
 namespace {
 
-constexpr size_t kMaxUrlLength = 1024;
-
 bool contains(std::string_view text, std::string_view part) {
   return text.find(part) != std::string_view::npos;
 }

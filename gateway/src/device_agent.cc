@@ -10,6 +10,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "agent/messages.h"
@@ -75,23 +76,6 @@ std::string describe(const update::Failure& f, const update::Source* source,
   return text;
 }
 
-// Failures of the device or its link, not of the release: worth trying again later.
-bool device_side(update::FailReason reason) {
-  switch (reason) {
-    case update::FailReason::kNoDevice:
-    case update::FailReason::kBootLog:
-    case update::FailReason::kPrepareFailed:
-    case update::FailReason::kEraseFailed:
-    case update::FailReason::kWriteFailed:
-    case update::FailReason::kReadFailed:
-    case update::FailReason::kCommitFailed:
-    case update::FailReason::kRebootFailed:
-    case update::FailReason::kObserveFailed:
-    case update::FailReason::kOutcomeUnreadable: return true;
-    default: return false;
-  }
-}
-
 }  // namespace
 
 // The names are the core's (agent/messages.h), which the ESP32 port uses too.
@@ -113,7 +97,27 @@ std::string command_topic(const std::string& product, const std::string& uid) {
 
 DeviceAgent::DeviceAgent(const AgentConfig& config, const DeviceConfig& device,
                          std::unique_ptr<DeviceServices> services)
-    : config_(config), device_(device), services_(std::move(services)), reprobe_(config.reprobe) {}
+    : config_(config),
+      device_(device),
+      services_(std::move(services)),
+      url_prefixes_(config.release.allowed_url_prefixes.begin(),
+                    config.release.allowed_url_prefixes.end()),
+      loop_(loop_config(config, device, url_prefixes_), *this),
+      reprobe_(config.reprobe) {}
+
+agent::LoopConfig DeviceAgent::loop_config(const AgentConfig& config, const DeviceConfig& device,
+                                           std::span<const std::string_view> prefixes) {
+  agent::LoopConfig c;
+  c.policy = {config.release.product, prefixes, config.release.allow_unsigned,
+              config.release.allow_downgrade, flash_map::kSlotSize};
+  c.poll = !config.release.manifest_url.empty();
+  c.poll_interval_ms = static_cast<uint32_t>(config.release.poll_interval_s * 1000);
+  c.poll_jitter_ms = static_cast<uint32_t>(config.release.poll_jitter_s * 1000);
+  c.retry_first_ms = static_cast<uint32_t>(device.retry_s * 1000);
+  c.retry_max_ms = 600'000;
+  c.seed = std::random_device{}();
+  return c;
+}
 
 DeviceAgent::~DeviceAgent() = default;
 
@@ -305,8 +309,7 @@ bool DeviceAgent::session() {
   if (stop_) return false;
   if (!cached) save_identity(false);
   since_unix_s_ = unix_s();
-  rejected_.clear();
-  attempted_.clear();
+  loop_.begin_session();
   load_rejected();
   const std::string& product = config_.release.product;
   if (!config_.broker.url.empty()) {
@@ -335,27 +338,18 @@ bool DeviceAgent::session() {
     if (!started) spdlog::error("[{}] MQTT: {}", device_.name, started.error());
     publish_status(true);  // the first status: idle, what runs (sent once connected)
   }
-  if (!config_.release.manifest_url.empty()) next_poll_s_ = now_s();
   while (!stop_ && !identity_changed_) {
-    Event event{Event::Kind::kPoll, ""};
+    Event event{Event::Kind::kStop, ""};
     {
       std::unique_lock lock(queue_mutex_);
-      const bool polling = !config_.release.manifest_url.empty();
       auto ready = [&] { return !queue_.empty() || stop_; };
-      if (polling || retry_notice_) {
-        double due = polling ? next_poll_s_ : retry_at_s_;
-        if (retry_notice_) due = std::min(due, retry_at_s_);
-        const auto wait = std::chrono::duration<double>(std::max(0.0, due - now_s()));
+      const uint64_t due = loop_.next_due_ms();
+      if (due != agent::DeviceLoop::kNever) {
+        const uint64_t now = now_ms();
+        const auto wait = std::chrono::milliseconds(due > now ? due - now : 0);
         if (!queue_cv_.wait_for(lock, wait, ready)) {
           lock.unlock();
-          if (retry_notice_ && now_s() >= retry_at_s_) {
-            const ReleaseNotice notice = *retry_notice_;
-            spdlog::info("[{}] trying the release again after a failure on the device's side",
-                         device_.name);
-            install(notice, retry_explicit_);
-          } else if (polling && now_s() >= next_poll_s_) {
-            poll_pointer(false);
-          }
+          loop_.on_tick();  // a retry or a poll is due
           continue;
         }
       } else {
@@ -366,10 +360,9 @@ bool DeviceAgent::session() {
       queue_.pop_front();
     }
     switch (event.kind) {
-      case Event::Kind::kRelease: handle_release(event.payload, false, false); break;
-      case Event::Kind::kLegacy: handle_release(event.payload, true, false); break;
-      case Event::Kind::kCommand: handle_command(event.payload); break;
-      case Event::Kind::kPoll: poll_pointer(false); break;
+      case Event::Kind::kRelease: loop_.on_notification(event.payload, false); break;
+      case Event::Kind::kLegacy: loop_.on_notification(event.payload, true); break;
+      case Event::Kind::kCommand: loop_.on_command(event.payload); break;
       case Event::Kind::kStop: break;
     }
   }
@@ -393,179 +386,74 @@ bool DeviceAgent::session() {
   return false;
 }
 
-void DeviceAgent::poll_pointer(bool forced) {
-  std::mt19937_64 random(std::random_device{}());
-  std::uniform_real_distribution<double> jitter(0, config_.release.poll_jitter_s);
-  next_poll_s_ = now_s() + config_.release.poll_interval_s + jitter(random);
+// ---- agent::DevicePort ----
+
+uint64_t DeviceAgent::now_ms() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count());
+}
+
+bool DeviceAgent::read_notice(std::string_view payload, bool legacy, agent::Notice& out,
+                              std::span<char> error) {
+  auto notice = legacy ? parse_legacy_notice(payload) : parse_release_notice(payload);
+  if (!notice) {
+    agent::set_text(error, notice.error());
+    return false;
+  }
+  out = agent::Notice{};
+  out.legacy = notice->legacy;
+  if (notice->legacy) {
+    agent::set_text(out.url[0], notice->url);
+    agent::set_text(out.url[1], notice->url);
+    out.crc = notice->crc;
+    return true;
+  }
+  const release::Manifest& m = notice->manifest;
+  agent::set_text(out.product, m.product);
+  out.version = m.version;
+  agent::set_text(out.url[0], m.slot_a.url);
+  agent::set_text(out.url[1], m.slot_b.url);
+  out.size = {m.slot_a.size, m.slot_b.size};
+  out.has_signature = !m.signature.empty();
+  std::vector<std::array<uint8_t, 32>> keys;
+  for (const auto& text : config_.release.public_keys) {
+    std::array<uint8_t, 32> k{};
+    for (size_t i = 0; i < 32; ++i)
+      k[i] = static_cast<uint8_t>(std::stoul(text.substr(2 * i, 2), nullptr, 16));
+    keys.push_back(k);
+  }
+  auto v = verify_notice(*notice, keys);
+  out.signature_verified = v.ok();
+  if (!v.ok()) agent::set_text(out.signature_error, v.error());
+  return true;
+}
+
+agent::PollResult DeviceAgent::poll(std::string_view etag) {
   HttpOptions options;
   options.connect_timeout_s = config_.download.connect_timeout_s;
   options.stall_timeout_s = config_.download.stall_timeout_s;
   options.ca_file = config_.download.ca_file;
   options.stop = &http_stop_;
   auto checked =
-      check_pointer(config_.release.manifest_url, pointer_etag_, options, kMaxNotificationSize);
+      check_pointer(config_.release.manifest_url, std::string(etag), options, kMaxNotificationSize);
   if (!checked) {
-    spdlog::warn("[{}] polling: {}", device_.name, checked.error());
-    set_error("poll", checked.error());
-    return;
+    poll_error_ = checked.error();
+    return {agent::PollStatus::kFailed, {}, {}, poll_error_};
   }
-  if (!checked->changed) {
-    spdlog::debug("[{}] polling: {} unchanged ({})", device_.name, config_.release.manifest_url,
-                  pointer_etag_);
-    return;
-  }
-  spdlog::info("[{}] polling: {} changed (ETag {})", device_.name, config_.release.manifest_url,
-               checked->etag);
-  pointer_etag_ = checked->etag;
-  handle_release(checked->body, false, forced);
+  if (!checked->changed) return {agent::PollStatus::kUnchanged, {}, {}, {}};
+  poll_etag_ = checked->etag;
+  poll_body_ = std::move(checked->body);
+  return {agent::PollStatus::kChanged, poll_etag_, poll_body_, {}};
 }
 
-std::string DeviceAgent::release_key(const ReleaseNotice& notice) const {
-  if (notice.legacy) return "legacy " + notice.url + " " + std::to_string(notice.crc);
-  return notice.manifest.product + " " + version_text(notice.manifest.version) + " " +
-         notice.manifest.slot_a.url + " " + notice.manifest.slot_b.url;
+agent::Running DeviceAgent::running() {
+  std::lock_guard lock(status_mutex_);
+  return {running_known_, running_};
 }
 
-void DeviceAgent::handle_release(const std::string& payload, bool legacy, bool forced) {
-  auto notice = legacy ? parse_legacy_notice(payload) : parse_release_notice(payload);
-  if (!notice) {
-    // Reported, never fatal: the agent keeps running and keeps the device's state.
-    spdlog::warn("[{}] ignored a malformed notification: {}", device_.name, notice.error());
-    set_error("bad-notification", notice.error());
-    return;
-  }
-  if (legacy && !config_.release.allow_unsigned) {
-    set_error("unsigned", "seed-000 message ignored: the configuration requires signed releases");
-    return;
-  }
-  latest_ = *notice;
-  const std::string key = release_key(*notice);
-  if (!forced && attempted_.contains(key)) {
-    spdlog::debug("[{}] release already handled: {}", device_.name, key);
-    return;
-  }
-  if (rejected_.contains(key)) {
-    spdlog::info("[{}] release was reverted before on this device: not retried ({})", device_.name,
-                 key);
-    return;
-  }
-  install(*notice, false);
-}
-
-void DeviceAgent::handle_command(const std::string& payload) {
-  auto command = parse_command(payload);
-  if (!command) {
-    spdlog::warn("[{}] ignored a malformed command: {}", device_.name, command.error());
-    set_error("bad-command", command.error());
-    return;
-  }
-  agent::KnownRelease known;
-  if (latest_) known = {true, latest_->legacy, latest_->manifest.version};
-  switch (agent::command_action(*command, known)) {
-    case agent::CommandAction::kPublishStatus: publish_status(true); break;
-    case agent::CommandAction::kCheck:
-      spdlog::info("[{}] command: check now", device_.name);
-      if (!config_.release.manifest_url.empty()) {
-        pointer_etag_.clear();  // fetch the pointer even if unchanged
-        poll_pointer(true);
-      } else if (latest_ && !rejected_.contains(release_key(*latest_))) {
-        install(*latest_, false);
-      }
-      break;
-    case agent::CommandAction::kUnknownVersion:
-      spdlog::info("[{}] command: update to {}", device_.name,
-                   release::version_string(command->version));
-      set_error("unknown-version",
-                "update to " + release::version_string(command->version) +
-                    ": not the release the channel offers (" +
-                    (latest_ && !latest_->legacy ? version_text(latest_->manifest.version)
-                                                 : std::string("none known")) +
-                    ")");
-      break;
-    case agent::CommandAction::kInstall:
-      spdlog::info("[{}] command: update to {}", device_.name,
-                   release::version_string(command->version));
-      install(*latest_, true);
-      break;
-  }
-}
-
-void DeviceAgent::install(const ReleaseNotice& notice, bool explicit_request) {
-  const std::string key = release_key(notice);
-  retry_notice_.reset();  // whatever was pending, this is the release now
-  // 1. Policy: signature, product, version, URL, size — before the device is touched.
-  bool verified = false;
-  std::string signature_error;
-  if (!notice.legacy) {
-    std::vector<std::array<uint8_t, 32>> keys;
-    for (const auto& text : config_.release.public_keys) {
-      std::array<uint8_t, 32> k{};
-      for (size_t i = 0; i < 32; ++i)
-        k[i] = static_cast<uint8_t>(std::stoul(text.substr(2 * i, 2), nullptr, 16));
-      keys.push_back(k);
-    }
-    auto v = verify_notice(notice, keys);
-    verified = v.ok();
-    if (!v.ok()) signature_error = v.error();
-  }
-  if (!verified && !notice.manifest.signature.empty()) {
-    // A signature that does not verify is refused even where unsigned releases are allowed.
-    report_refusal("bad-signature", signature_error);
-    attempted_.insert(key);
-    return;
-  }
-  std::vector<std::string_view> prefixes(config_.release.allowed_url_prefixes.begin(),
-                                         config_.release.allowed_url_prefixes.end());
-  agent::Policy policy{config_.release.product, prefixes, config_.release.allow_unsigned,
-                       config_.release.allow_downgrade, flash_map::kSlotSize};
-  agent::Running running;
-  {
-    std::lock_guard lock(status_mutex_);
-    running.known = running_known_;
-    running.version = running_;
-  }
-  std::array<std::string, flash_map::kSlotCount> urls;
-  std::array<uint32_t, flash_map::kSlotCount> sizes{};
-  if (notice.legacy) {
-    urls = {notice.url, notice.url};  // one image: the engine refuses it for the wrong slot
-  } else {
-    urls = {notice.manifest.slot_a.url, notice.manifest.slot_b.url};
-    sizes = {notice.manifest.slot_a.size, notice.manifest.slot_b.size};
-  }
-  for (unsigned s = 0; s < flash_map::kSlotCount; ++s) {
-    agent::Offer offer;
-    offer.product = notice.legacy ? std::string_view() : std::string_view(notice.manifest.product);
-    offer.has_version = !notice.legacy;
-    offer.version = notice.manifest.version;
-    offer.url = urls[s];
-    offer.size = sizes[s];
-    offer.signature_verified = verified;
-    offer.explicit_request = explicit_request;
-    const agent::PolicyError refused = agent::check_offer(policy, offer, running);
-    if (refused == agent::PolicyError::kNotNewer && !explicit_request) {
-      spdlog::info("[{}] release {} is not newer than the running {}: nothing to do", device_.name,
-                   version_text(notice.manifest.version), version_text(running.version));
-      attempted_.insert(key);
-      return;
-    }
-    if (refused != agent::PolicyError::kOk) {
-      std::string what = agent::to_string(refused);
-      if (refused == agent::PolicyError::kUnsigned && !signature_error.empty()) {
-        what += " (" + signature_error + ")";
-      }
-      if (refused == agent::PolicyError::kUrlNotAllowed ||
-          refused == agent::PolicyError::kUrlMalformed) {
-        what += ": " + urls[s];
-      }
-      report_refusal(std::string("policy-") +
-                         (refused == agent::PolicyError::kUnsigned ? "unsigned" : "refused"),
-                     what);
-      attempted_.insert(key);
-      return;
-    }
-  }
-  attempted_.insert(key);
-  // 2. The engine: the same sequence as `fota flash`, with HTTP sources.
+update::Outcome DeviceAgent::install(const agent::Notice& notice, update::VersionPolicy version) {
+  // The engine: the same sequence as `fota flash`, with HTTP sources.
   HttpOptions options;
   options.connect_timeout_s = config_.download.connect_timeout_s;
   options.stall_timeout_s = config_.download.stall_timeout_s;
@@ -578,16 +466,14 @@ void DeviceAgent::install(const ReleaseNotice& notice, bool explicit_request) {
   std::array<std::unique_ptr<HttpSource>, flash_map::kSlotCount> sources;
   update::Release release;
   for (unsigned s = 0; s < flash_map::kSlotCount; ++s) {
-    options.expected_size = sizes[s];
-    sources[s] = std::make_unique<HttpSource>(urls[s], options);
+    options.expected_size = notice.size[s];
+    sources[s] = std::make_unique<HttpSource>(notice.url[s].data(), options);
     release.image[s] = sources[s].get();
   }
   update::Policy engine_policy;
   const size_t n = std::min(config_.release.product.size(), engine_policy.product.size() - 1);
   std::memcpy(engine_policy.product.data(), config_.release.product.data(), n);
-  engine_policy.version = explicit_request && config_.release.allow_downgrade
-                              ? update::VersionPolicy::kAny
-                              : update::VersionPolicy::kNewer;
+  engine_policy.version = version;
   engine_policy.require_signature = !config_.release.allow_unsigned;
   engine_policy.confirm_timeout_ms = static_cast<uint32_t>(device_.confirm_timeout_s * 1000);
   engine_policy.outcome_timeout_ms = static_cast<uint32_t>(device_.outcome_timeout_s * 1000);
@@ -598,10 +484,10 @@ void DeviceAgent::install(const ReleaseNotice& notice, bool explicit_request) {
     bytes_done_ = bytes_total_ = 0;
     rate_bps_ = 0;
     target_known_ = !notice.legacy;
-    target_ = notice.manifest.version;
+    target_ = notice.version;
   }
   spdlog::info("[{}] installing {} ", device_.name,
-               notice.legacy ? notice.url : version_text(notice.manifest.version));
+               notice.legacy ? std::string(notice.url[0].data()) : version_text(notice.version));
   update::Outcome outcome;
   {
     std::unique_lock lock(engine_mutex_);
@@ -622,49 +508,77 @@ void DeviceAgent::install(const ReleaseNotice& notice, bool explicit_request) {
                update::to_string(outcome.state), update::to_string(outcome.failure.reason),
                outcome.bytes_written, downloaded,
                outcome.resumed ? " (resumed at " + std::to_string(outcome.resumed_from) + ")" : "");
-  if (outcome.state == update::State::kFailed &&
-      (outcome.failure.reason < update::FailReason::kObserveFailed)) {
-    // Failed before the reboot: the device may still sit in its ROM bootloader. Let the previous
-    // firmware run again (the failed slot holds no valid header, so it cannot boot).
-    (void)services_->target().reboot();
-  }
-  if (!identity_changed_) save_identity(false);
-  if (outcome.state == update::State::kReverted) {
-    rejected_.insert(key);
-    save_rejected();
-  }
-  if (outcome.state == update::State::kFailed &&
-      outcome.failure.reason == update::FailReason::kCancelled) {
-    attempted_.erase(key);  // resumable: the next start continues it
-  }
-  if (outcome.state == update::State::kFailed &&
-      outcome.failure.reason == update::FailReason::kNotNewer && !stop_) {
-    // The device already runs this release or a newer one (committed before a link or power
-    // failure hid the outcome): learn what runs, then nothing is left to do.
-    if (identify()) {
-      save_identity(false);
-      std::lock_guard lock(status_mutex_);
-      state_ = agent::State::kIdle;
-      reason_.clear();
-      error_.clear();
-    }
-  }
-  if (outcome.state == update::State::kFailed && device_side(outcome.failure.reason) && !stop_) {
-    // The device went away (power, cable, a hung bootloader): try again later; the resume point
-    // makes the next attempt continue where this one stopped.
-    retry_delay_s_ = retry_delay_s_ == 0 ? device_.retry_s : std::min(retry_delay_s_ * 2, 600.0);
-    retry_notice_ = notice;
-    retry_explicit_ = explicit_request;
-    retry_at_s_ = now_s() + retry_delay_s_;
-    attempted_.erase(key);
-    spdlog::info("[{}] trying again in {:.1f} s", device_.name, retry_delay_s_);
-  } else {
-    retry_delay_s_ = 0;
-  }
-  publish_status(true);
+  // Not updating any more once the device left its bootloader (restart_device does it then).
+  if (!identity_changed_ && !agent::needs_restart(outcome)) save_identity(false);
+  return outcome;
 }
 
-void DeviceAgent::report_refusal(const std::string& reason, const std::string& error) {
+void DeviceAgent::restart_device() {
+  (void)services_->target().reboot();
+  if (!identity_changed_) save_identity(false);
+}
+
+void DeviceAgent::reidentify() {
+  if (!identify()) return;
+  save_identity(false);
+  std::lock_guard lock(status_mutex_);
+  state_ = agent::State::kIdle;
+  reason_.clear();
+  error_.clear();
+}
+
+void DeviceAgent::note(agent::LoopNote note, const agent::Notice* notice, std::string_view text,
+                       uint32_t value) {
+  using agent::LoopNote;
+  auto key = [&] {
+    std::string k(agent::kNoticeUrlBytes * 2 + agent::kMaxProductBytes + 64, '\0');
+    k.resize(agent::write_release_key(*notice, k));
+    return k;
+  };
+  switch (note) {
+    case LoopNote::kBadNotification:
+      spdlog::warn("[{}] ignored a malformed notification: {}", device_.name, text);
+      break;
+    case LoopNote::kBadCommand:
+      spdlog::warn("[{}] ignored a malformed command: {}", device_.name, text);
+      break;
+    case LoopNote::kAlreadyHandled:
+      spdlog::debug("[{}] release already handled: {}", device_.name, key());
+      break;
+    case LoopNote::kRejectedBefore:
+      spdlog::info("[{}] release was reverted before on this device: not retried ({})",
+                   device_.name, key());
+      break;
+    case LoopNote::kNotNewer:
+      spdlog::info("[{}] release {} is not newer than the running {}: nothing to do", device_.name,
+                   version_text(notice->version), version_text(running().version));
+      break;
+    case LoopNote::kRefused: break;  // refuse() logs it
+    case LoopNote::kCheckNow: spdlog::info("[{}] command: check now", device_.name); break;
+    case LoopNote::kUpdateTo:
+      spdlog::info("[{}] command: update to {}", device_.name,
+                   release::version_string(Version::from_packed(value)));
+      break;
+    case LoopNote::kRetryScheduled:
+      spdlog::info("[{}] trying again in {:.1f} s", device_.name, value / 1000.0);
+      break;
+    case LoopNote::kRetrying:
+      spdlog::info("[{}] trying the release again after a failure on the device's side",
+                   device_.name);
+      break;
+    case LoopNote::kPollFailed: spdlog::warn("[{}] polling: {}", device_.name, text); break;
+    case LoopNote::kPollUnchanged:
+      spdlog::debug("[{}] polling: {} unchanged ({})", device_.name, config_.release.manifest_url,
+                    text);
+      break;
+    case LoopNote::kPollChanged:
+      spdlog::info("[{}] polling: {} changed (ETag {})", device_.name, config_.release.manifest_url,
+                   text);
+      break;
+  }
+}
+
+void DeviceAgent::refuse(std::string_view reason, std::string_view error) {
   spdlog::warn("[{}] refused: {}", device_.name, error);
   {
     std::lock_guard lock(status_mutex_);
@@ -676,7 +590,7 @@ void DeviceAgent::report_refusal(const std::string& reason, const std::string& e
   publish_status(true);
 }
 
-void DeviceAgent::set_error(const std::string& reason, const std::string& error) {
+void DeviceAgent::set_error(std::string_view reason, std::string_view error) {
   {
     std::lock_guard lock(status_mutex_);
     reason_ = reason;
@@ -791,21 +705,32 @@ void DeviceAgent::publish_status(bool force) {
   if (!config_.broker.url.empty()) mqtt_.set_status(std::string(buffer.data(), size));
 }
 
-// Releases that were reverted on this device are not retried automatically (only by command).
+// Releases that were reverted on this device are not retried automatically (only by command):
+// one key text per line (agent::write_release_key).
 void DeviceAgent::load_rejected() {
   std::ifstream in(config_.state_dir / (uid_ + ".rejected"));
   std::string line;
   while (std::getline(in, line)) {
-    if (!line.empty()) rejected_.insert(line);
+    if (!line.empty()) loop_.add_rejected(line);
   }
 }
 
-void DeviceAgent::save_rejected() {
+void DeviceAgent::remember_rejected(const agent::Notice& notice) {
+  std::string key(agent::kNoticeUrlBytes * 2 + agent::kMaxProductBytes + 64, '\0');
+  key.resize(agent::write_release_key(notice, key));
   const auto path = config_.state_dir / (uid_ + ".rejected");
   const auto temp = config_.state_dir / (uid_ + ".rejected.tmp");
+  std::set<std::string> keys{key};
+  {
+    std::ifstream in(path);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (!line.empty()) keys.insert(line);
+    }
+  }
   {
     std::ofstream out(temp, std::ios::trunc);
-    for (const auto& key : rejected_) out << key << "\n";
+    for (const auto& k : keys) out << k << "\n";
     if (!out) {
       spdlog::warn("[{}] cannot write {}", device_.name, temp.string());
       return;

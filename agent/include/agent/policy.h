@@ -4,6 +4,7 @@
 // has its own code, so the status message says exactly why nothing was installed.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -55,6 +56,8 @@ struct Running {
 
 // Image size limits shared by every check (header + at least one byte of payload).
 inline constexpr uint32_t kMinImageSize = 513;
+// Longest download URL accepted.
+inline constexpr size_t kMaxUrlLength = 1024;
 
 // The checks that need no download: signature, product, version, URL, size.
 [[nodiscard]] PolicyError check_offer(const Policy& policy, const Offer& offer,

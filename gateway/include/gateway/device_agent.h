@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // One device of `fota agent`: learns about releases (MQTT release topic, seed-000 topic, HTTP
-// polling of the manifest pointer, commands), applies the release policy, runs the update engine
-// (update::Engine: the same sequence as `fota flash`), and publishes the device's status. Each
-// device runs in its own thread, independently of the others. Behaviour: docs/agent.md.
+// polling of the manifest pointer, commands) and hands them to the agent's decision loop
+// (agent::DeviceLoop, the code the ESP32 port runs too: policy, retries, rejected releases), which
+// runs the update engine (update::Engine: the same sequence as `fota flash`) through this class;
+// publishes the device's status. Each device runs in its own thread, independently of the
+// others. Behaviour: docs/agent.md.
 #pragma once
 
 #include <array>
@@ -14,9 +16,12 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
+#include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "agent/device_loop.h"
 #include "agent/status_message.h"
 #include "gateway/config.h"
 #include "gateway/http_source.h"
@@ -50,7 +55,7 @@ std::string release_topic(const std::string& product, const std::string& channel
 std::string status_topic(const std::string& product, const std::string& uid);
 std::string command_topic(const std::string& product, const std::string& uid);
 
-class DeviceAgent final : private update::Reporter {
+class DeviceAgent final : private update::Reporter, private agent::DevicePort {
  public:
   DeviceAgent(const AgentConfig& config, const DeviceConfig& device,
               std::unique_ptr<DeviceServices> services);
@@ -65,7 +70,7 @@ class DeviceAgent final : private update::Reporter {
 
  private:
   struct Event {
-    enum class Kind { kRelease, kLegacy, kCommand, kPoll, kStop } kind;
+    enum class Kind { kRelease, kLegacy, kCommand, kStop } kind;
     std::string payload;
   };
   // update::Reporter
@@ -75,6 +80,23 @@ class DeviceAgent final : private update::Reporter {
   void on_progress(update::Step step, uint32_t done, uint32_t total) override;
   void on_note(update::Note note, flash_map::Slot slot) override;
 
+  // agent::DevicePort: what the shared decision loop (agent/device_loop.h) does through us.
+  uint64_t now_ms() override;
+  bool read_notice(std::string_view payload, bool legacy, agent::Notice& out,
+                   std::span<char> error) override;
+  agent::PollResult poll(std::string_view etag) override;
+  agent::Running running() override;
+  update::Outcome install(const agent::Notice& notice, update::VersionPolicy version) override;
+  void restart_device() override;
+  void reidentify() override;
+  void remember_rejected(const agent::Notice& notice) override;
+  void refuse(std::string_view reason, std::string_view error) override;
+  void set_error(std::string_view reason, std::string_view error) override;
+  void publish_status() override { publish_status(true); }
+  bool stopping() const override { return stop_; }
+  void note(agent::LoopNote note, const agent::Notice* notice, std::string_view text,
+            uint32_t value) override;
+
   bool identify();
   void on_device(const update::DeviceId& device) override;
   // The cached identity (<state_dir>/<name>.identity); docs/agent.md says when it is re-probed.
@@ -83,20 +105,16 @@ class DeviceAgent final : private update::Reporter {
   void save_identity(bool updating);
   bool session();  // one MQTT session under the current uid; false: stop
   void push(Event event);
-  void handle_release(const std::string& payload, bool legacy, bool forced);
-  void handle_command(const std::string& payload);
-  void poll_pointer(bool forced);  // forced: a release already tried is tried again
-  void install(const ReleaseNotice& notice, bool explicit_request);
-  void report_refusal(const std::string& reason, const std::string& error);
   void publish_status(bool force);
-  void set_error(const std::string& reason, const std::string& error);
-  std::string release_key(const ReleaseNotice& notice) const;
   void load_rejected();
-  void save_rejected();
+  static agent::LoopConfig loop_config(const AgentConfig& config, const DeviceConfig& device,
+                                       std::span<const std::string_view> prefixes);
 
   const AgentConfig& config_;
   const DeviceConfig& device_;
   std::unique_ptr<DeviceServices> services_;
+  std::vector<std::string_view> url_prefixes_;  // views of config_'s
+  agent::DeviceLoop loop_;
   MqttSession mqtt_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> http_stop_{false};
@@ -128,18 +146,12 @@ class DeviceAgent final : private update::Reporter {
   double rate_window_start_s_ = 0;
   uint64_t rate_window_bytes_ = 0;
 
-  std::optional<ReleaseNotice> latest_;  // the newest valid release notice seen
-  std::set<std::string> attempted_;      // releases already tried in this run
-  std::set<std::string> rejected_;       // releases that were reverted (persisted)
-  std::string pointer_etag_;
+  // The last answer of the manifest pointer (agent::PollResult views these).
+  std::string poll_etag_;
+  std::string poll_body_;
+  std::string poll_error_;
   // The HTTP sources of the running update (for failure messages).
   const std::array<std::unique_ptr<HttpSource>, flash_map::kSlotCount>* current_sources_ = nullptr;
-  double next_poll_s_ = 0;
-  // A release to try again after a failure on the device's side.
-  std::optional<ReleaseNotice> retry_notice_;
-  bool retry_explicit_ = false;
-  double retry_at_s_ = 0;
-  double retry_delay_s_ = 0;
 };
 
 }  // namespace fota::gateway

@@ -4,10 +4,12 @@
 // examples wire them to the engine. Docs: docs/esp32.md of the stm32-fota repository.
 #pragma once
 
+#include "agent/device_loop.h"
 #include "agent/messages.h"
 #include "agent/policy.h"
 #include "agent/status_message.h"
 #include "an3155/an3155.h"
+#include "fota_esp32/agent_port.h"
 #include "fota_esp32/backoff.h"
 #include "fota_esp32/config.h"
 #include "fota_esp32/console_reporter.h"

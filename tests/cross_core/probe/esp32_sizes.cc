@@ -15,5 +15,7 @@ FOTA_SIZE(GpioPins, fota::esp32::GpioPins);
 FOTA_SIZE(HttpRangeSource, fota::esp32::HttpRangeSource);
 FOTA_SIZE(MqttLink, fota::esp32::MqttLink);
 FOTA_SIZE(MqttStatusReporter, fota::esp32::MqttStatusReporter);
-FOTA_SIZE(ReleaseNotice, fota::esp32::ReleaseNotice);
+FOTA_SIZE(Notice, fota::agent::Notice);
+FOTA_SIZE(DeviceLoop, fota::agent::DeviceLoop);
+FOTA_SIZE(AgentPort, fota::esp32::AgentPort);
 FOTA_SIZE(NvsProgressStore, fota::esp32::NvsProgressStore);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "fota_esp32/mqtt_status_reporter.h"
 
+#include "agent/device_loop.h"
+
 namespace fota::esp32 {
 
 void MqttStatusReporter::publish() {
@@ -12,11 +14,17 @@ void MqttStatusReporter::publish() {
   }
 }
 
-void MqttStatusReporter::refuse(const char* reason, const char* error) {
+void MqttStatusReporter::refuse(std::string_view reason, std::string_view error) {
   report_.state = update::State::kFailed;
   report_.state_since_unix_s = 0;  // now (set by publish)
-  report_.reason = reason;
-  report_.error = error;
+  set_error(reason, error);
+}
+
+void MqttStatusReporter::set_error(std::string_view reason, std::string_view error) {
+  agent::set_text(reason_, reason);
+  agent::set_text(error_, error);
+  report_.reason = reason_.data();
+  report_.error = error_.data();
   publish();
 }
 

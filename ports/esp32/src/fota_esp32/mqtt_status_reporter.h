@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <string_view>
 
 #include "agent/status_message.h"
 #include "fota_esp32/mqtt_link.h"
@@ -23,9 +24,11 @@ class MqttStatusReporter final : public update::Reporter {
 
   // Publishes the current status (e.g. idle after connecting).
   void publish();
-  // A failure outside the engine (a refused or malformed message): state failed with `reason`
-  // (the code `fota agent` uses, e.g. "bad-command") and `error` (must outlive the next publish).
-  void refuse(const char* reason, const char* error);
+  // A failure outside the engine (a refused release): state failed with `reason` (the code
+  // `fota agent` uses, e.g. "policy-refused") and `error` (both copied, cut to fit).
+  void refuse(std::string_view reason, std::string_view error);
+  // `reason` and `error` only, the state stays (a malformed message, a poll error).
+  void set_error(std::string_view reason, std::string_view error);
 
   void on_state(update::State state, const update::Failure& failure) override;
   void on_plan(const update::Plan& plan) override;
@@ -41,6 +44,8 @@ class MqttStatusReporter final : public update::Reporter {
   agent::StatusReport report_{};
   uint64_t last_progress_ms_ = 0;
   std::array<char, agent::kMaxStatusSize> message_{};
+  std::array<char, 32> reason_{};
+  std::array<char, agent::kMaxErrorLength + 1> error_{};
 };
 
 }  // namespace fota::esp32

@@ -55,6 +55,41 @@ bool parse_version(const char* text, Version& out) {
   return true;
 }
 
+// Sets out.signature_verified, or out.signature_error when it does not verify.
+void check_signature(std::span<const uint8_t> payload, const cJSON* signature, const cJSON* key_id,
+                     const Ed25519Verifier& keys, agent::Notice& out) {
+  std::array<uint8_t, kKeyIdSize> id{};
+  std::array<uint8_t, kSignatureSize> sig{};
+  if (!cJSON_IsString(key_id) || !from_hex(key_id->valuestring, id) ||
+      !from_hex(signature->valuestring, sig)) {
+    agent::set_text(out.signature_error,
+                    "key_id or signature is not lowercase hex of the right length");
+    return;
+  }
+  const Ed25519Verifier::PublicKey* key = keys.find(id);
+  if (key == nullptr) {
+    agent::set_text(out.signature_error, "signed by a key this device does not trust");
+    return;
+  }
+  // The signature's digits occur exactly once in the payload (128 hex digits in quotes).
+  const std::string_view text(reinterpret_cast<const char*>(payload.data()), payload.size());
+  const size_t at = text.find(signature->valuestring);
+  if (at == std::string_view::npos ||
+      text.find(signature->valuestring, at + 1) != std::string_view::npos) {
+    agent::set_text(out.signature_error, "signature value not found once in the payload");
+    return;
+  }
+  std::memcpy(unsigned_copy.data(), payload.data(), payload.size());
+  std::memset(unsigned_copy.data() + at, '0', kSignatureHex);
+  out.signature_verified =
+      crypto::ed25519_verify(sig, std::span(unsigned_copy.data(), payload.size()), *key) ==
+      crypto::VerifyStatus::kOk;
+  if (!out.signature_verified) {
+    agent::set_text(out.signature_error,
+                    "signature does not verify (manifest altered or signed by another key)");
+  }
+}
+
 bool fail(std::span<char> error, const char* text) {
   std::snprintf(error.data(), error.size(), "release notice: %s", text);
   return false;
@@ -63,8 +98,8 @@ bool fail(std::span<char> error, const char* text) {
 }  // namespace
 
 bool read_release_notice(std::span<const uint8_t> payload, const Ed25519Verifier& keys,
-                         ReleaseNotice& out, std::span<char> error) {
-  out = ReleaseNotice{};
+                         agent::Notice& out, std::span<char> error) {
+  out = agent::Notice{};
   if (payload.size() > unsigned_copy.size()) return fail(error, "larger than the MQTT buffer");
   cJSON* root =
       cJSON_ParseWithLength(reinterpret_cast<const char*>(payload.data()), payload.size());
@@ -76,7 +111,7 @@ bool read_release_notice(std::span<const uint8_t> payload, const Ed25519Verifier
   const cJSON* key_id = cJSON_GetObjectItemCaseSensitive(root, "key_id");
   do {
     if (!copy(cJSON_GetObjectItemCaseSensitive(root, "product"), out.product) ||
-        !cJSON_IsString(version) || !parse_version(version->valuestring, out.offer.version) ||
+        !cJSON_IsString(version) || !parse_version(version->valuestring, out.version) ||
         !cJSON_IsObject(slots)) {
       fail(error, "product, version or slots missing or malformed");
       break;
@@ -94,40 +129,9 @@ bool read_release_notice(std::span<const uint8_t> payload, const Ed25519Verifier
       fail(error, "slots.A / slots.B need a url and a size");
       break;
     }
-    const bool is_signed = cJSON_IsString(signature) && signature->valuestring[0] != '\0';
-    if (is_signed) {
-      std::array<uint8_t, kKeyIdSize> id{};
-      std::array<uint8_t, kSignatureSize> sig{};
-      if (!cJSON_IsString(key_id) || !from_hex(key_id->valuestring, id) ||
-          !from_hex(signature->valuestring, sig)) {
-        fail(error, "key_id or signature is not lowercase hex of the right length");
-        break;
-      }
-      const Ed25519Verifier::PublicKey* key = keys.find(id);
-      if (key == nullptr) {
-        fail(error, "signed by a key this device does not trust");
-        break;
-      }
-      // The signature's digits occur exactly once in the payload (128 hex digits in quotes).
-      const std::string_view text(reinterpret_cast<const char*>(payload.data()), payload.size());
-      const size_t at = text.find(signature->valuestring);
-      if (at == std::string_view::npos ||
-          text.find(signature->valuestring, at + 1) != std::string_view::npos) {
-        fail(error, "signature value not found once in the payload");
-        break;
-      }
-      std::memcpy(unsigned_copy.data(), payload.data(), payload.size());
-      std::memset(unsigned_copy.data() + at, '0', kSignatureHex);
-      if (crypto::ed25519_verify(sig, std::span(unsigned_copy.data(), payload.size()), *key) !=
-          crypto::VerifyStatus::kOk) {
-        fail(error, "signature does not verify (manifest altered or signed by another key)");
-        break;
-      }
-    }
-    out.offer.product = out.product.data();
-    out.offer.has_version = true;
-    out.offer.signature_verified = is_signed;
     ok = true;
+    out.has_signature = cJSON_IsString(signature) && signature->valuestring[0] != '\0';
+    if (out.has_signature) check_signature(payload, signature, key_id, keys, out);
   } while (false);
   cJSON_Delete(root);
   static_assert(kKeyIdHex == kKeyIdSize * 2 && kSignatureHex == kSignatureSize * 2);

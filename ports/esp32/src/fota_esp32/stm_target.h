@@ -3,12 +3,14 @@
 // FOTA_TRANSPORT_NATIVE gives the default): ST's ROM bootloader (the core's an3155::RomTarget:
 // 8E1 up to 115200 baud, BOOT0 + NRST) or our bootloader's update mode (the core's
 // native::NativeTarget: NRST pulse and sync, 8N1 at kNativeBaud; the 3-wire option). Both run
-// over the same UART, pins and clock adapters; one buffer serves as the ROM read cache or the
+// over the same UART, pins and clock adapters; only the chosen one exists (constructed in one
+// storage buffer, sized for the larger), and one buffer serves as the ROM read cache or the
 // native resend ring. Plain C++ over the core (no ESP-IDF call), so the host tests run it.
 #pragma once
 
 #include <array>
-#include <optional>
+#include <cstddef>
+#include <span>
 
 #include "an3155/an3155.h"
 #include "an3155/rom_target.h"
@@ -27,6 +29,7 @@ class StmTarget final : public update::Target {
  public:
   StmTarget(an3155::ByteLink& link, an3155::TargetPins& pins, an3155::Clock& clock,
             Transport transport = kDefaultTransport);
+  ~StmTarget();
   StmTarget(const StmTarget&) = delete;
   StmTarget& operator=(const StmTarget&) = delete;
 
@@ -35,7 +38,7 @@ class StmTarget final : public update::Target {
   Transport transport() const { return transport_; }
 
   // update::Target: the chosen path's.
-  update::TargetKind kind() const override { return active().kind(); }
+  update::TargetKind kind() const override { return active_->kind(); }
   [[nodiscard]] update::TargetError open(update::DeviceId& id) override;
   [[nodiscard]] update::TargetError read_boot_state(update::BootState& state) override;
   [[nodiscard]] update::TargetError begin_write() override;
@@ -52,22 +55,31 @@ class StmTarget final : public update::Target {
   [[nodiscard]] update::TargetError reboot() override;
   [[nodiscard]] update::TargetError observe(flash_map::Slot slot, uint32_t wait_ms,
                                             update::Observation& seen) override;
-  bool can_reset() const override { return active().can_reset(); }
-  const char* last_error() const override { return active().last_error(); }
+  bool can_reset() const override { return active_->can_reset(); }
+  const char* last_error() const override { return active_->last_error(); }
 
  private:
-  update::Target& active();
-  const update::Target& active() const;
+  // The ROM path: ST's bootloader driver and the engine's target over it.
+  struct RomPath {
+    RomPath(an3155::ByteLink& link, an3155::TargetPins& pins, an3155::Clock& clock,
+            std::span<uint8_t> cache, RomConsoleEcho& echo);
+    an3155::Bootloader rom;
+    an3155::RomTarget target;
+  };
+  static constexpr size_t kPathBytes = sizeof(RomPath) > sizeof(native::NativeTarget)
+                                           ? sizeof(RomPath)
+                                           : sizeof(native::NativeTarget);
+  void destroy();
 
   an3155::ByteLink& link_;
   an3155::TargetPins& pins_;
   an3155::Clock& clock_;
   Transport transport_;
   std::array<uint8_t, kNativeRingBytes> buffer_{};  // ROM read cache or native ring
-  an3155::Bootloader rom_;
   RomConsoleEcho echo_;
-  std::optional<an3155::RomTarget> rom_target_;
-  std::optional<native::NativeTarget> native_target_;
+  // The chosen path's objects (RomPath or NativeTarget), placed by use().
+  alignas(RomPath) alignas(native::NativeTarget) std::byte path_[kPathBytes];
+  update::Target* active_ = nullptr;
 };
 
 }  // namespace fota::esp32

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "fota_esp32/agent_port.h"
+
+#include <cstdio>
+#include <cstring>
+
+#include "agent/messages.h"
+#include "fota_esp32/release_notice.h"
+
+namespace fota::esp32 {
+
+agent::LoopConfig loop_config(std::span<const std::string_view> url_prefixes) {
+  agent::LoopConfig config;
+  config.policy = {CONFIG_FOTA_PRODUCT, url_prefixes, kAllowUnsigned, false, flash_map::kSlotSize};
+  return config;
+}
+
+bool AgentPort::identify() {
+  update::DeviceId device;
+  update::BootState boot;
+  const bool ok = target_.open(device) == update::TargetError::kOk &&
+                  target_.read_boot_state(boot) == update::TargetError::kOk;
+  (void)target_.reboot();
+  if (!ok) return false;
+  agent::set_text(uid_, update::uid_text(device.uid).data());
+  const auto& active = boot.slots[static_cast<unsigned>(flash_map::other_slot(boot.install_slot))];
+  running_ = {active.header_verdict.ok(), active.header.version};
+  return true;
+}
+
+void AgentPort::reidentify() {
+  if (identify()) reporter_.on_state(update::State::kIdle, {});
+}
+
+bool AgentPort::read_notice(std::string_view payload, bool legacy, agent::Notice& out,
+                            std::span<char> error) {
+  if (!legacy) {
+    return read_release_notice({reinterpret_cast<const uint8_t*>(payload.data()), payload.size()},
+                               keys_, out, error);
+  }
+  // Seed 000's {"url": "...", "crc": "..."}: one image for whichever slot it is linked for.
+  out = agent::Notice{};
+  out.legacy = true;
+  agent::MessageDetail detail;
+  const auto message = agent::parse_legacy_message(payload, out.url[0], &detail);
+  if (!message.ok()) {
+    (void)agent::describe("firmware message", message.error(), detail, error);
+    return false;
+  }
+  out.url[0][message->url.size()] = '\0';
+  out.url[1] = out.url[0];
+  out.crc = message->crc;
+  std::printf("fota: seed-000 message, CRC-32/MPEG-2 %08lX\n",
+              static_cast<unsigned long>(message->crc));
+  return true;
+}
+
+agent::PollResult AgentPort::poll(std::string_view) {
+  return {agent::PollStatus::kFailed, {}, {}, "no manifest pointer polling on the ESP32"};
+}
+
+update::Outcome AgentPort::install(const agent::Notice& notice, update::VersionPolicy version) {
+  update::Outcome outcome;
+  if (!image_a_.begin(notice.url[0].data()) || !image_b_.begin(notice.url[1].data())) {
+    outcome.state = update::State::kFailed;
+    outcome.failure.reason = update::FailReason::kSourceFailed;
+    reporter_.refuse("source-failed",
+                     "cannot start the HTTP client (URL longer than kUrlMaxBytes?)");
+    return outcome;
+  }
+  update::Release release;
+  release.image = {&image_a_, &image_b_};
+  update::Policy policy;
+  std::strncpy(policy.product.data(), CONFIG_FOTA_PRODUCT, policy.product.size() - 1);
+  policy.version = version;
+  policy.require_signature = !kAllowUnsigned;
+  outcome = engine_.run(release, policy);
+  if (outcome.state == update::State::kConfirmed) running_ = {true, outcome.version};
+  return outcome;
+}
+
+void AgentPort::note(agent::LoopNote note, const agent::Notice*, std::string_view text,
+                     uint32_t value) {
+  using agent::LoopNote;
+  switch (note) {
+    case LoopNote::kBadNotification:
+    case LoopNote::kBadCommand:
+    case LoopNote::kRefused:
+      std::printf("fota: %.*s\n", static_cast<int>(text.size()), text.data());
+      break;
+    case LoopNote::kNotNewer:
+      std::printf("fota: release not newer than the running image: nothing to do\n");
+      break;
+    case LoopNote::kRejectedBefore:
+      std::printf("fota: release was reverted before on this device: not retried\n");
+      break;
+    case LoopNote::kRetryScheduled:
+      std::printf("fota: trying again in %lu s\n", static_cast<unsigned long>(value / 1000));
+      break;
+    default: break;
+  }
+}
+
+}  // namespace fota::esp32
