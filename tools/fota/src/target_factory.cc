@@ -14,8 +14,7 @@ std::unique_ptr<DeviceTarget> DeviceTarget::make(RomConnection& connection,
   bool awake = false;  // our bootloader answered the probe and is still in update mode
   if (t.transport_ == "auto") {
     native::HostSession probe(connection.port(), t.clock_);
-    auto hello =
-        connection.pins() != nullptr ? probe.wake(*connection.pins()) : probe.hello(1'000);
+    auto hello = connection.pins() != nullptr ? probe.wake(*connection.pins()) : probe.hello(1'000);
     const bool answered = hello.ok();
     t.transport_ = answered ? "native" : "rom";
     t.probe_note_ = answered ? std::string("transport auto: our bootloader answered; native")
