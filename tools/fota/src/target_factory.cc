@@ -14,7 +14,16 @@ std::unique_ptr<DeviceTarget> DeviceTarget::make(RomConnection& connection,
   bool awake = false;  // our bootloader answered the probe and is still in update mode
   if (t.transport_ == "auto") {
     native::HostSession probe(connection.port(), t.clock_);
-    auto hello = connection.pins() != nullptr ? probe.wake(*connection.pins()) : probe.hello(1'000);
+    // The sync must meet a 0.5 ms listening window after the reset: a host descheduled at the
+    // wrong moment misses it, so the pin wake-up is tried up to 3 times (as NativeTarget does).
+    Result<native::HelloReply, native::HostError> hello = Error{native::HostError::kNoAnswer};
+    for (unsigned attempt = 0; attempt < 3; ++attempt) {
+      hello = connection.pins() != nullptr ? probe.wake(*connection.pins()) : probe.hello(1'000);
+      if (hello.ok() || hello.error() != native::HostError::kNoAnswer ||
+          connection.pins() == nullptr) {
+        break;
+      }
+    }
     const bool answered = hello.ok();
     t.transport_ = answered ? "native" : "rom";
     t.probe_note_ = answered ? std::string("transport auto: our bootloader answered; native")
