@@ -254,14 +254,25 @@ Expected<AgentConfig> parse_config(std::string_view text, const std::string& sou
     r.string("pins", d.pins);
     r.string("transport", d.transport);
     r.integer("baud", d.baud, 1200, 4'000'000);
+    r.integer("native_baud", d.native_baud, 9600, 4'000'000);
+    r.string("native_entry", d.native_entry);
     r.number("confirm_timeout_s", d.confirm_timeout_s, 0, 3600);
     r.number("outcome_timeout_s", d.outcome_timeout_s, 1, 3600);
     r.number("retry_s", d.retry_s, 0.1, 3600);
     r.no_unknown_keys();
     if (!error.empty()) return failed();
-    if (d.transport != "rom") {
-      error = where + ".transport: \"" + d.transport +
-              "\" is not supported by this agent (supported: rom)";
+    if (d.transport != "rom" && d.transport != "native" && d.transport != "auto") {
+      error = where + ".transport: \"" + d.transport + "\" is not one of rom, native, auto";
+      return failed();
+    }
+    if (d.native_entry != "pin" && d.native_entry != "hello") {
+      error = where + ".native_entry: \"" + d.native_entry + "\" is not one of pin, hello";
+      return failed();
+    }
+    if (d.transport == "native" && d.pins == "none" && d.native_entry == "pin") {
+      error = where +
+              ".native_entry: \"pin\" needs reset pins (pins is \"none\"): use \"hello\" for a "
+              "device already in update mode";
       return failed();
     }
     if (!names.insert(d.name).second) {

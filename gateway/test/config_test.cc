@@ -84,6 +84,23 @@ port = "/dev/ttyUSB1"
   EXPECT_EQ(c->devices[0].baud, 57600u);
   EXPECT_EQ(c->devices[1].name, "rack-2");
   EXPECT_EQ(c->devices[1].transport, "rom");
+  EXPECT_EQ(c->devices[1].native_baud, 921'600u);
+}
+
+TEST(Config, NativeTransport) {
+  auto c = parse_config(minimal() +
+                            "pins = \"vstm32:/tmp/ctl\"\ntransport = \"native\"\n"
+                            "native_baud = 2000000\n[[device]]\nport = \"p2\"\n"
+                            "transport = \"auto\"\n[[device]]\nport = \"p3\"\n"
+                            "transport = \"native\"\nnative_entry = \"hello\"\n",
+                        "agent.toml");
+  ASSERT_TRUE(c.ok()) << c.error();
+  ASSERT_EQ(c->devices.size(), 3u);
+  EXPECT_EQ(c->devices[0].transport, "native");
+  EXPECT_EQ(c->devices[0].native_baud, 2'000'000u);
+  EXPECT_EQ(c->devices[0].native_entry, "pin");
+  EXPECT_EQ(c->devices[1].transport, "auto");
+  EXPECT_EQ(c->devices[2].native_entry, "hello");
 }
 
 TEST(Config, DefaultsForAMinimalFile) {
@@ -114,7 +131,10 @@ TEST(Config, ErrorsNameTheKey) {
       {minimal("", "colour = \"red\""), "colour: unknown key"},
       {minimal("", "log_level = \"loud\""), "log_level"},
       {minimal() + "baud = 12\n", "device[0].baud: must be between"},
-      {minimal() + "transport = \"i2c\"\n", "device[0].transport"},
+      {minimal() + "transport = \"i2c\"\n", "device[0].transport: \"i2c\" is not one of"},
+      {minimal() + "native_entry = \"reset\"\n", "device[0].native_entry: \"reset\""},
+      {minimal() + "transport = \"native\"\n", "device[0].native_entry: \"pin\" needs reset pins"},
+      {minimal() + "native_baud = 100\n", "device[0].native_baud: must be between"},
       {minimal() + "[[device]]\nport = \"/dev/ttyUSB0\"\n", "device[1].port"},
       {"[release]\nproduct = \"demo\"\nallowed_url_prefixes = [\"http://x/\"]\n"
        "public_keys = [\"" +

@@ -50,8 +50,10 @@ struct DeviceConfig {
   std::string name;  // for logs; the status topic uses the STM32's unique ID
   std::string port;
   std::string pins = "none";
-  std::string transport = "rom";
-  uint32_t baud = 115200;
+  std::string transport = "rom";     // rom | native | auto (our bootloader if it answers, else rom)
+  uint32_t baud = 115200;            // the ROM bootloader's rate (the native path starts at 115200)
+  uint32_t native_baud = 921'600;    // native: switched to after HELLO when the device offers it
+  std::string native_entry = "pin";  // native: pin (NRST + sync) | hello (already in update mode)
   double confirm_timeout_s = 20;
   double outcome_timeout_s = 60;
   // After a failure on the device's side (link lost, power off, no answer) the release is tried

@@ -1,35 +1,97 @@
 // SPDX-License-Identifier: Apache-2.0
 // `fota agent`: the Linux gateway daemon. Reads the TOML configuration, then runs one
-// gateway::DeviceAgent per [[device]] (each on its own thread, over the update engine with the
-// ROM path as its Target) until SIGTERM/SIGINT. Reference: docs/agent.md.
+// gateway::DeviceAgent per [[device]] (each on its own thread, over the update engine with the ROM
+// path or our bootloader's native update mode as its Target) until SIGTERM/SIGINT. Reference:
+// docs/agent.md.
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "command.h"
 #include "exit_code.h"
 #include "gateway/config.h"
 #include "gateway/device_agent.h"
+#include "native/host.h"
 #include "ports_linux/file_progress_store.h"
 #include "ports_linux/sodium_verifier.h"
 #include "ports_linux/update_clock.h"
 #include "rom_connection.h"
-#include "rom_target.h"
 #include "signing/signing.h"
+#include "target_factory.h"
 
 namespace fota::cli {
 namespace {
 
-// The ROM path to one device: serial port + BOOT0/NRST pins, the engine's Linux ports.
-class RomServices final : public gateway::DeviceServices {
+// The transport's Target as the engine sees it; on the native path each commit is logged with the
+// rate and the frame counts of the transfer (what the operator and the tests check).
+class LoggedTarget final : public update::Target {
  public:
-  RomServices(const gateway::AgentConfig& config, const gateway::DeviceConfig& device)
+  LoggedTarget(DeviceTarget& device, std::string name)
+      : device_(device), target_(device.target()), name_(std::move(name)) {}
+
+  update::TargetError open(update::DeviceId& id) override { return target_.open(id); }
+  update::TargetError read_boot_state(update::BootState& state) override {
+    return target_.read_boot_state(state);
+  }
+  update::TargetKind kind() const override { return target_.kind(); }
+  update::TargetError begin_write() override { return target_.begin_write(); }
+  update::TargetError resume_point(flash_map::Slot slot, update::ResumePoint& point) override {
+    return target_.resume_point(slot, point);
+  }
+  update::TargetError begin_image(flash_map::Slot slot,
+                                  std::span<const uint8_t, kImageHeaderSize> header,
+                                  uint32_t start_payload) override {
+    return target_.begin_image(slot, header, start_payload);
+  }
+  update::TargetError erase_sector(unsigned sector) override {
+    return target_.erase_sector(sector);
+  }
+  update::TargetError write(uint32_t address, std::span<const uint8_t> data) override {
+    return target_.write(address, data);
+  }
+  update::TargetError read(uint32_t address, std::span<uint8_t> out) override {
+    return target_.read(address, out);
+  }
+  update::TargetError commit(flash_map::Slot slot, const ImageHeader& header) override {
+    const update::TargetError e = target_.commit(slot, header);
+    if (e == update::TargetError::kOk && device_.native()) {
+      const native::HostSession& session = device_.native_target()->session();
+      spdlog::info(
+          "[{}] native: image sent at {} baud ({} frames, {} resent, from payload byte {})", name_,
+          session.baud(), session.stats().frames_sent, session.stats().frames_resent,
+          session.stats().resumed_from);
+    }
+    return e;
+  }
+  update::TargetError reboot() override { return target_.reboot(); }
+  update::TargetError observe(flash_map::Slot slot, uint32_t wait_ms,
+                              update::Observation& seen) override {
+    return target_.observe(slot, wait_ms, seen);
+  }
+  bool can_reset() const override { return target_.can_reset(); }
+  const char* last_error() const override { return target_.last_error(); }
+  const char* refusal() const override { return target_.refusal(); }
+
+ private:
+  DeviceTarget& device_;
+  update::Target& target_;
+  std::string name_;
+};
+
+// One device: serial port + BOOT0/NRST pins, the Target of its transport (the same choice as
+// `fota flash --transport`), the engine's Linux ports.
+class SerialServices final : public gateway::DeviceServices {
+ public:
+  SerialServices(const gateway::AgentConfig& config, const gateway::DeviceConfig& device)
       : config_(config), device_(device) {}
 
   Expected<void> open() {
@@ -40,12 +102,25 @@ class RomServices final : public gateway::DeviceServices {
     if (auto opened = connection_.open(options); !opened) {
       return fail(device_.name + ": " + opened.error());
     }
-    RomTargetOptions target_options;
+    TransportOptions transport;
+    transport.transport = device_.transport;
+    transport.native_baud = device_.native_baud;
+    transport.native_hello = device_.native_entry == "hello";
+    // auto probes now (a reset); the application runs again until the first update.
+    transport.leave_after_probe = true;
     const std::string name = device_.name;
-    target_options.on_console = [name](const std::string& line) {
+    transport.on_console = [name](const std::string& line) {
       spdlog::debug("[{}] console: {}", name, line);
     };
-    target_.emplace(connection_, target_options);
+    target_ = DeviceTarget::make(connection_, transport);
+    logged_.emplace(*target_, name);
+    if (!target_->probe_note().empty()) spdlog::info("[{}] {}", name, target_->probe_note());
+    if (target_->native()) {
+      spdlog::info("[{}] transport native (our bootloader's update mode), up to {} baud", name,
+                   device_.native_baud);
+    } else {
+      spdlog::info("[{}] transport rom (ST's ROM bootloader), {} baud", name, device_.baud);
+    }
     for (const std::string& hex : config_.release.public_keys) {
       std::array<uint8_t, update::kPublicKeySize> key{};
       if (!signing::from_hex(hex, key)) return fail("release.public_keys: bad key " + hex);
@@ -54,7 +129,7 @@ class RomServices final : public gateway::DeviceServices {
     return {};
   }
 
-  update::Target& target() override { return target_->core(); }
+  update::Target& target() override { return *logged_; }
   update::Clock& clock() override { return clock_; }
   update::SignatureVerifier* verifier() override {
     return verifier_.key_count() > 0 ? &verifier_ : nullptr;
@@ -68,7 +143,8 @@ class RomServices final : public gateway::DeviceServices {
   const gateway::AgentConfig& config_;
   const gateway::DeviceConfig& device_;
   RomConnection connection_;
-  std::optional<RomTarget> target_;
+  std::unique_ptr<DeviceTarget> target_;
+  std::optional<LoggedTarget> logged_;
   ports::UpdateClock clock_;
   ports::SodiumVerifier verifier_;
   std::optional<ports::FileProgressStore> store_;
@@ -113,7 +189,7 @@ int run_agent(const AgentOptions& options) {
 
   std::vector<std::unique_ptr<gateway::DeviceAgent>> agents;
   for (const gateway::DeviceConfig& device : config->devices) {
-    auto services = std::make_unique<RomServices>(*config, device);
+    auto services = std::make_unique<SerialServices>(*config, device);
     if (auto opened = services->open(); !opened) {
       std::fprintf(stderr, "fota agent: error: %s\n", opened.error().c_str());
       return kExitNoDevice;

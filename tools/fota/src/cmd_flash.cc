@@ -38,6 +38,7 @@
 #include "release/manifest.h"
 #include "rom_connection.h"
 #include "rom_target.h"
+#include "target_factory.h"
 #include "update/engine.h"
 
 namespace fota::cli {
@@ -593,61 +594,35 @@ int Flasher::run_release() {
   if (auto opened = connection_.open(options_.connection); !opened) {
     return fail(kExitNoDevice, opened.error());
   }
-  // The transport: auto asks for our bootloader first (a HELLO after a pin reset + sync) and
-  // takes the ROM path when nothing answers.
-  ports::SystemClock native_clock;
-  std::string transport = options_.transport;
-  bool native_awake = false;
-  if (transport == "auto") {
-    native::HostSession probe(connection_.port(), native_clock);
-    auto hello =
-        connection_.pins() != nullptr ? probe.wake(*connection_.pins()) : probe.hello(1'000);
-    native_awake = hello.ok();
-    transport = native_awake ? "native" : "rom";
-    out_.message(native_awake ? std::string("transport auto: our bootloader answered; native")
-                              : std::string("transport auto: no native answer (") +
-                                    native::to_string(hello.error()) + "); ROM bootloader");
-    out_.event({{"event", "transport"}, {"transport", transport}});
+  // The transport (rom, native, or auto: our bootloader if it answers, else the ROM).
+  if (options_.transport == "native" && connection_.pins() == nullptr &&
+      options_.native_entry != "hello") {
+    return fail(kExitUsage,
+                "--transport native with --pins none needs --native-entry hello (the device "
+                "already in update mode: the application's request, or no valid image)");
   }
-  const bool use_native = transport == "native";
-  auto on_console = [this](const std::string& line) {
+  TransportOptions transport_options;
+  transport_options.transport = options_.transport;
+  transport_options.native_baud = options_.native_baud;
+  transport_options.native_hello = options_.native_entry == "hello";
+  transport_options.parallelism = options_.parallelism;
+  transport_options.on_console = [this](const std::string& line) {
     if (options_.console) out_.message("console: " + line);
     out_.event({{"event", "console"}, {"line", line}});
   };
-  std::optional<RomTarget> rom_target;
-  std::optional<native::NativeTarget> native_target;
-  std::vector<uint8_t> native_ring(64 * 1024);
-  std::function<void(const std::string&)> console_sink = on_console;
-  if (use_native) {
-    native::NativeTargetOptions native_options;
-    native_options.entry = native_awake || options_.native_entry == "hello"
-                               ? native::Entry::kHello
-                               : native::Entry::kPinReset;
-    native_options.baud = options_.native_baud;
-    native_options.on_console = [](void* context, const char* line) {
-      (*static_cast<std::function<void(const std::string&)>*>(context))(line);
-    };
-    native_options.console_context = &console_sink;
-    if (connection_.pins() == nullptr && native_options.entry == native::Entry::kPinReset) {
-      return fail(kExitUsage,
-                  "--transport native with --pins none needs --native-entry hello (the device "
-                  "already in update mode: the application's request, or no valid image)");
-    }
-    native_target.emplace(connection_.port(), native_clock, connection_.pins(), native_ring,
-                          native_options);
-  } else {
-    RomTargetOptions target_options;
-    target_options.parallelism = options_.parallelism;
-    target_options.on_console = on_console;
-    rom_target.emplace(connection_, target_options);
+  const std::unique_ptr<DeviceTarget> device = DeviceTarget::make(connection_, transport_options);
+  const std::string& transport = device->transport();
+  if (!device->probe_note().empty()) {
+    out_.message(device->probe_note());
+    out_.event({{"event", "transport"}, {"transport", transport}});
   }
+  const bool use_native = device->native();
   if (use_native && options_.verify == "readback") {
     out_.message(
         "native: no read-back; the bootloader reads the whole image back and checks its "
         "CRC-32 and SHA-256 before it commits");
   }
-  update::Target& target = use_native ? static_cast<update::Target&>(*native_target)
-                                      : static_cast<update::Target&>(rom_target->core());
+  update::Target& target = device->target();
   ports::UpdateClock clock;
   FlashReporter reporter(*this, target, use_native, start);
   std::optional<ports::FileProgressStore> store;
@@ -686,8 +661,9 @@ int Flasher::run_release() {
                  {"transport", transport},
                  {"flash_s", reporter.flashed_s()}};
   if (use_native) {
-    const native::HostStats& stats = native_target->session().stats();
-    result["baud"] = native_target->session().baud();
+    const native::HostSession& session = device->native_target()->session();
+    const native::HostStats& stats = session.stats();
+    result["baud"] = session.baud();
     result["frames_sent"] = stats.frames_sent;
     result["frames_resent"] = stats.frames_resent;
     result["naks"] = stats.naks;

@@ -1,0 +1,165 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# `fota agent` over our bootloader's native update mode, end to end: real Mosquitto, the S3 server
+# with nginx in front, vstm32 running our bootloader and the demo firmware (the real ARM binaries):
+#   a [[device]] with transport = "native", native_baud = 2000000: `fota release` puts signed v2
+#     into S3 and its manifest on MQTT -> the agent streams it into slot B over the native path at
+#     2 Mbaud -> v2 confirms -> status confirmed, running 2.0.0 in B
+#   transport = "auto": our bootloader answers the probe, so native again: v3 into slot A
+#   a transport that does not exist, native without pins and with the pin entry: refused at start
+#     with an error naming the key, the device untouched
+# The native wake-up (a pin reset, then sync bytes through the bootloader's 0.5 ms listening window)
+# can miss on vstm32 when the host is loaded: the agent then tries again after retry_s, as it would
+# with a real device, so the waits below are long.
+# Usage: native_agent_test.sh FOTA VSTM32 ARTIFACTS_DIR RELEASES_DIR
+set -u
+FOTA=$1
+VSTM32=$2
+ARTIFACTS=$3
+RELEASES=$4
+T=$(mktemp -d /tmp/fota-agent-native.XXXXXX)
+. "$(dirname "$0")/../lib/harness.sh"
+. "$(dirname "$0")/../lib/servers.sh"
+servers_init "$T"
+APID=""
+cleanup() {
+  [ -n "$APID" ] && kill -9 "$APID" 2> /dev/null
+  [ -n "$VPID" ] && kill "$VPID" 2> /dev/null
+  servers_stop
+  wait 2> /dev/null
+  [ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+
+PRODUCT=stm32f407-demo
+mkdir -p "$T/state"
+start_mosquitto || exit 1
+start_s3 fota || exit 1
+start_nginx --s3 fota || exit 1
+"$FOTA" keygen --out "$T/release" > /dev/null || exit 1
+PUBLIC_KEY=$(awk '{print $2}' "$T/release.pub")
+pack() {  # pack APP VERSION
+  "$FOTA" pack --app-a "$ARTIFACTS/$1-A.elf" --app-b "$ARTIFACTS/$1-B.elf" --version "$2" \
+    --product "$PRODUCT" --name "$1" --url-base "$NGINX_URL" --out "$T/$1" \
+    --sign "$T/release.key" > /dev/null || { echo "pack $1 failed"; exit 1; }
+}
+pack demo-v2 2.0.0
+pack demo-v3 3.0.0
+release() {  # release DIR: images + manifest into S3, the manifest on MQTT (retained)
+  "$FOTA" release --dir "$T/$1" --sign "$T/release.key" --endpoint "$S3_ENDPOINT" --bucket fota \
+    --url-base "$NGINX_URL" --mqtt "$MQTT_URL" > "$T/release-$1.log" 2>&1
+}
+
+# The factory image: our bootloader, v1 in slot A.
+"$VSTM32" flash-image create "$T/flash.bin" > /dev/null
+"$VSTM32" flash-image place "$T/flash.bin" "$ARTIFACTS/bootloader.elf" > /dev/null
+"$VSTM32" flash-image place "$T/flash.bin" "$RELEASES/demo-v1/demo-v1-1.0.0-A.img" > /dev/null
+start_vstm32
+check "factory v1 boots and confirms" 'wait_for "grep -q \"^confirmed\" \"$T/console.log\"" 30'
+
+config() {  # config FILE DEVICE_LINES...
+  local file=$1
+  shift
+  {
+    cat << CONF
+state_dir = "$T/state"
+log_level = "debug"
+status_interval_s = 0.5
+[broker]
+url = "$MQTT_URL"
+[release]
+product = "$PRODUCT"
+allowed_url_prefixes = ["$NGINX_URL/"]
+public_keys = ["$PUBLIC_KEY"]
+[[device]]
+name = "rack-1"
+port = "$T/tty"
+confirm_timeout_s = 4
+outcome_timeout_s = 60
+retry_s = 1
+CONF
+    printf '%s\n' "$@"
+  } > "$file"
+}
+
+# --- bad configurations: refused before the device is touched, the key named
+boots() { grep -c "boot: slot=" "$T/console.log"; }
+before=$(boots)
+config "$T/bad1.toml" "pins = \"vstm32:$T/ctl\"" 'transport = "usb"'
+"$FOTA" agent --config "$T/bad1.toml" > "$T/bad1.txt" 2>&1
+code=$?
+check "transport = \"usb\": refused (exit 1)" '[ $code -eq 1 ]'
+check "transport = \"usb\": the error names the key and the choices" \
+  'grep -q "device\[0\].transport: \"usb\" is not one of rom, native, auto" "$T/bad1.txt"'
+config "$T/bad2.toml" 'transport = "native"'
+"$FOTA" agent --config "$T/bad2.toml" --check-config > "$T/bad2.txt" 2>&1
+code=$?
+check "native without pins, pin entry: refused (exit 1)" '[ $code -eq 1 ]'
+check "native without pins: the error names native_entry" \
+  'grep -q "device\[0\].native_entry: \"pin\" needs reset pins" "$T/bad2.txt"'
+check "bad configurations: the device was not reset" '[ "$(boots)" -eq "$before" ]'
+
+# --- native at 2 Mbaud: v2 from S3 into slot B
+config "$T/agent.toml" "pins = \"vstm32:$T/ctl\"" 'transport = "native"' 'native_baud = 2000000'
+"$FOTA" agent --config "$T/agent.toml" > "$T/agent.log" 2>&1 &
+APID=$!
+check "native: the agent says so" 'wait_for "grep -q \"transport native (our bootloader.s update mode), up to 2000000 baud\" \"$T/agent.log\"" 30'
+check "native: device identified through our bootloader" \
+  'wait_for "grep -q \"device [0-9A-F]\{24\} runs 1.0.0+0 in slot A$\" \"$T/agent.log\"" 240'
+UID_HEX=$(grep -o "device [0-9A-F]\{24\}" "$T/agent.log" | head -1 | cut -d" " -f2)
+status() {
+  "$FOTA" status --broker "$MQTT_URL" --product "$PRODUCT" --device "$UID_HEX" --json |
+    python3 -c 'import json, sys; l = sys.stdin.readline(); print(json.loads(l).get(sys.argv[1], "") if l else "")' "$1"
+}
+summary() { echo "$(status state)/$(status running_version)/$(status running_slot)"; }
+check "native: status idle, running 1.0.0 in A" 'wait_for "[ \"\$(summary)\" = idle/1.0.0/A ]" 20 || { summary; false; }'
+follow() {
+  "$FOTA" status --broker "$MQTT_URL" --product "$PRODUCT" --device "$UID_HEX" --follow \
+    --timeout "$1" > "$T/follow.txt" 2>&1
+}
+follow 500 &
+FPID=$!
+wait_for '[ -s "$T/follow.txt" ]' 20
+release demo-v2
+code=$?
+check "v2: fota release to S3 + MQTT (exit 0)" '[ $code -eq 0 ] || { cat "$T/release-demo-v2.log"; false; }'
+wait $FPID
+code=$?
+check "v2: status confirmed (follow exit 0)" '[ $code -eq 0 ] || { cat "$T/follow.txt"; false; }'
+check "v2: streamed over the native path at 2 Mbaud" \
+  'grep -q "native: image sent at 2000000 baud" "$T/agent.log"'
+check "v2: downloaded from S3 through nginx" \
+  'grep -q "GET /[^ ]*demo-v2-2.0.0-B.img" "$SERVERS_DIR/nginx/access.log"'
+check "v2: the bootloader tried it" 'grep -q "boot: slot=B version=2.0.0 decision=trial" "$T/console.log"'
+check "v2: banner on USART1" 'grep -q "^demo 2.0.0 slot B" "$T/console.log"'
+check "v2: status confirmed, running 2.0.0 in B" 'wait_for "[ \"\$(summary)\" = confirmed/2.0.0/B ]" 20 || { summary; false; }'
+kill -TERM "$APID"
+wait "$APID"
+code=$?
+APID=""
+check "native: SIGTERM, exit 0" '[ $code -eq 0 ]'
+
+# --- auto: our bootloader answers the probe, so the native path; v3 into slot A
+config "$T/agent.toml" "pins = \"vstm32:$T/ctl\"" 'transport = "auto"' 'native_baud = 2000000'
+"$FOTA" agent --config "$T/agent.toml" > "$T/agent2.log" 2>&1 &
+APID=$!
+check "auto: native chosen" 'wait_for "grep -q \"transport auto: our bootloader answered; native\" \"$T/agent2.log\"" 30'
+check "auto: the application runs again after the probe" \
+  'wait_for "grep -q \"device $UID_HEX runs 2.0.0+0 in slot B$\" \"$T/agent2.log\"" 240'
+follow 500 &
+FPID=$!
+wait_for '[ -s "$T/follow.txt" ]' 20
+release demo-v3
+wait $FPID
+code=$?
+check "auto v3: status confirmed (follow exit 0)" '[ $code -eq 0 ] || { cat "$T/follow.txt"; false; }'
+check "auto v3: over the native path" 'grep -q "native: image sent at 2000000 baud" "$T/agent2.log"'
+check "auto v3: status confirmed, running 3.0.0 in A" 'wait_for "[ \"\$(summary)\" = confirmed/3.0.0/A ]" 20 || { summary; false; }'
+kill -TERM "$APID"
+wait "$APID"
+APID=""
+
+stop_vstm32
+[ $fails -eq 0 ] || { echo "--- agent log"; tail -40 "$T/agent.log"; tail -40 "$T/agent2.log" 2> /dev/null; }
+echo "$fails failure(s)"
+[ $fails -eq 0 ]
