@@ -22,6 +22,7 @@ struct LoopRun {
   uint64_t cycles = 0;
   uint64_t instructions = 0;
   double time_cycles = 0;  // the simulated time in 16 MHz cycles
+  uint32_t r1 = 0;         // R1 at the end
 };
 
 // Flash: vector table (SP, reset vector), then `code` (halfwords) at 0x0800'0008 ending in `b .`.
@@ -42,6 +43,7 @@ LoopRun run_loop(const std::vector<uint16_t>& code, bool cycle_model, uint32_t a
   m->power_on();
   if (acr != 0) EXPECT_TRUE(m->debug_write32(kAcr, acr));
   m->set_reg(UC_ARM_REG_R0, kLoops);
+  m->set_reg(UC_ARM_REG_R1, 0);
   m->set_reg(UC_ARM_REG_R2, 0x2000'1000);
   m->set_reg(UC_ARM_REG_R3, 1000);
   m->set_reg(UC_ARM_REG_R4, 7);
@@ -54,6 +56,7 @@ LoopRun run_loop(const std::vector<uint16_t>& code, bool cycle_model, uint32_t a
   LoopRun r;
   r.cycles = m->cycles() - c0;
   r.instructions = m->instructions() - i0;
+  r.r1 = m->reg(UC_ARM_REG_R1);
   r.time_cycles = static_cast<double>(m->now_ns() - t0) * 16e6 / 1e9;
   return r;
 }
@@ -70,11 +73,27 @@ TEST(Vstm32CycleModelTest, DelayLoopIsThreeCyclesAnIteration) {
   // SUBS 1, BNE taken 1 + P (P = 1): 3 an iteration, the last BNE not taken.
   const LoopRun r = run_loop(kDelayLoop, true);
   expect_within_5_percent(r, 3.0 * kLoops - 1, "subs/bne");
-  // Retired instructions: exact up to the few a slice boundary can add (a known small error).
-  EXPECT_NEAR(static_cast<double>(r.instructions), 2.0 * kLoops, 8.0);
+  // Exact, also across the slice boundaries (300,000 cycles: two slices).
+  EXPECT_EQ(r.instructions, 2 * kLoops);
+  EXPECT_EQ(r.cycles, 3 * kLoops - 1);
   // Without the model: one cycle per instruction, as before.
   const LoopRun flat = run_loop(kDelayLoop, false);
   EXPECT_EQ(flat.cycles, 2 * kLoops);
+}
+
+// A run stopped between two blocks (the end of a slice) resumes at the next block: no
+// instruction runs twice or not at all, and the retired count is exact. Two slice boundaries
+// fall inside the loop (200,000 cycles a slice at 16 MHz).
+TEST(Vstm32CycleModelTest, EveryInstructionRunsOnceAcrossSlices) {
+  // 1: adds r1, #1; adds r2, #1 (R2 = 0x2000'1000 at the start); subs r0, #1; bne 1b; b .
+  const LoopRun r = run_loop({0x3101, 0x3201, 0x3801, 0xD1FB, 0xE7FE}, true);
+  EXPECT_EQ(r.r1, kLoops);
+  EXPECT_EQ(r.instructions, 4 * kLoops);
+  EXPECT_EQ(r.cycles, 5 * kLoops - 1);
+  // The same without the cycle model (slices of 200,000 instructions).
+  const LoopRun flat = run_loop({0x3101, 0x3201, 0x3801, 0xD1FB, 0xE7FE}, false);
+  EXPECT_EQ(flat.r1, kLoops);
+  EXPECT_EQ(flat.instructions, 4 * kLoops);
 }
 
 TEST(Vstm32CycleModelTest, PipelinedLoadRunsAndMultipleTransfers) {

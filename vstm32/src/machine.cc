@@ -156,12 +156,15 @@ bool unmapped_hook(uc_engine* uc, uc_mem_type type, uint64_t address, int, int64
 // A run that stops inside the block corrects the count afterwards (settle_icount).
 void block_hook(uc_engine* uc, uint64_t address, uint32_t size, void* user) {
   auto* m = impl_of(user);
-  if (m->stop_at_block) {              // a stop requested by the previous block (request_stop)
-    m->stopped_at_block_start = true;  // every instruction counted so far has run
+  const uint32_t a = static_cast<uint32_t>(address);
+  // A stop requested by the previous block (request_stop): Unicorn leaves before the block's
+  // first instruction, but its PC can be stale (the previous block's last instruction when that
+  // block jumped straight into this one), so the run resumes at this block's address.
+  if (m->stop_at_block) {
+    m->stopped_at_block = a;
     uc_emu_stop(uc);
     return;
   }
-  const uint32_t a = static_cast<uint32_t>(address);
   if (m->cycle_model) {
     m->count_block_cycles(a, size);
   } else {
@@ -449,7 +452,7 @@ uint64_t Machine::Impl::block_instructions(uint32_t address, uint32_t size) {
 }
 
 void Machine::Impl::settle_icount(uint32_t stop_pc) {
-  if (stopped_at_block_start) return;
+  if (stopped_at_block) return;  // every instruction counted so far has run
   stop_pc &= ~1u;
   if (stop_pc < block_address || stop_pc >= block_address + block_size) return;  // block done
   if (cycle_model) {
@@ -764,13 +767,14 @@ void Machine::Impl::run_cpu_until(uint64_t t_ps) {
       slice_end_ps = now_ps() + static_cast<uint64_t>(Wide{n} * kPsPerSecond / instr_hz);
       stop_why = StopWhy::kNone;
       stop_at_block = false;
-      stopped_at_block_start = false;
+      stopped_at_block.reset();
       block_size = 0;
       in_emulation = true;
       const uc_err err = uc_emu_start(uc, pc | 1u, 0xFFFF'FFFFu, 0, n);
       in_emulation = false;
       uint32_t new_pc = 0;
       uc_reg_read(uc, UC_ARM_REG_PC, &new_pc);
+      if (stopped_at_block) new_pc = *stopped_at_block;
       settle_icount(new_pc);  // a stop inside a block: only the instructions before PC ran
       if (dying) {
         self.power_off();

@@ -86,8 +86,9 @@ struct Machine::Impl final : DeviceHost {
   uint64_t icount = 0;                          // instructions executed since creation
   uint64_t instr_hz = 16'000'000;               // HCLK: 16 MHz HSI after reset
   uint64_t instructions_in(uint64_t ps) const;  // whole instructions that fit in `ps`
-  bool stop_at_block = false;           // stop when the next translated block starts (request_stop)
-  bool stopped_at_block_start = false;  // ... and it did: the previous block ran to its end
+  bool stop_at_block = false;  // stop when the next translated block starts (request_stop)
+  std::optional<uint32_t>
+      stopped_at_block;  // ... and it did, before this block's first instruction
   // The translated block running now: where it starts, its size, icount before it.
   uint32_t block_address = 0;
   uint32_t block_size = 0;
