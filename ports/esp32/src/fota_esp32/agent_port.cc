@@ -9,6 +9,8 @@
 
 namespace fota::esp32 {
 
+static_assert(kUrlMaxBytes < agent::kNoticeUrlBytes);
+
 agent::LoopConfig loop_config(std::span<const std::string_view> url_prefixes) {
   agent::LoopConfig config;
   config.policy = {CONFIG_FOTA_PRODUCT, url_prefixes, kAllowUnsigned, false, flash_map::kSlotSize};
@@ -35,23 +37,36 @@ void AgentPort::reidentify() {
 bool AgentPort::read_notice(std::string_view payload, bool legacy, agent::Notice& out,
                             std::span<char> error) {
   if (!legacy) {
-    return read_release_notice({reinterpret_cast<const uint8_t*>(payload.data()), payload.size()},
-                               keys_, out, error);
+    if (!read_release_notice({reinterpret_cast<const uint8_t*>(payload.data()), payload.size()},
+                             keys_, out, error)) {
+      return false;
+    }
+  } else {
+    // Seed 000's {"url": "...", "crc": "..."}: one image for whichever slot it is linked for.
+    out = agent::Notice{};
+    out.legacy = true;
+    agent::MessageDetail detail;
+    const auto message =
+        agent::parse_legacy_message(payload, std::span(out.url[0]).first(kUrlMaxBytes), &detail);
+    if (!message.ok()) {
+      (void)agent::describe("firmware message", message.error(), detail, error);
+      return false;
+    }
+    out.url[0][message->url.size()] = '\0';
+    out.url[1] = out.url[0];
+    out.crc = message->crc;
+    std::printf("fota: seed-000 message, CRC-32/MPEG-2 %08lX\n",
+                static_cast<unsigned long>(message->crc));
   }
-  // Seed 000's {"url": "...", "crc": "..."}: one image for whichever slot it is linked for.
-  out = agent::Notice{};
-  out.legacy = true;
-  agent::MessageDetail detail;
-  const auto message = agent::parse_legacy_message(payload, out.url[0], &detail);
-  if (!message.ok()) {
-    (void)agent::describe("firmware message", message.error(), detail, error);
-    return false;
+  // HttpRangeSource keeps a URL in kUrlMaxBytes: a longer one is refused here, not at download.
+  for (const auto& url : out.url) {
+    if (std::strlen(url.data()) >= kUrlMaxBytes) {
+      std::snprintf(error.data(), error.size(),
+                    "release notice: an image URL is longer than %u characters (kUrlMaxBytes)",
+                    static_cast<unsigned>(kUrlMaxBytes - 1));
+      return false;
+    }
   }
-  out.url[0][message->url.size()] = '\0';
-  out.url[1] = out.url[0];
-  out.crc = message->crc;
-  std::printf("fota: seed-000 message, CRC-32/MPEG-2 %08lX\n",
-              static_cast<unsigned long>(message->crc));
   return true;
 }
 
