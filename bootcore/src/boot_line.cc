@@ -39,6 +39,12 @@ constexpr std::string_view head(std::string_view s, size_t n) {
   return std::string_view(s.data(), n < s.size() ? n : s.size());
 }
 
+// string_view::starts_with is written with substr in libstdc++ 12: the bootloader is built with
+// LTO, whose objects would then still name std::__throw_out_of_range_fmt.
+constexpr bool has_prefix(std::string_view s, std::string_view prefix) {
+  return head(s, prefix.size()) == prefix;
+}
+
 const char* rejection_token(RecordReason reason) {
   switch (reason) {
     case RecordReason::kAttemptsExhausted: return "attempts-exhausted";
@@ -110,8 +116,11 @@ std::string_view BootLine::refused_reason(char which) const {
   std::string_view rest = refused;
   while (!rest.empty()) {
     const size_t end = rest.find(',');
-    const std::string_view item = rest.substr(0, end);
-    if (item.size() > 2 && item[0] == which && item[1] == ':') return item.substr(2);
+    std::string_view item = head(rest, end);
+    if (item.size() > 2 && item[0] == which && item[1] == ':') {
+      item.remove_prefix(2);
+      return item;
+    }
     rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
   }
   return {};
@@ -120,10 +129,10 @@ std::string_view BootLine::refused_reason(char which) const {
 std::optional<BootLine> parse_boot_line(std::string_view line) {
   // Fields in the order the writer puts them: "boot: slot=X version=V decision=D reason=R".
   constexpr std::string_view kPrefix = "boot: ";
-  if (!line.starts_with(kPrefix)) return std::nullopt;
+  if (!has_prefix(line, kPrefix)) return std::nullopt;
   line.remove_prefix(kPrefix.size());
   auto field = [&line](std::string_view key, std::string_view& value) {
-    if (!line.starts_with(key) || line.size() == key.size() || line[key.size()] != '=') {
+    if (!has_prefix(line, key) || line.size() == key.size() || line[key.size()] != '=') {
       return false;
     }
     line.remove_prefix(key.size() + 1);
