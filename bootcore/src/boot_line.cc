@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "bootcore/boot.h"
+#include "format/decimal.h"
 
 namespace fota::bootcore {
 
@@ -15,13 +16,9 @@ class LineWriter {
     while (*s != '\0') put(*s++);
   }
   void put_uint(uint32_t v) {
-    char digits[10];
-    unsigned n = 0;
-    do {
-      digits[n++] = static_cast<char>('0' + v % 10);
-      v /= 10;
-    } while (v != 0);
-    while (n > 0) put(digits[--n]);
+    char digits[kMaxDecimalDigits];
+    const size_t n = write_decimal(v, digits);
+    for (size_t i = 0; i < n; ++i) put(digits[i]);
   }
   size_t finish() {
     if (out_.size() > 0) out_[len_] = '\0';
@@ -55,6 +52,24 @@ const char* rejection_token(RecordReason reason) {
   }
 }
 
+// Appends "<intro><slot><separator><token>" for the first slot that has a token and
+// ",<slot><separator><token>" for the next; token_of(i) is nullptr for a slot without one.
+// Returns whether anything was appended.
+template <typename TokenOf>
+bool put_slot_list(LineWriter& w, const char* intro, char separator, TokenOf token_of) {
+  bool any = false;
+  for (unsigned i = 0; i < flash_map::kSlotCount; ++i) {
+    const char* token = token_of(i);
+    if (token == nullptr) continue;
+    w.put(any ? "," : intro);
+    w.put(flash_map::slot_name(i == 0 ? flash_map::Slot::kA : flash_map::Slot::kB));
+    w.put(separator);
+    w.put(token);
+    any = true;
+  }
+  return any;
+}
+
 }  // namespace
 
 size_t format_boot_line(const BootOutcome& o, std::span<char> out) {
@@ -76,15 +91,9 @@ size_t format_boot_line(const BootOutcome& o, std::span<char> out) {
   w.put(to_string(o.action));
   w.put(" reason=");
   // A REJECTED written this boot explains a revert better than the row that booted.
-  bool reverted = false;
-  for (unsigned i = 0; i < flash_map::kSlotCount; ++i) {
-    if (o.rejected[i] == RecordReason::kNone) continue;
-    w.put(reverted ? "," : "reverted-");
-    w.put(flash_map::slot_name(i == 0 ? flash_map::Slot::kA : flash_map::Slot::kB));
-    w.put('-');
-    w.put(rejection_token(o.rejected[i]));
-    reverted = true;
-  }
+  const bool reverted = put_slot_list(w, "reverted-", '-', [&o](unsigned i) -> const char* {
+    return o.rejected[i] == RecordReason::kNone ? nullptr : rejection_token(o.rejected[i]);
+  });
   if (!reverted) {
     switch (o.row) {
       case Row::kTrialBoot:
@@ -100,15 +109,9 @@ size_t format_boot_line(const BootOutcome& o, std::span<char> out) {
     }
   }
   if (o.log_status != LogStatus::kOk) w.put(",log-write-failed");
-  bool refused = false;
-  for (unsigned i = 0; i < flash_map::kSlotCount; ++i) {
-    if (o.refused[i] == TrustStatus::kOk) continue;
-    w.put(refused ? "," : " refused=");
-    w.put(flash_map::slot_name(i == 0 ? flash_map::Slot::kA : flash_map::Slot::kB));
-    w.put(':');
-    w.put(token(o.refused[i]));
-    refused = true;
-  }
+  put_slot_list(w, " refused=", ':', [&o](unsigned i) -> const char* {
+    return o.refused[i] == TrustStatus::kOk ? nullptr : token(o.refused[i]);
+  });
   return w.finish();
 }
 
