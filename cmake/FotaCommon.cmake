@@ -31,3 +31,20 @@ function(fota_core_library name)
     target_link_libraries(${name} INTERFACE ${ARG_DEPS})
   endif()
 endfunction()
+
+# fota_print_size(target [NOTE text]): in a cross build, prints the library's code size and
+# static RAM after every build of it (size -t per object: text = flash, data+bss = RAM).
+function(fota_print_size target)
+  cmake_parse_arguments(ARG "" "NOTE" "" ${ARGN})
+  if(NOT CMAKE_CROSSCOMPILING)
+    return()
+  endif()
+  set(what "text = flash, data+bss = RAM")
+  if(ARG_NOTE)
+    string(APPEND what "; ${ARG_NOTE}")
+  endif()
+  add_custom_command(TARGET ${target} POST_BUILD
+    COMMAND ${CMAKE_SIZE} -t $<TARGET_FILE:${target}>
+    COMMENT "${target} size (${what})"
+    VERBATIM)
+endfunction()

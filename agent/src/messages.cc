@@ -36,7 +36,8 @@ class FlatReader {
       size_t key_size = 0;
       bool key_fits = true;
       if (!string(key_buffer, key_size, key_fits)) return MessageError::kNotJson;
-      const std::string_view raw_key = text_.substr(key_start, pos_ - 1 - key_start);
+      // string() consumed the closing quote at pos_ - 1 >= key_start (no throwing substr here).
+      const std::string_view raw_key(text_.data() + key_start, pos_ - 1 - key_start);
       skip_space();
       if (!take(':')) return MessageError::kNotJson;
       skip_space();

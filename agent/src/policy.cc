@@ -31,10 +31,16 @@ bool url_well_formed(std::string_view url) {
   }
   const size_t scheme = url.find("://");
   if (scheme == std::string_view::npos || scheme == 0) return false;
-  const std::string_view rest = url.substr(scheme + 3);
-  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  // Views cut with remove_prefix and the (pointer, length) constructor on checked bounds:
+  // string_view::substr may throw std::out_of_range, which freestanding code must not reference.
+  std::string_view rest = url;
+  rest.remove_prefix(scheme + 3);
+  const size_t authority_end = rest.find_first_of("/?#");
+  const std::string_view authority(
+      rest.data(), authority_end == std::string_view::npos ? rest.size() : authority_end);
   if (authority.empty() || contains(authority, "@")) return false;
-  const std::string_view path = rest.substr(authority.size());
+  std::string_view path = rest;
+  path.remove_prefix(authority.size());
   if (contains(path, "/../") || contains(path, "/./") || path.ends_with("/..") ||
       path.ends_with("/.")) {
     return false;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "agent/status_message.h"
 
+#include "format/decimal.h"
+
 namespace fota::agent {
 namespace {
 
@@ -35,13 +37,15 @@ class Writer {
     put('"');
   }
   void number(uint64_t value) {
-    char digits[20];
-    size_t n = 0;
-    do {
-      digits[n++] = static_cast<char>('0' + value % 10);
-      value /= 10;
-    } while (value != 0);
-    while (n > 0) put(digits[--n]);
+    char digits[kMaxDecimalDigits];
+    raw({digits, write_decimal(value, digits)});
+  }
+  // "version":"M.m.p","build":N
+  void version_and_build(const Version& v) {
+    key("version");
+    version(v);
+    key("build");
+    number(v.build);
   }
   void version(const Version& v) {
     put('"');
@@ -132,10 +136,7 @@ Result<size_t, StatusError> encode_status(const StatusReport& r, std::span<char>
   w.key("running");
   if (r.running_known) {
     w.open();
-    w.key("version");
-    w.version(r.running);
-    w.key("build");
-    w.number(r.running.build);
+    w.version_and_build(r.running);
     w.key("slot");
     const char slot[1] = {r.running_slot == 'A' || r.running_slot == 'B' ? r.running_slot : '-'};
     w.string({slot, 1});
@@ -146,10 +147,7 @@ Result<size_t, StatusError> encode_status(const StatusReport& r, std::span<char>
   w.key("target");
   if (r.target_known) {
     w.open();
-    w.key("version");
-    w.version(r.target);
-    w.key("build");
-    w.number(r.target.build);
+    w.version_and_build(r.target);
     w.close();
   } else {
     w.raw("null");

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "bootcore/boot.h"
+#include "format/decimal.h"
 #include "format/flash_map.h"
 #include "update/console.h"
 #include "update/flash_log.h"
@@ -38,14 +39,8 @@ class Text {
     return *this;
   }
   Text& dec(uint32_t value) {
-    char buf[10];
-    unsigned n = 0;
-    do {
-      buf[n++] = static_cast<char>('0' + value % 10);
-      value /= 10;
-    } while (value != 0);
-    while (n > 0) *this << std::string_view(&buf[--n], 1);
-    return *this;
+    char digits[kMaxDecimalDigits];
+    return *this << std::string_view(digits, write_decimal(value, digits));
   }
 
  private:
@@ -54,6 +49,17 @@ class Text {
   }
   std::span<char> out_;
   size_t& size_;
+};
+
+// A flash address as an error text names it ("0x08020000").
+class AddressText {
+ public:
+  explicit AddressText(uint32_t address) { Text(text_, size_).hex(address, 8); }
+  std::string_view view() const { return {text_, size_}; }
+
+ private:
+  char text_[12];
+  size_t size_ = 0;
 };
 
 std::string_view parallelism_name(Parallelism p) {
@@ -205,20 +211,14 @@ TargetError RomTarget::erase_sector(unsigned sector) {
 
 TargetError RomTarget::write(uint32_t address, std::span<const uint8_t> data) {
   if (const Status status = rom_.write_memory(address, data); status != Status::kOk) {
-    char where[12];
-    size_t n = 0;
-    Text(where, n).hex(address, 8);
-    return failed(status, "writing", std::string_view(where, n));
+    return failed(status, "writing", AddressText(address).view());
   }
   return TargetError::kOk;
 }
 
 TargetError RomTarget::read(uint32_t address, std::span<uint8_t> out) {
   if (const Status status = rom_.read_memory(address, out); status != Status::kOk) {
-    char where[12];
-    size_t n = 0;
-    Text(where, n).hex(address, 8);
-    return failed(status, "reading back", std::string_view(where, n));
+    return failed(status, "reading back", AddressText(address).view());
   }
   return TargetError::kOk;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "bootcore/boot.h"
+#include "format/decimal.h"
 
 namespace fota::bootcore {
 
@@ -15,13 +16,9 @@ class LineWriter {
     while (*s != '\0') put(*s++);
   }
   void put_uint(uint32_t v) {
-    char digits[10];
-    unsigned n = 0;
-    do {
-      digits[n++] = static_cast<char>('0' + v % 10);
-      v /= 10;
-    } while (v != 0);
-    while (n > 0) put(digits[--n]);
+    char digits[kMaxDecimalDigits];
+    const size_t n = write_decimal(v, digits);
+    for (size_t i = 0; i < n; ++i) put(digits[i]);
   }
   size_t finish() {
     if (out_.size() > 0) out_[len_] = '\0';
@@ -39,6 +36,12 @@ constexpr std::string_view head(std::string_view s, size_t n) {
   return std::string_view(s.data(), n < s.size() ? n : s.size());
 }
 
+// string_view::starts_with is written with substr in libstdc++ 12: the bootloader is built with
+// LTO, whose objects would then still name std::__throw_out_of_range_fmt.
+constexpr bool has_prefix(std::string_view s, std::string_view prefix) {
+  return head(s, prefix.size()) == prefix;
+}
+
 const char* rejection_token(RecordReason reason) {
   switch (reason) {
     case RecordReason::kAttemptsExhausted: return "attempts-exhausted";
@@ -47,6 +50,24 @@ const char* rejection_token(RecordReason reason) {
     case RecordReason::kBelowFloor: return "below-floor";
     default: return "rejected";
   }
+}
+
+// Appends "<intro><slot><separator><token>" for the first slot that has a token and
+// ",<slot><separator><token>" for the next; token_of(i) is nullptr for a slot without one.
+// Returns whether anything was appended.
+template <typename TokenOf>
+bool put_slot_list(LineWriter& w, const char* intro, char separator, TokenOf token_of) {
+  bool any = false;
+  for (unsigned i = 0; i < flash_map::kSlotCount; ++i) {
+    const char* token = token_of(i);
+    if (token == nullptr) continue;
+    w.put(any ? "," : intro);
+    w.put(flash_map::slot_name(i == 0 ? flash_map::Slot::kA : flash_map::Slot::kB));
+    w.put(separator);
+    w.put(token);
+    any = true;
+  }
+  return any;
 }
 
 }  // namespace
@@ -70,15 +91,9 @@ size_t format_boot_line(const BootOutcome& o, std::span<char> out) {
   w.put(to_string(o.action));
   w.put(" reason=");
   // A REJECTED written this boot explains a revert better than the row that booted.
-  bool reverted = false;
-  for (unsigned i = 0; i < flash_map::kSlotCount; ++i) {
-    if (o.rejected[i] == RecordReason::kNone) continue;
-    w.put(reverted ? "," : "reverted-");
-    w.put(flash_map::slot_name(i == 0 ? flash_map::Slot::kA : flash_map::Slot::kB));
-    w.put('-');
-    w.put(rejection_token(o.rejected[i]));
-    reverted = true;
-  }
+  const bool reverted = put_slot_list(w, "reverted-", '-', [&o](unsigned i) -> const char* {
+    return o.rejected[i] == RecordReason::kNone ? nullptr : rejection_token(o.rejected[i]);
+  });
   if (!reverted) {
     switch (o.row) {
       case Row::kTrialBoot:
@@ -94,15 +109,9 @@ size_t format_boot_line(const BootOutcome& o, std::span<char> out) {
     }
   }
   if (o.log_status != LogStatus::kOk) w.put(",log-write-failed");
-  bool refused = false;
-  for (unsigned i = 0; i < flash_map::kSlotCount; ++i) {
-    if (o.refused[i] == TrustStatus::kOk) continue;
-    w.put(refused ? "," : " refused=");
-    w.put(flash_map::slot_name(i == 0 ? flash_map::Slot::kA : flash_map::Slot::kB));
-    w.put(':');
-    w.put(token(o.refused[i]));
-    refused = true;
-  }
+  put_slot_list(w, " refused=", ':', [&o](unsigned i) -> const char* {
+    return o.refused[i] == TrustStatus::kOk ? nullptr : token(o.refused[i]);
+  });
   return w.finish();
 }
 
@@ -110,8 +119,11 @@ std::string_view BootLine::refused_reason(char which) const {
   std::string_view rest = refused;
   while (!rest.empty()) {
     const size_t end = rest.find(',');
-    const std::string_view item = rest.substr(0, end);
-    if (item.size() > 2 && item[0] == which && item[1] == ':') return item.substr(2);
+    std::string_view item = head(rest, end);
+    if (item.size() > 2 && item[0] == which && item[1] == ':') {
+      item.remove_prefix(2);
+      return item;
+    }
     rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
   }
   return {};
@@ -120,10 +132,10 @@ std::string_view BootLine::refused_reason(char which) const {
 std::optional<BootLine> parse_boot_line(std::string_view line) {
   // Fields in the order the writer puts them: "boot: slot=X version=V decision=D reason=R".
   constexpr std::string_view kPrefix = "boot: ";
-  if (!line.starts_with(kPrefix)) return std::nullopt;
+  if (!has_prefix(line, kPrefix)) return std::nullopt;
   line.remove_prefix(kPrefix.size());
   auto field = [&line](std::string_view key, std::string_view& value) {
-    if (!line.starts_with(key) || line.size() == key.size() || line[key.size()] != '=') {
+    if (!has_prefix(line, key) || line.size() == key.size() || line[key.size()] != '=') {
       return false;
     }
     line.remove_prefix(key.size() + 1);

@@ -30,11 +30,25 @@ bool payload_enough(PayloadState p, bool need_sha) {
   return p == PayloadState::kFullOk || (!need_sha && p == PayloadState::kCrcOk);
 }
 
-Step verify(Slot slot, bool sha, Row row) {
+Step step_for(Action action, Row row, Slot slot) {
   Step s;
-  s.action = Action::kVerify;
+  s.action = action;
   s.row = row;
   s.slot = slot;
+  return s;
+}
+
+// A step that also appends a record for the slot's image.
+Step step_appending(Action action, Row row, Slot slot, const SlotView& v, RecordState state,
+                    RecordReason reason) {
+  Step s = step_for(action, row, slot);
+  s.append = true;
+  s.record = record_for(v, slot, state, reason);
+  return s;
+}
+
+Step verify(Slot slot, bool sha, Row row) {
+  Step s = step_for(Action::kVerify, row, slot);
   s.with_sha = sha;
   return s;
 }
@@ -81,42 +95,24 @@ Step decide(const DecisionInput& in) {
       case SlotState::kTrial: {
         const MetaRecord& r = v.newest.record;
         if (r.attempts >= effective_max_attempts(r)) {
-          Step s;
-          s.action = Action::kReject;
-          s.row = Row::kTrialExhausted;
-          s.slot = slot;
-          s.append = true;
-          s.record = record_for(v, slot, RecordState::kRejected, RecordReason::kAttemptsExhausted);
-          return s;
+          return step_appending(Action::kReject, Row::kTrialExhausted, slot, v,
+                                RecordState::kRejected, RecordReason::kAttemptsExhausted);
         }
         const bool need_sha = r.attempts == 0;  // first boot of a new image
         if (v.payload == PayloadState::kInvalid) {
-          Step s;
-          s.action = Action::kReject;
-          s.row = Row::kTrialInvalid;
-          s.slot = slot;
-          s.append = true;
-          s.record = record_for(v, slot, RecordState::kRejected, v.invalid_reason);
-          return s;
+          return step_appending(Action::kReject, Row::kTrialInvalid, slot, v,
+                                RecordState::kRejected, v.invalid_reason);
         }
         if (!payload_enough(v.payload, need_sha)) return verify(slot, need_sha, Row::kTrialVerify);
-        Step s;
-        s.action = Action::kBootTrial;
-        s.row = Row::kTrialBoot;
-        s.slot = slot;
-        s.append = true;
-        s.record = record_for(v, slot, RecordState::kTrial, RecordReason::kTrialBoot);
+        Step s = step_appending(Action::kBootTrial, Row::kTrialBoot, slot, v, RecordState::kTrial,
+                                RecordReason::kTrialBoot);
         s.record.attempts = static_cast<uint8_t>(r.attempts + 1);
         return s;
       }
       case SlotState::kConfirmed: {
         if (v.payload == PayloadState::kInvalid) continue;  // damaged: try the other slot
         if (!payload_enough(v.payload, false)) return verify(slot, false, Row::kConfirmedVerify);
-        Step s;
-        s.action = Action::kBootConfirmed;
-        s.row = Row::kConfirmedBoot;
-        s.slot = slot;
-        return s;
+        return step_for(Action::kBootConfirmed, Row::kConfirmedBoot, slot);
       }
       case SlotState::kRejected: continue;
       case SlotState::kNone: {
@@ -124,12 +120,8 @@ Step decide(const DecisionInput& in) {
         // landed): boot it only on trial, so a bad one still reverts.
         if (v.payload == PayloadState::kInvalid) continue;
         if (!payload_enough(v.payload, true)) return verify(slot, true, Row::kUnknownVerify);
-        Step s;
-        s.action = Action::kBootTrial;
-        s.row = Row::kUnknownBoot;
-        s.slot = slot;
-        s.append = true;
-        s.record = record_for(v, slot, RecordState::kTrial, RecordReason::kRecovered);
+        Step s = step_appending(Action::kBootTrial, Row::kUnknownBoot, slot, v, RecordState::kTrial,
+                                RecordReason::kRecovered);
         s.record.attempts = 1;
         s.record.max_attempts = 0;  // bootloader default
         return s;
@@ -145,11 +137,7 @@ Step decide(const DecisionInput& in) {
     if (!v.header_ok || effective_state(v) != SlotState::kRejected) continue;
     if (v.payload == PayloadState::kInvalid) continue;
     if (!payload_enough(v.payload, true)) return verify(slot_at(i), true, Row::kLastResortVerify);
-    Step s;
-    s.action = Action::kBootLastResort;
-    s.row = Row::kLastResortBoot;
-    s.slot = slot_at(i);
-    return s;
+    return step_for(Action::kBootLastResort, Row::kLastResortBoot, slot_at(i));
   }
   return Step{};
 }

@@ -1,26 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "bootcore/meta_log.h"
 
-#include <cstring>
 #include <span>
+
+#include "format/erased.h"
 
 namespace fota::bootcore {
 
 namespace {
 
-bool all_erased(std::span<const uint8_t> bytes) {
-  // Word-wise (the areas are word-aligned): 4x fewer loads for the 144 KB blank check.
-  size_t i = 0;
-  for (; i + 4 <= bytes.size(); i += 4) {
-    uint32_t w;
-    std::memcpy(&w, bytes.data() + i, 4);
-    if (w != flash_map::kErasedWord) return false;
-  }
-  for (; i < bytes.size(); ++i) {
-    if (bytes[i] != flash_map::kErasedByte) return false;
-  }
-  return true;
-}
+using flash_map::all_erased;
 
 bool valid_record_fields(const MetaRecord& r) {
   const auto slot = static_cast<unsigned>(r.slot);

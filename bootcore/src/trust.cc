@@ -4,6 +4,7 @@
 #include "crypto/ed25519.h"
 #include "format/bytes.h"
 #include "format/crc32.h"
+#include "format/erased.h"
 #include "format/sha256.h"
 
 namespace fota::bootcore {
@@ -48,9 +49,7 @@ std::array<uint8_t, kKeyBlockSize> encode_key_block(std::span<const PublicKey> k
 Result<TrustedKeys, KeyBlockError> parse_key_block(std::span<const uint8_t> bytes) {
   if (bytes.size() < kKeyBlockSize) return Error{KeyBlockError::kBadMagic};
   const uint8_t* p = bytes.data();
-  bool erased = true;
-  for (size_t i = 0; i < kKeyBlockSize; ++i) erased = erased && p[i] == 0xFF;
-  if (erased) return Error{KeyBlockError::kErased};
+  if (flash_map::all_erased(bytes.first(kKeyBlockSize))) return Error{KeyBlockError::kErased};
   if (bytes::load_le32(p) != kKeyBlockMagic) return Error{KeyBlockError::kBadMagic};
   if (bytes::load_le32(p + 72) != crc32(std::span<const uint8_t>(p, 72))) {
     return Error{KeyBlockError::kBadCrc};

@@ -3,6 +3,7 @@
 
 #include "format/bytes.h"
 #include "format/crc32.h"
+#include "format/erased.h"
 
 namespace fota {
 
@@ -57,9 +58,7 @@ std::array<uint32_t, kRecordWords> encode_record_words(const MetaRecord& record)
 Result<MetaRecord, RecordError> parse_record(std::span<const uint8_t> bytes) {
   if (bytes.size() < kRecordSize) return Error{RecordError::kTooShort};
   const uint8_t* p = bytes.data();
-  bool erased = true;
-  for (size_t i = 0; i < kRecordSize; ++i) erased = erased && p[i] == 0xFF;
-  if (erased) return Error{RecordError::kErased};
+  if (flash_map::all_erased(bytes.first(kRecordSize))) return Error{RecordError::kErased};
   if (bytes::load_le32(p) != kRecordMagic) return Error{RecordError::kBadMagic};
   if (bytes::load_le32(p + 28) != crc32(std::span<const uint8_t>(p, 28))) {
     return Error{RecordError::kBadCrc};

@@ -68,6 +68,20 @@ bool zero(std::span<const uint8_t> bytes) {
   return true;
 }
 
+// QUERY and STATUS replies start alike: status, slot (0 = A, 1 = B), two reserved zero bytes.
+void encode_status_and_slot(Status status, uint8_t slot, uint8_t* p) {
+  p[0] = static_cast<uint8_t>(status);
+  p[1] = slot;
+  p[2] = 0;
+  p[3] = 0;
+}
+
+DecodeError check_status_and_slot(const uint8_t* p) {
+  if (!status_known(p[0]) || p[1] > 1) return DecodeError::kBadValue;
+  if (p[2] != 0 || p[3] != 0) return DecodeError::kReservedNotZero;
+  return DecodeError::kOk;
+}
+
 }  // namespace
 
 void encode(const HelloReply& m, std::span<uint8_t, kHelloReplySize> out) {
@@ -173,10 +187,7 @@ Result<DataAck, DecodeError> decode_data_ack(std::span<const uint8_t> in) {
 
 void encode(const QueryReply& m, std::span<uint8_t, kQueryReplySize> out) {
   uint8_t* p = out.data();
-  p[0] = static_cast<uint8_t>(m.status);
-  p[1] = m.slot;
-  p[2] = 0;
-  p[3] = 0;
+  encode_status_and_slot(m.status, m.slot, p);
   store_le32(p + 4, m.written);
   store_le32(p + 8, m.crc32);
 }
@@ -184,8 +195,7 @@ void encode(const QueryReply& m, std::span<uint8_t, kQueryReplySize> out) {
 Result<QueryReply, DecodeError> decode_query_reply(std::span<const uint8_t> in) {
   if (in.size() != kQueryReplySize) return Error{DecodeError::kBadLength};
   const uint8_t* p = in.data();
-  if (!status_known(p[0]) || p[1] > 1) return Error{DecodeError::kBadValue};
-  if (p[2] != 0 || p[3] != 0) return Error{DecodeError::kReservedNotZero};
+  if (const DecodeError e = check_status_and_slot(p); e != DecodeError::kOk) return Error{e};
   QueryReply m;
   m.status = static_cast<Status>(p[0]);
   m.slot = p[1];
@@ -215,17 +225,14 @@ Result<Busy, DecodeError> decode_busy(std::span<const uint8_t> in) {
 }
 
 void encode(const StatusReply& m, std::span<uint8_t, kStatusReplySize> out) {
-  uint8_t* p = out.data();
-  p[0] = static_cast<uint8_t>(m.status);
-  p[1] = m.slot;
-  p[2] = 0;
-  p[3] = 0;
+  encode_status_and_slot(m.status, m.slot, out.data());
 }
 
 Result<StatusReply, DecodeError> decode_status_reply(std::span<const uint8_t> in) {
   if (in.size() != kStatusReplySize) return Error{DecodeError::kBadLength};
-  if (!status_known(in[0]) || in[1] > 1) return Error{DecodeError::kBadValue};
-  if (in[2] != 0 || in[3] != 0) return Error{DecodeError::kReservedNotZero};
+  if (const DecodeError e = check_status_and_slot(in.data()); e != DecodeError::kOk) {
+    return Error{e};
+  }
   StatusReply m;
   m.status = static_cast<Status>(in[0]);
   m.slot = in[1];

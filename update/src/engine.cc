@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "format/erased.h"
 #include "format/meta_record.h"
 
 namespace fota::update {
@@ -17,12 +18,29 @@ constexpr size_t kEngineBudget = 8 * 1024;
 // reads agree on other data (docs/flashing.md, --verify=readback).
 constexpr int kMaxReads = 8;
 
-bool all_erased(std::span<const uint8_t> bytes) {
-  return std::all_of(bytes.begin(), bytes.end(), [](uint8_t b) { return b == 0xFF; });
-}
+using flash_map::all_erased;
 
 bool same_name(const char* a, const char* b, size_t size) {
   return std::strncmp(a, b, size) == 0;
+}
+
+// The failure for a source read that did not return kOk.
+Failure source_failure(SourceStatus status) {
+  Failure failure;
+  failure.source = status;
+  failure.reason = status == SourceStatus::kEnd       ? FailReason::kTruncated
+                   : status == SourceStatus::kChanged ? FailReason::kReleaseChanged
+                                                      : FailReason::kSourceFailed;
+  return failure;
+}
+
+// The failure for a device operation that returned `error` (address: where, when it matters).
+Failure target_failure(FailReason reason, TargetError error, uint32_t address = 0) {
+  Failure failure;
+  failure.reason = reason;
+  failure.target = error;
+  failure.address = address;
+  return failure;
 }
 
 }  // namespace
@@ -89,14 +107,7 @@ bool Engine::stop_point() {
 bool Engine::fetch_header(Source& source) {
   size_t got = 0;
   const SourceStatus status = source.read(0, header_bytes_, got);
-  if (status != SourceStatus::kOk) {
-    Failure failure;
-    failure.source = status;
-    failure.reason = status == SourceStatus::kEnd       ? FailReason::kTruncated
-                     : status == SourceStatus::kChanged ? FailReason::kReleaseChanged
-                                                        : FailReason::kSourceFailed;
-    return fail(failure);
-  }
+  if (status != SourceStatus::kOk) return fail(source_failure(status));
   return true;
 }
 
@@ -162,24 +173,13 @@ bool Engine::compare_block(Source& source, uint32_t offset, size_t size, bool wr
     const size_t n = std::min<size_t>(size, source_end - offset);
     size_t got = 0;
     const SourceStatus status = source.read(offset, {chunk_.data(), n}, got);
-    if (status != SourceStatus::kOk) {
-      Failure failure;
-      failure.source = status;
-      failure.reason = status == SourceStatus::kEnd       ? FailReason::kTruncated
-                       : status == SourceStatus::kChanged ? FailReason::kReleaseChanged
-                                                          : FailReason::kSourceFailed;
-      return fail(failure);
-    }
+    if (status != SourceStatus::kOk) return fail(source_failure(status));
   }
   const uint32_t address = flash_map::slot_address(plan_.target_slot) + offset;
   std::array<uint8_t, kChunkSize> previous{};
   for (int attempt = 0; attempt < kMaxReads; ++attempt) {
     if (const TargetError e = target_.read(address, {check_.data(), size}); e != TargetError::kOk) {
-      Failure failure;
-      failure.reason = FailReason::kReadFailed;
-      failure.target = e;
-      failure.address = address;
-      return fail(failure);
+      return fail(target_failure(FailReason::kReadFailed, e, address));
     }
     bool good = true;
     for (size_t i = 0; i < size && good; ++i) {
@@ -255,10 +255,7 @@ bool Engine::try_resume_stream(Source& source, uint32_t& offset) {
   const TargetError e = target_.resume_point(plan_.target_slot, point);
   if (e == TargetError::kUnsupported || point.payload_bytes == 0) return false;
   if (e != TargetError::kOk) {
-    Failure failure;
-    failure.reason = FailReason::kReadFailed;
-    failure.target = e;
-    return fail(failure);
+    return fail(target_failure(FailReason::kReadFailed, e));
   }
   if (point.payload_bytes >= header_.payload_size) {
     reporter_.on_note(Note::kResumeRejected, plan_.target_slot);
@@ -272,14 +269,7 @@ bool Engine::try_resume_stream(Source& source, uint32_t& offset) {
     const size_t n = std::min<size_t>(kChunkSize, end - at);
     size_t got = 0;
     const SourceStatus status = source.read(at, {chunk_.data(), n}, got);
-    if (status != SourceStatus::kOk) {
-      Failure failure;
-      failure.source = status;
-      failure.reason = status == SourceStatus::kEnd       ? FailReason::kTruncated
-                       : status == SourceStatus::kChanged ? FailReason::kReleaseChanged
-                                                          : FailReason::kSourceFailed;
-      return fail(failure);
-    }
+    if (status != SourceStatus::kOk) return fail(source_failure(status));
     crc.update({chunk_.data(), n});
     sha.update({chunk_.data(), n});
     reporter_.on_progress(Step::kResumeCheck, at + static_cast<uint32_t>(n) - kImageHeaderSize,
@@ -327,11 +317,7 @@ bool Engine::write_block(uint32_t offset, size_t size) {
   if (!streaming_ && all_erased(block)) return true;
   const uint32_t address = flash_map::slot_address(plan_.target_slot) + offset;
   if (const TargetError e = target_.write(address, block); e != TargetError::kOk) {
-    Failure failure;
-    failure.reason = FailReason::kWriteFailed;
-    failure.target = e;
-    failure.address = address;
-    return fail(failure);
+    return fail(target_failure(FailReason::kWriteFailed, e, address));
   }
   outcome_.bytes_written += static_cast<uint32_t>(size);
   return true;
@@ -348,13 +334,8 @@ bool Engine::stream(Source& source, uint32_t from) {
     size_t got = 0;
     const SourceStatus status = source.read(offset, {chunk_.data(), n}, got);
     if (status != SourceStatus::kOk) {
-      Failure failure;
-      failure.source = status;
-      failure.reason = status == SourceStatus::kEnd       ? FailReason::kTruncated
-                       : status == SourceStatus::kChanged ? FailReason::kReleaseChanged
-                                                          : FailReason::kSourceFailed;
       if (status == SourceStatus::kChanged) clear_progress();
-      return fail(failure);
+      return fail(source_failure(status));
     }
     std::fill(chunk_.begin() + static_cast<long>(n), chunk_.begin() + static_cast<long>(size),
               flash_map::kErasedByte);
@@ -374,13 +355,8 @@ bool Engine::stream(Source& source, uint32_t from) {
   size_t got = 0;
   const SourceStatus status = source.read(source_end, {&extra, 1}, got);
   if (status == SourceStatus::kOk) return fail(FailReason::kSourceTooLarge);
-  if (status != SourceStatus::kEnd) {
-    Failure failure;
-    failure.source = status;
-    failure.reason =
-        status == SourceStatus::kChanged ? FailReason::kReleaseChanged : FailReason::kSourceFailed;
-    return fail(failure);
-  }
+  // Not kOk nor kEnd here: source_failure gives kReleaseChanged or kSourceFailed.
+  if (status != SourceStatus::kEnd) return fail(source_failure(status));
   return true;
 }
 
@@ -545,20 +521,14 @@ bool Engine::do_run(const Release& release, uint64_t start_ms) {
   reporter_.on_step(Step::kConnect, 0);
   DeviceId device;
   if (const TargetError e = target_.open(device); e != TargetError::kOk) {
-    Failure failure;
-    failure.reason = FailReason::kNoDevice;
-    failure.target = e;
-    return fail(failure);
+    return fail(target_failure(FailReason::kNoDevice, e));
   }
   reporter_.on_step_done(Step::kConnect);
   reporter_.on_device(device);
   plan_.device = device;
   BootState boot;
   if (const TargetError e = target_.read_boot_state(boot); e != TargetError::kOk) {
-    Failure failure;
-    failure.reason = FailReason::kBootLog;
-    failure.target = e;
-    return fail(failure);
+    return fail(target_failure(FailReason::kBootLog, e));
   }
   flash_map::Slot slot = boot.install_slot;
   if (policy.slot == SlotChoice::kA) slot = flash_map::Slot::kA;
@@ -603,10 +573,7 @@ bool Engine::do_run(const Release& release, uint64_t start_ms) {
                                 offset - static_cast<uint32_t>(kImageHeaderSize))
           : target_.begin_write();
   if (const TargetError e = prepared; e != TargetError::kOk) {
-    Failure failure;
-    failure.reason = FailReason::kPrepareFailed;
-    failure.target = e;
-    return fail(failure);
+    return fail(target_failure(FailReason::kPrepareFailed, e));
   }
   if (!resuming && !streaming_) {
     enter(State::kFlashing);
@@ -646,19 +613,13 @@ bool Engine::do_run(const Release& release, uint64_t start_ms) {
   enter(State::kCommitting);
   reporter_.on_step(Step::kCommit, 0);
   if (const TargetError e = target_.commit(slot, header_); e != TargetError::kOk) {
-    Failure failure;
-    failure.reason = FailReason::kCommitFailed;
-    failure.target = e;
-    return fail(failure);
+    return fail(target_failure(FailReason::kCommitFailed, e));
   }
   reporter_.on_step_done(Step::kCommit);
   clear_progress();
   enter(State::kRebooting);
   if (const TargetError e = target_.reboot(); e != TargetError::kOk) {
-    Failure failure;
-    failure.reason = FailReason::kRebootFailed;
-    failure.target = e;
-    return fail(failure);
+    return fail(target_failure(FailReason::kRebootFailed, e));
   }
   outcome_.flash_ms = clock_.now_ms() - start_ms;
   outcome_.state = State::kTrial;

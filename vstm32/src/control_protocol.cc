@@ -54,29 +54,27 @@ fota::Expected<ControlCommand> parse_control_line(std::string_view line) {
     if (args < min_args || args > max_args) return fota::fail(std::string("usage: ") + usage);
     return std::nullopt;
   };
-  if (verb == "boot0") {
-    if (auto e = want(1, 1, "boot0 0|1")) return *e;
-    if (w[1] != "0" && w[1] != "1")
-      return fota::fail(std::string("boot0 expects 0 or 1, got '") + std::string(w[1]) + "'");
-    c.kind = ControlCommand::Kind::kBoot0;
-    c.flag = w[1] == "1";
+  // boot0, nrst, power: one argument, `first` or `second`; the word `set` sets the flag.
+  auto switch_command = [&](ControlCommand::Kind kind, const char* usage, std::string_view first,
+                            std::string_view second,
+                            std::string_view set) -> fota::Expected<ControlCommand> {
+    if (auto e = want(1, 1, usage)) return *e;
+    if (w[1] != first && w[1] != second) {
+      return fota::fail(std::string(verb) + " expects " + std::string(first) + " or " +
+                        std::string(second) + ", got '" + std::string(w[1]) + "'");
+    }
+    c.kind = kind;
+    c.flag = w[1] == set;
     return c;
+  };
+  if (verb == "boot0") {
+    return switch_command(ControlCommand::Kind::kBoot0, "boot0 0|1", "0", "1", "1");
   }
   if (verb == "nrst") {
-    if (auto e = want(1, 1, "nrst low|high")) return *e;
-    if (w[1] != "low" && w[1] != "high")
-      return fota::fail(std::string("nrst expects low or high, got '") + std::string(w[1]) + "'");
-    c.kind = ControlCommand::Kind::kNrst;
-    c.flag = w[1] == "low";
-    return c;
+    return switch_command(ControlCommand::Kind::kNrst, "nrst low|high", "low", "high", "low");
   }
   if (verb == "power") {
-    if (auto e = want(1, 1, "power off|on")) return *e;
-    if (w[1] != "on" && w[1] != "off")
-      return fota::fail(std::string("power expects on or off, got '") + std::string(w[1]) + "'");
-    c.kind = ControlCommand::Kind::kPower;
-    c.flag = w[1] == "on";
-    return c;
+    return switch_command(ControlCommand::Kind::kPower, "power off|on", "on", "off", "on");
   }
   if (verb == "reset" || verb == "status" || verb == "events" || verb == "quit") {
     if (args != 0) return fota::fail(std::string(verb) + " takes no argument");

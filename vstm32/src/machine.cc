@@ -60,26 +60,20 @@ Machine::Impl* impl_of(void* user) {
   return static_cast<Machine::Impl*>(user);
 }
 
-uint64_t periph_read(uc_engine*, uint64_t offset, unsigned size, void* user) {
-  return impl_of(user)->mmio_read(kApbAhb1Base + static_cast<uint32_t>(offset), size);
+// Unicorn MMIO callbacks of the region mapped at kBase: Unicorn passes the offset in the region,
+// the bus takes the address.
+template <uint32_t kBase>
+uint64_t region_read(uc_engine*, uint64_t offset, unsigned size, void* user) {
+  return impl_of(user)->mmio_read(kBase + static_cast<uint32_t>(offset), size);
 }
-void periph_write(uc_engine*, uint64_t offset, unsigned size, uint64_t value, void* user) {
-  impl_of(user)->mmio_write(kApbAhb1Base + static_cast<uint32_t>(offset), size,
+template <uint32_t kBase>
+void region_write(uc_engine*, uint64_t offset, unsigned size, uint64_t value, void* user) {
+  impl_of(user)->mmio_write(kBase + static_cast<uint32_t>(offset), size,
                             static_cast<uint32_t>(value));
 }
-uint64_t ahb2_read(uc_engine*, uint64_t offset, unsigned size, void* user) {
-  return impl_of(user)->mmio_read(kAhb2Base + static_cast<uint32_t>(offset), size);
-}
-void ahb2_write(uc_engine*, uint64_t offset, unsigned size, uint64_t value, void* user) {
-  impl_of(user)->mmio_write(kAhb2Base + static_cast<uint32_t>(offset), size,
-                            static_cast<uint32_t>(value));
-}
-uint64_t ppb_read(uc_engine*, uint64_t offset, unsigned size, void* user) {
-  return impl_of(user)->mmio_read(kPpbBase + static_cast<uint32_t>(offset), size);
-}
-void ppb_write(uc_engine*, uint64_t offset, unsigned size, uint64_t value, void* user) {
-  impl_of(user)->mmio_write(kPpbBase + static_cast<uint32_t>(offset), size,
-                            static_cast<uint32_t>(value));
+template <uint32_t kBase>
+uc_err map_region(uc_engine* uc, uint32_t size, Machine::Impl* impl) {
+  return uc_mmio_map(uc, kBase, size, region_read<kBase>, impl, region_write<kBase>, impl);
 }
 
 // Bit-band aliases: one word per bit of the SRAM / peripheral region.
@@ -564,9 +558,9 @@ void Machine::Impl::open_engine() {
   check(uc_mem_map_ptr(uc, kOptPageBase, kOptPageSize, UC_PROT_ALL, optpage.data()), "opt");
   check(uc_mem_protect(uc, kOptPageBase, kOptPageSize, UC_PROT_READ), "protect opt");
   check(uc_mem_map_ptr(uc, kSramBase, kSramSize, UC_PROT_ALL, sram.data()), "sram");
-  check(uc_mmio_map(uc, kApbAhb1Base, kApbAhb1Size, periph_read, this, periph_write, this), "apb");
-  check(uc_mmio_map(uc, kAhb2Base, kAhb2Size, ahb2_read, this, ahb2_write, this), "ahb2");
-  check(uc_mmio_map(uc, kPpbBase, kPpbSize, ppb_read, this, ppb_write, this), "ppb");
+  check(map_region<kApbAhb1Base>(uc, kApbAhb1Size, this), "apb");
+  check(map_region<kAhb2Base>(uc, kAhb2Size, this), "ahb2");
+  check(map_region<kPpbBase>(uc, kPpbSize, this), "ppb");
   check(uc_mmio_map(uc, kSramBitBand, kBitBandSize, sram_bb_read, this, sram_bb_write, this),
         "sram bit-band");
   check(uc_mmio_map(uc, kPeriphBitBand, kBitBandSize, periph_bb_read, this, periph_bb_write, this),

@@ -217,20 +217,9 @@ void RomBootloader::handle(uint8_t byte, uint64_t t_ns) {
       if (count_ < 2) return;
       finish_read_length(buffer_[0], buffer_[1], t_ns);
       return;
-    case Phase::kWriteLength:
-      xor_ = byte;
-      expected_ = static_cast<unsigned>(byte) + 1;
-      count_ = 0;
-      phase_ = Phase::kWriteData;
-      return;
+    case Phase::kWriteLength: begin_list(byte, Phase::kWriteData); return;
     case Phase::kWriteData:
-      if (count_ < expected_) {
-        buffer_[count_++] = byte;
-        xor_ ^= byte;
-        return;
-      }
-      xor_ ^= byte;  // the checksum byte
-      finish_write(t_ns);
+      if (take_list_byte(byte)) finish_write(t_ns);
       return;
     case Phase::kEraseCount:
       buffer_[count_++] = byte;
@@ -274,22 +263,27 @@ void RomBootloader::handle(uint8_t byte, uint64_t t_ns) {
       xor_ ^= byte;
       finish_erase(t_ns);
       return;
-    case Phase::kWpCount:
-      xor_ = byte;
-      expected_ = static_cast<unsigned>(byte) + 1;
-      count_ = 0;
-      phase_ = Phase::kWpSectors;
-      return;
+    case Phase::kWpCount: begin_list(byte, Phase::kWpSectors); return;
     case Phase::kWpSectors:
-      if (count_ < expected_) {
-        buffer_[count_++] = byte;
-        xor_ ^= byte;
-        return;
-      }
-      xor_ ^= byte;
-      finish_write_protect(t_ns);
+      if (take_list_byte(byte)) finish_write_protect(t_ns);
       return;
   }
+}
+
+void RomBootloader::begin_list(uint8_t count_byte, Phase next) {
+  xor_ = count_byte;
+  expected_ = static_cast<unsigned>(count_byte) + 1;
+  count_ = 0;
+  phase_ = next;
+}
+
+bool RomBootloader::take_list_byte(uint8_t byte) {
+  xor_ ^= byte;
+  if (count_ < expected_) {
+    buffer_[count_++] = byte;
+    return false;
+  }
+  return true;  // the checksum byte
 }
 
 void RomBootloader::start_command(uint8_t opcode, uint64_t t_ns) {

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "format/decimal.h"
 #include "stm32f407/clock.h"
 #include "stm32f407/iwdg.h"
 #include "stm32f407/regs.h"
@@ -130,13 +131,8 @@ void print(std::string_view text) {
   for (char c : text) uart_put(g_usart1, c);
 }
 void print_uint(uint32_t v) {
-  char digits[10];
-  int n = 0;
-  do {
-    digits[n++] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  while (n > 0) uart_put(g_usart1, digits[--n]);
+  char digits[fota::kMaxDecimalDigits];
+  print(std::string_view(digits, fota::write_decimal(v, digits)));
 }
 void flush() {
   while (g_usart1.tx_tail != g_usart1.tx_head) fota::stm32::iwdg_kick();

@@ -36,14 +36,7 @@ FOTA_RAMFUNC void i2c_pump(PumpState* s) {
   }
   if ((sr1 & i2c1::kSr1Rxne) != 0) {
     const uint8_t byte = static_cast<uint8_t>(r(i2c1::kDr));  // after SR1: also clears BTF
-    native::RxRing* ring = s->ring;
-    const uint32_t head = ring->head;
-    if (head - ring->release < ring->size) {
-      ring->data[head % ring->size] = byte;
-      ring->head = head + 1;
-    } else {
-      ring->overruns = ring->overruns + 1;
-    }
+    ring_receive(s->ring, byte);
     s->link = kLinkI2c;
   } else if ((sr1 & (i2c1::kSr1Btf | i2c1::kSr1Txe)) == (i2c1::kSr1Btf | i2c1::kSr1Txe)) {
     // The master acknowledged the last byte and wants another.

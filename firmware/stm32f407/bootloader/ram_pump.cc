@@ -41,13 +41,7 @@ FOTA_RAMFUNC void ram_pump(PumpState* s) {
   if ((sr & (kSrRxne | kSrOre)) != 0) {
     const uint8_t byte = static_cast<uint8_t>(r(kUsartDr));
     native::RxRing* ring = s->ring;
-    const uint32_t head = ring->head;
-    if (head - ring->release < ring->size) {
-      ring->data[head % ring->size] = byte;
-      ring->head = head + 1;
-    } else {
-      ring->overruns = ring->overruns + 1;
-    }
+    ring_receive(ring, byte);
     if ((sr & kSrOre) != 0) ring->overruns = ring->overruns + 1;  // a byte was lost before it
     r(kNvicIcpr0 + 4) = kIrqUsart1;  // the latched pending bit would keep WFI from sleeping
     s->link = kLinkUart;

@@ -22,6 +22,18 @@ struct PumpState {
   volatile uint32_t i2c_left = 0;  // reply bytes promised to the I2C read in progress
 };
 
+// A received byte into the ring, or an overrun when it is full: RxRing::push for the pumps, always
+// inlined so that code in SRAM never calls into flash (which stalls while it is busy).
+[[gnu::always_inline]] inline void ring_receive(native::RxRing* ring, uint8_t byte) {
+  const uint32_t head = ring->head;
+  if (head - ring->release < ring->size) {
+    ring->data[head % ring->size] = byte;
+    ring->head = head + 1;
+  } else {
+    ring->overruns = ring->overruns + 1;
+  }
+}
+
 // One pass: a received byte into the ring, a queued byte out, the tick, I2C1 (i2c_pump.h).
 void ram_pump(PumpState* s);
 // Runs a flash operation whose CR value (without STRT for erases; PG for programs) is `cr`:

@@ -56,21 +56,6 @@ constexpr uint32_t kNvicIser0 = 0xE000'E100;
 constexpr uint32_t kI2cDrainMs = 500;
 constexpr uint32_t kI2cBusyWaitMs = 20;
 
-void unlock_flash() {
-  if ((reg(fc::kCr) & fc::kCrLock) != 0) {
-    reg(fc::kKeyr) = fc::kKey1;
-    reg(fc::kKeyr) = fc::kKey2;
-  }
-}
-
-void flush_data_cache() {
-  const uint32_t acr = reg(fc::kAcr);
-  if ((acr & fc::kAcrDcen) == 0) return;
-  reg(fc::kAcr) = acr & ~fc::kAcrDcen;
-  reg(fc::kAcr) = (acr & ~fc::kAcrDcen) | fc::kAcrDcrst;
-  reg(fc::kAcr) = acr & ~fc::kAcrDcrst;
-}
-
 class TargetPort final : public native::DevicePort {
  public:
   TargetPort(stm32::Usart1& uart, uint32_t pclk2_hz) : uart_(uart), pclk2_hz_(pclk2_hz) {}
@@ -93,11 +78,11 @@ class TargetPort final : public native::DevicePort {
   }
   FlashStatus erase_sector(unsigned sector) override {
     if (sector >= flash_map::kSectorCount) return FlashStatus::kOutOfRange;
-    unlock_flash();
+    (void)stm32::unlock_flash_cr();
     reg(fc::kSr) = fc::kSrErrors;
     const uint32_t sr = ram_flash_op(
         &g_pump, fc::kCrPsizeX32 | fc::kCrSer | (sector << fc::kCrSnbShift) | fc::kCrEopie, 0, 0);
-    flush_data_cache();
+    stm32::flush_flash_data_cache();
     if ((sr & fc::kSrErrors) != 0) {
       reg(fc::kSr) = fc::kSrErrors;
       return FlashStatus::kEraseError;
@@ -116,7 +101,7 @@ class TargetPort final : public native::DevicePort {
     }
     volatile uint32_t& cell = reg(address);
     const uint32_t expected = cell & word;
-    unlock_flash();
+    (void)stm32::unlock_flash_cr();
     const uint32_t sr =
         ram_flash_op(&g_pump, fc::kCrPsizeX32 | fc::kCrPg | fc::kCrEopie, address, word);
     if ((sr & fc::kSrErrors) != 0) {

@@ -238,6 +238,10 @@ TEST_F(PackCli, RejectsEachWrongInputWithItsOwnMessage) {
   }();
   const auto out = " --out " + quote(dir_ / "out");
   const std::string ab = "--app-a " + quote(a) + " --app-b " + quote(b);
+  // Both inputs with an otherwise valid command line.
+  const auto apps = [&out](const fs::path& app_a, const fs::path& app_b) {
+    return "--app-a " + quote(app_a) + " --app-b " + quote(app_b) + " --version 1.0.0" + out;
+  };
 
   struct Case {
     const char* name;
@@ -245,45 +249,23 @@ TEST_F(PackCli, RejectsEachWrongInputWithItsOwnMessage) {
     std::string expected;
   };
   const std::vector<Case> cases = {
-      {"B linked for A",
-       "--app-a " + quote(a) + " --app-b " + quote(b_linked_a) + " --version 1.0.0" + out,
+      {"B linked for A", apps(a, b_linked_a),
        "app-B-wrong.elf: vector table at 0x08020200, expected 0x08080200 for slot B"},
-      {"A linked for B",
-       "--app-a " + quote(b) + " --app-b " + quote(b_linked_a) + " --version 1.0.0" + out,
+      {"A linked for B", apps(b, b_linked_a),
        "app-B.elf: vector table at 0x08080200, expected 0x08020200 for slot A"},
-      {"same file for both",
-       "--app-a " + quote(a) + " --app-b " + quote(a) + " --version 1.0.0" + out,
-       "--app-a and --app-b are the same file"},
-      {"bin for B linked for A",
-       "--app-a " + quote(a_bin) + " --app-b " + quote(b_bin_linked_a) + " --version 1.0.0" + out,
+      {"same file for both", apps(a, a), "--app-a and --app-b are the same file"},
+      {"bin for B linked for A", apps(a_bin, b_bin_linked_a),
        "app-B.bin: reset vector 0x08020209 does not point into slot B"},
-      {"missing file",
-       "--app-a " + quote(dir_ / "nope.elf") + " --app-b " + quote(b) + " --version 1.0.0" + out,
-       "nope.elf: no such file"},
-      {"directory as input",
-       "--app-a " + quote(dir_) + " --app-b " + quote(b) + " --version 1.0.0" + out,
-       "not a regular file"},
-      {"empty elf", "--app-a " + quote(empty) + " --app-b " + quote(b) + " --version 1.0.0" + out,
-       "empty.elf: file is empty"},
-      {"empty bin",
-       "--app-a " + quote(a) + " --app-b " + quote(empty_bin) + " --version 1.0.0" + out,
-       "empty.bin: file is empty"},
-      {"not elf nor bin",
-       "--app-a " + quote(text) + " --app-b " + quote(b) + " --version 1.0.0" + out,
-       "notes.txt: not an ELF file, and not a raw binary"},
-      {"x86 elf", "--app-a " + quote(a) + " --app-b " + quote(x86_elf) + " --version 1.0.0" + out,
-       "x86.elf: not an ARM ELF"},
-      {"truncated elf",
-       "--app-a " + quote(a) + " --app-b " + quote(trunc_elf) + " --version 1.0.0" + out,
-       "trunc.elf: ELF program headers lie outside the file"},
-      {"too large elf",
-       "--app-a " + quote(too_big_a) + " --app-b " + quote(b) + " --version 1.0.0" + out,
-       "big-A.elf: 392728 bytes do not fit slot A"},
-      {"too large bin",
-       "--app-a " + quote(too_big_bin) + " --app-b " + quote(b) + " --version 1.0.0" + out,
-       "big-A.bin: 392705 bytes do not fit slot A"},
-      {"bad stack pointer",
-       "--app-a " + quote(a) + " --app-b " + quote(bad_sp) + " --version 1.0.0" + out,
+      {"missing file", apps(dir_ / "nope.elf", b), "nope.elf: no such file"},
+      {"directory as input", apps(dir_, b), "not a regular file"},
+      {"empty elf", apps(empty, b), "empty.elf: file is empty"},
+      {"empty bin", apps(a, empty_bin), "empty.bin: file is empty"},
+      {"not elf nor bin", apps(text, b), "notes.txt: not an ELF file, and not a raw binary"},
+      {"x86 elf", apps(a, x86_elf), "x86.elf: not an ARM ELF"},
+      {"truncated elf", apps(a, trunc_elf), "trunc.elf: ELF program headers lie outside the file"},
+      {"too large elf", apps(too_big_a, b), "big-A.elf: 392728 bytes do not fit slot A"},
+      {"too large bin", apps(too_big_bin, b), "big-A.bin: 392705 bytes do not fit slot A"},
+      {"bad stack pointer", apps(a, bad_sp),
        "badsp-B.bin: initial stack pointer 0xffffffff is not in RAM"},
       {"version two parts", ab + " --version 1.2" + out,
        "--version \"1.2\" is not a version X.Y.Z"},

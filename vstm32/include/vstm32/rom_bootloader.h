@@ -163,6 +163,10 @@ class RomBootloader {
 
   void handle(uint8_t byte, uint64_t t_ns);
   void start_command(uint8_t opcode, uint64_t t_ns);
+  // AN3155's counted lists (Write Memory data, Write Protect sectors): N - 1, N bytes, the XOR
+  // checksum. begin_list takes N - 1; take_list_byte is true once the checksum byte is in.
+  void begin_list(uint8_t count_byte, Phase next);
+  bool take_list_byte(uint8_t byte);
   void finish_address(uint64_t t_ns);
   void finish_read_length(uint8_t n_minus_1, uint8_t complement, uint64_t t_ns);
   void finish_write(uint64_t t_ns);

@@ -35,26 +35,11 @@ FlashStatus take_errors(FlashStatus kind) {
 }
 
 FlashStatus unlock() {
-  if ((reg(fc::kCr) & fc::kCrLock) != 0) {
-    reg(fc::kKeyr) = fc::kKey1;
-    reg(fc::kKeyr) = fc::kKey2;
-    if ((reg(fc::kCr) & fc::kCrLock) != 0) return FlashStatus::kWriteProtected;
-  }
-  return FlashStatus::kOk;
+  return unlock_flash_cr() ? FlashStatus::kOk : FlashStatus::kWriteProtected;
 }
 
 void lock() {
   reg(fc::kCr) = fc::kCrLock;
-}
-
-// Data read from flash may sit in the ART data cache: flush it after the contents changed under it
-// (RM0090 3.5.2: reset a cache only while it is disabled).
-void flush_data_cache() {
-  const uint32_t acr = reg(fc::kAcr);
-  if ((acr & fc::kAcrDcen) == 0) return;
-  reg(fc::kAcr) = acr & ~fc::kAcrDcen;
-  reg(fc::kAcr) = (acr & ~fc::kAcrDcen) | fc::kAcrDcrst;
-  reg(fc::kAcr) = acr & ~fc::kAcrDcrst;
 }
 
 FlashStatus start(FlashStatus kind) {
@@ -65,6 +50,21 @@ FlashStatus start(FlashStatus kind) {
 }
 
 }  // namespace
+
+bool unlock_flash_cr() {
+  if ((reg(fc::kCr) & fc::kCrLock) == 0) return true;
+  reg(fc::kKeyr) = fc::kKey1;
+  reg(fc::kKeyr) = fc::kKey2;
+  return (reg(fc::kCr) & fc::kCrLock) == 0;
+}
+
+void flush_flash_data_cache() {
+  const uint32_t acr = reg(fc::kAcr);
+  if ((acr & fc::kAcrDcen) == 0) return;
+  reg(fc::kAcr) = acr & ~fc::kAcrDcen;
+  reg(fc::kAcr) = (acr & ~fc::kAcrDcen) | fc::kAcrDcrst;
+  reg(fc::kAcr) = acr & ~fc::kAcrDcrst;
+}
 
 FlashStatus FlashController::read(uint32_t address, std::span<uint8_t> out) {
   if (!in_flash(address, static_cast<uint32_t>(out.size()))) return FlashStatus::kOutOfRange;
@@ -107,7 +107,7 @@ FlashStatus FlashController::erase_sector(unsigned sector) {
   if (status == FlashStatus::kOk) status = take_errors(FlashStatus::kEraseError);
   reg(fc::kCr) = 0;
   lock();
-  flush_data_cache();
+  flush_flash_data_cache();
   if (status != FlashStatus::kOk) return status;
   // Read back: an erase that did not happen must not be taken for one.
   const auto& s = flash_map::kSectors[sector];

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "stm32f407/usart.h"
 
+#include "format/decimal.h"
 #include "stm32f407/regs.h"
 
 namespace fota::stm32 {
@@ -51,13 +52,8 @@ void Usart1::write(std::string_view text) {
 }
 
 void Usart1::write_uint(uint32_t value) {
-  char digits[10];
-  unsigned n = 0;
-  do {
-    digits[n++] = static_cast<char>('0' + value % 10);
-    value /= 10;
-  } while (value != 0);
-  while (n > 0) write(digits[--n]);
+  char digits[kMaxDecimalDigits];
+  write(std::string_view(digits, write_decimal(value, digits)));
 }
 
 bool Usart1::try_read(uint8_t& byte) {

@@ -27,4 +27,13 @@ class FlashController final : public bootcore::Flash {
   const uint8_t* mapped(uint32_t address, uint32_t size) override;
 };
 
+// Writes the key sequence when FLASH_CR is locked (RM0090 3.5.1); false when it stays locked (a
+// wrong sequence locks it until the next reset). Also used by the bootloader's update mode, which
+// programs through its RAM pump instead of FlashController.
+bool unlock_flash_cr();
+
+// Data read from flash may sit in the ART data cache: flush it after the contents changed under it
+// (RM0090 3.5.2: reset a cache only while it is disabled).
+void flush_flash_data_cache();
+
 }  // namespace fota::stm32
