@@ -22,8 +22,7 @@ class I2cTarget {
  public:
   // `spec`: "/dev/i2c-N[:ADDR]" or "tcp:PORT[:ADDR]"; `pins`: a --pins spec or "none" (then the
   // device must already be in update mode: Entry::kHello).
-  static Expected<std::unique_ptr<I2cTarget>> open(const std::string& spec,
-                                                   const std::string& pins,
+  static Expected<std::unique_ptr<I2cTarget>> open(const std::string& spec, const std::string& pins,
                                                    native::NativeTargetOptions options);
   I2cTarget(const I2cTarget&) = delete;
   I2cTarget& operator=(const I2cTarget&) = delete;
