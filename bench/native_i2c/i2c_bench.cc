@@ -47,7 +47,7 @@ bool run(uint32_t speed_hz, const std::vector<uint8_t>& image) {
     std::fprintf(stderr, "the demo did not start\n");
     return false;
   }
-  native::HostSession host(link, pins, {.sync_before_release = false});
+  native::HostSession host(link, pins);
   auto hello = host.wake(pins);
   if (!hello.ok()) {
     std::fprintf(stderr, "wake over I2C failed: %s\n", native::to_string(hello.error()));

@@ -506,8 +506,9 @@ Status DeviceSession::finish_end() {
   if (crc.value() != header_.payload_crc32) return Status::kCrcMismatch;
   port_.busy(true);
   const bool sha_ok = check_payload(header_, bytes, true) != HeaderError::kPayloadShaMismatch;
-  const Status verified =
-      sha_ok && config_.verifier != nullptr ? config_.verifier(header_, bytes) : Status::kOk;
+  const Status verified = sha_ok && config_.verifier != nullptr
+                              ? config_.verifier(header_bytes_, header_, bytes)
+                              : Status::kOk;
   port_.busy(false);
   if (!sha_ok) return Status::kShaMismatch;
   FOTA_TRY(verified);

@@ -138,7 +138,7 @@ Result<HelloReply, HostError> HostSession::wake(an3155::TargetPins& pins) {
     sync[i] = kSync0;
     sync[i + 1] = kSync1;
   }
-  if (!options_.sync_before_release) {
+  if (link_.traits().needs_listener) {
     if (pins.set_reset(false) != an3155::PortStatus::kOk) return Error{HostError::kLink};
     // 64 bytes span the window at 400 kHz; the device stops acknowledging once it closes.
     if (link_.write(std::span(sync).first(64)) != an3155::PortStatus::kOk) {

@@ -92,9 +92,11 @@ TargetError NativeTarget::open(update::DeviceId& id) {
   }
   if (!hello.ok()) {
     if (hello.error() == HostError::kNoAnswer) {
-      set_error(
-          "native: no bootloader answered HELLO at 115200 baud (not our bootloader, no "
-          "update mode, or no wire)");
+      set_error(link_.traits().has_baud
+                    ? "native: no bootloader answered HELLO at 115200 baud (not our bootloader, "
+                      "no update mode, or no wire)"
+                    : "native: no bootloader answered HELLO (not our bootloader, no update mode, "
+                      "or no wire)");
       return TargetError::kTimeout;
     }
     return failed(hello.error(), "native: HELLO");
@@ -106,7 +108,7 @@ TargetError NativeTarget::open(update::DeviceId& id) {
   }
   in_update_mode_ = true;
   const uint32_t baud = options_.baud < hello_.max_baud ? options_.baud : hello_.max_baud;
-  if (baud != session_.baud() && baud_supported(baud)) {
+  if (link_.traits().has_baud && baud != session_.baud() && baud_supported(baud)) {
     if (const HostError e = session_.set_baud(baud); e != HostError::kOk) {
       return failed(e, "native: baud switch");
     }
@@ -230,6 +232,12 @@ TargetError NativeTarget::reboot() {
 TargetError NativeTarget::observe(flash_map::Slot slot, uint32_t wait_ms,
                                   update::Observation& seen) {
   seen = update::Observation::kNothing;
+  if (!link_.traits().carries_console) {
+    // Nothing of the application reaches this link (I2C): the engine asks the bootloader for the
+    // outcome once its wait is over.
+    clock_.delay_ms(wait_ms);
+    return TargetError::kOk;
+  }
   if (!console_) {
     if (link_.configure(kDefaultBaud, an3155::Parity::kNone) != an3155::PortStatus::kOk) {
       set_error("native: cannot set the link to 115200 baud for the console");

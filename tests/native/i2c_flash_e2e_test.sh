@@ -1,10 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 # `fota flash --i2c` end to end: our bootloader and the demo on `vstm32 run --i2c1 tcp:0` (real
-# ARM binaries, realistic timing), the native protocol over I2C1 at 400 kHz through the endpoint,
-# NRST through the control socket.
+# ARM binaries, realistic timing), the update engine over the native target on the I2C link at
+# 400 kHz through the endpoint, NRST through the control socket.
+#   usage errors: --i2c with --transport rom, with --raw
 #   a wrong address -> exit 3 naming the address, nothing touched, v1 keeps running
-#   v2 into B over I2C -> the bootloader verifies it, boots it on trial, the demo confirms it
+#   v2 into B over I2C -> the bootloader verifies it, boots it on trial, the demo confirms it; the
+#   engine reads the verdict from the bootloader's log (no console on I2C) -> exit 0, confirmed
 # Usage: i2c_flash_e2e_test.sh FOTA VSTM32 ARTIFACTS_DIR RELEASES_DIR
 set -u
 FOTA=$1
@@ -23,6 +25,14 @@ wait_for 'grep -q "i2c1 tcp 127.0.0.1:" "$T/vstm32.log"' 10 || fail "no i2c1 end
 PORT=$(sed -n 's/.*i2c1 tcp 127.0.0.1:\([0-9]*\).*/\1/p' "$T/vstm32.log")
 check "factory v1 boots and confirms" 'wait_for "grep -q \"^confirmed\" \"$T/console.log\"" 30'
 
+# --- usage errors: the ROM bootloader is not on I2C
+"$FOTA" flash --i2c "tcp:$PORT" --transport rom --release "$RELEASES/demo-v2" > "$T/rom.txt" 2>&1
+code=$?
+check "--transport rom --i2c: usage error" '[ $code -eq 1 ] && grep -q "only the native protocol" "$T/rom.txt"'
+"$FOTA" flash --i2c "tcp:$PORT" --raw 0x08000000 "$ARTIFACTS/bootloader.bin" > "$T/raw.txt" 2>&1
+code=$?
+check "--raw --i2c: usage error" '[ $code -eq 1 ] && grep -q "ROM bootloader only" "$T/raw.txt"'
+
 # --- nobody at 0x43: a clear error, the device boots on after its listening window
 mark=$(stat -c %s "$T/console.log")
 "$FOTA" flash --i2c "tcp:$PORT:0x43" --pins "vstm32:$T/ctl" --release "$RELEASES/demo-v2" \
@@ -35,11 +45,15 @@ check "wrong address: v1 runs again and confirms" 'wait_for "tail -c +$((mark + 
 # --- v2 over I2C
 mark=$(stat -c %s "$T/console.log")
 "$FOTA" flash --i2c "tcp:$PORT" --pins "vstm32:$T/ctl" --release "$RELEASES/demo-v2" \
-  > "$T/out.txt" 2>&1
+  --outcome-timeout 8 --json > "$T/out.json" 2> "$T/out.txt"
 code=$?
 cat "$T/out.txt"
+grep -v '"event":"progress"' "$T/out.json"
 check "flash over I2C: exit 0" '[ $code -eq 0 ]'
-check "verified by the bootloader" 'grep -q "slot B written and verified by the bootloader over I2C" "$T/out.txt"'
+check "the engine's plan: v2 into B" 'grep "\"event\":\"plan\"" "$T/out.json" | grep "\"slot\":\"B\"" | grep -q "\"version\":\"2.0.0\""'
+check "committed as TRIAL" 'grep -q "\"state\":\"trial\"" "$T/out.json"'
+check "verdict from the bootloader's log: confirmed" 'grep "\"event\":\"result\"" "$T/out.json" | grep -q "\"outcome\":\"confirmed\""'
+check "JSON result: native over i2c, nothing resent" 'grep "\"event\":\"result\"" "$T/out.json" | grep "\"link\":\"i2c\"" | grep "\"transport\":\"native\"" | grep -q "\"frames_resent\":0"'
 after() { tail -c +$((mark + 1)) "$T/console.log"; }
 check "v2 banner" 'wait_for "after | grep -q \"^demo 2.0.0 slot B\"" 30'
 check "boot log: B trial" 'after | grep -q "boot: slot=B version=2.0.0 decision=trial"'

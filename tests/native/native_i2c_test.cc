@@ -69,7 +69,7 @@ TEST_F(NativeI2c, PinResetSyncOverI2cInstallsV2AndItConfirms) {
   Device& d = start();
   expect({"demo 1.0.0 slot A\n", "confirmed\n"});
   const auto before = d.flash_copy();
-  HostSession host(*link_, *pins_, {.sync_before_release = false});
+  HostSession host(*link_, *pins_);
   auto hello = host.wake(*pins_);
   ASSERT_TRUE(hello.ok()) << to_string(hello.error()) << " / " << to_string(link_->last_error())
                           << "\n"
@@ -118,7 +118,7 @@ TEST_F(NativeI2c, AFullSlotImageCompletesAtFullSpeedAndConfirms) {
   Device& d = start();
   expect({"demo 1.0.0 slot A\n", "confirmed\n"});
   const auto before = d.flash_copy();
-  HostSession host(*link_, *pins_, {.sync_before_release = false});
+  HostSession host(*link_, *pins_);
   ASSERT_TRUE(host.wake(*pins_).ok()) << to_string(link_->last_error());
   const double t0 = d.now_ms();
   ASSERT_EQ(host.install(image, 1, false), HostError::kOk)
@@ -144,7 +144,7 @@ TEST_F(NativeI2c, AFullSlotImageCompletesAtFullSpeedAndConfirms) {
 TEST_F(NativeI2c, AWrongAddressIsAClearErrorAndTheDeviceBootsOn) {
   start(kI2cAddress + 1);
   expect({"confirmed\n"});
-  HostSession host(*link_, *pins_, {.sync_before_release = false});
+  HostSession host(*link_, *pins_);
   auto hello = host.wake(*pins_);
   ASSERT_FALSE(hello.ok());
   EXPECT_EQ(hello.error(), HostError::kLink);
@@ -158,7 +158,7 @@ TEST_F(NativeI2c, AWrongAddressIsAClearErrorAndTheDeviceBootsOn) {
 TEST_F(NativeI2c, AHostThatVanishesMidTransferLeavesTheOldImageRunning) {
   Device& d = start();
   expect({"confirmed\n"});
-  HostSession host(*link_, *pins_, {.sync_before_release = false});
+  HostSession host(*link_, *pins_);
   ASSERT_TRUE(host.wake(*pins_).ok());
   Begin b;
   b.slot = 1;

@@ -19,8 +19,20 @@ enum class PortStatus : uint8_t {
 
 enum class Parity : uint8_t { kNone, kEven };
 
+// What kind of wire a ByteLink is; the drivers adapt to it. The defaults describe a UART.
+struct LinkTraits {
+  // A write reaches the device only while it listens (an I2C master needs its address
+  // acknowledged), so nothing can be queued on the line while the device is held in reset.
+  bool needs_listener = false;
+  // The line has a rate that configure() sets; else configure() is accepted and ignored.
+  bool has_baud = true;
+  // The application's console (USART1 lines) arrives on this link too.
+  bool carries_console = true;
+};
+
 class ByteLink {
  public:
+  virtual LinkTraits traits() const { return {}; }
   [[nodiscard]] virtual PortStatus write(std::span<const uint8_t> bytes) = 0;
   // Reads up to out.size() bytes, returning once all arrived or timeout_ms passed; `got` says how
   // many arrived (kTimeout when fewer than asked).

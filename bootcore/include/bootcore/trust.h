@@ -90,6 +90,11 @@ const char* token(TrustStatus status);
 TrustStatus check_image_signature(Flash& flash, flash_map::Slot slot, const ImageHeader& header,
                                   const TrustedKeys& keys);
 
+// The same check on header bytes in RAM (update mode at END: the header is programmed only after
+// every check passed). `header_bytes` holds at least the signed bytes [0, kSignedSize).
+TrustStatus check_header_signature(std::span<const uint8_t> header_bytes, const ImageHeader& header,
+                                   const TrustedKeys& keys);
+
 // What run_boot enforces beyond integrity. The default (no keys, no floor) is the unsigned
 // bootloader's behaviour.
 struct BootPolicy {

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "bootcore/meta_log.h"
+#include "bootcore/trust.h"
 #include "format/flash_map.h"
 #include "i2c_pump.h"
 #include "i2c_slave.h"
@@ -28,6 +29,9 @@
 #endif
 #ifndef FOTA_BOOTLOADER_VERSION
 #define FOTA_BOOTLOADER_VERSION 0
+#endif
+#ifndef FOTA_BOOT_SECURE
+#define FOTA_BOOT_SECURE 0
 #endif
 
 namespace fota::boot {
@@ -159,6 +163,22 @@ void show_leds(native::EntryReason reason, uint32_t ms, bool begun, int no_image
   stm32::led_set(Led::kOrange, ((ms / (begun ? 50 : 125)) & 1u) != 0);
 }
 
+#if FOTA_BOOT_SECURE
+// At END, before the header is programmed: the image must be signed by a key of the provisioned
+// key block, as the boot decision will demand, so a wrongly signed image is refused while the
+// host is still there to hear why (kSignatureInvalid) and the slot never holds a header.
+native::Status verify_signature(std::span<const uint8_t> header_bytes, const ImageHeader& header,
+                                std::span<const uint8_t> /*payload*/) {
+  stm32::FlashController flash;
+  const auto keys = bootcore::read_key_block(flash);
+  if (!keys.ok()) return native::Status::kSignatureInvalid;
+  return bootcore::check_header_signature(header_bytes, header, keys.value()) ==
+                 bootcore::TrustStatus::kOk
+             ? native::Status::kOk
+             : native::Status::kSignatureInvalid;
+}
+#endif
+
 [[noreturn]] void system_reset() {
   stm32::dsb();
   reg(stm32::scb::kAircr) = stm32::scb::kAircrSysResetReq;
@@ -246,6 +266,9 @@ void run_update_mode(native::EntryReason reason, const stm32::ClockInfo& clock,
   std::memcpy(config.uid.data(), reinterpret_cast<const void*>(flash_map::kUniqueIdAddress), 12);
   config.product = FOTA_BOOT_PRODUCT;
   config.silence_timeout_ms = reason == native::EntryReason::kNoImage ? 0 : FOTA_BOOT_SILENCE_MS;
+#if FOTA_BOOT_SECURE
+  config.verifier = verify_signature;
+#endif
   TargetPort port(uart, clock.pclk2_hz);
   native::DeviceSession session(port, flash, log, g_ring, config);
   for (;;) {

@@ -67,8 +67,11 @@ class DevicePort {
   ~DevicePort() = default;
 };
 
-// Optional extra image check at END (e.g. a signature); kOk to accept.
-using ImageVerifier = Status (*)(const ImageHeader& header, std::span<const uint8_t> payload);
+// Optional extra image check at END, after CRC-32 and SHA-256 matched and before the header is
+// programmed (the secure bootloader: the ed25519 signature against its key block); kOk to accept.
+// `header_bytes`: the 512-byte header as BEGIN brought it.
+using ImageVerifier = Status (*)(std::span<const uint8_t> header_bytes, const ImageHeader& header,
+                                 std::span<const uint8_t> payload);
 
 struct DeviceConfig {
   EntryReason reason = EntryReason::kPinSync;

@@ -36,9 +36,6 @@ struct HostOptions {
   unsigned retries = 24;             // consecutive rewinds / resends before giving up
   unsigned window_frames = 0;        // 0: as many as the device grants
   uint32_t max_data = kMaxData;      // data bytes per DATA frame (multiple of 64, <= 4096)
-  // wake(): a UART takes the sync stream before NRST is released (bytes queue on the line); an
-  // I2C master needs the device out of reset to acknowledge each write, so it releases NRST first.
-  bool sync_before_release = true;
 };
 
 struct HostStats {
@@ -55,7 +52,9 @@ class HostSession {
   HostSession(an3155::ByteLink& link, an3155::Clock& clock, HostOptions options = {});
 
   // Pulses NRST (BOOT0 low) and streams sync bytes through the bootloader's listening window,
-  // then says HELLO. For a bootloader already in update mode (app request, no image), hello().
+  // then says HELLO. On a UART the sync stream is queued before NRST is released; on a link that
+  // needs a listener (I2C: each write must be acknowledged) NRST is released first. For a
+  // bootloader already in update mode (app request, no image), hello().
   [[nodiscard]] Result<HelloReply, HostError> wake(an3155::TargetPins& pins);
   [[nodiscard]] Result<HelloReply, HostError> hello(uint32_t timeout_ms);
   // The device is at 115200 again (it was reset): so is the link.

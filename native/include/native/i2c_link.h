@@ -46,6 +46,12 @@ class I2cLink final : public an3155::ByteLink {
  public:
   I2cLink(I2cBus& bus, an3155::Clock& clock, I2cLinkOptions options = {});
 
+  // The device must acknowledge every write (nothing queues while it is in reset), there is no
+  // baud rate, and the application's console is not on the bus.
+  an3155::LinkTraits traits() const override {
+    return {.needs_listener = true, .has_baud = false, .carries_console = false};
+  }
+
   [[nodiscard]] an3155::PortStatus write(std::span<const uint8_t> bytes) override;
   [[nodiscard]] an3155::PortStatus read(std::span<uint8_t> out, uint32_t timeout_ms,
                                         size_t& got) override;

@@ -26,7 +26,7 @@
 #include "format/crc32.h"
 #include "format/flash_map.h"
 #include "format/sha256.h"
-#include "i2c_flash.h"
+#include "i2c_target.h"
 #include "native/host.h"
 #include "native/target.h"
 #include "ports_linux/file_progress_store.h"
@@ -69,7 +69,7 @@ struct FlashOptions {
   bool require_signature = false;
   std::string product;
   std::string version_policy = "any";
-  std::string i2c;                // SPEC[:ADDR]: the native path over I2C (i2c_flash.h)
+  std::string i2c;                // SPEC[:ADDR]: the native path over I2C (i2c_target.h)
   std::string transport = "rom";  // rom | native | auto
   uint32_t native_baud = 921'600;
   std::string native_entry = "pin";  // pin (NRST + sync) | hello (already in update mode)
@@ -347,7 +347,7 @@ class FlashReporter final : public update::Reporter {
       event["reason"] = update::to_string(failure.reason);
     }
     out_.event(event);
-    if (state == update::State::kRebooting) flasher_.report_pipeline();
+    if (state == update::State::kRebooting && !native_) flasher_.report_pipeline();
     if (state == update::State::kTrial && failure.reason == update::FailReason::kNone &&
         !committed_) {
       committed_ = true;
@@ -591,38 +591,62 @@ int Flasher::run_release() {
       ports::MemorySource(images[0].file, identity(images[0].file)),
       ports::MemorySource(images[1].file, identity(images[1].file))};
   // 2. Device and the update, by the engine.
-  if (auto opened = connection_.open(options_.connection); !opened) {
-    return fail(kExitNoDevice, opened.error());
-  }
-  // The transport (rom, native, or auto: our bootloader if it answers, else the ROM).
-  if (options_.transport == "native" && connection_.pins() == nullptr &&
-      options_.native_entry != "hello") {
-    return fail(kExitUsage,
-                "--transport native with --pins none needs --native-entry hello (the device "
-                "already in update mode: the application's request, or no valid image)");
-  }
-  TransportOptions transport_options;
-  transport_options.transport = options_.transport;
-  transport_options.native_baud = options_.native_baud;
-  transport_options.native_hello = options_.native_entry == "hello";
-  transport_options.parallelism = options_.parallelism;
-  transport_options.on_console = [this](const std::string& line) {
+  auto on_console = [this](const std::string& line) {
     if (options_.console) out_.message("console: " + line);
     out_.event({{"event", "console"}, {"line", line}});
   };
-  const std::unique_ptr<DeviceTarget> device = DeviceTarget::make(connection_, transport_options);
-  const std::string& transport = device->transport();
-  if (!device->probe_note().empty()) {
-    out_.message(device->probe_note());
-    out_.event({{"event", "transport"}, {"transport", transport}});
+  // --i2c: the native target over an I2C link (no ROM path on I2C), else over --port.
+  std::unique_ptr<I2cTarget> i2c;
+  if (!options_.i2c.empty()) {
+    native::NativeTargetOptions native_options;
+    native_options.entry =
+        options_.native_entry == "hello" ? native::Entry::kHello : native::Entry::kPinReset;
+    auto opened = I2cTarget::open(options_.i2c, options_.connection.pins, native_options);
+    if (!opened) return fail(kExitNoDevice, opened.error());
+    i2c = std::move(*opened);
+  } else if (auto opened = connection_.open(options_.connection); !opened) {
+    return fail(kExitNoDevice, opened.error());
   }
-  const bool use_native = device->native();
+  // The transport: --i2c is always native over I2C; else rom, native, or auto (our bootloader if
+  // it answers, else the ROM), built by the shared target factory.
+  std::unique_ptr<DeviceTarget> device;
+  std::string transport = "native";
+  if (i2c) {
+    // Nothing of the application reaches the I2C bus: the outcome comes from the bootloader's
+    // log (pin reset + HELLO) after --outcome-timeout, which needs NRST.
+    if (!i2c->has_pins() && !options_.no_wait) {
+      out_.message(
+          "I2C without --pins: the new image's outcome cannot be read (no console on "
+          "I2C, no reset to ask the bootloader); not waiting for it");
+    }
+  } else {
+    if (options_.transport == "native" && connection_.pins() == nullptr &&
+        options_.native_entry != "hello") {
+      return fail(kExitUsage,
+                  "--transport native with --pins none needs --native-entry hello (the device "
+                  "already in update mode: the application's request, or no valid image)");
+    }
+    TransportOptions transport_options;
+    transport_options.transport = options_.transport;
+    transport_options.native_baud = options_.native_baud;
+    transport_options.native_hello = options_.native_entry == "hello";
+    transport_options.parallelism = options_.parallelism;
+    transport_options.on_console = on_console;
+    device = DeviceTarget::make(connection_, transport_options);
+    transport = device->transport();
+    if (!device->probe_note().empty()) {
+      out_.message(device->probe_note());
+      out_.event({{"event", "transport"}, {"transport", transport}});
+    }
+  }
+  const bool use_native = i2c != nullptr || device->native();
   if (use_native && options_.verify == "readback") {
     out_.message(
         "native: no read-back; the bootloader reads the whole image back and checks its "
         "CRC-32 and SHA-256 before it commits");
   }
-  update::Target& target = device->target();
+  native::NativeTarget* native = i2c ? &i2c->target() : device->native_target();
+  update::Target& target = i2c ? static_cast<update::Target&>(i2c->target()) : device->target();
   ports::UpdateClock clock;
   FlashReporter reporter(*this, target, use_native, start);
   std::optional<ports::FileProgressStore> store;
@@ -630,10 +654,19 @@ int Flasher::run_release() {
   update::Engine engine(target, clock, reporter, options_.public_keys.empty() ? nullptr : &verifier,
                         store ? &*store : nullptr);
   const update::Release release{{&sources[0], &sources[1]}};
-  const update::Outcome outcome = engine.run(release, make_policy(options_));
+  update::Policy policy = make_policy(options_);
+  if (i2c && !i2c->has_pins()) policy.wait_outcome = false;
+  const update::Outcome outcome = engine.run(release, policy);
   const PreparedImage& image = images[static_cast<unsigned>(outcome.slot)];
   if (outcome.failure.reason != update::FailReason::kNone) {
-    const auto [code, message] = describe(outcome, image, target, options_);
+    auto [code, message] = describe(outcome, image, target, options_);
+    if (i2c) {
+      message += " on " + i2c->where();
+      if (const std::string detail = i2c->link_detail(); !detail.empty()) message += ": " + detail;
+      if (!i2c->has_pins() && code == kExitNoDevice) {
+        message += " (without --pins the bootloader must already be in update mode)";
+      }
+    }
     return fail(code, message);
   }
   // 3. The verdict.
@@ -660,10 +693,16 @@ int Flasher::run_release() {
                  {"slot", std::string(1, slot)},
                  {"transport", transport},
                  {"flash_s", reporter.flashed_s()}};
-  if (use_native) {
-    const native::HostSession& session = device->native_target()->session();
+  if (native != nullptr) {
+    const native::HostSession& session = native->session();
     const native::HostStats& stats = session.stats();
-    result["baud"] = session.baud();
+    if (i2c) {
+      result["link"] = "i2c";
+      result["i2c"] = i2c->where();
+    } else {
+      result["link"] = "uart";
+      result["baud"] = session.baud();
+    }
     result["frames_sent"] = stats.frames_sent;
     result["frames_resent"] = stats.frames_resent;
     result["naks"] = stats.naks;
@@ -756,21 +795,28 @@ void setup(CLI::App& app, int& exit_code) {
   cmd->add_flag("--json", options->json, "JSON lines on stdout (progress, plan, result)");
   cmd->add_flag("--quiet", options->quiet, "errors only");
   cmd->add_option("--i2c", options->i2c,
-                  "native path over I2C instead of the ROM: /dev/i2c-N[:ADDR] or tcp:PORT[:ADDR] "
-                  "(vstm32 --i2c1); ADDR defaults to 0x42; with --release, --pins, --quiet");
+                  "the native path over I2C instead of a serial port: /dev/i2c-N[:ADDR] or "
+                  "tcp:PORT[:ADDR] (vstm32 --i2c1); ADDR defaults to 0x42; implies --transport "
+                  "native; --pins for NRST (else --native-entry hello is implied)");
   cmd->get_option("--port")->required(false);
-  cmd->callback([options, &exit_code] {
+  cmd->callback([cmd, options, &exit_code] {
     if (!options->i2c.empty()) {
-      if (options->release_dir.empty()) {
-        std::fprintf(stderr, "fota flash: error: --i2c needs --release DIR\n");
+      // I2C carries only our bootloader's protocol: ST's ROM bootloader is not reached on it.
+      const char* problem =
+          cmd->count("--transport") != 0 && options->transport != "native"
+              ? "--i2c carries only the native protocol (our bootloader's update mode); drop "
+                "--transport or give --transport native"
+          : !options->raw.empty() ? "--raw writes through the ROM bootloader only (not over --i2c)"
+          : !options->connection.port.empty() ? "give either --port or --i2c, not both"
+          : options->release_dir.empty()      ? "--i2c needs --release DIR"
+                                              : nullptr;
+      if (problem != nullptr) {
+        std::fprintf(stderr, "fota flash: error: %s\n", problem);
         exit_code = kExitUsage;
         return;
       }
-      exit_code = flash_over_i2c(
-          {options->i2c, options->release_dir, options->connection.pins, options->quiet});
-      return;
-    }
-    if (options->connection.port.empty()) {
+      options->transport = "native";
+    } else if (options->connection.port.empty()) {
       std::fprintf(stderr, "fota flash: error: --port is required (or --i2c for I2C)\n");
       exit_code = kExitUsage;
       return;
