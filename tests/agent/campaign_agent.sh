@@ -94,23 +94,59 @@ wait_for "grep -q \"device [0-9A-F]\{24\} runs\" \"$T/agent.log\"" 60 || {
   exit 1
 }
 UID_HEX=$(grep -o "device [0-9A-F]\{24\}" "$T/agent.log" | head -1 | cut -d" " -f2)
+# status FIELD: one field of the retained status (for messages; sed, not a JSON tool: a Python
+# started through a version-manager shim costs seconds on a loaded machine).
 status() {
   "$FOTA" status --broker "$MQTT_URL" --product "$PRODUCT" --device "$UID_HEX" --json 2> /dev/null |
-    python3 -c 'import json, sys; l = sys.stdin.readline(); print(json.loads(l).get(sys.argv[1], "") if l else "")' "$1"
+    sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p"
 }
 publish() { mosquitto_pub -L "$MQTT_URL/fota/$PRODUCT/stable/release" -r -q 1 "$@"; }
 command() { mosquitto_pub -L "$MQTT_URL/fota/$PRODUCT/device/$UID_HEX/cmd" -q 1 -m "$1"; }
 # installed VERSION: since the release was published the bootloader booted VERSION and the agent
-# says it runs it, confirmed.
+# says the device runs it: confirmed or idle, or an `update` command to VERSION refused as not
+# newer (the agent restarted after the install and the campaign asked for VERSION again).
 installed() {
-  tail -c +$((console_mark + 1)) "$T/console.log" | grep -aq "version=$1 decision=" &&
-    [ "$(status running_version)" = "$1" ] &&
-    case "$(status state)" in confirmed | idle) true ;; *) false ;; esac
+  # The boot line as the agent saw it while observing (at once), or in vstm32's console log
+  # (buffered: it can arrive a minute late).
+  { tail -c +$((agent_mark + 1)) "$T/agent.log" | grep -q "console: boot: slot=. version=$1 decision=" ||
+    tail -c +$((console_mark + 1)) "$T/console.log" | grep -aq "version=$1 decision="; } &&
+    installed_status "$1"
+}
+# installed_status VERSION: the retained status names VERSION as running, confirmed or idle (or
+# failed with "not newer"). One `fota status` and grep, no JSON tool: this is polled.
+installed_status() {
+  local st
+  st=$("$FOTA" status --broker "$MQTT_URL" --product "$PRODUCT" --device "$UID_HEX" --json 2> /dev/null)
+  echo "$st" | grep -q "\"running_version\":\"$1\"" &&
+    { echo "$st" | grep -Eq '"state":"(confirmed|idle)"' ||
+      { echo "$st" | grep -q '"state":"failed"' && echo "$st" | grep -q "not newer"; }; }
+}
+# flash_work: from vstm32's flash events since the last call, "WRITTEN ERASES": bytes programmed
+# into the slots (0x08020000..0x080E0000) and sector erases there (sectors 5..10).
+flash_work() {
+  local line a b written=0 erases=0
+  while read -r line; do
+    if [[ $line =~ flash\ program\ 0x([0-9A-F]{8})\.\.0x([0-9A-F]{8}) ]]; then
+      a=$((16#${BASH_REMATCH[1]})) b=$((16#${BASH_REMATCH[2]}))
+      [ $a -lt $((0x08020000)) ] && a=$((0x08020000))
+      [ $b -gt $((0x080E0000)) ] && b=$((0x080E0000))
+      [ $b -gt $a ] && written=$((written + b - a))
+    elif [[ $line =~ flash\ erase\ sector=([0-9]+) ]]; then
+      [ "${BASH_REMATCH[1]}" -ge 5 ] && [ "${BASH_REMATCH[1]}" -le 10 ] && erases=$((erases + 1))
+    fi
+  done < <(ctl events)
+  echo "$written $erases"
+}
+# downloaded RELEASE: image bytes nginx sent for release RELEASE so far.
+downloaded() {
+  awk -v r="/r$1/" '$7 ~ r && $7 ~ /\.img$/ { n += $10 } END { print n + 0 }' \
+    "$SERVERS_DIR/nginx/access.log"
 }
 # events WHAT: how many times the agent logged WHAT so far.
 events() { grep -c "$1" "$T/agent.log"; }
 
 faults=0 completed=0 bricked=0 wrong=0 failed=0 release=0 resumed=0 over=0
+extra_written=0 extra_downloaded=0 restarted=0 image_total=0
 while [ $faults -lt "$FAULTS" ]; do
   release=$((release + 1))
   major=3 app=demo-v3 downgrade=""
@@ -123,12 +159,17 @@ while [ $faults -lt "$FAULTS" ]; do
   mark=$(events "state downloading")
   checking=$(events "state checking")
   console_mark=$(stat -c %s "$T/console.log")
+  agent_mark=$(stat -c %s "$T/agent.log")
   notnewer=$(events "not newer")
+  flash_work > /dev/null
   publish -f "$T/www/r$release/manifest.json"
-  # A downgrade: only an explicit command installs it (again after each agent restart).
+  # A downgrade: only an explicit command installs it, asked for once the agent said "not newer"
+  # (again after each restart; an agent restarted in the middle of the update resumes it by
+  # itself: then it starts checking instead, and is not asked).
   ask() {
     [ -n "$downgrade" ] || return 0
-    wait_for "[ \$(events 'not newer') -gt $notnewer ]" 60
+    wait_for "[ \$(events 'not newer') -gt $notnewer ] || [ \$(events 'state checking') -gt $checking ]" 60
+    [ "$(events 'not newer')" -gt "$notnewer" ] || return 0
     command "{\"command\":\"update\",\"version\":\"$version\"}"
   }
   ask
@@ -193,6 +234,16 @@ while [ $faults -lt "$FAULTS" ]; do
       [ "$downloaded" -le $((size * 11 / 10)) ] || { over=$((over + 1)); echo "release $version: MORE THAN 1.1 x"; }
     fi
     grep "outcome confirmed" "$T/agent.log" | tail -1 | grep -q "resumed at" && resumed=$((resumed + 1))
+    # What the faults cost: bytes written into the slots and downloaded beyond the image, and
+    # whether the slot was erased more than once (an update that started over).
+    read -r written erases <<< "$(flash_work)"
+    size=$(stat -c %s "$T/www/r$release/r$release-$version-A.img")
+    got=$(downloaded "$release")
+    image_total=$((image_total + size))
+    [ "$written" -gt "$size" ] && extra_written=$((extra_written + written - size))
+    [ "$got" -gt "$size" ] && extra_downloaded=$((extra_downloaded + got - size))
+    [ "$erases" -gt 1 ] && restarted=$((restarted + 1))
+    echo "release $version: $written bytes written, $got downloaded ($size-byte image), $erases slot erase(s)"
   else
     running=$(status running_version)
     echo "release $version: not installed (state $(status state), running ${running:-?}, error $(status error))"
@@ -218,4 +269,5 @@ wait "$APID"
 APID=""
 stop_vstm32
 echo "mode $MODE seed $SEED: $faults faults over $release releases: completed $completed (resumed $resumed), bricked $bricked, wrong image $wrong, failed reruns $failed, over 1.1 x downloaded $over"
+echo "mode $MODE seed $SEED: over the completed releases ($image_total image bytes): $extra_written bytes re-written, $extra_downloaded re-downloaded, $restarted release(s) erased their slot again (started over)"
 [ $fails -eq 0 ] && [ $bricked -eq 0 ] && [ $wrong -eq 0 ] && [ $failed -eq 0 ] && [ $over -eq 0 ]
