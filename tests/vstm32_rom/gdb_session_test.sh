@@ -3,9 +3,9 @@
 # `vstm32 run --gdb PORT` driven by Debian's gdb-multiarch in batch mode (a real debug session):
 #  1. testfw-irq at 0x0800'0000: halted at the reset vector on attach, `break main`, a
 #     breakpoint in the SysTick handler (IPSR 15 in xpsr), read and write a variable, single step,
-#     a write watchpoint (stops where the SysTick handler changes it) and an access one, a breakpoint in the
-#     TIM2 interrupt handler (IPSR 44, backtrace through the exception frame), detach: the
-#     firmware runs on to its TIM2 output.
+#     a write watchpoint (stops where the firmware next writes the variable) and an access one, a
+#     breakpoint in the TIM2 interrupt handler (IPSR 44, backtrace through the exception frame),
+#     detach: the firmware runs on to its TIM2 output.
 #  2. the demo application in slot A behind our bootloader (when its release images exist):
 #     `break main`, continue, the PC in main, registers, a step.
 # Usage: gdb_session_test.sh VSTM32 ARTIFACTS_DIR [RELEASES_DIR]
