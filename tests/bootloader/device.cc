@@ -32,8 +32,9 @@ bool parse_leds(const std::string& text, uint8_t& leds) {
 
 }  // namespace
 
-Device::Device(FlashLayout& layout, uint64_t seed) {
+Device::Device(FlashLayout& layout, uint64_t seed, bool cycle_model) {
   vstm32::MachineConfig config;  // flash_file empty: the flash lives in memory only
+  config.cycle_model = cycle_model;
   config.seed = seed;
   auto created = vstm32::Machine::create(config);
   if (!created) {

@@ -29,7 +29,8 @@ class Device {
  public:
   // A machine with `layout`'s bytes as its whole flash (in memory only). `seed` picks the torn
   // patterns of flash steps cut by a power failure.
-  explicit Device(FlashLayout& layout, uint64_t seed = 1);
+  // cycle_model: MachineConfig::cycle_model (false: one cycle per instruction).
+  explicit Device(FlashLayout& layout, uint64_t seed = 1, bool cycle_model = true);
   ~Device();
   Device(const Device&) = delete;
   Device& operator=(const Device&) = delete;

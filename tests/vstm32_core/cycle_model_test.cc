@@ -7,6 +7,7 @@
 #include <unicorn/unicorn.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -16,18 +17,24 @@ namespace {
 
 constexpr uint32_t kCode = vstm32::kFlashBase + 8;
 constexpr uint32_t kAcr = 0x4002'3C00;
+constexpr uint32_t kDemcr = 0xE000'EDFC, kDwtCtrl = 0xE000'1000, kDwtCyccnt = 0xE000'1004;
+constexpr uint32_t kDwtLar = 0xE000'1FB0;
 constexpr uint64_t kLoops = 100'000;
 
 struct LoopRun {
   uint64_t cycles = 0;
   uint64_t instructions = 0;
   double time_cycles = 0;  // the simulated time in 16 MHz cycles
-  uint32_t r1 = 0;         // R1 at the end
+  uint32_t r1 = 0;         // R1, R5, R7 at the end
+  uint32_t r5 = 0, r7 = 0;
+  uint32_t cyccnt_end = 0;  // DWT_CYCCNT read by the debugger at the end, and cycles() then
+  uint64_t cycles_at_end = 0;
 };
 
 // Flash: vector table (SP, reset vector), then `code` (halfwords) at 0x0800'0008 ending in `b .`.
 // R0 = kLoops, R2 = an SRAM buffer, R3/R4 = divide operands; runs to the `b .`.
-LoopRun run_loop(const std::vector<uint16_t>& code, bool cycle_model, uint32_t acr = 0) {
+LoopRun run_loop(const std::vector<uint16_t>& code, bool cycle_model, uint32_t acr = 0,
+                 const std::function<void(vstm32::Machine&)>& setup = {}) {
   vstm32::MachineConfig config;
   config.cycle_model = cycle_model;
   auto created = vstm32::Machine::create(config);
@@ -47,6 +54,7 @@ LoopRun run_loop(const std::vector<uint16_t>& code, bool cycle_model, uint32_t a
   m->set_reg(UC_ARM_REG_R2, 0x2000'1000);
   m->set_reg(UC_ARM_REG_R3, 1000);
   m->set_reg(UC_ARM_REG_R4, 7);
+  if (setup) setup(*m);
   const uint32_t end = kCode + 2 * static_cast<uint32_t>(code.size() - 1);  // the `b .`
   m->add_debug_breakpoint(end);
   const uint64_t c0 = m->cycles(), i0 = m->instructions(), t0 = m->now_ns();
@@ -57,6 +65,9 @@ LoopRun run_loop(const std::vector<uint16_t>& code, bool cycle_model, uint32_t a
   r.cycles = m->cycles() - c0;
   r.instructions = m->instructions() - i0;
   r.r1 = m->reg(UC_ARM_REG_R1);
+  r.r5 = m->reg(UC_ARM_REG_R5);
+  r.r7 = m->reg(UC_ARM_REG_R7);
+  if (m->debug_read32(kDwtCyccnt, r.cyccnt_end)) r.cycles_at_end = m->cycles();
   r.time_cycles = static_cast<double>(m->now_ns() - t0) * 16e6 / 1e9;
   return r;
 }
@@ -120,6 +131,40 @@ TEST(Vstm32CycleModelTest, FlashWaitStatesAndTheArtAccelerator) {
   // ART on (prefetch + instruction cache): the loop runs from the cache, as at 0 wait states.
   expect_within_5_percent(run_loop(kDelayLoop, true, 5 | (1u << 8) | (1u << 9)), 3.0 * kLoops - 1,
                           "ART");
+}
+
+// DWT_CYCCNT as HAL delay code uses it: DEMCR.TRCENA, (LAR unlock), CYCCNT = 0, CYCCNTENA; the
+// core reads it with `ldr r5, [r6]` before and `ldr r7, [r6]` after the delay loop:
+//   ldr r5, [r6]; 1: subs r0, #1; bne 1b; ldr r7, [r6]; b .
+// From the start of the first load to the start of the second: the load 2, then 100,000 x
+// (subs 1 + bne 2) with the last bne not taken (1): 2 + 3 x 100,000 - 1.
+const std::vector<uint16_t> kCyccntLoop = {0x6835, 0x3801, 0xD1FD, 0x6837, 0xE7FE};
+
+std::function<void(vstm32::Machine&)> enable_cyccnt(bool trcena) {
+  return [trcena](vstm32::Machine& m) {
+    EXPECT_TRUE(m.debug_write32(kDemcr, trcena ? 1u << 24 : 0u));
+    EXPECT_TRUE(m.debug_write32(kDwtLar, 0xC5AC'CE55));
+    EXPECT_TRUE(m.debug_write32(kDwtCyccnt, 0));
+    EXPECT_TRUE(m.debug_write32(kDwtCtrl, 1));
+    uint32_t ctrl = 0;
+    EXPECT_TRUE(m.debug_read32(kDwtCtrl, ctrl));
+    EXPECT_EQ(ctrl, 0x4000'0001u);  // NUMCOMP 4, CYCCNTENA
+    m.set_reg(UC_ARM_REG_R6, kDwtCyccnt);
+  };
+}
+
+TEST(Vstm32CycleModelTest, DwtCyccntCountsTheModelsCycles) {
+  const LoopRun r = run_loop(kCyccntLoop, true, 0, enable_cyccnt(true));
+  EXPECT_EQ(r.r7 - r.r5, 2 + 3 * kLoops - 1);
+  // The debugger's read at the end: every cycle since CYCCNT was zeroed (its own load included).
+  EXPECT_EQ(uint64_t{r.cyccnt_end}, r.cycles);
+  // Without the model CYCCNT counts one a instruction, like cycles().
+  const LoopRun flat = run_loop(kCyccntLoop, false, 0, enable_cyccnt(true));
+  EXPECT_EQ(flat.r7 - flat.r5, 1 + 2 * kLoops);
+  // DEMCR.TRCENA clear: the DWT does not count.
+  const LoopRun off = run_loop(kCyccntLoop, true, 0, enable_cyccnt(false));
+  EXPECT_EQ(off.r5, 0u);
+  EXPECT_EQ(off.r7, 0u);
 }
 
 }  // namespace

@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: Apache-2.0
 # `vstm32 run --gdb PORT` driven by Debian's gdb-multiarch in batch mode (a real debug session):
 #  1. testfw-irq at 0x0800'0000: halted at the reset vector on attach, `break main`, a
-#     breakpoint in the SysTick handler (IPSR 15 in xpsr), read and write a variable, single step, a breakpoint in the
-#     TIM2 interrupt handler (IPSR 44, backtrace through the exception frame), detach: the
-#     firmware runs on to its TIM2 output.
+#     breakpoint in the SysTick handler (IPSR 15 in xpsr), read and write a variable, single step,
+#     a write watchpoint (stops where the firmware next writes the variable) and an access one, a
+#     breakpoint in the TIM2 interrupt handler (IPSR 44, backtrace through the exception frame),
+#     detach: the firmware runs on to its TIM2 output.
 #  2. the demo application in slot A behind our bootloader (when its release images exist):
 #     `break main`, continue, the PC in main, registers, a step.
 # Usage: gdb_session_test.sh VSTM32 ARTIFACTS_DIR [RELEASES_DIR]
@@ -65,7 +66,10 @@ timeout 60 "$GDB" -nx -batch \
   -ex "set var *(unsigned *)&$ms = 4242" \
   -ex "printf \"written=%u\n\", *(unsigned *)&$ms" \
   -ex 'printf "before step pc=0x%x\n", $pc' -ex stepi -ex 'printf "after step pc=0x%x\n", $pc' \
-  -ex delete -ex 'break TIM2_IRQHandler' -ex c \
+  -ex delete -ex "watch *(unsigned *)&$ms" -ex c \
+  -ex "printf \"watched g_ms=%u\n\", *(unsigned *)&$ms" \
+  -ex delete -ex "awatch *(unsigned *)&$ms" -ex c -ex delete \
+  -ex 'break TIM2_IRQHandler' -ex c \
   -ex 'printf "tim2 ipsr=%d\n", $xpsr & 0x1ff' -ex bt \
   -ex 'printf "msp=0x%x sp=0x%x\n", $msp, $sp' \
   -ex delete -ex detach \
@@ -84,7 +88,15 @@ before=$(sed -n 's/^before step pc=\(0x[0-9a-f]*\)$/\1/p' "$tmp/gdb.txt")
 after=$(sed -n 's/^after step pc=\(0x[0-9a-f]*\)$/\1/p' "$tmp/gdb.txt")
 [ -n "$before" ] && [ -n "$after" ] && [ $((after - before)) -ge 2 ] && [ $((after - before)) -le 4 ] ||
   fail "stepi moved the pc from '$before' to '$after'"
-expect "breakpoint in TIM2_IRQHandler" "Breakpoint 3, 0x[0-9a-f]+ in TIM2_IRQHandler"
+# Watchpoints (Z2, Z4): the firmware's next write of g_ms (written as 4242 above) stops it.
+expect "hardware write watchpoint set" "Hardware watchpoint [0-9]+: \*\(unsigned \*\)"
+expect "stopped where g_ms changes" "Old value = 4242"
+changed=$(sed -n 's/^New value = \([0-9]*\)$/\1/p' "$tmp/gdb.txt" | head -1)
+[ -n "$changed" ] && [ "$changed" != 4242 ] || fail "no new value of g_ms at the watchpoint"
+expect "the value read after the watchpoint" "watched g_ms=$changed\$"
+expect "access watchpoint" "Hardware access \(read/write\) watchpoint [0-9]+: \*\(unsigned \*\)"
+expect "access watchpoint hit" "^Value = [0-9]+$"
+expect "breakpoint in TIM2_IRQHandler" "Breakpoint [0-9]+, 0x[0-9a-f]+ in TIM2_IRQHandler"
 expect "IPSR in TIM2" "tim2 ipsr=44"
 expect "backtrace through the exception frame" "<signal handler called>"
 expect "handler on MSP" "msp=(0x[0-9a-f]+) sp=\\1"

@@ -129,6 +129,7 @@ void GdbServer::service() {
     was_attached_ = true;
     no_ack_ = false;
     input_.clear();
+    last_frame_.clear();
     target_.halt();  // a debugger that connects finds the core halted, as with a probe
   }
   for (uint8_t b : port_->read_available()) input_.push_back(static_cast<char>(b));
@@ -139,18 +140,53 @@ void GdbServer::service() {
       if (waiting_for_stop_) stop_reply(2);  // SIGINT
       continue;
     }
+    if (input_[0] == '-') {  // the debugger did not take our last packet: send it again
+      input_.erase(0, 1);
+      if (!no_ack_ && !last_frame_.empty()) write_raw(last_frame_);
+      continue;
+    }
     if (input_[0] != '$') {  // acks and line noise
       input_.erase(0, 1);
       continue;
     }
     const size_t hash = input_.find('#');
-    if (hash == std::string::npos || input_.size() < hash + 3) break;  // incomplete
+    if (hash == std::string::npos) {
+      if (input_.size() > kMaxPacketBytes) {
+        std::fprintf(stderr, "vstm32: gdb sent %zu bytes without a packet end ('#'): dropped\n",
+                     input_.size());
+        input_.clear();
+      }
+      break;
+    }
+    if (input_.size() < hash + 3) break;  // the checksum has not arrived yet
     const std::string packet = input_.substr(1, hash - 1);
+    const int hi = hex_digit(input_[hash + 1]), lo = hex_digit(input_[hash + 2]);
     input_.erase(0, hash + 3);
-    if (!no_ack_) port_->write(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>("+"), 1));
+    unsigned sum = 0;
+    for (char c : packet) sum += static_cast<uint8_t>(c);
+    if (hi < 0 || lo < 0 || static_cast<unsigned>(hi * 16 + lo) != (sum & 0xFFu)) {
+      std::fprintf(stderr, "vstm32: gdb packet with a bad checksum dropped%s\n",
+                   no_ack_ ? "" : " (asked again with '-')");
+      if (!no_ack_) write_raw("-");
+      continue;
+    }
+    if (!no_ack_) write_raw("+");
     handle(packet);
   }
-  if (waiting_for_stop_ && target_.take_stop()) stop_reply(5);  // SIGTRAP: a breakpoint
+  if (waiting_for_stop_ && target_.take_stop()) {  // SIGTRAP: a breakpoint or a watchpoint
+    if (const std::optional<DebugTarget::WatchStop> w = target_.take_watch()) {
+      char text[48];
+      std::snprintf(text, sizeof text, "T05%s:%x;thread:1;",
+                    w->type == 2   ? "watch"
+                    : w->type == 3 ? "rwatch"
+                                   : "awatch",
+                    w->address);
+      waiting_for_stop_ = false;
+      reply(text);
+    } else {
+      stop_reply(5);
+    }
+  }
   if (!attached() && was_attached_) {
     was_attached_ = false;
     waiting_for_stop_ = false;
@@ -166,8 +202,13 @@ void GdbServer::reply(std::string_view payload) {
   frame += payload;
   frame += '#';
   frame += hex_le(sum & 0xFFu, 1);
+  write_raw(frame);
+  last_frame_ = std::move(frame);
+}
+
+void GdbServer::write_raw(std::string_view bytes) {
   port_->write(
-      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(frame.data()), frame.size()));
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
 }
 
 void GdbServer::stop_reply(int signal) {
@@ -276,11 +317,22 @@ void GdbServer::handle(std::string_view p) {
     }
     case 'Z':
     case 'z': {
-      // Z0 (software) and Z1 (hardware) breakpoints are the same to the machine; watchpoints
-      // (Z2-Z4) are not offered: GDB then single-steps for them.
-      if (p.size() < 3 || (p[1] != '0' && p[1] != '1') || p[2] != ',') return reply("");
+      // Z0 (software) and Z1 (hardware) breakpoints are the same to the machine; Z2/Z3/Z4 are
+      // write/read/access watchpoints (kind: the length in bytes).
+      if (p.size() < 3 || p[1] < '0' || p[1] > '4' || p[2] != ',') return reply("");
       uint64_t address = 0, kind = 0;
-      if (!parse_range(p.substr(3), address, kind)) return reply("E01");
+      if (!parse_range(p.substr(3), address, kind) || address > 0xFFFF'FFFFu) return reply("E01");
+      if (p[1] >= '2') {
+        if (kind == 0 || kind > 0x1000) return reply("E01");
+        const int type = p[1] - '0';
+        if (p[0] == 'Z') {
+          target_.add_watchpoint(static_cast<uint32_t>(address), static_cast<uint32_t>(kind), type);
+        } else {
+          target_.remove_watchpoint(static_cast<uint32_t>(address), static_cast<uint32_t>(kind),
+                                    type);
+        }
+        return reply("OK");
+      }
       if (p[0] == 'Z') {
         target_.add_breakpoint(static_cast<uint32_t>(address));
       } else {

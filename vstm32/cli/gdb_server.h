@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,15 @@ class DebugTarget {
   virtual void add_breakpoint(uint32_t address) = 0;
   virtual void remove_breakpoint(uint32_t address) = 0;
   virtual void reset() = 0;  // a system reset; the target stays halted at the reset vector
+  // Data watchpoints of GDB's types 2 (write), 3 (read), 4 (access).
+  virtual void add_watchpoint(uint32_t address, uint32_t length, int type) = 0;
+  virtual void remove_watchpoint(uint32_t address, uint32_t length, int type) = 0;
+  // The stop take_stop() reported was a watchpoint: its type and the data address.
+  struct WatchStop {
+    int type;
+    uint32_t address;
+  };
+  [[nodiscard]] virtual std::optional<WatchStop> take_watch() = 0;
 };
 
 class GdbServer {
@@ -48,13 +58,17 @@ class GdbServer {
  private:
   void handle(std::string_view packet);
   void reply(std::string_view payload);
+  void write_raw(std::string_view bytes);
   void stop_reply(int signal);
   std::string read_registers() const;
   std::string query(std::string_view packet);
 
   std::unique_ptr<TcpPort> port_;
   DebugTarget& target_;
+  // Bytes without a packet end beyond this are line noise (PacketSize is 0x4000).
+  static constexpr size_t kMaxPacketBytes = 2 * 0x4000;
   std::string input_;
+  std::string last_frame_;  // sent again when the debugger answers '-'
   bool no_ack_ = false;
   bool waiting_for_stop_ = false;  // c/s sent: a stop reply is owed
   bool was_attached_ = false;

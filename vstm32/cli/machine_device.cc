@@ -117,6 +117,25 @@ class MachineDevice : public Device, public DebugTarget {
   }
   void add_breakpoint(uint32_t address) override { machine_->add_debug_breakpoint(address); }
   void remove_breakpoint(uint32_t address) override { machine_->remove_debug_breakpoint(address); }
+  void add_watchpoint(uint32_t address, uint32_t length, int type) override {
+    machine_->add_debug_watchpoint(address, length, watch_kind(type));
+  }
+  void remove_watchpoint(uint32_t address, uint32_t length, int type) override {
+    machine_->remove_debug_watchpoint(address, length, watch_kind(type));
+  }
+  std::optional<WatchStop> take_watch() override {
+    const std::optional<Machine::WatchHit> hit = machine_->take_watch_hit();
+    if (!hit) return std::nullopt;
+    const int type = hit->kind == Machine::WatchKind::kWrite  ? 2
+                     : hit->kind == Machine::WatchKind::kRead ? 3
+                                                              : 4;
+    return WatchStop{type, hit->address};
+  }
+  static Machine::WatchKind watch_kind(int type) {
+    return type == 2   ? Machine::WatchKind::kWrite
+           : type == 3 ? Machine::WatchKind::kRead
+                       : Machine::WatchKind::kAccess;
+  }
   void reset() override {
     pulse_nrst();
     halted_ = true;

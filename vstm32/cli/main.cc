@@ -89,10 +89,10 @@ int main(int argc, char** argv) {
   run->add_option(
       "--product-id", product_id,
       "What the ROM's Get ID answers (default 0x413, the F40x/41x); to test host checks");
-  bool cycle_model = false;
-  run->add_flag("--cycle-model", cycle_model,
-                "Simulated time from Cortex-M4 cycle costs and flash wait states "
-                "(default: one cycle per instruction)");
+  bool cycle_model = true;
+  run->add_flag("--cycle-model,!--no-cycle-model", cycle_model,
+                "Simulated time from Cortex-M4 cycle costs and flash wait states (the default); "
+                "--no-cycle-model: one cycle per instruction");
   int gdb_port = -1;
   run->add_option("--gdb", gdb_port,
                   "GDB remote protocol on 127.0.0.1:PORT (0: any free port); the core waits "

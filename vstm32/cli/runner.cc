@@ -499,21 +499,28 @@ class Runner : public ControlTarget {
   // device at once (realistic timing: from the wall clock on) and answered when it ended.
   void i2c_requests() {
     i2c_tcp_->accept_client();
-    if (i2c_tcp_->client_fd() != i2c_client_fd_) i2c_in_.clear();  // a new client starts afresh
-    i2c_client_fd_ = i2c_tcp_->client_fd();
+    if (i2c_tcp_->client_fd() != i2c_client_fd_) {  // a new client (or none) starts afresh
+      drop_incomplete_i2c_request();
+      i2c_client_fd_ = i2c_tcp_->client_fd();
+    }
     const std::vector<uint8_t> bytes = i2c_tcp_->read_available();
     i2c_in_.insert(i2c_in_.end(), bytes.begin(), bytes.end());
     while (i2c_in_.size() >= 4) {
       const uint8_t kind = i2c_in_[0];
       const uint32_t length = i2c_in_[2] | (uint32_t{i2c_in_[3]} << 8);
       if (kind != kI2cWireWrite && kind != kI2cWireRead) {
-        std::fprintf(stderr, "vstm32: i2c1 client sent 0x%02X, not a request: input dropped\n",
-                     kind);
+        // Where the next request starts is lost: what follows cannot be trusted either.
+        std::fprintf(stderr,
+                     "vstm32: i2c1 client sent 0x%02X where a request starts ('W' or 'R'): "
+                     "%zu bytes dropped, connection closed\n",
+                     kind, i2c_in_.size());
         i2c_in_.clear();
+        i2c_tcp_->drop_client();
+        i2c_client_fd_ = -1;
         return;
       }
       const size_t need = 4 + (kind == kI2cWireWrite ? length : 0);
-      if (i2c_in_.size() < need) return;
+      if (i2c_in_.size() < need) break;
       I2cTransfer t;
       t.address = i2c_in_[1] & 0x7Fu;
       t.read = kind == kI2cWireRead;
@@ -536,6 +543,23 @@ class Runner : public ControlTarget {
       reply.insert(reply.end(), r.data.begin(), r.data.end());
       i2c_tcp_->write(reply);
     }
+    if (i2c_tcp_->client_fd() < 0) drop_incomplete_i2c_request();  // it went away mid-request
+  }
+
+  void drop_incomplete_i2c_request() {
+    if (i2c_in_.empty()) return;
+    if (i2c_in_.size() < 4) {
+      std::fprintf(stderr,
+                   "vstm32: i2c1 client left after %zu bytes of a request header (4): dropped\n",
+                   i2c_in_.size());
+    } else {
+      const uint32_t length = i2c_in_[2] | (uint32_t{i2c_in_[3]} << 8);
+      std::fprintf(stderr,
+                   "vstm32: i2c1 client left in the middle of a write request (%zu of %u bytes): "
+                   "dropped, nothing sent on the bus\n",
+                   i2c_in_.size(), 4 + length);
+    }
+    i2c_in_.clear();
   }
 
   Device& device_;

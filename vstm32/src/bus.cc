@@ -82,6 +82,7 @@ void Machine::Impl::build_devices() {
   add(std::make_unique<FlashInterface>(*this));
   add(std::make_unique<Scs>(*this));
   add(std::make_unique<DbgMcu>());
+  add(std::make_unique<Dwt>(*this));
   iwdg = static_cast<Iwdg*>(
       add(std::make_unique<Iwdg>(*this, config.lsi_hz,
                                  [this] { pending_reset_flags |= kCsrIwdg | kCsrPin; }),

@@ -154,7 +154,8 @@ void block_hook(uc_engine* uc, uint64_t address, uint32_t size, void* user) {
   // A stop requested by the previous block (request_stop): Unicorn leaves before the block's
   // first instruction, but its PC can be stale (the previous block's last instruction when that
   // block jumped straight into this one), so the run resumes at this block's address.
-  if (m->stop_at_block) {
+  // After a watchpoint's stop (taken after its access completed) no block runs either.
+  if (m->stop_at_block || m->watch_stopping) {
     m->stopped_at_block = a;
     uc_emu_stop(uc);
     return;
@@ -170,6 +171,29 @@ void block_hook(uc_engine* uc, uint64_t address, uint32_t size, void* user) {
   // An exception is pending but masked: a block that may unmask it (CPS, MSR) ends the run.
   if (m->unmask_watch && m->block_changes_mask(a, size)) {
     m->request_stop(Machine::Impl::StopWhy::kException);
+  }
+}
+
+void watch_hook(uc_engine* uc, uc_mem_type type, uint64_t address, int size, int64_t, void* user) {
+  auto* m = impl_of(user);
+  if (m->watch_stopping) return;
+  const bool write = type == UC_MEM_WRITE;
+  for (const Machine::Impl::Watchpoint& w : m->watchpoints) {
+    if ((w.kind == Machine::WatchKind::kWrite && !write) ||
+        (w.kind == Machine::WatchKind::kRead && write)) {
+      continue;
+    }
+    if (address + static_cast<uint64_t>(size) <= w.address ||
+        address >= uint64_t{w.address} + w.length) {
+      continue;
+    }
+    m->watch_hit = Machine::WatchHit{w.kind, std::max(static_cast<uint32_t>(address), w.address)};
+    m->watch_stopping = true;
+    uc_reg_read(uc, UC_ARM_REG_PC, &m->watch_pc);
+    m->debug_stop = true;
+    m->stop_why = Machine::Impl::StopWhy::kBreakpoint;
+    uc_emu_stop(uc);  // the access completes; the run ends before the next instruction
+    return;
   }
 }
 
@@ -462,6 +486,40 @@ void Machine::Impl::settle_icount(uint32_t stop_pc) {
   set_icount(block_icount + count_instructions(block_address, stop_pc - block_address));
 }
 
+uint64_t Machine::Impl::cycles_now() {
+  if (!in_emulation || block_size == 0) return icount;
+  const uint32_t at = debug_pc();
+  if (at < block_address || at >= block_address + block_size) return icount;
+  if (at == block_address) return block_icount;
+  if (!cycle_model) return block_icount + count_instructions(block_address, at - block_address);
+  const uint8_t* p = host_pointer(block_address, at - block_address);
+  if (p == nullptr) return icount;
+  return block_icount + block_cost(p, block_address, at - block_address, fetch_model()).cycles;
+}
+
+uint32_t Machine::Impl::debug_pc() const {
+  uint32_t at = pc;
+  if (in_emulation) uc_reg_read(uc, UC_ARM_REG_PC, &at);  // exact at every instruction
+  return at & ~1u;
+}
+
+uint32_t Machine::Impl::dwt_cyccnt() {
+  const bool counting = (dwt.demcr & (1u << 24)) != 0 && (dwt.ctrl & 1u) != 0;
+  return counting ? dwt.cyccnt + static_cast<uint32_t>(cycles_now() - dwt.origin) : dwt.cyccnt;
+}
+
+void Machine::Impl::dwt_set(uint32_t demcr, uint32_t ctrl) {
+  dwt.cyccnt = dwt_cyccnt();
+  dwt.origin = cycles_now();
+  dwt.demcr = demcr;
+  dwt.ctrl = ctrl;
+}
+
+void Machine::Impl::dwt_write_cyccnt(uint32_t value) {
+  dwt.cyccnt = value;
+  dwt.origin = cycles_now();
+}
+
 FetchModel Machine::Impl::fetch_model() const {
   return FetchModel{fctl.acr & 7u, (fctl.acr & (1u << 8)) != 0, (fctl.acr & (1u << 9)) != 0};
 }
@@ -577,6 +635,7 @@ void Machine::Impl::open_engine() {
   check(uc_hook_add(uc, &hook, UC_HOOK_INTR, reinterpret_cast<void*>(interrupt_hook), this, 1, 0),
         "interrupt hook");
   for (auto& [address, unused] : debug_breakpoints) add_debug_hook(address);
+  for (Watchpoint& w : watchpoints) add_watch_hook(w);
   if (breakpoint && !breakpoint_hit_ns) {
     check(uc_hook_add(uc, &hook, UC_HOOK_CODE, reinterpret_cast<void*>(breakpoint_hook), this,
                       *breakpoint, *breakpoint),
@@ -715,8 +774,10 @@ uint64_t Machine::Impl::idle_loop_instructions(uint64_t deadline) {
   if ((xpsr & 0x0600'FC00u) != 0) return 0;  // inside an IT block: the branch is conditional
   const uint64_t now = now_ps();
   uint64_t n = std::max<uint64_t>(instructions_in(deadline > now ? deadline - now : 0), 1);
-  if (cut.kind == CutPlan::Kind::kInstructions) {
-    n = std::min<uint64_t>(n, cut.at > icount ? cut.at - icount : 1);
+  if (cut.kind == CutPlan::Kind::kInstructions) {  // 2 cycles a `b .` with the cycle model
+    const uint64_t done = instructions_now();
+    const uint64_t left = cut.at > done ? cut.at - done : 1;
+    n = std::min<uint64_t>(n, cycle_model ? 2 * left : left);
   }
   return n;
 }
@@ -750,8 +811,9 @@ void Machine::Impl::run_cpu_until(uint64_t t_ps) {
       const uint64_t span_ps = deadline > now_ps() ? deadline - now_ps() : 0;
       uint64_t n = std::clamp<uint64_t>(instructions_in(span_ps), 1, kMaxSliceInstructions);
       if (single_step) n = 1;
-      if (cut.kind == CutPlan::Kind::kInstructions) {
-        n = std::min<uint64_t>(n, cut.at > icount ? cut.at - icount : 1);
+      if (cut.kind == CutPlan::Kind::kInstructions) {  // Unicorn's count is instructions
+        const uint64_t done = instructions_now();
+        n = std::min<uint64_t>(n, cut.at > done ? cut.at - done : 1);
       }
       // Unicorn's instruction count ends the slice exactly (an instruction cut is exact) and
       // keeps PC exact at every instruction (its counting hook syncs PC), so a fault names the
@@ -762,6 +824,7 @@ void Machine::Impl::run_cpu_until(uint64_t t_ps) {
       stop_why = StopWhy::kNone;
       stop_at_block = false;
       stopped_at_block.reset();
+      watch_stopping = false;
       block_size = 0;
       in_emulation = true;
       const uc_err err = uc_emu_start(uc, pc | 1u, 0xFFFF'FFFFu, 0, n);
@@ -769,6 +832,11 @@ void Machine::Impl::run_cpu_until(uint64_t t_ps) {
       uint32_t new_pc = 0;
       uc_reg_read(uc, UC_ARM_REG_PC, &new_pc);
       if (stopped_at_block) new_pc = *stopped_at_block;
+      if (watch_stopping && (new_pc & ~1u) == (watch_pc & ~1u)) {
+        // Unicorn leaves after the accessing instruction with its PC still on it: behind it.
+        const uint8_t* p = host_pointer(new_pc & ~1u, 2);
+        new_pc = (new_pc & ~1u) + (p != nullptr && p[1] >= 0xE8u ? 4 : 2);
+      }
       settle_icount(new_pc);  // a stop inside a block: only the instructions before PC ran
       if (dying) {
         self.power_off();
@@ -828,7 +896,7 @@ void Machine::Impl::run_cpu_until(uint64_t t_ps) {
     }
     // Things that happen at the end of a slice.
     if (!powered) return;
-    if (cut.kind == CutPlan::Kind::kInstructions && icount >= cut.at) {
+    if (cut.kind == CutPlan::Kind::kInstructions && instructions_now() >= cut.at) {
       power_cut("after " + std::to_string(cut.at) + " instructions", now_ps());
       return;
     }
@@ -958,6 +1026,7 @@ void Machine::power_on() {
   std::fill(s.sram.begin(), s.sram.end(), 0);
   std::fill(s.ccm.begin(), s.ccm.end(), 0);
   s.rtc_bkp.fill(0);  // no VBAT in this model: the backup domain loses its contents
+  s.dwt = Machine::Impl::DwtState{};
   std::fill(s.bkpsram.begin(), s.bkpsram.end(), 0);
   s.rcc->csr = 0;
   s.event(MachineEvent::Kind::kPower, "power on");
@@ -1143,6 +1212,47 @@ void Machine::remove_debug_breakpoint(uint32_t address) {
   impl_->debug_breakpoints.erase(address & ~1u);
 }
 
+// An access that starts up to 7 bytes before the range can still touch it (LDRD, STM): the
+// hook's range starts there and watch_hook checks the overlap.
+void Machine::Impl::add_watch_hook(Watchpoint& w) {
+  if (uc == nullptr) return;
+  const int types = w.kind == Machine::WatchKind::kWrite  ? UC_HOOK_MEM_WRITE
+                    : w.kind == Machine::WatchKind::kRead ? UC_HOOK_MEM_READ
+                                                          : UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE;
+  const uint64_t begin = w.address >= 7 ? w.address - 7 : 0;
+  check(uc_hook_add(uc, &w.hook, types, reinterpret_cast<void*>(watch_hook), this, begin,
+                    uint64_t{w.address} + std::max<uint32_t>(w.length, 1) - 1),
+        "watchpoint hook");
+  uc_ctl_flush_tlb(uc);  // translated loads and stores call the new hook
+}
+
+void Machine::add_debug_watchpoint(uint32_t address, uint32_t length, WatchKind kind) {
+  Impl& s = *impl_;
+  for (const Impl::Watchpoint& w : s.watchpoints) {
+    if (w.address == address && w.length == length && w.kind == kind) return;
+  }
+  s.watchpoints.push_back(Impl::Watchpoint{address, std::max<uint32_t>(length, 1), kind, 0});
+  s.add_watch_hook(s.watchpoints.back());
+}
+
+void Machine::remove_debug_watchpoint(uint32_t address, uint32_t length, WatchKind kind) {
+  Impl& s = *impl_;
+  length = std::max<uint32_t>(length, 1);
+  for (auto it = s.watchpoints.begin(); it != s.watchpoints.end(); ++it) {
+    if (it->address != address || it->length != length || it->kind != kind) continue;
+    if (s.uc != nullptr) {
+      uc_hook_del(s.uc, it->hook);
+      uc_ctl_flush_tlb(s.uc);
+    }
+    s.watchpoints.erase(it);
+    return;
+  }
+}
+
+std::optional<Machine::WatchHit> Machine::take_watch_hit() {
+  return std::exchange(impl_->watch_hit, std::nullopt);
+}
+
 void Machine::step_over_breakpoint() {
   impl_->pass_breakpoint = impl_->pc & ~1u;
 }
@@ -1156,6 +1266,7 @@ void Machine::debug_step() {
   s.single_step = false;
   s.pass_breakpoint.reset();
   s.debug_stop = false;
+  s.watch_hit.reset();  // a step reports no watchpoint
 }
 
 bool Machine::take_debug_stop() {
@@ -1267,7 +1378,8 @@ void Machine::set_event_listener(std::function<void(const MachineEvent&)> listen
 }
 
 void Machine::cut_after_instructions(uint64_t n) {
-  impl_->cut = CutPlan{CutPlan::Kind::kInstructions, impl_->icount + std::max<uint64_t>(n, 1)};
+  impl_->cut =
+      CutPlan{CutPlan::Kind::kInstructions, impl_->instructions_now() + std::max<uint64_t>(n, 1)};
 }
 
 void Machine::cut_at_flash_step(uint64_t n, double fraction) {
@@ -1477,8 +1589,8 @@ std::string Machine::status() const {
                 "sysclk_hz=%u leds=0x%X iwdg=%s flash_steps=%llu power_cuts=%llu pc=0x%08X",
                 s.powered ? "on" : "off", s.boot0 ? 1 : 0, s.nrst_low ? "low" : "high",
                 to_string(s.mode), to_string(s.last_cause), static_cast<double>(s.now_ps()) / 1e9,
-                static_cast<unsigned long long>(s.icount), s.hclk_hz(), s.leds(),
-                s.iwdg->running() ? "running" : "off",
+                static_cast<unsigned long long>(s.cycle_model ? s.retired : s.icount), s.hclk_hz(),
+                s.leds(), s.iwdg->running() ? "running" : "off",
                 static_cast<unsigned long long>(s.flash_steps),
                 static_cast<unsigned long long>(s.power_cuts), s.pc & ~1u);
   return text;

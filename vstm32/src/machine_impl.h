@@ -147,6 +147,16 @@ struct Machine::Impl final : DeviceHost {
   bool debug_stop = false;
   bool single_step = false;
   void add_debug_hook(uint32_t address);
+  struct Watchpoint {
+    uint32_t address, length;
+    Machine::WatchKind kind;
+    size_t hook;  // uc_hook
+  };
+  std::vector<Watchpoint> watchpoints;
+  std::optional<Machine::WatchHit> watch_hit;  // what stopped the last run (take_watch_hit)
+  bool watch_stopping = false;                 // a watchpoint ended the run in progress
+  uint32_t watch_pc = 0;                       // the instruction whose access hit it
+  void add_watch_hook(Watchpoint& w);
   struct PendingFault {
     std::string kind;
     uint32_t address = 0;
@@ -242,6 +252,22 @@ struct Machine::Impl final : DeviceHost {
     uint32_t shcsr = 0, cfsr = 0, hfsr = 0, mmfar = 0, bfar = 0;
     uint32_t fpccr = 0xC000'0000, fpcar = 0, fpdscr = 0;
   } scb;
+  // DEMCR (SCS) and the DWT's cycle counter (scs.cc): CYCCNT is `cyccnt` at `origin` cycles and
+  // counts from there while TRCENA and CYCCNTENA are set. Reset at power-on only.
+  struct DwtState {
+    uint32_t demcr = 0;
+    uint32_t ctrl = 0x4000'0000;  // NUMCOMP = 4
+    uint32_t cyccnt = 0;
+    uint64_t origin = 0;
+  } dwt;
+  // Cycles up to the instruction running now, also inside a translated block (icount runs
+  // ahead to the block's end): what a load of DWT_CYCCNT sees.
+  uint64_t cycles_now();
+  uint64_t instructions_now() const { return cycle_model ? retired : icount; }
+  uint32_t dwt_cyccnt();
+  void dwt_set(uint32_t demcr, uint32_t ctrl);
+  void dwt_write_cyccnt(uint32_t value);
+  uint32_t debug_pc() const;
   struct SysTick {
     uint32_t ctrl = 0, load = 0;
     uint64_t origin_ps = 0;  // VAL was reloaded at this time

@@ -32,6 +32,7 @@ uint32_t Scs::read(uint32_t offset) {
     case 0xD34: return m.scb.mmfar;
     case 0xD38: return m.scb.bfar;
     case 0xD88: return m.scb.cpacr;
+    case 0xDFC: return m.dwt.demcr;
     case 0xF34: return m.scb.fpccr;
     case 0xF38: return m.scb.fpcar;
     case 0xF3C: return m.scb.fpdscr;
@@ -105,6 +106,7 @@ void Scs::write(const RegWrite& w) {
     case 0xD28: m.scb.cfsr &= ~w.merge(0); return;  // write 1 to clear
     case 0xD2C: m.scb.hfsr &= ~w.merge(0); return;
     case 0xD88: m.scb.cpacr = w.merge(m.scb.cpacr) & 0x00F0'0000u; return;
+    case 0xDFC: m.dwt_set(w.merge(m.dwt.demcr) & 0x010F'07F1u, m.dwt.ctrl); return;  // DEMCR
     case 0xF34: m.scb.fpccr = w.merge(m.scb.fpccr) & 0xC000'0000u; return;
     case 0xF3C: m.scb.fpdscr = w.merge(m.scb.fpdscr) & 0x07C0'0000u; return;
     case 0xF00: m.nvic_set_pending(w.merge(0) & 0x1FFu); return;  // STIR
@@ -128,6 +130,40 @@ void Scs::write(const RegWrite& w) {
       }
     }
     m.priorities_changed();
+  }
+}
+
+uint32_t Dwt::read(uint32_t offset) {
+  Machine::Impl& m = m_;
+  switch (offset) {
+    case 0x000: return m.dwt.ctrl;
+    case 0x004: return m.dwt_cyccnt();
+    case 0x01C: return m.debug_pc();  // PCSR: a sample of the PC
+    case 0xFB4: return 0;             // LSR: no lock on the Cortex-M4
+    default: break;
+  }
+  if (offset >= 0x020 && offset < 0x060) return comparators_[(offset - 0x020) / 4];
+  if (offset >= 0x008 && offset < 0x01C && !warned_) {
+    warned_ = true;
+    m.event(MachineEvent::Kind::kInfo,
+            "warning: DWT profiling counters (CPICNT, EXCCNT, SLEEPCNT, LSUCNT, FOLDCNT) are not "
+            "modelled: "
+            "they read 0");
+  }
+  return 0;
+}
+
+void Dwt::write(const RegWrite& w) {
+  Machine::Impl& m = m_;
+  switch (w.offset) {
+    case 0x000: m.dwt_set(m.dwt.demcr, (w.merge(m.dwt.ctrl) & 0x1u) | 0x4000'0000u); return;
+    case 0x004: m.dwt_write_cyccnt(w.merge(m.dwt_cyccnt())); return;
+    case 0xFB0: return;  // LAR: accepted (the key unlocks nothing to model)
+    default: break;
+  }
+  if (w.offset >= 0x020 && w.offset < 0x060) {
+    uint32_t& r = comparators_[(w.offset - 0x020) / 4];
+    r = w.merge(r);
   }
 }
 

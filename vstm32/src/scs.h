@@ -21,6 +21,23 @@ class Scs final : public BusDevice {
   Machine::Impl& m_;
 };
 
+// The DWT (0xE000'1000, ARMv7-M ARM C1.8) as far as timing code uses it: CTRL (CYCCNTENA;
+// NUMCOMP 4), CYCCNT counting the core's cycles (Machine::cycles(): the cycle model's, or one a
+// instruction with it off) while DEMCR.TRCENA (in the SCS) and CYCCNTENA are set, PCSR and the
+// lock access register. Comparators store only; the profiling counters (CPICNT...FOLDCNT) read 0.
+class Dwt final : public BusDevice {
+ public:
+  explicit Dwt(Machine::Impl& m) : BusDevice("DWT", 0xE000'1000, 0x1000), m_(m) {}
+  uint32_t read(uint32_t offset) override;
+  void write(const RegWrite& w) override;
+  void reset() override {}  // Machine::Impl::dwt: the debug domain keeps it over system resets
+
+ private:
+  Machine::Impl& m_;
+  std::array<uint32_t, 16> comparators_{};  // COMP, MASK, FUNCTION of 4 comparators (0x20-0x5C)
+  bool warned_ = false;
+};
+
 class DbgMcu final : public BusDevice {
  public:
   DbgMcu() : BusDevice("DBGMCU", 0xE004'2000, 0x400) {}

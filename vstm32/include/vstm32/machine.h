@@ -48,8 +48,8 @@ struct MachineConfig {
   uint32_t lsi_hz = 32'000;  // IWDG clock (nominal 32 kHz; the datasheet allows 17-47 kHz)
   uint64_t seed = 1;         // for torn-state patterns and random cuts
   // Simulated time from Cortex-M4 cycle costs and flash wait states (docs/vstm32.md, "Cycle
-  // model") instead of one cycle per instruction. Instruction cuts then count cycles.
-  bool cycle_model = false;
+  // model"); false: one cycle per instruction (the model before).
+  bool cycle_model = true;
 };
 
 enum class ResetCause : uint8_t { kPowerOn, kPin, kSoftware, kWatchdog, kRom };
@@ -225,6 +225,18 @@ class Machine : public RomBus {
   // Executes one instruction (a pending interrupt is taken first: the step ends in its handler).
   void debug_step();
   [[nodiscard]] bool take_debug_stop();
+  // Data watchpoints (GDB's Z2/Z3/Z4), any number: a run stops after the instruction that wrote
+  // (kWrite), read (kRead) or accessed (kAccess) a byte of [address, address + length) in SRAM,
+  // CCM or flash (as the DWT's comparators stop the core after the access), take_debug_stop()
+  // says so and take_watch_hit() which one.
+  enum class WatchKind : uint8_t { kWrite, kRead, kAccess };
+  struct WatchHit {
+    WatchKind kind;
+    uint32_t address;  // the first watched byte the access touched
+  };
+  void add_debug_watchpoint(uint32_t address, uint32_t length, WatchKind kind);
+  void remove_debug_watchpoint(uint32_t address, uint32_t length, WatchKind kind);
+  [[nodiscard]] std::optional<WatchHit> take_watch_hit();
 
   // ---- Peripheral state for tests and status lines ----
   [[nodiscard]] uint8_t leds() const;  // bit 0 green PD12, 1 orange, 2 red, 3 blue PD15

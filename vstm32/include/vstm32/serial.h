@@ -63,10 +63,10 @@ class TcpPort {
   void accept_client();
   std::vector<uint8_t> read_available();  // closes the client on EOF/error
   void write(std::span<const uint8_t> bytes);
+  void drop_client();  // closes the connection (the client sees its end)
 
  private:
   TcpPort() = default;
-  void drop_client();
   int listen_fd_ = -1;
   int client_fd_ = -1;
   uint16_t port_ = 0;
