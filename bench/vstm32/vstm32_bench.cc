@@ -27,6 +27,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <random>
 #include <string>
 
@@ -57,14 +58,22 @@ uint32_t reference_crc32(const std::vector<uint8_t>& data) {
   return ~crc;
 }
 
-// TIM6 at 100 kHz over `adds r0, #1; b` in SRAM; set up through the probe.
-bool interrupt_load(double seconds) {
+// A powered machine whose vectors put SP and the reset handler in SRAM (the caller writes the
+// code there through the debug port).
+std::unique_ptr<vstm32::Machine> powered_machine_running_from_sram() {
   auto created = vstm32::Machine::create({});
-  if (!created) return false;
+  if (!created) return nullptr;
   auto m = std::move(created).value();
   const uint8_t vectors[8] = {0x00, 0x00, 0x01, 0x20, 0x01, 0x00, 0x00, 0x20};  // SP, reset
   m->load_flash(vstm32::kFlashBase, vectors);
   m->power_on();
+  return m;
+}
+
+// TIM6 at 100 kHz over `adds r0, #1; b` in SRAM; set up through the probe.
+bool interrupt_load(double seconds) {
+  auto m = powered_machine_running_from_sram();
+  if (!m) return false;
   auto w = [&](uint32_t address, uint32_t value) { return m->debug_write32(address, value); };
   bool ok = w(0x2000'0000, 0xE7FD'3001u)                     // adds r0, #1 ; b.n .-2
             && w(0x2000'0100, 0x2200'4901u)                  // ldr r1, [pc, #4] ; movs r2, #0
@@ -95,12 +104,8 @@ bool interrupt_load(double seconds) {
 
 // USART1 at 2 Mbaud echoing from its RXNE interrupt; the host sends a byte every frame.
 bool uart_echo(double seconds) {
-  auto created = vstm32::Machine::create({});
-  if (!created) return false;
-  auto m = std::move(created).value();
-  const uint8_t vectors[8] = {0x00, 0x00, 0x01, 0x20, 0x01, 0x00, 0x00, 0x20};  // SP, reset
-  m->load_flash(vstm32::kFlashBase, vectors);
-  m->power_on();
+  auto m = powered_machine_running_from_sram();
+  if (!m) return false;
   auto w = [&](uint32_t address, uint32_t value) { return m->debug_write32(address, value); };
   bool ok = w(0x2000'0000, 0xE7FD'3001u)                     // adds r0, #1 ; b.n .-2
             && w(0x2000'0100, 0x684A'4901u)                  // ldr r1, [pc, #4] ; ldr r2, [r1, #4]

@@ -9,8 +9,10 @@
 #include <cstdint>
 #include <deque>
 #include <random>
+#include <vector>
 
 #include "an3155/port.h"
+#include "format/flash_map.h"
 #include "vstm32/machine.h"
 
 namespace fota::native_test {
@@ -59,5 +61,12 @@ class MachineLink final : public an3155::ByteLink, public an3155::Clock, public 
   uint64_t flipped_ = 0;
   uint64_t garbled_ = 0;
 };
+
+// The bytes of a flash snapshot (as Machine::flash() gives it) from address `from` up to `to`.
+inline std::vector<uint8_t> flash_region(const std::vector<uint8_t>& flash, uint32_t from,
+                                         uint32_t to) {
+  return std::vector<uint8_t>(flash.begin() + (from - flash_map::kFlashBase),
+                              flash.begin() + (to - flash_map::kFlashBase));
+}
 
 }  // namespace fota::native_test

@@ -21,15 +21,11 @@ namespace {
 using boot_test::Device;
 using boot_test::FlashLayout;
 using flash_map::Slot;
+using native_test::flash_region;
 using native_test::MachineI2cBus;
 using native_test::MachineLink;
 
 constexpr double kBootMs = 3'000;
-
-std::vector<uint8_t> region(const std::vector<uint8_t>& flash, uint32_t from, uint32_t to) {
-  return std::vector<uint8_t>(flash.begin() + (from - flash_map::kFlashBase),
-                              flash.begin() + (to - flash_map::kFlashBase));
-}
 
 class NativeI2c : public ::testing::Test {
  protected:
@@ -90,8 +86,10 @@ TEST_F(NativeI2c, PinResetSyncOverI2cInstallsV2AndItConfirms) {
   expect({"boot: slot=B version=2.0.0 decision=trial reason=attempt-1/3\n", "demo 2.0.0 slot B\n",
           "confirmed\n"});
   const auto after = d.flash_copy();
-  EXPECT_EQ(region(before, 0x0800'0000, 0x0800'C000), region(after, 0x0800'0000, 0x0800'C000));
-  EXPECT_EQ(region(before, 0x0801'0000, 0x0808'0000), region(after, 0x0801'0000, 0x0808'0000));
+  EXPECT_EQ(flash_region(before, 0x0800'0000, 0x0800'C000),
+            flash_region(after, 0x0800'0000, 0x0800'C000));
+  EXPECT_EQ(flash_region(before, 0x0801'0000, 0x0808'0000),
+            flash_region(after, 0x0801'0000, 0x0808'0000));
   // The image's bytes on a 400 kHz bus, 9 clocks a byte: the wire time.
   const double wire_ms = static_cast<double>(v2_.size()) * 9 / 400'000 * 1000;
   std::printf(
@@ -136,9 +134,11 @@ TEST_F(NativeI2c, AFullSlotImageCompletesAtFullSpeedAndConfirms) {
   expect({"boot: slot=B version=2.0.0 decision=trial reason=attempt-1/3\n", "demo 2.0.0 slot B\n",
           "confirmed\n"});
   const auto after = d.flash_copy();
-  EXPECT_EQ(region(after, 0x0808'0000, 0x080E'0000), image);
-  EXPECT_EQ(region(before, 0x0800'0000, 0x0800'C000), region(after, 0x0800'0000, 0x0800'C000));
-  EXPECT_EQ(region(before, 0x0801'0000, 0x0808'0000), region(after, 0x0801'0000, 0x0808'0000));
+  EXPECT_EQ(flash_region(after, 0x0808'0000, 0x080E'0000), image);
+  EXPECT_EQ(flash_region(before, 0x0800'0000, 0x0800'C000),
+            flash_region(after, 0x0800'0000, 0x0800'C000));
+  EXPECT_EQ(flash_region(before, 0x0801'0000, 0x0808'0000),
+            flash_region(after, 0x0801'0000, 0x0808'0000));
 }
 
 TEST_F(NativeI2c, AWrongAddressIsAClearErrorAndTheDeviceBootsOn) {

@@ -22,14 +22,10 @@ namespace {
 using boot_test::Device;
 using boot_test::FlashLayout;
 using flash_map::Slot;
+using native_test::flash_region;
 using native_test::MachineLink;
 
 constexpr double kBootMs = 3'000;
-
-std::vector<uint8_t> region(const std::vector<uint8_t>& flash, uint32_t from, uint32_t to) {
-  return std::vector<uint8_t>(flash.begin() + (from - flash_map::kFlashBase),
-                              flash.begin() + (to - flash_map::kFlashBase));
-}
 
 class NativeVirtual : public ::testing::Test {
  protected:
@@ -86,8 +82,10 @@ TEST_F(NativeVirtual, PinResetSyncInstallsV2At2MbaudAndItConfirms) {
   const auto after = d.flash_copy();
   // Nothing but slot B and the log changed: bootloader, sector 3 untouched by this short log,
   // application data and slot A.
-  EXPECT_EQ(region(before, 0x0800'0000, 0x0800'C000), region(after, 0x0800'0000, 0x0800'C000));
-  EXPECT_EQ(region(before, 0x0801'0000, 0x0808'0000), region(after, 0x0801'0000, 0x0808'0000));
+  EXPECT_EQ(flash_region(before, 0x0800'0000, 0x0800'C000),
+            flash_region(after, 0x0800'0000, 0x0800'C000));
+  EXPECT_EQ(flash_region(before, 0x0801'0000, 0x0808'0000),
+            flash_region(after, 0x0801'0000, 0x0808'0000));
   std::printf(
       "native install of %zu bytes at 2 Mbaud: %.1f ms simulated (%u frames, %u resent, "
       "%u timeouts, %u busy)\n",
@@ -193,8 +191,10 @@ TEST_F(NativeVirtual, MalformedFramesAreRefusedAndNothingOutsideSlotBChanges) {
   d.mark();
   expect({"boot: slot=A version=1.0.0 decision=confirmed", "demo 1.0.0 slot A\n"});
   const auto after = d.flash_copy();
-  EXPECT_EQ(region(before, 0x0800'0000, 0x0808'0000), region(after, 0x0800'0000, 0x0808'0000));
-  EXPECT_EQ(region(before, 0x080E'0000, 0x0810'0000), region(after, 0x080E'0000, 0x0810'0000));
+  EXPECT_EQ(flash_region(before, 0x0800'0000, 0x0808'0000),
+            flash_region(after, 0x0800'0000, 0x0808'0000));
+  EXPECT_EQ(flash_region(before, 0x080E'0000, 0x0810'0000),
+            flash_region(after, 0x080E'0000, 0x0810'0000));
 }
 
 TEST_F(NativeVirtual, NoImageWaitsInUpdateModeAndTakesTheFirstImage) {
