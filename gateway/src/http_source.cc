@@ -63,16 +63,20 @@ bool HttpSource::backoff(unsigned attempt) {
 }
 
 HttpSource::Fetch HttpSource::fetch_window(uint64_t offset) {
+  const bool continues = !window_.empty() && offset == window_offset_ + window_.size();
+  const size_t first =
+      std::max<size_t>(1, std::min(options_.first_window_bytes, options_.window_bytes));
+  fetch_bytes_ = continues ? std::min(fetch_bytes_ * 2, options_.window_bytes) : first;
   window_.clear();
   window_offset_ = offset;
   ports::HttpRequest request = base_request("GET", url_, options_);
-  request.range = std::to_string(offset) + "-" + std::to_string(offset + options_.window_bytes - 1);
+  request.range = std::to_string(offset) + "-" + std::to_string(offset + fetch_bytes_ - 1);
   if (!etag_.empty()) request.headers.push_back("If-Match: " + etag_);
   const std::atomic<bool>* stop = options_.stop;
   request.on_body = [this, stop](std::span<const uint8_t> piece) {
     downloaded_ += piece.size();
-    const size_t take = std::min(
-        piece.size(), options_.window_bytes - std::min(options_.window_bytes, window_.size()));
+    const size_t take =
+        std::min(piece.size(), fetch_bytes_ - std::min(fetch_bytes_, window_.size()));
     window_.insert(window_.end(), piece.begin(), piece.begin() + static_cast<long>(take));
     return !(stop != nullptr && stop->load());
   };

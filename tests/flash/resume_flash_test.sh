@@ -72,10 +72,12 @@ V3=$T/v3/v3-3.0.0-$target.img
 address=$([ "$target" = A ] && echo 0x08020000 || echo 0x08080000)
 check "changed release: slot $target byte-exact" '[ "$(slot_bytes $address $(stat -c %s "$V3"))" = "$(file_md5 "$V3")" ]'
 
-# --- a torn progress file: starts over, never fails because of it
-flash_killed_at 3 "$T/v2" "$T/run5.json"
+# --- a torn progress file: starts over, never fails because of it. v3 again, now into B (A holds
+#     v3 as the newest trial): B holds v2, committed and never booted (no bootloader here), which
+#     a rerun of v2 would not write again but only commit anew.
+flash_killed_at 3 "$T/v3" "$T/run5.json"
 truncate -s 77 "$T/progress.bin"
-flash --release "$T/v2" > "$T/run6.json" 2> "$T/run6.err"
+flash --release "$T/v3" > "$T/run6.json" 2> "$T/run6.err"
 code=$?
 check "torn progress file: exit 0" '[ $code -eq 0 ] || { cat "$T/run6.err"; false; }'
 check "torn progress file: said it starts over" 'grep -q "starting over" "$T/run6.json"'

@@ -543,8 +543,20 @@ bool Engine::do_run(const Release& release, uint64_t start_ms) {
   if (!fetch_header(*source) || !check_header(boot)) return false;
   outcome_.version = header_.version;
   uint32_t offset = static_cast<uint32_t>(kImageHeaderSize);
-  const bool resuming =
-      streaming_ ? try_resume_stream(*source, offset) : try_resume(*source, device, offset);
+  // Stopped between the commit and the reboot (an agent killed, a host that lost power): the slot
+  // holds this very image, committed and never booted, and the resume point went with the
+  // commit. Resume as if only the header were left to write: nothing is erased or streamed again.
+  const bootcore::SlotInfo& committed = boot.slots[static_cast<unsigned>(slot)];
+  const bool committed_already = !streaming_ && committed.state == bootcore::SlotState::kTrial &&
+                                 committed.attempts == 0 &&
+                                 committed.header.payload_sha256 == header_.payload_sha256;
+  if (committed_already) {
+    reporter_.on_note(Note::kCommittedAlready, slot);
+    progress_.phase = ProgressPhase::kWritten;
+    offset = image_size_;
+  }
+  const bool resuming = committed_already || (streaming_ ? try_resume_stream(*source, offset)
+                                                         : try_resume(*source, device, offset));
   if (state_ == State::kFailed) return false;
   if (!resuming || streaming_) {
     progress_ = Progress{};

@@ -455,6 +455,39 @@ TEST_F(EngineTest, ResumesAfterTheHeaderWriteFailed) {
   EXPECT_EQ(target_.writes - writes_before, 2u);  // only the header blocks
 }
 
+TEST_F(EngineTest, ACommittedImageThatNeverBootedIsNotWrittenAgain) {
+  // The host stopped between the commit and the reset (killed, power lost): the slot holds the
+  // release committed as TRIAL, never booted, and the resume point went with the commit.
+  MemoryStore store;
+  target_.fail_reboot = true;
+  EXPECT_EQ(run(test_policy(), nullptr, &store).failure.reason, FailReason::kRebootFailed);
+  ASSERT_EQ(info(Slot::kB).state, bootcore::SlotState::kTrial);
+  ASSERT_EQ(info(Slot::kB).attempts, 0u);
+  target_.fail_reboot = false;
+  const uint64_t writes_before = target_.writes;
+  const auto erased_before = target_.erased.size();
+  const Outcome out = run(test_policy(), nullptr, &store);
+  EXPECT_EQ(out.state, State::kConfirmed) << to_string(out.failure.reason);
+  EXPECT_EQ(reporter_.count(Note::kCommittedAlready), 1u);
+  EXPECT_TRUE(out.resumed);
+  EXPECT_EQ(target_.erased.size(), erased_before);  // nothing erased
+  EXPECT_EQ(target_.writes - writes_before, 2u);    // only the header blocks, same bytes
+  EXPECT_TRUE(slot_holds(Slot::kB, b_));
+  EXPECT_EQ(info(Slot::kB).state, bootcore::SlotState::kConfirmed);
+}
+
+TEST_F(EngineTest, ACommittedTrialOfAnotherImageIsOverwritten) {
+  // Same slot state, another release (other payload): a normal install over it.
+  target_.fail_reboot = true;
+  EXPECT_EQ(run(test_policy()).failure.reason, FailReason::kRebootFailed);
+  target_.fail_reboot = false;
+  set_release(Version{2, 0, 0, 2}, 20'000, 7);
+  const Outcome out = run(test_policy());
+  EXPECT_EQ(out.state, State::kConfirmed) << to_string(out.failure.reason);
+  EXPECT_EQ(reporter_.count(Note::kCommittedAlready), 0u);
+  EXPECT_TRUE(slot_holds(Slot::kB, b_));
+}
+
 TEST_F(EngineTest, ReleaseChangeRestarts) {
   MemoryStore store;
   target_.fail_write_at = 40;

@@ -109,6 +109,7 @@ class FakeTarget final : public Target {
   }
   TargetError reboot() override {
     ++reboots;
+    if (fail_reboot) return TargetError::kLink;  // the host died before the reset
     pending_boot_ = true;
     confirm_next_ = false;
     return TargetError::kOk;
@@ -155,6 +156,7 @@ class FakeTarget final : public Target {
   bool fail_open = false;
   bool app_confirms = true;
   bool resettable = true;
+  bool fail_reboot = false;
   int64_t fail_write_at = -1;  // the write with this index (0-based) fails with kLink
   int64_t flip_in_write = -1;  // this write's data gets a bit flipped on the "line"
   std::vector<unsigned> erased;

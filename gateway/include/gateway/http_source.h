@@ -25,8 +25,13 @@ struct HttpOptions {
   unsigned retries = 8;         // per read, after the first attempt
   double backoff_initial_s = 0.5;
   double backoff_max_s = 30;
-  std::string ca_file;                      // "" = the system's CA store
-  size_t window_bytes = 32 * 1024;          // read-ahead per Range request
+  std::string ca_file;  // "" = the system's CA store
+  // Read-ahead per Range request: a read that continues the previous window doubles the next one
+  // from first_window_bytes up to window_bytes; any other read (the header, the tail read back
+  // on resume) starts again at first_window_bytes. What a killed agent or a seek throws away is
+  // at most one window.
+  size_t first_window_bytes = 4 * 1024;
+  size_t window_bytes = 16 * 1024;
   const std::atomic<bool>* stop = nullptr;  // set: give up at once (kIoError)
   uint64_t expected_size = 0;               // 0 = unknown (seed 000)
   uint32_t max_size = 384 * 1024;           // the slot size
@@ -65,6 +70,7 @@ class HttpSource final : public update::Source {
   bool size_checked_ = false;
   std::vector<uint8_t> window_;
   uint64_t window_offset_ = 0;
+  size_t fetch_bytes_ = 0;  // the size of the current Range request
   uint64_t downloaded_ = 0;
   unsigned retries_used_ = 0;
   int last_status_ = 0;

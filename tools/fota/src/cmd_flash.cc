@@ -439,6 +439,11 @@ class FlashReporter final : public update::Reporter {
       case update::Note::kProgressSaveFailed:
         out_.message("cannot save the resume point; going on without it");
         break;
+      case update::Note::kCommittedAlready:
+        out_.message(std::string("slot ") + name +
+                     " holds this image committed and never booted (an earlier run stopped "
+                     "before the reboot): rebooting into it");
+        break;
     }
   }
   double flashed_s() const { return flashed_s_; }
