@@ -85,6 +85,27 @@ function(fota_add_test name)
   fota_discover_tests(${name} LABELS ${ARG_LABELS})
 endfunction()
 
+# fota_add_script_test(name SCRIPT file [TOOLS targets...] [FIRMWARE] [ARGS args...] LABELS ...
+#                      TIMEOUT seconds): a shell test (bash SCRIPT in this directory) given the
+# files of TOOLS (e.g. fota vstm32_cli), then with FIRMWARE the ARM build's artifacts and packed
+# releases (no test without the ARM build), then ARGS.
+function(fota_add_script_test name)
+  cmake_parse_arguments(ARG "FIRMWARE" "SCRIPT;TIMEOUT" "TOOLS;ARGS;LABELS" ${ARGN})
+  if(ARG_FIRMWARE AND NOT TARGET demo_releases)
+    return()
+  endif()
+  set(command bash ${CMAKE_CURRENT_SOURCE_DIR}/${ARG_SCRIPT})
+  foreach(tool ${ARG_TOOLS})
+    list(APPEND command $<TARGET_FILE:${tool}>)
+  endforeach()
+  if(ARG_FIRMWARE)
+    list(APPEND command ${FOTA_FIRMWARE_DIR}/artifacts ${CMAKE_BINARY_DIR}/releases)
+  endif()
+  add_test(NAME ${name} COMMAND ${command} ${ARG_ARGS})
+  fota_test_labels(labels ${ARG_LABELS})
+  set_tests_properties(${name} PROPERTIES LABELS "${labels}" TIMEOUT ${ARG_TIMEOUT})
+endfunction()
+
 # fota_add_fuzzer(name SOURCE file [RUNS n] [ARGS libfuzzer-flags...] DEPS ...): a libFuzzer
 # target plus a ctest smoke run of RUNS inputs (default 200000) with a fixed seed. Each fuzzer's
 # RUNS is sized for a smoke of a few CPU seconds under ASan (docs/testing.md); a non-empty

@@ -33,17 +33,9 @@ trap cleanup EXIT
 started=$SECONDS
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-# wait_for CONDITION SECONDS WHAT: polls CONDITION with a deadline.
-wait_for() {
-  local deadline=$((SECONDS + $2))
-  until eval "$1"; do
-    if [ $SECONDS -ge $deadline ]; then
-      echo "demo: $3 did not happen within $2 s" >&2
-      exit 1
-    fi
-    sleep 0.1
-  done
-}
+# wait_or_stop CONDITION SECONDS WHAT: wait_for (tests/lib/harness.sh), or stop the demo saying
+# what did not happen.
+wait_or_stop() { wait_for "$1" "$2" || { echo "demo: $3 did not happen within $2 s" >&2 && exit 1; }; }
 
 step "1. Servers on 127.0.0.1: Mosquitto, an S3 server (bucket fota), nginx in front of it"
 start_mosquitto
@@ -59,7 +51,7 @@ step "2. A factory-fresh device: our bootloader in sector 0, demo v1 in slot A, 
 "$vstm32" run --flash "$work/flash.bin" --uart "$work/tty" --control "$work/ctl" \
   --uart-log "$work/console.log" > "$work/vstm32.log" 2>&1 &
 vpid=$!
-wait_for 'grep -q "^confirmed" "$work/console.log" 2> /dev/null' 30 "v1's confirmation"
+wait_or_stop 'grep -q "^confirmed" "$work/console.log" 2> /dev/null' 30 "v1's confirmation"
 tr -d '\r' < "$work/console.log" | sed 's/^/  USART1 | /'
 
 step "3. fota agent: a gateway wired to the device (USART1 on a pty, BOOT0/NRST on vstm32's socket)"
@@ -83,7 +75,7 @@ CONF
 sed 's/^/  agent.toml | /' "$work/agent.toml"
 "$fota" agent --config "$work/agent.toml" > "$work/agent.log" 2>&1 &
 apid=$!
-wait_for 'grep -q "device [0-9A-F]\{24\} runs" "$work/agent.log"' 60 "the agent's identification"
+wait_or_stop 'grep -q "device [0-9A-F]\{24\} runs" "$work/agent.log"' 60 "the agent's identification"
 uid=$(grep -o "device [0-9A-F]\{24\}" "$work/agent.log" | head -1 | cut -d" " -f2)
 echo "the agent read the device's unique ID through the ROM bootloader: $uid"
 "$fota" status --config "$work/agent.toml"
@@ -97,7 +89,7 @@ follow() {
   "$fota" status --config "$work/agent.toml" --device "$uid" --follow --timeout 300 \
     > "$work/follow.txt" 2>&1 &
   fpid=$!
-  wait_for '[ -s "$work/follow.txt" ]' 20 "fota status' subscription"
+  wait_or_stop '[ -s "$work/follow.txt" ]' 20 "fota status' subscription"
 }
 show_follow() {
   set +e

@@ -13,24 +13,12 @@
 # Wall-clock paced: the load average is printed (the figures in docs/agent.md are from a loaded
 # 2-core box). Usage: bench_agent.sh FOTA VSTM32 [IMAGE_BYTES]
 set -u
-FOTA=$1
-VSTM32=$2
-BYTES=${3:-393216}
 HERE=$(cd "$(dirname "$0")" && pwd)
-T=$(mktemp -d /tmp/fota-bench-agent.XXXXXX)
 . "$HERE/../../tests/lib/harness.sh"
 . "$HERE/../../tests/lib/servers.sh"
+harness_start fota-bench-agent FOTA VSTM32 -- "$@"
+BYTES=${3:-393216}
 servers_init "$T"
-APID="" PROXY=""
-cleanup() {
-  [ -n "$APID" ] && kill -9 "$APID" 2> /dev/null
-  [ -n "$PROXY" ] && kill "$PROXY" 2> /dev/null
-  [ -n "$VPID" ] && kill "$VPID" 2> /dev/null
-  servers_stop
-  wait 2> /dev/null
-  [ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
 die() {
   echo "bench_agent: $*" >&2
   for f in "$T"/agent*.log; do [ -f "$f" ] && tail -5 "$f" >&2; done
@@ -64,7 +52,7 @@ pack big 2.0.0 big "$NGINX_URL"
 # The cut proxy: the first connection is cut once BYTES / 2 bytes reached the agent.
 python3 "$HERE/../../tests/lib/cut_proxy.py" "$NGINX_PORT" "$T/proxy.port" 1 $((BYTES / 2)) \
   $((BYTES / 2)) 1 > "$T/proxy.log" 2>&1 &
-PROXY=$!
+harness_track $!
 wait_for '[ -s "$T/proxy.port" ]' 30 || die "proxy did not start"
 PROXY_URL="http://127.0.0.1:$(cat "$T/proxy.port")"
 pack big 2.0.0 bigcut "$PROXY_URL"

@@ -2,14 +2,14 @@
 // HttpSource's read-ahead against a real nginx (tests/lib/with_servers.sh --nginx): a sequential
 // read downloads each byte once while its Range windows grow, and a read elsewhere (the header,
 // the tail read back on resume) costs one small window, not a full one.
+#include "gateway/http_source.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <fstream>
 #include <string>
 #include <vector>
-
-#include "gateway/http_source.h"
 
 namespace fota::gateway {
 namespace {

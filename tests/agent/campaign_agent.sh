@@ -16,29 +16,13 @@
 # boots), wrong image (another version runs), failed reruns (the release did not end installed).
 # Usage: campaign_agent.sh FOTA VSTM32 ARTIFACTS_DIR RELEASES_DIR MODE FAULTS [SEED]
 set -u
-FOTA=$1
-VSTM32=$2
-ARTIFACTS=$3
-RELEASES=$4
-MODE=$5
-FAULTS=$6
+. "$(dirname "$0")/../lib/harness.sh"
+. "$(dirname "$0")/../lib/servers.sh"
+harness_start fota-agent-campaign FOTA VSTM32 ARTIFACTS RELEASES MODE FAULTS -- "$@"
 SEED=${7:-1}
 RANDOM=$SEED
 KILLS_PER_RELEASE=${FOTA_KILLS_PER_RELEASE:-5}
-T=$(mktemp -d /tmp/fota-agent-campaign.XXXXXX)
-. "$(dirname "$0")/../lib/harness.sh"
-. "$(dirname "$0")/../lib/servers.sh"
 servers_init "$T"
-APID="" PROXY=""
-cleanup() {
-  [ -n "$APID" ] && kill -9 "$APID" 2> /dev/null
-  [ -n "$PROXY" ] && kill "$PROXY" 2> /dev/null
-  [ -n "$VPID" ] && kill "$VPID" 2> /dev/null
-  servers_stop
-  wait 2> /dev/null
-  [ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
 
 PRODUCT=stm32f407-demo
 mkdir -p "$T/www" "$T/state"
@@ -50,14 +34,12 @@ IMAGE_URL=$NGINX_URL
 if [ "$MODE" = cut ]; then
   python3 "$(dirname "$0")/../lib/cut_proxy.py" "$NGINX_PORT" "$T/proxy.port" 1000000 200 9000 \
     "$SEED" > "$T/proxy.log" 2>&1 &
-  PROXY=$!
+  harness_track $!
   wait_for '[ -s "$T/proxy.port" ]' 30 || { echo "proxy did not start"; exit 1; }
   IMAGE_URL="http://127.0.0.1:$(cat "$T/proxy.port")"
 fi
 
-"$VSTM32" flash-image create "$T/flash.bin" > /dev/null
-"$VSTM32" flash-image place "$T/flash.bin" "$ARTIFACTS/bootloader.elf" > /dev/null
-"$VSTM32" flash-image place "$T/flash.bin" "$RELEASES/demo-v1/demo-v1-1.0.0-A.img" > /dev/null
+factory_flash
 start_vstm32 --timing realistic
 check "factory v1 boots and confirms" 'wait_for "grep -q \"^confirmed\" \"$T/console.log\"" 30'
 

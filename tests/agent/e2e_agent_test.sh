@@ -16,24 +16,10 @@
 #   restart -> the identity cached in state_dir is used (no reset of the device); --reprobe resets
 # Usage: e2e_agent_test.sh FOTA VSTM32 ARTIFACTS_DIR RELEASES_DIR
 set -u
-FOTA=$1
-VSTM32=$2
-ARTIFACTS=$3
-RELEASES=$4
-T=$(mktemp -d /tmp/fota-agent-e2e.XXXXXX)
 . "$(dirname "$0")/../lib/harness.sh"
 . "$(dirname "$0")/../lib/servers.sh"
+harness_start fota-agent-e2e FOTA VSTM32 ARTIFACTS RELEASES -- "$@"
 servers_init "$T"
-APID="" BAD_PIDS=()
-cleanup() {
-  [ -n "$APID" ] && kill -9 "$APID" 2> /dev/null
-  for p in "${BAD_PIDS[@]}"; do kill "$p" 2> /dev/null; done
-  [ -n "$VPID" ] && kill "$VPID" 2> /dev/null
-  servers_stop
-  wait 2> /dev/null
-  [ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
 
 PRODUCT=stm32f407-demo
 mkdir -p "$T/www" "$T/state"
@@ -46,7 +32,7 @@ mkdir -p "$T/short"
 for mode in 500 stall short; do
   python3 "$(dirname "$0")/../lib/bad_http_server.py" "$T/$mode.port" "$mode" "$T/short" 6000 \
     > "$T/$mode.log" 2>&1 &
-  BAD_PIDS+=($!)
+  harness_track $!
   wait_for "[ -s '$T/$mode.port' ]" 30 || { echo "bad_http_server $mode did not start"; exit 1; }
 done
 URL_500="http://127.0.0.1:$(cat "$T/500.port")"
@@ -107,9 +93,7 @@ PY
 done
 
 # --- the device: our bootloader + v1 in slot A
-"$VSTM32" flash-image create "$T/flash.bin" > /dev/null
-"$VSTM32" flash-image place "$T/flash.bin" "$ARTIFACTS/bootloader.elf" > /dev/null
-"$VSTM32" flash-image place "$T/flash.bin" "$RELEASES/demo-v1/demo-v1-1.0.0-A.img" > /dev/null
+factory_flash
 start_vstm32
 check "factory v1 boots and confirms" 'wait_for "grep -q \"^confirmed\" \"$T/console.log\"" 30'
 

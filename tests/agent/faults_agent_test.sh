@@ -8,26 +8,12 @@
 # Usage: faults_agent_test.sh FOTA VSTM32 ARTIFACTS_DIR RELEASES_DIR
 # Environment: FOTA_AGENT_CUTS (default 4), FOTA_AGENT_SEED (default 1).
 set -u
-FOTA=$1
-VSTM32=$2
-ARTIFACTS=$3
-RELEASES=$4
-CUTS=${FOTA_AGENT_CUTS:-4}
-SEED=${FOTA_AGENT_SEED:-1}
-T=$(mktemp -d /tmp/fota-agent-faults.XXXXXX)
 . "$(dirname "$0")/../lib/harness.sh"
 . "$(dirname "$0")/../lib/servers.sh"
+harness_start fota-agent-faults FOTA VSTM32 ARTIFACTS RELEASES -- "$@"
+CUTS=${FOTA_AGENT_CUTS:-4}
+SEED=${FOTA_AGENT_SEED:-1}
 servers_init "$T"
-APID="" PPID_PROXY=""
-cleanup() {
-  [ -n "$APID" ] && kill -9 "$APID" 2> /dev/null
-  [ -n "$PPID_PROXY" ] && kill "$PPID_PROXY" 2> /dev/null
-  [ -n "$VPID" ] && kill "$VPID" 2> /dev/null
-  servers_stop
-  wait 2> /dev/null
-  [ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
 
 PRODUCT=stm32f407-demo
 mkdir -p "$T/www" "$T/state"
@@ -35,7 +21,7 @@ start_mosquitto || exit 1
 start_nginx "$T/www" || exit 1
 python3 "$(dirname "$0")/../lib/cut_proxy.py" "$NGINX_PORT" "$T/proxy.port" "$CUTS" 200 9000 \
   "$SEED" > "$T/proxy.log" 2>&1 &
-PPID_PROXY=$!
+harness_track $!
 wait_for '[ -s "$T/proxy.port" ]' 30 || { echo "proxy did not start"; exit 1; }
 PROXY_URL="http://127.0.0.1:$(cat "$T/proxy.port")"
 
@@ -49,9 +35,7 @@ pack() {  # pack NAME VERSION
 pack demo-v2 2.0.0
 pack demo-v3 3.0.0
 
-"$VSTM32" flash-image create "$T/flash.bin" > /dev/null
-"$VSTM32" flash-image place "$T/flash.bin" "$ARTIFACTS/bootloader.elf" > /dev/null
-"$VSTM32" flash-image place "$T/flash.bin" "$RELEASES/demo-v1/demo-v1-1.0.0-A.img" > /dev/null
+factory_flash
 start_vstm32 --timing realistic  # UART and flash at silicon speed: an update lasts long enough to kill
 check "factory v1 boots and confirms" 'wait_for "grep -q \"^confirmed\" \"$T/console.log\"" 30'
 

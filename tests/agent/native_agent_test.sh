@@ -13,23 +13,10 @@
 # with a real device, so the waits below are long.
 # Usage: native_agent_test.sh FOTA VSTM32 ARTIFACTS_DIR RELEASES_DIR
 set -u
-FOTA=$1
-VSTM32=$2
-ARTIFACTS=$3
-RELEASES=$4
-T=$(mktemp -d /tmp/fota-agent-native.XXXXXX)
 . "$(dirname "$0")/../lib/harness.sh"
 . "$(dirname "$0")/../lib/servers.sh"
+harness_start fota-agent-native FOTA VSTM32 ARTIFACTS RELEASES -- "$@"
 servers_init "$T"
-APID=""
-cleanup() {
-  [ -n "$APID" ] && kill -9 "$APID" 2> /dev/null
-  [ -n "$VPID" ] && kill "$VPID" 2> /dev/null
-  servers_stop
-  wait 2> /dev/null
-  [ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
 
 PRODUCT=stm32f407-demo
 mkdir -p "$T/state"
@@ -51,9 +38,7 @@ release() {  # release DIR: images + manifest into S3, the manifest on MQTT (ret
 }
 
 # The factory image: our bootloader, v1 in slot A.
-"$VSTM32" flash-image create "$T/flash.bin" > /dev/null
-"$VSTM32" flash-image place "$T/flash.bin" "$ARTIFACTS/bootloader.elf" > /dev/null
-"$VSTM32" flash-image place "$T/flash.bin" "$RELEASES/demo-v1/demo-v1-1.0.0-A.img" > /dev/null
+factory_flash
 start_vstm32
 check "factory v1 boots and confirms" 'wait_for "grep -q \"^confirmed\" \"$T/console.log\"" 30'
 

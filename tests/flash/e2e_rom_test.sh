@@ -7,12 +7,9 @@
 # flash, the log record, and every bad-input / fault case ending cleanly with the log (what the
 # bootloader boots) unchanged. With the real firmware: e2e_update_test.sh.
 set -u
-FOTA=$1
-VSTM32=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
-T=$(mktemp -d /tmp/fota-flash-e2e.XXXXXX)
 . "$HERE/../lib/harness.sh"
-trap harness_cleanup EXIT
+harness_start fota-flash-e2e FOTA VSTM32 -- "$@"
 UID_ARGS=(--uid 0123456789ABCDEF01234567)
 slot_bytes() { dd if="$T/flash.bin" bs=1 skip=$(($1 - 0x08000000)) count=$2 2>/dev/null | md5sum | cut -d' ' -f1; }
 pack() {  # pack NAME VERSION SIZE SEED

@@ -10,13 +10,8 @@
 #   wrong product ID -> refused before anything is touched (exit 3)
 # Usage: e2e_update_test.sh FOTA VSTM32 ARTIFACTS_DIR RELEASES_DIR
 set -u
-FOTA=$1
-VSTM32=$2
-ARTIFACTS=$3
-RELEASES=$4
-T=$(mktemp -d /tmp/fota-update-e2e.XXXXXX)
 . "$(dirname "$0")/../lib/harness.sh"
-trap harness_cleanup EXIT
+harness_start fota-update-e2e FOTA VSTM32 ARTIFACTS RELEASES -- "$@"
 
 flash() {
   "$FOTA" flash --port "$T/tty" --pins "vstm32:$T/ctl" --confirm-timeout "${CONFIRM:-4}" \
@@ -24,9 +19,7 @@ flash() {
 }
 info_json() { "$FOTA" info --port "$T/tty" --pins "vstm32:$T/ctl" --json; }
 
-"$VSTM32" flash-image create "$T/flash.bin" > /dev/null
-"$VSTM32" flash-image place "$T/flash.bin" "$ARTIFACTS/bootloader.elf" > /dev/null
-"$VSTM32" flash-image place "$T/flash.bin" "$RELEASES/demo-v1/demo-v1-1.0.0-A.img" > /dev/null
+factory_flash
 start_vstm32
 check "factory v1 boots and confirms" 'wait_for "grep -q \"^confirmed\" \"$T/console.log\"" 30'
 

@@ -11,16 +11,11 @@
 # Usage: power_cut_flash_test.sh FOTA VSTM32 ARTIFACTS_DIR RELEASES_DIR
 # Rounds: FOTA_FLASH_POWER_CUTS (default 4: the CI smoke), FOTA_FLASH_BER_ROUNDS (default 1).
 set -u
-FOTA=$1
-VSTM32=$2
-ARTIFACTS=$3
-RELEASES=$4
+. "$(dirname "$0")/../lib/harness.sh"
+harness_start fota-flash-cuts FOTA VSTM32 ARTIFACTS RELEASES -- "$@"
 ROUNDS=${FOTA_FLASH_POWER_CUTS:-4}
 BER_ROUNDS=${FOTA_FLASH_BER_ROUNDS:-1}
 SEED_BASE=${FOTA_FLASH_POWER_CUT_SEED:-1000}
-T=$(mktemp -d /tmp/fota-flash-cuts.XXXXXX)
-. "$(dirname "$0")/../lib/harness.sh"
-trap harness_cleanup EXIT
 
 flash() {
   "$FOTA" flash --port "$T/tty" --pins "vstm32:$T/ctl" --retries 2 --confirm-timeout 5 \
@@ -42,9 +37,7 @@ boots_valid_app() {
   console_since "$mark" | tr -d '\r' | sed -n 's/^demo \([0-9.]*\) slot \([AB]\)$/\1 \2/p' | tail -1
 }
 
-"$VSTM32" flash-image create "$T/flash.bin" > /dev/null
-"$VSTM32" flash-image place "$T/flash.bin" "$ARTIFACTS/bootloader.elf" > /dev/null
-"$VSTM32" flash-image place "$T/flash.bin" "$RELEASES/demo-v1/demo-v1-1.0.0-A.img" > /dev/null
+factory_flash
 start_vstm32
 wait_for 'grep -q "^confirmed" "$T/console.log"' 30 || {
   echo "factory v1 did not confirm"

@@ -15,15 +15,8 @@
 # The native update on an RDP 1 device: tests/native/secure_provision_test.cc.
 # Usage: provision_e2e_test.sh FOTA VSTM32 ARTIFACTS_DIR RELEASES_DIR DEMO_PUB PARITY_SHIM
 set -u
-FOTA=$1
-VSTM32=$2
-ARTIFACTS=$3
-RELEASES=$4
-DEMO_PUB=$5
-SHIM=$6
-T=$(mktemp -d /tmp/fota-provision-e2e.XXXXXX)
 . "$(dirname "$0")/../lib/harness.sh"
-trap harness_cleanup EXIT
+harness_start fota-provision-e2e FOTA VSTM32 ARTIFACTS RELEASES DEMO_PUB SHIM -- "$@"
 
 BL="$ARTIFACTS/bootloader-secure.bin"
 provision() { "$FOTA" provision --port "$T/tty" --pins "vstm32:$T/ctl" --bootloader "$BL" "$@"; }

@@ -6,12 +6,9 @@
 # progress file start over. Images are generated (no ARM build needed), as in e2e_rom_test.sh.
 # Usage: resume_flash_test.sh FOTA VSTM32
 set -u
-FOTA=$1
-VSTM32=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
-T=$(mktemp -d /tmp/fota-resume-e2e.XXXXXX)
 . "$HERE/../lib/harness.sh"
-trap harness_cleanup EXIT
+harness_start fota-resume-e2e FOTA VSTM32 -- "$@"
 slot_bytes() { dd if="$T/flash.bin" bs=1 skip=$(($1 - 0x08000000)) count=$2 2>/dev/null | md5sum | cut -d' ' -f1; }
 file_md5() { md5sum < "$1" | cut -d' ' -f1; }
 pack() {  # pack NAME VERSION SIZE SEED

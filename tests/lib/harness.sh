@@ -1,8 +1,44 @@
 # SPDX-License-Identifier: Apache-2.0
-# Shared by the shell tests: results, bounded polling, and a vstm32 started for a test.
-# Source it after setting T (the test's temporary directory) and VSTM32 (the vstm32 binary).
+# Shared by the shell tests: arguments and temporary directory, results, bounded polling, a vstm32
+# started for a test, and one clean-up at exit for everything the test started.
+# Start a test with harness_start (or set T, the temporary directory, and VSTM32 before use).
 
 fails=0
+APID=""          # a `fota agent` the test runs in the background (killed at exit)
+HARNESS_PIDS=()  # other background helpers (proxies, fake servers): harness_track PID
+
+# harness_start NAME VARIABLE... -- "$@": the test's arguments into the named variables (a usage
+# line naming them when one is missing), its temporary directory T=/tmp/NAME.XXXXXX, and
+# harness_cleanup at exit.
+harness_start() {
+  local name=$1 names=() i=1 n
+  shift
+  while [ "$1" != "--" ]; do
+    names+=("$1")
+    shift
+  done
+  shift
+  if [ $# -lt ${#names[@]} ]; then
+    echo "usage: $(basename "$0") ${names[*]}" >&2
+    exit 2
+  fi
+  for n in "${names[@]}"; do
+    printf -v "$n" '%s' "${!i}"
+    i=$((i + 1))
+  done
+  T=$(mktemp -d "/tmp/$name.XXXXXX")
+  trap harness_cleanup EXIT
+}
+harness_track() { HARNESS_PIDS+=("$@"); }
+
+# factory_flash [FILE]: FILE (default $T/flash.bin) as the factory leaves a device: blank flash,
+# our bootloader ($ARTIFACTS/bootloader.elf) and demo v1 in slot A ($RELEASES/demo-v1).
+factory_flash() {
+  local file=${1:-$T/flash.bin}
+  "$VSTM32" flash-image create --force "$file" > /dev/null &&
+    "$VSTM32" flash-image place "$file" "$ARTIFACTS/bootloader.elf" > /dev/null &&
+    "$VSTM32" flash-image place "$file" "$RELEASES/demo-v1/demo-v1-1.0.0-A.img" > /dev/null
+}
 # check NAME CONDITION: evaluates CONDITION, prints PASS/FAIL NAME, counts failures.
 check() { if eval "$2"; then echo "PASS $1"; else echo "FAIL $1 ($2)"; fails=$((fails + 1)); fi; }
 
@@ -29,27 +65,39 @@ start_vstm32() {
     exit 1
   }
 }
+# stop_vstm32: closes the test's TCP connections to it (fds 3 and 4), asks it to quit through its
+# control socket (a SIGTERM when it has none) and waits for it.
 stop_vstm32() {
-  "$VSTM32" ctl --control "$T/ctl" quit > /dev/null 2>&1
-  wait "$VPID" 2> /dev/null
+  exec 3>&- 4>&- 2> /dev/null || true
+  if [ -S "$T/ctl" ]; then
+    "$VSTM32" ctl --control "$T/ctl" quit > /dev/null 2>&1 || true
+  else
+    kill "$VPID" 2> /dev/null || true
+  fi
+  wait "$VPID" 2> /dev/null || true
   VPID=""
 }
 ctl() { "$VSTM32" ctl --control "$T/ctl" "$@"; }
 
-# For tests that stop at the first failure: fail MESSAGE prints it with the vstm32 log and exits.
+# For tests that stop at the first failure: fail MESSAGE prints it with the vstm32 log (and the
+# files named in FAIL_LOGS) and exits.
+FAIL_LOGS=""
 fail() {
+  local f
   echo "FAIL: $*"
-  [ -f "$T/vstm32.log" ] && cat "$T/vstm32.log"
+  for f in "$T/vstm32.log" $FAIL_LOGS; do [ -f "$f" ] && cat "$f"; done
   exit 1
 }
-# wait_until DESCRIPTION COMMAND...: polls COMMAND for up to 20 s; fails the test when it never
-# holds or when the vstm32 started by run_vstm32/start_vstm32 exited.
+# wait_until DESCRIPTION COMMAND...: polls COMMAND for up to WAIT_UNTIL_S seconds (20 unless the
+# test says otherwise); fails the test when it never holds or when the vstm32 started by
+# run_vstm32/start_vstm32 exited.
+WAIT_UNTIL_S=20
 wait_until() {
   local what=$1
   shift
-  local deadline=$((SECONDS + 20))
+  local deadline=$((SECONDS + WAIT_UNTIL_S))
   until "$@"; do
-    [ $SECONDS -lt $deadline ] || fail "$what not within 20 s"
+    [ $SECONDS -lt $deadline ] || fail "$what not within $WAIT_UNTIL_S s"
     [ -z "$VPID" ] || kill -0 "$VPID" 2> /dev/null || fail "vstm32 exited early"
     sleep 0.02
   done
@@ -63,10 +111,15 @@ run_vstm32() {
 # True once the ROM bootloader takes a sync byte or a command.
 rom_ready() { [[ "$(ctl status)" =~ rom=(wait-sync|command) ]]; }
 
-# Kills a vstm32 still running and removes $T (kept when KEEP is set, for debugging).
+# Kills what the test left running (agent, helpers, vstm32), stops the servers of servers.sh and
+# removes $T (kept when KEEP is set, for debugging).
 harness_cleanup() {
+  local pid
   exec 3>&- 2> /dev/null || true  # a TCP connection to vstm32 the test opened
+  [ -n "$APID" ] && kill -9 "$APID" 2> /dev/null
+  for pid in "${HARNESS_PIDS[@]}"; do kill "$pid" 2> /dev/null; done
   [ -n "$VPID" ] && kill "$VPID" 2> /dev/null
+  if declare -F servers_stop > /dev/null; then servers_stop; fi
   wait 2> /dev/null
   [ -n "${KEEP:-}" ] || rm -rf "$T"
 }

@@ -2,7 +2,8 @@
 # Test servers for shell tests, all on 127.0.0.1 with free ports: Mosquitto (plain; TLS with a
 # test CA made by openssl; password file), the SigV4-checking S3 server (@20minutes/s3rver) and
 # nginx (Range, ETag; serves a directory or the S3 server's objects). Every server started here
-# is stopped by servers_stop, which servers_init installs as an EXIT trap: also when a test fails.
+# is stopped at exit by harness_cleanup (tests/lib/harness.sh), which servers_init installs as
+# the EXIT trap: also when a test fails.
 #
 #   source tests/lib/servers.sh
 #   servers_init "$T"                    # T: the test's temporary directory (made world-readable)
@@ -18,15 +19,8 @@
 SERVERS_LIB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SERVERS_REPO_DIR="$(cd "$SERVERS_LIB_DIR/../.." && pwd)"
 SERVER_PIDS=()
-
-# servers_wait CONDITION SECONDS: true once CONDITION holds, false when SECONDS passed first.
-servers_wait() {
-  local deadline=$((SECONDS + $2))
-  while ! eval "$1"; do
-    [ $SECONDS -ge $deadline ] && return 1
-    sleep 0.02
-  done
-}
+# Bounded polling (wait_for) and the clean-up at exit come from the test harness.
+declare -F harness_cleanup > /dev/null || . "$SERVERS_LIB_DIR/harness.sh"
 
 # A port that was free a moment ago (the kernel's choice).
 free_port() {
@@ -40,7 +34,8 @@ servers_init() {
   mkdir -p "$SERVERS_DIR"
   # Mosquitto and nginx workers run as nobody when we are root: they must read these files.
   chmod 755 "$1" "$SERVERS_DIR"
-  trap servers_stop EXIT
+  # harness_cleanup stops the servers (and whatever else the test started) and removes $T.
+  trap harness_cleanup EXIT
   trap 'exit 130' INT TERM
 }
 
@@ -49,7 +44,7 @@ servers_stop() {
   local pid
   for pid in "${SERVER_PIDS[@]}"; do kill "$pid" 2> /dev/null; done
   for pid in "${SERVER_PIDS[@]}"; do
-    servers_wait "! kill -0 $pid 2>/dev/null" 5 || kill -9 "$pid" 2> /dev/null
+    wait_for "! kill -0 $pid 2>/dev/null" 5 || kill -9 "$pid" 2> /dev/null
     wait "$pid" 2> /dev/null
   done
   SERVER_PIDS=()
@@ -139,7 +134,7 @@ start_mosquitto() {
   as_nobody mosquitto -c "$conf" > "$SERVERS_DIR/$name.out" 2>&1 &
   local pid=$!
   SERVER_PIDS+=("$pid")
-  if ! servers_wait "port_open $port || ! kill -0 $pid 2>/dev/null" 10 || ! kill -0 "$pid" 2> /dev/null; then
+  if ! wait_for "port_open $port || ! kill -0 $pid 2>/dev/null" 10 || ! kill -0 "$pid" 2> /dev/null; then
     echo "mosquitto did not start:" >&2
     cat "$SERVERS_DIR/$name.out" "$SERVERS_DIR/$name.log" >&2
     return 1
@@ -161,7 +156,7 @@ start_s3() {
   node "$SERVERS_LIB_DIR/s3rver.js" "$S3_DIR" "$ready" "$@" > "$SERVERS_DIR/s3.out" 2>&1 &
   S3_PID=$!
   SERVER_PIDS+=("$S3_PID")
-  if ! servers_wait "[ -s '$ready' ] || ! kill -0 $S3_PID 2>/dev/null" 20 || [ ! -s "$ready" ]; then
+  if ! wait_for "[ -s '$ready' ] || ! kill -0 $S3_PID 2>/dev/null" 20 || [ ! -s "$ready" ]; then
     echo "s3rver did not start (run npm ci in $SERVERS_REPO_DIR):" >&2
     cat "$SERVERS_DIR/s3.out" >&2
     return 1
@@ -213,7 +208,7 @@ CONF
   nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" > "$d/out.log" 2>&1 &
   NGINX_PID=$!
   SERVER_PIDS+=("$NGINX_PID")
-  if ! servers_wait "port_open $port || ! kill -0 $NGINX_PID 2>/dev/null" 10 || ! kill -0 "$NGINX_PID" 2> /dev/null; then
+  if ! wait_for "port_open $port || ! kill -0 $NGINX_PID 2>/dev/null" 10 || ! kill -0 "$NGINX_PID" 2> /dev/null; then
     echo "nginx did not start:" >&2
     cat "$d/out.log" "$d/error.log" >&2
     return 1

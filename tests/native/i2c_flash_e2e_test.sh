@@ -9,17 +9,10 @@
 #   engine reads the verdict from the bootloader's log (no console on I2C) -> exit 0, confirmed
 # Usage: i2c_flash_e2e_test.sh FOTA VSTM32 ARTIFACTS_DIR RELEASES_DIR
 set -u
-FOTA=$1
-VSTM32=$2
-ARTIFACTS=$3
-RELEASES=$4
-T=$(mktemp -d /tmp/fota-i2c-e2e.XXXXXX)
 . "$(dirname "$0")/../lib/harness.sh"
-trap harness_cleanup EXIT
+harness_start fota-i2c-e2e FOTA VSTM32 ARTIFACTS RELEASES -- "$@"
 
-"$VSTM32" flash-image create "$T/flash.bin" > /dev/null
-"$VSTM32" flash-image place "$T/flash.bin" "$ARTIFACTS/bootloader.elf" > /dev/null
-"$VSTM32" flash-image place "$T/flash.bin" "$RELEASES/demo-v1/demo-v1-1.0.0-A.img" > /dev/null
+factory_flash
 start_vstm32 --timing realistic --i2c1 tcp:0 --i2c-speed 400000
 wait_for 'grep -q "i2c1 tcp 127.0.0.1:" "$T/vstm32.log"' 10 || fail "no i2c1 endpoint"
 PORT=$(sed -n 's/.*i2c1 tcp 127.0.0.1:\([0-9]*\).*/\1/p' "$T/vstm32.log")

@@ -3,10 +3,8 @@
 # `vstm32` refuses bad input with an error that names the problem, and flash-image works.
 # Usage: cli_errors_test.sh VSTM32
 set -uo pipefail
-VSTM32=$1
-T=$(mktemp -d /tmp/vstm32-cli-errors.XXXXXX)
 . "$(dirname "$0")/../lib/harness.sh"
-trap harness_cleanup EXIT
+harness_start vstm32-cli-errors VSTM32 -- "$@"
 expect_error() {  # expect_error "substring" command...
   local want=$1; shift
   local out rc

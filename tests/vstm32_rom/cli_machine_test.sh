@@ -6,17 +6,11 @@
 # and at random are covered by tests/vstm32_core and tests/flash/power_cut_flash_test.sh).
 # Usage: cli_machine_test.sh VSTM32 ARTIFACTS_DIR RELEASES_DIR
 set -u
-VSTM32=$1
-ARTIFACTS=$2
-RELEASES=$3
-T=$(mktemp -d /tmp/vstm32-cli-machine.XXXXXX)
 . "$(dirname "$0")/../lib/harness.sh"
-trap harness_cleanup EXIT
+harness_start vstm32-cli-machine VSTM32 ARTIFACTS RELEASES -- "$@"
 count() { tr -d '\r' < "$T/console.log" | grep -c "$1"; }
 
-"$VSTM32" flash-image create "$T/flash.bin" > /dev/null
-"$VSTM32" flash-image place "$T/flash.bin" "$ARTIFACTS/bootloader.elf" > /dev/null
-"$VSTM32" flash-image place "$T/flash.bin" "$RELEASES/demo-v1/demo-v1-1.0.0-A.img" > /dev/null
+factory_flash
 cp "$T/flash.bin" "$T/factory.bin"
 start_vstm32
 

@@ -10,48 +10,27 @@
 #     `break main`, continue, the PC in main, registers, a step.
 # Usage: gdb_session_test.sh VSTM32 ARTIFACTS_DIR [RELEASES_DIR]
 set -euo pipefail
-VSTM32=$1
-ARTIFACTS=$2
-RELEASES=${3:-}
 GDB=$(command -v gdb-multiarch || true)
 [ -n "$GDB" ] || { echo "gdb-multiarch not installed"; exit 1; }
-tmp=$(mktemp -d)
-pid=""
-stop_vstm32() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill "$pid"; wait "$pid" || true; fi
-  pid=""
-}
-cleanup() {
-  stop_vstm32
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; cat "$tmp/vstm32.log" "$tmp/gdb.txt" 2>/dev/null; exit 1; }
-wait_until() {  # wait_until DESCRIPTION COMMAND... (bounded poll)
-  local what=$1; shift
-  local deadline=$((SECONDS + 60))
-  until "$@"; do
-    [ $SECONDS -lt $deadline ] || fail "$what not within 60 s"
-    kill -0 "$pid" 2>/dev/null || fail "vstm32 exited early"
-    sleep 0.02
-  done
-}
-port_printed() { grep -q "gdb 127.0.0.1:[0-9]" "$tmp/vstm32.log"; }
+. "$(dirname "$0")/../lib/harness.sh"
+harness_start vstm32-gdb-session VSTM32 ARTIFACTS -- "$@"
+RELEASES=${3:-}
+FAIL_LOGS=$T/gdb.txt
+WAIT_UNTIL_S=60
+port_printed() { grep -q "gdb 127.0.0.1:[0-9]" "$T/vstm32.log"; }
 start() {
-  rm -f "$tmp/console.txt"
-  "$VSTM32" run --flash "$tmp/flash.bin" --gdb 0 --uart-log "$tmp/console.txt" \
-    > "$tmp/vstm32.log" 2>&1 &
-  pid=$!
+  rm -f "$T/console.txt"
+  run_vstm32 --gdb 0 --uart-log "$T/console.txt"
   wait_until "gdb port" port_printed
-  port=$(sed -n 's/.*gdb 127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/vstm32.log")
+  port=$(sed -n 's/.*gdb 127.0.0.1:\([0-9]*\).*/\1/p' "$T/vstm32.log")
 }
 expect() {  # expect DESCRIPTION EXTENDED_REGEX (in the gdb transcript)
-  grep -Eq "$2" "$tmp/gdb.txt" || fail "$1: no match for '$2'"
+  grep -Eq "$2" "$T/gdb.txt" || fail "$1: no match for '$2'"
 }
 
 # ---- 1. testfw-irq: interrupt handlers ----
-"$VSTM32" flash-image create "$tmp/flash.bin" > /dev/null
-"$VSTM32" flash-image place "$tmp/flash.bin" "$ARTIFACTS/testfw-irq.elf" > /dev/null
+"$VSTM32" flash-image create "$T/flash.bin" > /dev/null
+"$VSTM32" flash-image place "$T/flash.bin" "$ARTIFACTS/testfw-irq.elf" > /dev/null
 start
 ms="'(anonymous namespace)::g_ms'"
 timeout 60 "$GDB" -nx -batch \
@@ -73,25 +52,25 @@ timeout 60 "$GDB" -nx -batch \
   -ex 'printf "tim2 ipsr=%d\n", $xpsr & 0x1ff' -ex bt \
   -ex 'printf "msp=0x%x sp=0x%x\n", $msp, $sp' \
   -ex delete -ex detach \
-  "$ARTIFACTS/testfw-irq.elf" > "$tmp/gdb.txt" 2>&1 || fail "gdb-multiarch failed"
+  "$ARTIFACTS/testfw-irq.elf" > "$T/gdb.txt" 2>&1 || fail "gdb-multiarch failed"
 expect "halted at the reset vector" "pc +0x[0-9a-f]+ +0x[0-9a-f]+ <Reset_Handler>"
 expect "breakpoint in main" "Breakpoint 1, 0x[0-9a-f]+ in main"
 expect "pc in main" "pc +0x[0-9a-f]+ +0x[0-9a-f]+ <main(\\+[0-9]+)?>"
 expect "breakpoint in SysTick_Handler" "Breakpoint 2, 0x[0-9a-f]+ in SysTick_Handler"
 expect "IPSR in SysTick" "systick ipsr=15"
-first=$(sed -n 's/^g_ms=\([0-9]*\)$/\1/p' "$tmp/gdb.txt" | head -1)
-second=$(sed -n 's/^g_ms=\([0-9]*\)$/\1/p' "$tmp/gdb.txt" | sed -n 2p)
+first=$(sed -n 's/^g_ms=\([0-9]*\)$/\1/p' "$T/gdb.txt" | head -1)
+second=$(sed -n 's/^g_ms=\([0-9]*\)$/\1/p' "$T/gdb.txt" | sed -n 2p)
 [ -n "$first" ] && [ -n "$second" ] && [ $((second - first)) -eq 1 ] ||
   fail "g_ms from one SysTick to the next: '$first' then '$second'"
 expect "memory write" "written=4242"
-before=$(sed -n 's/^before step pc=\(0x[0-9a-f]*\)$/\1/p' "$tmp/gdb.txt")
-after=$(sed -n 's/^after step pc=\(0x[0-9a-f]*\)$/\1/p' "$tmp/gdb.txt")
+before=$(sed -n 's/^before step pc=\(0x[0-9a-f]*\)$/\1/p' "$T/gdb.txt")
+after=$(sed -n 's/^after step pc=\(0x[0-9a-f]*\)$/\1/p' "$T/gdb.txt")
 [ -n "$before" ] && [ -n "$after" ] && [ $((after - before)) -ge 2 ] && [ $((after - before)) -le 4 ] ||
   fail "stepi moved the pc from '$before' to '$after'"
 # Watchpoints (Z2, Z4): the firmware's next write of g_ms (written as 4242 above) stops it.
 expect "hardware write watchpoint set" "Hardware watchpoint [0-9]+: \*\(unsigned \*\)"
 expect "stopped where g_ms changes" "Old value = 4242"
-changed=$(sed -n 's/^New value = \([0-9]*\)$/\1/p' "$tmp/gdb.txt" | head -1)
+changed=$(sed -n 's/^New value = \([0-9]*\)$/\1/p' "$T/gdb.txt" | head -1)
 [ -n "$changed" ] && [ "$changed" != 4242 ] || fail "no new value of g_ms at the watchpoint"
 expect "the value read after the watchpoint" "watched g_ms=$changed\$"
 expect "access watchpoint" "Hardware access \(read/write\) watchpoint [0-9]+: \*\(unsigned \*\)"
@@ -100,24 +79,24 @@ expect "breakpoint in TIM2_IRQHandler" "Breakpoint [0-9]+, 0x[0-9a-f]+ in TIM2_I
 expect "IPSR in TIM2" "tim2 ipsr=44"
 expect "backtrace through the exception frame" "<signal handler called>"
 expect "handler on MSP" "msp=(0x[0-9a-f]+) sp=\\1"
-wait_until "the firmware runs on after detach" grep -q "tim2: toggles=8" "$tmp/console.txt"
+wait_until "the firmware runs on after detach" grep -q "tim2: toggles=8" "$T/console.txt"
 stop_vstm32
 
 # ---- 2. the demo application behind the bootloader ----
 if [ -n "$RELEASES" ] && [ -f "$RELEASES/demo-v1/demo-v1-1.0.0-A.img" ]; then
-  "$VSTM32" flash-image create "$tmp/flash.bin" --force > /dev/null
-  "$VSTM32" flash-image place "$tmp/flash.bin" "$ARTIFACTS/bootloader.elf" > /dev/null
-  "$VSTM32" flash-image place "$tmp/flash.bin" "$RELEASES/demo-v1/demo-v1-1.0.0-A.img" > /dev/null
+  "$VSTM32" flash-image create "$T/flash.bin" --force > /dev/null
+  "$VSTM32" flash-image place "$T/flash.bin" "$ARTIFACTS/bootloader.elf" > /dev/null
+  "$VSTM32" flash-image place "$T/flash.bin" "$RELEASES/demo-v1/demo-v1-1.0.0-A.img" > /dev/null
   start
   timeout 60 "$GDB" -nx -batch \
     -ex "target remote 127.0.0.1:$port" \
     -ex 'break main' -ex c \
     -ex 'info registers pc' -ex 'info registers sp lr xpsr' \
     -ex stepi -ex 'info registers pc' -ex detach \
-    "$ARTIFACTS/demo-v1-A.elf" > "$tmp/gdb.txt" 2>&1 || fail "gdb-multiarch failed (demo)"
+    "$ARTIFACTS/demo-v1-A.elf" > "$T/gdb.txt" 2>&1 || fail "gdb-multiarch failed (demo)"
   expect "breakpoint in main" "Breakpoint 1, 0x[0-9a-f]+ in main"
   expect "pc in main" "pc +0x[0-9a-f]+ +0x[0-9a-f]+ <main"
-  wait_until "the demo runs on after detach" grep -q "self-test ok" "$tmp/console.txt"
+  wait_until "the demo runs on after detach" grep -q "self-test ok" "$T/console.txt"
   stop_vstm32
 fi
 echo "gdb session: ok"

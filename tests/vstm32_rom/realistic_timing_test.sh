@@ -5,10 +5,8 @@
 # takes at least its wire time (261 device bytes x 95.5 us = 24.9 ms).
 # Usage: realistic_timing_test.sh VSTM32
 set -euo pipefail
-VSTM32=$1
-T=$(mktemp -d /tmp/vstm32-realistic-timing.XXXXXX)
 . "$(dirname "$0")/../lib/harness.sh"
-trap harness_cleanup EXIT
+harness_start vstm32-realistic-timing VSTM32 -- "$@"
 read_hex() { timeout 10 head -c "$1" <&3 | od -An -v -tx1 | tr -d ' \n' || true; }
 ms_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", (b - a) * 1000 }'; }
 within() {  # within WHAT VALUE MIN MAX

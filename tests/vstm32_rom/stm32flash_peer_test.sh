@@ -5,14 +5,10 @@
 # sector, start an image with -g, readout protect/unprotect. Each result is compared byte for byte with the flash file.
 # Usage: stm32flash_peer_test.sh VSTM32 PARITY_SHIM_SO [fast|realistic]
 set -euo pipefail
-VSTM32=$1
-SHIM=$2
-TIMING=${3:-fast}
 command -v stm32flash >/dev/null || { echo "stm32flash not installed"; exit 1; }
-
-T=$(mktemp -d /tmp/vstm32-stm32flash-peer.XXXXXX)
 . "$(dirname "$0")/../lib/harness.sh"
-trap harness_cleanup EXIT
+harness_start vstm32-stm32flash-peer VSTM32 SHIM -- "$@"
+TIMING=${3:-fast}
 # After a reset the ROM listens only after its start-up delay (real time in realistic mode):
 # poll the control socket until it does, as a host would wait >= 100 ms.
 wait_rom_ready() { wait_until "ROM ready" rom_ready; }

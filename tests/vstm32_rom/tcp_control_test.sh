@@ -4,10 +4,8 @@
 # bit errors switched on and off at run time, pins and power through the control socket.
 # Usage: tcp_control_test.sh VSTM32
 set -euo pipefail
-VSTM32=$1
-T=$(mktemp -d /tmp/vstm32-tcp-control.XXXXXX)
 . "$(dirname "$0")/../lib/harness.sh"
-trap harness_cleanup EXIT
+harness_start vstm32-tcp-control VSTM32 -- "$@"
 # Read exactly N bytes from fd 3 with a deadline; prints them as hex.
 read_hex() {
   local n=$1 out
@@ -47,7 +45,13 @@ printf '\x7f' >&3
 [ "$(ctl boot0 1)" = ok ] || fail "boot0 1"
 [ "$(ctl nrst low)" = ok ] || fail "nrst low"
 [[ "$(ctl status)" =~ mode=reset ]] || fail "NRST held: $(ctl status)"
+# Fast timing: what the host writes while NRST is held goes on the line at the release.
+rx_before=$(ctl status | sed -n 's/.* rx_bytes=\([0-9]*\).*/\1/p')
+printf '\x00\x00\x00' >&3
+held_3() { [[ "$(ctl status)" =~ rx_bytes=$rx_before\ .*rx_held=3 ]]; }
+wait_until "3 bytes held while NRST is low" held_3
 [ "$(ctl nrst high)" = ok ] || fail "nrst high"
+[[ "$(ctl status)" =~ rx_bytes=$((rx_before + 3))\ .*rx_held=0 ]] || fail "held bytes not sent at the release: $(ctl status)"
 [ "$(ctl power off)" = ok ] && [ "$(ctl power on)" = ok ] || fail "power cycle"
 wait_until "ROM ready after power-on" rom_ready
 printf '\x7f' >&3
