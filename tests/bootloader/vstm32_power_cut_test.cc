@@ -17,7 +17,7 @@
 // level of the confirmed application.
 //
 // One gtest (and ctest) per flow; FOTA_BOOT_POWER_CUTS is the total over the flows run.
-// Short mode (ctest): 100 cuts by default.
+// Short mode (ctest): 60 cuts by default.
 // Long mode:  FOTA_BOOT_POWER_CUTS=1000 build/<dir>/tests/bootloader/bootloader_power_cut_test
 //             (FOTA_BOOT_POWER_CUT_SEED=<n> picks another random sequence; the seed is printed;
 //             FOTA_BOOT_POWER_CUT_FLOWS=<name,name> runs only these flows).
@@ -400,7 +400,7 @@ TEST_P(BootPowerCut, RandomCutsNeverBrickTheDevice) {
   ++g_flows_run;
 
   // FOTA_BOOT_POWER_CUTS is the total over the flows run; each flow has its own random sequence.
-  const uint64_t total_wanted = env_or("FOTA_BOOT_POWER_CUTS", 100);
+  const uint64_t total_wanted = env_or("FOTA_BOOT_POWER_CUTS", 60);
   const uint64_t cuts_wanted = (total_wanted + flows_selected() - 1) / flows_selected();
   const uint64_t seed = env_or("FOTA_BOOT_POWER_CUT_SEED", 20261122);
   uint64_t flow_seed = seed;

@@ -32,7 +32,7 @@ bool booted(const std::string& out, const char* version) {
 }
 
 TEST(NativePowerCut, RandomCutsNeverBrickAndARerunCompletes) {
-  const unsigned cuts_wanted = env_count("FOTA_NATIVE_POWER_CUTS", 12);
+  const unsigned cuts_wanted = env_count("FOTA_NATIVE_POWER_CUTS", 8);
   const uint64_t seed0 = env_count("FOTA_NATIVE_POWER_CUT_SEED", 20261202);
   // The factory state once: v1 confirmed in A.
   FlashLayout base;

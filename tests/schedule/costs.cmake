@@ -7,9 +7,11 @@
 # name tests of optional parts. Tests not listed take a few seconds or less. Parameterised
 # GoogleTest cases carry their parameter in the name (bracket arguments below).
 set(_fota_costs
-  agent_e2e 64
+  agent_e2e 112
+  bench.agent_smoke 60
   esp32.package 36
   flash_resume 40
+  vstm32_stm32flash_peer 38
   Vstm32PowerCutStepsTest.EveryFlashStepOfTheExerciser 36
   flash_e2e_rom 35
   flash_provision_e2e 30
