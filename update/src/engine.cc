@@ -543,12 +543,14 @@ bool Engine::do_run(const Release& release, uint64_t start_ms) {
   if (!fetch_header(*source) || !check_header(boot)) return false;
   outcome_.version = header_.version;
   uint32_t offset = static_cast<uint32_t>(kImageHeaderSize);
-  // Stopped between the commit and the reboot (an agent killed, a host that lost power): the slot
-  // holds this very image, committed and never booted, and the resume point went with the
-  // commit. Resume as if only the header were left to write: nothing is erased or streamed again.
+  // Stopped after the commit (an agent killed or a host that lost power before the reboot, or
+  // while the image ran on trial, which the next probe interrupts): the slot holds this very
+  // image, committed, with boot attempts left, and the resume point went with the commit. Resume
+  // as if only the header were left to write: nothing is erased or streamed again; the new TRIAL
+  // record gives the image its attempts anew.
   const bootcore::SlotInfo& committed = boot.slots[static_cast<unsigned>(slot)];
   const bool committed_already = !streaming_ && committed.state == bootcore::SlotState::kTrial &&
-                                 committed.attempts == 0 &&
+                                 committed.attempts < committed.max_attempts &&
                                  committed.header.payload_sha256 == header_.payload_sha256;
   if (committed_already) {
     reporter_.on_note(Note::kCommittedAlready, slot);

@@ -476,6 +476,30 @@ TEST_F(EngineTest, ACommittedImageThatNeverBootedIsNotWrittenAgain) {
   EXPECT_EQ(info(Slot::kB).state, bootcore::SlotState::kConfirmed);
 }
 
+TEST_F(EngineTest, AnInterruptedTrialWithAttemptsLeftIsNotWrittenAgain) {
+  // The host stopped while the new image ran on trial, before it confirmed: one boot attempt
+  // spent. The rerun commits it anew without erasing or streaming, and it confirms.
+  Policy no_wait = test_policy();
+  no_wait.wait_outcome = false;
+  ASSERT_EQ(run(no_wait).state, State::kTrial);
+  target_.app_confirms = false;
+  Observation seen = Observation::kNothing;
+  ASSERT_EQ(target_.observe(Slot::kB, 0, seen), TargetError::kOk);
+  ASSERT_EQ(seen, Observation::kBooted);
+  ASSERT_EQ(info(Slot::kB).state, bootcore::SlotState::kTrial);
+  ASSERT_EQ(info(Slot::kB).attempts, 1u);
+  ASSERT_LT(info(Slot::kB).attempts, info(Slot::kB).max_attempts);
+  target_.app_confirms = true;
+  const uint64_t writes_before = target_.writes;
+  const auto erased_before = target_.erased.size();
+  const Outcome out = run(test_policy());
+  EXPECT_EQ(out.state, State::kConfirmed) << to_string(out.failure.reason);
+  EXPECT_EQ(reporter_.count(Note::kCommittedAlready), 1u);
+  EXPECT_EQ(target_.erased.size(), erased_before);
+  EXPECT_EQ(target_.writes - writes_before, 2u);
+  EXPECT_EQ(info(Slot::kB).state, bootcore::SlotState::kConfirmed);
+}
+
 TEST_F(EngineTest, ACommittedTrialOfAnotherImageIsOverwritten) {
   // Same slot state, another release (other payload): a normal install over it.
   target_.fail_reboot = true;

@@ -58,7 +58,7 @@ enum class Note : uint8_t {
   kNoVerdictYet,    // nothing decisive before the deadline: reading the log
   kResumeRejected,  // a saved resume point did not hold (changed release, tail mismatch): restart
   kProgressSaveFailed,  // the ProgressStore failed: the update goes on, without resume
-  kCommittedAlready,    // the slot holds this image committed, never booted: no rewrite
+  kCommittedAlready,    // the slot holds this image committed, attempts left: no rewrite
 };
 
 const char* to_string(Note note);
