@@ -93,6 +93,19 @@ void add_broker_options(CLI::App* cmd, BrokerOptions& b) {
       ->check(CLI::IsMember({"A", "B"}));
 }
 
+// What release and promote both take: the bucket, the broker, --force and --json.
+struct PublishOptions {
+  bool force = false;
+  bool json_output = false;
+  StoreOptions store;
+  BrokerOptions broker;
+};
+
+void add_publish_options(CLI::App* cmd, PublishOptions& o) {
+  add_store_options(cmd, o.store);
+  add_broker_options(cmd, o.broker);
+}
+
 Expected<ports::S3Config> s3_config(StoreOptions s) {
   if (s.endpoint.empty()) s.endpoint = env_or("FOTA_S3_ENDPOINT", env_or("AWS_ENDPOINT_URL", ""));
   if (s.bucket.empty()) s.bucket = env_or("FOTA_S3_BUCKET", "");
@@ -389,7 +402,7 @@ struct Run {
 
 // --- fota release ----------------------------------------------------------------------------
 
-struct ReleaseOptions {
+struct ReleaseOptions : PublishOptions {
   std::string dir;
   std::string sign_key;
   std::string public_key;
@@ -398,10 +411,6 @@ struct ReleaseOptions {
   std::string url_base;
   uint32_t presign_s = 0;
   bool allow_same = false;
-  bool force = false;
-  bool json_output = false;
-  StoreOptions store;
-  BrokerOptions broker;
 };
 
 int run_release(const ReleaseOptions& o) {
@@ -536,16 +545,12 @@ int run_release(const ReleaseOptions& o) {
 
 // --- fota promote ----------------------------------------------------------------------------
 
-struct PromoteOptions {
+struct PromoteOptions : PublishOptions {
   std::string product;
   std::string from;
   std::string to;
   std::string version;
   std::string public_key;
-  bool force = false;
-  bool json_output = false;
-  StoreOptions store;
-  BrokerOptions broker;
 };
 
 int run_promote(const PromoteOptions& o) {
@@ -641,8 +646,7 @@ void setup_release(CLI::App& app, int& exit_code) {
                 "Replace a release of the same version with other bytes");
   cmd->add_flag("--force", o->force, "Also move the channel to an older version");
   cmd->add_flag("--json", o->json_output, "JSON lines on stdout (events and a summary)");
-  add_store_options(cmd, o->store);
-  add_broker_options(cmd, o->broker);
+  add_publish_options(cmd, *o);
 }
 
 void setup_promote(CLI::App& app, int& exit_code) {
@@ -656,8 +660,7 @@ void setup_promote(CLI::App& app, int& exit_code) {
   cmd->add_option("--key", o->public_key, "Public key the release must verify with")->required();
   cmd->add_flag("--force", o->force, "Promote even if --from does not hold it, or backwards");
   cmd->add_flag("--json", o->json_output, "JSON lines on stdout");
-  add_store_options(cmd, o->store);
-  add_broker_options(cmd, o->broker);
+  add_publish_options(cmd, *o);
 }
 
 const Registration kRelease("release", setup_release);
