@@ -16,6 +16,7 @@
 #include "agent/messages.h"
 #include "agent/policy.h"
 #include "format/flash_map.h"
+#include "release/image.h"
 #include "release/manifest.h"
 
 namespace fota::gateway {
@@ -29,6 +30,16 @@ uint64_t unix_s() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
                                    std::chrono::system_clock::now().time_since_epoch())
                                    .count());
+}
+
+// Replaces the file at `path` by `text` atomically (release::write_file); a state file that cannot
+// be written is logged, not fatal.
+void save_text(const std::string& device, const std::filesystem::path& path,
+               const std::string& text) {
+  const auto bytes = std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+  if (auto written = release::write_file(path, bytes); !written) {
+    spdlog::warn("[{}] {}", device, written.error());
+  }
 }
 
 std::string version_text(const Version& v) {
@@ -263,21 +274,7 @@ void DeviceAgent::save_identity(bool updating) {
   j["transport"] = device_.transport;
   j["baud"] = device_.baud;
   j["updating"] = updating;
-  const auto path = identity_path();
-  auto temp = path;
-  temp += ".tmp";
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    out << j.dump() << "\n";
-    out.flush();
-    if (!out) {
-      spdlog::warn("[{}] cannot write {}", device_.name, temp.string());
-      return;
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(temp, path, ec);
-  if (ec) spdlog::warn("[{}] cannot write {}: {}", device_.name, path.string(), ec.message());
+  save_text(device_.name, identity_path(), j.dump() + "\n");
 }
 
 void DeviceAgent::on_device(const update::DeviceId& device) {
@@ -719,7 +716,6 @@ void DeviceAgent::remember_rejected(const agent::Notice& notice) {
   std::string key(agent::kNoticeUrlBytes * 2 + agent::kMaxProductBytes + 64, '\0');
   key.resize(agent::write_release_key(notice, key));
   const auto path = config_.state_dir / (uid_ + ".rejected");
-  const auto temp = config_.state_dir / (uid_ + ".rejected.tmp");
   std::set<std::string> keys{key};
   {
     std::ifstream in(path);
@@ -728,17 +724,9 @@ void DeviceAgent::remember_rejected(const agent::Notice& notice) {
       if (!line.empty()) keys.insert(line);
     }
   }
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    for (const auto& k : keys) out << k << "\n";
-    if (!out) {
-      spdlog::warn("[{}] cannot write {}", device_.name, temp.string());
-      return;
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(temp, path, ec);
-  if (ec) spdlog::warn("[{}] cannot write {}: {}", device_.name, path.string(), ec.message());
+  std::string text;
+  for (const auto& k : keys) text += k + "\n";
+  save_text(device_.name, path, text);
 }
 
 }  // namespace fota::gateway

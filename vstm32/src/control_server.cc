@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "free_path.h"
 #include "vstm32/control.h"
 
 namespace vstm32 {
@@ -50,15 +51,10 @@ fota::Expected<std::unique_ptr<ControlServer>> ControlServer::open(
     const std::filesystem::path& path, ControlTarget& target) {
   sockaddr_un addr;
   FOTA_TRY_EXPECTED(make_address(path, addr));
-  std::error_code ec;
-  if (std::filesystem::symlink_status(path, ec).type() != std::filesystem::file_type::not_found) {
-    if (!stale_socket(path)) {
-      return fota::fail(
-          "control socket path " + path.string() +
-          " already exists (another vstm32 running, or not a socket); choose another path");
-    }
-    std::filesystem::remove(path, ec);
-  }
+  FOTA_TRY_EXPECTED(free_path(
+      path, stale_socket,
+      "control socket path " + path.string() +
+          " already exists (another vstm32 running, or not a socket); choose another path"));
   std::unique_ptr<ControlServer> server(new ControlServer(target));
   server->listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (server->listen_fd_ < 0 ||

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <system_error>
 
+#include "free_path.h"
 #include "vstm32/serial.h"
 
 namespace vstm32 {
@@ -54,18 +55,13 @@ uint32_t speed_to_baud(speed_t speed) {
 }  // namespace
 
 fota::Expected<std::unique_ptr<PtyPort>> PtyPort::open(const std::filesystem::path& link) {
-  std::error_code ec;
   if (link.empty()) {
     return fota::fail("uart path is empty");
   }
-  if (std::filesystem::symlink_status(link, ec).type() != std::filesystem::file_type::not_found) {
-    if (!stale_link_of_ours(link)) {
-      return fota::fail(
-          "uart path " + link.string() +
-          " already exists and is not a stale vstm32 pty link; remove it or choose another path");
-    }
-    std::filesystem::remove(link, ec);
-  }
+  FOTA_TRY_EXPECTED(free_path(
+      link, stale_link_of_ours,
+      "uart path " + link.string() +
+          " already exists and is not a stale vstm32 pty link; remove it or choose another path"));
   std::unique_ptr<PtyPort> port(new PtyPort());
   port->master_fd_ = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
   if (port->master_fd_ < 0) {
@@ -89,6 +85,7 @@ fota::Expected<std::unique_ptr<PtyPort>> PtyPort::open(const std::filesystem::pa
     cfsetospeed(&tio, B115200);
     tcsetattr(port->slave_fd_, TCSANOW, &tio);
   }
+  std::error_code ec;
   std::filesystem::create_symlink(port->slave_name_, link, ec);
   if (ec) {
     return fota::fail("cannot create uart link " + link.string() + ": " + ec.message());

@@ -26,16 +26,16 @@
 namespace {
 
 using fota::stm32::reg;
-
-constexpr uint32_t kRcc = 0x4002'3800;
-constexpr uint32_t kAhb1enr = kRcc + 0x30, kApb1enr = kRcc + 0x40, kApb2enr = kRcc + 0x44;
-constexpr uint32_t kGpioA = 0x4002'0000, kGpioD = 0x4002'0C00;
+using fota::stm32::rcc::kAhb1enr;
+using fota::stm32::rcc::kApb1enr;
+using fota::stm32::rcc::kApb2enr;
+using fota::stm32::scb::kAircr;
+constexpr uint32_t kGpioA = fota::stm32::gpio::kGpioa, kGpioD = fota::stm32::gpio::kGpiod;
 constexpr uint32_t kSyscfgExticr1 = 0x4001'3808;
 constexpr uint32_t kExti = 0x4001'3C00;
 constexpr uint32_t kTim2 = 0x4000'0000;
 constexpr uint32_t kNvicIser = 0xE000'E100, kNvicIspr = 0xE000'E200, kNvicIabr = 0xE000'E300,
                    kNvicIpr = 0xE000'E400;
-constexpr uint32_t kAircr = 0xE000'ED0C;
 constexpr unsigned kIrqExti0 = 6, kIrqTim2 = 28, kIrqTim3 = 29, kIrqTim4 = 30, kIrqUsart1 = 37,
                    kIrqUsart2 = 38, kIrqTim5 = 50;
 constexpr uint32_t kSrRxne = 1u << 5, kSrTxe = 1u << 7, kSrOre = 1u << 3;

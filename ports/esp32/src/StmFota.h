@@ -23,6 +23,7 @@
 #include "fota_esp32/rom_target.h"
 #include "fota_esp32/sntp_time.h"
 #include "fota_esp32/stm_target.h"
+#include "fota_esp32/stm_wiring.h"
 #include "fota_esp32/target_pins.h"
 #include "fota_esp32/uart_link.h"
 #include "update/engine.h"

@@ -213,11 +213,11 @@ int run_agent(const AgentOptions& options) {
 }
 
 void setup(CLI::App& app, int& exit_code) {
-  auto options = std::make_shared<AgentOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "agent",
+  auto [cmd, options] = add_command<AgentOptions>(
+      app, "agent",
       "Run the update agent: learn about releases (MQTT / HTTP polling), install them "
-      "into the configured devices, publish their status (docs/agent.md)");
+      "into the configured devices, publish their status (docs/agent.md)",
+      exit_code, run_agent);
   cmd->add_option("--config,-c", options->config_path, "configuration file (TOML)")
       ->capture_default_str();
   cmd->add_option("--log-level", options->log_level,
@@ -228,7 +228,6 @@ void setup(CLI::App& app, int& exit_code) {
   cmd->add_flag("--reprobe", options->reprobe,
                 "identify every device again through its bootloader (resets it) instead of "
                 "using the identity cached in state_dir");
-  cmd->callback([options, &exit_code] { exit_code = run_agent(*options); });
 }
 
 const Registration registration("agent", setup);

@@ -728,12 +728,41 @@ int Flasher::run_release() {
   return code;
 }
 
+// Checks the combination of --i2c, --port, --transport, --release and --raw, then flashes.
+int run_flash(FlashOptions& options, const CLI::App& cmd) {
+  if (!options.i2c.empty()) {
+    // I2C carries only our bootloader's protocol: ST's ROM bootloader is not reached on it.
+    const char* problem =
+        cmd.count("--transport") != 0 && options.transport != "native"
+            ? "--i2c carries only the native protocol (our bootloader's update mode); drop "
+              "--transport or give --transport native"
+        : !options.raw.empty() ? "--raw writes through the ROM bootloader only (not over --i2c)"
+        : !options.connection.port.empty() ? "give either --port or --i2c, not both"
+        : options.release_dir.empty()      ? "--i2c needs --release DIR"
+                                           : nullptr;
+    if (problem != nullptr) {
+      std::fprintf(stderr, "fota flash: error: %s\n", problem);
+      return kExitUsage;
+    }
+    options.transport = "native";
+  } else if (options.connection.port.empty()) {
+    std::fprintf(stderr, "fota flash: error: --port is required (or --i2c for I2C)\n");
+    return kExitUsage;
+  }
+  if (options.raw.empty() == options.release_dir.empty()) {
+    std::fprintf(stderr, "fota flash: error: give exactly one of --release DIR, --raw ADDR FILE\n");
+    return kExitUsage;
+  }
+  Flasher flasher(options);
+  return flasher.run();
+}
+
 void setup(CLI::App& app, int& exit_code) {
-  auto options = std::make_shared<FlashOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "flash",
+  auto [cmd, options] = add_command<FlashOptions>(
+      app, "flash",
       "Install a release into the inactive slot through the ROM bootloader (AN3155) or our "
-      "bootloader's native update mode");
+      "bootloader's native update mode",
+      exit_code, run_flash);
   add_connection_options(*cmd, options->connection);
   cmd->add_option("--retries", options->connection.retries, "retries per command")
       ->capture_default_str();
@@ -804,37 +833,6 @@ void setup(CLI::App& app, int& exit_code) {
                   "tcp:PORT[:ADDR] (vstm32 --i2c1); ADDR defaults to 0x42; implies --transport "
                   "native; --pins for NRST (else --native-entry hello is implied)");
   cmd->get_option("--port")->required(false);
-  cmd->callback([cmd, options, &exit_code] {
-    if (!options->i2c.empty()) {
-      // I2C carries only our bootloader's protocol: ST's ROM bootloader is not reached on it.
-      const char* problem =
-          cmd->count("--transport") != 0 && options->transport != "native"
-              ? "--i2c carries only the native protocol (our bootloader's update mode); drop "
-                "--transport or give --transport native"
-          : !options->raw.empty() ? "--raw writes through the ROM bootloader only (not over --i2c)"
-          : !options->connection.port.empty() ? "give either --port or --i2c, not both"
-          : options->release_dir.empty()      ? "--i2c needs --release DIR"
-                                              : nullptr;
-      if (problem != nullptr) {
-        std::fprintf(stderr, "fota flash: error: %s\n", problem);
-        exit_code = kExitUsage;
-        return;
-      }
-      options->transport = "native";
-    } else if (options->connection.port.empty()) {
-      std::fprintf(stderr, "fota flash: error: --port is required (or --i2c for I2C)\n");
-      exit_code = kExitUsage;
-      return;
-    }
-    if (options->raw.empty() == options->release_dir.empty()) {
-      std::fprintf(stderr,
-                   "fota flash: error: give exactly one of --release DIR, --raw ADDR FILE\n");
-      exit_code = kExitUsage;
-      return;
-    }
-    Flasher flasher(*options);
-    exit_code = flasher.run();
-  });
 }
 
 const Registration registration("flash", setup);

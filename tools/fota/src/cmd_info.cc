@@ -114,14 +114,13 @@ int run_info(const InfoOptions& options) {
 }
 
 void setup(CLI::App& app, int& exit_code) {
-  auto options = std::make_shared<InfoOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "info",
-      "Show the device (PID, UID), both slots and the boot log, through the ROM bootloader");
+  auto [cmd, options] = add_command<InfoOptions>(
+      app, "info",
+      "Show the device (PID, UID), both slots and the boot log, through the ROM bootloader",
+      exit_code, run_info);
   add_connection_options(*cmd, options->connection);
   cmd->add_flag("--json", options->json, "one JSON object on stdout");
   cmd->add_flag("--stay", options->stay, "stay in the ROM bootloader afterwards (no reset)");
-  cmd->callback([options, &exit_code] { exit_code = run_info(*options); });
 }
 
 const Registration registration("info", setup);

@@ -29,12 +29,11 @@ int run_keygen(const KeygenOptions& o) {
 }
 
 void setup(CLI::App& app, int& exit_code) {
-  auto* cmd =
-      app.add_subcommand("keygen", "Create an ed25519 signing key pair (NAME.key, NAME.pub)");
-  auto o = std::make_shared<KeygenOptions>();
+  auto [cmd, o] = add_command<KeygenOptions>(
+      app, "keygen", "Create an ed25519 signing key pair (NAME.key, NAME.pub)", exit_code,
+      run_keygen);
   cmd->add_option("--out", o->out, "Key name: writes NAME.key and NAME.pub")->required();
   cmd->add_flag("--force", o->force, "Overwrite an existing key pair");
-  cmd->callback([o, &exit_code] { exit_code = run_keygen(*o); });
 }
 
 const Registration kRegistration("keygen", setup);

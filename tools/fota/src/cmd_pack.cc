@@ -159,8 +159,8 @@ int run_pack(const PackOptions& o) {
 }
 
 void setup(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("pack", "Pack the slot A and slot B builds into a release");
-  auto o = std::make_shared<PackOptions>();
+  auto [cmd, o] = add_command<PackOptions>(
+      app, "pack", "Pack the slot A and slot B builds into a release", exit_code, run_pack);
   cmd->add_option("--app-a", o->app_a, "Application linked for slot A (ELF or .bin)")->required();
   cmd->add_option("--app-b", o->app_b, "Application linked for slot B (ELF or .bin)")->required();
   cmd->add_option("--version", o->version, "Release version X.Y.Z")->required();
@@ -173,7 +173,6 @@ void setup(CLI::App& app, int& exit_code) {
   cmd->add_option("--out", o->out, "Output directory")->required();
   cmd->add_option("--sign", o->sign_key,
                   "Sign the image headers and the manifest with this private key (fota keygen)");
-  cmd->callback([o, &exit_code] { exit_code = run_pack(*o); });
 }
 
 const Registration kRegistration("pack", setup);

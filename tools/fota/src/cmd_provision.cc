@@ -120,11 +120,11 @@ int run_provision(const ProvisionOptions& o) {
 }
 
 void setup(CLI::App& app, int& exit_code) {
-  auto o = std::make_shared<ProvisionOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "provision",
+  auto [cmd, o] = add_command<ProvisionOptions>(
+      app, "provision",
       "Factory step through the ROM bootloader: write the bootloader and the key block, read them "
-      "back, write-protect sectors 0-2 (nWRP), optionally set readout protection level 1");
+      "back, write-protect sectors 0-2 (nWRP), optionally set readout protection level 1",
+      exit_code, run_provision);
   add_connection_options(*cmd, o->connection);
   cmd->add_option("--bootloader", o->bootloader,
                   "bootloader binary for 0x08000000 (bootloader-secure.bin), at most 32 KB")
@@ -139,7 +139,6 @@ void setup(CLI::App& app, int& exit_code) {
   cmd->add_flag("--confirm-rdp1", o->confirm_rdp1,
                 "confirm --rdp1 (undoing it mass-erases the whole flash)");
   cmd->add_flag("--stay", o->stay, "stay in the ROM bootloader afterwards (no reset)");
-  cmd->callback([o, &exit_code] { exit_code = run_provision(*o); });
 }
 
 const Registration registration("provision", setup);

@@ -93,6 +93,19 @@ void add_broker_options(CLI::App* cmd, BrokerOptions& b) {
       ->check(CLI::IsMember({"A", "B"}));
 }
 
+// What release and promote both take: the bucket, the broker, --force and --json.
+struct PublishOptions {
+  bool force = false;
+  bool json_output = false;
+  StoreOptions store;
+  BrokerOptions broker;
+};
+
+void add_publish_options(CLI::App* cmd, PublishOptions& o) {
+  add_store_options(cmd, o.store);
+  add_broker_options(cmd, o.broker);
+}
+
 Expected<ports::S3Config> s3_config(StoreOptions s) {
   if (s.endpoint.empty()) s.endpoint = env_or("FOTA_S3_ENDPOINT", env_or("AWS_ENDPOINT_URL", ""));
   if (s.bucket.empty()) s.bucket = env_or("FOTA_S3_BUCKET", "");
@@ -372,9 +385,24 @@ void print_summary(Reporter& out, const Summary& s, double total_ms) {
   }
 }
 
+// One run of `fota release` or `fota promote`: its output, what it did so far, since when.
+struct Run {
+  Run(const char* command, bool json) : command(command), out(json) {}
+  // Reports that `step` failed; returns the exit code.
+  int failed(const std::string& step, const std::string& message) {
+    return report_failure(out, command, step, message);
+  }
+  void print_summary() { fota::cli::print_summary(out, summary, ms_since(start)); }
+
+  const char* command;
+  Clock::time_point start = Clock::now();
+  Reporter out;
+  Summary summary;
+};
+
 // --- fota release ----------------------------------------------------------------------------
 
-struct ReleaseOptions {
+struct ReleaseOptions : PublishOptions {
   std::string dir;
   std::string sign_key;
   std::string public_key;
@@ -383,32 +411,23 @@ struct ReleaseOptions {
   std::string url_base;
   uint32_t presign_s = 0;
   bool allow_same = false;
-  bool force = false;
-  bool json_output = false;
-  StoreOptions store;
-  BrokerOptions broker;
 };
 
 int run_release(const ReleaseOptions& o) {
-  const auto start = Clock::now();
-  Reporter out(o.json_output);
-  Summary summary;
-  auto failed = [&](const std::string& step, const std::string& message) {
-    return report_failure(out, "release", step, message);
-  };
+  Run run("release", o.json_output);
 
   // 1. The release, checked as read.
   auto read = release::read_release(o.dir);
-  if (!read) return failed("read", read.error());
+  if (!read) return run.failed("read", read.error());
   release::Release rel = std::move(*read);
   release::Manifest& m = rel.manifest;
   if (!o.product.empty() && m.product != o.product) {
-    return failed("read", o.dir + ": release for product \"" + m.product + "\", not \"" +
-                              o.product + "\" (--product)");
+    return run.failed("read", o.dir + ": release for product \"" + m.product + "\", not \"" +
+                                  o.product + "\" (--product)");
   }
   const std::string channel = o.channel.empty() ? m.channel : o.channel;
   if (release::parse_version(channel)) {
-    return failed("read", "--channel \"" + channel + "\" looks like a version");
+    return run.failed("read", "--channel \"" + channel + "\" looks like a version");
   }
 
   // 2. Keys and where things go.
@@ -416,18 +435,18 @@ int run_release(const ReleaseOptions& o) {
   signing::PublicKey public_key{};
   if (!o.sign_key.empty()) {
     auto k = signing::read_secret_key(o.sign_key);
-    if (!k) return failed("sign", k.error());
+    if (!k) return run.failed("sign", k.error());
     secret = *k;
     public_key = secret->public_key();
   } else if (!o.public_key.empty()) {
     auto k = signing::read_public_key(o.public_key);
-    if (!k) return failed("sign", k.error());
+    if (!k) return run.failed("sign", k.error());
     public_key = *k;
   } else {
-    return failed("sign", "give --sign NAME.key (sign now) or --key NAME.pub (already signed)");
+    return run.failed("sign", "give --sign NAME.key (sign now) or --key NAME.pub (already signed)");
   }
   auto config = s3_config(o.store);
-  if (!config) return failed("s3", config.error());
+  if (!config) return run.failed("s3", config.error());
   ports::S3Client s3(*config);
   const std::string base = key_base(o.store, m.product);
   const std::string version_dir = base + release::version_string(m.version) + "/";
@@ -451,38 +470,39 @@ int run_release(const ReleaseOptions& o) {
   std::string text = rel.manifest_text;
   if (secret) {
     auto signed_text = release::sign_release(next, rel.image_a, rel.image_b, *secret);
-    if (!signed_text) return failed("sign", signed_text.error());
+    if (!signed_text) return run.failed("sign", signed_text.error());
     text = *signed_text;
   } else {
     auto as_read = release::verify_release_signatures(rel, public_key, o.dir + "/");
-    if (!as_read) return failed("verify", as_read.error());
+    if (!as_read) return run.failed("verify", as_read.error());
     next.key_id = m.key_id;
     next.signature = m.signature;
     if (release::manifest_to_json(next) != rel.manifest_text) {
-      return failed("sign", o.dir + "/manifest.json must change (channel " + channel +
-                                ", download URLs) and so be signed again: give --sign NAME.key");
+      return run.failed("sign",
+                        o.dir + "/manifest.json must change (channel " + channel +
+                            ", download URLs) and so be signed again: give --sign NAME.key");
     }
   }
   auto checked = release::check_release(text, rel.image_a, rel.image_b, "");
-  if (!checked) return failed("sign", "internal: " + checked.error());
+  if (!checked) return run.failed("sign", "internal: " + checked.error());
   auto verified = release::verify_release_signatures(*checked, public_key, "");
-  if (!verified) return failed("verify", verified.error());
-  summary.timings_ms["sign and verify"] = ms_since(sign_start);
-  out.line("release " + m.product + " " + version_text(m.version) + " for channel " + channel +
-           ", key id " + checked->manifest.key_id);
+  if (!verified) return run.failed("verify", verified.error());
+  run.summary.timings_ms["sign and verify"] = ms_since(sign_start);
+  run.out.line("release " + m.product + " " + version_text(m.version) + " for channel " + channel +
+               ", key id " + checked->manifest.key_id);
 
   // 4. The broker first: a refused password must stop us before anything is uploaded.
   const auto connect_start = Clock::now();
   auto mqtt = connect_broker(o.broker);
-  if (!mqtt) return failed("mqtt", mqtt.error());
-  if (*mqtt) summary.timings_ms["mqtt connect"] = ms_since(connect_start);
+  if (!mqtt) return run.failed("mqtt", mqtt.error());
+  if (*mqtt) run.summary.timings_ms["mqtt connect"] = ms_since(connect_start);
 
   // 5. What the channel holds now.
   auto current = read_pointer(s3, pointer_key);
-  if (!current) return failed("check", current.error());
+  if (!current) return run.failed("check", current.error());
   auto allowed =
       check_channel_version(*current, checked->manifest, channel, text, o.allow_same, o.force);
-  if (!allowed) return failed("check", allowed.error());
+  if (!allowed) return run.failed("check", allowed.error());
 
   // 6. Images, the versioned manifest, then the channel pointer.
   const std::span<const uint8_t> text_bytes(reinterpret_cast<const uint8_t*>(text.data()),
@@ -493,133 +513,125 @@ int run_release(const ReleaseOptions& o) {
       {version_dir + "manifest.json", text_bytes, "application/json"},
   };
   for (const UploadItem& item : items) {
-    auto r = upload(s3, out, summary, item);
-    if (!r) return failed("upload", r.error());
+    auto r = upload(s3, run.out, run.summary, item);
+    if (!r) return run.failed("upload", r.error());
   }
-  auto pointer = upload(s3, out, summary, {pointer_key, text_bytes, "application/json"});
-  if (!pointer) return failed("upload", pointer.error());
-  summary.urls["A"] = next.slot_a.url;
-  summary.urls["B"] = next.slot_b.url;
-  summary.urls["manifest"] = url_for(version_dir + "manifest.json");
-  summary.urls["channel"] = s3.object_url(pointer_key);
+  auto pointer = upload(s3, run.out, run.summary, {pointer_key, text_bytes, "application/json"});
+  if (!pointer) return run.failed("upload", pointer.error());
+  run.summary.urls["A"] = next.slot_a.url;
+  run.summary.urls["B"] = next.slot_b.url;
+  run.summary.urls["manifest"] = url_for(version_dir + "manifest.json");
+  run.summary.urls["channel"] = s3.object_url(pointer_key);
 
   // 7. Announce.
   if (*mqtt) {
     const std::string topic = "fota/" + m.product + "/" + channel + "/release";
-    auto p = publish(**mqtt, out, summary, topic, text);
+    auto p = publish(**mqtt, run.out, run.summary, topic, text);
     if (p && !o.broker.legacy_topic.empty()) {
       const bool a = o.broker.legacy_slot == "A";
       p = publish(
-          **mqtt, out, summary, o.broker.legacy_topic,
+          **mqtt, run.out, run.summary, o.broker.legacy_topic,
           legacy_payload(a ? next.slot_a.url : next.slot_b.url, a ? rel.image_a : rel.image_b));
     }
     if (!p) {
-      restore_pointer(s3, out, pointer_key, *current);
-      return failed("publish", p.error());
+      restore_pointer(s3, run.out, pointer_key, *current);
+      return run.failed("publish", p.error());
     }
     (void)(*mqtt)->disconnect();
   }
-  print_summary(out, summary, ms_since(start));
+  run.print_summary();
   return 0;
 }
 
 // --- fota promote ----------------------------------------------------------------------------
 
-struct PromoteOptions {
+struct PromoteOptions : PublishOptions {
   std::string product;
   std::string from;
   std::string to;
   std::string version;
   std::string public_key;
-  bool force = false;
-  bool json_output = false;
-  StoreOptions store;
-  BrokerOptions broker;
 };
 
 int run_promote(const PromoteOptions& o) {
-  const auto start = Clock::now();
-  Reporter out(o.json_output);
-  Summary summary;
-  auto failed = [&](const std::string& step, const std::string& message) {
-    return report_failure(out, "promote", step, message);
-  };
+  Run run("promote", o.json_output);
   const auto version = release::parse_version(o.version);
-  if (!version) return failed("check", "\"" + o.version + "\" is not a version X.Y.Z");
+  if (!version) return run.failed("check", "\"" + o.version + "\" is not a version X.Y.Z");
   auto key = signing::read_public_key(o.public_key);
-  if (!key) return failed("verify", key.error());
+  if (!key) return run.failed("verify", key.error());
   auto config = s3_config(o.store);
-  if (!config) return failed("s3", config.error());
+  if (!config) return run.failed("s3", config.error());
   ports::S3Client s3(*config);
   const std::string base = key_base(o.store, o.product);
   const std::string version_dir = base + o.version + "/";
 
   // The uploaded release, checked and verified as a device would.
   auto manifest = s3.get_object(version_dir + "manifest.json");
-  if (!manifest) return failed("check", manifest.error());
+  if (!manifest) return run.failed("check", manifest.error());
   if (manifest->status != 200) {
-    return failed("check", version_dir + "manifest.json: " + manifest->describe() + " (was " +
-                               o.product + " " + o.version + " released?)");
+    return run.failed("check", version_dir + "manifest.json: " + manifest->describe() + " (was " +
+                                   o.product + " " + o.version + " released?)");
   }
   const std::string text = manifest->body_text();
   auto parsed = release::parse_manifest(text);
-  if (!parsed) return failed("check", version_dir + "manifest.json: " + parsed.error());
+  if (!parsed) return run.failed("check", version_dir + "manifest.json: " + parsed.error());
   std::vector<uint8_t> images[2];
   const release::ManifestSlot* slots[2] = {&parsed->slot_a, &parsed->slot_b};
   for (int i = 0; i < 2; ++i) {
     auto image = s3.get_object(version_dir + slots[i]->file);
-    if (!image) return failed("check", image.error());
+    if (!image) return run.failed("check", image.error());
     if (image->status != 200) {
-      return failed("check", version_dir + slots[i]->file + ": " + image->describe());
+      return run.failed("check", version_dir + slots[i]->file + ": " + image->describe());
     }
     images[i] = std::move(image->body);
   }
   auto checked =
       release::check_release(text, std::move(images[0]), std::move(images[1]), version_dir);
-  if (!checked) return failed("check", checked.error());
+  if (!checked) return run.failed("check", checked.error());
   if (checked->manifest.product != o.product) {
-    return failed("check", version_dir + "manifest.json is for product \"" +
-                               checked->manifest.product + "\"");
+    return run.failed("check", version_dir + "manifest.json is for product \"" +
+                                   checked->manifest.product + "\"");
   }
   auto verified = release::verify_release_signatures(*checked, *key, version_dir);
-  if (!verified) return failed("verify", verified.error());
+  if (!verified) return run.failed("verify", verified.error());
 
   auto from = read_pointer(s3, base + o.from + "/manifest.json");
-  if (!from) return failed("check", from.error());
+  if (!from) return run.failed("check", from.error());
   if (!from->exists || std::string(from->bytes.begin(), from->bytes.end()) != text) {
     if (!o.force) {
-      return failed("check", "channel " + o.from + " does not hold " + o.product + " " + o.version +
-                                 " (use --force to promote it anyway)");
+      return run.failed("check", "channel " + o.from + " does not hold " + o.product + " " +
+                                     o.version + " (use --force to promote it anyway)");
     }
   }
   auto mqtt = connect_broker(o.broker);
-  if (!mqtt) return failed("mqtt", mqtt.error());
+  if (!mqtt) return run.failed("mqtt", mqtt.error());
   const std::string pointer_key = base + o.to + "/manifest.json";
   auto current = read_pointer(s3, pointer_key);
-  if (!current) return failed("check", current.error());
+  if (!current) return run.failed("check", current.error());
   auto allowed = check_channel_version(*current, checked->manifest, o.to, text, false, o.force);
-  if (!allowed) return failed("check", allowed.error());
+  if (!allowed) return run.failed("check", allowed.error());
   const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(text.data()), text.size());
-  auto up = upload(s3, out, summary, {pointer_key, bytes, "application/json"});
-  if (!up) return failed("upload", up.error());
-  summary.urls["channel"] = s3.object_url(pointer_key);
+  auto up = upload(s3, run.out, run.summary, {pointer_key, bytes, "application/json"});
+  if (!up) return run.failed("upload", up.error());
+  run.summary.urls["channel"] = s3.object_url(pointer_key);
   if (*mqtt) {
-    auto p = publish(**mqtt, out, summary, "fota/" + o.product + "/" + o.to + "/release", text);
+    auto p =
+        publish(**mqtt, run.out, run.summary, "fota/" + o.product + "/" + o.to + "/release", text);
     if (!p) {
-      restore_pointer(s3, out, pointer_key, *current);
-      return failed("publish", p.error());
+      restore_pointer(s3, run.out, pointer_key, *current);
+      return run.failed("publish", p.error());
     }
     (void)(*mqtt)->disconnect();
   }
-  out.line("promoted " + o.product + " " + o.version + " from " + o.from + " to " + o.to);
-  print_summary(out, summary, ms_since(start));
+  run.out.line("promoted " + o.product + " " + o.version + " from " + o.from + " to " + o.to);
+  run.print_summary();
   return 0;
 }
 
 void setup_release(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand(
-      "release", "Upload a packed release to S3 and announce it over MQTT (all or nothing)");
-  auto o = std::make_shared<ReleaseOptions>();
+  auto [cmd, o] = add_command<ReleaseOptions>(
+      app, "release", "Upload a packed release to S3 and announce it over MQTT (all or nothing)",
+      exit_code, run_release);
   cmd->add_option("--dir", o->dir, "Packed release directory (fota pack --out)")->required();
   cmd->add_option("--sign", o->sign_key, "Private key: sign (again) the headers and manifest");
   cmd->add_option("--key", o->public_key, "Public key of an already signed release");
@@ -634,15 +646,13 @@ void setup_release(CLI::App& app, int& exit_code) {
                 "Replace a release of the same version with other bytes");
   cmd->add_flag("--force", o->force, "Also move the channel to an older version");
   cmd->add_flag("--json", o->json_output, "JSON lines on stdout (events and a summary)");
-  add_store_options(cmd, o->store);
-  add_broker_options(cmd, o->broker);
-  cmd->callback([o, &exit_code] { exit_code = run_release(*o); });
+  add_publish_options(cmd, *o);
 }
 
 void setup_promote(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand(
-      "promote", "Point another channel at an uploaded release (same signed bytes)");
-  auto o = std::make_shared<PromoteOptions>();
+  auto [cmd, o] = add_command<PromoteOptions>(
+      app, "promote", "Point another channel at an uploaded release (same signed bytes)", exit_code,
+      run_promote);
   cmd->add_option("--product", o->product, "Product")->required();
   cmd->add_option("--from", o->from, "Channel that holds the release now")->required();
   cmd->add_option("--to", o->to, "Channel to point at it")->required();
@@ -650,9 +660,7 @@ void setup_promote(CLI::App& app, int& exit_code) {
   cmd->add_option("--key", o->public_key, "Public key the release must verify with")->required();
   cmd->add_flag("--force", o->force, "Promote even if --from does not hold it, or backwards");
   cmd->add_flag("--json", o->json_output, "JSON lines on stdout");
-  add_store_options(cmd, o->store);
-  add_broker_options(cmd, o->broker);
-  cmd->callback([o, &exit_code] { exit_code = run_promote(*o); });
+  add_publish_options(cmd, *o);
 }
 
 const Registration kRelease("release", setup_release);

@@ -209,9 +209,9 @@ int run_status(StatusOptions o) {
 }
 
 void setup(CLI::App& app, int& exit_code) {
-  auto options = std::make_shared<StatusOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "status", "Show the devices' update status as the agents report it over MQTT");
+  auto [cmd, options] = add_command<StatusOptions>(
+      app, "status", "Show the devices' update status as the agents report it over MQTT", exit_code,
+      run_status);
   cmd->add_option("--broker", options->broker, "mqtt://host:port or mqtts://host:port");
   cmd->add_option("--product", options->product, "product name (topic fota/<product>/...)");
   cmd->add_option("--config,-c", options->config_path,
@@ -232,7 +232,6 @@ void setup(CLI::App& app, int& exit_code) {
   cmd->add_option("--timeout", options->timeout_s,
                   "--follow/--live: stop after this long (0: never)")
       ->capture_default_str();
-  cmd->callback([options, &exit_code] { exit_code = run_status(*options); });
 }
 
 const Registration registration("status", setup);

@@ -123,8 +123,8 @@ int run_verify(const VerifyOptions& o) {
 }
 
 void setup(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("verify", "Check a release's signatures and checksums");
-  auto o = std::make_shared<VerifyOptions>();
+  auto [cmd, o] = add_command<VerifyOptions>(
+      app, "verify", "Check a release's signatures and checksums", exit_code, run_verify);
   cmd->add_option("--key", o->key, "Public key file (NAME.pub from fota keygen)")->required();
   cmd->add_option("source", o->source,
                   "Release directory, URL of a release or manifest.json, or a manifest file "
@@ -132,7 +132,6 @@ void setup(CLI::App& app, int& exit_code) {
       ->required();
   cmd->add_option("--product", o->product, "Refuse a release for another product");
   cmd->add_option("--ca-file", o->ca_file, "CA bundle for https URLs");
-  cmd->callback([o, &exit_code] { exit_code = run_verify(*o); });
 }
 
 const Registration kRegistration("verify", setup);

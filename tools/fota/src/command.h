@@ -4,6 +4,9 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
+#include <string>
+#include <type_traits>
 
 namespace fota::cli {
 
@@ -14,5 +17,30 @@ using CommandSetup = void (*)(CLI::App& app, int& exit_code);
 struct Registration {
   Registration(const char* name, CommandSetup setup);
 };
+
+// A subcommand and the options its flags fill in (they live as long as the parse).
+template <typename Options>
+struct Command {
+  CLI::App* cmd;
+  std::shared_ptr<Options> options;
+};
+
+// Adds the subcommand `name`; its callback runs `run` on the parsed options (and the subcommand,
+// for a run that asks which flags were given) and returns the exit code through `exit_code`.
+template <typename Options, typename Run>
+Command<Options> add_command(CLI::App& app, const char* name, const std::string& description,
+                             int& exit_code, Run run) {
+  auto options = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand(name, description);
+  cmd->callback([cmd, options, run, &exit_code] {
+    if constexpr (std::is_invocable_v<Run, Options&, const CLI::App&>) {
+      exit_code = run(*options, *cmd);
+    } else {
+      (void)cmd;
+      exit_code = run(*options);
+    }
+  });
+  return {cmd, options};
+}
 
 }  // namespace fota::cli

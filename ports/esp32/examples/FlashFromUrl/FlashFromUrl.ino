@@ -20,17 +20,11 @@ static const fota::esp32::Ed25519Verifier::PublicKey kTrustedKeys[] = {{}};
 // The engine and the signature check need more than the default 8 KB of loop-task stack.
 SET_LOOP_TASK_STACK_SIZE(16 * 1024);
 
-static fota::esp32::UartLink uart;
-static fota::esp32::GpioPins pins;
-static fota::esp32::EspClock esp_clock;
-// ROM bootloader or native path: Kconfig FOTA_TRANSPORT_NATIVE, or target.use() in setup().
-static fota::esp32::StmTarget target(uart, pins, esp_clock);
-static fota::esp32::HttpRangeSource image_a;
-static fota::esp32::HttpRangeSource image_b;
-static fota::esp32::NvsProgressStore progress;
+// UART, BOOT0/NRST, clock, StmTarget (ROM or native path), the two image sources, progress in NVS.
+static fota::esp32::StmWiring stm;
 static fota::esp32::ConsoleReporter reporter;
 static fota::esp32::Ed25519Verifier verifier(kTrustedKeys);
-static fota::update::Engine engine(target, esp_clock, reporter, &verifier, &progress);
+static fota::update::Engine engine(stm.target, stm.clock, reporter, &verifier, &stm.progress);
 
 void setup() {
   Serial.begin(115200);
@@ -42,20 +36,20 @@ void setup() {
     Serial.print(".");
   }
   Serial.println(" connected");
-  if (!uart.begin() || !pins.begin() || !image_a.begin(kImageA) || !image_b.begin(kImageB)) {
+  if (!stm.begin() || !stm.image_a.begin(kImageA) || !stm.image_b.begin(kImageB)) {
     Serial.println("fota: cannot set up the UART, the pins or the HTTP client");
     return;
   }
   fota::update::Release release;
-  release.image = {&image_a, &image_b};
+  release.image = {&stm.image_a, &stm.image_b};
   fota::update::Policy policy;
   std::strncpy(policy.product.data(), CONFIG_FOTA_PRODUCT, policy.product.size() - 1);
   const fota::update::Outcome outcome = engine.run(release, policy);
   Serial.printf("fota: outcome %s", fota::update::to_string(outcome.state));
   if (outcome.state == fota::update::State::kFailed) {
-    const auto& source = outcome.slot == fota::flash_map::Slot::kA ? image_a : image_b;
+    const auto& source = outcome.slot == fota::flash_map::Slot::kA ? stm.image_a : stm.image_b;
     Serial.printf(" (%s) %s %s", fota::update::to_string(outcome.failure.reason),
-                  target.last_error(), source.last_error());
+                  stm.target.last_error(), source.last_error());
   }
   Serial.println("");
 }

@@ -19,14 +19,8 @@ static const fota::esp32::Ed25519Verifier::PublicKey kTrustedKeys[] = {{}};
 // The engine and the signature check need more than the default 8 KB of loop-task stack.
 SET_LOOP_TASK_STACK_SIZE(16 * 1024);
 
-static fota::esp32::UartLink uart;
-static fota::esp32::GpioPins pins;
-static fota::esp32::EspClock esp_clock;
-// ROM bootloader or native path: Kconfig FOTA_TRANSPORT_NATIVE, or target.use() in setup().
-static fota::esp32::StmTarget target(uart, pins, esp_clock);
-static fota::esp32::HttpRangeSource image_a;
-static fota::esp32::HttpRangeSource image_b;
-static fota::esp32::NvsProgressStore progress;
+// UART, BOOT0/NRST, clock, StmTarget (ROM or native path), the two image sources, progress in NVS.
+static fota::esp32::StmWiring stm;
 static fota::esp32::Ed25519Verifier verifier(kTrustedKeys);
 static fota::esp32::MqttLink mqtt;
 static fota::esp32::SntpTime wall;
@@ -35,10 +29,10 @@ static char status_topic[fota::esp32::kTopicMaxBytes];
 static char release_topic[fota::esp32::kTopicMaxBytes];
 static char command_topic[fota::esp32::kTopicMaxBytes];
 static char offline[64];
-static fota::esp32::MqttStatusReporter reporter(mqtt, esp_clock, status_topic, uid, &wall);
-static fota::update::Engine engine(target, esp_clock, reporter, &verifier, &progress);
-static fota::esp32::AgentPort port(target, esp_clock, engine, image_a, image_b, verifier, reporter,
-                                   uid);
+static fota::esp32::MqttStatusReporter reporter(mqtt, stm.clock, status_topic, uid, &wall);
+static fota::update::Engine engine(stm.target, stm.clock, reporter, &verifier, &stm.progress);
+static fota::esp32::AgentPort port(stm.target, stm.clock, engine, stm.image_a, stm.image_b,
+                                   verifier, reporter, uid);
 static fota::agent::DeviceLoop agent_loop(fota::esp32::loop_config(kUrlPrefixes), port);
 static fota::esp32::Backoff wifi_backoff(fota::esp32::kWifiBackoffFirstMs,
                                          fota::esp32::kWifiBackoffMaxMs);
@@ -54,8 +48,8 @@ static bool terminate_topic(fota::Result<size_t, fota::agent::TopicError> writte
 
 void setup() {
   Serial.begin(115200);
-  if (!uart.begin() || !pins.begin() || !port.identify()) {
-    Serial.printf("fota: no STM32 on the UART/pins: %s\n", target.last_error());
+  if (!stm.begin() || !port.identify()) {
+    Serial.printf("fota: no STM32 on the UART/pins: %s\n", stm.target.last_error());
     return;
   }
   constexpr size_t kTopic = fota::esp32::kTopicMaxBytes - 1;
