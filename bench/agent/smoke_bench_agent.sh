@@ -5,7 +5,7 @@
 # (a number on each line), not the goals: the figures of a loaded CI box mean nothing.
 # Usage: smoke_bench_agent.sh FOTA VSTM32 [IMAGE_BYTES]
 set -u
-out=$(bash "$(dirname "$0")/bench_agent.sh" "$1" "$2" "${3:-65536}" 2>&1)
+out=$(bash "$(dirname "$0")/bench_agent.sh" "$1" "$2" "${3:-98304}" 2>&1)
 code=$?
 echo "$out"
 [ $code -eq 0 ] || { echo "FAIL bench_agent.sh exited $code"; exit 1; }

@@ -7,34 +7,57 @@
 # name tests of optional parts. Tests not listed take a few seconds or less. Parameterised
 # GoogleTest cases carry their parameter in the name (bracket arguments below).
 set(_fota_costs
-  agent_e2e 112
-  bench.agent_smoke 60
-  esp32.package 36
-  flash_resume 40
-  vstm32_stm32flash_peer 38
-  Vstm32PowerCutStepsTest.EveryFlashStepOfTheExerciser 36
-  flash_e2e_rom 35
-  flash_provision_e2e 30
-  release_e2e 32
-  flash_power_cuts 30
-  PackCli.RejectsEachWrongInputWithItsOwnMessage 29
-  NativeVirtual.BitErrorsOnTheLineAreRepairedByRetransmission 26
-  flash_e2e_update 25
-  agent_faults 24
-  NativePowerCut.RandomCutsNeverBrickAndARerunCompletes 24
+  bench.agent_smoke 126
+  agent_e2e 93
+  release_e2e 47
+  flash_e2e_rom 47
+  vstm32_stm32flash_peer 45
+  flash_resume 45
+  Vstm32PowerCutStepsTest.EveryFlashStepOfTheExerciser 44
+  flash_power_cuts 37
+  agent_native 34
+  flash_e2e_update 33
+  flash_provision_e2e 32
+  NativePowerCut.RandomCutsNeverBrickAndARerunCompletes 29
+  agent_faults 28
+  NativeVirtual.BitErrorsOnTheLineAreRepairedByRetransmission 25
+  bench.native 21
+  bench_flash_smoke 18
+  native_i2c_flash_e2e 17
+  esp32.package 17
   [=[bootloader.Flows/BootPowerCut.RandomCutsNeverBrickTheDevice/hardfault_B  # GetParam() = "hardfault-B"]=] 16
-  bench.native 13
-  PackCli.PacksElfPairAndHeaderMatchesIndependentTools 11
-  release_ci_examples 10
-  bench_flash_smoke 10
+  NativeI2c.AFullSlotImageCompletesAtFullSpeedAndConfirms 15
+  NativeSession.ResumesAfterPowerCutsAndNeverBootsAPartialImage 14
+  release_ci_examples 13
+  flash_e2e_native 10
   [=[bootloader.Flows/BootPowerCut.RandomCutsNeverBrickTheDevice/secure_update_B  # GetParam() = "secure-update-B"]=] 9
   [=[bootloader.Flows/BootPowerCut.RandomCutsNeverBrickTheDevice/secure_tampered_B  # GetParam() = "secure-tampered-B"]=] 9
-  bench.native_i2c 8
+  vstm32_gdb_session 8
   [=[bootloader.Flows/BootPowerCut.RandomCutsNeverBrickTheDevice/no_confirm  # GetParam() = "no-confirm"]=] 8
+  cross_core.arm 7
+  bench.native_i2c 7
+  SecureProvision.BlankDeviceThenSignedBootsUnsignedRefusedAndRerunIsANoOp 7
   [=[bootloader.Flows/BootPowerCut.RandomCutsNeverBrickTheDevice/first_boot  # GetParam() = "first-boot"]=] 7
   [=[bootloader.Flows/BootPowerCut.RandomCutsNeverBrickTheDevice/update_B  # GetParam() = "update-B"]=] 7
-  cross_core.arm 8
-  cross_core.xtensa 8
+  vstm32_cli_user_firmware 6
+  ports_net 6
+  cross_core.xtensa 6
+  bench_release_smoke 6
+  PackCli.RejectsEachWrongInputWithItsOwnMessage 6
+  NativeI2c.AHostThatVanishesMidTransferLeavesTheOldImageRunning 5
+  Ed25519Differential.SameVerdictAsLibsodium 5
+  vstm32_tcp_control 4
+  vstm32_cli_errors 4
+  vstm32_bad_input 4
+  Vstm32DebuggerTest.WriteWatchpointStopsAfterEachStore 4
+  Vstm32DebuggerTest.ReadAndAccessWatchpoints 4
+  Scenarios/BootcorePowerCut.EveryStepOfTheScenario/8 4
+  Scenarios/BootcorePowerCut.EveryStepOfTheScenario/16 4
+  Scenarios/BootcorePowerCut.EveryStepOfTheScenario/11 4
+  Scenarios/BootcorePowerCut.EveryStepOfTheScenario/10 4
+  NativeSession.BitErrorsAreRepairedByRetransmission 4
+  vstm32_cli_machine 3
+  fuzz_smoke.fuzz_native_frames 3
 )
 while(_fota_costs)
   list(POP_FRONT _fota_costs _name _cost)
