@@ -47,6 +47,21 @@ class Writer {
     key("build");
     number(v.build);
   }
+  // "name":{"version":"M.m.p","build":N[,"slot":"X"]}, or "name":null when not known.
+  void image(const char* name, bool known, const Version& v, const char* slot = nullptr) {
+    key(name);
+    if (!known) {
+      raw("null");
+      return;
+    }
+    open();
+    version_and_build(v);
+    if (slot != nullptr) {
+      key("slot");
+      string({slot, 1});
+    }
+    close();
+  }
   void version(const Version& v) {
     put('"');
     number(v.major);
@@ -61,6 +76,15 @@ class Writer {
     need_comma_ = true;
     string(name);
     put(':');
+  }
+  // "name":value
+  void field(std::string_view name, uint64_t value) {
+    key(name);
+    number(value);
+  }
+  void field(std::string_view name, std::string_view text, size_t max_length = kMaxErrorLength) {
+    key(name);
+    string(text, max_length);
   }
   void open() {
     put('{');
@@ -119,45 +143,19 @@ uint8_t progress_percent(uint64_t bytes_done, uint64_t bytes_total) {
 Result<size_t, StatusError> encode_status(const StatusReport& r, std::span<char> out) {
   Writer w(out);
   w.open();
-  w.key("uid");
-  w.string(r.uid, 64);
-  w.key("state");
-  w.string(update::to_string(r.state));
-  w.key("reason");
-  w.string(r.reason, 64);
-  w.key("progress");
-  w.number(progress_percent(r.bytes_done, r.bytes_total));
-  w.key("bytes");
-  w.number(r.bytes_done);
-  w.key("total");
-  w.number(r.bytes_total);
-  w.key("rate_bps");
-  w.number(r.rate_bps);
-  w.key("running");
-  if (r.running_known) {
-    w.open();
-    w.version_and_build(r.running);
-    w.key("slot");
-    const char slot[1] = {r.running_slot == 'A' || r.running_slot == 'B' ? r.running_slot : '-'};
-    w.string({slot, 1});
-    w.close();
-  } else {
-    w.raw("null");
-  }
-  w.key("target");
-  if (r.target_known) {
-    w.open();
-    w.version_and_build(r.target);
-    w.close();
-  } else {
-    w.raw("null");
-  }
-  w.key("error");
-  w.string(r.error);
-  w.key("time");
-  w.number(r.time_unix_s);
-  w.key("since");
-  w.number(r.state_since_unix_s);
+  w.field("uid", r.uid, 64);
+  w.field("state", update::to_string(r.state));
+  w.field("reason", r.reason, 64);
+  w.field("progress", progress_percent(r.bytes_done, r.bytes_total));
+  w.field("bytes", r.bytes_done);
+  w.field("total", r.bytes_total);
+  w.field("rate_bps", r.rate_bps);
+  const char slot = r.running_slot == 'A' || r.running_slot == 'B' ? r.running_slot : '-';
+  w.image("running", r.running_known, r.running, &slot);
+  w.image("target", r.target_known, r.target);
+  w.field("error", r.error);
+  w.field("time", r.time_unix_s);
+  w.field("since", r.state_since_unix_s);
   w.close();
   if (w.overflow()) return Error{StatusError::kBufferTooSmall};
   return w.size();
@@ -166,10 +164,8 @@ Result<size_t, StatusError> encode_status(const StatusReport& r, std::span<char>
 Result<size_t, StatusError> encode_offline(std::string_view uid, std::span<char> out) {
   Writer w(out);
   w.open();
-  w.key("uid");
-  w.string(uid, 64);
-  w.key("state");
-  w.string(kOfflineState);
+  w.field("uid", uid, 64);
+  w.field("state", kOfflineState);
   w.close();
   if (w.overflow()) return Error{StatusError::kBufferTooSmall};
   return w.size();

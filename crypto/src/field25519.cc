@@ -13,10 +13,12 @@ constexpr uint32_t mask(unsigned i) {
 }
 
 // Carries every limb into the next; the carry out of limb 9 (weight 2^255) re-enters limb 0 times
-// 19 because 2^255 = 19 (mod p). Input limbs < 2^32 / 19; output tight.
-void carry(uint32_t h[10]) {
+// 19 because 2^255 = 19 (mod p). Output tight. For 32-bit limbs (add, sub) the input limbs are
+// < 2^32 / 19; for mul's 64-bit accumulators the carry out of limb 9 is < 2^37.
+template <typename Limb>
+void carry(Limb h[10]) {
   for (unsigned i = 0; i < 10; ++i) {
-    const uint32_t c = h[i] >> width(i);
+    const Limb c = h[i] >> width(i);
     h[i] &= mask(i);
     if (i < 9) {
       h[i + 1] += c;
@@ -24,7 +26,7 @@ void carry(uint32_t h[10]) {
       h[0] += 19 * c;
     }
   }
-  const uint32_t c = h[0] >> 26;
+  const Limb c = h[0] >> 26;
   h[0] &= mask(0);
   h[1] += c;
 }
@@ -146,18 +148,7 @@ Fe mul(const Fe& f, const Fe& g) {
       }
     }
   }
-  for (unsigned i = 0; i < 10; ++i) {
-    const uint64_t c = t[i] >> width(i);
-    t[i] &= mask(i);
-    if (i < 9) {
-      t[i + 1] += c;
-    } else {
-      t[0] += 19 * c;  // c < 2^37
-    }
-  }
-  const uint64_t c = t[0] >> 26;
-  t[0] &= mask(0);
-  t[1] += c;
+  carry(t);
   Fe h;
   for (unsigned i = 0; i < 10; ++i) h.v[i] = static_cast<uint32_t>(t[i]);
   return h;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "crypto/sha512.h"
 
+#include "format/sha2_block.h"
+
 namespace fota::crypto {
 
 namespace {
@@ -58,15 +60,14 @@ void store_be64(uint8_t* p, uint64_t v) {
 void Sha512::reset() {
   for (int i = 0; i < 8; ++i) h_[i] = kInitial[i];
   length_bytes_ = 0;
-  buffered_ = 0;
+  block_.used = 0;
 }
 
 void Sha512::compress(const uint8_t* block) {
   // The 16-word rolling schedule keeps the stack small (128 bytes instead of 640).
   uint64_t w[16];
   for (int i = 0; i < 16; ++i) w[i] = load_be64(block + 8 * i);
-  uint64_t a = h_[0], b = h_[1], c = h_[2], d = h_[3];
-  uint64_t e = h_[4], f = h_[5], g = h_[6], h = h_[7];
+  uint64_t v[8] = {h_[0], h_[1], h_[2], h_[3], h_[4], h_[5], h_[6], h_[7]};  // a..h
   for (int t = 0; t < 80; ++t) {
     uint64_t wt;
     if (t < 16) {
@@ -79,64 +80,27 @@ void Sha512::compress(const uint8_t* block) {
       wt = w[t & 15] + s0 + w[(t - 7) & 15] + s1;
       w[t & 15] = wt;
     }
+    const uint64_t a = v[0], b = v[1], c = v[2], e = v[4], f = v[5], g = v[6], h = v[7];
     const uint64_t big_s1 = rotr(e, 14) ^ rotr(e, 18) ^ rotr(e, 41);
     const uint64_t ch = (e & f) ^ (~e & g);
     const uint64_t t1 = h + big_s1 + ch + kRound[t] + wt;
     const uint64_t big_s0 = rotr(a, 28) ^ rotr(a, 34) ^ rotr(a, 39);
     const uint64_t maj = (a & b) ^ (a & c) ^ (b & c);
-    const uint64_t t2 = big_s0 + maj;
-    h = g;
-    g = f;
-    f = e;
-    e = d + t1;
-    d = c;
-    c = b;
-    b = a;
-    a = t1 + t2;
+    sha2::next_round(v, t1, big_s0 + maj);
   }
-  h_[0] += a;
-  h_[1] += b;
-  h_[2] += c;
-  h_[3] += d;
-  h_[4] += e;
-  h_[5] += f;
-  h_[6] += g;
-  h_[7] += h;
+  sha2::add_into(h_, v);
 }
 
 void Sha512::update(std::span<const uint8_t> data) {
-  const uint8_t* p = data.data();
-  size_t n = data.size();
-  length_bytes_ += n;
-  if (buffered_ > 0) {
-    const size_t take = n < sizeof(buffer_) - buffered_ ? n : sizeof(buffer_) - buffered_;
-    for (size_t i = 0; i < take; ++i) buffer_[buffered_ + i] = p[i];
-    buffered_ += take;
-    p += take;
-    n -= take;
-    if (buffered_ < sizeof(buffer_)) return;
-    compress(buffer_);
-    buffered_ = 0;
-  }
-  for (; n >= sizeof(buffer_); n -= sizeof(buffer_), p += sizeof(buffer_)) compress(p);
-  for (size_t i = 0; i < n; ++i) buffer_[i] = p[i];
-  buffered_ = n;
+  length_bytes_ += data.size();
+  block_.absorb(data, [this](const uint8_t* block) { compress(block); });
 }
 
 Sha512Digest Sha512::finish() {
-  const uint64_t bits = length_bytes_ << 3;
-  const uint64_t bits_high = length_bytes_ >> 61;
-  buffer_[buffered_++] = 0x80;
-  if (buffered_ > sizeof(buffer_) - 16) {
-    while (buffered_ < sizeof(buffer_)) buffer_[buffered_++] = 0;
-    compress(buffer_);
-    buffered_ = 0;
-  }
-  while (buffered_ < sizeof(buffer_) - 16) buffer_[buffered_++] = 0;
-  store_be64(buffer_ + 112, bits_high);
-  store_be64(buffer_ + 120, bits);
-  compress(buffer_);
-  buffered_ = 0;
+  uint8_t* length = block_.pad([this](const uint8_t* block) { compress(block); });
+  store_be64(length, length_bytes_ >> 61);
+  store_be64(length + 8, length_bytes_ << 3);
+  compress(block_.bytes);
   Sha512Digest out;
   for (int i = 0; i < 8; ++i) store_be64(out.data() + 8 * i, h_[i]);
   return out;

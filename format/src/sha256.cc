@@ -3,6 +3,8 @@
 
 #include <cstring>
 
+#include "format/sha2_block.h"
+
 namespace fota {
 namespace {
 
@@ -28,11 +30,11 @@ void Sha256::reset() {
                                            0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
   std::memcpy(h_, kInitial, sizeof(h_));
   length_bytes_ = 0;
-  buffered_ = 0;
+  block_.used = 0;
 }
 
 bool Sha256::midstate(Sha256Midstate& out) const {
-  if (buffered_ != 0) return false;
+  if (block_.used != 0) return false;
   for (size_t i = 0; i < 8; ++i) out.h[i] = h_[i];
   out.length_bytes = length_bytes_;
   return true;
@@ -57,62 +59,27 @@ void Sha256::compress(const uint8_t* block) {
     const uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
     w[i] = w[i - 16] + s0 + w[i - 7] + s1;
   }
-  uint32_t a = h_[0], b = h_[1], c = h_[2], d = h_[3], e = h_[4], f = h_[5], g = h_[6], h = h_[7];
+  uint32_t v[8] = {h_[0], h_[1], h_[2], h_[3], h_[4], h_[5], h_[6], h_[7]};  // a..h
   for (int i = 0; i < 64; ++i) {
+    const uint32_t a = v[0], b = v[1], c = v[2], e = v[4], f = v[5], g = v[6], h = v[7];
     const uint32_t t1 = h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) +
                         kRoundConstants[i] + w[i];
     const uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-    h = g;
-    g = f;
-    f = e;
-    e = d + t1;
-    d = c;
-    c = b;
-    b = a;
-    a = t1 + t2;
+    sha2::next_round(v, t1, t2);
   }
-  h_[0] += a;
-  h_[1] += b;
-  h_[2] += c;
-  h_[3] += d;
-  h_[4] += e;
-  h_[5] += f;
-  h_[6] += g;
-  h_[7] += h;
+  sha2::add_into(h_, v);
 }
 
 void Sha256::update(std::span<const uint8_t> data) {
-  const uint8_t* p = data.data();
-  size_t n = data.size();
-  length_bytes_ += n;
-  if (buffered_ > 0) {
-    const size_t take = n < 64 - buffered_ ? n : 64 - buffered_;
-    std::memcpy(buffer_ + buffered_, p, take);
-    buffered_ += take;
-    p += take;
-    n -= take;
-    if (buffered_ < 64) return;
-    compress(buffer_);
-    buffered_ = 0;
-  }
-  for (; n >= 64; p += 64, n -= 64) compress(p);
-  if (n > 0) {
-    std::memcpy(buffer_, p, n);
-    buffered_ = n;
-  }
+  length_bytes_ += data.size();
+  block_.absorb(data, [this](const uint8_t* block) { compress(block); });
 }
 
 Sha256Digest Sha256::finish() {
   const uint64_t bit_length = length_bytes_ * 8;
-  buffer_[buffered_++] = 0x80;
-  if (buffered_ > 56) {
-    std::memset(buffer_ + buffered_, 0, 64 - buffered_);
-    compress(buffer_);
-    buffered_ = 0;
-  }
-  std::memset(buffer_ + buffered_, 0, 56 - buffered_);
-  for (int i = 0; i < 8; ++i) buffer_[56 + i] = static_cast<uint8_t>(bit_length >> (56 - 8 * i));
-  compress(buffer_);
+  uint8_t* length = block_.pad([this](const uint8_t* block) { compress(block); });
+  for (int i = 0; i < 8; ++i) length[i] = static_cast<uint8_t>(bit_length >> (56 - 8 * i));
+  compress(block_.bytes);
   Sha256Digest out;
   for (int i = 0; i < 8; ++i) {
     out[4 * i] = static_cast<uint8_t>(h_[i] >> 24);

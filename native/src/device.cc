@@ -202,52 +202,43 @@ void DeviceSession::handle_frame(const FrameHeader& h) {
   last_frame_ms_ = port_.now_ms();
   baud_unconfirmed_ = false;
   const std::span<const uint8_t> payload = parser_.payload();
-  switch (static_cast<Type>(h.type)) {
-    case Type::kHello:
-      nak_sent_ = false;
-      if (h.length != 0) return reply_status(Type::kHelloReply, h.seq, Status::kBadLength);
-      return on_hello(h.seq);
-    case Type::kSetBaud: nak_sent_ = false; return on_set_baud(h.seq, payload);
+  const auto type = static_cast<Type>(h.type);
+  if (type == Type::kData) return on_data(h);
+  nak_sent_ = false;  // a good frame: the next bad one is NAKed again
+  // The requests without a payload refuse one in their reply (0x80 | request type).
+  const bool no_payload = type == Type::kHello || type == Type::kQuery || type == Type::kEnd ||
+                          type == Type::kInfo || type == Type::kPing || type == Type::kLeave;
+  if (no_payload && h.length != 0) {
+    const auto reply = static_cast<Type>(h.type | static_cast<uint8_t>(Type::kReplyFlag));
+    return reply_status(reply, h.seq, Status::kBadLength);
+  }
+  switch (type) {
+    case Type::kHello: return on_hello(h.seq);
+    case Type::kSetBaud: return on_set_baud(h.seq, payload);
     case Type::kBegin:
-      nak_sent_ = false;
       if (!parser_.payload_complete()) {
         return reply_status(Type::kBeginReply, h.seq, Status::kBadLength);
       }
       return on_begin(h.seq, payload);
-    case Type::kData: return on_data(h);
-    case Type::kQuery:
-      nak_sent_ = false;
-      if (h.length != 0) return reply_status(Type::kQueryReply, h.seq, Status::kBadLength);
-      return on_query(h.seq);
+    case Type::kQuery: return on_query(h.seq);
     case Type::kEnd:
-      nak_sent_ = false;
-      if (h.length != 0) return reply_status(Type::kEndReply, h.seq, Status::kBadLength);
       if (!begun_) return reply_status(Type::kEndReply, h.seq, Status::kNotBegun);
       end_requested_ = true;  // answered once the pending data is programmed
       end_seq_ = h.seq;
       return;
     case Type::kAbort:
-      nak_sent_ = false;
       begun_ = false;
       pending_count_ = 0;
       cursor_ = 0;
       end_requested_ = false;
       return reply_status(Type::kAbortReply, h.seq, Status::kOk);
-    case Type::kInfo:
-      nak_sent_ = false;
-      if (h.length != 0) return reply_status(Type::kInfoReply, h.seq, Status::kBadLength);
-      return on_info(h.seq);
-    case Type::kPing:
-      nak_sent_ = false;
-      return reply_status(Type::kPingReply, h.seq,
-                          h.length == 0 ? Status::kOk : Status::kBadLength);
+    case Type::kInfo: return on_info(h.seq);
+    case Type::kPing: return reply_status(Type::kPingReply, h.seq, Status::kOk);
     case Type::kLeave:
-      nak_sent_ = false;
-      if (h.length != 0) return reply_status(Type::kLeaveReply, h.seq, Status::kBadLength);
       reply_status(Type::kLeaveReply, h.seq, Status::kOk);
       after_reply_ = DeviceAction::kLeave;
       return;
-    default: nak_sent_ = false; return send_ack(Status::kUnknownType, Type::kNak);
+    default: return send_ack(Status::kUnknownType, Type::kNak);
   }
 }
 

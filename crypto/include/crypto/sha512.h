@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <span>
 
+#include "format/sha2_block.h"
+
 namespace fota::crypto {
 
 using Sha512Digest = std::array<uint8_t, 64>;
@@ -25,8 +27,7 @@ class Sha512 {
 
   uint64_t h_[8];
   uint64_t length_bytes_;  // messages up to 2^64 - 1 bytes (the 128-bit length's high half is 0)
-  uint8_t buffer_[128];
-  size_t buffered_;
+  sha2::Block<uint64_t> block_;
 };
 
 Sha512Digest sha512(std::span<const uint8_t> data);

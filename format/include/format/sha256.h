@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <span>
 
+#include "format/sha2_block.h"
+
 namespace fota {
 
 using Sha256Digest = std::array<uint8_t, 32>;
@@ -38,8 +40,7 @@ class Sha256 {
 
   uint32_t h_[8];
   uint64_t length_bytes_;
-  uint8_t buffer_[64];
-  size_t buffered_;
+  sha2::Block<uint32_t> block_;
 };
 
 Sha256Digest sha256(std::span<const uint8_t> data);
