@@ -106,6 +106,14 @@ class FakeClock final : public Clock {
 constexpr uint8_t A = kAckByte;
 constexpr uint8_t N = kNackByte;
 
+// An address frame (4 bytes MSB first + XOR), as READ/WRITE/GO send it.
+Bytes read_cmd_and_addr(uint32_t address) {
+  Bytes b = {static_cast<uint8_t>(address >> 24), static_cast<uint8_t>(address >> 16),
+             static_cast<uint8_t>(address >> 8), static_cast<uint8_t>(address)};
+  b.push_back(b[0] ^ b[1] ^ b[2] ^ b[3]);
+  return b;
+}
+
 class An3155Test : public ::testing::Test {
  protected:
   void TearDown() override {
@@ -123,6 +131,30 @@ class An3155Test : public ::testing::Test {
     link.add({0xAA}, {N});
     link.add({0xAA}, {});
     link.add({0xAA}, {N});
+  }
+  // READ MEMORY of `data.size()` bytes at `at`, answered ACK by ACK.
+  void script_read(uint32_t at, const Bytes& data) {
+    link.add({0x11, 0xEE}, {A});
+    link.add(read_cmd_and_addr(at), {A});
+    Bytes reply = {A};
+    reply.insert(reply.end(), data.begin(), data.end());
+    link.add(
+        {static_cast<uint8_t>(data.size() - 1), static_cast<uint8_t>((data.size() - 1) ^ 0xFF)},
+        reply);
+  }
+  // GET ID answered by an F407 (PID 0x413).
+  void script_f407_id() { link.add({0x02, 0xFD}, {A, 0x01, 0x04, 0x13, A}); }
+  // The host reads the scripted GET ID exchanges as an F407's.
+  void expect_f407_id(Bootloader& rom) {
+    uint16_t pid = 0;
+    ASSERT_EQ(rom.get_id(pid), Status::kOk);
+    EXPECT_EQ(pid, 0x413);
+  }
+  // The host reads `want` at `at` through the scripted exchanges.
+  void expect_read(Bootloader& rom, uint32_t at, const Bytes& want) {
+    Bytes out(want.size());
+    ASSERT_EQ(rom.read_memory(at, out), Status::kOk);
+    EXPECT_EQ(out, want);
   }
   // ACK by ACK (the scripts of most tests); piped() for the pipelined exchanges.
   Options fast() {
@@ -210,7 +242,7 @@ TEST_F(An3155Test, GetVersion) {
 
 TEST_F(An3155Test, IdentifyAcceptsF407) {
   link.add({0x00, 0xFF}, {A, 0x02, 0x31, 0x00, 0x01, A});
-  link.add({0x02, 0xFD}, {A, 0x01, 0x04, 0x13, A});
+  script_f407_id();
   Bootloader rom(link, &pins, clock, fast());
   DeviceInfo info;
   ASSERT_EQ(rom.identify(info), Status::kOk);
@@ -229,29 +261,16 @@ TEST_F(An3155Test, IdentifyReportsWhatItFound) {
 TEST_F(An3155Test, GetIdWithBadLengthIsGarbageThenRetried) {
   link.add({0x02, 0xFD}, {A, 0x05});
   resync_ok();
-  link.add({0x02, 0xFD}, {A, 0x01, 0x04, 0x13, A});
+  script_f407_id();
   Bootloader rom(link, &pins, clock, fast());
-  uint16_t pid = 0;
-  ASSERT_EQ(rom.get_id(pid), Status::kOk);
-  EXPECT_EQ(pid, 0x413);
+  expect_f407_id(rom);
   EXPECT_EQ(rom.stats().retries, 1u);
 }
 
-Bytes read_cmd_and_addr(uint32_t address) {
-  Bytes b = {static_cast<uint8_t>(address >> 24), static_cast<uint8_t>(address >> 16),
-             static_cast<uint8_t>(address >> 8), static_cast<uint8_t>(address)};
-  b.push_back(b[0] ^ b[1] ^ b[2] ^ b[3]);
-  return b;
-}
-
 TEST_F(An3155Test, ReadMemoryFramesAddressAndLength) {
-  link.add({0x11, 0xEE}, {A});
-  link.add(read_cmd_and_addr(0x0800'0000), {A});
-  link.add({0x03, 0xFC}, {A, 1, 2, 3, 4});
+  script_read(0x0800'0000, {1, 2, 3, 4});
   Bootloader rom(link, &pins, clock, fast());
-  uint8_t out[4];
-  ASSERT_EQ(rom.read_memory(0x0800'0000, out), Status::kOk);
-  EXPECT_EQ(out[3], 4);
+  expect_read(rom, 0x0800'0000, {1, 2, 3, 4});
 }
 
 TEST_F(An3155Test, TruncatedReadIsRetriedAfterResync) {
@@ -259,12 +278,9 @@ TEST_F(An3155Test, TruncatedReadIsRetriedAfterResync) {
   link.add(read_cmd_and_addr(0x0800'0000), {A});
   link.add({0x03, 0xFC}, {A, 1, 2});  // two bytes lost
   resync_ok();
-  link.add({0x11, 0xEE}, {A});
-  link.add(read_cmd_and_addr(0x0800'0000), {A});
-  link.add({0x03, 0xFC}, {A, 1, 2, 3, 4});
+  script_read(0x0800'0000, {1, 2, 3, 4});
   Bootloader rom(link, &pins, clock, fast());
-  uint8_t out[4];
-  ASSERT_EQ(rom.read_memory(0x0800'0000, out), Status::kOk);
+  expect_read(rom, 0x0800'0000, {1, 2, 3, 4});
   EXPECT_EQ(rom.stats().timeouts, 1u);
   EXPECT_EQ(rom.stats().resyncs, 1u);
 }
@@ -494,9 +510,7 @@ TEST_F(An3155Test, ReadLengthHoldingACommandPairWaitsForTheAddressAck) {
   reply[0] = A;
   link.add({0x92, 0x6D}, reply);
   Bootloader rom(link, &pins, clock, piped());
-  uint8_t out[147];
-  ASSERT_EQ(rom.read_memory(0x0800'0000, out), Status::kOk);
-  EXPECT_EQ(out[146], 0x33);
+  expect_read(rom, 0x0800'0000, Bytes(147, 0x33));
   EXPECT_EQ(rom.stats().pipeline_unsafe, 1u);
 }
 
@@ -515,22 +529,16 @@ TEST_F(An3155Test, HarmlessBurstsAreThoseWithoutChangingCommandPairs) {
 TEST_F(An3155Test, PipelinedReadSendsOneBurst) {
   link.add(read_burst(0x0800'0000, 4), {A, A, A, 1, 2, 3, 4});
   Bootloader rom(link, &pins, clock, piped());
-  uint8_t out[4];
-  ASSERT_EQ(rom.read_memory(0x0800'0000, out), Status::kOk);
-  EXPECT_EQ(out[3], 4);
+  expect_read(rom, 0x0800'0000, {1, 2, 3, 4});
   EXPECT_EQ(rom.stats().pipelined, 1u);
 }
 
 TEST_F(An3155Test, PipelinedReadTruncatedIsRetriedAckByAck) {
   link.add(read_burst(0x0800'0000, 4), {A, A, A, 1, 2});
   resync_ok();
-  link.add({0x11, 0xEE}, {A});
-  link.add(read_cmd_and_addr(0x0800'0000), {A});
-  link.add({0x03, 0xFC}, {A, 1, 2, 3, 4});
+  script_read(0x0800'0000, {1, 2, 3, 4});
   Bootloader rom(link, &pins, clock, piped());
-  uint8_t out[4];
-  ASSERT_EQ(rom.read_memory(0x0800'0000, out), Status::kOk);
-  EXPECT_EQ(out[3], 4);
+  expect_read(rom, 0x0800'0000, {1, 2, 3, 4});
   EXPECT_EQ(rom.stats().pipeline_failures, 1u);
 }
 
@@ -668,11 +676,9 @@ TEST_F(An3155Test, ResyncRestoresByteAlignment) {
   link.add({0xAA}, {N});  // ... AA AA: NACK, idle
   link.add({0xAA}, {});   // proof: AA alone is silent
   link.add({0xAA}, {N});  // AA AA: NACK -> aligned
-  link.add({0x02, 0xFD}, {A, 0x01, 0x04, 0x13, A});
+  script_f407_id();
   Bootloader rom(link, &pins, clock, fast());
-  uint16_t pid = 0;
-  ASSERT_EQ(rom.get_id(pid), Status::kOk);
-  EXPECT_EQ(pid, 0x413);
+  expect_f407_id(rom);
 }
 
 TEST_F(An3155Test, LinkFailureIsNotRetried) {
@@ -688,25 +694,16 @@ TEST_F(An3155Test, ResyncFallsBackToSyncWhenNothingAnswers) {
   link.add({0x02, 0xFD}, {});
   for (int i = 0; i < 300; ++i) link.add({0xAA}, {});
   link.add({0x7F}, {A});
-  link.add({0x02, 0xFD}, {A, 0x01, 0x04, 0x13, A});
+  script_f407_id();
   Bootloader rom(link, &pins, clock, fast());
-  uint16_t pid = 0;
-  ASSERT_EQ(rom.get_id(pid), Status::kOk);
-  EXPECT_EQ(pid, 0x413);
+  expect_f407_id(rom);
 }
 
 TEST_F(An3155Test, RomFlashReadsTwiceAndRereadsOnDisagreement) {
   const uint32_t at = 0x080E'0000;
-  auto read = [&](Bytes data) {
-    link.add({0x11, 0xEE}, {A});
-    link.add(read_cmd_and_addr(at), {A});
-    Bytes reply = {A};
-    reply.insert(reply.end(), data.begin(), data.end());
-    link.add({0x03, 0xFC}, reply);
-  };
-  read({1, 2, 3, 4});
-  read({1, 2, 7, 4});  // bit error in one of them
-  read({1, 2, 7, 4});
+  script_read(at, {1, 2, 3, 4});
+  script_read(at, {1, 2, 7, 4});  // bit error in one of them
+  script_read(at, {1, 2, 7, 4});
   Bootloader rom(link, &pins, clock, fast());
   RomFlash flash(rom);
   uint8_t out[4];
@@ -735,22 +732,17 @@ TEST_F(An3155Test, RomFlashProgramsLittleEndianWordsAndErases) {
 
 class An3155ReadCacheTest : public An3155Test {
  protected:
-  void script_read(uint32_t at, const Bytes& data) {
-    link.add({0x11, 0xEE}, {A});
-    link.add(read_cmd_and_addr(at), {A});
-    Bytes reply = {A};
-    reply.insert(reply.end(), data.begin(), data.end());
-    link.add(
-        {static_cast<uint8_t>(data.size() - 1), static_cast<uint8_t>((data.size() - 1) ^ 0xFF)},
-        reply);
+  // RomFlash reads twice and compares: the same bytes both times.
+  void script_rom_flash_read(uint32_t at, const Bytes& data) {
+    script_read(at, data);
+    script_read(at, data);
   }
   std::array<uint8_t, 1024> storage{};
   ReadCache cache{storage};
 };
 
 TEST_F(An3155ReadCacheTest, RepeatedReadsComeFromTheCache) {
-  script_read(0x080E'0000, {1, 2, 3, 4, 5, 6, 7, 8});
-  script_read(0x080E'0000, {1, 2, 3, 4, 5, 6, 7, 8});
+  script_rom_flash_read(0x080E'0000, {1, 2, 3, 4, 5, 6, 7, 8});
   Bootloader rom(link, &pins, clock, fast());
   RomFlash flash(rom, true, &cache);
   uint8_t out[8];
@@ -766,19 +758,15 @@ TEST_F(An3155ReadCacheTest, RepeatedReadsComeFromTheCache) {
 }
 
 TEST_F(An3155ReadCacheTest, WritesAndErasesDropWhatTheyCover) {
-  script_read(0x080E'0000, {1, 2, 3, 4});
-  script_read(0x080E'0000, {1, 2, 3, 4});
-  script_read(0x0808'0000, {9, 9, 9, 9});
-  script_read(0x0808'0000, {9, 9, 9, 9});
+  script_rom_flash_read(0x080E'0000, {1, 2, 3, 4});
+  script_rom_flash_read(0x0808'0000, {9, 9, 9, 9});
   // The driver writes next to the first entry and over the second one.
   script_write_acks(link, 0x080E'0004, {0, 0, 0, 0}, A);
   script_write_acks(link, 0x0808'0000, {0, 0, 0, 0}, A);
-  script_read(0x0808'0000, {0, 0, 0, 0});
-  script_read(0x0808'0000, {0, 0, 0, 0});
+  script_rom_flash_read(0x0808'0000, {0, 0, 0, 0});
   link.add({0x44, 0xBB}, {A});
   link.add({0x00, 0x00, 0x00, 0x0B, 0x0B}, {A});
-  script_read(0x080E'0000, {0xFF, 0xFF, 0xFF, 0xFF});
-  script_read(0x080E'0000, {0xFF, 0xFF, 0xFF, 0xFF});
+  script_rom_flash_read(0x080E'0000, {0xFF, 0xFF, 0xFF, 0xFF});
   Bootloader rom(link, &pins, clock, fast());
   RomFlash flash(rom, true, &cache);
   uint8_t out[4];
@@ -798,11 +786,9 @@ TEST_F(An3155ReadCacheTest, WritesAndErasesDropWhatTheyCover) {
 }
 
 TEST_F(An3155ReadCacheTest, ANewRomSessionForgetsEverything) {
-  script_read(0x080E'0000, {1, 2, 3, 4});
-  script_read(0x080E'0000, {1, 2, 3, 4});
+  script_rom_flash_read(0x080E'0000, {1, 2, 3, 4});
   link.add({0x7F}, {A});
-  script_read(0x080E'0000, {5, 6, 7, 8});
-  script_read(0x080E'0000, {5, 6, 7, 8});
+  script_rom_flash_read(0x080E'0000, {5, 6, 7, 8});
   Bootloader rom(link, &pins, clock, fast());
   RomFlash flash(rom, true, &cache);
   uint8_t out[4];
@@ -815,12 +801,9 @@ TEST_F(An3155ReadCacheTest, ANewRomSessionForgetsEverything) {
 
 TEST_F(An3155ReadCacheTest, FullCacheStartsOverAndRomFlashUnregisters) {
   ReadCache tiny{std::span<uint8_t>(storage).first(8)};
-  script_read(0x080E'0000, {1, 2, 3, 4});
-  script_read(0x080E'0000, {1, 2, 3, 4});
-  script_read(0x080E'0010, {5, 6, 7, 8});
-  script_read(0x080E'0010, {5, 6, 7, 8});
-  script_read(0x080E'0020, {9, 9, 9, 9});
-  script_read(0x080E'0020, {9, 9, 9, 9});
+  script_rom_flash_read(0x080E'0000, {1, 2, 3, 4});
+  script_rom_flash_read(0x080E'0010, {5, 6, 7, 8});
+  script_rom_flash_read(0x080E'0020, {9, 9, 9, 9});
   Bootloader rom(link, &pins, clock, fast());
   uint8_t out[4];
   {

@@ -13,12 +13,24 @@ namespace {
 
 using flash_map::Slot;
 
-TEST(BootcoreBoot, FreshDeviceFirstBootThenConfirmIsIdempotent) {
+class BootcoreBoot : public ::testing::Test {
+ protected:
+  // Slot A holds v1, booted once and confirmed.
+  void confirmed_v1_in_a() {
+    const TestImage a = make_image(Slot::kA, Version{1, 0, 0, 1}, 600, 1);
+    ASSERT_EQ(write_image(f, Slot::kA, a), FlashStatus::kOk);
+    ASSERT_TRUE(run_boot(f, log, crc).boots());
+    ASSERT_EQ(confirm(f, log, Slot::kA), ConfirmStatus::kConfirmed);
+  }
+
   FakeFlash f;
+  MetaLog log{f};
+  SoftwareCrc32Engine crc;
+};
+
+TEST_F(BootcoreBoot, FreshDeviceFirstBootThenConfirmIsIdempotent) {
   const TestImage a = make_image(Slot::kA, Version{1, 0, 0, 1}, 1000, 1);
   ASSERT_EQ(write_image(f, Slot::kA, a), FlashStatus::kOk);
-  MetaLog log(f);
-  SoftwareCrc32Engine crc;
   BootOutcome out = run_boot(f, log, crc);
   ASSERT_TRUE(out.boots());
   EXPECT_TRUE(out.log_empty);
@@ -43,15 +55,9 @@ TEST(BootcoreBoot, FreshDeviceFirstBootThenConfirmIsIdempotent) {
   EXPECT_TRUE(info.header_verdict.ok());
 }
 
-TEST(BootcoreBoot, TrialRevertsAfterMaxAttempts) {
-  FakeFlash f;
-  MetaLog log(f);
-  SoftwareCrc32Engine crc;
-  const TestImage a = make_image(Slot::kA, Version{1, 0, 0, 1}, 600, 1);
+TEST_F(BootcoreBoot, TrialRevertsAfterMaxAttempts) {
+  ASSERT_NO_FATAL_FAILURE(confirmed_v1_in_a());
   const TestImage b = make_image(Slot::kB, Version{2, 0, 0, 1}, 700, 2);
-  ASSERT_EQ(write_image(f, Slot::kA, a), FlashStatus::kOk);
-  ASSERT_TRUE(run_boot(f, log, crc).boots());
-  ASSERT_EQ(confirm(f, log, Slot::kA), ConfirmStatus::kConfirmed);
 
   UnmappedFlash host(f);
   ASSERT_EQ(write_image(host, Slot::kB, b), FlashStatus::kOk);
@@ -73,10 +79,7 @@ TEST(BootcoreBoot, TrialRevertsAfterMaxAttempts) {
   EXPECT_EQ(run_boot(f, log, crc).slot, Slot::kA);
 }
 
-TEST(BootcoreBoot, LastResortImageThatPassesItsSelfTestIsConfirmedAgain) {
-  FakeFlash f;
-  MetaLog log(f);
-  SoftwareCrc32Engine crc;
+TEST_F(BootcoreBoot, LastResortImageThatPassesItsSelfTestIsConfirmedAgain) {
   const TestImage a = make_image(Slot::kA, Version{1, 0, 0, 1}, 600, 1);
   ASSERT_EQ(write_image(f, Slot::kA, a), FlashStatus::kOk);
   for (int i = 0; i < 3; ++i) ASSERT_EQ(run_boot(f, log, crc).action, Action::kBootTrial);
@@ -88,16 +91,10 @@ TEST(BootcoreBoot, LastResortImageThatPassesItsSelfTestIsConfirmedAgain) {
   EXPECT_EQ(run_boot(f, log, crc).action, Action::kBootConfirmed);
 }
 
-TEST(BootcoreBoot, CorruptTrialPayloadNeverBoots) {
-  FakeFlash f;
-  MetaLog log(f);
-  SoftwareCrc32Engine crc;
-  const TestImage a = make_image(Slot::kA, Version{1, 0, 0, 1}, 600, 1);
+TEST_F(BootcoreBoot, CorruptTrialPayloadNeverBoots) {
+  ASSERT_NO_FATAL_FAILURE(confirmed_v1_in_a());
   TestImage b = make_image(Slot::kB, Version{2, 0, 0, 1}, 700, 2);
   b.bytes[600] ^= 0x01;
-  ASSERT_EQ(write_image(f, Slot::kA, a), FlashStatus::kOk);
-  ASSERT_TRUE(run_boot(f, log, crc).boots());
-  ASSERT_EQ(confirm(f, log, Slot::kA), ConfirmStatus::kConfirmed);
   ASSERT_EQ(write_image(f, Slot::kB, b), FlashStatus::kOk);
   ASSERT_EQ(request_trial(log, Slot::kB, b.header), LogStatus::kOk);
   const BootOutcome out = run_boot(f, log, crc);
@@ -106,12 +103,10 @@ TEST(BootcoreBoot, CorruptTrialPayloadNeverBoots) {
   EXPECT_EQ(out.image_error[1], HeaderError::kPayloadCrcMismatch);
 }
 
-TEST(BootcoreBoot, SoftwareCrcEngineGivesTheSameOverReadsAndMappedView) {
-  FakeFlash f;
+TEST_F(BootcoreBoot, SoftwareCrcEngineGivesTheSameOverReadsAndMappedView) {
   const TestImage a = make_image(Slot::kA, Version{1, 0, 0, 1}, 5000, 3);
   ASSERT_EQ(write_image(f, Slot::kA, a), FlashStatus::kOk);
   UnmappedFlash host(f);
-  SoftwareCrc32Engine crc;
   const auto direct = crc.crc32(f, 0x0802'0200, 5000);
   const auto chunked = crc.crc32(host, 0x0802'0200, 5000);
   ASSERT_TRUE(direct && chunked);
@@ -121,8 +116,7 @@ TEST(BootcoreBoot, SoftwareCrcEngineGivesTheSameOverReadsAndMappedView) {
   EXPECT_TRUE(check_slot_payload(host, Slot::kA, a.header, crc, true).ok());
 }
 
-TEST(BootcoreBoot, CrcUnitEngineMatchesSoftwareOverTheMappedView) {
-  FakeFlash f;
+TEST_F(BootcoreBoot, CrcUnitEngineMatchesSoftwareOverTheMappedView) {
   const TestImage a = make_image(Slot::kA, Version{1, 0, 0, 1}, 4099, 9);  // unaligned tail
   ASSERT_EQ(write_image(f, Slot::kA, a), FlashStatus::kOk);
   uint32_t dr = 0;
@@ -142,15 +136,11 @@ TEST(BootcoreBoot, CrcUnitEngineMatchesSoftwareOverTheMappedView) {
   ASSERT_TRUE(w);
   EXPECT_EQ(w.value(), a.header.payload_crc32);
   EXPECT_EQ(resets, 1u);
-  MetaLog log(f);
   const BootOutcome out = run_boot(f, log, unit);
   EXPECT_EQ(out.action, Action::kBootTrial);
 }
 
-TEST(BootcoreBoot, InstallSlotNeverOverwritesTheNewestConfirmedImage) {
-  FakeFlash f;
-  MetaLog log(f);
-  SoftwareCrc32Engine crc;
+TEST_F(BootcoreBoot, InstallSlotNeverOverwritesTheNewestConfirmedImage) {
   ASSERT_EQ(log.load(), LogStatus::kOk);
   EXPECT_EQ(install_slot(f, log), Slot::kA);  // nothing anywhere: A first
   const TestImage a = make_image(Slot::kA, Version{1, 0, 0, 1}, 300, 1);
@@ -179,10 +169,7 @@ std::string line_of(const BootOutcome& o) {
   return buf;
 }
 
-TEST(BootcoreBoot, BootLineSaysSlotVersionDecisionReason) {
-  FakeFlash f;
-  MetaLog log(f);
-  SoftwareCrc32Engine crc;
+TEST_F(BootcoreBoot, BootLineSaysSlotVersionDecisionReason) {
   EXPECT_EQ(line_of(run_boot(f, log, crc)),
             "boot: slot=- version=- decision=none reason=no-valid-image");
   const TestImage a = make_image(Slot::kA, Version{1, 2, 13, 1}, 300, 1);
@@ -204,10 +191,7 @@ TEST(BootcoreBoot, BootLineSaysSlotVersionDecisionReason) {
   EXPECT_STREQ(tiny, "boot: s");
 }
 
-TEST(BootcoreBoot, BootLineParsesWhatTheWriterWrites) {
-  FakeFlash f;
-  MetaLog log(f);
-  SoftwareCrc32Engine crc;
+TEST_F(BootcoreBoot, BootLineParsesWhatTheWriterWrites) {
   const std::string none = line_of(run_boot(f, log, crc));
   auto parsed = parse_boot_line(none);
   ASSERT_TRUE(parsed.has_value()) << none;
@@ -250,7 +234,7 @@ TEST(BootcoreBoot, BootLineParsesWhatTheWriterWrites) {
 }
 
 // The secure bootloader's refusals (docs/security.md) are read back by the hosts.
-TEST(BootcoreBoot, BootLineParsesRefusals) {
+TEST_F(BootcoreBoot, BootLineParsesRefusals) {
   auto parsed = parse_boot_line(
       "boot: slot=A version=2.0.0 decision=confirmed reason=reverted-B-untrusted "
       "refused=B:bad-signature");
@@ -271,7 +255,7 @@ TEST(BootcoreBoot, BootLineParsesRefusals) {
                    .has_value());
 }
 
-TEST(BootcoreBoot, BootLineParserRejectsOtherLines) {
+TEST_F(BootcoreBoot, BootLineParserRejectsOtherLines) {
   for (const char* line : {"", "boot:", "boot: slot=A", "hello", "app: confirmed",
                            "boot: slot=C version=1.0.0 decision=trial reason=x",
                            "boot: slot=A version=1.0.0 decision=trial reason=x extra",
@@ -281,10 +265,7 @@ TEST(BootcoreBoot, BootLineParserRejectsOtherLines) {
   }
 }
 
-TEST(BootcoreBoot, WrongSlotImageIsRefused) {
-  FakeFlash f;
-  MetaLog log(f);
-  SoftwareCrc32Engine crc;
+TEST_F(BootcoreBoot, WrongSlotImageIsRefused) {
   const TestImage for_a = make_image(Slot::kA, Version{3, 0, 0, 1}, 600, 4);
   ASSERT_EQ(write_image(f, Slot::kB, for_a), FlashStatus::kOk);
   const SlotHeader h = read_slot_header(f, Slot::kB);

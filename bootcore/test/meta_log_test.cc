@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdio>
+#include <initializer_list>
 
 #include "fake_flash.h"
 
@@ -21,6 +22,13 @@ MetaRecord rec(Slot slot, RecordState state, uint32_t crc, uint8_t attempts = 0)
   r.attempts = attempts;
   r.version = 0x0100'0000;
   return r;
+}
+
+// A log on `f`, loaded, with `records` appended in order.
+void append_all(FakeFlash& f, std::initializer_list<MetaRecord> records) {
+  MetaLog log(f);
+  ASSERT_EQ(log.load(), LogStatus::kOk);
+  for (const MetaRecord& r : records) ASSERT_EQ(log.append(r), LogStatus::kOk);
 }
 
 TEST(BootcoreMetaLog, EmptyLogLoadsEmptyAndFirstAppendGoesToSector11) {
@@ -46,11 +54,9 @@ TEST(BootcoreMetaLog, EmptyLogLoadsEmptyAndFirstAppendGoesToSector11) {
 
 TEST(BootcoreMetaLog, KeepsNewestRecordPerSlot) {
   FakeFlash f;
-  MetaLog log(f);
-  ASSERT_EQ(log.load(), LogStatus::kOk);
-  ASSERT_EQ(log.append(rec(Slot::kA, RecordState::kConfirmed, 1)), LogStatus::kOk);
-  ASSERT_EQ(log.append(rec(Slot::kB, RecordState::kTrial, 2)), LogStatus::kOk);
-  ASSERT_EQ(log.append(rec(Slot::kB, RecordState::kTrial, 2, 1)), LogStatus::kOk);
+  ASSERT_NO_FATAL_FAILURE(append_all(
+      f, {rec(Slot::kA, RecordState::kConfirmed, 1), rec(Slot::kB, RecordState::kTrial, 2),
+          rec(Slot::kB, RecordState::kTrial, 2, 1)}));
   MetaLog l2(f);
   ASSERT_EQ(l2.load(), LogStatus::kOk);
   EXPECT_EQ(l2.state().max_sequence, 3u);
@@ -323,12 +329,8 @@ TEST(BootcoreMetaLog, RandomAppendsAndCutsMatchTheModel) {
 
 TEST(BootcoreMetaLog, LongRunOfTornAppendsNeverHidesTheState) {
   FakeFlash f;
-  {
-    MetaLog log(f);
-    ASSERT_EQ(log.load(), LogStatus::kOk);
-    ASSERT_EQ(log.append(rec(Slot::kA, RecordState::kConfirmed, 0xA)), LogStatus::kOk);
-    ASSERT_EQ(log.append(rec(Slot::kB, RecordState::kTrial, 0xB)), LogStatus::kOk);
-  }
+  ASSERT_NO_FATAL_FAILURE(append_all(
+      f, {rec(Slot::kA, RecordState::kConfirmed, 0xA), rec(Slot::kB, RecordState::kTrial, 0xB)}));
   for (uint32_t i = 0; i < 3 * kLogWindowSlots; ++i) {
     MetaLog log(f);
     ASSERT_EQ(log.load(), LogStatus::kOk);

@@ -17,6 +17,12 @@ namespace {
 
 using flash_map::Slot;
 
+// Writes `img.header` (as a test edited it) back into the image's bytes (header CRC recomputed).
+void rewrite_header(TestImage& img) {
+  const auto h = encode_image_header(img.header);
+  std::memcpy(img.bytes.data(), h.data(), h.size());
+}
+
 struct Signer {
   PublicKey public_key{};
   std::array<uint8_t, crypto_sign_SECRETKEYBYTES> secret{};
@@ -33,8 +39,7 @@ struct Signer {
     auto h = encode_image_header(img.header);
     crypto_sign_detached(img.header.signature.data(), nullptr, h.data(), kSignedSize,
                          secret.data());
-    h = encode_image_header(img.header);
-    std::memcpy(img.bytes.data(), h.data(), h.size());
+    rewrite_header(img);
   }
 };
 
@@ -42,6 +47,11 @@ TestImage signed_image(const Signer& s, Slot slot, Version v, uint32_t size, uin
   TestImage img = make_image(slot, v, size, seed);
   s.sign(img);
   return img;
+}
+
+// Version 3.0.0 for slot B signed by `s`: the update the refusal tests start from.
+TestImage v3_for_b(const Signer& s) {
+  return signed_image(s, Slot::kB, {3, 0, 0, 2}, 800, 2);
 }
 
 class SecureBoot : public ::testing::Test {
@@ -108,6 +118,17 @@ class SecureBoot : public ::testing::Test {
   }
 
   // Installs `img` into B; it must never run, A keeps booting, and `reason` is reported.
+  // v3_for_b(signer) with its header or payload edited by `tamper` (header bytes rewritten after
+  // it): the signature does not hold, it never runs.
+  template <class Tamper>
+  void expect_forgery_refused(const Signer& signer, const Tamper& tamper) {
+    start_confirmed();
+    TestImage img = v3_for_b(signer);
+    tamper(img);
+    rewrite_header(img);
+    expect_refused(img, TrustStatus::kBadSignature, RecordReason::kUntrusted);
+  }
+
   void expect_refused(const TestImage& img, TrustStatus reason, RecordReason record_reason) {
     install(Slot::kB, img);
     for (int i = 0; i < 3; ++i) {
@@ -154,45 +175,35 @@ TEST_F(SecureBoot, UnsignedImageNeverRuns) {
 
 TEST_F(SecureBoot, ImageSignedByAnotherKeyNeverRuns) {
   start_confirmed();
-  expect_refused(signed_image(stranger, Slot::kB, {3, 0, 0, 2}, 800, 2), TrustStatus::kUnknownKey,
-                 RecordReason::kUntrusted);
+  expect_refused(v3_for_b(stranger), TrustStatus::kUnknownKey, RecordReason::kUntrusted);
 }
 
 TEST_F(SecureBoot, ForgedKeyIdWithStrangersSignatureNeverRuns) {
-  start_confirmed();
-  TestImage img = signed_image(stranger, Slot::kB, {3, 0, 0, 2}, 800, 2);
-  img.header.key_id = key_id_of(current.public_key);  // claims the trusted key
-  const auto h = encode_image_header(img.header);
-  std::memcpy(img.bytes.data(), h.data(), h.size());
-  expect_refused(img, TrustStatus::kBadSignature, RecordReason::kUntrusted);
+  expect_forgery_refused(stranger, [&](TestImage& img) {
+    img.header.key_id = key_id_of(current.public_key);  // claims the trusted key
+  });
 }
 
 TEST_F(SecureBoot, FlippedHeaderBitNeverRuns) {
-  start_confirmed();
-  TestImage img = signed_image(current, Slot::kB, {3, 0, 0, 2}, 800, 2);
-  img.header.version.patch ^= 1;  // inside the signed bytes; header CRC recomputed
-  const auto h = encode_image_header(img.header);
-  std::memcpy(img.bytes.data(), h.data(), h.size());
-  expect_refused(img, TrustStatus::kBadSignature, RecordReason::kUntrusted);
+  expect_forgery_refused(current, [](TestImage& img) {
+    img.header.version.patch ^= 1;  // inside the signed bytes; header CRC recomputed
+  });
 }
 
 TEST_F(SecureBoot, FlippedPayloadBitWithFixedChecksumsNeverRuns) {
-  start_confirmed();
-  TestImage img = signed_image(current, Slot::kB, {3, 0, 0, 2}, 800, 2);
   // An attacker who flips a payload bit and repairs CRC-32 and SHA-256 in the header still cannot
   // repair the signature over them.
-  img.bytes[kImageHeaderSize + 77] ^= 0x08;
-  const std::span<const uint8_t> payload(img.bytes.data() + kImageHeaderSize, 800);
-  img.header.payload_crc32 = crc32(payload);
-  img.header.payload_sha256 = sha256(payload);
-  const auto h = encode_image_header(img.header);
-  std::memcpy(img.bytes.data(), h.data(), h.size());
-  expect_refused(img, TrustStatus::kBadSignature, RecordReason::kUntrusted);
+  expect_forgery_refused(current, [](TestImage& img) {
+    img.bytes[kImageHeaderSize + 77] ^= 0x08;
+    const std::span<const uint8_t> payload(img.bytes.data() + kImageHeaderSize, 800);
+    img.header.payload_crc32 = crc32(payload);
+    img.header.payload_sha256 = sha256(payload);
+  });
 }
 
 TEST_F(SecureBoot, FlippedPayloadBitAloneIsAnIntegrityFailure) {
   start_confirmed();
-  TestImage img = signed_image(current, Slot::kB, {3, 0, 0, 2}, 800, 2);
+  TestImage img = v3_for_b(current);
   img.bytes[kImageHeaderSize + 5] ^= 0x01;
   install(Slot::kB, img);
   const BootOutcome out = boot();
@@ -222,7 +233,7 @@ TEST_F(SecureBoot, ValidlySignedOlderVersionNeverRuns) {
 
 TEST_F(SecureBoot, FailedTrialRevertsToTheImageTheFloorStillAllows) {
   start_confirmed();
-  install(Slot::kB, signed_image(current, Slot::kB, {3, 0, 0, 2}, 800, 2));
+  install(Slot::kB, v3_for_b(current));
   for (int i = 0; i < 3; ++i) EXPECT_EQ(boot().slot, Slot::kB) << line;  // never confirms
   const BootOutcome out = boot();
   EXPECT_EQ(out.slot, Slot::kA) << line;
@@ -232,7 +243,7 @@ TEST_F(SecureBoot, FailedTrialRevertsToTheImageTheFloorStillAllows) {
 
 TEST_F(SecureBoot, OlderConfirmedImageIsNotAFallbackOnceTheFloorRose) {
   start_confirmed();
-  install(Slot::kB, signed_image(current, Slot::kB, {3, 0, 0, 2}, 800, 2));
+  install(Slot::kB, v3_for_b(current));
   ASSERT_EQ(boot().slot, Slot::kB);
   ASSERT_EQ(confirm_slot(Slot::kB), ConfirmStatus::kConfirmed);
   // B's payload rots: A (2.0, confirmed earlier) is below the floor 3.0 and stays off.

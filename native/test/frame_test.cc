@@ -38,6 +38,14 @@ Parsed parse(const std::vector<uint8_t>& bytes, size_t keep = kMaxPayload) {
   return r;
 }
 
+// The parser's last event is a whole frame of wire type `type` and sequence number `seq`.
+void expect_ends_on_frame(const Parsed& r, uint8_t type, uint16_t seq) {
+  ASSERT_FALSE(r.events.empty());
+  EXPECT_EQ(r.events.back(), FrameParser::Event::kFrame);
+  EXPECT_EQ(r.headers.back().type, type);
+  EXPECT_EQ(r.headers.back().seq, seq);
+}
+
 TEST(NativeFrame, EncodesTheDocumentedLayout) {
   const auto f = frame(Type::kPing, 0x1234, {});
   ASSERT_EQ(f.size(), kFrameOverhead);
@@ -86,11 +94,7 @@ TEST(NativeFrame, DamagedLengthIsDroppedAtOnceWithoutSwallowingTheNextFrame) {
   a[7] ^= 0x08;  // length 100 -> 2148: the header check fails
   const auto b = frame(Type::kPing, 9, {});
   a.insert(a.end(), b.begin(), b.end());
-  const auto r = parse(a);
-  ASSERT_FALSE(r.events.empty());
-  EXPECT_EQ(r.events.back(), FrameParser::Event::kFrame);
-  EXPECT_EQ(r.headers.back().seq, 9);
-  EXPECT_EQ(r.headers.back().type, 0x09);
+  expect_ends_on_frame(parse(a), 0x09, 9);
 }
 
 TEST(NativeFrame, LengthAboveTheMaximumWithAGoodHeaderCheckIsTooLong) {
@@ -127,11 +131,7 @@ TEST(NativeFrame, NoiseAndFalseSyncsBeforeAFrameAreSkipped) {
   std::vector<uint8_t> bytes = {0x00, 0xA5, 0xA5, 0x5A, 0x01, 0xA5, 0x5A, 0xA5, 0x5A, 0x5A};
   const auto f = frame(Type::kHello, 4, {});
   bytes.insert(bytes.end(), f.begin(), f.end());
-  const auto r = parse(bytes);
-  ASSERT_FALSE(r.events.empty());
-  EXPECT_EQ(r.events.back(), FrameParser::Event::kFrame);
-  EXPECT_EQ(r.headers.back().type, 0x01);
-  EXPECT_EQ(r.headers.back().seq, 4);
+  expect_ends_on_frame(parse(bytes), 0x01, 4);
 }
 
 TEST(NativeFrame, FeedingRunsGivesTheSameEventsAsByteByByte) {

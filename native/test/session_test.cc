@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bootcore/boot.h"
+#include "factory.h"
 #include "format/bytes.h"
 #include "loopback.h"
 #include "native/host.h"
@@ -20,22 +21,15 @@ using bootcore::test::FakeFlash;
 using bootcore::test::make_image;
 using bootcore::test::TestImage;
 using flash_map::Slot;
+using test::boot;
+using test::factory;
 using test::Loopback;
+using test::v2_for_b;
 
 struct NoPins final : an3155::TargetPins {
   an3155::PortStatus set_boot0(bool) override { return an3155::PortStatus::kOk; }
   an3155::PortStatus set_reset(bool) override { return an3155::PortStatus::kOk; }
 };
-
-// Slot A holds a confirmed v1.
-void factory(FakeFlash& flash) {
-  const TestImage v1 = make_image(Slot::kA, Version{1, 0, 0}, 20'000, 1);
-  ASSERT_EQ(bootcore::test::write_image(flash, Slot::kA, v1), bootcore::FlashStatus::kOk);
-  bootcore::MetaLog log(flash);
-  ASSERT_EQ(log.load(), bootcore::LogStatus::kOk);
-  ASSERT_EQ(bootcore::request_trial(log, Slot::kA, v1.header), bootcore::LogStatus::kOk);
-  ASSERT_EQ(bootcore::confirm(flash, log, Slot::kA), bootcore::ConfirmStatus::kConfirmed);
-}
 
 std::vector<uint8_t> snapshot(FakeFlash& flash, uint32_t from, uint32_t to) {
   return std::vector<uint8_t>(flash.raw(from), flash.raw(from) + (to - from));
@@ -55,17 +49,11 @@ struct Outside {
   }
 };
 
-bootcore::BootOutcome boot(FakeFlash& flash) {
-  bootcore::MetaLog log(flash);
-  bootcore::SoftwareCrc32Engine crc;
-  return bootcore::run_boot(flash, log, crc);
-}
-
 class NativeSession : public ::testing::Test {
  protected:
   void SetUp() override {
     factory(flash_);
-    v2_ = make_image(Slot::kB, Version{2, 0, 0}, 150'001, 2);
+    v2_ = v2_for_b(150'001, 2);
   }
   FakeFlash flash_;
   TestImage v2_;
@@ -239,7 +227,7 @@ TEST_F(NativeSession, CorruptImagesAreNeverCommitted) {
 }
 
 TEST_F(NativeSession, BitErrorsAreRepairedByRetransmission) {
-  const TestImage small = make_image(Slot::kB, Version{2, 0, 0}, 40'000, 5);
+  const TestImage small = v2_for_b(40'000, 5);
   for (double ber : {1e-4, 1e-3}) {
     for (uint32_t seed = 1; seed <= 3; ++seed) {
       FakeFlash flash;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "bootcore/boot.h"
+#include "factory.h"
 #include "loopback.h"
 #include "test_support.h"
 #include "update/engine.h"
@@ -18,25 +19,12 @@ namespace fota::native {
 namespace {
 
 using bootcore::test::FakeFlash;
-using bootcore::test::make_image;
 using bootcore::test::TestImage;
 using flash_map::Slot;
+using test::boot;
+using test::factory;
 using test::Loopback;
-
-void factory(FakeFlash& flash) {
-  const TestImage v1 = make_image(Slot::kA, Version{1, 0, 0}, 20'000, 1);
-  ASSERT_EQ(bootcore::test::write_image(flash, Slot::kA, v1), bootcore::FlashStatus::kOk);
-  bootcore::MetaLog log(flash);
-  ASSERT_EQ(log.load(), bootcore::LogStatus::kOk);
-  ASSERT_EQ(bootcore::request_trial(log, Slot::kA, v1.header), bootcore::LogStatus::kOk);
-  ASSERT_EQ(bootcore::confirm(flash, log, Slot::kA), bootcore::ConfirmStatus::kConfirmed);
-}
-
-bootcore::BootOutcome boot(FakeFlash& flash) {
-  bootcore::MetaLog log(flash);
-  bootcore::SoftwareCrc32Engine crc;
-  return bootcore::run_boot(flash, log, crc);
-}
+using test::v2_for_b;
 
 class VectorSource final : public update::Source {
  public:
@@ -130,7 +118,7 @@ EngineRun run_engine(FakeFlash& flash, const TestImage& image, double cut_at = 0
 TEST(NativeTarget, TheEngineStreamsAnImageAndTheBootloaderTriesIt) {
   FakeFlash flash;
   factory(flash);
-  const TestImage v2 = make_image(Slot::kB, Version{2, 0, 0}, 150'001, 2);
+  const TestImage v2 = v2_for_b(150'001, 2);
   const EngineRun run = run_engine(flash, v2);
   ASSERT_EQ(run.outcome.failure.reason, update::FailReason::kNone)
       << update::to_string(run.outcome.failure.reason) << ": " << run.error;
@@ -149,7 +137,7 @@ TEST(NativeTarget, TheEngineStreamsAnImageAndTheBootloaderTriesIt) {
 TEST(NativeTarget, ResumesFromTheDevicesQueryAfterAPowerCutAtHalfway) {
   FakeFlash flash;
   factory(flash);
-  const TestImage v2 = make_image(Slot::kB, Version{2, 0, 0}, 300'000, 3);
+  const TestImage v2 = v2_for_b(300'000, 3);
   const EngineRun cut = run_engine(flash, v2, 0.5);
   ASSERT_NE(cut.outcome.failure.reason, update::FailReason::kNone);
   ASSERT_TRUE(flash.cut_happened());
@@ -170,7 +158,7 @@ TEST(NativeTarget, ResumesFromTheDevicesQueryAfterAPowerCutAtHalfway) {
 TEST(NativeTarget, AForeignProductIsRefusedAtBeginBeforeAnythingIsErased) {
   FakeFlash flash;
   factory(flash);
-  const TestImage v2 = make_image(Slot::kB, Version{2, 0, 0}, 10'000, 4);
+  const TestImage v2 = v2_for_b(10'000, 4);
   const std::vector<uint8_t> before(flash.raw(0x0808'0000), flash.raw(0x0808'0000) + 0x60000);
   const EngineRun run = run_engine(flash, v2, 0, "other-product");
   EXPECT_EQ(run.outcome.failure.reason, update::FailReason::kPrepareFailed);
@@ -182,7 +170,7 @@ TEST(NativeTarget, AForeignProductIsRefusedAtBeginBeforeAnythingIsErased) {
 TEST(NativeTarget, NoBootloaderAnsweringIsAClearNoDeviceFailure) {
   FakeFlash flash;
   factory(flash);
-  const TestImage v2 = make_image(Slot::kB, Version{2, 0, 0}, 10'000, 5);
+  const TestImage v2 = v2_for_b(10'000, 5);
   const EngineRun run = run_engine(flash, v2, 0, "", false);
   EXPECT_EQ(run.outcome.failure.reason, update::FailReason::kNoDevice);
   EXPECT_NE(run.error.find("no bootloader answered"), std::string::npos) << run.error;

@@ -97,51 +97,22 @@ struct BadElf {
 TEST(LoadElf, RejectsEveryMalformedHeader) {
   const auto good = app_elf(kVecA, 64);
   std::vector<BadElf> cases;
-  {
+  // A good one-segment ELF with one field of its headers changed by `edit`.
+  const auto with = [](const auto& edit) {
     testing::ElfOptions o;
-    o.elf_class = 2;
-    cases.push_back({"64-bit", make_elf({{1, kVecA, app_payload(kVecA, 64)}}, o), "32-bit"});
-  }
-  {
-    testing::ElfOptions o;
-    o.data_encoding = 2;
-    cases.push_back(
-        {"big endian", make_elf({{1, kVecA, app_payload(kVecA, 64)}}, o), "little-endian"});
-  }
-  {
-    testing::ElfOptions o;
-    o.type = 1;
-    cases.push_back(
-        {"object file", make_elf({{1, kVecA, app_payload(kVecA, 64)}}, o), "executable"});
-  }
-  {
-    testing::ElfOptions o;
-    o.machine = 62;
-    cases.push_back({"x86-64", make_elf({{1, kVecA, app_payload(kVecA, 64)}}, o), "not an ARM"});
-  }
-  {
-    testing::ElfOptions o;
-    o.phnum_override = 0;
-    cases.push_back(
-        {"no phdrs", make_elf({{1, kVecA, app_payload(kVecA, 64)}}, o), "no program headers"});
-  }
-  {
-    testing::ElfOptions o;
-    o.phnum_override = 2000;
-    cases.push_back(
-        {"phnum too big", make_elf({{1, kVecA, app_payload(kVecA, 64)}}, o), "outside the file"});
-  }
-  {
-    testing::ElfOptions o;
-    o.phoff_override = 0xFFFF'FFF0;
-    cases.push_back(
-        {"phoff huge", make_elf({{1, kVecA, app_payload(kVecA, 64)}}, o), "outside the file"});
-  }
-  {
-    testing::ElfOptions o;
-    o.phentsize = 8;
-    cases.push_back({"phentsize", make_elf({{1, kVecA, app_payload(kVecA, 64)}}, o), "too small"});
-  }
+    edit(o);
+    return make_elf({{1, kVecA, app_payload(kVecA, 64)}}, o);
+  };
+  cases.push_back({"64-bit", with([](auto& o) { o.elf_class = 2; }), "32-bit"});
+  cases.push_back({"big endian", with([](auto& o) { o.data_encoding = 2; }), "little-endian"});
+  cases.push_back({"object file", with([](auto& o) { o.type = 1; }), "executable"});
+  cases.push_back({"x86-64", with([](auto& o) { o.machine = 62; }), "not an ARM"});
+  cases.push_back({"no phdrs", with([](auto& o) { o.phnum_override = 0; }), "no program headers"});
+  cases.push_back(
+      {"phnum too big", with([](auto& o) { o.phnum_override = 2000; }), "outside the file"});
+  cases.push_back(
+      {"phoff huge", with([](auto& o) { o.phoff_override = 0xFFFF'FFF0; }), "outside the file"});
+  cases.push_back({"phentsize", with([](auto& o) { o.phentsize = 8; }), "too small"});
   {
     auto e = good;
     bytes::store_le32(&e[52 + 16], 0x7FFF'FFFF);  // filesz of segment 0

@@ -150,6 +150,17 @@ bool FlashLayout::append_confirmed(flash_map::Slot slot) {
          st == bootcore::ConfirmStatus::kAlreadyConfirmed;
 }
 
+bool FlashLayout::put_confirmed_v1() {
+  put_demo(flash_map::Slot::kA, "demo-v1");
+  return append_confirmed(flash_map::Slot::kA);
+}
+
+bool FlashLayout::put_trial_b_over_v1(std::span<const uint8_t> image_b) {
+  if (!put_confirmed_v1()) return false;
+  put_image(flash_map::Slot::kB, image_b);
+  return append_trial(flash_map::Slot::kB);
+}
+
 void FlashLayout::corrupt_payload(flash_map::Slot slot, uint32_t offset) {
   bytes_.at(flash_map::slot_vector_address(slot) - kFlashBase + offset) ^= 0xFF;
 }

@@ -73,6 +73,13 @@ class FlashLayout {
   // Records through bootcore (host commit / factory confirm). Return false on a log error.
   bool append_trial(flash_map::Slot slot, uint8_t max_attempts = 0);
   bool append_confirmed(flash_map::Slot slot);
+  // The demo v1 confirmed in slot A: the factory state (the bootloader is put on its own).
+  bool put_confirmed_v1();
+  // put_confirmed_v1() and `image_b` on trial in slot B: an update the host has just committed.
+  bool put_trial_b_over_v1(std::span<const uint8_t> image_b);
+  bool put_trial_b_over_v1(const std::string& app_b) {
+    return put_trial_b_over_v1(demo_image(app_b, flash_map::Slot::kB));
+  }
 
   // Flips the bits of one payload byte of `slot` (header untouched: the CRC check must catch it).
   void corrupt_payload(flash_map::Slot slot, uint32_t offset = 0x100);

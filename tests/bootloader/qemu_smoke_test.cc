@@ -39,8 +39,7 @@ class QemuSmoke : public ::testing::Test {
 };
 
 TEST_F(QemuSmoke, ConfirmedV1InSlotABootsAndStaysConfirmed) {
-  layout_.put_demo(Slot::kA, "demo-v1");
-  ASSERT_TRUE(layout_.append_confirmed(Slot::kA));
+  ASSERT_TRUE(layout_.put_confirmed_v1());
   const QemuRun run =
       boot({"boot: slot=A version=1.0.0 decision=confirmed reason=confirmed\n",
             "demo 1.0.0 slot A\n", "info: state=confirmed", "self-test ok\n", "confirmed\n"});
@@ -48,10 +47,7 @@ TEST_F(QemuSmoke, ConfirmedV1InSlotABootsAndStaysConfirmed) {
 }
 
 TEST_F(QemuSmoke, TrialOfV2InSlotBStartsEvenThoughTheLogIsReadOnly) {
-  layout_.put_demo(Slot::kA, "demo-v1");
-  ASSERT_TRUE(layout_.append_confirmed(Slot::kA));
-  layout_.put_demo(Slot::kB, "demo-v2");
-  ASSERT_TRUE(layout_.append_trial(Slot::kB));
+  ASSERT_TRUE(layout_.put_trial_b_over_v1("demo-v2"));
   // SHA-256 + CRC in software at 16 MHz, then the attempt record cannot be written (ROM).
   const QemuRun run =
       boot({"boot: slot=B version=2.0.0 decision=trial reason=attempt-1/3,log-write-failed\n",
@@ -60,10 +56,7 @@ TEST_F(QemuSmoke, TrialOfV2InSlotBStartsEvenThoughTheLogIsReadOnly) {
 }
 
 TEST_F(QemuSmoke, CorruptedTrialImageIsNeverStartedAndAKeepsRunning) {
-  layout_.put_demo(Slot::kA, "demo-v1");
-  ASSERT_TRUE(layout_.append_confirmed(Slot::kA));
-  layout_.put_demo(Slot::kB, "demo-v2");
-  ASSERT_TRUE(layout_.append_trial(Slot::kB));
+  ASSERT_TRUE(layout_.put_trial_b_over_v1("demo-v2"));
   layout_.corrupt_payload(Slot::kB);
   const QemuRun run =
       boot({"boot: slot=A version=1.0.0 decision=confirmed", "demo 1.0.0 slot A\n"});

@@ -10,8 +10,7 @@
 #include <iterator>
 #include <optional>
 
-#include "device.h"
-#include "flash_layout.h"
+#include "device_test.h"
 
 namespace fota::boot_test {
 namespace {
@@ -19,9 +18,7 @@ namespace {
 using bootcore::SlotState;
 using flash_map::Slot;
 
-// Boot budget of one boot: bootloader (SHA-256 of a new image included) + demo start + self-test +
-// confirm is ~1 s of simulated time; the trial watchdog period is 8.19 s.
-constexpr double kBootMs = 3'000;
+// Waiting for the trial watchdog (period 8.19 s) to reset: its period and a quarter.
 constexpr double kWatchdogMs = 8'192 * 1.25;
 
 // The trial watchdog period the bootloader arms: PR 4 (/64), RLR 4095 at the nominal 32 kHz LSI.
@@ -44,6 +41,12 @@ std::vector<double> watchdog_resets_ms(Device& d) {
   return periods;
 }
 
+// The boot line of attempt `attempt` (of 3) of the trial of `version` in slot B.
+std::string trial_of_b(const std::string& version, int attempt) {
+  return "boot: slot=B version=" + version + " decision=trial reason=attempt-" +
+         std::to_string(attempt) + "/3\n";
+}
+
 size_t fault_events(Device& d, const std::string& needle) {
   size_t n = 0;
   for (const vstm32::MachineEvent& e : d.events()) {
@@ -52,26 +55,9 @@ size_t fault_events(Device& d, const std::string& needle) {
   return n;
 }
 
-class VirtualBoot : public ::testing::Test {
+class VirtualBoot : public DeviceTest {
  protected:
   void SetUp() override { layout_.put_bootloader(); }
-
-  Device& start() {
-    device_ = std::make_unique<Device>(layout_);
-    device_->power_on();
-    return *device_;
-  }
-  // Expects these texts (in order) within `budget_ms`, then forgets the output.
-  void expect(const std::vector<std::string>& texts, double budget_ms = kBootMs) {
-    const bool ok = device_->run_until(texts, budget_ms);
-    EXPECT_TRUE(ok) << "expected \"" << texts.back() << "\" within " << budget_ms
-                    << " ms; USART1 said:\n"
-                    << device_->output();
-    device_->mark();
-  }
-
-  FlashLayout layout_;
-  std::unique_ptr<Device> device_;
 };
 
 TEST_F(VirtualBoot, FactoryImageWithoutRecordBootsOnTrialConfirmsAndThenBootsConfirmed) {
@@ -87,10 +73,7 @@ TEST_F(VirtualBoot, FactoryImageWithoutRecordBootsOnTrialConfirmsAndThenBootsCon
 }
 
 TEST_F(VirtualBoot, UpdateToV2InSlotBBootsOnTrialAndConfirms) {
-  layout_.put_demo(Slot::kA, "demo-v1");
-  ASSERT_TRUE(layout_.append_confirmed(Slot::kA));
-  layout_.put_demo(Slot::kB, "demo-v2");
-  ASSERT_TRUE(layout_.append_trial(Slot::kB));
+  ASSERT_TRUE(layout_.put_trial_b_over_v1("demo-v2"));
   Device& d = start();
   expect({"boot: slot=B version=2.0.0 decision=trial reason=attempt-1/3\n", "demo 2.0.0 slot B\n",
           "self-test ok\n", "confirmed\n"});
@@ -114,15 +97,11 @@ TEST_F(VirtualBoot, UpdateToV2InSlotBBootsOnTrialAndConfirms) {
 }
 
 TEST_F(VirtualBoot, NeverConfirmingImageRevertsToAAfterItsAttempts) {
-  layout_.put_demo(Slot::kA, "demo-v1");
-  ASSERT_TRUE(layout_.append_confirmed(Slot::kA));
-  layout_.put_demo(Slot::kB, "demo-noconfirm");
-  ASSERT_TRUE(layout_.append_trial(Slot::kB));
+  ASSERT_TRUE(layout_.put_trial_b_over_v1("demo-noconfirm"));
   Device& d = start();
   for (int attempt = 1; attempt <= 3; ++attempt) {
-    expect({"boot: slot=B version=2.1.0 decision=trial reason=attempt-" + std::to_string(attempt) +
-                "/3\n",
-            "demo 2.1.0 slot B\n", "not confirming (test variant)\n"});
+    expect(
+        {trial_of_b("2.1.0", attempt), "demo 2.1.0 slot B\n", "not confirming (test variant)\n"});
     d.reset_pin();
   }
   expect({"boot: slot=A version=1.0.0 decision=confirmed reason=reverted-B-attempts-exhausted\n",
@@ -133,15 +112,11 @@ TEST_F(VirtualBoot, NeverConfirmingImageRevertsToAAfterItsAttempts) {
 }
 
 TEST_F(VirtualBoot, HardFaultingImageIsCaughtByTheWatchdogAndReverted) {
-  layout_.put_demo(Slot::kA, "demo-v1");
-  ASSERT_TRUE(layout_.append_confirmed(Slot::kA));
-  layout_.put_demo(Slot::kB, "demo-hardfault");
-  ASSERT_TRUE(layout_.append_trial(Slot::kB));
+  ASSERT_TRUE(layout_.put_trial_b_over_v1("demo-hardfault"));
   Device& d = start();
   for (int attempt = 1; attempt <= 3; ++attempt) {
-    expect({"boot: slot=B version=2.2.0 decision=trial reason=attempt-" + std::to_string(attempt) +
-                "/3\n",
-            "demo 2.2.0 slot B\n", "hardfault: executing an undefined instruction"},
+    expect({trial_of_b("2.2.0", attempt), "demo 2.2.0 slot B\n",
+            "hardfault: executing an undefined instruction"},
            attempt == 1 ? kBootMs : kWatchdogMs + kBootMs);
     // No reset from us: only the watchdog brings the next boot.
   }
@@ -158,18 +133,12 @@ TEST_F(VirtualBoot, HardFaultingImageIsCaughtByTheWatchdogAndReverted) {
 }
 
 TEST_F(VirtualBoot, HangingImageIsCaughtByTheWatchdogAndReverted) {
-  layout_.put_demo(Slot::kA, "demo-v1");
-  ASSERT_TRUE(layout_.append_confirmed(Slot::kA));
-  layout_.put_demo(Slot::kB, "demo-hang");
-  ASSERT_TRUE(layout_.append_trial(Slot::kB));
+  ASSERT_TRUE(layout_.put_trial_b_over_v1("demo-hang"));
   Device& d = start();
   expect({"boot: slot=B version=2.3.0 decision=trial reason=attempt-1/3\n", "demo 2.3.0 slot B\n",
           "hang: spinning"});
   for (int attempt = 2; attempt <= 3; ++attempt) {
-    expect({"boot: slot=B version=2.3.0 decision=trial reason=attempt-" + std::to_string(attempt) +
-                "/3\n",
-            "hang: spinning"},
-           kWatchdogMs + kBootMs);
+    expect({trial_of_b("2.3.0", attempt), "hang: spinning"}, kWatchdogMs + kBootMs);
   }
   expect({"boot: slot=A version=1.0.0 decision=confirmed reason=reverted-B-attempts-exhausted\n",
           "demo 1.0.0 slot A\n", "reset=iwdg", "confirmed\n"},
@@ -182,10 +151,7 @@ TEST_F(VirtualBoot, HangingImageIsCaughtByTheWatchdogAndReverted) {
 }
 
 TEST_F(VirtualBoot, CorruptedUpdateIsNeverStartedAndAKeepsRunning) {
-  layout_.put_demo(Slot::kA, "demo-v1");
-  ASSERT_TRUE(layout_.append_confirmed(Slot::kA));
-  layout_.put_demo(Slot::kB, "demo-v2");
-  ASSERT_TRUE(layout_.append_trial(Slot::kB));
+  ASSERT_TRUE(layout_.put_trial_b_over_v1("demo-v2"));
   layout_.corrupt_payload(Slot::kB);
   Device& d = start();
   expect({"boot: slot=A version=1.0.0 decision=confirmed reason=reverted-B-image-invalid\n",
@@ -194,10 +160,7 @@ TEST_F(VirtualBoot, CorruptedUpdateIsNeverStartedAndAKeepsRunning) {
 }
 
 TEST_F(VirtualBoot, SecondUpdateGoesBackIntoSlotA) {
-  layout_.put_demo(Slot::kA, "demo-v1");
-  ASSERT_TRUE(layout_.append_confirmed(Slot::kA));
-  layout_.put_demo(Slot::kB, "demo-v2");
-  ASSERT_TRUE(layout_.append_trial(Slot::kB));
+  ASSERT_TRUE(layout_.put_trial_b_over_v1("demo-v2"));
   Device& d = start();
   expect({"demo 2.0.0 slot B\n", "confirmed\n"});
   d.power_off();
@@ -212,23 +175,15 @@ TEST_F(VirtualBoot, SecondUpdateGoesBackIntoSlotA) {
 }
 
 TEST_F(VirtualBoot, NoImageStaysInTheBootloaderBlinkingRed) {
-  Device& d = start();
-  expect({"boot: slot=- version=- decision=none reason=no-valid-image\n"});
-  d.run_for_ms(1'300);
-  EXPECT_EQ(d.output().find("demo "), std::string::npos);
+  const std::vector<double> red_on = red_blinks_with_nothing_to_run(
+      "boot: slot=- version=- decision=none reason=no-valid-image\n");
   // LED pattern "no image": red double flash per second (on at 0 and 250 ms, again at 1000 ms),
   // blue (bootloader busy) off. Ratios, not absolute times: the delay loops run at one
   // instruction per cycle on the machine (docs/vstm32.md "Time").
-  std::vector<double> red_on;
-  uint8_t last = 0;
-  for (const LedEvent& e : d.led_events()) {
-    if ((e.leds & kLedRed) && !(last & kLedRed)) red_on.push_back(e.time_ms);
-    last = e.leds;
-  }
   ASSERT_GE(red_on.size(), 3u);
   const double period_ratio = (red_on[2] - red_on[0]) / (red_on[1] - red_on[0]);
   EXPECT_NEAR(period_ratio, 1000.0 / 250.0, 0.2);
-  EXPECT_EQ(d.leds() & (kLedGreen | kLedOrange | kLedBlue), 0);
+  EXPECT_EQ(device_->leds() & (kLedGreen | kLedOrange | kLedBlue), 0);
 }
 
 }  // namespace
@@ -244,10 +199,7 @@ TEST_F(VirtualBoot, ReleaseImagePackedByFotaPackBootsAndConfirms) {
   std::ifstream in(img, std::ios::binary);
   ASSERT_TRUE(in) << "missing " << img << " (target demo_releases)";
   const std::vector<uint8_t> image(std::istreambuf_iterator<char>(in), {});
-  layout_.put_demo(Slot::kA, "demo-v1");
-  ASSERT_TRUE(layout_.append_confirmed(Slot::kA));
-  layout_.put_image(Slot::kB, image);
-  ASSERT_TRUE(layout_.append_trial(Slot::kB));
+  ASSERT_TRUE(layout_.put_trial_b_over_v1(image));
   Device& d = start();
   expect({"boot: slot=B version=2.0.0 decision=trial reason=attempt-1/3\n", "demo 2.0.0 slot B\n",
           "confirmed\n"});

@@ -70,10 +70,7 @@ void fill_log(FlashLayout& layout, unsigned records) {
 }
 
 void confirmed_a_trial_b(FlashLayout& l, const std::string& b) {
-  l.put_demo(Slot::kA, "demo-v1");
-  ASSERT_TRUE(l.append_confirmed(Slot::kA));
-  l.put_demo(Slot::kB, b);
-  ASSERT_TRUE(l.append_trial(Slot::kB));
+  ASSERT_TRUE(l.put_trial_b_over_v1(b));
 }
 
 const TestKey& release_key() {
@@ -124,8 +121,7 @@ std::vector<Flow> flows() {
                {}});
   f.push_back({"update-A",
                [](FlashLayout& l) {
-                 l.put_demo(Slot::kA, "demo-v1");
-                 ASSERT_TRUE(l.append_confirmed(Slot::kA));
+                 ASSERT_TRUE(l.put_confirmed_v1());
                  l.put_demo(Slot::kB, "demo-v2");
                  ASSERT_TRUE(l.append_confirmed(Slot::kB));
                  l.put_demo(Slot::kA, "demo-v3");
@@ -135,8 +131,7 @@ std::vector<Flow> flows() {
                {}});
   f.push_back({"compaction",
                [](FlashLayout& l) {
-                 l.put_demo(Slot::kA, "demo-v1");
-                 ASSERT_TRUE(l.append_confirmed(Slot::kA));
+                 ASSERT_TRUE(l.put_confirmed_v1());
                  // 1 + (4096 - 2) + 1 records: sector 11 is full, the bootloader's attempt record
                  // compacts.
                  fill_log(l, bootcore::kMainLogArea.slot_count() - 2);

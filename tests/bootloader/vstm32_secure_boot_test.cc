@@ -10,8 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "device.h"
-#include "flash_layout.h"
+#include "device_test.h"
 #include "signing.h"
 
 namespace fota::boot_test {
@@ -20,26 +19,11 @@ namespace {
 using bootcore::SlotState;
 using flash_map::Slot;
 
-constexpr double kBootMs = 3'000;
-
-class SecureBoot : public ::testing::Test {
+class SecureBoot : public DeviceTest {
  protected:
   void SetUp() override {
     layout_.put_bootloader("bootloader-secure.bin");
     put_key_block(layout_, {&current_});
-  }
-
-  Device& start() {
-    device_ = std::make_unique<Device>(layout_);
-    device_->power_on();
-    return *device_;
-  }
-  void expect(const std::vector<std::string>& texts, double budget_ms = kBootMs) {
-    const bool ok = device_->run_until(texts, budget_ms);
-    EXPECT_TRUE(ok) << "expected \"" << texts.back() << "\" within " << budget_ms
-                    << " ms; USART1 said:\n"
-                    << device_->output();
-    device_->mark();
   }
 
   // Signed demo-v2 confirmed in A (floor 2.0), then `update` installed in B as the host does.
@@ -69,8 +53,6 @@ class SecureBoot : public ::testing::Test {
     EXPECT_EQ(d.output().find("slot B"), std::string::npos);
   }
 
-  FlashLayout layout_;
-  std::unique_ptr<Device> device_;
   TestKey current_{0x11};
   TestKey next_{0x22};
   TestKey stranger_{0x33};
@@ -146,17 +128,9 @@ TEST_F(SecureBoot, KeyRotationThenRetirement) {
 TEST_F(SecureBoot, DeviceWithoutKeysRunsNothingNewAndBlinksTheRefusal) {
   (void)layout_.flash().erase_sector(bootcore::kKeyBlockSector);
   layout_.put_image(Slot::kA, signed_demo("demo-v1", Slot::kA, current_));
-  Device& d = start();
-  expect({"boot: slot=- version=- decision=none reason=no-valid-image refused=A:no-keys\n"});
-  d.run_for_ms(1'300);
-  EXPECT_EQ(d.output().find("demo "), std::string::npos);
   // Triple red flash per second (the plain "no image" pattern is a double flash).
-  std::vector<double> red_on;
-  uint8_t last = 0;
-  for (const LedEvent& e : d.led_events()) {
-    if ((e.leds & kLedRed) && !(last & kLedRed)) red_on.push_back(e.time_ms);
-    last = e.leds;
-  }
+  const std::vector<double> red_on = red_blinks_with_nothing_to_run(
+      "boot: slot=- version=- decision=none reason=no-valid-image refused=A:no-keys\n");
   ASSERT_GE(red_on.size(), 4u);
   // Flashes at 0, 250, 500 ms, the next group at 1000 ms: gaps 1 : 1 : 2.
   EXPECT_NEAR((red_on[3] - red_on[2]) / (red_on[1] - red_on[0]), 500.0 / 250.0, 0.2);

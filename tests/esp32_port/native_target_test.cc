@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "../../update/test/fakes.h"
+#include "demo_device_test.h"
 #include "device.h"
-#include "flash_layout.h"
 #include "fota_esp32/stm_target.h"
 #include "machine_link.h"
 #include "update/engine.h"
@@ -47,18 +47,15 @@ class BaudProbe final : public update::Reporter {
   vstm32::Machine& machine_;
 };
 
-class Esp32NativeWiring : public ::testing::Test {
+class Esp32NativeWiring : public native_test::DemoDeviceTest {
  protected:
   void SetUp() override {
-    layout_.put_bootloader();
-    layout_.put_demo(Slot::kA, "demo-v1");
-    ASSERT_TRUE(layout_.append_confirmed(Slot::kA));
+    DemoDeviceTest::SetUp();
+    if (HasFatalFailure()) return;
     device_ = std::make_unique<boot_test::Device>(layout_);
     link_ = std::make_unique<native_test::MachineLink>(device_->machine());
     device_->power_on();
-    ASSERT_TRUE(device_->run_until({"demo 1.0.0 slot A\n", "confirmed\n"}, 3'000))
-        << device_->output();
-    device_->mark();
+    ASSERT_TRUE(reaches({"demo 1.0.0 slot A\n", "confirmed\n"}));
   }
 
   update::Outcome install(StmTarget& target, const std::vector<uint8_t>& image_b,
@@ -74,8 +71,6 @@ class Esp32NativeWiring : public ::testing::Test {
     return engine.run(update::Release{{nullptr, &b}}, policy);
   }
 
-  boot_test::FlashLayout layout_;
-  std::unique_ptr<boot_test::Device> device_;
   std::unique_ptr<native_test::MachineLink> link_;
   update::test::RecordingReporter reporter_;
 };
@@ -83,9 +78,8 @@ class Esp32NativeWiring : public ::testing::Test {
 TEST_F(Esp32NativeWiring, InstallsV2OverThreeWiresAtTheNativeBaudAndItConfirms) {
   StmTarget target(*link_, *link_, *link_, Transport::kNative);
   EXPECT_EQ(target.kind(), update::TargetKind::kStreaming);
-  const std::vector<uint8_t> v2 = boot_test::demo_image("demo-v2", Slot::kB);
   BaudProbe probe(device_->machine());
-  const update::Outcome out = install(target, v2, &probe);
+  const update::Outcome out = install(target, v2_, &probe);
   ASSERT_EQ(out.state, update::State::kConfirmed)
       << update::to_string(out.failure.reason) << ": " << target.last_error() << "\n"
       << device_->output();
@@ -96,7 +90,7 @@ TEST_F(Esp32NativeWiring, InstallsV2OverThreeWiresAtTheNativeBaudAndItConfirms) 
   // Slot B holds the image byte for byte, and the new demo said so on its console.
   const std::vector<uint8_t> flash = device_->flash_copy();
   const size_t at = flash_map::slot_address(Slot::kB) - flash_map::kFlashBase;
-  EXPECT_TRUE(std::equal(v2.begin(), v2.end(), flash.begin() + static_cast<std::ptrdiff_t>(at)));
+  EXPECT_TRUE(std::equal(v2_.begin(), v2_.end(), flash.begin() + static_cast<std::ptrdiff_t>(at)));
   EXPECT_NE(device_->output().find("demo 2.0.0 slot B"), std::string::npos) << device_->output();
 }
 

@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <deque>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,6 +17,7 @@
 #include "bootcore/boot.h"
 #include "fake_rom_bus.h"
 #include "fota_esp32/config.h"
+#include "rom_wire.h"
 #include "test_support.h"
 #include "update/engine.h"
 #include "vstm32/rom_bootloader.h"
@@ -28,43 +28,19 @@ namespace {
 using flash_map::Slot;
 using vstm32::testing::FakeRomBus;
 
-constexpr uint64_t kByteNs = 11ull * 1'000'000'000ull / 115200;
-
 // The ESP32's side of the wire, its pins and its clock, in simulated time (moves only through
 // bytes and waits). With BOOT0 low after a reset the application runs: the ROM is silent.
-class SimBoard final : public an3155::ByteLink,
+class SimBoard final : public vstm32::testing::RomWire,
                        public an3155::TargetPins,
-                       public an3155::Clock,
                        public update::Clock {
  public:
-  SimBoard(FakeRomBus& bus, vstm32::RomBootloader& rom) : bus_(bus), rom_(rom) {}
+  SimBoard(FakeRomBus& bus, vstm32::RomBootloader& rom) : RomWire(bus, rom) {}
 
   an3155::PortStatus write(std::span<const uint8_t> bytes) override {
     for (uint8_t b : bytes) {
-      line_free_ = std::max(line_free_, now_) + kByteNs;
-      collect();
-      if (!in_rom_) continue;
-      bus_.now = line_free_;
-      rom_.on_rx_byte(b, line_free_);
-      collect();
+      const uint64_t at = next_arrival();
+      if (in_rom_) deliver(b, at);
     }
-    return an3155::PortStatus::kOk;
-  }
-  an3155::PortStatus read(std::span<uint8_t> out, uint32_t timeout_ms, size_t& got) override {
-    got = 0;
-    const uint64_t deadline = now_ + uint64_t{timeout_ms} * 1'000'000;
-    collect();
-    while (got < out.size() && !rx_.empty() && rx_.front().second <= deadline) {
-      now_ = std::max(now_, rx_.front().second);
-      out[got++] = rx_.front().first;
-      rx_.pop_front();
-    }
-    if (got < out.size()) now_ = std::max(now_, deadline);
-    return got == out.size() ? an3155::PortStatus::kOk : an3155::PortStatus::kTimeout;
-  }
-  an3155::PortStatus flush_input() override {
-    collect();
-    while (!rx_.empty() && rx_.front().second <= now_) rx_.pop_front();
     return an3155::PortStatus::kOk;
   }
   an3155::PortStatus configure(uint32_t baud, an3155::Parity parity) override {
@@ -88,8 +64,6 @@ class SimBoard final : public an3155::ByteLink,
     reset = asserted;
     return an3155::PortStatus::kOk;
   }
-  uint64_t now_us() override { return now_ / 1000; }
-  void delay_ms(uint32_t ms) override { now_ += uint64_t{ms} * 1'000'000; }
   uint64_t now_ms() override { return now_ / 1'000'000; }
 
   bool boot0 = false;
@@ -98,22 +72,7 @@ class SimBoard final : public an3155::ByteLink,
   std::vector<std::pair<uint32_t, an3155::Parity>> configured;
 
  private:
-  void collect() {
-    for (const vstm32::testing::TxByte& b : bus_.tx) {
-      const uint64_t start = std::max(b.at_ns, rom_tx_free_);
-      rom_tx_free_ = start + kByteNs;
-      rx_.push_back({b.byte, rom_tx_free_});
-    }
-    bus_.tx.clear();
-  }
-
-  FakeRomBus& bus_;
-  vstm32::RomBootloader& rom_;
   bool in_rom_ = false;
-  std::deque<std::pair<uint8_t, uint64_t>> rx_;
-  uint64_t now_ = 0;
-  uint64_t line_free_ = 0;
-  uint64_t rom_tx_free_ = 0;
 };
 
 // bootcore's view of the model's flash, to check what landed without the code under test.

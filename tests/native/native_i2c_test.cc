@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "demo_device_test.h"
 #include "device.h"
 #include "machine_i2c.h"
 #include "machine_link.h"
@@ -19,22 +20,13 @@ namespace fota::native {
 namespace {
 
 using boot_test::Device;
-using boot_test::FlashLayout;
 using flash_map::Slot;
 using native_test::flash_region;
 using native_test::MachineI2cBus;
 using native_test::MachineLink;
 
-constexpr double kBootMs = 3'000;
-
-class NativeI2c : public ::testing::Test {
+class NativeI2c : public native_test::DemoDeviceTest {
  protected:
-  void SetUp() override {
-    layout_.put_bootloader();
-    layout_.put_demo(Slot::kA, "demo-v1");
-    ASSERT_TRUE(layout_.append_confirmed(Slot::kA));
-    v2_ = boot_test::demo_image("demo-v2", Slot::kB);
-  }
   Device& start(uint8_t address = kI2cAddress) {
     device_ = std::make_unique<Device>(layout_);
     pins_ = std::make_unique<MachineLink>(device_->machine());  // NRST, BOOT0 and the clock
@@ -45,17 +37,7 @@ class NativeI2c : public ::testing::Test {
     device_->power_on();
     return *device_;
   }
-  void expect(const std::vector<std::string>& texts, double budget_ms = kBootMs) {
-    EXPECT_TRUE(device_->run_until(texts, budget_ms))
-        << "expected \"" << texts.back() << "\"; USART1 said:\n"
-        << device_->output() << "\n"
-        << device_->recent_events();
-    device_->mark();
-  }
 
-  FlashLayout layout_;
-  std::vector<uint8_t> v2_;
-  std::unique_ptr<Device> device_;
   std::unique_ptr<MachineLink> pins_;
   std::unique_ptr<MachineI2cBus> bus_;
   std::unique_ptr<I2cLink> link_;

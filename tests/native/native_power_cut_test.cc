@@ -37,8 +37,7 @@ TEST(NativePowerCut, RandomCutsNeverBrickAndARerunCompletes) {
   // The factory state once: v1 confirmed in A.
   FlashLayout base;
   base.put_bootloader();
-  base.put_demo(Slot::kA, "demo-v1");
-  ASSERT_TRUE(base.append_confirmed(Slot::kA));
+  ASSERT_TRUE(base.put_confirmed_v1());
   const auto v2 = boot_test::demo_image("demo-v2", Slot::kB);
 
   unsigned cuts = 0, in_flash = 0, resumed = 0, v2_before_rerun = 0, runs = 0;

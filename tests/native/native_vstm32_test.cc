@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "an3155/an3155.h"
+#include "demo_device_test.h"
 #include "device.h"
 #include "format/crc32.h"
 #include "machine_link.h"
@@ -25,33 +26,15 @@ using flash_map::Slot;
 using native_test::flash_region;
 using native_test::MachineLink;
 
-constexpr double kBootMs = 3'000;
-
-class NativeVirtual : public ::testing::Test {
+class NativeVirtual : public native_test::DemoDeviceTest {
  protected:
-  void SetUp() override {
-    layout_.put_bootloader();
-    layout_.put_demo(Slot::kA, "demo-v1");
-    ASSERT_TRUE(layout_.append_confirmed(Slot::kA));
-    v2_ = boot_test::demo_image("demo-v2", Slot::kB);
-  }
   Device& start() {
     device_ = std::make_unique<Device>(layout_, 1, cycle_model_);
     link_ = std::make_unique<MachineLink>(device_->machine());
     device_->power_on();
     return *device_;
   }
-  void expect(const std::vector<std::string>& texts, double budget_ms = kBootMs) {
-    EXPECT_TRUE(device_->run_until(texts, budget_ms))
-        << "expected \"" << texts.back() << "\"; USART1 said:\n"
-        << device_->output() << "\n"
-        << device_->recent_events();
-    device_->mark();
-  }
 
-  FlashLayout layout_;
-  std::vector<uint8_t> v2_;
-  std::unique_ptr<Device> device_;
   bool cycle_model_ = true;
   std::unique_ptr<MachineLink> link_;
 };

@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <deque>
 #include <functional>
 #include <random>
 #include <vector>
@@ -15,6 +14,7 @@
 #include "an3155/an3155.h"
 #include "an3155/rom_flash.h"
 #include "fake_rom_bus.h"
+#include "rom_wire.h"
 #include "vstm32/rom_bootloader.h"
 
 namespace fota::an3155 {
@@ -23,12 +23,13 @@ namespace {
 using Bytes = std::vector<uint8_t>;
 using vstm32::testing::FakeRomBus;
 
-constexpr uint64_t kByteNs = 11ull * 1'000'000'000ull / 115200;  // one 8E1 byte at 115200
+constexpr uint64_t kByteNs = vstm32::testing::RomWire::kByteNs;
 
-// Host side of the wire. Simulated time only moves forward through the bytes and the waits.
-class SimLink final : public ByteLink, public Clock {
+// Host side of the wire, with errors on chosen bytes or at a bit error rate, and a ROM that may
+// drop what arrives while it transmits.
+class SimLink final : public vstm32::testing::RomWire {
  public:
-  SimLink(FakeRomBus& bus, vstm32::RomBootloader& rom) : bus_(bus), rom_(rom) {}
+  SimLink(FakeRomBus& bus, vstm32::RomBootloader& rom) : RomWire(bus, rom) {}
 
   PortStatus write(std::span<const uint8_t> bytes) override {
     Bytes out(bytes.begin(), bytes.end());
@@ -36,39 +37,16 @@ class SimLink final : public ByteLink, public Clock {
     if (mangle) mangle(writes_, out);
     for (uint8_t& b : out) b = noise(b);
     for (uint8_t b : out) {
-      line_free_ = std::max(line_free_, now_) + kByteNs;
-      const uint64_t arrival = line_free_;
-      collect();
-      if (drop_while_transmitting && arrival < rom_tx_free_) {
+      const uint64_t arrival = next_arrival();
+      if (drop_while_transmitting && arrival < rom_tx_free()) {
         ++dropped;
         continue;
       }
-      bus_.now = arrival;
-      rom_.on_rx_byte(b, arrival);
-      collect();
+      deliver(b, arrival);
     }
-    return PortStatus::kOk;
-  }
-  PortStatus read(std::span<uint8_t> out, uint32_t timeout_ms, size_t& got) override {
-    got = 0;
-    const uint64_t deadline = now_ + uint64_t{timeout_ms} * 1'000'000;
-    collect();
-    while (got < out.size() && !rx_.empty() && rx_.front().second <= deadline) {
-      now_ = std::max(now_, rx_.front().second);
-      out[got++] = rx_.front().first;
-      rx_.pop_front();
-    }
-    if (got < out.size()) now_ = std::max(now_, deadline);
-    return got == out.size() ? PortStatus::kOk : PortStatus::kTimeout;
-  }
-  PortStatus flush_input() override {
-    collect();
-    while (!rx_.empty() && rx_.front().second <= now_) rx_.pop_front();
     return PortStatus::kOk;
   }
   PortStatus configure(uint32_t, Parity) override { return PortStatus::kOk; }
-  uint64_t now_us() override { return now_ / 1000; }
-  void delay_ms(uint32_t ms) override { now_ += uint64_t{ms} * 1'000'000; }
 
   void start_at_ready() { now_ = rom_.ready_at_ns(); }
   // Flips each bit on the wire (both directions) with probability `rate`.
@@ -83,16 +61,7 @@ class SimLink final : public ByteLink, public Clock {
   unsigned dropped = 0;
 
  private:
-  // The ROM's answers: byte i leaves the wire one byte time after it was sent.
-  void collect() {
-    for (const vstm32::testing::TxByte& b : bus_.tx) {
-      const uint64_t start = std::max(b.at_ns, rom_tx_free_);
-      rom_tx_free_ = start + kByteNs;
-      rx_.push_back({noise(b.byte), rom_tx_free_});
-    }
-    bus_.tx.clear();
-  }
-
+  uint8_t on_the_line(uint8_t byte) override { return noise(byte); }
   uint8_t noise(uint8_t byte) {
     if (ber_ <= 0) return byte;
     std::bernoulli_distribution flip(ber_);
@@ -102,14 +71,8 @@ class SimLink final : public ByteLink, public Clock {
     return byte;
   }
 
-  FakeRomBus& bus_;
-  vstm32::RomBootloader& rom_;
   double ber_ = 0;
   std::mt19937 rng_;
-  std::deque<std::pair<uint8_t, uint64_t>> rx_;
-  uint64_t now_ = 0;
-  uint64_t line_free_ = 0;
-  uint64_t rom_tx_free_ = 0;
   unsigned writes_ = 0;
 };
 

@@ -11,6 +11,8 @@
 #include <fstream>
 #include <thread>
 
+#include "test_dir.h"
+
 namespace vstm32 {
 namespace {
 
@@ -111,11 +113,7 @@ class RecordingTarget : public ControlTarget {
 class ControlServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("vstm32-ctl-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
+    dir_ = testing::fresh_test_dir("vstm32-ctl-");
     path_ = dir_ / "ctl";
   }
   void TearDown() override {

@@ -61,28 +61,16 @@ class RomTest : public ::testing::TestWithParam<RomVersion> {
   // A complete Write Memory as stm32flash sends it; returns every byte the ROM answered.
   Bytes write_memory(uint32_t address, const Bytes& data) {
     Bytes out = command(rom::kWriteMemory);
-    if (out != Bytes{kAck}) return out;
-    Bytes a = send_address(address);
-    out.insert(out.end(), a.begin(), a.end());
-    if (a != Bytes{kAck}) return out;
+    if (out != Bytes{kAck} || !then(out, address_bytes(address))) return out;
     Bytes block = {static_cast<uint8_t>(data.size() - 1)};
     block.insert(block.end(), data.begin(), data.end());
-    block.push_back(std::accumulate(block.begin(), block.end(), uint8_t{0},
-                                    [](uint8_t x, uint8_t b) { return uint8_t(x ^ b); }));
-    feed(block);
-    Bytes r = bus_.take_tx();
-    out.insert(out.end(), r.begin(), r.end());
+    then(out, with_xor(block));
     return out;
   }
   Bytes read_memory(uint32_t address, unsigned length) {
     Bytes out = command(rom::kReadMemory);
-    if (out != Bytes{kAck}) return out;
-    Bytes a = send_address(address);
-    out.insert(out.end(), a.begin(), a.end());
-    if (a != Bytes{kAck}) return out;
-    feed({static_cast<uint8_t>(length - 1), static_cast<uint8_t>((length - 1) ^ 0xFF)});
-    Bytes r = bus_.take_tx();
-    out.insert(out.end(), r.begin(), r.end());
+    if (out != Bytes{kAck} || !then(out, address_bytes(address))) return out;
+    then(out, {static_cast<uint8_t>(length - 1), static_cast<uint8_t>((length - 1) ^ 0xFF)});
     return out;
   }
   Bytes erase_sectors(const std::vector<uint16_t>& sectors) {
@@ -94,12 +82,21 @@ class RomTest : public ::testing::TestWithParam<RomVersion> {
       body.push_back(static_cast<uint8_t>(s >> 8));
       body.push_back(static_cast<uint8_t>(s));
     }
-    body.push_back(std::accumulate(body.begin(), body.end(), uint8_t{0},
-                                   [](uint8_t x, uint8_t b) { return uint8_t(x ^ b); }));
-    feed(body);
-    Bytes r = bus_.take_tx();
-    out.insert(out.end(), r.begin(), r.end());
+    then(out, with_xor(body));
     return out;
+  }
+  // Sends `frame` and appends what the ROM answered to `out`: true when that was an ACK alone.
+  bool then(Bytes& out, const Bytes& frame) {
+    feed(frame);
+    const Bytes r = bus_.take_tx();
+    out.insert(out.end(), r.begin(), r.end());
+    return r == Bytes{kAck};
+  }
+  // `frame` followed by the XOR of its bytes (AN3155's checksum).
+  static Bytes with_xor(Bytes frame) {
+    frame.push_back(std::accumulate(frame.begin(), frame.end(), uint8_t{0},
+                                    [](uint8_t x, uint8_t b) { return uint8_t(x ^ b); }));
+    return frame;
   }
 
   FakeRomBus bus_;

@@ -82,6 +82,26 @@ class EngineTest : public ::testing::Test {
     return engine.run(release(), policy);
   }
 
+  // An update cut by a write failure at block 40: true when `store` kept a progress record.
+  bool interrupted_at_block_40(MemoryStore& store) {
+    target_.fail_write_at = 40;
+    (void)run(test_policy(), nullptr, &store);
+    target_.fail_write_at = -1;
+    return !store.bytes.empty();
+  }
+  // The next run installs the release (b_) from the start: nothing resumed.
+  void expect_started_over(MemoryStore& store) {
+    const Outcome out = run(test_policy(), nullptr, &store);
+    EXPECT_EQ(out.state, State::kConfirmed);
+    EXPECT_FALSE(out.resumed);
+    EXPECT_TRUE(slot_holds(Slot::kB, b_));
+  }
+  // Clears the bits of one word of slot B, `offset` bytes into it.
+  void clear_word_in_b(uint32_t offset) {
+    const uint8_t zero[4] = {0, 0, 0, 0};
+    flash_.poke(flash_map::slot_address(Slot::kB) + offset, zero);
+  }
+
   bool slot_holds(Slot slot, const Image& img) {
     return std::memcmp(flash_.raw(flash_map::slot_address(slot)), img.file.data(),
                        img.file.size()) == 0;
@@ -514,85 +534,53 @@ TEST_F(EngineTest, ACommittedTrialOfAnotherImageIsOverwritten) {
 
 TEST_F(EngineTest, ReleaseChangeRestarts) {
   MemoryStore store;
-  target_.fail_write_at = 40;
-  (void)run(test_policy(), nullptr, &store);
-  ASSERT_FALSE(store.bytes.empty());
-  target_.fail_write_at = -1;
+  ASSERT_TRUE(interrupted_at_block_40(store));
   set_release(Version{3, 0, 0, 0}, 20'000, 9);
   const size_t erases_before = target_.erased.size();
-  const Outcome out = run(test_policy(), nullptr, &store);
-  EXPECT_EQ(out.state, State::kConfirmed);
-  EXPECT_FALSE(out.resumed);
+  expect_started_over(store);
   EXPECT_EQ(reporter_.count(Note::kResumeRejected), 1u);
   EXPECT_EQ(target_.erased.size(), erases_before + 1);
-  EXPECT_TRUE(slot_holds(Slot::kB, b_));
 }
 
 TEST_F(EngineTest, EtagChangeRestarts) {
   MemoryStore store;
   set_release(Version{2, 0, 0, 2}, 20'000, 2, "demo", nullptr, "\"etag-1\"");
-  target_.fail_write_at = 40;
-  (void)run(test_policy(), nullptr, &store);
-  target_.fail_write_at = -1;
+  ASSERT_TRUE(interrupted_at_block_40(store));
   set_release(Version{2, 0, 0, 2}, 20'000, 2, "demo", nullptr, "\"etag-2\"");
-  const Outcome out = run(test_policy(), nullptr, &store);
-  EXPECT_EQ(out.state, State::kConfirmed);
-  EXPECT_FALSE(out.resumed);
+  expect_started_over(store);
   EXPECT_EQ(reporter_.count(Note::kResumeRejected), 1u);
 }
 
 TEST_F(EngineTest, TornProgressRecordRestarts) {
   MemoryStore store;
-  target_.fail_write_at = 40;
-  (void)run(test_policy(), nullptr, &store);
-  ASSERT_FALSE(store.bytes.empty());
+  ASSERT_TRUE(interrupted_at_block_40(store));
   store.bytes.resize(100);  // torn write of the record
-  target_.fail_write_at = -1;
-  const Outcome out = run(test_policy(), nullptr, &store);
-  EXPECT_EQ(out.state, State::kConfirmed);
-  EXPECT_FALSE(out.resumed);
+  expect_started_over(store);
   EXPECT_EQ(reporter_.count(Note::kResumeRejected), 1u);
-  EXPECT_TRUE(slot_holds(Slot::kB, b_));
 }
 
 TEST_F(EngineTest, ATailThatDoesNotHoldTheImageRestarts) {
   MemoryStore store;
-  target_.fail_write_at = 40;
-  (void)run(test_policy(), nullptr, &store);
-  target_.fail_write_at = -1;
+  ASSERT_TRUE(interrupted_at_block_40(store));
   // Something changed the written part meanwhile (another tool, a partial erase).
-  const uint8_t zero[4] = {0, 0, 0, 0};
-  flash_.poke(flash_map::slot_address(Slot::kB) + 512 + 39 * 256 + 8, zero);
-  const Outcome out = run(test_policy(), nullptr, &store);
-  EXPECT_EQ(out.state, State::kConfirmed);
-  EXPECT_FALSE(out.resumed);
+  clear_word_in_b(512 + 39 * 256 + 8);
+  expect_started_over(store);
   EXPECT_EQ(reporter_.count(Note::kResumeRejected), 1u);
-  EXPECT_TRUE(slot_holds(Slot::kB, b_));
 }
 
 TEST_F(EngineTest, ANextBlockThatCannotBeWrittenRestarts) {
   MemoryStore store;
-  target_.fail_write_at = 40;
-  (void)run(test_policy(), nullptr, &store);
-  target_.fail_write_at = -1;
+  ASSERT_TRUE(interrupted_at_block_40(store));
   // Bits cleared that the image needs set: writing over them cannot give the image.
-  const uint8_t zero[4] = {0, 0, 0, 0};
-  flash_.poke(flash_map::slot_address(Slot::kB) + 512 + 40 * 256, zero);
-  const Outcome out = run(test_policy(), nullptr, &store);
-  EXPECT_EQ(out.state, State::kConfirmed);
-  EXPECT_FALSE(out.resumed);
-  EXPECT_TRUE(slot_holds(Slot::kB, b_));
+  clear_word_in_b(512 + 40 * 256);
+  expect_started_over(store);
 }
 
 TEST_F(EngineTest, AnotherDeviceDoesNotResume) {
   MemoryStore store;
-  target_.fail_write_at = 40;
-  (void)run(test_policy(), nullptr, &store);
-  target_.fail_write_at = -1;
+  ASSERT_TRUE(interrupted_at_block_40(store));
   target_.uid[0] ^= 0xFF;
-  const Outcome out = run(test_policy(), nullptr, &store);
-  EXPECT_EQ(out.state, State::kConfirmed);
-  EXPECT_FALSE(out.resumed);
+  expect_started_over(store);
 }
 
 TEST_F(EngineTest, StopRequestStopsAtASafePointAndResumes) {

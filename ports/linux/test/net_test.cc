@@ -33,6 +33,39 @@ std::vector<uint8_t> bytes(size_t n, uint8_t seed) {
   return v;
 }
 
+// PUT of a small object with `c`, which must fail: the error ("" when it did not fail).
+std::string put_error(const S3Config& c) {
+  S3Client s3(c);
+  auto put = s3.put_object("x.bin", bytes(10, 3));
+  EXPECT_FALSE(put.ok());
+  return put.ok() ? "" : put.error();
+}
+
+// A plain GET of `url`.
+Expected<HttpResponse> get_url(const std::string& url) {
+  HttpClient http;
+  HttpRequest r;
+  r.url = url;
+  return http.perform(r);
+}
+
+// The TLS broker with the CA in environment variable `ca_env`, as user fota with `password`.
+MqttOptions mqtts(const char* ca_env, const std::string& password) {
+  MqttOptions o;
+  o.url = env("MQTTS_URL");
+  o.ca_file = env(ca_env);
+  o.username = "fota";
+  o.password = password;
+  return o;
+}
+
+// A connection with `o`, which must be refused: the error ("" when it connected).
+std::string connect_error(const MqttOptions& o) {
+  auto c = MqttClient::connect(o);
+  EXPECT_FALSE(c.ok());
+  return c.ok() ? "" : c.error();
+}
+
 class Net : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -90,30 +123,22 @@ TEST_F(Net, S3StreamsBodyToASink) {
 TEST_F(Net, WrongSecretIs403SignatureDoesNotMatch) {
   S3Config c = s3_config();
   c.credentials.secret_access_key = "wrong";
-  S3Client s3(c);
-  auto put = s3.put_object("x.bin", bytes(10, 3));
-  ASSERT_FALSE(put.ok());
-  EXPECT_EQ(put.error(), "PUT x.bin: 403 SignatureDoesNotMatch");
+  EXPECT_EQ(put_error(c), "PUT x.bin: 403 SignatureDoesNotMatch");
 }
 
 TEST_F(Net, MissingBucketIs404NoSuchBucket) {
   S3Config c = s3_config();
   c.bucket = "no-such-bucket";
-  S3Client s3(c);
-  auto put = s3.put_object("x.bin", bytes(10, 3));
-  ASSERT_FALSE(put.ok());
-  EXPECT_EQ(put.error(), "PUT x.bin: 404 NoSuchBucket");
+  EXPECT_EQ(put_error(c), "PUT x.bin: 404 NoSuchBucket");
 }
 
 TEST_F(Net, UnreachableEndpointNamesTheUrl) {
   S3Config c = s3_config();
   c.endpoint = "http://127.0.0.1:1";
   c.connect_timeout_ms = 2000;
-  S3Client s3(c);
-  auto put = s3.put_object("x.bin", bytes(10, 3));
-  ASSERT_FALSE(put.ok());
-  EXPECT_NE(put.error().find("PUT x.bin: PUT http://127.0.0.1:1/fota/x.bin: "), std::string::npos)
-      << put.error();
+  const std::string error = put_error(c);
+  EXPECT_NE(error.find("PUT x.bin: PUT http://127.0.0.1:1/fota/x.bin: "), std::string::npos)
+      << error;
 }
 
 // The test server canonicalises a virtual-hosted request's path as "/bucket/key" where AWS uses
@@ -131,10 +156,7 @@ TEST_F(Net, VirtualHostedStyleAddressesTheBucketByHostName) {
   S3Client path_style(s3_config());
   const auto body = bytes(1000, 4);
   ASSERT_TRUE(path_style.put_object("k/v.bin", body).ok());
-  HttpClient http;
-  HttpRequest r;
-  r.url = url;
-  auto get = http.perform(r);
+  auto get = get_url(url);
   ASSERT_TRUE(get.ok()) << get.error();
   EXPECT_EQ(get->status, 200);
   EXPECT_EQ(get->body, body);
@@ -144,16 +166,14 @@ TEST_F(Net, PresignedGetWorksAndIsTamperProof) {
   S3Client s3(s3_config());
   const auto body = bytes(5000, 5);
   ASSERT_TRUE(s3.put_object("pre/a.bin", body).ok());
-  HttpClient http;
-  HttpRequest r;
-  r.url = s3.presign_get("pre/a.bin", 300);
-  auto ok = http.perform(r);
+  std::string url = s3.presign_get("pre/a.bin", 300);
+  auto ok = get_url(url);
   ASSERT_TRUE(ok.ok()) << ok.error();
   EXPECT_EQ(ok->status, 200) << ok->body_text();
   EXPECT_EQ(ok->body, body);
   // Another object with the same signature: refused.
-  r.url.replace(r.url.find("pre/a.bin"), 9, "pre/b.bin");
-  auto bad = http.perform(r);
+  url.replace(url.find("pre/a.bin"), 9, "pre/b.bin");
+  auto bad = get_url(url);
   ASSERT_TRUE(bad.ok());
   EXPECT_EQ(bad->status, 403);
   EXPECT_EQ(bad->s3_error_code(), "SignatureDoesNotMatch");
@@ -202,11 +222,7 @@ TEST_F(Net, MqttLastWillIsPublishedWhenTheClientVanishes) {
 }
 
 TEST_F(Net, MqttsWithCaAndPassword) {
-  MqttOptions o;
-  o.url = env("MQTTS_URL");
-  o.ca_file = env("MQTT_CA");
-  o.username = "fota";
-  o.password = "secret";
+  MqttOptions o = mqtts("MQTT_CA", "secret");
   auto c = MqttClient::connect(o);
   ASSERT_TRUE(c.ok()) << c.error();
   ASSERT_TRUE((*c)->publish({"t/tls", "x", 1, false}).ok());
@@ -217,29 +233,17 @@ TEST_F(Net, MqttsWithCaAndPassword) {
 }
 
 TEST_F(Net, MqttsWrongPasswordIsRefused) {
-  MqttOptions o;
-  o.url = env("MQTTS_URL");
-  o.ca_file = env("MQTT_CA");
-  o.username = "fota";
-  o.password = "wrong";
-  auto c = MqttClient::connect(o);
-  ASSERT_FALSE(c.ok());
-  EXPECT_NE(c.error().find("connection refused"), std::string::npos) << c.error();
-  o.version = MqttVersion::k5;
-  auto c5 = MqttClient::connect(o);
-  ASSERT_FALSE(c5.ok());
-  EXPECT_NE(c5.error().find("connection refused"), std::string::npos) << c5.error();
+  MqttOptions o = mqtts("MQTT_CA", "wrong");
+  for (MqttVersion version : {MqttVersion::k311, MqttVersion::k5}) {
+    o.version = version;
+    const std::string error = connect_error(o);
+    EXPECT_NE(error.find("connection refused"), std::string::npos) << error;
+  }
 }
 
 TEST_F(Net, MqttsOtherCaIsRefused) {
-  MqttOptions o;
-  o.url = env("MQTTS_URL");
-  o.ca_file = env("MQTT_OTHER_CA");
-  o.username = "fota";
-  o.password = "secret";
-  auto c = MqttClient::connect(o);
-  ASSERT_FALSE(c.ok());
-  EXPECT_NE(c.error().find("cannot connect"), std::string::npos) << c.error();
+  const std::string error = connect_error(mqtts("MQTT_OTHER_CA", "secret"));
+  EXPECT_NE(error.find("cannot connect"), std::string::npos) << error;
 }
 
 TEST(MqttUrl, ParsesAndRejects) {
