@@ -22,6 +22,20 @@ namespace {
 
 using native::I2cBusStatus;
 
+// Both framings carry a transfer's length in 16 bits (i2c-dev's i2c_msg.len, vstm32's request), so
+// a longer transfer is refused before anything reaches the bus: a silently truncated length would
+// put a different transaction on the wire. Splitting it is not an option either: two transactions
+// (two STOPs) are not one to the slave.
+constexpr size_t kMaxTransfer = 65535;
+
+bool too_long(size_t size, std::string& detail) {
+  if (size <= kMaxTransfer) return false;
+  detail = "a transfer of " + std::to_string(size) +
+           " bytes is longer than one I2C message carries (" + std::to_string(kMaxTransfer) +
+           " bytes); nothing was sent";
+  return true;
+}
+
 // i2c-dev: one message per transaction (START, address, data, STOP). Adapters report a NACK as
 // ENXIO or EREMOTEIO (some as EIO); anything else is an adapter error.
 class I2cDev final : public I2cMaster {
@@ -40,6 +54,7 @@ class I2cDev final : public I2cMaster {
 
  private:
   I2cBusStatus transfer(uint8_t address, uint16_t flags, uint8_t* data, size_t size) {
+    if (too_long(size, detail_)) return I2cBusStatus::kIoError;
     i2c_msg msg{};
     msg.addr = address;
     msg.flags = flags;
@@ -68,12 +83,14 @@ class VstmI2c final : public I2cMaster {
   ~VstmI2c() override { ::close(fd_); }
 
   I2cBusStatus write(uint8_t address, std::span<const uint8_t> bytes) override {
+    if (too_long(bytes.size(), detail_)) return I2cBusStatus::kIoError;
     std::vector<uint8_t> req = {'W', address, static_cast<uint8_t>(bytes.size()),
                                 static_cast<uint8_t>(bytes.size() >> 8)};
     req.insert(req.end(), bytes.begin(), bytes.end());
     return exchange(req, {});
   }
   I2cBusStatus read(uint8_t address, std::span<uint8_t> out) override {
+    if (too_long(out.size(), detail_)) return I2cBusStatus::kIoError;
     const std::vector<uint8_t> req = {'R', address, static_cast<uint8_t>(out.size()),
                                       static_cast<uint8_t>(out.size() >> 8)};
     return exchange(req, out);

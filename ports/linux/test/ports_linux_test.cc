@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Linux ports against real kernel objects: a pty pair for the serial port, a Unix socket server
-// standing in for vstm32's control socket.
+// standing in for vstm32's control socket, a TCP listener standing in for vstm32's I2C1 endpoint.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -12,7 +13,9 @@
 #include <atomic>
 #include <filesystem>
 #include <thread>
+#include <vector>
 
+#include "ports_linux/i2c_bus.h"
 #include "ports_linux/pins.h"
 #include "ports_linux/serial_port.h"
 
@@ -197,6 +200,57 @@ TEST(PinsTest, Vstm32ControlSocketCommands) {
   close(server);
   std::filesystem::remove_all(dir);
   EXPECT_EQ(seen, "boot0 1;nrst high;nrst low;");
+}
+
+// vstm32's I2C framing carries a 16-bit length: 65,535 bytes go out whole (request header
+// 'W', address, ff ff), one byte more is refused with a message and nothing reaches the socket.
+TEST(VstmI2cTest, TransfersAbove65535BytesAreRefusedNotTruncated) {
+  const int listener = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  ASSERT_EQ(listen(listener, 1), 0);
+  std::vector<uint8_t> received;
+  std::thread endpoint([&] {
+    const int c = accept(listener, nullptr, nullptr);
+    if (c < 0) return;
+    uint8_t buf[4096];
+    for (;;) {
+      const ssize_t n = recv(c, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      received.insert(received.end(), buf, buf + n);
+      if (received.size() == 4 + 65535) {
+        const uint8_t ok[3] = {0, 0, 0};  // status ok, no data
+        (void)!send(c, ok, sizeof ok, MSG_NOSIGNAL);
+      }
+    }
+    close(c);
+  });
+  {
+    auto bus = ports_linux::open_i2c_master("tcp:" + std::to_string(ntohs(addr.sin_port)));
+    ASSERT_TRUE(bus.ok());
+    std::vector<uint8_t> data(65536, 0x5A);
+    EXPECT_EQ((*bus)->write(0x42, data), native::I2cBusStatus::kIoError);
+    EXPECT_NE((*bus)->last_detail().find("65536 bytes"), std::string::npos)
+        << (*bus)->last_detail();
+    EXPECT_NE((*bus)->last_detail().find("nothing was sent"), std::string::npos);
+    EXPECT_EQ((*bus)->read(0x42, data), native::I2cBusStatus::kIoError);
+    EXPECT_NE((*bus)->last_detail().find("65536 bytes"), std::string::npos);
+    EXPECT_EQ((*bus)->write(0x42, std::span<const uint8_t>(data).first(65535)),
+              native::I2cBusStatus::kOk)
+        << (*bus)->last_detail();
+  }  // closes the connection: the endpoint thread ends
+  endpoint.join();
+  close(listener);
+  ASSERT_EQ(received.size(), 4u + 65535u);
+  EXPECT_EQ(received[0], 'W');
+  EXPECT_EQ(received[1], 0x42);
+  EXPECT_EQ(received[2], 0xFF);
+  EXPECT_EQ(received[3], 0xFF);
 }
 
 }  // namespace
