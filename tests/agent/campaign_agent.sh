@@ -103,10 +103,11 @@ installed_status() {
     { echo "$st" | grep -Eq '"state":"(confirmed|idle)"' ||
       { echo "$st" | grep -q '"state":"failed"' && echo "$st" | grep -q "not newer"; }; }
 }
-# flash_work: from vstm32's flash events since the last call, "WRITTEN ERASES": bytes programmed
-# into the slots (0x08020000..0x080E0000) and sector erases there (sectors 5..10).
+# flash_work: from vstm32's flash events since the last call, "WRITTEN ERASES OVER": bytes
+# programmed into the slots (0x08020000..0x080E0000), sector erases there (sectors 5..10), and
+# those of the erases that came after bytes were programmed (written data thrown away).
 flash_work() {
-  local line a b written=0 erases=0
+  local line a b written=0 erases=0 over=0
   while read -r line; do
     if [[ $line =~ flash\ program\ 0x([0-9A-F]{8})\.\.0x([0-9A-F]{8}) ]]; then
       a=$((16#${BASH_REMATCH[1]})) b=$((16#${BASH_REMATCH[2]}))
@@ -114,10 +115,13 @@ flash_work() {
       [ $b -gt $((0x080E0000)) ] && b=$((0x080E0000))
       [ $b -gt $a ] && written=$((written + b - a))
     elif [[ $line =~ flash\ erase\ sector=([0-9]+) ]]; then
-      [ "${BASH_REMATCH[1]}" -ge 5 ] && [ "${BASH_REMATCH[1]}" -le 10 ] && erases=$((erases + 1))
+      if [ "${BASH_REMATCH[1]}" -ge 5 ] && [ "${BASH_REMATCH[1]}" -le 10 ]; then
+        erases=$((erases + 1))
+        [ $written -gt 0 ] && over=$((over + 1))
+      fi
     fi
   done < <(ctl events)
-  echo "$written $erases"
+  echo "$written $erases $over"
 }
 # downloaded RELEASE: image bytes nginx sent for release RELEASE so far.
 downloaded() {
@@ -128,7 +132,7 @@ downloaded() {
 events() { grep -c "$1" "$T/agent.log"; }
 
 faults=0 completed=0 bricked=0 wrong=0 failed=0 release=0 resumed=0 over=0
-extra_written=0 extra_downloaded=0 restarted=0 image_total=0
+extra_written=0 extra_downloaded=0 restarted=0 reerased=0 image_total=0
 while [ $faults -lt "$FAULTS" ]; do
   release=$((release + 1))
   major=3 app=demo-v3 downgrade=""
@@ -217,14 +221,16 @@ while [ $faults -lt "$FAULTS" ]; do
     fi
     grep "outcome confirmed" "$T/agent.log" | tail -1 | grep -q "resumed at" && resumed=$((resumed + 1))
     # What the faults cost: bytes written into the slots and downloaded beyond the image, and
-    # whether the slot was erased more than once (an update that started over).
-    read -r written erases <<< "$(flash_work)"
+    # whether the slot was erased more than once: again before anything was written (an erase
+    # that was interrupted, done again) or after bytes were written (an update that started over).
+    read -r written erases erased_over <<< "$(flash_work)"
     size=$(stat -c %s "$T/www/r$release/r$release-$version-A.img")
     got=$(downloaded "$release")
     image_total=$((image_total + size))
     [ "$written" -gt "$size" ] && extra_written=$((extra_written + written - size))
     [ "$got" -gt "$size" ] && extra_downloaded=$((extra_downloaded + got - size))
-    [ "$erases" -gt 1 ] && restarted=$((restarted + 1))
+    [ "$erases" -gt 1 ] && reerased=$((reerased + 1))
+    [ "$erased_over" -gt 0 ] && restarted=$((restarted + 1))
     echo "release $version: $written bytes written, $got downloaded ($size-byte image), $erases slot erase(s)"
   else
     running=$(status running_version)
@@ -251,5 +257,5 @@ wait "$APID"
 APID=""
 stop_vstm32
 echo "mode $MODE seed $SEED: $faults faults over $release releases: completed $completed (resumed $resumed), bricked $bricked, wrong image $wrong, failed reruns $failed, over 1.1 x downloaded $over"
-echo "mode $MODE seed $SEED: over the completed releases ($image_total image bytes): $extra_written bytes re-written, $extra_downloaded re-downloaded, $restarted release(s) erased their slot again (started over)"
+echo "mode $MODE seed $SEED: over the completed releases ($image_total image bytes): $extra_written bytes re-written, $extra_downloaded re-downloaded, $reerased release(s) erased their slot more than once, $restarted of them after writing (started over)"
 [ $fails -eq 0 ] && [ $bricked -eq 0 ] && [ $wrong -eq 0 ] && [ $failed -eq 0 ] && [ $over -eq 0 ]
