@@ -52,6 +52,13 @@ held_3() { [[ "$(ctl status)" =~ rx_bytes=$rx_before\ .*rx_held=3 ]]; }
 wait_until "3 bytes held while NRST is low" held_3
 [ "$(ctl nrst high)" = ok ] || fail "nrst high"
 [[ "$(ctl status)" =~ rx_bytes=$((rx_before + 3))\ .*rx_held=0 ]] || fail "held bytes not sent at the release: $(ctl status)"
+# A reset pulse releases NRST too: bytes held before it go on the line.
+[ "$(ctl nrst low)" = ok ] || fail "nrst low again"
+printf '\x00\x00' >&3
+held_2() { [[ "$(ctl status)" =~ rx_held=2 ]]; }
+wait_until "2 bytes held while NRST is low" held_2
+[ "$(ctl reset)" = ok ] || fail "reset while NRST is held"
+[[ "$(ctl status)" =~ rx_bytes=$((rx_before + 5))\ .*rx_held=0 ]] || fail "held bytes not sent at the reset pulse: $(ctl status)"
 [ "$(ctl power off)" = ok ] && [ "$(ctl power on)" = ok ] || fail "power cycle"
 wait_until "ROM ready after power-on" rom_ready
 printf '\x7f' >&3

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 // Names of the engine's enums: stable, lower-case, used in JSON and MQTT status messages.
-#include "status/enum_name.h"
 #include "update/progress.h"
 #include "update/reporter.h"
 #include "update/signature.h"
@@ -21,120 +20,137 @@ UidText uid_text(const std::array<uint8_t, 12>& uid) {
 }
 
 const char* to_string(State state) {
-  static constexpr const char* kStateNames[] = {
-      "idle",      "checking", "flashing",  "downloading", "verifying", "committing",
-      "rebooting", "trial",    "confirmed", "reverted",    "failed",
-  };
-  static_assert(enum_names_cover(State::kFailed, kStateNames));
-  return enum_name(state, kStateNames);
+  switch (state) {
+    case State::kIdle: return "idle";
+    case State::kChecking: return "checking";
+    case State::kFlashing: return "flashing";
+    case State::kDownloading: return "downloading";
+    case State::kVerifying: return "verifying";
+    case State::kCommitting: return "committing";
+    case State::kRebooting: return "rebooting";
+    case State::kTrial: return "trial";
+    case State::kConfirmed: return "confirmed";
+    case State::kReverted: return "reverted";
+    case State::kFailed: return "failed";
+  }
+  return "unknown";
 }
 
 const char* to_string(FailReason reason) {
-  static constexpr const char* kFailReasonNames[] = {
-      "none",
-      "no-image-for-slot",
-      "source-failed",
-      "truncated",
-      "source-too-large",
-      "bad-header",
-      "wrong-slot",
-      "wrong-product",
-      "not-newer",
-      "below-floor",
-      "unsigned",
-      "unknown-key",
-      "bad-signature",
-      "no-verifier",
-      "no-device",
-      "boot-log",
-      "prepare-failed",
-      "erase-failed",
-      "write-failed",
-      "read-failed",
-      "payload-mismatch",
-      "readback-mismatch",
-      "commit-failed",
-      "reboot-failed",
-      "release-changed",
-      "cancelled",
-      "observe-failed",
-      "no-verdict",
-      "log-lost",
-      "outcome-unreadable",
-  };
-  static_assert(enum_names_cover(FailReason::kOutcomeUnreadable, kFailReasonNames));
-  return enum_name(reason, kFailReasonNames);
+  switch (reason) {
+    case FailReason::kNone: return "none";
+    case FailReason::kNoImageForSlot: return "no-image-for-slot";
+    case FailReason::kSourceFailed: return "source-failed";
+    case FailReason::kTruncated: return "truncated";
+    case FailReason::kSourceTooLarge: return "source-too-large";
+    case FailReason::kBadHeader: return "bad-header";
+    case FailReason::kWrongSlot: return "wrong-slot";
+    case FailReason::kWrongProduct: return "wrong-product";
+    case FailReason::kNotNewer: return "not-newer";
+    case FailReason::kBelowFloor: return "below-floor";
+    case FailReason::kUnsigned: return "unsigned";
+    case FailReason::kUnknownKey: return "unknown-key";
+    case FailReason::kBadSignature: return "bad-signature";
+    case FailReason::kNoVerifier: return "no-verifier";
+    case FailReason::kNoDevice: return "no-device";
+    case FailReason::kBootLog: return "boot-log";
+    case FailReason::kPrepareFailed: return "prepare-failed";
+    case FailReason::kEraseFailed: return "erase-failed";
+    case FailReason::kWriteFailed: return "write-failed";
+    case FailReason::kReadFailed: return "read-failed";
+    case FailReason::kPayloadMismatch: return "payload-mismatch";
+    case FailReason::kReadbackMismatch: return "readback-mismatch";
+    case FailReason::kCommitFailed: return "commit-failed";
+    case FailReason::kRebootFailed: return "reboot-failed";
+    case FailReason::kReleaseChanged: return "release-changed";
+    case FailReason::kCancelled: return "cancelled";
+    case FailReason::kObserveFailed: return "observe-failed";
+    case FailReason::kNoVerdict: return "no-verdict";
+    case FailReason::kLogLost: return "log-lost";
+    case FailReason::kOutcomeUnreadable: return "outcome-unreadable";
+  }
+  return "unknown";
 }
 
 const char* to_string(SourceStatus status) {
-  static constexpr const char* kSourceStatusNames[] = {
-      "ok",
-      "end of data",
-      "read error",
-      "changed underneath",
-  };
-  static_assert(enum_names_cover(SourceStatus::kChanged, kSourceStatusNames));
-  return enum_name(status, kSourceStatusNames);
+  switch (status) {
+    case SourceStatus::kOk: return "ok";
+    case SourceStatus::kEnd: return "end of data";
+    case SourceStatus::kIoError: return "read error";
+    case SourceStatus::kChanged: return "changed underneath";
+  }
+  return "unknown";
 }
 
 const char* to_string(TargetError error) {
-  static constexpr const char* kTargetErrorNames[] = {
-      "ok",           "link failed",  "timeout",        "refused",
-      "wrong device", "bad argument", "boot log error", "unsupported",
-  };
-  static_assert(enum_names_cover(TargetError::kUnsupported, kTargetErrorNames));
-  return enum_name(error, kTargetErrorNames);
+  switch (error) {
+    case TargetError::kOk: return "ok";
+    case TargetError::kLink: return "link failed";
+    case TargetError::kTimeout: return "timeout";
+    case TargetError::kRefused: return "refused";
+    case TargetError::kWrongDevice: return "wrong device";
+    case TargetError::kBadArgument: return "bad argument";
+    case TargetError::kLogError: return "boot log error";
+    case TargetError::kUnsupported: return "unsupported";
+  }
+  return "unknown";
 }
 
 const char* to_string(SignatureStatus status) {
-  static constexpr const char* kSignatureStatusNames[] = {
-      "ok",
-      "unknown key",
-      "bad signature",
-  };
-  static_assert(enum_names_cover(SignatureStatus::kBadSignature, kSignatureStatusNames));
-  return enum_name(status, kSignatureStatusNames);
+  switch (status) {
+    case SignatureStatus::kOk: return "ok";
+    case SignatureStatus::kUnknownKey: return "unknown key";
+    case SignatureStatus::kBadSignature: return "bad signature";
+  }
+  return "unknown";
 }
 
 const char* to_string(ProgressError error) {
-  static constexpr const char* kProgressErrorNames[] = {
-      "ok",
-      "too short",
-      "not a progress record",
-      "unsupported version",
-      "CRC mismatch (torn or damaged)",
-      "field out of range",
-  };
-  static_assert(enum_names_cover(ProgressError::kBadField, kProgressErrorNames));
-  return enum_name(error, kProgressErrorNames);
+  switch (error) {
+    case ProgressError::kOk: return "ok";
+    case ProgressError::kTooShort: return "too short";
+    case ProgressError::kBadMagic: return "not a progress record";
+    case ProgressError::kBadVersion: return "unsupported version";
+    case ProgressError::kBadCrc: return "CRC mismatch (torn or damaged)";
+    case ProgressError::kBadField: return "field out of range";
+  }
+  return "unknown";
 }
 
 const char* to_string(StoreStatus status) {
-  static constexpr const char* kStoreStatusNames[] = {
-      "ok",
-      "empty",
-      "corrupt",
-      "I/O error",
-  };
-  static_assert(enum_names_cover(StoreStatus::kIoError, kStoreStatusNames));
-  return enum_name(status, kStoreStatusNames);
+  switch (status) {
+    case StoreStatus::kOk: return "ok";
+    case StoreStatus::kEmpty: return "empty";
+    case StoreStatus::kCorrupt: return "corrupt";
+    case StoreStatus::kIoError: return "I/O error";
+  }
+  return "unknown";
 }
 
 const char* to_string(Step step) {
-  static constexpr const char* kStepNames[] = {
-      "connect", "erase", "write", "resume-check", "verify", "commit", "outcome",
-  };
-  static_assert(enum_names_cover(Step::kOutcome, kStepNames));
-  return enum_name(step, kStepNames);
+  switch (step) {
+    case Step::kConnect: return "connect";
+    case Step::kErase: return "erase";
+    case Step::kWrite: return "write";
+    case Step::kResumeCheck: return "resume-check";
+    case Step::kReadback: return "verify";
+    case Step::kCommit: return "commit";
+    case Step::kOutcome: return "outcome";
+  }
+  return "unknown";
 }
 
 const char* to_string(Note note) {
-  static constexpr const char* kNoteNames[] = {
-      "trial-reset",     "image-invalid",        "revert-seen",       "no-verdict-yet",
-      "resume-rejected", "progress-save-failed", "committed-already",
-  };
-  static_assert(enum_names_cover(Note::kCommittedAlready, kNoteNames));
-  return enum_name(note, kNoteNames);
+  switch (note) {
+    case Note::kTrialReset: return "trial-reset";
+    case Note::kImageInvalid: return "image-invalid";
+    case Note::kRevertSeen: return "revert-seen";
+    case Note::kNoVerdictYet: return "no-verdict-yet";
+    case Note::kResumeRejected: return "resume-rejected";
+    case Note::kProgressSaveFailed: return "progress-save-failed";
+    case Note::kCommittedAlready: return "committed-already";
+  }
+  return "unknown";
 }
 
 }  // namespace fota::update

@@ -172,14 +172,12 @@ class Runner : public ControlTarget {
       case K::kNrst:
         device_.set_nrst(c.flag);
         nrst_held_ = c.flag;
-        if (!c.flag) {
-          hold_for_i2c_master();
-          host_bytes(std::exchange(held_rx_, {}));
-        }
+        if (!c.flag) released_nrst();
         break;
       case K::kReset:
         device_.pulse_nrst();
-        hold_for_i2c_master();
+        nrst_held_ = false;
+        released_nrst();
         break;
       case K::kPower: device_.set_power(c.flag); break;
       case K::kStatus: {
@@ -374,6 +372,13 @@ class Runner : public ControlTarget {
       }
     }
     return false;
+  }
+
+  // After NRST went high (a release or a pulse): the I2C master waits for the firmware, and the
+  // USART1 bytes held meanwhile go on the line.
+  void released_nrst() {
+    hold_for_i2c_master();
+    host_bytes(std::exchange(held_rx_, {}));
   }
 
   void host_bytes(const std::vector<uint8_t>& bytes) {
