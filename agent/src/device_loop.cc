@@ -114,22 +114,6 @@ ReleaseKey release_key(std::string_view key_text) {
   return sha256({reinterpret_cast<const uint8_t*>(key_text.data()), key_text.size()});
 }
 
-bool device_side(update::FailReason reason) {
-  switch (reason) {
-    case update::FailReason::kNoDevice:
-    case update::FailReason::kBootLog:
-    case update::FailReason::kPrepareFailed:
-    case update::FailReason::kEraseFailed:
-    case update::FailReason::kWriteFailed:
-    case update::FailReason::kReadFailed:
-    case update::FailReason::kCommitFailed:
-    case update::FailReason::kRebootFailed:
-    case update::FailReason::kObserveFailed:
-    case update::FailReason::kOutcomeUnreadable: return true;
-    default: return false;
-  }
-}
-
 bool needs_restart(const update::Outcome& outcome) {
   return outcome.state == update::State::kFailed &&
          outcome.failure.reason < update::FailReason::kObserveFailed;
@@ -347,7 +331,7 @@ void DeviceLoop::install(const Notice& notice, bool explicit_request) {
   // The device already runs this release or a newer one (committed before a link or power
   // failure hid the outcome): learn what runs, then nothing is left to do.
   if (failed && reason == update::FailReason::kNotNewer && !port_.stopping()) port_.reidentify();
-  if (failed && device_side(reason) && !port_.stopping()) {
+  if (failed && update::device_side(reason) && !port_.stopping()) {
     // The device went away (power, cable, a hung bootloader): try again later; the resume point
     // makes the next attempt continue where this one stopped.
     retry_delay_ms_ = retry_delay_ms_ == 0

@@ -122,10 +122,16 @@ LoopConfig config(bool allow_downgrade = false) {
   return c;
 }
 
-TEST(DeviceLoop, NotificationInstallsTheNewerRelease) {
+// A loop on the default configuration over a fake port, its session begun.
+class DeviceLoopTest : public ::testing::Test {
+ protected:
+  void SetUp() override { loop.begin_session(); }
+
   FakePort port;
-  DeviceLoop loop(config(), port);
-  loop.begin_session();
+  DeviceLoop loop{config(), port};
+};
+
+TEST_F(DeviceLoopTest, NotificationInstallsTheNewerRelease) {
   loop.on_notification("demo 2.0.0", false);
   ASSERT_EQ(port.installed, std::vector<std::string>{"2.0.0 newer"});
   EXPECT_EQ(port.statuses.back(), "publish");
@@ -151,10 +157,7 @@ TEST(DeviceLoop, NotNewerIsIgnoredWithoutInstallAndNotTriedAgain) {
   EXPECT_TRUE(port.installed.empty());
 }
 
-TEST(DeviceLoop, PolicyRefusalHasAReasonAndIsNotRetried) {
-  FakePort port;
-  DeviceLoop loop(config(), port);
-  loop.begin_session();
+TEST_F(DeviceLoopTest, PolicyRefusalHasAReasonAndIsNotRetried) {
   loop.on_notification("other 2.0.0", false);
   ASSERT_EQ(port.statuses.size(), 1u);
   EXPECT_EQ(port.statuses[0], "refuse policy-refused: release is for another product");
@@ -170,10 +173,7 @@ TEST(DeviceLoop, PolicyRefusalHasAReasonAndIsNotRetried) {
   EXPECT_FALSE(loop.retry_pending());
 }
 
-TEST(DeviceLoop, MalformedNotificationKeepsTheLastRelease) {
-  FakePort port;
-  DeviceLoop loop(config(), port);
-  loop.begin_session();
+TEST_F(DeviceLoopTest, MalformedNotificationKeepsTheLastRelease) {
   loop.on_notification("demo 2.0.0", false);
   loop.on_notification("garbage", false);
   EXPECT_EQ(port.statuses.back(), "error bad-notification: release notification: not a manifest");
@@ -181,10 +181,7 @@ TEST(DeviceLoop, MalformedNotificationKeepsTheLastRelease) {
   EXPECT_EQ(loop.latest()->version, (Version{2, 0, 0, 0}));
 }
 
-TEST(DeviceLoop, LegacyMessageNeedsUnsignedReleases) {
-  FakePort port;
-  DeviceLoop loop(config(), port);
-  loop.begin_session();
+TEST_F(DeviceLoopTest, LegacyMessageNeedsUnsignedReleases) {
   loop.on_notification(R"({"url":"x","crc":"1234"})", true);
   EXPECT_EQ(port.statuses.back(),
             "error unsigned: seed-000 message ignored: the configuration requires signed releases");
@@ -197,10 +194,7 @@ TEST(DeviceLoop, LegacyMessageNeedsUnsignedReleases) {
   ASSERT_EQ(port.installed.size(), 1u);  // the image header names the version later
 }
 
-TEST(DeviceLoop, DeviceSideFailureRetriesWithBackoffDoublingToTheCap) {
-  FakePort port;
-  DeviceLoop loop(config(), port);
-  loop.begin_session();
+TEST_F(DeviceLoopTest, DeviceSideFailureRetriesWithBackoffDoublingToTheCap) {
   for (int i = 0; i < 6; ++i) port.outcomes.push_back(failed(update::FailReason::kWriteFailed));
   loop.on_notification("demo 2.0.0", false);
   EXPECT_EQ(port.restarts, 1);  // out of the bootloader after a failure before the reboot
@@ -224,10 +218,7 @@ TEST(DeviceLoop, DeviceSideFailureRetriesWithBackoffDoublingToTheCap) {
   EXPECT_EQ(loop.retry_delay_ms(), 1000u);
 }
 
-TEST(DeviceLoop, ReleaseFailureIsNotRetried) {
-  FakePort port;
-  DeviceLoop loop(config(), port);
-  loop.begin_session();
+TEST_F(DeviceLoopTest, ReleaseFailureIsNotRetried) {
   port.outcomes.push_back(failed(update::FailReason::kPayloadMismatch));
   loop.on_notification("demo 2.0.0", false);
   EXPECT_FALSE(loop.retry_pending());
@@ -238,30 +229,21 @@ TEST(DeviceLoop, ReleaseFailureIsNotRetried) {
   EXPECT_EQ(port.installed.size(), 2u);
 }
 
-TEST(DeviceLoop, NoRetryWhileStopping) {
-  FakePort port;
-  DeviceLoop loop(config(), port);
-  loop.begin_session();
+TEST_F(DeviceLoopTest, NoRetryWhileStopping) {
   port.stop = true;
   port.outcomes.push_back(failed(update::FailReason::kNoDevice));
   loop.on_notification("demo 2.0.0", false);
   EXPECT_FALSE(loop.retry_pending());
 }
 
-TEST(DeviceLoop, CancelledUpdateIsTakenUpByTheSameNotification) {
-  FakePort port;
-  DeviceLoop loop(config(), port);
-  loop.begin_session();
+TEST_F(DeviceLoopTest, CancelledUpdateIsTakenUpByTheSameNotification) {
   port.outcomes.push_back(failed(update::FailReason::kCancelled));
   loop.on_notification("demo 2.0.0", false);
   loop.on_notification("demo 2.0.0", false);
   EXPECT_EQ(port.installed.size(), 2u);
 }
 
-TEST(DeviceLoop, RevertedReleaseIsNotRetriedUntilANewOne) {
-  FakePort port;
-  DeviceLoop loop(config(), port);
-  loop.begin_session();
+TEST_F(DeviceLoopTest, RevertedReleaseIsNotRetriedUntilANewOne) {
   port.outcomes.push_back(reverted());
   loop.on_notification("demo 2.0.0", false);
   ASSERT_EQ(port.remembered, std::vector<std::string>{
@@ -312,10 +294,7 @@ TEST(DeviceLoop, UpdateCommandFollowsTheDowngradeRules) {
   EXPECT_EQ(port.installed, std::vector<std::string>{"2.0.0 any"});
 }
 
-TEST(DeviceLoop, CommandsReportAndRefuseMalformedOnes) {
-  FakePort port;
-  DeviceLoop loop(config(), port);
-  loop.begin_session();
+TEST_F(DeviceLoopTest, CommandsReportAndRefuseMalformedOnes) {
   loop.on_command(R"({"command":"report"})");
   EXPECT_EQ(port.statuses, std::vector<std::string>{"publish"});
   loop.on_command(R"({"command":"reboot"})");
@@ -358,10 +337,7 @@ TEST(DeviceLoop, PollingUsesTheEtagAndDoesNothingWhenUnchanged) {
   EXPECT_EQ(port.installed.size(), 2u);  // forced: tried again although handled
 }
 
-TEST(DeviceLoop, NotNewerFromTheEngineReidentifies) {
-  FakePort port;
-  DeviceLoop loop(config(), port);
-  loop.begin_session();
+TEST_F(DeviceLoopTest, NotNewerFromTheEngineReidentifies) {
   port.outcomes.push_back(failed(update::FailReason::kNotNewer));
   loop.on_notification("demo 2.0.0", false);
   EXPECT_EQ(port.reidentified, 1);

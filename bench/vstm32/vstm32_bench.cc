@@ -170,16 +170,22 @@ int main(int argc, char** argv) {
 
   // ---- 1. boot and run the CRC check ----
   const auto wall0 = Clock::now();
-  vstm32::MachineConfig flat_config;  // 1 and 2: one cycle per instruction (the figures before)
-  flat_config.cycle_model = false;
-  auto created = vstm32::Machine::create(flat_config);
-  if (!created) {
-    std::fprintf(stderr, "vstm32_bench: %s\n", created.error().c_str());
-    return 1;
-  }
-  auto m = std::move(created).value();
-  m->load_flash(vstm32::kFlashBase, program);
-  m->load_flash(testfw::kCrcAddress, slot);
+  // The CRC program and its slot on a new machine (nullptr after printing why it was refused).
+  auto crc_machine = [&](bool cycle_model) -> std::unique_ptr<vstm32::Machine> {
+    vstm32::MachineConfig config;
+    config.cycle_model = cycle_model;
+    auto created = vstm32::Machine::create(config);
+    if (!created) {
+      std::fprintf(stderr, "vstm32_bench: %s\n", created.error().c_str());
+      return nullptr;
+    }
+    auto machine = std::move(created).value();
+    machine->load_flash(vstm32::kFlashBase, program);
+    machine->load_flash(testfw::kCrcAddress, slot);
+    return machine;
+  };
+  auto m = crc_machine(false);  // 1 and 2: one cycle per instruction (the figures before)
+  if (m == nullptr) return 1;
   const auto wall_boot = Clock::now();
   m->power_on();
   const bool got = m->run_until([&] { return m->uart_text().find(want) != std::string::npos; },
@@ -225,16 +231,8 @@ int main(int argc, char** argv) {
               static_cast<double>(n) / wall_s / 1e6, sim_s / wall_s);
 
   // ---- 2b. MIPS with the cycle model ----
-  vstm32::MachineConfig cycles_config;
-  cycles_config.cycle_model = true;
-  auto created_c = vstm32::Machine::create(cycles_config);
-  if (!created_c) {
-    std::fprintf(stderr, "vstm32_bench: %s\n", created_c.error().c_str());
-    return 1;
-  }
-  auto c = std::move(created_c).value();
-  c->load_flash(vstm32::kFlashBase, program);
-  c->load_flash(testfw::kCrcAddress, slot);
+  auto c = crc_machine(true);
+  if (c == nullptr) return 1;
   c->power_on();
   if (!c->run_until([&] { return c->uart_text().find(want) != std::string::npos; }, 2'000'000'000,
                     10'000)) {

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -95,66 +96,51 @@ struct Corruption {
   RecordError expected;
 };
 
+// A field set to a value the parser must refuse, the CRC resealed so that only the field's own
+// check can catch it.
+struct BadField {
+  const char* name;
+  size_t offset;
+  uint8_t value;
+  RecordError expected;
+};
+
 TEST(MetaRecord, RejectsEveryCorruptedField) {
   const auto good = encode_record(sample());
+  auto expect_refused = [](const std::array<uint8_t, kRecordSize>& b, const char* name,
+                           RecordError expected) {
+    auto r = parse_record(b);
+    ASSERT_FALSE(r.ok()) << name;
+    EXPECT_EQ(r.error(), expected) << name << ": got " << to_string(r.error());
+  };
   const Corruption cases[] = {
       {"erased", [](auto& b) { b.fill(0xFF); }, RecordError::kErased},
       {"zeroed", [](auto& b) { b.fill(0x00); }, RecordError::kBadMagic},
-      {"magic",
-       [](auto& b) {
-         b[3] ^= 0x01;
-         reseal(b);
-       },
-       RecordError::kBadMagic},
       {"torn: only first word written",
-       [](auto& b) {
-         for (size_t i = 4; i < kRecordSize; ++i) b[i] = 0xFF;
-       },
-       RecordError::kBadCrc},
+       [](auto& b) { std::fill(b.begin() + 4, b.end(), uint8_t{0xFF}); }, RecordError::kBadCrc},
       {"torn: last word missing",
-       [](auto& b) {
-         for (size_t i = 28; i < kRecordSize; ++i) b[i] = 0xFF;
-       },
-       RecordError::kBadCrc},
+       [](auto& b) { std::fill(b.begin() + 28, b.end(), uint8_t{0xFF}); }, RecordError::kBadCrc},
       {"crc", [](auto& b) { b[30] ^= 0x10; }, RecordError::kBadCrc},
       {"sequence flipped", [](auto& b) { b[5] ^= 0x01; }, RecordError::kBadCrc},
-      {"slot 2",
-       [](auto& b) {
-         b[8] = 2;
-         reseal(b);
-       },
-       RecordError::kBadSlot},
-      {"slot erased",
-       [](auto& b) {
-         b[8] = 0xFF;
-         reseal(b);
-       },
-       RecordError::kBadSlot},
-      {"state erased",
-       [](auto& b) {
-         b[9] = 0xFF;
-         reseal(b);
-       },
-       RecordError::kBadState},
-      {"state zero",
-       [](auto& b) {
-         b[9] = 0x00;
-         reseal(b);
-       },
-       RecordError::kBadState},
-      {"state unknown",
-       [](auto& b) {
-         b[9] = 'X';
-         reseal(b);
-       },
-       RecordError::kBadState},
   };
   for (const auto& c : cases) {
     auto b = good;
     c.corrupt(b);
-    auto r = parse_record(b);
-    ASSERT_FALSE(r.ok()) << c.name;
-    EXPECT_EQ(r.error(), c.expected) << c.name << ": got " << to_string(r.error());
+    expect_refused(b, c.name, c.expected);
+  }
+  const BadField fields[] = {
+      {"magic", 3, 'S', RecordError::kBadMagic},  // 'R' with its low bit flipped
+      {"slot 2", 8, 2, RecordError::kBadSlot},
+      {"slot erased", 8, 0xFF, RecordError::kBadSlot},
+      {"state erased", 9, 0xFF, RecordError::kBadState},
+      {"state zero", 9, 0x00, RecordError::kBadState},
+      {"state unknown", 9, 'X', RecordError::kBadState},
+  };
+  for (const auto& f : fields) {
+    auto b = good;
+    b[f.offset] = f.value;
+    reseal(b);
+    expect_refused(b, f.name, f.expected);
   }
   for (size_t n = 0; n < kRecordSize; ++n) {
     EXPECT_EQ(parse_record(std::span<const uint8_t>(good.data(), n)).error(),

@@ -50,6 +50,11 @@ std::string version_text(const Version& v) {
 std::string describe(const update::Failure& f, const update::Source* source,
                      update::Target& target) {
   std::string text = update::to_string(f.reason);
+  if (update::device_side(f.reason)) {
+    text += std::string(": ") + update::to_string(f.target);
+    if (target.last_error()[0] != '\0') text += " (" + std::string(target.last_error()) + ")";
+    return text;
+  }
   switch (f.reason) {
     case update::FailReason::kSourceFailed:
     case update::FailReason::kTruncated:
@@ -70,17 +75,6 @@ std::string describe(const update::Failure& f, const update::Source* source,
     case update::FailReason::kBadHeader:
     case update::FailReason::kPayloadMismatch:
       text += std::string(": ") + to_string(f.header);
-      break;
-    case update::FailReason::kNoDevice:
-    case update::FailReason::kEraseFailed:
-    case update::FailReason::kWriteFailed:
-    case update::FailReason::kReadFailed:
-    case update::FailReason::kCommitFailed:
-    case update::FailReason::kRebootFailed:
-    case update::FailReason::kBootLog:
-    case update::FailReason::kObserveFailed:
-      text += std::string(": ") + update::to_string(f.target);
-      if (target.last_error()[0] != '\0') text += " (" + std::string(target.last_error()) + ")";
       break;
     default: break;
   }

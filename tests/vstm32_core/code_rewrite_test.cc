@@ -19,6 +19,7 @@
 
 namespace {
 
+using vstm32_test::new_machine;
 using vstm32_test::read32;
 using vstm32_test::write_code;
 
@@ -41,12 +42,6 @@ std::vector<uint8_t> vectors(uint32_t reset) {
 // F returns a number: movs r0, #n ; bx lr.
 uint32_t returns(unsigned n) {
   return 0x4770'2000u | n;
-}
-
-std::unique_ptr<vstm32::Machine> new_machine() {
-  auto m = vstm32::Machine::create({});
-  EXPECT_TRUE(m.ok()) << m.error();
-  return m ? std::move(m).value() : nullptr;
 }
 
 // ---- the CPU stores over SRAM code it has run ----

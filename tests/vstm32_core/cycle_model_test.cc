@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "harness.h"
 #include "vstm32/machine.h"
 
 namespace {
@@ -37,10 +38,8 @@ LoopRun run_loop(const std::vector<uint16_t>& code, bool cycle_model, uint32_t a
                  const std::function<void(vstm32::Machine&)>& setup = {}) {
   vstm32::MachineConfig config;
   config.cycle_model = cycle_model;
-  auto created = vstm32::Machine::create(config);
-  EXPECT_TRUE(static_cast<bool>(created)) << (created ? std::string() : created.error());
-  if (!created) return {};
-  auto m = std::move(created).value();
+  auto m = vstm32_test::new_machine(config);
+  if (m == nullptr) return {};
   std::vector<uint8_t> image = {0x00, 0x00, 0x02, 0x20, 0x09, 0x00, 0x00, 0x08};
   for (uint16_t h : code) {
     image.push_back(static_cast<uint8_t>(h));

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "harness.h"
 #include "vstm32/machine.h"
 
 namespace {
@@ -23,10 +24,8 @@ constexpr uint32_t kAfterStore = kCode + 2, kAfterLoad = kCode + 4, kEnd = kCode
 // 1: str r1, [r2]; ldr r3, [r2, #4]; adds r1, #1; subs r0, #1; bne 1b; b .
 // R0 = 3 rounds, R1 = 100 (stored, then 101, 102), R2 = kData.
 std::unique_ptr<Machine> machine() {
-  auto created = Machine::create({});
-  EXPECT_TRUE(static_cast<bool>(created)) << (created ? std::string() : created.error());
-  if (!created) return nullptr;
-  auto m = std::move(created).value();
+  auto m = vstm32_test::new_machine();
+  if (m == nullptr) return nullptr;
   std::vector<uint8_t> image = {0x00, 0x00, 0x02, 0x20, 0x09, 0x00, 0x00, 0x08};
   for (uint16_t h : {0x6011, 0x6853, 0x3101, 0x3801, 0xD1FA, 0xE7FE}) {
     image.push_back(static_cast<uint8_t>(h));

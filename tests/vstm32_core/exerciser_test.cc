@@ -26,6 +26,21 @@ std::unique_ptr<vstm32::Machine> exerciser(testfw::FlashMode mode,
   return m;
 }
 
+// The exerciser in `mode`, powered on and run until `until` is on USART1; nullptr (and a failure
+// showing what it printed) when the text does not come.
+std::unique_ptr<vstm32::Machine> run_exerciser(testfw::FlashMode mode,
+                                               std::string_view until = "done\n",
+                                               const vstm32::MachineConfig& config = {}) {
+  auto m = exerciser(mode, config);
+  if (m == nullptr) return nullptr;
+  m->power_on();
+  if (!run_until_text(*m, until)) {
+    ADD_FAILURE() << "no \"" << until << "\" on USART1:\n" << m->uart_text();
+    return nullptr;
+  }
+  return m;
+}
+
 TEST(Vstm32ExerciserTest, RewritesSectorOneAndReportsIt) {
   auto m = exerciser(testfw::FlashMode::kRewrite);
   ASSERT_NE(m, nullptr);
@@ -61,10 +76,8 @@ TEST(Vstm32ExerciserTest, RewritesSectorOneAndReportsIt) {
 }
 
 TEST(Vstm32ExerciserTest, EachErrorFlagFromCode) {
-  auto m = exerciser(testfw::FlashMode::kErrors);
+  auto m = run_exerciser(testfw::FlashMode::kErrors);
   ASSERT_NE(m, nullptr);
-  m->power_on();
-  ASSERT_TRUE(run_until_text(*m, "done\n")) << m->uart_text();
   const std::string& text = m->uart_text();
   for (const char* line : {
            "flash: pgserr sr=0x00000080\n",
@@ -95,10 +108,8 @@ TEST(Vstm32ExerciserTest, EachErrorFlagFromCode) {
 }
 
 TEST(Vstm32ExerciserTest, WrongKeyIsABusFaultNamingPcAndAddress) {
-  auto m = exerciser(testfw::FlashMode::kWrongKey);
+  auto m = run_exerciser(testfw::FlashMode::kWrongKey, "flash_cr=0x80000000\n");
   ASSERT_NE(m, nullptr);
-  m->power_on();
-  ASSERT_TRUE(run_until_text(*m, "flash_cr=0x80000000\n")) << m->uart_text();
   const std::string& text = m->uart_text();
   EXPECT_EQ(text.find("flash: no fault"), std::string::npos) << text;
   EXPECT_NE(text.find("flash_cr=0x80000000\n"), std::string::npos) << text;
@@ -115,10 +126,8 @@ TEST(Vstm32ExerciserTest, WrongKeyIsABusFaultNamingPcAndAddress) {
 }
 
 TEST(Vstm32ExerciserTest, BsyVisibleToCodeRunningFromSram) {
-  auto m = exerciser(testfw::FlashMode::kBusyPoll);
+  auto m = run_exerciser(testfw::FlashMode::kBusyPoll);
   ASSERT_NE(m, nullptr);
-  m->power_on();
-  ASSERT_TRUE(run_until_text(*m, "done\n")) << m->uart_text();
   const std::string& text = m->uart_text();
   unsigned polls = 0;
   const size_t at = text.find("flash: busy polls ");
@@ -136,10 +145,8 @@ TEST(Vstm32ExerciserTest, WatchdogTimeoutResetsWithIwdgrstf) {
   for (const uint32_t lsi_hz : {32'000u, 40'000u}) {
     vstm32::MachineConfig config;
     config.lsi_hz = lsi_hz;
-    auto m = exerciser(testfw::FlashMode::kWatchdog, config);
+    auto m = run_exerciser(testfw::FlashMode::kWatchdog, "iwdg: started\n", config);
     ASSERT_NE(m, nullptr);
-    m->power_on();
-    ASSERT_TRUE(run_until_text(*m, "iwdg: started\n")) << m->uart_text();
     EXPECT_NE(m->uart_text().find("reset: csr=0x0e000000\n"), std::string::npos)
         << "power-on reset: PORRSTF | PINRSTF | BORRSTF\n"
         << m->uart_text();
@@ -162,10 +169,8 @@ TEST(Vstm32ExerciserTest, WatchdogTimeoutResetsWithIwdgrstf) {
 }
 
 TEST(Vstm32ExerciserTest, SysResetReqSetsSftrstfAndRmvfClears) {
-  auto m = exerciser(testfw::FlashMode::kSysReset);
+  auto m = run_exerciser(testfw::FlashMode::kSysReset);
   ASSERT_NE(m, nullptr);
-  m->power_on();
-  ASSERT_TRUE(run_until_text(*m, "done\n")) << m->uart_text();
   const std::string& text = m->uart_text();
   const std::string expected =
       "flash: mode 5\n"
@@ -181,10 +186,8 @@ TEST(Vstm32ExerciserTest, SysResetReqSetsSftrstfAndRmvfClears) {
 }
 
 TEST(Vstm32ExerciserTest, UsartReceiveOverrunAndTransmitTiming) {
-  auto m = exerciser(testfw::FlashMode::kEcho);
+  auto m = run_exerciser(testfw::FlashMode::kEcho, "echo: ready\n");
   ASSERT_NE(m, nullptr);
-  m->power_on();
-  ASSERT_TRUE(run_until_text(*m, "echo: ready\n")) << m->uart_text();
   EXPECT_EQ(m->uart_frame_bits(), 10u);  // 8N1
   const uint32_t baud = m->uart_baud();
   EXPECT_NEAR(baud, 115'200, 115'200 / 100);

@@ -21,6 +21,7 @@ namespace {
 using vstm32_test::events_with;
 using vstm32_test::flash_word;
 using vstm32_test::machine_with;
+using vstm32_test::new_machine;
 using vstm32_test::run_until_text;
 using Kind = vstm32::MachineEvent::Kind;
 
@@ -106,9 +107,8 @@ TEST(Vstm32FaultInjectionTest, CutAfterInstructionsIsExact) {
 TEST(Vstm32FaultInjectionTest, CutAfterInstructionsIsExactAcrossExceptions) {
   constexpr uint32_t kCode = 0x2000'0200, kHandler = 0x2000'0300, kCounts = 0x2000'0500;
   for (uint64_t n = 5; n <= 5 + 2 * 9; ++n) {
-    auto created = vstm32::Machine::create({});
-    ASSERT_TRUE(created.ok()) << created.error();
-    auto m = std::move(created).value();
+    auto m = new_machine();
+    ASSERT_NE(m, nullptr);
     std::vector<uint8_t> table(16 * 4, 0);
     uint32_t vectors[16] = {vstm32::kSramBase + vstm32::kSramSize, kCode | 1u, kHandler | 1u,
                             kHandler | 1u};
@@ -178,9 +178,7 @@ TEST(Vstm32FaultInjectionTest, RandomCutIsReproducibleBySeed) {
 }
 
 TEST(Vstm32FaultInjectionTest, FlashFileHoldsWhatTheFirmwareAndTheCutLeft) {
-  const auto dir =
-      std::filesystem::temp_directory_path() / ("vstm32_core_file_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
+  const vstm32_test::TempDir dir("vstm32_core_file");
   vstm32::MachineConfig config;
   config.flash_file = dir / "flash.bin";
   auto read_file = [&] {
@@ -203,9 +201,8 @@ TEST(Vstm32FaultInjectionTest, FlashFileHoldsWhatTheFirmwareAndTheCutLeft) {
   }
   {
     // A new machine on the same file (a new `vstm32 run`) sees the torn state, then finishes.
-    auto created = vstm32::Machine::create(config);
-    ASSERT_TRUE(created.ok()) << created.error();
-    auto m = std::move(created).value();
+    auto m = new_machine(config);
+    ASSERT_NE(m, nullptr);
     EXPECT_EQ(flash_word(*m, testfw::kTargetAddress + 4 * 297), testfw::pattern(297));
     m->power_on();
     ASSERT_TRUE(run_until_text(*m, "done\n")) << m->uart_text();
@@ -214,7 +211,6 @@ TEST(Vstm32FaultInjectionTest, FlashFileHoldsWhatTheFirmwareAndTheCutLeft) {
     ASSERT_EQ(file.size(), vstm32::kFlashSize);
     EXPECT_EQ(std::memcmp(file.data(), m->flash().data(), file.size()), 0);
   }
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
@@ -224,9 +220,8 @@ TEST(Vstm32FaultInjectionTest, FlashFileHoldsWhatTheFirmwareAndTheCutLeft) {
 TEST(Vstm32FaultInjectionTest, NextActivityTellsAFrontEndWhenTimeMustPass) {
   vstm32::MachineConfig config;
   config.boot0 = true;
-  auto created = vstm32::Machine::create(config);
-  ASSERT_TRUE(created.ok()) << created.error();
-  auto m = std::move(created).value();
+  auto m = new_machine(config);
+  ASSERT_NE(m, nullptr);
   EXPECT_FALSE(m->next_activity_ns().has_value());  // off
   m->power_on();
   const auto ready = m->next_activity_ns();

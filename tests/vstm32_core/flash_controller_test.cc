@@ -346,9 +346,7 @@ TEST_F(Vstm32FlashControllerTest, RdpLevel1To0MassErasesAndLevel2IsFinal) {
 // Option bytes are non-volatile: a machine on the same flash file comes back with them (the
 // protection `fota provision` sets survives vstm32 being restarted), and a damaged file is named.
 TEST(Vstm32OptionBytesTest, PersistBesideTheFlashFile) {
-  const auto dir =
-      std::filesystem::temp_directory_path() / ("vstm32_optbytes_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
+  const vstm32_test::TempDir dir("vstm32_optbytes");
   vstm32::MachineConfig config;
   config.flash_file = dir / "flash.bin";
   {
@@ -377,7 +375,6 @@ TEST(Vstm32OptionBytesTest, PersistBesideTheFlashFile) {
   auto refused = vstm32::Machine::create(config);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().find("flash.bin.opt"), std::string::npos) << refused.error();
-  std::filesystem::remove_all(dir);
 }
 
 // DS8626 table "Flash memory programming" (VDD 2.7-3.6 V): sector erase typical / max in ms.

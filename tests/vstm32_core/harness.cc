@@ -2,6 +2,7 @@
 #include "harness.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <fstream>
@@ -19,14 +20,29 @@ std::vector<uint8_t> artifact(const std::string& name) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-std::unique_ptr<vstm32::Machine> machine_with(const std::string& program,
-                                              const vstm32::MachineConfig& config) {
+TempDir::TempDir(const std::string& tag)
+    : path_(std::filesystem::temp_directory_path() / (tag + "_" + std::to_string(::getpid()))) {
+  std::filesystem::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+std::unique_ptr<vstm32::Machine> new_machine(const vstm32::MachineConfig& config) {
   auto created = vstm32::Machine::create(config);
   if (!created) {
     ADD_FAILURE() << "Machine::create: " << created.error();
     return nullptr;
   }
-  auto machine = std::move(created).value();
+  return std::move(created).value();
+}
+
+std::unique_ptr<vstm32::Machine> machine_with(const std::string& program,
+                                              const vstm32::MachineConfig& config) {
+  auto machine = new_machine(config);
+  if (machine == nullptr) return nullptr;
   const std::vector<uint8_t> image = artifact(program);
   machine->load_flash(vstm32::kFlashBase, image);
   return machine;
@@ -48,12 +64,8 @@ void write_code(vstm32::Machine& machine, uint32_t address, const std::vector<ui
 }
 
 std::unique_ptr<vstm32::Machine> idle_machine(const vstm32::MachineConfig& config) {
-  auto created = vstm32::Machine::create(config);
-  if (!created) {
-    ADD_FAILURE() << "Machine::create: " << created.error();
-    return nullptr;
-  }
-  auto machine = std::move(created).value();
+  auto machine = new_machine(config);
+  if (machine == nullptr) return nullptr;
   // Vector table: MSP, Reset, NMI, HardFault.
   const uint32_t vectors[4] = {vstm32::kSramBase + vstm32::kSramSize, kIdleLoop | 1u,
                                kIdleFaultHandler | 1u, kIdleFaultHandler | 1u};

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -16,6 +17,25 @@ namespace vstm32_test {
 
 // Bytes of <artifacts>/<name> (e.g. "testfw-flash.bin"); empty (and a test failure) when missing.
 std::vector<uint8_t> artifact(const std::string& name);
+
+// A fresh directory /tmp/<tag>_<pid>, removed with what it holds when the object goes (also when
+// an ASSERT leaves the test early).
+class TempDir {
+ public:
+  explicit TempDir(const std::string& tag);
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// A machine made from `config`, not powered yet; nullptr (and a test failure naming the error)
+// when the configuration is refused.
+std::unique_ptr<vstm32::Machine> new_machine(const vstm32::MachineConfig& config = {});
 
 // A machine with `program` (an artefact .bin) at 0x0800'0000, not powered yet.
 std::unique_ptr<vstm32::Machine> machine_with(const std::string& program,

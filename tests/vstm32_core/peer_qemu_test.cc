@@ -33,17 +33,14 @@ TEST(Vstm32PeerQemuTest, SameUsartOutputOnVstm32AndQemu) {
   const auto image = combined_image();
   ASSERT_FALSE(image.empty());
 
-  auto created = vstm32::Machine::create({});
-  ASSERT_TRUE(created.ok()) << created.error();
-  auto m = std::move(created).value();
+  auto m = vstm32_test::new_machine();
+  ASSERT_NE(m, nullptr);
   m->load_flash(vstm32::kFlashBase, image);
   m->power_on();
   ASSERT_TRUE(vstm32_test::run_until_text(*m, "done\n", 1'000'000'000)) << m->uart_text();
   const std::string ours = m->uart_text();
 
-  const auto dir =
-      std::filesystem::temp_directory_path() / ("vstm32_peer_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
+  const vstm32_test::TempDir dir("vstm32_peer");
   const auto path = dir / "combined.bin";
   {
     std::ofstream out(path, std::ios::binary);
@@ -52,7 +49,6 @@ TEST(Vstm32PeerQemuTest, SameUsartOutputOnVstm32AndQemu) {
     ASSERT_TRUE(out.good());
   }
   const auto qemu = fota::test_support::run_qemu(VSTM32_TEST_QEMU, path, {"done\n"}, 30'000);
-  std::filesystem::remove_all(dir);
   ASSERT_TRUE(qemu.started) << "cannot run " << VSTM32_TEST_QEMU;
   ASSERT_TRUE(qemu.complete) << "QEMU printed:\n" << qemu.output;
 

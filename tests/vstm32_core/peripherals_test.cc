@@ -16,6 +16,7 @@ namespace {
 
 using vstm32_test::events_with;
 using vstm32_test::idle_machine;
+using vstm32_test::new_machine;
 using vstm32_test::read32;
 using vstm32_test::write_code;
 using Kind = vstm32::MachineEvent::Kind;
@@ -563,9 +564,8 @@ TEST(Vstm32UsartTest, StatusFlagsFollowTheWireIn8E1) {
 TEST(Vstm32BootModeTest, Boot0HighStartsTheRomWhichAcksSyncAfterItsStartupDelay) {
   vstm32::MachineConfig config;
   config.boot0 = true;
-  auto created = vstm32::Machine::create(config);
-  ASSERT_TRUE(created.ok()) << created.error();
-  auto m = std::move(created).value();
+  auto m = new_machine(config);
+  ASSERT_NE(m, nullptr);
   m->power_on();
   EXPECT_EQ(m->mode(), vstm32::Mode::kRom);
   // Too early: the ROM is still starting (AN2606) and ignores the byte.

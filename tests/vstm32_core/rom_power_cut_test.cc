@@ -37,10 +37,8 @@ std::vector<uint8_t> transact(vstm32::Machine& m, const std::vector<uint8_t>& by
 std::unique_ptr<vstm32::Machine> rom_machine() {
   vstm32::MachineConfig config;
   config.boot0 = true;
-  auto created = vstm32::Machine::create(config);
-  EXPECT_TRUE(created.ok()) << created.error();
-  if (!created) return nullptr;
-  auto m = std::move(created).value();
+  auto m = vstm32_test::new_machine(config);
+  if (m == nullptr) return nullptr;
   m->power_on();
   m->advance_to(100'000'000);  // past the ROM's start-up delay
   EXPECT_EQ(transact(*m, {0x7F}, 1), std::vector<uint8_t>{kAck});

@@ -31,12 +31,8 @@ std::unique_ptr<vstm32::Machine> make_machine(bool behind_bootloader) {
     ADD_FAILURE() << "cannot append the confirm record";
     return nullptr;
   }
-  auto created = vstm32::Machine::create({});
-  if (!created) {
-    ADD_FAILURE() << created.error();
-    return nullptr;
-  }
-  auto m = std::move(created).value();
+  auto m = vstm32_test::new_machine();
+  if (m == nullptr) return nullptr;
   m->load_flash(vstm32::kFlashBase, layout.bytes());
   return m;
 }

@@ -96,6 +96,22 @@ const char* to_string(TargetError error) {
   return "unknown";
 }
 
+bool device_side(FailReason reason) {
+  switch (reason) {
+    case FailReason::kNoDevice:
+    case FailReason::kBootLog:
+    case FailReason::kPrepareFailed:
+    case FailReason::kEraseFailed:
+    case FailReason::kWriteFailed:
+    case FailReason::kReadFailed:
+    case FailReason::kCommitFailed:
+    case FailReason::kRebootFailed:
+    case FailReason::kObserveFailed:
+    case FailReason::kOutcomeUnreadable: return true;
+    default: return false;
+  }
+}
+
 const char* to_string(SignatureStatus status) {
   switch (status) {
     case SignatureStatus::kOk: return "ok";

@@ -348,6 +348,23 @@ TEST_F(EngineTest, ReportsTheFailureReasonWithTheFailedState) {
   EXPECT_EQ(reporter_.events.back().reason, FailReason::kWriteFailed);
   EXPECT_STREQ(to_string(State::kFailed), "failed");
   EXPECT_STREQ(to_string(FailReason::kWriteFailed), "write-failed");
+  EXPECT_TRUE(device_side(reporter_.events.back().reason));
+}
+
+// Device-side failures (a Target call failed) are the ones the agent retries and the gateway
+// explains with the target's error; a release the engine refuses is not one of them.
+TEST(FailReasonTest, DeviceSideIsTheTargetsFailuresOnly) {
+  for (FailReason r : {FailReason::kNoDevice, FailReason::kBootLog, FailReason::kPrepareFailed,
+                       FailReason::kEraseFailed, FailReason::kWriteFailed, FailReason::kReadFailed,
+                       FailReason::kCommitFailed, FailReason::kRebootFailed,
+                       FailReason::kObserveFailed, FailReason::kOutcomeUnreadable}) {
+    EXPECT_TRUE(device_side(r)) << to_string(r);
+  }
+  for (FailReason r : {FailReason::kNone, FailReason::kBadHeader, FailReason::kBadSignature,
+                       FailReason::kPayloadMismatch, FailReason::kReadbackMismatch,
+                       FailReason::kCancelled, FailReason::kNoVerdict, FailReason::kSourceFailed}) {
+    EXPECT_FALSE(device_side(r)) << to_string(r);
+  }
 }
 
 TEST_F(EngineTest, AnImageThatNeverConfirmsIsReverted) {

@@ -56,8 +56,6 @@ size_t write_release_key(const Notice& notice, std::span<char> out);  // cut to 
 // "X.Y.Z+build" (NUL added, cut to fit); returns the length.
 size_t write_version(const Version& version, bool with_build, std::span<char> out);
 
-// Failures of the device or its link, not of the release: worth trying again later.
-[[nodiscard]] bool device_side(update::FailReason reason);
 // A failure before the reboot: the device may still sit in its bootloader, so the loop has the
 // port restart it (DevicePort::restart_device) to let the previous firmware run again.
 [[nodiscard]] bool needs_restart(const update::Outcome& outcome);

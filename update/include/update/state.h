@@ -65,4 +65,8 @@ enum class FailReason : uint8_t {
 
 const char* to_string(FailReason reason);
 
+// The failure came from the device side (a Target call failed: Failure::target and
+// Target::last_error() say how), not from the release or the engine's checks.
+[[nodiscard]] bool device_side(FailReason reason);
+
 }  // namespace fota::update

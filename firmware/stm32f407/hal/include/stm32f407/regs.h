@@ -142,6 +142,34 @@ inline constexpr uint32_t kCr1Te = 1u << 3;
 inline constexpr uint32_t kCr1Ue = 1u << 13;
 }  // namespace usart1
 
+// RM0090 27.6: the I2C1 slave of the bootloader's update mode.
+namespace i2c1 {
+inline constexpr uint32_t kBase = 0x4000'5400;
+inline constexpr uint32_t kCr1 = kBase + 0x00;
+inline constexpr uint32_t kCr2 = kBase + 0x04;
+inline constexpr uint32_t kOar1 = kBase + 0x08;
+inline constexpr uint32_t kDr = kBase + 0x10;
+inline constexpr uint32_t kSr1 = kBase + 0x14;
+inline constexpr uint32_t kSr2 = kBase + 0x18;
+inline constexpr uint32_t kCr1Pe = 1u << 0;
+inline constexpr uint32_t kCr1Ack = 1u << 10;
+inline constexpr uint32_t kCr2Iterren = 1u << 8;
+inline constexpr uint32_t kCr2Itevten = 1u << 9;
+inline constexpr uint32_t kSr1Addr = 1u << 1;
+inline constexpr uint32_t kSr1Btf = 1u << 2;
+inline constexpr uint32_t kSr1Stopf = 1u << 4;
+inline constexpr uint32_t kSr1Rxne = 1u << 6;
+inline constexpr uint32_t kSr1Txe = 1u << 7;
+inline constexpr uint32_t kSr1Berr = 1u << 8;
+inline constexpr uint32_t kSr1Arlo = 1u << 9;
+inline constexpr uint32_t kSr1Af = 1u << 10;
+inline constexpr uint32_t kSr1Ovr = 1u << 11;
+inline constexpr uint32_t kSr1Errors = kSr1Berr | kSr1Arlo | kSr1Af | kSr1Ovr;
+inline constexpr uint32_t kSr1Work = kSr1Addr | kSr1Btf | kSr1Stopf | kSr1Rxne | kSr1Errors;
+inline constexpr uint32_t kSr2Busy = 1u << 1;
+inline constexpr uint32_t kSr2Tra = 1u << 2;
+}  // namespace i2c1
+
 namespace scb {
 inline constexpr uint32_t kVtor = 0xE000'ED08;
 inline constexpr uint32_t kAircr = 0xE000'ED0C;
