@@ -6,6 +6,7 @@
 #include <cstring>
 #include <vector>
 
+#include "corruption.h"
 #include "format/bytes.h"
 #include "format/crc32.h"
 #include "format/sha256.h"
@@ -92,21 +93,8 @@ TEST(ImageHeader, AcceptsLargestPayloadAndExtraBytes) {
   EXPECT_TRUE(parse_image_header(longer).ok());
 }
 
-struct Corruption {
-  const char* name;
-  void (*corrupt)(std::array<uint8_t, kImageHeaderSize>&);
-  HeaderError expected;
-};
-
-// A field set to a value the parser must refuse, the CRC resealed so that only the field's own
-// check can catch it.
-struct BadField {
-  const char* name;
-  size_t offset;
-  unsigned width;  // bytes, little-endian
-  uint32_t value;
-  HeaderError expected;
-};
+using Corruption = test::Corruption<kImageHeaderSize, HeaderError>;
+using BadField = test::BadField<HeaderError>;
 
 TEST(ImageHeader, RejectsEveryCorruptedField) {
   const auto payload = payload_of(300);
@@ -149,7 +137,7 @@ TEST(ImageHeader, RejectsEveryCorruptedField) {
   };
   for (const auto& f : fields) {
     auto b = good;
-    for (unsigned i = 0; i < f.width; ++i) b[f.offset + i] = static_cast<uint8_t>(f.value >> 8 * i);
+    test::set_field(b, f);
     reseal(b);
     expect_refused(b, f.name, f.expected);
   }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "corruption.h"
 #include "format/bytes.h"
 #include "format/crc32.h"
 #include "format/version.h"
@@ -90,20 +91,8 @@ TEST(MetaRecord, RoundTripEveryStateAndSlot) {
   }
 }
 
-struct Corruption {
-  const char* name;
-  void (*corrupt)(std::array<uint8_t, kRecordSize>&);
-  RecordError expected;
-};
-
-// A field set to a value the parser must refuse, the CRC resealed so that only the field's own
-// check can catch it.
-struct BadField {
-  const char* name;
-  size_t offset;
-  uint8_t value;
-  RecordError expected;
-};
+using Corruption = test::Corruption<kRecordSize, RecordError>;
+using BadField = test::BadField<RecordError>;
 
 TEST(MetaRecord, RejectsEveryCorruptedField) {
   const auto good = encode_record(sample());
@@ -129,16 +118,16 @@ TEST(MetaRecord, RejectsEveryCorruptedField) {
     expect_refused(b, c.name, c.expected);
   }
   const BadField fields[] = {
-      {"magic", 3, 'S', RecordError::kBadMagic},  // 'R' with its low bit flipped
-      {"slot 2", 8, 2, RecordError::kBadSlot},
-      {"slot erased", 8, 0xFF, RecordError::kBadSlot},
-      {"state erased", 9, 0xFF, RecordError::kBadState},
-      {"state zero", 9, 0x00, RecordError::kBadState},
-      {"state unknown", 9, 'X', RecordError::kBadState},
+      {"magic", 3, 1, 'S', RecordError::kBadMagic},  // 'R' with its low bit flipped
+      {"slot 2", 8, 1, 2, RecordError::kBadSlot},
+      {"slot erased", 8, 1, 0xFF, RecordError::kBadSlot},
+      {"state erased", 9, 1, 0xFF, RecordError::kBadState},
+      {"state zero", 9, 1, 0x00, RecordError::kBadState},
+      {"state unknown", 9, 1, 'X', RecordError::kBadState},
   };
   for (const auto& f : fields) {
     auto b = good;
-    b[f.offset] = f.value;
+    test::set_field(b, f);
     reseal(b);
     expect_refused(b, f.name, f.expected);
   }
@@ -150,12 +139,8 @@ TEST(MetaRecord, RejectsEveryCorruptedField) {
 }
 
 TEST(MetaRecord, EverySingleBitFlipIsRejected) {
-  const auto good = encode_record(sample());
-  for (size_t bit = 0; bit < kRecordSize * 8; ++bit) {
-    auto b = good;
-    b[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
-    EXPECT_FALSE(parse_record(b).ok()) << "bit " << bit;
-  }
+  test::expect_every_bit_flip_refused(encode_record(sample()),
+                                      [](const auto& b) { return parse_record(b); });
 }
 
 TEST(MetaRecord, EffectiveMaxAttempts) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "device_test.h"
+#include "machine_link.h"
 
 namespace fota::native_test {
 
@@ -17,6 +18,28 @@ class DemoDeviceTest : public boot_test::DeviceTest {
     layout_.put_bootloader();
     ASSERT_TRUE(layout_.put_confirmed_v1());
     v2_ = boot_test::demo_image("demo-v2", flash_map::Slot::kB);
+  }
+
+  // The factory device after power-on: demo 1.0.0 runs confirmed from slot A. Returns its flash.
+  std::vector<uint8_t> expect_v1_running(boot_test::Device& d) {
+    expect({"demo 1.0.0 slot A\n", "confirmed\n"});
+    return d.flash_copy();
+  }
+
+  // After an install into slot B: 2.0.0 boots on trial and confirms itself, and nothing but slot B
+  // and the log changed since `before` (bootloader, sector 3 untouched by a short log, the
+  // application's data sector and slot A). Returns the flash then.
+  std::vector<uint8_t> expect_v2_confirmed(boot_test::Device& d,
+                                           const std::vector<uint8_t>& before) {
+    d.mark();
+    expect({"boot: slot=B version=2.0.0 decision=trial reason=attempt-1/3\n", "demo 2.0.0 slot B\n",
+            "confirmed\n"});
+    auto after = d.flash_copy();
+    EXPECT_EQ(flash_region(before, 0x0800'0000, 0x0800'C000),
+              flash_region(after, 0x0800'0000, 0x0800'C000));
+    EXPECT_EQ(flash_region(before, 0x0801'0000, 0x0808'0000),
+              flash_region(after, 0x0801'0000, 0x0808'0000));
+    return after;
   }
 
   std::vector<uint8_t> v2_;

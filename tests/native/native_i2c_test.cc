@@ -45,8 +45,7 @@ class NativeI2c : public native_test::DemoDeviceTest {
 
 TEST_F(NativeI2c, PinResetSyncOverI2cInstallsV2AndItConfirms) {
   Device& d = start();
-  expect({"demo 1.0.0 slot A\n", "confirmed\n"});
-  const auto before = d.flash_copy();
+  const auto before = expect_v1_running(d);
   HostSession host(*link_, *pins_);
   auto hello = host.wake(*pins_);
   ASSERT_TRUE(hello.ok()) << to_string(hello.error()) << " / " << to_string(link_->last_error())
@@ -64,14 +63,7 @@ TEST_F(NativeI2c, PinResetSyncOverI2cInstallsV2AndItConfirms) {
       << d.recent_events();
   const double took = d.now_ms() - t0;
   const auto& s = bus_->stats();
-  d.mark();
-  expect({"boot: slot=B version=2.0.0 decision=trial reason=attempt-1/3\n", "demo 2.0.0 slot B\n",
-          "confirmed\n"});
-  const auto after = d.flash_copy();
-  EXPECT_EQ(flash_region(before, 0x0800'0000, 0x0800'C000),
-            flash_region(after, 0x0800'0000, 0x0800'C000));
-  EXPECT_EQ(flash_region(before, 0x0801'0000, 0x0808'0000),
-            flash_region(after, 0x0801'0000, 0x0808'0000));
+  expect_v2_confirmed(d, before);
   // The image's bytes on a 400 kHz bus, 9 clocks a byte: the wire time.
   const double wire_ms = static_cast<double>(v2_.size()) * 9 / 400'000 * 1000;
   std::printf(
@@ -96,8 +88,7 @@ TEST_F(NativeI2c, AFullSlotImageCompletesAtFullSpeedAndConfirms) {
   const std::vector<uint8_t> image = boot_test::make_image(payload, Slot::kB, {2, 0, 0, 0});
   ASSERT_EQ(image.size(), flash_map::kSlotSize);
   Device& d = start();
-  expect({"demo 1.0.0 slot A\n", "confirmed\n"});
-  const auto before = d.flash_copy();
+  const auto before = expect_v1_running(d);
   HostSession host(*link_, *pins_);
   ASSERT_TRUE(host.wake(*pins_).ok()) << to_string(link_->last_error());
   const double t0 = d.now_ms();
@@ -112,15 +103,8 @@ TEST_F(NativeI2c, AFullSlotImageCompletesAtFullSpeedAndConfirms) {
   EXPECT_LT(took, 1.2 * wire_ms);
   std::printf("384 KB over I2C at 400 kHz: %.1f ms simulated, wire time %.1f ms (x%.3f)\n", took,
               wire_ms, took / wire_ms);
-  d.mark();
-  expect({"boot: slot=B version=2.0.0 decision=trial reason=attempt-1/3\n", "demo 2.0.0 slot B\n",
-          "confirmed\n"});
-  const auto after = d.flash_copy();
+  const auto after = expect_v2_confirmed(d, before);
   EXPECT_EQ(flash_region(after, 0x0808'0000, 0x080E'0000), image);
-  EXPECT_EQ(flash_region(before, 0x0800'0000, 0x0800'C000),
-            flash_region(after, 0x0800'0000, 0x0800'C000));
-  EXPECT_EQ(flash_region(before, 0x0801'0000, 0x0808'0000),
-            flash_region(after, 0x0801'0000, 0x0808'0000));
 }
 
 TEST_F(NativeI2c, AWrongAddressIsAClearErrorAndTheDeviceBootsOn) {

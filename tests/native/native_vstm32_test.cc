@@ -41,8 +41,7 @@ class NativeVirtual : public native_test::DemoDeviceTest {
 
 TEST_F(NativeVirtual, PinResetSyncInstallsV2At2MbaudAndItConfirms) {
   Device& d = start();
-  expect({"demo 1.0.0 slot A\n", "confirmed\n"});
-  const auto before = d.flash_copy();
+  const auto before = expect_v1_running(d);
   HostSession host(*link_, *link_);
   auto hello = host.wake(*link_);
   ASSERT_TRUE(hello.ok()) << to_string(hello.error()) << "\n" << d.recent_events();
@@ -59,16 +58,7 @@ TEST_F(NativeVirtual, PinResetSyncInstallsV2At2MbaudAndItConfirms) {
   const double took = d.now_ms() - t0;
   RecordProperty("install_ms", std::to_string(took));
   if (std::getenv("NATIVE_TRACE") != nullptr) std::printf("%s\n", d.recent_events().c_str());
-  d.mark();
-  expect({"boot: slot=B version=2.0.0 decision=trial reason=attempt-1/3\n", "demo 2.0.0 slot B\n",
-          "confirmed\n"});
-  const auto after = d.flash_copy();
-  // Nothing but slot B and the log changed: bootloader, sector 3 untouched by this short log,
-  // application data and slot A.
-  EXPECT_EQ(flash_region(before, 0x0800'0000, 0x0800'C000),
-            flash_region(after, 0x0800'0000, 0x0800'C000));
-  EXPECT_EQ(flash_region(before, 0x0801'0000, 0x0808'0000),
-            flash_region(after, 0x0801'0000, 0x0808'0000));
+  expect_v2_confirmed(d, before);
   std::printf(
       "native install of %zu bytes at 2 Mbaud: %.1f ms simulated (%u frames, %u resent, "
       "%u timeouts, %u busy)\n",

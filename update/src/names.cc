@@ -98,16 +98,18 @@ const char* to_string(TargetError error) {
 
 bool device_side(FailReason reason) {
   switch (reason) {
+    // Reaching the device and reading its log.
     case FailReason::kNoDevice:
     case FailReason::kBootLog:
+    case FailReason::kObserveFailed:
+    case FailReason::kOutcomeUnreadable:
+    // Its flash operations.
     case FailReason::kPrepareFailed:
     case FailReason::kEraseFailed:
     case FailReason::kWriteFailed:
     case FailReason::kReadFailed:
     case FailReason::kCommitFailed:
-    case FailReason::kRebootFailed:
-    case FailReason::kObserveFailed:
-    case FailReason::kOutcomeUnreadable: return true;
+    case FailReason::kRebootFailed: return true;
     default: return false;
   }
 }
