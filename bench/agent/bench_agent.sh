@@ -14,11 +14,9 @@
 # 2-core box). Usage: bench_agent.sh FOTA VSTM32 [IMAGE_BYTES]
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../../tests/lib/harness.sh"
-. "$HERE/../../tests/lib/servers.sh"
+. "$HERE/../../tests/lib/agent.sh"
 harness_start fota-bench-agent FOTA VSTM32 -- "$@"
 BYTES=${3:-393216}
-servers_init "$T"
 die() {
   echo "bench_agent: $*" >&2
   for f in "$T"/agent*.log; do [ -f "$f" ] && tail -5 "$f" >&2; done
@@ -31,11 +29,8 @@ log_time() {
 }
 
 PRODUCT=bench
-mkdir -p "$T/www" "$T/app"
-start_mosquitto || die "mosquitto did not start"
-start_nginx "$T/www" || die "nginx did not start"
-"$FOTA" keygen --out "$T/release" > /dev/null || die "keygen"
-PUBLIC_KEY=$(awk '{print $2}' "$T/release.pub")
+agent_servers "$T/www" || die "the servers or the release key"
+mkdir -p "$T/app"
 make_app() { python3 "$HERE/../../tests/flash/make_app.py" "$@" > /dev/null; }
 make_app A $((BYTES - 512)) 7 "$T/app/big-A.bin"
 make_app B $((BYTES - 512)) 7 "$T/app/big-B.bin"
@@ -50,11 +45,7 @@ pack warm 1.0.0 warm "$NGINX_URL"
 pack big 2.0.0 big "$NGINX_URL"
 
 # The cut proxy: the first connection is cut once BYTES / 2 bytes reached the agent.
-python3 "$HERE/../../tests/lib/cut_proxy.py" "$NGINX_PORT" "$T/proxy.port" 1 $((BYTES / 2)) \
-  $((BYTES / 2)) 1 > "$T/proxy.log" 2>&1 &
-harness_track $!
-wait_for '[ -s "$T/proxy.port" ]' 30 || die "proxy did not start"
-PROXY_URL="http://127.0.0.1:$(cat "$T/proxy.port")"
+start_cut_proxy 1 $((BYTES / 2)) $((BYTES / 2)) 1 || die "proxy did not start"
 pack big 2.0.0 bigcut "$PROXY_URL"
 
 # A fresh device: blank flash, the small 1.0.0 installed in slot A (untimed).
@@ -66,31 +57,14 @@ fresh_device() {
     --quiet || die "factory install"
 }
 
-# agent_config NAME PREFIX: a configuration with its own state directory.
+# agent_config NAME PREFIX: a configuration with its own state directory, MQTT client and channel.
 agent_config() {
   mkdir -p "$T/state-$1"
-  cat > "$T/$1.toml" << CONF
-state_dir = "$T/state-$1"
-log_level = "debug"
-status_interval_s = 0.2
-[broker]
-url = "$MQTT_URL"
-client_id = "bench-$1"
-[release]
-product = "$PRODUCT"
-channel = "$1"
-allowed_url_prefixes = ["$2/"]
-public_keys = ["$PUBLIC_KEY"]
-[download]
-retries = 20
-backoff_initial_s = 0.05
-backoff_max_s = 0.5
-[[device]]
-port = "$T/tty"
-pins = "vstm32:$T/ctl"
-confirm_timeout_s = 1
-outcome_timeout_s = 3
-CONF
+  write_agent_config "$T/$1.toml" "state_dir = \"$T/state-$1\"" 'log_level = "debug"' \
+    'status_interval_s = 0.2' "broker.client_id = \"bench-$1\"" "release.channel = \"$1\"" \
+    "release.allowed_url_prefixes = [\"$2/\"]" 'download.retries = 20' \
+    'download.backoff_initial_s = 0.05' 'download.backoff_max_s = 0.5' \
+    "device.pins = \"vstm32:$T/ctl\"" 'device.confirm_timeout_s = 1' 'device.outcome_timeout_s = 3'
 }
 # start_agent NAME [WRAPPER...]: the agent in the background, log in $T/agent-NAME.log; waits until
 # it identified the device.
@@ -102,9 +76,7 @@ start_agent() {
   wait_for "grep -q 'device [0-9A-F]\{24\} runs' '$T/agent-$name.log'" 60 ||
     die "agent $name did not identify the device"
 }
-publish() {  # publish NAME DIR
-  mosquitto_pub -L "$MQTT_URL/fota/$PRODUCT/$1/release" -r -q 1 -f "$T/www/$2/manifest.json"
-}
+publish_to() { CHANNEL=$1 publish -f "$T/www/$2/manifest.json"; }  # publish_to NAME DIR
 # outcome NAME: waits for the engine's outcome line; prints "WRITTEN DOWNLOADED RESUMED_AT".
 outcome() {
   wait_for "grep -q 'outcome ' '$T/agent-$1.log'" 600 || die "agent $1: no outcome"
@@ -159,7 +131,7 @@ flash_work > /dev/null
 agent_config plain "$NGINX_URL"
 start_agent plain /usr/bin/time -v -o "$T/time.txt"
 t0=$(now)
-publish plain big
+publish_to plain big
 wait_for "grep -q 'state trial' '$T/agent-plain.log'" 600 || die "agent: no trial state"
 t1=$(log_time "$(grep 'state trial' "$T/agent-plain.log" | head -1)")
 agent_s=$(echo "$t1 - $t0" | bc -l)
@@ -172,7 +144,7 @@ rss_kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$T/time.txt")
 fresh_device
 agent_config cut "$PROXY_URL"
 start_agent cut
-publish cut bigcut
+publish_to cut bigcut
 read -r cut_written cut_downloaded _ <<< "$(outcome cut)"
 stop_agent
 grep -q "cut-at" "$T/proxy.log" || die "the proxy did not cut"
@@ -183,8 +155,8 @@ flash_work > /dev/null
 log_from=$(($(wc -l < "$SERVERS_DIR/nginx/access.log") + 1))
 agent_config kill "$NGINX_URL"
 start_agent kill
-publish kill big
-uid=$(grep -o "device [0-9A-F]\{24\}" "$T/agent-kill.log" | head -1 | cut -d' ' -f2)
+publish_to kill big
+uid=$(agent_uid "$T/agent-kill.log")
 # The status' bytes field (sed, not a JSON tool: this is polled, and a Python started through a
 # version-manager shim costs seconds on a loaded machine, long enough to miss the 50 % point).
 status_bytes() {

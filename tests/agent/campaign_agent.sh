@@ -16,73 +16,40 @@
 # boots), wrong image (another version runs), failed reruns (the release did not end installed).
 # Usage: campaign_agent.sh FOTA VSTM32 ARTIFACTS_DIR RELEASES_DIR MODE FAULTS [SEED]
 set -u
-. "$(dirname "$0")/../lib/harness.sh"
-. "$(dirname "$0")/../lib/servers.sh"
+. "$(dirname "$0")/../lib/agent.sh"
 harness_start fota-agent-campaign FOTA VSTM32 ARTIFACTS RELEASES MODE FAULTS -- "$@"
 SEED=${7:-1}
 RANDOM=$SEED
 KILLS_PER_RELEASE=${FOTA_KILLS_PER_RELEASE:-5}
-servers_init "$T"
-
-PRODUCT=stm32f407-demo
-mkdir -p "$T/www" "$T/state"
-start_mosquitto || exit 1
-start_nginx "$T/www" || exit 1
-"$FOTA" keygen --out "$T/release" > /dev/null || exit 1
-PUBLIC_KEY=$(awk '{print $2}' "$T/release.pub")
+agent_servers "$T/www" || exit 1
 IMAGE_URL=$NGINX_URL
 if [ "$MODE" = cut ]; then
-  python3 "$(dirname "$0")/../lib/cut_proxy.py" "$NGINX_PORT" "$T/proxy.port" 1000000 200 9000 \
-    "$SEED" > "$T/proxy.log" 2>&1 &
-  harness_track $!
-  wait_for '[ -s "$T/proxy.port" ]' 30 || { echo "proxy did not start"; exit 1; }
-  IMAGE_URL="http://127.0.0.1:$(cat "$T/proxy.port")"
+  start_cut_proxy 1000000 200 9000 "$SEED" || exit 1
+  IMAGE_URL=$PROXY_URL
 fi
 
 factory_flash
 start_vstm32 --timing realistic
 check "factory v1 boots and confirms" 'wait_for "grep -q \"^confirmed\" \"$T/console.log\"" 30'
 
-cat > "$T/agent.toml" << CONF
-state_dir = "$T/state"
-log_level = "debug"
-status_interval_s = 0.2
-[broker]
-url = "$MQTT_URL"
-[release]
-product = "$PRODUCT"
-allowed_url_prefixes = ["$IMAGE_URL/"]
-public_keys = ["$PUBLIC_KEY"]
-allow_downgrade = true
-[download]
-retries = 20
-backoff_initial_s = 0.05
-backoff_max_s = 0.5
-[[device]]
-port = "$T/tty"
-pins = "vstm32:$T/ctl"
-confirm_timeout_s = 20
-outcome_timeout_s = 30
-retry_s = 1
-CONF
-start_agent() {
-  "$FOTA" agent --config "$T/agent.toml" >> "$T/agent.log" 2>&1 &
-  APID=$!
-}
-start_agent
+write_agent_config "$T/agent.toml" 'log_level = "debug"' 'status_interval_s = 0.2' \
+  "release.allowed_url_prefixes = [\"$IMAGE_URL/\"]" 'release.allow_downgrade = true' \
+  'download.retries = 20' 'download.backoff_initial_s = 0.05' 'download.backoff_max_s = 0.5' \
+  "device.pins = \"vstm32:$T/ctl\"" 'device.confirm_timeout_s = 20' \
+  'device.outcome_timeout_s = 30' 'device.retry_s = 1'
+run_agent "$T/agent.log"
 wait_for "grep -q \"device [0-9A-F]\{24\} runs\" \"$T/agent.log\"" 60 || {
   echo "the agent did not identify the device"
   tail "$T/agent.log"
   exit 1
 }
-UID_HEX=$(grep -o "device [0-9A-F]\{24\}" "$T/agent.log" | head -1 | cut -d" " -f2)
-# status FIELD: one field of the retained status (for messages; sed, not a JSON tool: a Python
-# started through a version-manager shim costs seconds on a loaded machine).
+UID_HEX=$(agent_uid "$T/agent.log")
+# status FIELD: one field of the retained status, in place of agent.sh's (for messages; sed, not a
+# JSON tool: a Python started through a version-manager shim costs seconds on a loaded machine).
 status() {
   "$FOTA" status --broker "$MQTT_URL" --product "$PRODUCT" --device "$UID_HEX" --json 2> /dev/null |
     sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p"
 }
-publish() { mosquitto_pub -L "$MQTT_URL/fota/$PRODUCT/stable/release" -r -q 1 "$@"; }
 command() { mosquitto_pub -L "$MQTT_URL/fota/$PRODUCT/device/$UID_HEX/cmd" -q 1 -m "$1"; }
 # installed VERSION: since the release was published the bootloader booted VERSION and the agent
 # says the device runs it: confirmed or idle, or an `update` command to VERSION refused as not
@@ -139,9 +106,7 @@ while [ $faults -lt "$FAULTS" ]; do
   [ $((release % 2)) -eq 1 ] && major=2 app=demo-v2
   [ $release -gt 1 ] && [ $major -eq 2 ] && downgrade=1
   version="$major.0.0"
-  "$FOTA" pack --app-a "$ARTIFACTS/$app-A.elf" --app-b "$ARTIFACTS/$app-B.elf" --version "$version" \
-    --product "$PRODUCT" --name "r$release" --url-base "$IMAGE_URL/r$release" --out "$T/www/r$release" \
-    --sign "$T/release.key" > /dev/null || { echo "pack $version failed"; exit 1; }
+  pack_release "$app" "$version" "r$release" "$IMAGE_URL/r$release" "$T/www/r$release"
   mark=$(events "state downloading")
   checking=$(events "state checking")
   console_mark=$(stat -c %s "$T/console.log")
@@ -174,7 +139,7 @@ while [ $faults -lt "$FAULTS" ]; do
         echo "release $version: SIGKILL $faults after: $(grep "state \|outcome" "$T/agent.log" | tail -1 | cut -d' ' -f3-)"
         checking=$(events "state checking")
         notnewer=$(events "not newer")
-        start_agent
+        run_agent "$T/agent.log"
         ask
       done
       ;;
@@ -192,11 +157,7 @@ while [ $faults -lt "$FAULTS" ]; do
       ;;
     broker)
       if wait_for "[ \$(events 'state downloading') -gt $mark ]" 300; then
-        kill "$MQTT_PID"
-        wait_for '! kill -0 $MQTT_PID 2> /dev/null' 10
-        ( as_nobody mosquitto -c "$SERVERS_DIR/mosquitto.conf" >> "$SERVERS_DIR/mosquitto.restarts" 2>&1 ) &
-        MQTT_PID=$!
-        SERVER_PIDS+=("$MQTT_PID")
+        restart_mosquitto
         faults=$((faults + 1))
         echo "release $version: broker restart $faults while downloading"
       else

@@ -16,16 +16,9 @@
 #   restart -> the identity cached in state_dir is used (no reset of the device); --reprobe resets
 # Usage: e2e_agent_test.sh FOTA VSTM32 ARTIFACTS_DIR RELEASES_DIR
 set -u
-. "$(dirname "$0")/../lib/harness.sh"
-. "$(dirname "$0")/../lib/servers.sh"
+. "$(dirname "$0")/../lib/agent.sh"
 harness_start fota-agent-e2e FOTA VSTM32 ARTIFACTS RELEASES -- "$@"
-servers_init "$T"
-
-PRODUCT=stm32f407-demo
-mkdir -p "$T/www" "$T/state"
-start_mosquitto || exit 1
-start_nginx "$T/www" || exit 1
-RELEASE_TOPIC="fota/$PRODUCT/stable/release"
+agent_servers "$T/www" || exit 1
 # Two misbehaving servers: one answers 500 to everything, one stalls after 100 bytes.
 # A third serves the files of $T/short but every body stops at byte 6000 of the file.
 mkdir -p "$T/short"
@@ -39,14 +32,10 @@ URL_500="http://127.0.0.1:$(cat "$T/500.port")"
 URL_STALL="http://127.0.0.1:$(cat "$T/stall.port")"
 URL_SHORT="http://127.0.0.1:$(cat "$T/short.port")"
 
-# --- releases, signed with a fresh key
-"$FOTA" keygen --out "$T/release" > /dev/null || exit 1
+# --- releases, signed with the fresh key of agent_servers
 "$FOTA" keygen --out "$T/stranger" > /dev/null || exit 1
-PUBLIC_KEY=$(awk '{print $2}' "$T/release.pub")
-pack() {  # pack NAME VERSION DIR [KEY [URL_BASE]]
-  "$FOTA" pack --app-a "$ARTIFACTS/$1-A.elf" --app-b "$ARTIFACTS/$1-B.elf" --version "$2" \
-    --product "$PRODUCT" --name "$1" --url-base "${5:-$NGINX_URL}/$3" --out "$T/www/$3" \
-    --sign "${4:-$T/release.key}" > /dev/null || { echo "pack $1 failed"; exit 1; }
+pack() {  # pack NAME VERSION DIR [KEY [URL_BASE]]: served from $T/www/DIR
+  pack_release "$1" "$2" "$1" "${5:-$NGINX_URL}/$3" "$T/www/$3" "${4:-}"
 }
 pack demo-v2 2.0.0 v2
 pack demo-v3 3.0.0 tampered
@@ -97,62 +86,27 @@ factory_flash
 start_vstm32
 check "factory v1 boots and confirms" 'wait_for "grep -q \"^confirmed\" \"$T/console.log\"" 30'
 
-cat > "$T/agent.toml" << CONF
-state_dir = "$T/state"
-log_level = "debug"
-status_interval_s = 0.5
-[broker]
-url = "$MQTT_URL"
-[release]
-product = "$PRODUCT"
-channel = "stable"
-allowed_url_prefixes = ["$NGINX_URL/", "$URL_500/", "$URL_STALL/", "$URL_SHORT/"]
-public_keys = ["$PUBLIC_KEY"]
-[download]
-stall_timeout_s = 2
-retries = 2
-backoff_initial_s = 0.2
-[[device]]
-name = "rack-1"
-port = "$T/tty"
-pins = "vstm32:$T/ctl"
-confirm_timeout_s = 4
-outcome_timeout_s = 120
-CONF
+write_agent_config "$T/agent.toml" 'log_level = "debug"' 'status_interval_s = 0.5' \
+  'release.channel = "stable"' \
+  "release.allowed_url_prefixes = [\"$NGINX_URL/\", \"$URL_500/\", \"$URL_STALL/\", \"$URL_SHORT/\"]" \
+  'download.stall_timeout_s = 2' 'download.retries = 2' 'download.backoff_initial_s = 0.2' \
+  'device.name = "rack-1"' "device.pins = \"vstm32:$T/ctl\"" 'device.confirm_timeout_s = 4' \
+  'device.outcome_timeout_s = 120'
 "$FOTA" agent --config "$T/agent.toml" --check-config > /dev/null
 check "configuration accepted" '[ $? -eq 0 ]'
 
-"$FOTA" agent --config "$T/agent.toml" > "$T/agent.log" 2>&1 &
-APID=$!
+run_agent "$T/agent.log"
 check "agent identified the device" 'wait_for "grep -q \"device [0-9A-F]\{24\} runs 1.0.0\" \"$T/agent.log\"" 60'
-UID_HEX=$(grep -o "device [0-9A-F]\{24\}" "$T/agent.log" | head -1 | cut -d" " -f2)
-# status FIELD: one field of the device's retained status (`fota status --json`).
-status() {
-  "$FOTA" status --broker "$MQTT_URL" --product "$PRODUCT" --device "$UID_HEX" --json |
-    python3 -c 'import json, sys; l = sys.stdin.readline(); print(json.loads(l).get(sys.argv[1], "") if l else "")' "$1"
-}
-summary() { echo "$(status state)/$(status running_version)/$(status running_slot)"; }
+UID_HEX=$(agent_uid "$T/agent.log")
 check "status: idle, running 1.0.0 in A" 'wait_for "[ \"\$(summary)\" = idle/1.0.0/A ]" 20 || { summary; false; }'
 
-# follow VERB TIMEOUT: `fota status --follow` until a final state; output in $T/follow.txt.
-follow() {
-  "$FOTA" status --broker "$MQTT_URL" --product "$PRODUCT" --device "$UID_HEX" --follow \
-    --timeout "$1" > "$T/follow.txt" 2>&1
-}
-publish() { mosquitto_pub -L "$MQTT_URL/$RELEASE_TOPIC" -r -q 1 "$@"; }
-
 # --- v2: installed over the air and confirmed
-follow 300 &
-FPID=$!
-wait_for '[ -s "$T/follow.txt" ]' 20  # subscribed: it printed the retained state
-publish -f "$T/www/v2/manifest.json"
-wait $FPID
-code=$?
-check "v2: status confirmed (follow exit 0)" '[ $code -eq 0 ]'
+followed 300 publish -f "$T/www/v2/manifest.json"
+check "v2: status confirmed (follow exit 0)" '[ $FOLLOW_CODE -eq 0 ]'
 check "v2: went through downloading" 'grep -q "^downloading" "$T/follow.txt"'
 check "v2: the first confirmed status names 2.0.0 in B as running" 'grep -m1 "^confirmed" "$T/follow.txt" | grep -q "running 2.0.0/B"'
 check "v2: banner on USART1" 'grep -q "^demo 2.0.0 slot B" "$T/console.log"'
-check "v2: status confirmed, running 2.0.0 in B" '[ "$(status state)/$(status running_version)/$(status running_slot)" = confirmed/2.0.0/B ]'
+check "v2: status confirmed, running 2.0.0 in B" '[ "$(summary)" = confirmed/2.0.0/B ]'
 downloaded=$(grep -o "[0-9]* bytes downloaded" "$T/agent.log" | tail -1 | cut -d" " -f1)
 size=$(stat -c %s "$T/www/v2/demo-v2-2.0.0-B.img")
 check "v2: downloaded about once (${downloaded} of ${size} bytes)" '[ "$downloaded" -le $((size * 11 / 10 + 4096)) ]'
@@ -218,13 +172,8 @@ check "cut body: v2 runs again" 'wait_for "tail -c +$((mark + 1)) \"$T/console.l
 check "cut body: never committed" '! tail -c +$((mark + 1)) "$T/console.log" | grep -q "version=3.0.0"'
 
 # --- a release that never confirms: reverted, reported as such
-follow 300 &
-FPID=$!
-wait_for '[ -s "$T/follow.txt" ]' 20
-publish -f "$T/www/noconfirm/manifest.json"
-wait $FPID
-code=$?
-check "noconfirm: follow ends non-zero" '[ $code -ne 0 ]'
+followed 300 publish -f "$T/www/noconfirm/manifest.json"
+check "noconfirm: follow ends non-zero" '[ $FOLLOW_CODE -ne 0 ]'
 check "noconfirm: status reverted" 'grep -q "^reverted" "$T/follow.txt"'
 check "noconfirm: status reverted, still runs 2.0.0" '[ "$(status state)/$(status running_version)" = reverted/2.0.0 ]'
 check "noconfirm: bootloader went back to v2" 'grep -q "boot: slot=B version=2.0.0 decision=confirmed reason=reverted-A" "$T/console.log"'
@@ -241,16 +190,14 @@ check "SIGTERM: status offline" '[ "$(status state)" = offline ]'
 # --- restart: the cached identity, no reset; --reprobe: identified through the bootloader again
 boots() { grep -c "boot: slot=" "$T/console.log"; }
 before=$(boots)
-"$FOTA" agent --config "$T/agent.toml" > "$T/agent2.log" 2>&1 &
-APID=$!
+run_agent "$T/agent2.log"
 check "restart: identity from the cache" 'wait_for "grep -q \"device $UID_HEX runs 2.0.0+0 in slot B (identity cached\" \"$T/agent2.log\"" 30'
 check "restart: status idle, running 2.0.0 in B" 'wait_for "[ \"\$(summary)\" = idle/2.0.0/B ]" 20 || { summary; false; }'
 check "restart: the reverted release is not retried" 'wait_for "grep -q \"reverted before on this device\" \"$T/agent2.log\"" 20'
 check "restart: the device was not reset" '[ "$(boots)" -eq "$before" ]'
 kill -TERM "$APID"
 wait "$APID"
-"$FOTA" agent --config "$T/agent.toml" --reprobe > "$T/agent3.log" 2>&1 &
-APID=$!
+run_agent "$T/agent3.log" --reprobe
 check "--reprobe: identified through the bootloader" 'wait_for "grep -q \"device $UID_HEX runs 2.0.0+0 in slot B$\" \"$T/agent3.log\"" 60'
 check "--reprobe: the device was reset" 'wait_for "[ \$(boots) -gt $before ]" 30'
 check "--reprobe: status idle, running 2.0.0 in B" 'wait_for "[ \"\$(summary)\" = idle/2.0.0/B ]" 20 || { summary; false; }'

@@ -13,25 +13,11 @@
 # with a real device, so the waits below are long.
 # Usage: native_agent_test.sh FOTA VSTM32 ARTIFACTS_DIR RELEASES_DIR
 set -u
-. "$(dirname "$0")/../lib/harness.sh"
-. "$(dirname "$0")/../lib/servers.sh"
+. "$(dirname "$0")/../lib/agent.sh"
 harness_start fota-agent-native FOTA VSTM32 ARTIFACTS RELEASES -- "$@"
-servers_init "$T"
-
-PRODUCT=stm32f407-demo
-mkdir -p "$T/state"
-start_mosquitto || exit 1
-start_s3 fota || exit 1
-start_nginx --s3 fota || exit 1
-"$FOTA" keygen --out "$T/release" > /dev/null || exit 1
-PUBLIC_KEY=$(awk '{print $2}' "$T/release.pub")
-pack() {  # pack APP VERSION
-  "$FOTA" pack --app-a "$ARTIFACTS/$1-A.elf" --app-b "$ARTIFACTS/$1-B.elf" --version "$2" \
-    --product "$PRODUCT" --name "$1" --url-base "$NGINX_URL" --out "$T/$1" \
-    --sign "$T/release.key" > /dev/null || { echo "pack $1 failed"; exit 1; }
-}
-pack demo-v2 2.0.0
-pack demo-v3 3.0.0
+agent_servers --s3 fota || exit 1
+pack_release demo-v2 2.0.0 demo-v2 "$NGINX_URL" "$T/demo-v2"
+pack_release demo-v3 3.0.0 demo-v3 "$NGINX_URL" "$T/demo-v3"
 release() {  # release DIR: images + manifest into S3, the manifest on MQTT (retained)
   "$FOTA" release --dir "$T/$1" --sign "$T/release.key" --endpoint "$S3_ENDPOINT" --bucket fota \
     --url-base "$NGINX_URL" --mqtt "$MQTT_URL" > "$T/release-$1.log" 2>&1
@@ -42,29 +28,13 @@ factory_flash
 start_vstm32
 check "factory v1 boots and confirms" 'wait_for "grep -q \"^confirmed\" \"$T/console.log\"" 30'
 
-config() {  # config FILE DEVICE_LINES...
+config() {  # config FILE DEVICE_LINES...: this test's configuration, DEVICE_LINES in its [[device]]
   local file=$1
   shift
-  {
-    cat << CONF
-state_dir = "$T/state"
-log_level = "debug"
-status_interval_s = 0.5
-[broker]
-url = "$MQTT_URL"
-[release]
-product = "$PRODUCT"
-allowed_url_prefixes = ["$NGINX_URL/"]
-public_keys = ["$PUBLIC_KEY"]
-[[device]]
-name = "rack-1"
-port = "$T/tty"
-confirm_timeout_s = 4
-outcome_timeout_s = 60
-retry_s = 1
-CONF
-    printf '%s\n' "$@"
-  } > "$file"
+  write_agent_config "$file" 'log_level = "debug"' 'status_interval_s = 0.5' \
+    "release.allowed_url_prefixes = [\"$NGINX_URL/\"]" 'device.name = "rack-1"' \
+    'device.confirm_timeout_s = 4' 'device.outcome_timeout_s = 60' 'device.retry_s = 1' \
+    "${@/#/device.}"
 }
 
 # --- bad configurations: refused before the device is touched, the key named
@@ -84,33 +54,26 @@ check "native without pins: the error names native_entry" \
   'grep -q "device\[0\].native_entry: \"pin\" needs reset pins" "$T/bad2.txt"'
 check "bad configurations: the device was not reset" '[ "$(boots)" -eq "$before" ]'
 
-# --- native at 2 Mbaud: v2 from S3 into slot B
-config "$T/agent.toml" "pins = \"vstm32:$T/ctl\"" 'transport = "native"' 'native_baud = 2000000'
-"$FOTA" agent --config "$T/agent.toml" > "$T/agent.log" 2>&1 &
-APID=$!
-check "native: the agent says so" 'wait_for "grep -q \"transport native (our bootloader.s update mode), up to 2000000 baud\" \"$T/agent.log\"" 30'
-check "native: device identified through our bootloader" \
-  'wait_for "grep -q \"device [0-9A-F]\{24\} runs 1.0.0+0 in slot A$\" \"$T/agent.log\"" 240'
-UID_HEX=$(grep -o "device [0-9A-F]\{24\}" "$T/agent.log" | head -1 | cut -d" " -f2)
-status() {
-  "$FOTA" status --broker "$MQTT_URL" --product "$PRODUCT" --device "$UID_HEX" --json |
-    python3 -c 'import json, sys; l = sys.stdin.readline(); print(json.loads(l).get(sys.argv[1], "") if l else "")' "$1"
+# on_transport TRANSPORT LOG SAYS IDENTIFIED: the agent with transport = TRANSPORT at up to
+# 2 Mbaud, output in LOG; it must log SAYS, then IDENTIFIED: the device identified (240 s: a missed
+# native wake-up is tried again after retry_s).
+on_transport() {
+  local transport=$1 log=$2 says=$3 identified=$4
+  config "$T/agent.toml" "pins = \"vstm32:$T/ctl\"" "transport = \"$transport\"" 'native_baud = 2000000'
+  run_agent "$log"
+  check "$transport: the agent logs \"$says\"" 'wait_for "grep -q \"$says\" \"$log\"" 30'
+  check "$transport: the device identified (\"$identified\")" \
+    'wait_for "grep -q \"$identified\" \"$log\"" 240'
 }
-summary() { echo "$(status state)/$(status running_version)/$(status running_slot)"; }
+
+# --- native at 2 Mbaud: v2 from S3 into slot B, identified through our bootloader
+on_transport native "$T/agent.log" "transport native (our bootloader.s update mode), up to 2000000 baud" \
+  "device [0-9A-F]\{24\} runs 1.0.0+0 in slot A$"
+UID_HEX=$(agent_uid "$T/agent.log")
 check "native: status idle, running 1.0.0 in A" 'wait_for "[ \"\$(summary)\" = idle/1.0.0/A ]" 20 || { summary; false; }'
-follow() {
-  "$FOTA" status --broker "$MQTT_URL" --product "$PRODUCT" --device "$UID_HEX" --follow \
-    --timeout "$1" > "$T/follow.txt" 2>&1
-}
-follow 500 &
-FPID=$!
-wait_for '[ -s "$T/follow.txt" ]' 20
-release demo-v2
-code=$?
-check "v2: fota release to S3 + MQTT (exit 0)" '[ $code -eq 0 ] || { cat "$T/release-demo-v2.log"; false; }'
-wait $FPID
-code=$?
-check "v2: status confirmed (follow exit 0)" '[ $code -eq 0 ] || { cat "$T/follow.txt"; false; }'
+followed 500 release demo-v2
+check "v2: fota release to S3 + MQTT (exit 0)" '[ $CODE -eq 0 ] || { cat "$T/release-demo-v2.log"; false; }'
+check "v2: status confirmed (follow exit 0)" '[ $FOLLOW_CODE -eq 0 ] || { cat "$T/follow.txt"; false; }'
 check "v2: streamed over the native path at 2 Mbaud" \
   'grep -q "native: image sent at 2000000 baud" "$T/agent.log"'
 check "v2: downloaded from S3 through nginx" \
@@ -124,20 +87,12 @@ code=$?
 APID=""
 check "native: SIGTERM, exit 0" '[ $code -eq 0 ]'
 
-# --- auto: our bootloader answers the probe, so the native path; v3 into slot A
-config "$T/agent.toml" "pins = \"vstm32:$T/ctl\"" 'transport = "auto"' 'native_baud = 2000000'
-"$FOTA" agent --config "$T/agent.toml" > "$T/agent2.log" 2>&1 &
-APID=$!
-check "auto: native chosen" 'wait_for "grep -q \"transport auto: our bootloader answered; native\" \"$T/agent2.log\"" 30'
-check "auto: the application runs again after the probe" \
-  'wait_for "grep -q \"device $UID_HEX runs 2.0.0+0 in slot B$\" \"$T/agent2.log\"" 240'
-follow 500 &
-FPID=$!
-wait_for '[ -s "$T/follow.txt" ]' 20
-release demo-v3
-wait $FPID
-code=$?
-check "auto v3: status confirmed (follow exit 0)" '[ $code -eq 0 ] || { cat "$T/follow.txt"; false; }'
+# --- auto: our bootloader answers the probe, so the native path; the application runs again
+# after the probe; v3 into slot A
+on_transport auto "$T/agent2.log" "transport auto: our bootloader answered; native" \
+  "device $UID_HEX runs 2.0.0+0 in slot B$"
+followed 500 release demo-v3
+check "auto v3: status confirmed (follow exit 0)" '[ $FOLLOW_CODE -eq 0 ] || { cat "$T/follow.txt"; false; }'
 check "auto v3: over the native path" 'grep -q "native: image sent at 2000000 baud" "$T/agent2.log"'
 check "auto v3: status confirmed, running 3.0.0 in A" 'wait_for "[ \"\$(summary)\" = confirmed/3.0.0/A ]" 20 || { summary; false; }'
 kill -TERM "$APID"

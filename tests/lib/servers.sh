@@ -60,6 +60,16 @@ server_kill() {
   SERVER_PIDS=("${kept[@]}")
 }
 
+# restart_mosquitto: the plain broker of start_mosquitto stopped, then started again with the
+# same configuration (the same port, MQTT_URL); its output appended to mosquitto.restarts.
+restart_mosquitto() {
+  kill "$MQTT_PID"
+  wait_for '! kill -0 $MQTT_PID 2> /dev/null' 10
+  ( as_nobody mosquitto -c "$SERVERS_DIR/mosquitto.conf" >> "$SERVERS_DIR/mosquitto.restarts" 2>&1 ) &
+  MQTT_PID=$!
+  SERVER_PIDS+=("$MQTT_PID")
+}
+
 # Runs in a background subshell: exec, so that $! is the server's own pid.
 as_nobody() {
   if [ "$(id -u)" = 0 ]; then
