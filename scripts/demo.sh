@@ -19,7 +19,7 @@ fi
 vstm32=$build/bin/vstm32
 fota=$build/tools/fota/fota
 work=$(mktemp -d /tmp/fota-demo.XXXXXX)
-source tests/lib/servers.sh
+source tests/lib/agent.sh  # and servers.sh, harness.sh
 servers_init "$work"
 apid="" vpid=""
 cleanup() {
@@ -55,28 +55,17 @@ wait_or_stop 'grep -q "^confirmed" "$work/console.log" 2> /dev/null' 30 "v1's co
 tr -d '\r' < "$work/console.log" | sed 's/^/  USART1 | /'
 
 step "3. fota agent: a gateway wired to the device (USART1 on a pty, BOOT0/NRST on vstm32's socket)"
-public_key=$(awk '{print $2}' "$build/keys/demo.pub")
-cat > "$work/agent.toml" << CONF
-state_dir = "$work/state"
-status_interval_s = 0.5
-[broker]
-url = "$MQTT_URL"
-[release]
-product = "stm32f407-demo"
-channel = "stable"
-allowed_url_prefixes = ["$NGINX_URL/"]
-public_keys = ["$public_key"]
-[[device]]
-name = "demo-board"
-port = "$work/tty"
-pins = "vstm32:$work/ctl"
-confirm_timeout_s = 5
-CONF
+# write_agent_config (tests/lib/agent.sh) puts the state and the device's tty in $T.
+T=$work
+PUBLIC_KEY=$(awk '{print $2}' "$build/keys/demo.pub")
+write_agent_config "$work/agent.toml" 'status_interval_s = 0.5' 'release.channel = "stable"' \
+  "release.allowed_url_prefixes = [\"$NGINX_URL/\"]" 'device.name = "demo-board"' \
+  "device.pins = \"vstm32:$work/ctl\"" 'device.confirm_timeout_s = 5'
 sed 's/^/  agent.toml | /' "$work/agent.toml"
 "$fota" agent --config "$work/agent.toml" > "$work/agent.log" 2>&1 &
 apid=$!
 wait_or_stop 'grep -q "device [0-9A-F]\{24\} runs" "$work/agent.log"' 60 "the agent's identification"
-uid=$(grep -o "device [0-9A-F]\{24\}" "$work/agent.log" | head -1 | cut -d" " -f2)
+uid=$(agent_uid "$work/agent.log")
 echo "the agent read the device's unique ID through the ROM bootloader: $uid"
 "$fota" status --config "$work/agent.toml"
 
