@@ -131,3 +131,17 @@ function(fota_add_fuzzer name)
     COMMAND ${name} -runs=${runs} -seed=1 -max_len=4096 ${ARG_ARGS} -print_final_stats=1)
   set_tests_properties(fuzz_smoke.${name} PROPERTIES LABELS "fuzz" TIMEOUT 300)
 endfunction()
+
+# fota_add_fuzzcov_library(name COPY_OF library [DEPS ...]): a coverage-instrumented copy of
+# library (its sources and include/ directory), so that libFuzzer sees inside the parsers: the
+# normal libraries are built without -fsanitize=fuzzer-no-link. DEPS: what library links.
+function(fota_add_fuzzcov_library name)
+  cmake_parse_arguments(ARG "" "COPY_OF" "DEPS" ${ARGN})
+  get_target_property(sources ${ARG_COPY_OF} SOURCES)
+  get_target_property(dir ${ARG_COPY_OF} SOURCE_DIR)
+  list(TRANSFORM sources PREPEND ${dir}/)
+  add_library(${name} STATIC ${sources})
+  target_include_directories(${name} PUBLIC ${dir}/include)
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS} PRIVATE fota_warnings)
+  target_compile_options(${name} PRIVATE -fsanitize=fuzzer-no-link -O2)
+endfunction()
