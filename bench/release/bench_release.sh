@@ -7,13 +7,11 @@
 # unchanged). Prints the load average: the machine is shared.
 # usage: bench_release.sh FOTA [IMAGE_BYTES] [ROUNDS]
 set -u
-FOTA="$1"
+HERE="$(cd "$(dirname "$0")" && pwd)"
+source "$HERE/../../tests/lib/servers.sh"  # and harness.sh
+harness_start fota-bench-release FOTA -- "$@"
 BYTES="${2:-393216}"
 ROUNDS="${3:-3}"
-HERE="$(cd "$(dirname "$0")" && pwd)"
-T=$(mktemp -d /tmp/fota-bench-release.XXXXXX)
-SERVERS_CLEANUP_DIR="$T"
-source "$HERE/../../tests/lib/servers.sh"
 servers_init "$T"
 start_s3 fota && start_mosquitto || exit 1
 python3 "$HERE/../../tests/flash/make_app.py" A $((BYTES - 512)) 7 "$T/a.bin"

@@ -18,27 +18,28 @@ flash() {
     --outcome-timeout "${OUTCOME:-90}" "$@"
 }
 info_json() { "$FOTA" info --port "$T/tty" --pins "vstm32:$T/ctl" --json; }
+# flash_confirmed RELEASE VERSION SLOT: `fota flash --console` of RELEASE confirms VERSION in SLOT:
+# exit 0, the verdict, the new image's banner from the virtual USART1 (output in $T/out.txt).
+flash_confirmed() {
+  local release=$1 version=$2 slot=$3
+  run_out flash --release "$RELEASES/$release" --console
+  check "flash $release exit 0 (confirmed)" '[ $code -eq 0 ]'
+  check "$release verdict line: slot $slot runs $version" 'grep -q "confirmed: slot $slot runs $version" "$T/out.txt"'
+  check "$release banner from the virtual USART1" 'grep -q "console: demo $version slot $slot" "$T/out.txt"'
+}
 
 factory_flash
 start_vstm32
 check "factory v1 boots and confirms" 'wait_for "grep -q \"^confirmed\" \"$T/console.log\"" 30'
 
 # --- v2 into B: confirmed
-flash --release "$RELEASES/demo-v2" --console > "$T/out.txt" 2>&1
-code=$?
-check "flash v2 exit 0 (confirmed)" '[ $code -eq 0 ]'
-check "v2 verdict line" 'grep -q "confirmed: slot B runs 2.0.0" "$T/out.txt"'
-check "v2 banner from the virtual USART1" 'grep -q "console: demo 2.0.0 slot B" "$T/out.txt"'
+flash_confirmed demo-v2 2.0.0 B
 check "bootloader verified v2 on trial" 'grep -q "console: boot: slot=B version=2.0.0 decision=trial" "$T/out.txt"'
 info_json > "$T/info.json"
 check "log: B confirmed" 'grep -q "\"slot\":\"B\",\"image\":\"2.0.0[^}]*\"state\":\"confirmed\"" "$T/info.json"'
 
 # --- v3 goes back to A: confirmed
-flash --release "$RELEASES/demo-v3" --console > "$T/out.txt" 2>&1
-code=$?
-check "flash v3 exit 0 (confirmed)" '[ $code -eq 0 ]'
-check "v3 runs in A" 'grep -q "confirmed: slot A runs 3.0.0" "$T/out.txt"'
-check "v3 banner" 'grep -q "console: demo 3.0.0 slot A" "$T/out.txt"'
+flash_confirmed demo-v3 3.0.0 A
 
 # --- a never-confirming image: reset after each confirm timeout, reverted after its attempts
 flash --release "$RELEASES/demo-noconfirm" --console --json > "$T/out.json" 2> "$T/err.txt"
@@ -78,8 +79,7 @@ check "port vanished: message" 'grep -q "serial link failed" "$T/pull.txt"'
 mark=$(stat -c %s "$T/console.log")
 start_vstm32
 check "after the pull the device runs v3 again" 'wait_for "tail -c +$((mark + 1)) \"$T/console.log\" | grep -q \"^demo 3.0.0 slot A\"" 30'
-flash --release "$RELEASES/demo-v2" > "$T/out.txt" 2>&1
-code=$?
+run_out flash --release "$RELEASES/demo-v2"
 check "rerun after the pull: confirmed" '[ $code -eq 0 ]'
 
 # --- bad input: a chip that answers another product ID (0x419, an F42x/43x) is refused before
@@ -87,8 +87,7 @@ check "rerun after the pull: confirmed" '[ $code -eq 0 ]'
 stop_vstm32
 cp "$T/flash.bin" "$T/before.bin"
 start_vstm32 --product-id 0x419
-flash --release "$RELEASES/demo-v2" > "$T/out.txt" 2>&1
-code=$?
+run_out flash --release "$RELEASES/demo-v2"
 check "wrong PID: exit 3" '[ $code -eq 3 ]'
 check "wrong PID named" 'grep -q "0x419" "$T/out.txt"'
 stop_vstm32

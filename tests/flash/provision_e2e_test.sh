@@ -38,27 +38,20 @@ start_vstm32
 cp "$T/flash.bin" "$T/blank.bin"
 
 # --- bad input: nothing touched
-provision --key "$T/missing.pub" > "$T/out.txt" 2>&1
-code=$?
+run_out provision --key "$T/missing.pub"
 check "missing key file: exit 2" '[ $code -eq 2 ]'
 check "missing key file named" 'grep -q "missing.pub" "$T/out.txt"'
 echo "not a key" > "$T/garbage.pub"
-provision --key "$T/garbage.pub" > "$T/out.txt" 2>&1
-code=$?
+run_out provision --key "$T/garbage.pub"
 check "garbage key file: exit 2" '[ $code -eq 2 ]'
 check "garbage key file named" 'grep -q "garbage.pub" "$T/out.txt"'
 head -c 40000 /dev/zero > "$T/big.bin"
-"$FOTA" provision --port "$T/tty" --pins "vstm32:$T/ctl" --bootloader "$T/big.bin" \
-  --key "$DEMO_PUB" > "$T/out.txt" 2>&1
-code=$?
+BL="$T/big.bin" run_out provision --key "$DEMO_PUB"
 check "oversized bootloader: exit 2" '[ $code -eq 2 ]'
 check "oversized bootloader: says the limit" 'grep -q "40000 bytes: the bootloader must fit sectors 0-1" "$T/out.txt"'
-"$FOTA" provision --port "$T/tty" --pins "vstm32:$T/ctl" --bootloader "$ARTIFACTS/bootloader-secure.elf" \
-  --key "$DEMO_PUB" > "$T/out.txt" 2>&1
-code=$?
+BL="$ARTIFACTS/bootloader-secure.elf" run_out provision --key "$DEMO_PUB"
 check "an .elf as bootloader: exit 2" '[ $code -eq 2 ] && grep -q "not a bootloader binary" "$T/out.txt"'
-provision --key "$DEMO_PUB" --rdp1 > "$T/out.txt" 2>&1
-code=$?
+run_out provision --key "$DEMO_PUB" --rdp1
 check "--rdp1 without --confirm-rdp1: exit 1" '[ $code -eq 1 ] && grep -q "confirm-rdp1" "$T/out.txt"'
 check "bad input left the device blank" 'cmp -s "$T/flash.bin" "$T/blank.bin"'
 check "bad input: no option bytes changed" '[ ! -e "$T/flash.bin.opt" ]'
@@ -86,24 +79,20 @@ check "stm32flash write to sector 0 fails (nWRP)" '[ $code -ne 0 ]'
 check "sector 0 unchanged" 'cmp -s "$T/flash.bin" "$T/provisioned.bin"'
 
 # --- re-run: no-op; another key block: refused untouched
-provision --key "$DEMO_PUB" --key "$T/next.pub" > "$T/out.txt" 2>&1
-code=$?
+run_out provision --key "$DEMO_PUB" --key "$T/next.pub"
 check "re-run: exit 0, nothing to do" '[ $code -eq 0 ] && grep -q "nothing to do: already provisioned" "$T/out.txt"'
-provision --key "$T/other.pub" > "$T/out.txt" 2>&1
-code=$?
+run_out provision --key "$T/other.pub"
 check "other key block on a protected device: exit 4" '[ $code -eq 4 ]'
 check "other key block: reason" 'grep -q "already write-protected.*another key block" "$T/out.txt"'
 check "other key block: untouched" 'cmp -s "$T/flash.bin" "$T/provisioned.bin"'
 
 # --- signed release through the ROM: confirmed; unsigned: refused by the device
-flash --release "$RELEASES/demo-v1" --console > "$T/out.txt" 2>&1
-code=$?
+run_out flash --release "$RELEASES/demo-v1" --console
 check "signed v1: exit 0 (confirmed)" '[ $code -eq 0 ]'
 check "signed v1 runs" 'grep -q "confirmed: slot A runs 1.0.0" "$T/out.txt"'
 "$FOTA" pack --app-a "$ARTIFACTS/demo-v2-A.elf" --app-b "$ARTIFACTS/demo-v2-B.elf" --version 2.0.0 \
   --product stm32f407-demo --name demo-v2 --out "$T/unsigned" > /dev/null
-flash --release "$T/unsigned" --console > "$T/out.txt" 2>&1
-code=$?
+run_out flash --release "$T/unsigned" --console
 cat "$T/out.txt" | tail -5
 check "unsigned v2: exit 6 (reverted)" '[ $code -eq 6 ]'
 check "unsigned v2: the device's reason" 'grep -q "refused=B:unsigned" "$T/out.txt"'
@@ -111,8 +100,7 @@ check "unsigned v2: fota names the refusal" 'grep -q "refused the image in slot 
 check "unsigned v2: the verdict says why" 'grep -q "reverted: 2.0.0 was refused by the device.s secure boot (unsigned)" "$T/out.txt"'
 
 # --- signed v2 confirms (floor 2.0); v1 is then refused by fota before anything is erased
-flash --release "$RELEASES/demo-v2" > "$T/out.txt" 2>&1
-code=$?
+run_out flash --release "$RELEASES/demo-v2"
 check "signed v2: exit 0 (confirmed)" '[ $code -eq 0 ] && grep -q "confirmed: slot B runs 2.0.0" "$T/out.txt"'
 cp "$T/flash.bin" "$T/before.bin"
 flash --release "$RELEASES/demo-v1" --json > "$T/out.json" 2> "$T/err.txt"
@@ -126,14 +114,12 @@ check "v1 below the floor: both slots untouched" 'cmp -s <(head -c 917504 "$T/be
 stm32 -u
 code=$?
 check "stm32flash -u (Write Unprotect)" '[ $code -eq 0 ]'
-provision --key "$T/next.pub" > "$T/out.txt" 2>&1
-code=$?
+run_out provision --key "$T/next.pub"
 cat "$T/out.txt"
 check "retirement: exit 0" '[ $code -eq 0 ]'
 check "retirement: only the key block rewritten" 'grep -q "bootloader: already on the device" "$T/out.txt" && grep -q "key block: 1 key(s) written" "$T/out.txt"'
 check "retirement: protected again" 'grep -q "write protection: sectors 0-2 (nWRP 0xFF8)" "$T/out.txt"'
-flash --release "$RELEASES/demo-v3" > "$T/out.txt" 2>&1
-code=$?
+run_out flash --release "$RELEASES/demo-v3"
 check "v3 signed by the retired key: exit 6, unknown-key" '[ $code -eq 6 ] && grep -q "refused by the device.s secure boot (unknown-key)" "$T/out.txt"'
 
 # --- RDP level 1
@@ -145,8 +131,7 @@ check "--rdp1: warns about the ROM" 'grep -q "WARNING: RDP level 1 disables the 
 stm32 -r "$T/read.bin" -S 0x08000000:256
 code=$?
 check "RDP 1: stm32flash read fails" '[ $code -ne 0 ]'
-provision --key "$DEMO_PUB" > "$T/out.txt" 2>&1
-code=$?
+run_out provision --key "$DEMO_PUB"
 check "RDP 1: provision refuses with the reason" '[ $code -eq 4 ] && grep -q "readout-protected (RDP level 1)" "$T/out.txt"'
 mark=$(stat -c %s "$T/console.log")
 ctl boot0 0 > /dev/null && ctl reset > /dev/null

@@ -41,6 +41,12 @@ factory_flash() {
 }
 # check NAME CONDITION: evaluates CONDITION, prints PASS/FAIL NAME, counts failures.
 check() { if eval "$2"; then echo "PASS $1"; else echo "FAIL $1 ($2)"; fails=$((fails + 1)); fi; }
+# run_out COMMAND...: runs COMMAND, its output (stdout and stderr) in $T/out.txt and its exit code
+# in code, for the checks that follow.
+run_out() {
+  "$@" > "$T/out.txt" 2>&1
+  code=$?
+}
 
 # wait_for CONDITION SECONDS: polls CONDITION until it holds; false when SECONDS passed first.
 wait_for() {

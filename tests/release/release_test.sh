@@ -7,13 +7,10 @@
 #   ARTIFACTS_DIR: the ARM build's artefacts: the demo v2 (demo-v2-A.elf, -B.elf) is what gets
 #   released; without it, generated applications stand in.
 set -u
-FOTA="$1"
-ARTIFACTS="${2:-}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
-T=$(mktemp -d /tmp/fota-release-test.XXXXXX)
-SERVERS_CLEANUP_DIR="$T"
-source "$HERE/../lib/harness.sh"
-source "$HERE/../lib/servers.sh"
+source "$HERE/../lib/servers.sh"  # and harness.sh
+harness_start fota-release-test FOTA -- "$@"
+ARTIFACTS="${2:-}"
 servers_init "$T"
 
 servers_up() {
