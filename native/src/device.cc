@@ -172,12 +172,16 @@ DeviceAction DeviceSession::poll() {
       end_requested_ = false;
       const Status s = finish_end();
       reply_status(Type::kEndReply, end_seq_, s);
-      if (s == Status::kOk) return DeviceAction::kRebootInstalled;
+      if (s == Status::kOk) {
+        installed_ = true;
+        installed_ms_ = port_.now_ms();
+      }
     }
   }
   update_release();
 
   const uint32_t now = port_.now_ms();
+  if (installed_ && now - installed_ms_ > kInstalledLingerMs) return DeviceAction::kRebootInstalled;
   if (baud_unconfirmed_ && now - baud_switch_ms_ > config_.baud_confirm_ms) {
     baud_unconfirmed_ = false;
     baud_ = kDefaultBaud;
@@ -222,6 +226,8 @@ void DeviceSession::handle_frame(const FrameHeader& h) {
       return on_begin(h.seq, payload);
     case Type::kQuery: return on_query(h.seq);
     case Type::kEnd:
+      // Installed already: the host did not get the reply (lost on the line) and asks again.
+      if (installed_) return reply_status(Type::kEndReply, h.seq, Status::kOk);
       if (!begun_) return reply_status(Type::kEndReply, h.seq, Status::kNotBegun);
       end_requested_ = true;  // answered once the pending data is programmed
       end_seq_ = h.seq;
@@ -236,7 +242,7 @@ void DeviceSession::handle_frame(const FrameHeader& h) {
     case Type::kPing: return reply_status(Type::kPingReply, h.seq, Status::kOk);
     case Type::kLeave:
       reply_status(Type::kLeaveReply, h.seq, Status::kOk);
-      after_reply_ = DeviceAction::kLeave;
+      after_reply_ = installed_ ? DeviceAction::kRebootInstalled : DeviceAction::kLeave;
       return;
     default: return send_ack(Status::kUnknownType, Type::kNak);
   }
@@ -357,6 +363,7 @@ void DeviceSession::on_begin(uint16_t seq, std::span<const uint8_t> payload) {
   flash_error_ = Status::kOk;
   end_requested_ = false;
   begun_ = true;
+  installed_ = false;
   reply_status(Type::kBeginReply, seq, Status::kOk);
   send_ack(Status::kOk);  // the first window
 }

@@ -47,7 +47,7 @@ HostError HostSession::send(Type type, uint16_t seq, std::span<const uint8_t> pa
              : HostError::kLink;
 }
 
-HostError HostSession::receive(uint64_t deadline_us) {
+HostError HostSession::receive(uint64_t deadline_us, bool* damaged) {
   // At least one read, also when the deadline has passed: drain() asks "anything there now?"
   // (on I2C that is one poll of the device).
   for (;;) {
@@ -61,7 +61,12 @@ HostError HostSession::receive(uint64_t deadline_us) {
       if (st != an3155::PortStatus::kOk && st != an3155::PortStatus::kTimeout) {
         return HostError::kLink;
       }
-      if (parser_.feed(byte) == FrameParser::Event::kFrame) return HostError::kOk;
+      const FrameParser::Event event = parser_.feed(byte);
+      if (event == FrameParser::Event::kFrame) return HostError::kOk;
+      if (damaged != nullptr && event != FrameParser::Event::kNone) {
+        *damaged = true;
+        return HostError::kBadReply;
+      }
       continue;
     }
     if (clock_.now_us() >= deadline_us) return HostError::kNoAnswer;
@@ -69,20 +74,29 @@ HostError HostSession::receive(uint64_t deadline_us) {
 }
 
 HostError HostSession::request(Type type, std::span<const uint8_t> payload, Type reply,
-                               uint32_t timeout_ms) {
-  for (unsigned attempt = 0; attempt <= options_.retries; ++attempt) {
+                               uint32_t timeout_ms, unsigned attempts) {
+  if (attempts == 0) attempts = options_.retries + 1;
+  const uint16_t first_seq = seq_;
+  for (unsigned attempt = 0; attempt < attempts; ++attempt) {
     const uint16_t seq = seq_++;
     FOTA_TRY(send(type, seq, payload));
     const uint64_t deadline = clock_.now_us() + uint64_t{timeout_ms} * 1000;
     for (;;) {
-      const HostError e = receive(deadline);
+      bool damaged = false;
+      const HostError e = receive(deadline, &damaged);
       if (e == HostError::kNoAnswer) {
         ++stats_.timeouts;
         break;  // resend
       }
+      if (damaged) {
+        ++stats_.damaged_replies;  // perhaps our reply: ask again without waiting it out
+        break;
+      }
       FOTA_TRY(e);
       const FrameHeader& h = parser_.header();
-      if (h.type == static_cast<uint8_t>(reply) && h.seq == seq) {
+      const bool ours =
+          static_cast<uint16_t>(h.seq - first_seq) <= static_cast<uint16_t>(seq - first_seq);
+      if (h.type == static_cast<uint8_t>(reply) && ours) {
         last_status_ =
             parser_.payload().empty() ? Status::kOk : static_cast<Status>(parser_.payload()[0]);
         return HostError::kOk;
@@ -299,7 +313,13 @@ HostError HostSession::finish() {
     FOTA_TRY(pump());
   }
   FOTA_TRY(request(Type::kEnd, {}, Type::kEndReply, options_.end_timeout_ms));
-  return last_status_ == Status::kOk ? HostError::kOk : HostError::kRefused;
+  if (last_status_ != Status::kOk) return HostError::kRefused;
+  // Installed: the device waits for LEAVE to boot the image. No answer is no failure: the LEAVE
+  // reply was lost and the device reset, or LEAVE itself was lost and the device boots the image
+  // once its linger passes.
+  (void)request(Type::kLeave, {}, Type::kLeaveReply, options_.reply_timeout_ms, 3);
+  last_status_ = Status::kOk;
+  return HostError::kOk;
 }
 
 uint32_t HostSession::window_end() const {

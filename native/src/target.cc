@@ -203,7 +203,7 @@ TargetError NativeTarget::reboot() {
   line_size_ = 0;
   begun_ = false;
   console_ = false;
-  if (ended_) {  // after END the device reboots into the new image by itself
+  if (ended_) {  // finish() sent LEAVE after END: the device boots the new image
     ended_ = false;
     return TargetError::kOk;
   }

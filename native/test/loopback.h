@@ -43,6 +43,12 @@ class Loopback final : public an3155::ByteLink, public an3155::Clock, public Dev
     rng_.seed(seed);
   }
   uint64_t wire_bytes_to_device() const { return wire_bytes_; }
+  // The next `count` frames of `type` on their way to the host (to_host) or to the device are
+  // lost whole (`damage` false) or arrive with one payload bit flipped (their CRC then fails).
+  void spoil_next(uint8_t type, bool to_host, bool damage, unsigned count = 1) {
+    spoil_ = {type, to_host, damage, count};
+  }
+  bool spoiled() const { return spoil_.left == 0; }
   uint32_t flipped_bits() const { return flipped_; }
   // Stops the device after `us` more microseconds of its own time (a host that vanished is
   // modelled by not calling the link at all; this is for power cuts).
@@ -57,6 +63,9 @@ class Loopback final : public an3155::ByteLink, public an3155::Clock, public Dev
 
   // ---- an3155::ByteLink (host side) ----
   an3155::PortStatus write(std::span<const uint8_t> bytes) override {
+    std::vector<uint8_t> frame(bytes.begin(), bytes.end());
+    if (!spoil(frame, false)) return an3155::PortStatus::kOk;
+    bytes = frame;
     uint64_t t = std::max(line_free_us_x100_, now_us_ * 100);
     const uint64_t byte_x100 = 100ull * 10'000'000 / host_baud_;  // 10 bits, in 1/100 us
     for (uint8_t b : bytes) {
@@ -105,7 +114,9 @@ class Loopback final : public an3155::ByteLink, public an3155::Clock, public Dev
 
   // ---- DevicePort ----
   void send(std::span<const uint8_t> bytes) override {
-    for (uint8_t b : bytes) to_host_.push_back(corrupt(b, host_baud_ != device_baud_));
+    std::vector<uint8_t> frame(bytes.begin(), bytes.end());
+    if (!spoil(frame, true)) return;
+    for (uint8_t b : frame) to_host_.push_back(corrupt(b, host_baud_ != device_baud_));
   }
   uint32_t now_ms() override { return static_cast<uint32_t>(now_us_ / 1000); }
   void set_baud(uint32_t baud) override { device_baud_ = baud; }
@@ -131,6 +142,23 @@ class Loopback final : public an3155::ByteLink, public an3155::Clock, public Dev
     uint8_t byte;
     uint64_t at_x100;
   };
+  struct Spoil {
+    uint8_t type = 0;
+    bool to_host = false;
+    bool damage = false;
+    unsigned left = 0;
+  };
+  // Applies spoil_next() to a whole frame written at once; false: the frame is lost.
+  bool spoil(std::vector<uint8_t>& frame, bool to_host) {
+    if (spoil_.left == 0 || spoil_.to_host != to_host || frame.size() < kFrameOverhead ||
+        frame[0] != kSync0 || frame[1] != kSync1 || frame[2] != spoil_.type) {
+      return true;
+    }
+    --spoil_.left;
+    if (!spoil_.damage) return false;
+    frame[frame.size() - 5] ^= 0x10;  // the last payload byte (or the header check)
+    return true;
+  }
   uint8_t corrupt(uint8_t b, bool garble) {
     if (garble) return static_cast<uint8_t>(b ^ 0x5A ^ (b << 1));
     if (ber_ <= 0) return b;
@@ -178,6 +206,7 @@ class Loopback final : public an3155::ByteLink, public an3155::Clock, public Dev
   std::mt19937 rng_{1};
   uint32_t flipped_ = 0;
   uint64_t wire_bytes_ = 0;
+  Spoil spoil_;
 };
 
 }  // namespace fota::native::test

@@ -254,6 +254,53 @@ TEST_F(NativeSession, BitErrorsAreRepairedByRetransmission) {
   }
 }
 
+// END's reply is the one the host cannot do without: lost or damaged on the line, the host asks
+// again and the device, which waits for LEAVE after a good END, answers again. Before, the
+// device had reset into the new image and the host reported a failed update.
+TEST_F(NativeSession, AnEndReplyLostOrDamagedIsAskedForAgain) {
+  const TestImage small = v2_for_b(20'000, 6);
+  for (const bool damage : {true, false}) {
+    FakeFlash flash;
+    factory(flash);
+    Loopback wire(flash);
+    wire.boot();
+    HostSession host(wire, wire);
+    ASSERT_TRUE(host.hello(500).ok());
+    wire.spoil_next(static_cast<uint8_t>(Type::kEndReply), true, damage);
+    const uint64_t t0 = wire.now_us();
+    ASSERT_EQ(host.install(small.bytes, 1, false), HostError::kOk) << "damage " << damage;
+    EXPECT_TRUE(wire.spoiled());
+    if (damage) {
+      EXPECT_EQ(host.stats().damaged_replies, 1u);  // asked again at once
+      EXPECT_LT(wire.now_us() - t0, 3'000'000u);
+    } else {
+      EXPECT_EQ(host.stats().timeouts, 1u);  // asked again after the END timeout
+    }
+    EXPECT_EQ(wire.action(), DeviceAction::kRebootInstalled);  // LEAVE came
+    const auto outcome = boot(flash);
+    EXPECT_EQ(outcome.action, bootcore::Action::kBootTrial);
+    EXPECT_EQ(outcome.slot, Slot::kB);
+  }
+}
+
+// LEAVE lost after a good END: the device boots the new image once its linger has passed, and
+// the host does not call the update failed.
+TEST_F(NativeSession, WithoutLeaveTheDeviceBootsTheImageAfterItsLinger) {
+  const TestImage small = v2_for_b(20'000, 7);
+  Loopback wire(flash_);
+  wire.boot();
+  HostSession host(wire, wire);
+  ASSERT_TRUE(host.hello(500).ok());
+  wire.spoil_next(static_cast<uint8_t>(Type::kLeave), false, false, 3);  // every try
+  ASSERT_EQ(host.install(small.bytes, 1, false), HostError::kOk);
+  EXPECT_TRUE(wire.spoiled());
+  EXPECT_TRUE(wire.running());  // still waiting for LEAVE
+  wire.run_device_for_us(uint64_t{kInstalledLingerMs} * 1000 + 100'000);
+  EXPECT_FALSE(wire.running());
+  EXPECT_EQ(wire.action(), DeviceAction::kRebootInstalled);
+  EXPECT_EQ(boot(flash_).slot, Slot::kB);
+}
+
 TEST_F(NativeSession, AVanishedHostLeavesUpdateModeAfterTheSilenceTimeout) {
   Loopback wire(flash_);
   DeviceConfig config;

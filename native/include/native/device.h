@@ -85,7 +85,7 @@ struct DeviceConfig {
 
 enum class DeviceAction : uint8_t {
   kContinue = 0,
-  kRebootInstalled,  // END succeeded: TRIAL appended; reset to boot it
+  kRebootInstalled,  // END succeeded (TRIAL appended) and LEAVE came or the linger passed: reset
   kLeave,            // LEAVE: reset and boot normally
   kSilence,          // nothing valid arrived for silence_timeout_ms
 };
@@ -165,6 +165,8 @@ class DeviceSession {
   bool nak_sent_ = false;
   bool end_requested_ = false;
   uint16_t end_seq_ = 0;
+  bool installed_ = false;  // END succeeded: waiting for LEAVE (kInstalledLingerMs)
+  uint32_t installed_ms_ = 0;
   uint32_t last_frame_ms_ = 0;
   uint32_t baud_ = kDefaultBaud;
   bool baud_unconfirmed_ = false;

@@ -43,6 +43,7 @@ struct HostStats {
   uint32_t frames_resent = 0;
   uint32_t naks = 0;
   uint32_t timeouts = 0;
+  uint32_t damaged_replies = 0;  // replies that arrived damaged (the request was resent)
   uint32_t busy = 0;
   uint32_t resumed_from = 0;  // payload offset the transfer started at
 };
@@ -63,14 +64,16 @@ class HostSession {
   [[nodiscard]] HostError set_baud(uint32_t baud);
   [[nodiscard]] Result<QueryReply, HostError> query();
   // Writes `image` (512-byte header + payload) into `slot`; resume: skip the prefix the slot
-  // already holds when its CRC matches. On success the device has appended TRIAL and reboots.
+  // already holds when its CRC matches. On success the device has appended TRIAL and was told to
+  // boot it (LEAVE).
   [[nodiscard]] HostError install(std::span<const uint8_t> image, uint8_t slot, bool resume);
 
   // The same transfer in steps, for a caller that produces the payload piece by piece (the
   // update engine's NativeTarget): BEGIN, then push() the payload from `start` on in order, then
   // finish() (the last frames, then END). `ring` keeps every byte not yet stored by the device
   // (resent after a NAK or a timeout); at least kMaxData bytes, a multiple of 4 bytes, and a few
-  // frames more than that for full speed.
+  // frames more than that for full speed. finish() ends with LEAVE: the device, which waits for
+  // it after a good END (kInstalledLingerMs), resets into the new image.
   [[nodiscard]] HostError begin_stream(std::span<const uint8_t, kImageHeaderSize> header,
                                        uint8_t slot, uint32_t start, std::span<uint8_t> ring);
   [[nodiscard]] HostError push(std::span<const uint8_t> data);
@@ -95,10 +98,14 @@ class HostSession {
 
  private:
   HostError send(Type type, uint16_t seq, std::span<const uint8_t> payload);
-  // Reads until a frame arrives or the deadline passes.
-  HostError receive(uint64_t deadline_us);
-  // Sends a request and waits for its reply type (resending on NAK / timeout).
-  HostError request(Type type, std::span<const uint8_t> payload, Type reply, uint32_t timeout_ms);
+  // Reads until a frame arrives or the deadline passes; with `damaged`, a frame that arrives
+  // damaged ends the wait too (kBadReply, *damaged set).
+  HostError receive(uint64_t deadline_us, bool* damaged = nullptr);
+  // Sends a request and waits for its reply type: a reply to this or an earlier attempt of the
+  // same request counts (that reply may have been the one lost). Resent at once on a NAK or a
+  // damaged frame, after `timeout_ms` without one; at most `attempts` sends (0: retries + 1).
+  HostError request(Type type, std::span<const uint8_t> payload, Type reply, uint32_t timeout_ms,
+                    unsigned attempts = 0);
   // The DATA stream: either over a whole payload in memory (install) or a ring (push).
   void stream_reset(uint32_t total, uint32_t start);
   uint32_t ring_space() const;

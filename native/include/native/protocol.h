@@ -32,6 +32,10 @@ inline constexpr uint8_t kSync1 = 0x5A;
 // Baud rates the bootloader accepts in SET_BAUD: exact at 84 MHz APB2 with oversampling by 16.
 inline constexpr uint32_t kBaudRates[] = {115'200, 230'400, 460'800, 921'600, 1'000'000, 2'000'000};
 inline constexpr uint32_t kMaxBaud = 2'000'000;
+// After a successful END the device stays in update mode this long for the host's LEAVE (and
+// answers a repeated END again, in case its reply was lost on the line), then boots the image.
+// Longer than the host's END timeout, so a host that resends END finds the device still there.
+inline constexpr uint32_t kInstalledLingerMs = 6'000;
 constexpr bool baud_supported(uint32_t baud) {
   for (uint32_t b : kBaudRates) {
     if (b == baud) return true;
