@@ -10,8 +10,11 @@
 //  - natively at 2 Mbaud after a power cut at 50 % of the transfer (resume), by the host driver
 //    and by the update engine over NativeTarget (resume point from the bootloader's QUERY).
 // Prints each time, the physical floor max(wire time, 3 x 1 s erase + words x 16 us) and ratios.
-//   build/<dir>/bench/native/native_bench [--short]   (--short: 921600 only, the ctest smoke)
+//   build/<dir>/bench/native/native_bench [--short | --baud N]   (--short: 921600 only, the ctest
+//   smoke; --baud: the native run at N only). FOTA_BENCH_TRACE=1: each native run's device events
+//   (flash erases and programs with their times) on stderr, to see where the time goes.
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <string>
@@ -106,6 +109,7 @@ Run native_run(const std::vector<uint8_t>& image, uint32_t baud, bool cut_half) 
                  d.recent_events().c_str());
     return r;
   }
+  if (std::getenv("FOTA_BENCH_TRACE")) std::fprintf(stderr, "%s\n", d.recent_events().c_str());
   r.ok = true;
   r.seconds =
       (static_cast<double>(*d.machine().breakpoint_hit_ns()) / 1e6 - (cut_half ? t1 : t0)) / 1e3;
@@ -248,6 +252,7 @@ Run rom_run(const std::vector<uint8_t>& image) {
       return r;
     }
   }
+  if (std::getenv("FOTA_BENCH_TRACE")) std::fprintf(stderr, "%s\n", d.recent_events().c_str());
   r.ok = true;
   r.seconds = (d.now_ms() - t0) / 1e3;
   return r;
@@ -256,7 +261,11 @@ Run rom_run(const std::vector<uint8_t>& image) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // --short: 921600 only (the ctest smoke); --baud N: the native run at N only.
   const bool short_mode = argc > 1 && std::strcmp(argv[1], "--short") == 0;
+  const uint32_t only_baud = argc > 2 && std::strcmp(argv[1], "--baud") == 0
+                                 ? static_cast<uint32_t>(std::strtoul(argv[2], nullptr, 10))
+                                 : (short_mode ? 921'600u : 0u);
   const std::vector<uint8_t> image = big_image();
   const double words = static_cast<double>((image.size() - 512 + 3) / 4);
   const double flash_floor = 3 * 1.0 + words * 16e-6;
@@ -269,7 +278,7 @@ int main(int argc, char** argv) {
   uint32_t fastest_baud = 0;
   int failures = 0;
   for (uint32_t baud : rates) {
-    if (short_mode && baud != 921'600) continue;
+    if (only_baud != 0 && baud != only_baud) continue;
     const double wire =
         static_cast<double>(image.size() +
                             (image.size() / native::kMaxData + 1) * native::kFrameOverhead + 4) *
@@ -291,7 +300,7 @@ int main(int argc, char** argv) {
         baud, r.seconds, wire, floor, r.seconds / floor, r.seconds / wire, r.stats.frames_sent,
         r.stats.frames_resent);
   }
-  if (!short_mode) {
+  if (only_baud == 0) {
     const Run rom = rom_run(image);
     if (rom.ok) {
       std::printf(

@@ -47,8 +47,24 @@ Sha256 Sha256::from_midstate(const Sha256Midstate& state) {
   return s;
 }
 
+namespace {
+
+// One round, the working variables passed in the roles they have in it (the caller rotates the
+// names instead of moving eight values each round, so a..h stay in registers also at -Os, the
+// bootloader's setting): d takes e's new value, h takes a's. `kw` = K[t] + W[t].
+[[gnu::always_inline]] inline void sha256_round(uint32_t a, uint32_t b, uint32_t c, uint32_t& d,
+                                                uint32_t e, uint32_t f, uint32_t g, uint32_t& h,
+                                                uint32_t kw) {
+  const uint32_t t1 = h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + kw;
+  const uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+  d += t1;
+  h = t1 + t2;
+}
+
+}  // namespace
+
 void Sha256::compress(const uint8_t* block) {
-  uint32_t w[64];
+  uint32_t w[64];  // the message schedule (FIPS 180-4 6.2.2 step 1), whole
   for (int i = 0; i < 16; ++i) {
     w[i] = static_cast<uint32_t>(block[4 * i]) << 24 |
            static_cast<uint32_t>(block[4 * i + 1]) << 16 |
@@ -59,15 +75,27 @@ void Sha256::compress(const uint8_t* block) {
     const uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
     w[i] = w[i - 16] + s0 + w[i - 7] + s1;
   }
-  uint32_t v[8] = {h_[0], h_[1], h_[2], h_[3], h_[4], h_[5], h_[6], h_[7]};  // a..h
-  for (int i = 0; i < 64; ++i) {
-    const uint32_t a = v[0], b = v[1], c = v[2], e = v[4], f = v[5], g = v[6], h = v[7];
-    const uint32_t t1 = h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) +
-                        kRoundConstants[i] + w[i];
-    const uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-    sha2::next_round(v, t1, t2);
+  uint32_t a = h_[0], b = h_[1], c = h_[2], d = h_[3], e = h_[4], f = h_[5], g = h_[6], h = h_[7];
+  for (int i = 0; i < 64; i += 8) {
+    const uint32_t* k = kRoundConstants + i;
+    const uint32_t* x = w + i;
+    sha256_round(a, b, c, d, e, f, g, h, k[0] + x[0]);
+    sha256_round(h, a, b, c, d, e, f, g, k[1] + x[1]);
+    sha256_round(g, h, a, b, c, d, e, f, k[2] + x[2]);
+    sha256_round(f, g, h, a, b, c, d, e, k[3] + x[3]);
+    sha256_round(e, f, g, h, a, b, c, d, k[4] + x[4]);
+    sha256_round(d, e, f, g, h, a, b, c, k[5] + x[5]);
+    sha256_round(c, d, e, f, g, h, a, b, k[6] + x[6]);
+    sha256_round(b, c, d, e, f, g, h, a, k[7] + x[7]);
   }
-  sha2::add_into(h_, v);
+  h_[0] += a;
+  h_[1] += b;
+  h_[2] += c;
+  h_[3] += d;
+  h_[4] += e;
+  h_[5] += f;
+  h_[6] += g;
+  h_[7] += h;
 }
 
 void Sha256::update(std::span<const uint8_t> data) {
