@@ -49,6 +49,17 @@ struct Outside {
   }
 };
 
+// A factory device in update mode on an in-process wire, with the host driver on that wire.
+struct Rig {
+  FakeFlash flash;
+  Loopback wire{flash};
+  HostSession host{wire, wire};
+  Rig() {
+    factory(flash);
+    wire.boot();
+  }
+};
+
 class NativeSession : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -230,11 +241,8 @@ TEST_F(NativeSession, BitErrorsAreRepairedByRetransmission) {
   const TestImage small = v2_for_b(40'000, 5);
   for (double ber : {1e-4, 1e-3}) {
     for (uint32_t seed = 1; seed <= 3; ++seed) {
-      FakeFlash flash;
-      factory(flash);
-      Loopback wire(flash);
-      wire.boot();
-      HostSession host(wire, wire);
+      Rig rig;
+      auto& [flash, wire, host] = rig;
       ASSERT_TRUE(host.hello(500).ok());
       ASSERT_EQ(host.set_baud(2'000'000), HostError::kOk);
       wire.set_ber(ber, seed);
@@ -260,11 +268,8 @@ TEST_F(NativeSession, BitErrorsAreRepairedByRetransmission) {
 TEST_F(NativeSession, AnEndReplyLostOrDamagedIsAskedForAgain) {
   const TestImage small = v2_for_b(20'000, 6);
   for (const bool damage : {true, false}) {
-    FakeFlash flash;
-    factory(flash);
-    Loopback wire(flash);
-    wire.boot();
-    HostSession host(wire, wire);
+    Rig rig;
+    auto& [flash, wire, host] = rig;
     ASSERT_TRUE(host.hello(500).ok());
     wire.spoil_next(static_cast<uint8_t>(Type::kEndReply), true, damage);
     const uint64_t t0 = wire.now_us();

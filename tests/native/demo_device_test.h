@@ -9,6 +9,8 @@
 
 #include "device_test.h"
 #include "machine_link.h"
+#include "native/frame.h"
+#include "native/protocol.h"
 
 namespace fota::native_test {
 
@@ -18,6 +20,18 @@ class DemoDeviceTest : public boot_test::DeviceTest {
     layout_.put_bootloader();
     ASSERT_TRUE(layout_.put_confirmed_v1());
     v2_ = boot_test::demo_image("demo-v2", flash_map::Slot::kB);
+  }
+
+  // The BEGIN frame (seq 7) a host writes for v2_ into slot B.
+  std::vector<uint8_t> begin_v2_frame() const {
+    native::Begin b;
+    b.slot = 1;
+    std::copy(v2_.begin(), v2_.begin() + kImageHeaderSize, b.header.begin());
+    uint8_t payload[native::kBeginSize];
+    encode(b, payload);
+    std::vector<uint8_t> frame(native::kMaxFrameSize);
+    frame.resize(native::encode_frame(native::Type::kBegin, 7, payload, frame));
+    return frame;
   }
 
   // The factory device after power-on: demo 1.0.0 runs confirmed from slot A. Returns its flash.

@@ -126,13 +126,7 @@ TEST_F(NativeI2c, AHostThatVanishesMidTransferLeavesTheOldImageRunning) {
   expect({"confirmed\n"});
   HostSession host(*link_, *pins_);
   ASSERT_TRUE(host.wake(*pins_).ok());
-  Begin b;
-  b.slot = 1;
-  std::copy(v2_.begin(), v2_.begin() + kImageHeaderSize, b.header.begin());
-  uint8_t bp[kBeginSize];
-  encode(b, bp);
-  std::vector<uint8_t> frame(kMaxFrameSize);
-  frame.resize(encode_frame(Type::kBegin, 7, bp, frame));
+  std::vector<uint8_t> frame = begin_v2_frame();
   ASSERT_EQ(host.exchange_raw(frame, 2'000), HostError::kOk);
   ASSERT_EQ(host.last_status(), Status::kOk);
   std::vector<uint8_t> p(4 + kMaxData);

@@ -91,13 +91,7 @@ TEST_F(NativeVirtual, AHostKilledMidTransferLeavesTheOldImageRunning) {
   ASSERT_TRUE(host.wake(*link_).ok());
   ASSERT_EQ(host.set_baud(921'600), HostError::kOk);
   // Begin, then a quarter of the image, then the host dies (no END).
-  Begin b;
-  b.slot = 1;
-  std::copy(v2_.begin(), v2_.begin() + kImageHeaderSize, b.header.begin());
-  uint8_t bp[kBeginSize];
-  encode(b, bp);
-  std::vector<uint8_t> frame(kMaxFrameSize);
-  frame.resize(encode_frame(Type::kBegin, 7, bp, frame));
+  std::vector<uint8_t> frame = begin_v2_frame();
   ASSERT_EQ(host.exchange_raw(frame, 2'000), HostError::kOk);
   ASSERT_EQ(host.last_status(), Status::kOk);
   for (uint16_t seq = 0; seq < 2; ++seq) {
