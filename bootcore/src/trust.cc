@@ -2,12 +2,10 @@
 #include "bootcore/trust.h"
 
 #include "format/bytes.h"
-#include "format/crc32.h"
-#include "format/erased.h"
+#include "format/sealed_block.h"
 #include "format/sha256.h"
 
 namespace fota::bootcore {
-
 const char* to_string(KeyBlockError error) {
   switch (error) {
     case KeyBlockError::kOk: return "ok";
@@ -41,19 +39,20 @@ std::array<uint8_t, kKeyBlockSize> encode_key_block(std::span<const PublicKey> k
       p[8 + 32 * k + i] = k < keys.size() ? keys[k][i] : 0;
     }
   }
-  bytes::store_le32(p + 72, crc32(std::span<const uint8_t>(p, 72)));
+  seal(out, kKeyBlockLayout);
   return out;
 }
 
 Result<TrustedKeys, KeyBlockError> parse_key_block(std::span<const uint8_t> bytes) {
-  if (bytes.size() < kKeyBlockSize) return Error{KeyBlockError::kBadMagic};
-  const uint8_t* p = bytes.data();
-  if (flash_map::all_erased(bytes.first(kKeyBlockSize))) return Error{KeyBlockError::kErased};
-  if (bytes::load_le32(p) != kKeyBlockMagic) return Error{KeyBlockError::kBadMagic};
-  if (bytes::load_le32(p + 72) != crc32(std::span<const uint8_t>(p, 72))) {
-    return Error{KeyBlockError::kBadCrc};
+  KeyBlockError error;
+  if (!check_seal(bytes, kKeyBlockLayout,
+                  // too short to hold a key block: no key block magic either
+                  {KeyBlockError::kBadMagic, KeyBlockError::kErased, KeyBlockError::kBadMagic,
+                   KeyBlockError::kBadCrc, KeyBlockError::kBadVersion},
+                  error)) {
+    return Error{error};
   }
-  if (bytes::load_le16(p + 4) != kKeyBlockVersion) return Error{KeyBlockError::kBadVersion};
+  const uint8_t* p = bytes.data();
   const uint16_t count = bytes::load_le16(p + 6);
   if (count < 1 || count > kMaxTrustedKeys) return Error{KeyBlockError::kBadCount};
   TrustedKeys keys;

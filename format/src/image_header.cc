@@ -5,12 +5,12 @@
 
 #include "format/bytes.h"
 #include "format/crc32.h"
+#include "format/sealed_block.h"
 #include "format/sha256.h"
 
 namespace fota {
 namespace {
 
-constexpr size_t kHeaderCrcOffset = kImageHeaderSize - 4;
 using bytes::load_le16;
 using bytes::load_le32;
 using bytes::store_le16;
@@ -65,7 +65,7 @@ void encode_image_header(const ImageHeader& h, std::span<uint8_t, kImageHeaderSi
   std::memcpy(p + 64, h.product.data(), kProductNameSize);
   std::memcpy(p + 96, h.key_id.data(), kKeyIdSize);
   std::memcpy(p + 128, h.signature.data(), 64);
-  store_le32(p + kHeaderCrcOffset, crc32(std::span<const uint8_t>(p, kHeaderCrcOffset)));
+  seal(out, kImageHeaderLayout);
 }
 
 std::array<uint8_t, kImageHeaderSize> encode_image_header(const ImageHeader& header) {
@@ -75,14 +75,14 @@ std::array<uint8_t, kImageHeaderSize> encode_image_header(const ImageHeader& hea
 }
 
 Result<ImageHeader, HeaderError> parse_image_header(std::span<const uint8_t> bytes) {
-  if (bytes.size() < kImageHeaderSize) return Error{HeaderError::kTooShort};
-  const uint8_t* p = bytes.data();
-  if (all_equal(bytes.first(kImageHeaderSize), 0xFF)) return Error{HeaderError::kErased};
-  if (load_le32(p) != kImageMagic) return Error{HeaderError::kBadMagic};
-  if (load_le32(p + kHeaderCrcOffset) != crc32(bytes.first(kHeaderCrcOffset))) {
-    return Error{HeaderError::kBadHeaderCrc};
+  HeaderError error;
+  if (!check_seal(bytes, kImageHeaderLayout,
+                  {HeaderError::kTooShort, HeaderError::kErased, HeaderError::kBadMagic,
+                   HeaderError::kBadHeaderCrc, HeaderError::kUnsupportedVersion},
+                  error)) {
+    return Error{error};
   }
-  if (load_le16(p + 4) != kHeaderVersion) return Error{HeaderError::kUnsupportedVersion};
+  const uint8_t* p = bytes.data();
   if (load_le16(p + 6) != kImageHeaderSize) return Error{HeaderError::kBadHeaderSize};
   if (!all_equal(bytes.subspan(104, 24), 0) || !all_equal(bytes.subspan(192, 316), 0)) {
     return Error{HeaderError::kReservedNotZero};

@@ -2,11 +2,9 @@
 #include "format/meta_record.h"
 
 #include "format/bytes.h"
-#include "format/crc32.h"
-#include "format/erased.h"
+#include "format/sealed_block.h"
 
 namespace fota {
-
 const char* to_string(RecordError error) {
   switch (error) {
     case RecordError::kOk: return "ok";
@@ -44,7 +42,7 @@ std::array<uint8_t, kRecordSize> encode_record(const MetaRecord& r) {
   p[24] = static_cast<uint8_t>(r.writer);
   p[25] = static_cast<uint8_t>(r.reason);
   bytes::store_le16(p + 26, static_cast<uint16_t>(~r.security_floor));
-  bytes::store_le32(p + 28, crc32(std::span<const uint8_t>(p, 28)));
+  seal(out, kRecordLayout);
   return out;
 }
 
@@ -56,13 +54,14 @@ std::array<uint32_t, kRecordWords> encode_record_words(const MetaRecord& record)
 }
 
 Result<MetaRecord, RecordError> parse_record(std::span<const uint8_t> bytes) {
-  if (bytes.size() < kRecordSize) return Error{RecordError::kTooShort};
-  const uint8_t* p = bytes.data();
-  if (flash_map::all_erased(bytes.first(kRecordSize))) return Error{RecordError::kErased};
-  if (bytes::load_le32(p) != kRecordMagic) return Error{RecordError::kBadMagic};
-  if (bytes::load_le32(p + 28) != crc32(std::span<const uint8_t>(p, 28))) {
-    return Error{RecordError::kBadCrc};
+  RecordError error;
+  if (!check_seal(bytes, kRecordLayout,
+                  {RecordError::kTooShort, RecordError::kErased, RecordError::kBadMagic,
+                   RecordError::kBadCrc, RecordError::kBadMagic /* no version field */},
+                  error)) {
+    return Error{error};
   }
+  const uint8_t* p = bytes.data();
   if (p[8] > 1) return Error{RecordError::kBadSlot};
   const auto state = static_cast<RecordState>(p[9]);
   if (state != RecordState::kTrial && state != RecordState::kConfirmed &&

@@ -33,6 +33,8 @@ inline constexpr uint16_t kKeyBlockVersion = 1;
 inline constexpr uint32_t kKeyBlockAddress = flash_map::kKeyBlockAreaAddress;  // sector 2
 inline constexpr unsigned kKeyBlockSector = 2;
 inline constexpr size_t kKeyBlockSize = 76;
+inline constexpr SealedLayout kKeyBlockLayout{kKeyBlockSize, kKeyBlockMagic, kKeyBlockSize - 4,
+                                              kKeyBlockVersion};
 inline constexpr size_t kMaxTrustedKeys = 2;
 inline constexpr size_t kPublicKeySize = 32;
 

@@ -27,6 +27,7 @@
 #include <span>
 
 #include "format/flash_map.h"
+#include "format/sealed_block.h"
 #include "format/version.h"
 #include "status/result.h"
 
@@ -35,6 +36,8 @@ namespace fota {
 inline constexpr uint32_t kImageMagic = 0x4154'4F46;  // bytes 'F' 'O' 'T' 'A'
 inline constexpr uint16_t kHeaderVersion = 1;
 inline constexpr size_t kImageHeaderSize = flash_map::kHeaderSize;
+inline constexpr SealedLayout kImageHeaderLayout{kImageHeaderSize, kImageMagic,
+                                                 kImageHeaderSize - 4, kHeaderVersion};
 inline constexpr size_t kSignedSize = 128;
 inline constexpr size_t kProductNameSize = 32;
 inline constexpr size_t kKeyIdSize = 8;

@@ -25,6 +25,7 @@
 #include <span>
 
 #include "format/flash_map.h"
+#include "format/sealed_block.h"
 #include "status/result.h"
 
 namespace fota {
@@ -32,6 +33,7 @@ namespace fota {
 inline constexpr uint32_t kRecordMagic = 0x524C'4D46;  // bytes 'F' 'M' 'L' 'R'
 inline constexpr size_t kRecordSize = 32;
 inline constexpr size_t kRecordWords = kRecordSize / 4;
+inline constexpr SealedLayout kRecordLayout{kRecordSize, kRecordMagic, kRecordSize - 4, 0};
 inline constexpr uint8_t kDefaultMaxAttempts = 3;
 
 // Values chosen so that neither erased flash (0xFF) nor zeroed flash reads as a state

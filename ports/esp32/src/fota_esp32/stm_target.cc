@@ -62,41 +62,4 @@ void StmTarget::use(Transport transport) {
   active_ = new (path_) native::NativeTarget(link_, clock_, &pins_, buffer_, options);
 }
 
-update::TargetError StmTarget::open(update::DeviceId& id) {
-  return active_->open(id);
-}
-update::TargetError StmTarget::read_boot_state(update::BootState& state) {
-  return active_->read_boot_state(state);
-}
-update::TargetError StmTarget::begin_write() {
-  return active_->begin_write();
-}
-update::TargetError StmTarget::resume_point(flash_map::Slot slot, update::ResumePoint& point) {
-  return active_->resume_point(slot, point);
-}
-update::TargetError StmTarget::begin_image(flash_map::Slot slot,
-                                           std::span<const uint8_t, kImageHeaderSize> header,
-                                           uint32_t start_payload) {
-  return active_->begin_image(slot, header, start_payload);
-}
-update::TargetError StmTarget::erase_sector(unsigned sector) {
-  return active_->erase_sector(sector);
-}
-update::TargetError StmTarget::write(uint32_t address, std::span<const uint8_t> data) {
-  return active_->write(address, data);
-}
-update::TargetError StmTarget::read(uint32_t address, std::span<uint8_t> out) {
-  return active_->read(address, out);
-}
-update::TargetError StmTarget::commit(flash_map::Slot slot, const ImageHeader& header) {
-  return active_->commit(slot, header);
-}
-update::TargetError StmTarget::reboot() {
-  return active_->reboot();
-}
-update::TargetError StmTarget::observe(flash_map::Slot slot, uint32_t wait_ms,
-                                       update::Observation& seen) {
-  return active_->observe(slot, wait_ms, seen);
-}
-
 }  // namespace fota::esp32

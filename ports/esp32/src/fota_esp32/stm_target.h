@@ -37,26 +37,41 @@ class StmTarget final : public update::Target {
   void use(Transport transport);
   Transport transport() const { return transport_; }
 
-  // update::Target: the chosen path's.
+  // update::Target: every call goes to the chosen path's target.
   update::TargetKind kind() const override { return active_->kind(); }
-  [[nodiscard]] update::TargetError open(update::DeviceId& id) override;
-  [[nodiscard]] update::TargetError read_boot_state(update::BootState& state) override;
-  [[nodiscard]] update::TargetError begin_write() override;
-  [[nodiscard]] update::TargetError resume_point(flash_map::Slot slot,
-                                                 update::ResumePoint& point) override;
-  [[nodiscard]] update::TargetError begin_image(flash_map::Slot slot,
-                                                std::span<const uint8_t, kImageHeaderSize> header,
-                                                uint32_t start_payload) override;
-  [[nodiscard]] update::TargetError erase_sector(unsigned sector) override;
-  [[nodiscard]] update::TargetError write(uint32_t address, std::span<const uint8_t> data) override;
-  [[nodiscard]] update::TargetError read(uint32_t address, std::span<uint8_t> out) override;
-  [[nodiscard]] update::TargetError commit(flash_map::Slot slot,
-                                           const ImageHeader& header) override;
-  [[nodiscard]] update::TargetError reboot() override;
-  [[nodiscard]] update::TargetError observe(flash_map::Slot slot, uint32_t wait_ms,
-                                            update::Observation& seen) override;
+  update::TargetError open(update::DeviceId& id) override { return active_->open(id); }
+  update::TargetError read_boot_state(update::BootState& s) override {
+    return active_->read_boot_state(s);
+  }
+  update::TargetError begin_write() override { return active_->begin_write(); }
+  update::TargetError resume_point(flash_map::Slot slot, update::ResumePoint& point) override {
+    return active_->resume_point(slot, point);
+  }
+  update::TargetError begin_image(flash_map::Slot slot,
+                                  std::span<const uint8_t, kImageHeaderSize> header,
+                                  uint32_t start_payload) override {
+    return active_->begin_image(slot, header, start_payload);
+  }
+  update::TargetError erase_sector(unsigned sector) override {
+    return active_->erase_sector(sector);
+  }
+  update::TargetError write(uint32_t address, std::span<const uint8_t> data) override {
+    return active_->write(address, data);
+  }
+  update::TargetError read(uint32_t address, std::span<uint8_t> out) override {
+    return active_->read(address, out);
+  }
+  update::TargetError commit(flash_map::Slot slot, const ImageHeader& header) override {
+    return active_->commit(slot, header);
+  }
+  update::TargetError reboot() override { return active_->reboot(); }
+  update::TargetError observe(flash_map::Slot slot, uint32_t wait_ms,
+                              update::Observation& seen) override {
+    return active_->observe(slot, wait_ms, seen);
+  }
   bool can_reset() const override { return active_->can_reset(); }
   const char* last_error() const override { return active_->last_error(); }
+  const char* refusal() const override { return active_->refusal(); }
 
  private:
   // The ROM path: ST's bootloader driver and the engine's target over it.

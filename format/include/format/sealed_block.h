@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+// The frame our stored blocks share (image header, metadata record, key block): a magic word at
+// offset 0, optionally a u16 format version at offset 4, and at `crc_at` the CRC-32 of the bytes
+// before it. One check, one seal, so the
+// order of the checks (and so which error a damaged block gets) is the same for every block.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "format/bytes.h"
+#include "format/crc32.h"
+#include "format/erased.h"
+
+namespace fota {
+
+struct SealedLayout {
+  size_t size;       // bytes the block occupies
+  uint32_t magic;    // little-endian at offset 0
+  size_t crc_at;     // offset of the CRC-32 of bytes [0, crc_at)
+  uint16_t version;  // little-endian at offset 4; 0: the block has no version field
+};
+
+enum class SealFault : uint8_t { kNone, kTooShort, kErased, kBadMagic, kBadCrc, kBadVersion };
+
+// Checks in this order: enough bytes, not all erased, the magic, the CRC, the version.
+inline SealFault check_seal(std::span<const uint8_t> bytes, const SealedLayout& layout) {
+  if (bytes.size() < layout.size) return SealFault::kTooShort;
+  if (flash_map::all_erased(bytes.first(layout.size))) return SealFault::kErased;
+  if (bytes::load_le32(bytes.data()) != layout.magic) return SealFault::kBadMagic;
+  if (bytes::load_le32(bytes.data() + layout.crc_at) != crc32(bytes.first(layout.crc_at))) {
+    return SealFault::kBadCrc;
+  }
+  if (layout.version != 0 && bytes::load_le16(bytes.data() + 4) != layout.version) {
+    return SealFault::kBadVersion;
+  }
+  return SealFault::kNone;
+}
+
+// Stores the CRC-32 of block[0, crc_at) at crc_at (the caller wrote the magic and the fields).
+inline void seal(std::span<uint8_t> block, const SealedLayout& layout) {
+  bytes::store_le32(block.data() + layout.crc_at, crc32(block.first(layout.crc_at)));
+}
+
+// What each fault is called in a block's own error type.
+template <typename E>
+struct SealErrors {
+  E too_short;
+  E erased;
+  E bad_magic;
+  E bad_crc;
+  E bad_version;  // not used for a layout without version
+};
+
+// False when `bytes` is not a sealed block of `layout`; `error` then says why in E's terms.
+template <typename E>
+[[nodiscard]] bool check_seal(std::span<const uint8_t> bytes, const SealedLayout& layout,
+                              const SealErrors<E>& errors, E& error) {
+  switch (check_seal(bytes, layout)) {
+    case SealFault::kNone: return true;
+    case SealFault::kTooShort: error = errors.too_short; break;
+    case SealFault::kErased: error = errors.erased; break;
+    case SealFault::kBadMagic: error = errors.bad_magic; break;
+    case SealFault::kBadCrc: error = errors.bad_crc; break;
+    case SealFault::kBadVersion: error = errors.bad_version; break;
+  }
+  return false;
+}
+
+}  // namespace fota
