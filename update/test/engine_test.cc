@@ -9,6 +9,7 @@
 
 #include "bootcore/trust.h"
 #include "fakes.h"
+#include "update/forwarding_target.h"
 
 namespace fota::update::test {
 namespace {
@@ -658,6 +659,42 @@ TEST_F(EngineTest, AFailingStoreDoesNotStopTheUpdate) {
 
 TEST(EngineBudget, FitsTheBufferBudget) {
   EXPECT_LE(sizeof(Engine), 8u * 1024);
+}
+
+// A host-side wrapper over the engine's target: counts commits, can be pointed elsewhere.
+class CountingTarget final : public ForwardingTarget {
+ public:
+  explicit CountingTarget(Target* to) : ForwardingTarget(to) {}
+  using ForwardingTarget::forward_to;
+  TargetError commit(flash_map::Slot slot, const ImageHeader& header) override {
+    ++commits;
+    return ForwardingTarget::commit(slot, header);
+  }
+  int commits = 0;
+};
+
+TEST_F(EngineTest, AForwardingTargetRunsTheWholeUpdateOnTheTargetItForwardsTo) {
+  CountingTarget forwarding(&target_);
+  Engine engine(forwarding, clock_, reporter_, nullptr, nullptr);
+  const Outcome out = engine.run(release(), test_policy());
+  EXPECT_EQ(out.state, State::kConfirmed) << to_string(out.failure.reason);
+  EXPECT_TRUE(slot_holds(Slot::kB, b_));
+  EXPECT_EQ(forwarding.commits, 1);
+  EXPECT_EQ(target_.commits, 1u);
+  EXPECT_EQ(target_.erased, std::vector<unsigned>{8});
+  EXPECT_GT(target_.writes, 0u);
+}
+
+TEST_F(EngineTest, AForwardingTargetSwitchedBetweenUpdatesUsesTheNewTarget) {
+  FakeFlash other_flash;
+  FakeTarget unused(other_flash, clock_);
+  CountingTarget forwarding(&unused);
+  forwarding.forward_to(&target_);
+  Engine engine(forwarding, clock_, reporter_, nullptr, nullptr);
+  EXPECT_EQ(engine.run(release(), test_policy()).state, State::kConfirmed);
+  EXPECT_EQ(unused.opens, 0u);
+  EXPECT_EQ(unused.writes, 0u);
+  EXPECT_GT(target_.opens, 0u);
 }
 
 }  // namespace

@@ -27,42 +27,20 @@
 #include "rom_connection.h"
 #include "signing/signing.h"
 #include "target_factory.h"
+#include "update/forwarding_target.h"
 
 namespace fota::cli {
 namespace {
 
 // The transport's Target as the engine sees it; on the native path each commit is logged with the
 // rate and the frame counts of the transfer (what the operator and the tests check).
-class LoggedTarget final : public update::Target {
+class LoggedTarget final : public update::ForwardingTarget {
  public:
   LoggedTarget(DeviceTarget& device, std::string name)
-      : device_(device), target_(device.target()), name_(std::move(name)) {}
+      : ForwardingTarget(&device.target()), device_(device), name_(std::move(name)) {}
 
-  update::TargetError open(update::DeviceId& id) override { return target_.open(id); }
-  update::TargetError read_boot_state(update::BootState& state) override {
-    return target_.read_boot_state(state);
-  }
-  update::TargetKind kind() const override { return target_.kind(); }
-  update::TargetError begin_write() override { return target_.begin_write(); }
-  update::TargetError resume_point(flash_map::Slot slot, update::ResumePoint& point) override {
-    return target_.resume_point(slot, point);
-  }
-  update::TargetError begin_image(flash_map::Slot slot,
-                                  std::span<const uint8_t, kImageHeaderSize> header,
-                                  uint32_t start_payload) override {
-    return target_.begin_image(slot, header, start_payload);
-  }
-  update::TargetError erase_sector(unsigned sector) override {
-    return target_.erase_sector(sector);
-  }
-  update::TargetError write(uint32_t address, std::span<const uint8_t> data) override {
-    return target_.write(address, data);
-  }
-  update::TargetError read(uint32_t address, std::span<uint8_t> out) override {
-    return target_.read(address, out);
-  }
   update::TargetError commit(flash_map::Slot slot, const ImageHeader& header) override {
-    const update::TargetError e = target_.commit(slot, header);
+    const update::TargetError e = ForwardingTarget::commit(slot, header);
     if (e == update::TargetError::kOk && device_.native()) {
       const native::HostSession& session = device_.native_target()->session();
       spdlog::info(
@@ -72,18 +50,9 @@ class LoggedTarget final : public update::Target {
     }
     return e;
   }
-  update::TargetError reboot() override { return target_.reboot(); }
-  update::TargetError observe(flash_map::Slot slot, uint32_t wait_ms,
-                              update::Observation& seen) override {
-    return target_.observe(slot, wait_ms, seen);
-  }
-  bool can_reset() const override { return target_.can_reset(); }
-  const char* last_error() const override { return target_.last_error(); }
-  const char* refusal() const override { return target_.refusal(); }
 
  private:
   DeviceTarget& device_;
-  update::Target& target_;
   std::string name_;
 };
 

@@ -28,7 +28,7 @@ StmTarget::RomPath::RomPath(an3155::ByteLink& link, an3155::TargetPins& pins, an
 
 StmTarget::StmTarget(an3155::ByteLink& link, an3155::TargetPins& pins, an3155::Clock& clock,
                      Transport transport)
-    : link_(link), pins_(pins), clock_(clock), transport_(transport) {
+    : ForwardingTarget(nullptr), link_(link), pins_(pins), clock_(clock), transport_(transport) {
   use(transport);
 }
 
@@ -37,13 +37,14 @@ StmTarget::~StmTarget() {
 }
 
 void StmTarget::destroy() {
-  if (active_ == nullptr) return;
+  if (!constructed_) return;
   if (transport_ == Transport::kRom) {
     std::launder(reinterpret_cast<RomPath*>(path_))->~RomPath();
   } else {
     std::launder(reinterpret_cast<native::NativeTarget*>(path_))->~NativeTarget();
   }
-  active_ = nullptr;
+  constructed_ = false;
+  forward_to(nullptr);
 }
 
 void StmTarget::use(Transport transport) {
@@ -52,14 +53,16 @@ void StmTarget::use(Transport transport) {
   if (transport == Transport::kRom) {
     auto* path = new (path_)
         RomPath(link_, pins_, clock_, std::span(buffer_).first(kRomReadCacheBytes), echo_);
-    active_ = &path->target;
+    forward_to(&path->target);
+    constructed_ = true;
     return;
   }
   native::NativeTargetOptions options;
   options.entry = native::Entry::kPinReset;  // NRST pulse, sync in the listening window
   options.baud = kNativeBaud;
   options.on_console = echo_native_console;
-  active_ = new (path_) native::NativeTarget(link_, clock_, &pins_, buffer_, options);
+  forward_to(new (path_) native::NativeTarget(link_, clock_, &pins_, buffer_, options));
+  constructed_ = true;
 }
 
 }  // namespace fota::esp32

@@ -17,7 +17,7 @@
 #include "fota_esp32/config.h"
 #include "fota_esp32/rom_target.h"
 #include "native/target.h"
-#include "update/target.h"
+#include "update/forwarding_target.h"
 
 namespace fota::esp32 {
 
@@ -25,7 +25,8 @@ enum class Transport : uint8_t { kRom, kNative };
 inline constexpr Transport kDefaultTransport =
     kTransportNative ? Transport::kNative : Transport::kRom;
 
-class StmTarget final : public update::Target {
+// Every update::Target call goes to the chosen path's target.
+class StmTarget final : public update::ForwardingTarget {
  public:
   StmTarget(an3155::ByteLink& link, an3155::TargetPins& pins, an3155::Clock& clock,
             Transport transport = kDefaultTransport);
@@ -36,42 +37,6 @@ class StmTarget final : public update::Target {
   // Switches the path (between updates, never during one).
   void use(Transport transport);
   Transport transport() const { return transport_; }
-
-  // update::Target: every call goes to the chosen path's target.
-  update::TargetKind kind() const override { return active_->kind(); }
-  update::TargetError open(update::DeviceId& id) override { return active_->open(id); }
-  update::TargetError read_boot_state(update::BootState& s) override {
-    return active_->read_boot_state(s);
-  }
-  update::TargetError begin_write() override { return active_->begin_write(); }
-  update::TargetError resume_point(flash_map::Slot slot, update::ResumePoint& point) override {
-    return active_->resume_point(slot, point);
-  }
-  update::TargetError begin_image(flash_map::Slot slot,
-                                  std::span<const uint8_t, kImageHeaderSize> header,
-                                  uint32_t start_payload) override {
-    return active_->begin_image(slot, header, start_payload);
-  }
-  update::TargetError erase_sector(unsigned sector) override {
-    return active_->erase_sector(sector);
-  }
-  update::TargetError write(uint32_t address, std::span<const uint8_t> data) override {
-    return active_->write(address, data);
-  }
-  update::TargetError read(uint32_t address, std::span<uint8_t> out) override {
-    return active_->read(address, out);
-  }
-  update::TargetError commit(flash_map::Slot slot, const ImageHeader& header) override {
-    return active_->commit(slot, header);
-  }
-  update::TargetError reboot() override { return active_->reboot(); }
-  update::TargetError observe(flash_map::Slot slot, uint32_t wait_ms,
-                              update::Observation& seen) override {
-    return active_->observe(slot, wait_ms, seen);
-  }
-  bool can_reset() const override { return active_->can_reset(); }
-  const char* last_error() const override { return active_->last_error(); }
-  const char* refusal() const override { return active_->refusal(); }
 
  private:
   // The ROM path: ST's bootloader driver and the engine's target over it.
@@ -94,7 +59,7 @@ class StmTarget final : public update::Target {
   RomConsoleEcho echo_;
   // The chosen path's objects (RomPath or NativeTarget), placed by use().
   alignas(RomPath) alignas(native::NativeTarget) std::byte path_[kPathBytes];
-  update::Target* active_ = nullptr;
+  bool constructed_ = false;
 };
 
 }  // namespace fota::esp32
