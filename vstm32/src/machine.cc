@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "format/flash_map.h"
+#include "format/hex.h"
 #include "gpio.h"
 #include "iwdg.h"
 #include "machine_impl.h"
@@ -27,6 +28,8 @@ namespace vstm32 {
 namespace fm = fota::flash_map;
 
 namespace {
+
+using fota::hex32;
 
 constexpr uint32_t kSysMemBase = 0x1FFF'0000;
 constexpr uint32_t kSysMemSize = 0x8000;  // system memory, OTP, UID, flash size register
@@ -42,12 +45,6 @@ constexpr uint32_t kSramBitBand = 0x2200'0000;
 constexpr uint32_t kPeriphBitBand = 0x4200'0000;
 constexpr uint32_t kBitBandSize = 0x0200'0000;
 constexpr uint64_t kMaxSliceInstructions = 200'000;
-
-std::string hex32(uint32_t v) {
-  char text[16];
-  std::snprintf(text, sizeof text, "0x%08X", v);
-  return text;
-}
 
 void check(uc_err err, const char* what) {
   if (err != UC_ERR_OK) {

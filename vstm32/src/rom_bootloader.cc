@@ -6,8 +6,12 @@
 #include <span>
 #include <string>
 
+#include "format/hex.h"
+
 namespace vstm32 {
 namespace {
+
+using fota::hex32;
 
 using namespace rom;
 
@@ -72,12 +76,6 @@ bool writable(const AreaInfo& info, uint32_t address) {
 
 bool go_target(const AreaInfo& info, uint32_t address) {
   return (info.area == Area::kFlash || info.area == Area::kSram) && address % 4 == 0;
-}
-
-std::string hex32(uint32_t value) {
-  char text[16];
-  std::snprintf(text, sizeof text, "0x%08X", value);
-  return text;
 }
 
 }  // namespace
@@ -427,31 +425,35 @@ void RomBootloader::finish_address(uint64_t t_ns) {
   const AreaInfo info = area_of(address_, version_);
   const uint64_t at = t_ns + kTurnaroundNs;
   count_ = 0;
+  // Each command's own check of the address; the ROM NACKs what it refuses.
+  bool accepted = false;
+  const char* refusal = "";
   switch (opcode_) {
     case kReadMemory:
-      if (info.area == Area::kNone)
-        return fail(t_ns, ("read: bad address " + hex32(address_)).c_str());
-      ack(at);
-      phase_ = Phase::kReadLength;
-      return;
+      accepted = info.area != Area::kNone;
+      refusal = "read: bad address ";
+      break;
     case kWriteMemory:
-      if (!writable(info, address_)) {
-        return fail(t_ns, ("write: bad or misaligned address " + hex32(address_)).c_str());
-      }
-      ack(at);
-      phase_ = Phase::kWriteLength;
-      return;
+      accepted = writable(info, address_);
+      refusal = "write: bad or misaligned address ";
+      break;
     case kGo:
-      if (!go_target(info, address_)) {
-        return fail(t_ns, ("go: bad address " + hex32(address_)).c_str());
-      }
-      ack(at);
-      ++stats_.commands;
-      trace(t_ns, "rom: go " + hex32(address_) + " ack");
-      state_ = State::kOff;
-      bus_.go(address_, at);
-      return;
+      accepted = go_target(info, address_);
+      refusal = "go: bad address ";
+      break;
     default: return fail(t_ns, "internal: address phase");
+  }
+  if (!accepted) return fail(t_ns, (refusal + hex32(address_)).c_str());
+  ack(at);
+  if (opcode_ == kReadMemory) {
+    phase_ = Phase::kReadLength;
+  } else if (opcode_ == kWriteMemory) {
+    phase_ = Phase::kWriteLength;
+  } else {
+    ++stats_.commands;
+    trace(t_ns, "rom: go " + hex32(address_) + " ack");
+    state_ = State::kOff;
+    bus_.go(address_, at);
   }
 }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Lowercase hex text of bytes (digests, key ids, signatures in manifests and messages).
+// Lowercase hex text of bytes (digests, key ids, signatures in manifests and messages), and
+// addresses as 0xXXXXXXXX (how STM32 documents and our tools print them).
 // write_hex is freestanding and fills the caller's buffer; to_hex is the host-side convenience
 // that returns a std::string. Header-only, so users need neither libsodium nor a library to link.
 #pragma once
@@ -24,6 +25,21 @@ constexpr void write_hex(std::span<const uint8_t> bytes, char* out) {
 inline std::string to_hex(std::span<const uint8_t> bytes) {
   std::string s(bytes.size() * 2, '\0');
   write_hex(bytes, s.data());
+  return s;
+}
+
+inline constexpr char kUpperHexDigits[] = "0123456789ABCDEF";
+
+// "0x0802_0200" as "0x08020200": 10 characters, no terminator.
+constexpr void write_hex32(uint32_t value, char* out) {
+  out[0] = '0';
+  out[1] = 'x';
+  for (int i = 0; i < 8; ++i) out[2 + i] = kUpperHexDigits[(value >> (28 - 4 * i)) & 15];
+}
+
+inline std::string hex32(uint32_t value) {
+  std::string s(10, '\0');
+  write_hex32(value, s.data());
   return s;
 }
 

@@ -25,6 +25,7 @@
 #include "exit_code.h"
 #include "format/crc32.h"
 #include "format/flash_map.h"
+#include "format/hex.h"
 #include "format/sha256.h"
 #include "i2c_target.h"
 #include "native/host.h"
@@ -46,10 +47,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using an3155::Status;
-
-std::string hex32(uint32_t value) {
-  return fmt::format("0x{:08X}", value);
-}
 
 struct FlashOptions {
   ConnectionOptions connection;
