@@ -39,20 +39,12 @@ std::array<uint8_t, kKeyBlockSize> encode_key_block(std::span<const PublicKey> k
       p[8 + 32 * k + i] = k < keys.size() ? keys[k][i] : 0;
     }
   }
-  seal(out, kKeyBlockLayout);
+  seal(out, kKeyBlockSeal.layout);
   return out;
 }
 
 Result<TrustedKeys, KeyBlockError> parse_key_block(std::span<const uint8_t> bytes) {
-  KeyBlockError error;
-  if (!check_seal(bytes, kKeyBlockLayout,
-                  // too short to hold a key block: no key block magic either
-                  {KeyBlockError::kBadMagic, KeyBlockError::kErased, KeyBlockError::kBadMagic,
-                   KeyBlockError::kBadCrc, KeyBlockError::kBadVersion},
-                  error)) {
-    return Error{error};
-  }
-  const uint8_t* p = bytes.data();
+  FOTA_TRY_ASSIGN(const uint8_t* p, open_seal(bytes, kKeyBlockSeal));
   const uint16_t count = bytes::load_le16(p + 6);
   if (count < 1 || count > kMaxTrustedKeys) return Error{KeyBlockError::kBadCount};
   TrustedKeys keys;

@@ -65,7 +65,7 @@ void encode_image_header(const ImageHeader& h, std::span<uint8_t, kImageHeaderSi
   std::memcpy(p + 64, h.product.data(), kProductNameSize);
   std::memcpy(p + 96, h.key_id.data(), kKeyIdSize);
   std::memcpy(p + 128, h.signature.data(), 64);
-  seal(out, kImageHeaderLayout);
+  seal(out, kImageHeaderSeal.layout);
 }
 
 std::array<uint8_t, kImageHeaderSize> encode_image_header(const ImageHeader& header) {
@@ -75,14 +75,7 @@ std::array<uint8_t, kImageHeaderSize> encode_image_header(const ImageHeader& hea
 }
 
 Result<ImageHeader, HeaderError> parse_image_header(std::span<const uint8_t> bytes) {
-  HeaderError error;
-  if (!check_seal(bytes, kImageHeaderLayout,
-                  {HeaderError::kTooShort, HeaderError::kErased, HeaderError::kBadMagic,
-                   HeaderError::kBadHeaderCrc, HeaderError::kUnsupportedVersion},
-                  error)) {
-    return Error{error};
-  }
-  const uint8_t* p = bytes.data();
+  FOTA_TRY_ASSIGN(const uint8_t* p, open_seal(bytes, kImageHeaderSeal));
   if (load_le16(p + 6) != kImageHeaderSize) return Error{HeaderError::kBadHeaderSize};
   if (!all_equal(bytes.subspan(104, 24), 0) || !all_equal(bytes.subspan(192, 316), 0)) {
     return Error{HeaderError::kReservedNotZero};

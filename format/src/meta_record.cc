@@ -42,7 +42,7 @@ std::array<uint8_t, kRecordSize> encode_record(const MetaRecord& r) {
   p[24] = static_cast<uint8_t>(r.writer);
   p[25] = static_cast<uint8_t>(r.reason);
   bytes::store_le16(p + 26, static_cast<uint16_t>(~r.security_floor));
-  seal(out, kRecordLayout);
+  seal(out, kRecordSeal.layout);
   return out;
 }
 
@@ -54,14 +54,7 @@ std::array<uint32_t, kRecordWords> encode_record_words(const MetaRecord& record)
 }
 
 Result<MetaRecord, RecordError> parse_record(std::span<const uint8_t> bytes) {
-  RecordError error;
-  if (!check_seal(bytes, kRecordLayout,
-                  {RecordError::kTooShort, RecordError::kErased, RecordError::kBadMagic,
-                   RecordError::kBadCrc, RecordError::kBadMagic /* no version field */},
-                  error)) {
-    return Error{error};
-  }
-  const uint8_t* p = bytes.data();
+  FOTA_TRY_ASSIGN(const uint8_t* p, open_seal(bytes, kRecordSeal));
   if (p[8] > 1) return Error{RecordError::kBadSlot};
   const auto state = static_cast<RecordState>(p[9]);
   if (state != RecordState::kTrial && state != RecordState::kConfirmed &&

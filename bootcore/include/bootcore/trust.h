@@ -33,8 +33,6 @@ inline constexpr uint16_t kKeyBlockVersion = 1;
 inline constexpr uint32_t kKeyBlockAddress = flash_map::kKeyBlockAreaAddress;  // sector 2
 inline constexpr unsigned kKeyBlockSector = 2;
 inline constexpr size_t kKeyBlockSize = 76;
-inline constexpr SealedLayout kKeyBlockLayout{kKeyBlockSize, kKeyBlockMagic, kKeyBlockSize - 4,
-                                              kKeyBlockVersion};
 inline constexpr size_t kMaxTrustedKeys = 2;
 inline constexpr size_t kPublicKeySize = 32;
 
@@ -60,6 +58,13 @@ enum class KeyBlockError : uint8_t {
   kBadCrc,      // damaged
   kReadFailed,  // the flash read failed
 };
+
+// What parse_key_block checks first, and how it names each fault (bytes too short to hold a
+// key block cannot hold its magic either).
+inline constexpr SealedBlock<KeyBlockError> kKeyBlockSeal{
+    {kKeyBlockSize, kKeyBlockMagic, kKeyBlockSize - 4, kKeyBlockVersion},
+    {KeyBlockError::kBadMagic, KeyBlockError::kErased, KeyBlockError::kBadMagic,
+     KeyBlockError::kBadCrc, KeyBlockError::kBadVersion}};
 
 const char* to_string(KeyBlockError error);
 

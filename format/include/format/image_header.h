@@ -36,8 +36,6 @@ namespace fota {
 inline constexpr uint32_t kImageMagic = 0x4154'4F46;  // bytes 'F' 'O' 'T' 'A'
 inline constexpr uint16_t kHeaderVersion = 1;
 inline constexpr size_t kImageHeaderSize = flash_map::kHeaderSize;
-inline constexpr SealedLayout kImageHeaderLayout{kImageHeaderSize, kImageMagic,
-                                                 kImageHeaderSize - 4, kHeaderVersion};
 inline constexpr size_t kSignedSize = 128;
 inline constexpr size_t kProductNameSize = 32;
 inline constexpr size_t kKeyIdSize = 8;
@@ -76,6 +74,12 @@ enum class HeaderError : uint8_t {
   kPayloadCrcMismatch,   // payload does not match payload_crc32
   kPayloadShaMismatch,   // payload does not match payload_sha256
 };
+
+// What parse_image_header checks first, and how it names each fault.
+inline constexpr SealedBlock<HeaderError> kImageHeaderSeal{
+    {kImageHeaderSize, kImageMagic, kImageHeaderSize - 4, kHeaderVersion},
+    {HeaderError::kTooShort, HeaderError::kErased, HeaderError::kBadMagic,
+     HeaderError::kBadHeaderCrc, HeaderError::kUnsupportedVersion}};
 
 const char* to_string(HeaderError error);
 

@@ -33,7 +33,6 @@ namespace fota {
 inline constexpr uint32_t kRecordMagic = 0x524C'4D46;  // bytes 'F' 'M' 'L' 'R'
 inline constexpr size_t kRecordSize = 32;
 inline constexpr size_t kRecordWords = kRecordSize / 4;
-inline constexpr SealedLayout kRecordLayout{kRecordSize, kRecordMagic, kRecordSize - 4, 0};
 inline constexpr uint8_t kDefaultMaxAttempts = 3;
 
 // Values chosen so that neither erased flash (0xFF) nor zeroed flash reads as a state
@@ -92,6 +91,12 @@ enum class RecordError : uint8_t {
   kBadSlot,   // slot is neither A nor B
   kBadState,  // state is not TRIAL/CONFIRMED/REJECTED
 };
+
+// What parse_record checks first (a record has no version field), and how it names each fault.
+inline constexpr SealedBlock<RecordError> kRecordSeal{
+    {kRecordSize, kRecordMagic, kRecordSize - 4, 0},
+    {RecordError::kTooShort, RecordError::kErased, RecordError::kBadMagic, RecordError::kBadCrc,
+     RecordError::kBadMagic}};
 
 const char* to_string(RecordError error);
 const char* to_string(RecordState state);

@@ -12,6 +12,7 @@
 #include "format/bytes.h"
 #include "format/crc32.h"
 #include "format/erased.h"
+#include "status/result.h"
 
 namespace fota {
 
@@ -53,19 +54,26 @@ struct SealErrors {
   E bad_version;  // not used for a layout without version
 };
 
-// False when `bytes` is not a sealed block of `layout`; `error` then says why in E's terms.
+// A kind of sealed block: its layout and its error type's names for the faults.
 template <typename E>
-[[nodiscard]] bool check_seal(std::span<const uint8_t> bytes, const SealedLayout& layout,
-                              const SealErrors<E>& errors, E& error) {
-  switch (check_seal(bytes, layout)) {
-    case SealFault::kNone: return true;
-    case SealFault::kTooShort: error = errors.too_short; break;
-    case SealFault::kErased: error = errors.erased; break;
-    case SealFault::kBadMagic: error = errors.bad_magic; break;
-    case SealFault::kBadCrc: error = errors.bad_crc; break;
-    case SealFault::kBadVersion: error = errors.bad_version; break;
+struct SealedBlock {
+  SealedLayout layout;
+  SealErrors<E> errors;
+};
+
+// The block's first byte when `bytes` holds a good sealed block of this kind, else why not in
+// E's terms (so a parser starts with FOTA_TRY_ASSIGN(const uint8_t* p, open_seal(bytes, kind))).
+template <typename E>
+Result<const uint8_t*, E> open_seal(std::span<const uint8_t> bytes, const SealedBlock<E>& block) {
+  switch (check_seal(bytes, block.layout)) {
+    case SealFault::kNone: break;
+    case SealFault::kTooShort: return Error{block.errors.too_short};
+    case SealFault::kErased: return Error{block.errors.erased};
+    case SealFault::kBadMagic: return Error{block.errors.bad_magic};
+    case SealFault::kBadCrc: return Error{block.errors.bad_crc};
+    case SealFault::kBadVersion: return Error{block.errors.bad_version};
   }
-  return false;
+  return bytes.data();
 }
 
 }  // namespace fota
