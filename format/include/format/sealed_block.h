@@ -9,9 +9,6 @@
 #include <cstdint>
 #include <span>
 
-#include "format/bytes.h"
-#include "format/crc32.h"
-#include "format/erased.h"
 #include "status/result.h"
 
 namespace fota {
@@ -26,23 +23,10 @@ struct SealedLayout {
 enum class SealFault : uint8_t { kNone, kTooShort, kErased, kBadMagic, kBadCrc, kBadVersion };
 
 // Checks in this order: enough bytes, not all erased, the magic, the CRC, the version.
-inline SealFault check_seal(std::span<const uint8_t> bytes, const SealedLayout& layout) {
-  if (bytes.size() < layout.size) return SealFault::kTooShort;
-  if (flash_map::all_erased(bytes.first(layout.size))) return SealFault::kErased;
-  if (bytes::load_le32(bytes.data()) != layout.magic) return SealFault::kBadMagic;
-  if (bytes::load_le32(bytes.data() + layout.crc_at) != crc32(bytes.first(layout.crc_at))) {
-    return SealFault::kBadCrc;
-  }
-  if (layout.version != 0 && bytes::load_le16(bytes.data() + 4) != layout.version) {
-    return SealFault::kBadVersion;
-  }
-  return SealFault::kNone;
-}
+SealFault check_seal(std::span<const uint8_t> bytes, const SealedLayout& layout);
 
 // Stores the CRC-32 of block[0, crc_at) at crc_at (the caller wrote the magic and the fields).
-inline void seal(std::span<uint8_t> block, const SealedLayout& layout) {
-  bytes::store_le32(block.data() + layout.crc_at, crc32(block.first(layout.crc_at)));
-}
+void seal(std::span<uint8_t> block, const SealedLayout& layout);
 
 // What each fault is called in a block's own error type.
 template <typename E>
