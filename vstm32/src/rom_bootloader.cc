@@ -136,6 +136,20 @@ void RomBootloader::trace(uint64_t t_ns, const std::string& line) {
   if (trace_) trace_(t_ns, line);
 }
 
+void RomBootloader::complete(uint64_t ack_ns, uint64_t t_ns, const std::string& line) {
+  ack(ack_ns);
+  ++stats_.commands;
+  trace(t_ns, line);
+  state_ = State::kCommand;
+}
+
+void RomBootloader::complete_and_reset(uint64_t ack_ns, uint64_t t_ns, const std::string& line) {
+  ack(ack_ns);
+  ++stats_.commands;
+  trace(t_ns, line);
+  reset_chip(ack_ns);
+}
+
 void RomBootloader::fail(uint64_t t_ns, const char* why) {
   nack(t_ns + kTurnaroundNs);
   trace(t_ns, std::string("rom: nack: ") + why);
@@ -311,10 +325,7 @@ void RomBootloader::start_command(uint8_t opcode, uint64_t t_ns) {
                                kReadoutProtect,
                                kReadoutUnprotect};
       for (uint8_t b : reply) send(b, at);
-      ack(at);
-      ++stats_.commands;
-      trace(t_ns, "rom: get ack");
-      state_ = State::kCommand;
+      complete(at, t_ns, "rom: get ack");
       return;
     }
     case kGetVersion:
@@ -322,20 +333,14 @@ void RomBootloader::start_command(uint8_t opcode, uint64_t t_ns) {
       send(kProtocolVersion, at);
       send(0x00, at);  // option bytes (legacy fields, always 0)
       send(0x00, at);
-      ack(at);
-      ++stats_.commands;
-      trace(t_ns, "rom: get-version ack");
-      state_ = State::kCommand;
+      complete(at, t_ns, "rom: get-version ack");
       return;
     case kGetId:
       ack(at);
       send(0x01, at);  // N = number of bytes - 1
       send(static_cast<uint8_t>(product_id_ >> 8), at);
       send(static_cast<uint8_t>(product_id_ & 0xFF), at);
-      ack(at);
-      ++stats_.commands;
-      trace(t_ns, "rom: get-id ack");
-      state_ = State::kCommand;
+      complete(at, t_ns, "rom: get-id ack");
       return;
     case kReadMemory:
     case kWriteMemory:
@@ -367,22 +372,14 @@ void RomBootloader::start_command(uint8_t opcode, uint64_t t_ns) {
       if (protected_now) return refuse_protected("write-unprotect", 1);
       ack(at);
       bus_.set_option_bytes(bus_.rdp_level_byte(), 0x0FFF);
-      const uint64_t done = at + kOptionProgramNs;
-      ack(done);
-      ++stats_.commands;
-      trace(t_ns, "rom: write-unprotect ack, reset");
-      reset_chip(done);
+      complete_and_reset(at + kOptionProgramNs, t_ns, "rom: write-unprotect ack, reset");
       return;
     }
     case kReadoutProtect: {
       if (protected_now) return refuse_protected("readout-protect", 1);
       ack(at);
       bus_.set_option_bytes(0x55, bus_.nwrp_bits());  // any value but 0xAA/0xCC is level 1
-      const uint64_t done = at + kOptionProgramNs;
-      ack(done);
-      ++stats_.commands;
-      trace(t_ns, "rom: readout-protect ack, reset");
-      reset_chip(done);
+      complete_and_reset(at + kOptionProgramNs, t_ns, "rom: readout-protect ack, reset");
       return;
     }
     case kReadoutUnprotect: {
@@ -503,15 +500,13 @@ void RomBootloader::finish_write(uint64_t t_ns) {
     }
     if (!fits(info, address_, length)) return fail(t_ns, "write: parallelism byte is 1-4 bytes");
     parallelism_ = data[0];
-    ack(at);
-    ++stats_.commands;
-    trace(t_ns, what + " ack (parallelism)");
-    state_ = State::kCommand;
+    complete(at, t_ns, what + " ack (parallelism)");
     return;
   }
   if (length % 4 != 0) return fail(t_ns, "write: length not a multiple of 4");
   if (!fits(info, address_, length)) return fail(t_ns, "write: data leaves the memory area");
 
+  uint64_t ack_ns = at;
   switch (info.area) {
     case Area::kFlash: {
       uint64_t duration_ns = 0;
@@ -525,7 +520,7 @@ void RomBootloader::finish_write(uint64_t t_ns) {
         state_ = State::kCommand;
         return;
       }
-      ack(done);
+      ack_ns = done;
       break;
     }
     case Area::kSram:
@@ -533,7 +528,6 @@ void RomBootloader::finish_write(uint64_t t_ns) {
       if (bus_.write_memory(address_, data) != BusStatus::kOk) {
         return fail(t_ns, "write: memory refused the write");
       }
-      ack(at);
       break;
     case Area::kOptionBytes: {
       // Byte 0 USER, byte 1 RDP, bytes 8-9 nWRP (RM0090 option byte organisation); the ROM
@@ -542,20 +536,14 @@ void RomBootloader::finish_write(uint64_t t_ns) {
       const uint16_t nwrp = length >= 10 ? static_cast<uint16_t>((data[8] | data[9] << 8) & 0x0FFF)
                                          : bus_.nwrp_bits();
       bus_.set_option_bytes(rdp, nwrp);
-      const uint64_t done = at + kOptionProgramNs;
-      ack(done);
       stats_.bytes_written += length;
-      ++stats_.commands;
-      trace(t_ns, what + " ack (option bytes), reset");
-      reset_chip(done);
+      complete_and_reset(at + kOptionProgramNs, t_ns, what + " ack (option bytes), reset");
       return;
     }
     default: return fail(t_ns, "write: area not writable");
   }
   stats_.bytes_written += length;
-  ++stats_.commands;
-  trace(t_ns, what + " ack");
-  state_ = State::kCommand;
+  complete(ack_ns, t_ns, what + " ack");
 }
 
 void RomBootloader::finish_erase(uint64_t t_ns) {
@@ -569,13 +557,11 @@ void RomBootloader::finish_erase(uint64_t t_ns) {
     if (status != BusStatus::kOk) {
       nack(done);
       trace(t_ns, "rom: mass erase nack");
-    } else {
-      ack(done);
-      stats_.sectors_erased += kSectorCount;
-      ++stats_.commands;
-      trace(t_ns, "rom: mass erase ack");
+      state_ = State::kCommand;
+      return;
     }
-    state_ = State::kCommand;
+    stats_.sectors_erased += kSectorCount;
+    complete(done, t_ns, "rom: mass erase ack");
     return;
   }
   if (erase_code_ != 0) {
@@ -599,12 +585,10 @@ void RomBootloader::finish_erase(uint64_t t_ns) {
   if (status != BusStatus::kOk) {
     nack(done);
     trace(t_ns, "rom: erase " + list + " nack");
-  } else {
-    ack(done);
-    ++stats_.commands;
-    trace(t_ns, "rom: erase " + list + " ack");
+    state_ = State::kCommand;
+    return;
   }
-  state_ = State::kCommand;
+  complete(done, t_ns, "rom: erase " + list + " ack");
 }
 
 void RomBootloader::finish_write_protect(uint64_t t_ns) {
@@ -615,11 +599,8 @@ void RomBootloader::finish_write_protect(uint64_t t_ns) {
     nwrp = static_cast<uint16_t>(nwrp & ~(1u << buffer_[i]));
   }
   bus_.set_option_bytes(bus_.rdp_level_byte(), nwrp);
-  const uint64_t done = t_ns + kTurnaroundNs + kOptionProgramNs;
-  ack(done);
-  ++stats_.commands;
-  trace(t_ns, "rom: write-protect ack, reset");
-  reset_chip(done);
+  complete_and_reset(t_ns + kTurnaroundNs + kOptionProgramNs, t_ns,
+                     "rom: write-protect ack, reset");
 }
 
 }  // namespace vstm32

@@ -179,6 +179,10 @@ class RomBootloader {
   void nack(uint64_t t_ns);
   void fail(uint64_t t_ns, const char* why);
   void trace(uint64_t t_ns, const std::string& line);
+  // A command's final ACK at `ack_ns`: counted, traced (`line`), back to waiting for a command.
+  void complete(uint64_t ack_ns, uint64_t t_ns, const std::string& line);
+  // The same for the commands after which the ROM resets the chip (option bytes written).
+  void complete_and_reset(uint64_t ack_ns, uint64_t t_ns, const std::string& line);
   [[nodiscard]] bool readout_protected() const;
   void reset_chip(uint64_t t_ns);
 
