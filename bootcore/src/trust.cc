@@ -6,6 +6,7 @@
 #include "format/sha256.h"
 
 namespace fota::bootcore {
+
 const char* to_string(KeyBlockError error) {
   switch (error) {
     case KeyBlockError::kOk: return "ok";

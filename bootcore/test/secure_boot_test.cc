@@ -10,6 +10,7 @@
 
 #include "bootcore/boot.h"
 #include "bootcore/trust.h"
+#include "format/sealed_block.h"
 #include "test_support.h"
 
 namespace fota::bootcore::test {
@@ -316,6 +317,47 @@ TEST(KeyBlock, RoundTripAndDamage) {
   block = encode_key_block(both);
   block[0] ^= 1;
   EXPECT_EQ(parse_key_block(block).error(), KeyBlockError::kBadMagic);
+}
+
+// Every way a key block can be wrong gets its own error, and none of them yields keys.
+TEST(KeyBlock, EachFaultIsNamed) {
+  PublicKey k1{};
+  k1.fill(1);
+  const PublicKey one[] = {k1};
+  const auto good = encode_key_block(one);
+  ASSERT_TRUE(parse_key_block(good).ok());
+
+  // Too short to hold a key block: not one.
+  EXPECT_EQ(parse_key_block(std::span(good).first(kKeyBlockSize - 1)).error(),
+            KeyBlockError::kBadMagic);
+  EXPECT_EQ(parse_key_block({}).error(), KeyBlockError::kBadMagic);
+
+  // A version we do not know, with a valid CRC (a newer provisioning tool).
+  auto block = good;
+  block[4] = kKeyBlockVersion + 1;
+  seal(block, kKeyBlockSeal.layout);
+  EXPECT_EQ(parse_key_block(block).error(), KeyBlockError::kBadVersion);
+
+  // A count of 0 or above kMaxTrustedKeys, with a valid CRC.
+  for (const uint8_t count : {uint8_t{0}, static_cast<uint8_t>(kMaxTrustedKeys + 1)}) {
+    block = good;
+    block[6] = count;
+    seal(block, kKeyBlockSeal.layout);
+    EXPECT_EQ(parse_key_block(block).error(), KeyBlockError::kBadCount) << int{count};
+  }
+
+  // The CRC itself damaged.
+  block = good;
+  block[kKeyBlockSize - 1] ^= 0x80;
+  EXPECT_EQ(parse_key_block(block).error(), KeyBlockError::kBadCrc);
+
+  // A read the flash refuses (past the end of flash).
+  FakeFlash flash;
+  EXPECT_EQ(read_key_block(flash, flash_map::kFlashEnd - 4).error(), KeyBlockError::kReadFailed);
+  for (const KeyBlockError e :
+       {KeyBlockError::kBadVersion, KeyBlockError::kBadCount, KeyBlockError::kReadFailed}) {
+    EXPECT_STRNE(to_string(e), "unknown key block error");
+  }
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include "format/sealed_block.h"
 
 namespace fota {
+
 const char* to_string(RecordError error) {
   switch (error) {
     case RecordError::kOk: return "ok";

@@ -78,6 +78,21 @@ bool go_target(const AreaInfo& info, uint32_t address) {
   return (info.area == Area::kFlash || info.area == Area::kSram) && address % 4 == 0;
 }
 
+// Under readout protection the ROM runs only Get, Get Version, Get ID and Readout Unprotect
+// (AN3155); it refuses the others. Returns the refused command's name, or nullptr.
+const char* refused_when_protected(uint8_t opcode) {
+  switch (opcode) {
+    case kReadMemory: return "read";
+    case kWriteMemory: return "write";
+    case kGo: return "go";
+    case kExtendedErase: return "erase";
+    case kWriteProtect: return "write-protect";
+    case kWriteUnprotect: return "write-unprotect";
+    case kReadoutProtect: return "readout-protect";
+    default: return nullptr;
+  }
+}
+
 }  // namespace
 
 const char* to_string(RomBootloader::State state) {
@@ -300,14 +315,26 @@ bool RomBootloader::take_list_byte(uint8_t byte) {
 
 void RomBootloader::start_command(uint8_t opcode, uint64_t t_ns) {
   const uint64_t at = t_ns + kTurnaroundNs;
-  const bool protected_now = readout_protected();
-  auto refuse_protected = [&](const char* name, unsigned nacks) {
-    for (unsigned i = 0; i < nacks; ++i) nack(at);
-    trace(t_ns, std::string("rom: ") + name + " nack: readout protected");
-    state_ = State::kCommand;
-  };
   count_ = 0;
   xor_ = 0;
+  if (readout_protected()) {
+    if (const char* name = refused_when_protected(opcode)) {
+      // AN3155 on the F40x V3.1 ROM: Read and Write Memory under readout protection answer two
+      // NACKs, the other refused commands one.
+      nack(at);
+      if (version_ == RomVersion::kV3_1 && (opcode == kReadMemory || opcode == kWriteMemory)) {
+        nack(at);
+      }
+      trace(t_ns, std::string("rom: ") + name + " nack: readout protected");
+      state_ = State::kCommand;
+      return;
+    }
+  }
+  // A command that goes on with more bytes: ACK it and wait for them.
+  auto expect = [&](Phase next) {
+    ack(at);
+    phase_ = next;
+  };
   switch (opcode) {
     case kGet: {
       ack(at);
@@ -344,39 +371,16 @@ void RomBootloader::start_command(uint8_t opcode, uint64_t t_ns) {
       return;
     case kReadMemory:
     case kWriteMemory:
-      // AN3155 on the F40x V3.1 ROM: Read and Write under readout protection answer two NACKs.
-      if (protected_now) {
-        refuse_protected(opcode == kReadMemory ? "read" : "write",
-                         version_ == RomVersion::kV3_1 ? 2 : 1);
-        return;
-      }
-      ack(at);
-      phase_ = Phase::kAddress;
-      return;
-    case kGo:
-      if (protected_now) return refuse_protected("go", 1);
-      ack(at);
-      phase_ = Phase::kAddress;
-      return;
-    case kExtendedErase:
-      if (protected_now) return refuse_protected("erase", 1);
-      ack(at);
-      phase_ = Phase::kEraseCount;
-      return;
-    case kWriteProtect:
-      if (protected_now) return refuse_protected("write-protect", 1);
-      ack(at);
-      phase_ = Phase::kWpCount;
-      return;
+    case kGo: return expect(Phase::kAddress);
+    case kExtendedErase: return expect(Phase::kEraseCount);
+    case kWriteProtect: return expect(Phase::kWpCount);
     case kWriteUnprotect: {
-      if (protected_now) return refuse_protected("write-unprotect", 1);
       ack(at);
       bus_.set_option_bytes(bus_.rdp_level_byte(), 0x0FFF);
       complete_and_reset(at + kOptionProgramNs, t_ns, "rom: write-unprotect ack, reset");
       return;
     }
     case kReadoutProtect: {
-      if (protected_now) return refuse_protected("readout-protect", 1);
       ack(at);
       bus_.set_option_bytes(0x55, bus_.nwrp_bits());  // any value but 0xAA/0xCC is level 1
       complete_and_reset(at + kOptionProgramNs, t_ns, "rom: readout-protect ack, reset");

@@ -30,7 +30,7 @@ inline std::string to_hex(std::span<const uint8_t> bytes) {
 
 inline constexpr char kUpperHexDigits[] = "0123456789ABCDEF";
 
-// "0x0802_0200" as "0x08020200": 10 characters, no terminator.
+// "0x" and 8 uppercase digits (0x08020200): 10 characters, no terminator.
 constexpr void write_hex32(uint32_t value, char* out) {
   out[0] = '0';
   out[1] = 'x';

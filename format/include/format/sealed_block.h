@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The frame our stored blocks share (image header, metadata record, key block): a magic word at
 // offset 0, optionally a u16 format version at offset 4, and at `crc_at` the CRC-32 of the bytes
-// before it. One check, one seal, so the
-// order of the checks (and so which error a damaged block gets) is the same for every block.
+// before it. One check and one seal serve all three, so the order of the checks (and so which
+// error a damaged block gets) is the same for every block.
 #pragma once
 
 #include <cstddef>

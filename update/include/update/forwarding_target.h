@@ -47,6 +47,7 @@ class ForwardingTarget : public Target {
   ~ForwardingTarget() = default;
   // Between updates only: the engine must not be running on the old target.
   void forward_to(Target* to) { to_ = to; }
+  bool forwarding() const { return to_ != nullptr; }
 
  private:
   Target* to_;

@@ -37,13 +37,12 @@ StmTarget::~StmTarget() {
 }
 
 void StmTarget::destroy() {
-  if (!constructed_) return;
+  if (!forwarding()) return;
   if (transport_ == Transport::kRom) {
     std::launder(reinterpret_cast<RomPath*>(path_))->~RomPath();
   } else {
     std::launder(reinterpret_cast<native::NativeTarget*>(path_))->~NativeTarget();
   }
-  constructed_ = false;
   forward_to(nullptr);
 }
 
@@ -54,7 +53,6 @@ void StmTarget::use(Transport transport) {
     auto* path = new (path_)
         RomPath(link_, pins_, clock_, std::span(buffer_).first(kRomReadCacheBytes), echo_);
     forward_to(&path->target);
-    constructed_ = true;
     return;
   }
   native::NativeTargetOptions options;
@@ -62,7 +60,6 @@ void StmTarget::use(Transport transport) {
   options.baud = kNativeBaud;
   options.on_console = echo_native_console;
   forward_to(new (path_) native::NativeTarget(link_, clock_, &pins_, buffer_, options));
-  constructed_ = true;
 }
 
 }  // namespace fota::esp32

@@ -59,7 +59,6 @@ class StmTarget final : public update::ForwardingTarget {
   RomConsoleEcho echo_;
   // The chosen path's objects (RomPath or NativeTarget), placed by use().
   alignas(RomPath) alignas(native::NativeTarget) std::byte path_[kPathBytes];
-  bool constructed_ = false;
 };
 
 }  // namespace fota::esp32
