@@ -161,7 +161,7 @@ uid=$(agent_uid "$T/agent-kill.log")
 # version-manager shim costs seconds on a loaded machine, long enough to miss the 50 % point).
 status_bytes() {
   local b
-  b=$("$FOTA" status --broker "$MQTT_URL" --product "$PRODUCT" --device "$uid" --json |
+  b=$("$FOTA" status --mqtt "$MQTT_URL" --product "$PRODUCT" --device "$uid" --json |
     sed -n 's/.*"bytes":\([0-9]*\).*/\1/p')
   echo "${b:-0}"
 }

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
 
 namespace fota::gateway {
 
@@ -22,9 +21,9 @@ Expected<void> MqttSession::start(const BrokerConfig& broker, const std::string&
   options_.client_id = client_id;
   options_.username = broker.username;
   if (!broker.password_file.empty()) {
-    std::ifstream in(broker.password_file);
-    if (!in) return fail("broker.password_file " + broker.password_file + ": cannot be read");
-    std::getline(in, options_.password);
+    auto password = ports::read_password_file(broker.password_file);
+    if (!password) return fail("broker.password_file: " + password.error());
+    options_.password = std::move(*password);
   }
   options_.ca_file = broker.ca_file;
   options_.cert_file = broker.cert_file;

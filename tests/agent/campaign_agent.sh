@@ -47,7 +47,7 @@ UID_HEX=$(agent_uid "$T/agent.log")
 # status FIELD: one field of the retained status, in place of agent.sh's (for messages; sed, not a
 # JSON tool: a Python started through a version-manager shim costs seconds on a loaded machine).
 status() {
-  "$FOTA" status --broker "$MQTT_URL" --product "$PRODUCT" --device "$UID_HEX" --json 2> /dev/null |
+  "$FOTA" status --mqtt "$MQTT_URL" --product "$PRODUCT" --device "$UID_HEX" --json 2> /dev/null |
     sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p"
 }
 command() { mosquitto_pub -L "$MQTT_URL/fota/$PRODUCT/device/$UID_HEX/cmd" -q 1 -m "$1"; }
@@ -65,7 +65,7 @@ installed() {
 # failed with "not newer"). One `fota status` and grep, no JSON tool: this is polled.
 installed_status() {
   local st
-  st=$("$FOTA" status --broker "$MQTT_URL" --product "$PRODUCT" --device "$UID_HEX" --json 2> /dev/null)
+  st=$("$FOTA" status --mqtt "$MQTT_URL" --product "$PRODUCT" --device "$UID_HEX" --json 2> /dev/null)
   echo "$st" | grep -q "\"running_version\":\"$1\"" &&
     { echo "$st" | grep -Eq '"state":"(confirmed|idle)"' ||
       { echo "$st" | grep -q '"state":"failed"' && echo "$st" | grep -q "not newer"; }; }

@@ -97,13 +97,13 @@ agent_uid() { grep -o "device [0-9A-F]\{24\}" "$1" | head -1 | cut -d" " -f2; }
 
 # status FIELD: one field of the retained status of the device UID_HEX (`fota status --json`).
 status() {
-  "$FOTA" status --broker "$MQTT_URL" --product "$PRODUCT" --device "$UID_HEX" --json |
+  "$FOTA" status --mqtt "$MQTT_URL" --product "$PRODUCT" --device "$UID_HEX" --json |
     python3 -c 'import json, sys; l = sys.stdin.readline(); print(json.loads(l).get(sys.argv[1], "") if l else "")' "$1"
 }
 summary() { echo "$(status state)/$(status running_version)/$(status running_slot)"; }
 # follow TIMEOUT: `fota status --follow` on the device until a final state; output in $T/follow.txt.
 follow() {
-  "$FOTA" status --broker "$MQTT_URL" --product "$PRODUCT" --device "$UID_HEX" --follow \
+  "$FOTA" status --mqtt "$MQTT_URL" --product "$PRODUCT" --device "$UID_HEX" --follow \
     --timeout "$1" > "$T/follow.txt" 2>&1
 }
 # followed TIMEOUT COMMAND...: COMMAND (a release, a publication) run once `follow TIMEOUT` has

@@ -199,8 +199,22 @@ check "broker refusing the password: nothing uploaded" 'nothing_for bad4 && [ ! 
 run release --dir "$T/v4" --sign "$T/ci.key" $S3 --channel bad5 --mqtt "$MQTTS_URL" --mqtt-ca "$MQTT_OTHER_CA" --mqtt-user ci --mqtt-password s3cret
 check "TLS CA that does not match is named" 'has "cannot connect" && (has "certificate verify failed" || has "TLS")'
 check "TLS CA mismatch: nothing uploaded" 'nothing_for bad5'
-FOTA_MQTT_PASSWORD=s3cret "$FOTA" release --dir "$T/v4" --sign "$T/ci.key" $S3 --channel tls --mqtt "$MQTTS_URL" --mqtt-ca "$MQTT_CA" --mqtt-user ci --mqtt-v5 > "$T/out" 2>&1
+printf 's3cret\n' > "$T/mqtt.pw"
+printf 'wrong\n' > "$T/wrong.pw"
+MQS="--mqtt $MQTTS_URL --mqtt-ca $MQTT_CA --mqtt-user ci"
+run release --dir "$T/v4" --sign "$T/ci.key" $S3 --channel tls $MQS --mqtt-password-file "$T/mqtt.pw" --mqtt-v5
 check "release over mqtts with a password file and MQTT 5" 'has "published fota/demo/tls/release"'
+run release --dir "$T/v4" --sign "$T/ci.key" $S3 --channel bad9 $MQS --mqtt-password-file "$T/no-such.pw"
+check "an unreadable password file is named" '[ $RC != 0 ] && has "--mqtt-password-file: password file $T/no-such.pw: cannot be read"'
+check "unreadable password file: nothing published" 'nothing_for bad9'
+# fota status takes the same broker flags (and the agent configuration's names).
+run status $MQS --mqtt-password-file "$T/mqtt.pw" --product demo --json --wait 0.2
+check "status over mqtts with a password file" '[ $RC = 0 ]'
+run status --broker "$MQTTS_URL" --ca-file "$MQTT_CA" --username ci --password-file "$T/wrong.pw" --product demo --wait 0.2
+check "status: the broker refusing the password is named" '[ $RC != 0 ] && has "connection refused"'
+FOTA_MQTT_URL="$MQTTS_URL" FOTA_MQTT_CA="$MQTT_CA" FOTA_MQTT_USER=ci FOTA_MQTT_PASSWORD=s3cret "$FOTA" status --product demo --json --wait 0.2 > "$T/out" 2>&1
+RC=$?
+check "status takes the broker from the environment" '[ $RC = 0 ]'
 run release --dir "$T/v2" --key "$T/other.pub" $S3 --channel bad6
 check "key id mismatch on release" 'has "signed by key id"'
 run release --dir "$T/v2" --sign "$T/ci.key" --product other $S3 --channel bad7

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <fstream>
 #include <mutex>
 #include <set>
 
@@ -26,6 +27,15 @@ void ensure_lib() {
 }
 
 }  // namespace
+
+Expected<std::string> read_password_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return fail("password file " + path + ": cannot be read");
+  std::string password;
+  std::getline(in, password);
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  return password;
+}
 
 Expected<MqttEndpoint> parse_mqtt_url(const std::string& url) {
   MqttEndpoint e;

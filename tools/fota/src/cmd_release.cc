@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "broker_options.h"
 #include "command.h"
 #include "format/crc32.h"
 #include "ports_linux/http_client.h"
@@ -51,18 +52,6 @@ struct StoreOptions {
   std::string ca_file;
 };
 
-struct BrokerOptions {
-  std::string url;
-  std::string user;
-  std::string password;
-  std::string ca_file;
-  std::string cert_file;
-  std::string key_file;
-  bool v5 = false;
-  std::string legacy_topic;
-  std::string legacy_slot = "A";
-};
-
 void add_store_options(CLI::App* cmd, StoreOptions& s) {
   cmd->add_option("--endpoint", s.endpoint,
                   "S3 endpoint URL (AWS, MinIO, ...); default $FOTA_S3_ENDPOINT or "
@@ -76,34 +65,23 @@ void add_store_options(CLI::App* cmd, StoreOptions& s) {
   cmd->add_option("--s3-ca", s.ca_file, "CA bundle for an https endpoint");
 }
 
-void add_broker_options(CLI::App* cmd, BrokerOptions& b) {
-  cmd->add_option("--mqtt", b.url,
-                  "Broker URL mqtt://host[:port] or mqtts://...; default $FOTA_MQTT_URL");
-  cmd->add_option("--mqtt-user", b.user, "Broker user name; default $FOTA_MQTT_USER");
-  cmd->add_option("--mqtt-password", b.password,
-                  "Broker password (prefer $FOTA_MQTT_PASSWORD: command lines are visible)");
-  cmd->add_option("--mqtt-ca", b.ca_file,
-                  "CA file for mqtts:// (default $FOTA_MQTT_CA, else the system's CAs)");
-  cmd->add_option("--mqtt-cert", b.cert_file, "Client certificate for mqtts://");
-  cmd->add_option("--mqtt-key", b.key_file, "Client key for mqtts://");
-  cmd->add_flag("--mqtt-v5", b.v5, "Speak MQTT 5 (default 3.1.1)");
-  cmd->add_option("--legacy-topic", b.legacy_topic,
-                  "Also publish {\"url\",\"crc\"} (seed 000 devices) on this topic");
-  cmd->add_option("--legacy-slot", b.legacy_slot, "Slot whose image the legacy message names")
-      ->check(CLI::IsMember({"A", "B"}));
-}
-
 // What release and promote both take: the bucket, the broker, --force and --json.
 struct PublishOptions {
   bool force = false;
   bool json_output = false;
   StoreOptions store;
   BrokerOptions broker;
+  std::string legacy_topic;  // seed 000's {"url","crc"} message, for devices not yet updated
+  std::string legacy_slot = "A";
 };
 
 void add_publish_options(CLI::App* cmd, PublishOptions& o) {
   add_store_options(cmd, o.store);
-  add_broker_options(cmd, o.broker);
+  add_broker_options(*cmd, o.broker);
+  cmd->add_option("--legacy-topic", o.legacy_topic,
+                  "Also publish {\"url\",\"crc\"} (seed 000 devices) on this topic");
+  cmd->add_option("--legacy-slot", o.legacy_slot, "Slot whose image the legacy message names")
+      ->check(CLI::IsMember({"A", "B"}));
 }
 
 Expected<ports::S3Config> s3_config(StoreOptions s) {
@@ -262,18 +240,12 @@ Expected<void> check_channel_version(const Pointer& current, const release::Mani
 
 // --- Publishing ------------------------------------------------------------------------------
 
-Expected<std::unique_ptr<ports::MqttClient>> connect_broker(BrokerOptions b) {
-  if (b.url.empty()) b.url = env_or("FOTA_MQTT_URL", "");
-  if (b.url.empty()) return std::unique_ptr<ports::MqttClient>();
-  ports::MqttOptions o;
-  o.url = b.url;
-  o.username = b.user.empty() ? env_or("FOTA_MQTT_USER", "") : b.user;
-  o.password = b.password.empty() ? env_or("FOTA_MQTT_PASSWORD", "") : b.password;
-  o.ca_file = b.ca_file.empty() ? env_or("FOTA_MQTT_CA", "") : b.ca_file;
-  o.cert_file = b.cert_file;
-  o.key_file = b.key_file;
-  o.version = b.v5 ? ports::MqttVersion::k5 : ports::MqttVersion::k311;
-  auto client = ports::MqttClient::connect(o);
+// No broker given (flag or $FOTA_MQTT_URL): no client, the release is uploaded but not announced.
+Expected<std::unique_ptr<ports::MqttClient>> connect_broker(const BrokerOptions& b) {
+  if (broker_url(b).empty()) return std::unique_ptr<ports::MqttClient>();
+  auto options = mqtt_options(b);
+  if (!options) return options.failure();
+  auto client = ports::MqttClient::connect(*options);
   if (!client) return fail("connect to the broker: " + client.error());
   return std::move(*client);
 }
@@ -527,10 +499,10 @@ int run_release(const ReleaseOptions& o) {
   if (*mqtt) {
     const std::string topic = "fota/" + m.product + "/" + channel + "/release";
     auto p = publish(**mqtt, run.out, run.summary, topic, text);
-    if (p && !o.broker.legacy_topic.empty()) {
-      const bool a = o.broker.legacy_slot == "A";
+    if (p && !o.legacy_topic.empty()) {
+      const bool a = o.legacy_slot == "A";
       p = publish(
-          **mqtt, run.out, run.summary, o.broker.legacy_topic,
+          **mqtt, run.out, run.summary, o.legacy_topic,
           legacy_payload(a ? next.slot_a.url : next.slot_b.url, a ? rel.image_a : rel.image_b));
     }
     if (!p) {

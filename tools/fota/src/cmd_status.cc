@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 
+#include "broker_options.h"
 #include "command.h"
 #include "exit_code.h"
 #include "gateway/config.h"
@@ -22,11 +23,10 @@ namespace fota::cli {
 namespace {
 
 struct StatusOptions {
-  std::string broker;
+  BrokerOptions broker;
   std::string product;
   std::string config_path;
   std::string device;
-  std::string ca_file, username, password_file;
   bool json = false;
   bool follow = false;
   bool live = false;
@@ -97,39 +97,36 @@ int run_status(StatusOptions o) {
       std::fprintf(stderr, "fota status: error: %s\n", config.error().c_str());
       return kExitUsage;
     }
-    if (o.broker.empty()) o.broker = config->broker.url;
+    // The file's broker unless --mqtt names another one; flags given win field by field.
+    const gateway::BrokerConfig& from = config->broker;
+    if (o.broker.url.empty()) {
+      o.broker.url = from.url;
+      if (o.broker.user.empty()) o.broker.user = from.username;
+      if (o.broker.password.empty() && o.broker.password_file.empty()) {
+        o.broker.password_file = from.password_file;
+      }
+      if (o.broker.ca_file.empty()) o.broker.ca_file = from.ca_file;
+      if (o.broker.cert_file.empty()) o.broker.cert_file = from.cert_file;
+      if (o.broker.key_file.empty()) o.broker.key_file = from.key_file;
+    }
     if (o.product.empty()) o.product = config->release.product;
-    if (o.ca_file.empty()) o.ca_file = config->broker.ca_file;
-    if (o.username.empty()) o.username = config->broker.username;
-    if (o.password_file.empty()) o.password_file = config->broker.password_file;
   }
-  if (o.broker.empty() || o.product.empty()) {
-    std::fprintf(stderr, "fota status: error: give --broker and --product (or --config FILE)\n");
+  if (broker_url(o.broker).empty() || o.product.empty()) {
+    std::fprintf(stderr,
+                 "fota status: error: give --mqtt URL (or $FOTA_MQTT_URL) and --product, or "
+                 "--config FILE\n");
     return kExitUsage;
   }
   if (o.follow && o.device.empty()) {
     std::fprintf(stderr, "fota status: error: --follow needs --device UID\n");
     return kExitUsage;
   }
-  ports::MqttOptions mqtt;
-  mqtt.url = o.broker;
-  mqtt.ca_file = o.ca_file;
-  mqtt.username = o.username;
-  if (!o.password_file.empty()) {
-    FILE* f = std::fopen(o.password_file.c_str(), "r");
-    if (f == nullptr) {
-      std::fprintf(stderr, "fota status: error: %s cannot be read\n", o.password_file.c_str());
-      return kExitUsage;
-    }
-    char buffer[256] = {};
-    if (std::fgets(buffer, sizeof buffer, f) != nullptr) mqtt.password = buffer;
-    std::fclose(f);
-    while (!mqtt.password.empty() &&
-           (mqtt.password.back() == '\n' || mqtt.password.back() == '\r')) {
-      mqtt.password.pop_back();
-    }
+  auto mqtt = mqtt_options(o.broker);
+  if (!mqtt) {
+    std::fprintf(stderr, "fota status: error: %s\n", mqtt.error().c_str());
+    return kExitUsage;
   }
-  auto client = ports::MqttClient::connect(mqtt);
+  auto client = ports::MqttClient::connect(*mqtt);
   if (!client) {
     std::fprintf(stderr, "fota status: error: %s\n", client.error().c_str());
     return kExitNoDevice;
@@ -212,13 +209,10 @@ void setup(CLI::App& app, int& exit_code) {
   auto [cmd, options] = add_command<StatusOptions>(
       app, "status", "Show the devices' update status as the agents report it over MQTT", exit_code,
       run_status);
-  cmd->add_option("--broker", options->broker, "mqtt://host:port or mqtts://host:port");
+  add_broker_options(*cmd, options->broker, /*with_aliases=*/true);
   cmd->add_option("--product", options->product, "product name (topic fota/<product>/...)");
   cmd->add_option("--config,-c", options->config_path,
                   "take broker and product from an agent configuration file");
-  cmd->add_option("--ca-file", options->ca_file, "CA of the broker (mqtts)");
-  cmd->add_option("--username", options->username, "broker user name");
-  cmd->add_option("--password-file", options->password_file, "file holding the broker password");
   cmd->add_option("--device", options->device, "one device (its unique ID, 24 hex digits)");
   cmd->add_flag("--json", options->json, "one JSON object per device (per change with --follow)");
   cmd->add_flag("--follow", options->follow,

@@ -46,6 +46,10 @@ struct MqttEndpoint {
 };
 Expected<MqttEndpoint> parse_mqtt_url(const std::string& url);
 
+// The broker password kept in a file (so that it is on no command line and in no config): its
+// first line, without the line end. A Failure names the file.
+Expected<std::string> read_password_file(const std::string& path);
+
 class MqttClient {
  public:
   // Connects and waits for the broker's CONNACK. Errors name the broker and the reason
