@@ -52,6 +52,13 @@ code=$?
 check "native without pins, pin entry: refused (exit 1)" '[ $code -eq 1 ]'
 check "native without pins: the error names native_entry" \
   'grep -q "device\[0\].native_entry: \"pin\" needs reset pins" "$T/bad2.txt"'
+write_agent_config "$T/bad3.toml" "broker.password_file = \"$T/no-such.pw\"" \
+  "release.allowed_url_prefixes = [\"$NGINX_URL/\"]" "device.pins = \"vstm32:$T/ctl\""
+"$FOTA" agent --config "$T/bad3.toml" --check-config > "$T/bad3.txt" 2>&1
+code=$?
+check "unreadable broker.password_file: refused (exit 1)" '[ $code -eq 1 ]'
+check "unreadable broker.password_file: the key and the file are named" \
+  'grep -qF "broker.password_file: password file $T/no-such.pw: cannot be read" "$T/bad3.txt"'
 check "bad configurations: the device was not reset" '[ "$(boots)" -eq "$before" ]'
 
 # on_transport TRANSPORT LOG SAYS IDENTIFIED: the agent with transport = TRANSPORT at up to

@@ -22,6 +22,7 @@
 #include "gateway/device_agent.h"
 #include "native/host.h"
 #include "ports_linux/file_progress_store.h"
+#include "ports_linux/mqtt_client.h"
 #include "ports_linux/sodium_verifier.h"
 #include "ports_linux/update_clock.h"
 #include "rom_connection.h"
@@ -136,6 +137,15 @@ int run_agent(const AgentOptions& options) {
   spdlog::set_level(spdlog::level::from_str(level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   config->reprobe = options.reprobe;
+  // Read once here so that a wrong path stops the agent (and --check-config) before any device
+  // is touched, instead of each device's MQTT session failing on its own later.
+  if (!config->broker.password_file.empty()) {
+    if (auto password = ports::read_password_file(config->broker.password_file); !password) {
+      std::fprintf(stderr, "fota agent: error: %s: broker.password_file: %s\n",
+                   options.config_path.c_str(), password.error().c_str());
+      return kExitUsage;
+    }
+  }
   if (options.check_config) {
     std::printf("%s: valid (%zu device(s))\n", options.config_path.c_str(), config->devices.size());
     return kExitOk;
