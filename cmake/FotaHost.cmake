@@ -109,7 +109,7 @@ endfunction()
 # fota_add_fuzzer(name SOURCE file [RUNS n] [ARGS libfuzzer-flags...] DEPS ...): a libFuzzer
 # target plus a ctest smoke run of RUNS inputs (default 200000) with a fixed seed. Each fuzzer's
 # RUNS is sized for a smoke of a few CPU seconds under ASan (docs/testing.md); a non-empty
-# FOTA_FUZZ_RUNS replaces every RUNS. Long runs: format/fuzz/run-long.sh.
+# FOTA_FUZZ_RUNS replaces every RUNS. Long runs: scripts/fuzz-long.sh.
 set(FOTA_FUZZ_RUNS "" CACHE STRING "Inputs every fuzz smoke test executes (empty: each fuzzer's own RUNS)")
 function(fota_add_fuzzer name)
   cmake_parse_arguments(ARG "" "SOURCE;RUNS" "DEPS;ARGS" ${ARGN})
