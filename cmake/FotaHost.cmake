@@ -106,6 +106,22 @@ function(fota_add_script_test name)
   set_tests_properties(${name} PROPERTIES LABELS "${labels}" TIMEOUT ${ARG_TIMEOUT})
 endfunction()
 
+# fota_require_fuzzcov(fuzzer deps...): stops the configure step unless one of deps was made by
+# fota_add_fuzzcov_library. Without an instrumented copy of the code under test libFuzzer sees
+# only the harness and mutates blind (four fuzzers once did: corpora of 0 to 32 inputs).
+function(fota_require_fuzzcov fuzzer)
+  foreach(dep IN LISTS ARGN)
+    if(TARGET ${dep})
+      get_target_property(fuzzcov ${dep} FOTA_FUZZCOV)
+      if(fuzzcov)
+        return()
+      endif()
+    endif()
+  endforeach()
+  message(FATAL_ERROR "fota_add_fuzzer(${fuzzer}): no library of DEPS (${ARGN}) is made by "
+                      "fota_add_fuzzcov_library: libFuzzer would see none of the code under test")
+endfunction()
+
 # fota_add_fuzzer(name SOURCE file [RUNS n] [ARGS libfuzzer-flags...] DEPS ...): a libFuzzer
 # target plus a ctest smoke run of RUNS inputs (default 200000) with a fixed seed. Each fuzzer's
 # RUNS is sized for a smoke of a few CPU seconds under ASan (docs/testing.md); a non-empty
@@ -116,22 +132,8 @@ function(fota_add_fuzzer name)
   if(NOT FOTA_FUZZ)
     return()
   endif()
-  # Without an instrumented copy of the code under test libFuzzer sees only the harness and
-  # mutates blind (found the hard way: two fuzzers ran 10^8 inputs with a corpus of one).
-  set(instrumented "")
-  foreach(dep ${ARG_DEPS})
-    if(TARGET ${dep})
-      get_target_property(fuzzcov ${dep} FOTA_FUZZCOV)
-      if(fuzzcov)
-        set(instrumented ${dep})
-      endif()
-    endif()
-  endforeach()
-  if(NOT instrumented)
-    message(FATAL_ERROR "fota_add_fuzzer(${name}): no library of DEPS (${ARG_DEPS}) is made by "
-                        "fota_add_fuzzcov_library: libFuzzer would get no coverage of the code under test")
-  endif()
   add_executable(${name} ${ARG_SOURCE})
+  fota_require_fuzzcov(${name} ${ARG_DEPS})
   target_compile_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
   target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} fota_warnings)
