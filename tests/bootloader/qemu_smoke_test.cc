@@ -27,9 +27,10 @@ class QemuSmoke : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove(file_); }
 
-  QemuRun boot(const std::vector<std::string>& expected) {
+  // settle_ms: how long QEMU runs on after `expected`, for a test that checks what never follows.
+  QemuRun boot(const std::vector<std::string>& expected, int settle_ms = 0) {
     EXPECT_TRUE(layout_.save(file_));
-    QemuRun run = test_support::run_qemu(FOTA_QEMU_SYSTEM_ARM, file_, expected, 20'000);
+    QemuRun run = test_support::run_qemu(FOTA_QEMU_SYSTEM_ARM, file_, expected, 20'000, settle_ms);
     EXPECT_TRUE(run.started) << "could not start " << FOTA_QEMU_SYSTEM_ARM;
     return run;
   }
@@ -59,7 +60,7 @@ TEST_F(QemuSmoke, CorruptedTrialImageIsNeverStartedAndAKeepsRunning) {
   ASSERT_TRUE(layout_.put_trial_b_over_v1("demo-v2"));
   layout_.corrupt_payload(Slot::kB);
   const QemuRun run =
-      boot({"boot: slot=A version=1.0.0 decision=confirmed", "demo 1.0.0 slot A\n"});
+      boot({"boot: slot=A version=1.0.0 decision=confirmed", "demo 1.0.0 slot A\n"}, 500);
   EXPECT_TRUE(run.complete) << run.output;
   EXPECT_EQ(run.output.find("slot B"), std::string::npos) << run.output;
 }
@@ -73,7 +74,7 @@ TEST_F(QemuSmoke, EmptyLogBootsTheHighestValidVersionOnTrial) {
 }
 
 TEST_F(QemuSmoke, NoImageStaysInTheBootloader) {
-  const QemuRun run = boot({"boot: slot=- version=- decision=none reason=no-valid-image\n"});
+  const QemuRun run = boot({"boot: slot=- version=- decision=none reason=no-valid-image\n"}, 500);
   EXPECT_TRUE(run.complete) << run.output;
   EXPECT_EQ(run.output.find("demo "), std::string::npos) << run.output;
 }

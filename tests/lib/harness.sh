@@ -122,7 +122,9 @@ rom_ready() { [[ "$(ctl status)" =~ rom=(wait-sync|command) ]]; }
 harness_cleanup() {
   local pid
   exec 3>&- 2> /dev/null || true  # a TCP connection to vstm32 the test opened
-  [ -n "$APID" ] && kill -9 "$APID" 2> /dev/null
+  # The agent may run under a wrapper (/usr/bin/time in bench_agent.sh): its children go too.
+  # shellcheck disable=SC2046
+  [ -n "$APID" ] && kill -9 $(cat /proc/"$APID"/task/*/children 2> /dev/null) "$APID" 2> /dev/null
   for pid in "${HARNESS_PIDS[@]}"; do kill "$pid" 2> /dev/null; done
   [ -n "$VPID" ] && kill "$VPID" 2> /dev/null
   if declare -F servers_stop > /dev/null; then servers_stop; fi

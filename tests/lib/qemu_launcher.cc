@@ -30,7 +30,7 @@ size_t end_of_all_in_order(const std::string& text, const std::vector<std::strin
 }  // namespace
 
 QemuRun run_qemu(const std::string& qemu, const std::filesystem::path& image,
-                 const std::vector<std::string>& expected, int deadline_ms) {
+                 const std::vector<std::string>& expected, int deadline_ms, int settle_ms) {
   QemuRun run;
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return run;
@@ -56,13 +56,14 @@ QemuRun run_qemu(const std::string& qemu, const std::filesystem::path& image,
   }
   run.started = true;
 
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(deadline_ms);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(deadline_ms);
+  bool settling = false;
   char buf[4096];
-  while (!run.complete) {
+  while (!run.complete || settling) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                           deadline - std::chrono::steady_clock::now())
                           .count();
-    if (left <= 0) break;
+    if (left <= 0) break;  // the deadline, or the end of the settle time
     pollfd p{fds[0], POLLIN, 0};
     if (poll(&p, 1, static_cast<int>(left)) <= 0) continue;
     const ssize_t n = read(fds[0], buf, sizeof buf);
@@ -70,9 +71,15 @@ QemuRun run_qemu(const std::string& qemu, const std::filesystem::path& image,
     for (ssize_t i = 0; i < n; ++i) {
       if (buf[i] != '\r') run.output.push_back(buf[i]);
     }
+    if (run.complete) continue;
     if (const size_t end = end_of_all_in_order(run.output, expected); end != std::string::npos) {
       run.complete = true;
-      run.output.resize(end);
+      if (settle_ms > 0) {
+        settling = true;
+        deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(settle_ms);
+      } else {
+        run.output.resize(end);
+      }
     }
   }
   kill(pid, SIGKILL);
