@@ -233,7 +233,9 @@ TEST_F(DeviceLoopTest, NoRetryWhileStopping) {
   port.stop = true;
   port.outcomes.push_back(failed(update::FailReason::kNoDevice));
   loop.on_notification("demo 2.0.0", false);
-  EXPECT_FALSE(loop.retry_pending());
+  EXPECT_EQ(port.installed.size(), 1u);  // it was tried and failed...
+  EXPECT_FALSE(loop.retry_pending());    // ...and is not tried again while stopping
+  EXPECT_EQ(loop.next_due_ms(), DeviceLoop::kNever);
 }
 
 TEST_F(DeviceLoopTest, CancelledUpdateIsTakenUpByTheSameNotification) {

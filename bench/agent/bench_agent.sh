@@ -135,7 +135,8 @@ publish_to plain big
 wait_for "grep -q 'state trial' '$T/agent-plain.log'" 600 || die "agent: no trial state"
 t1=$(log_time "$(grep 'state trial' "$T/agent-plain.log" | head -1)")
 agent_s=$(echo "$t1 - $t0" | bc -l)
-read -r plain_written plain_downloaded _ <<< "$(outcome plain)"
+result=$(outcome plain) || exit 1  # die in $(...) ends only the subshell
+read -r plain_written plain_downloaded _ <<< "$result"
 plain_flash=$(flash_work)
 stop_agent
 rss_kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$T/time.txt")
@@ -145,7 +146,8 @@ fresh_device
 agent_config cut "$PROXY_URL"
 start_agent cut
 publish_to cut bigcut
-read -r cut_written cut_downloaded _ <<< "$(outcome cut)"
+result=$(outcome cut) || exit 1  # die in $(...) ends only the subshell
+read -r cut_written cut_downloaded _ <<< "$result"
 stop_agent
 grep -q "cut-at" "$T/proxy.log" || die "the proxy did not cut"
 
@@ -172,7 +174,8 @@ kill -9 "$APID"
 wait "$APID" 2> /dev/null
 APID=""
 start_agent kill
-read -r kill_written kill_downloaded kill_resumed <<< "$(outcome kill)"
+result=$(outcome kill) || exit 1  # die in $(...) ends only the subshell
+read -r kill_written kill_downloaded kill_resumed <<< "$result"
 stop_agent
 [ "$kill_resumed" -gt 0 ] || die "agent kill: the update started over"
 # Both runs together, as the device and the server saw them.

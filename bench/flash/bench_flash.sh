@@ -43,7 +43,9 @@ t0=$(now); flash --release "$T/rel" --verify=readback; t1=$(now)
 fota_rb_s=$(echo "$t1 - $t0" | bc -l)
 stop
 start "--boot0"
-for _ in $(seq 200); do [[ "$("$VSTM32" ctl --control "$T/ctl" status)" =~ rom=(wait-sync|command) ]] && break; sleep 0.05; done
+rom_ready() { [[ "$("$VSTM32" ctl --control "$T/ctl" status)" =~ rom=(wait-sync|command) ]]; }
+for _ in $(seq 200); do rom_ready && break; sleep 0.05; done
+rom_ready || { echo "bench_flash: the ROM bootloader did not come up within 10 s"; exit 1; }
 t0=$(now); LD_PRELOAD="$SHIM" stm32flash -b $BAUD -w "$IMG" -v -S 0x08080000 "$T/tty" > "$T/stm32flash.log" 2>&1 || { echo "stm32flash failed:"; tail -5 "$T/stm32flash.log"; exit 1; }; t1=$(now)
 st_s=$(echo "$t1 - $t0" | bc -l)
 stop

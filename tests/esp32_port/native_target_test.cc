@@ -98,7 +98,8 @@ TEST_F(Esp32NativeWiring, AnImageLinkedForTheRunningSlotIsRefusedAndV1KeepsRunni
   StmTarget target(*link_, *link_, *link_, Transport::kNative);
   const update::Outcome out = install(target, boot_test::demo_image("demo-v2", Slot::kA));
   EXPECT_EQ(out.state, update::State::kFailed);
-  EXPECT_NE(out.failure.reason, update::FailReason::kNone);
+  EXPECT_EQ(out.failure.reason, update::FailReason::kWrongSlot)
+      << update::to_string(out.failure.reason);
   // The device is left in (or returns to) the confirmed v1 once the host lets go.
   (void)target.reboot();
   EXPECT_TRUE(device_->run_until({"demo 1.0.0 slot A\n"}, 12'000)) << device_->output();

@@ -68,7 +68,8 @@ stop_vstm32
 start_vstm32 --timing realistic
 "$FOTA" flash --port "$T/tty" --pins "vstm32:$T/ctl" --release "$RELEASES/demo-v2" > "$T/pull.txt" 2>&1 &
 FPID=$!
-wait_for 'grep -q "^write: [1-9]" "$T/pull.txt"' 60
+harness_track "$FPID"
+check "the write started before the pull" 'wait_for "grep -q \"^write: [1-9]\" \"$T/pull.txt\"" 60'
 kill -9 "$VPID"
 wait "$VPID" 2> /dev/null
 VPID=""

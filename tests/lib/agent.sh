@@ -113,7 +113,11 @@ followed() {
   shift
   follow "$secs" &
   fpid=$!
-  wait_for '[ -s "$T/follow.txt" ]' 20  # subscribed: it printed the retained state
+  harness_track "$fpid"
+  if ! wait_for '[ -s "$T/follow.txt" ]' 20; then  # subscribed: it printed the retained state
+    echo "FAIL followed: fota status --follow printed no retained state within 20 s"
+    fails=$((fails + 1))
+  fi
   "$@"
   CODE=$?
   wait "$fpid"

@@ -51,23 +51,33 @@ servers_stop() {
   if [ -n "${SERVERS_CLEANUP_DIR:-}" ] && [ -z "${KEEP:-}" ]; then rm -rf "$SERVERS_CLEANUP_DIR"; fi
 }
 
-# Stops one server by pid (e.g. to interrupt an upload).
-server_kill() {
-  kill -9 "$1" 2> /dev/null
-  wait "$1" 2> /dev/null
+# server_forget PID: a server that is gone is no longer stopped at exit (its pid may be reused).
+server_forget() {
   local p kept=()
   for p in "${SERVER_PIDS[@]}"; do [ "$p" != "$1" ] && kept+=("$p"); done
   SERVER_PIDS=("${kept[@]}")
 }
 
+# Stops one server by pid (e.g. to interrupt an upload).
+server_kill() {
+  kill -9 "$1" 2> /dev/null
+  wait "$1" 2> /dev/null
+  server_forget "$1"
+}
+
 # restart_mosquitto: the plain broker of start_mosquitto stopped, then started again with the
 # same configuration (the same port, MQTT_URL); its output appended to mosquitto.restarts.
+# Returns once the new broker listens (false when it did not start within 10 s).
 restart_mosquitto() {
-  kill "$MQTT_PID"
-  wait_for '! kill -0 $MQTT_PID 2> /dev/null' 10
+  local old=$MQTT_PID
+  kill "$old"
+  wait_for "! kill -0 $old 2> /dev/null" 10 || kill -9 "$old" 2> /dev/null
+  wait "$old" 2> /dev/null
+  server_forget "$old"
   ( as_nobody mosquitto -c "$SERVERS_DIR/mosquitto.conf" >> "$SERVERS_DIR/mosquitto.restarts" 2>&1 ) &
   MQTT_PID=$!
   SERVER_PIDS+=("$MQTT_PID")
+  wait_for "port_open $MQTT_PORT || ! kill -0 $MQTT_PID 2>/dev/null" 10 && kill -0 "$MQTT_PID" 2> /dev/null
 }
 
 # Runs in a background subshell: exec, so that $! is the server's own pid.

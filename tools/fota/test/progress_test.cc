@@ -57,14 +57,31 @@ TEST(FotaCliProgress, PhasesReportProgressAndAFinalLine) {
   EXPECT_EQ(last["final"], true);
 }
 
-TEST(FotaCliProgress, WithoutJsonNothingGoesToStdout) {
+// Without --json, stdout stays free for the command's own output: the text goes to stderr.
+TEST(FotaCliProgress, WithoutJsonTextGoesToStderrOnly) {
+  Progress out(/*json=*/false, /*quiet=*/false);
+  ::testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStderr();
+  out.event({{"event", "plan"}});
+  out.message("a message");
+  out.phase("erase", 10);
+  out.advance(10);
+  out.done();
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(::testing::internal::GetCapturedStdout(), "");
+  EXPECT_NE(err.find("a message\n"), std::string::npos) << err;
+  EXPECT_NE(err.find("erase: done, 10 bytes"), std::string::npos) << err;
+}
+
+TEST(FotaCliProgress, QuietPrintsNothing) {
   Progress out(/*json=*/false, /*quiet=*/true);
   ::testing::internal::CaptureStdout();
-  out.event({{"event", "plan"}});
+  ::testing::internal::CaptureStderr();
   out.message("quiet");
   out.phase("erase", 10);
   out.advance(10);
   out.done();
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
   EXPECT_EQ(::testing::internal::GetCapturedStdout(), "");
 }
 
