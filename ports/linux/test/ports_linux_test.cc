@@ -39,6 +39,25 @@ struct Pty {
   std::string slave;
 };
 
+// Joins a fake peer's thread on every way out of a test, an ASSERT included (a joinable thread
+// left behind would abort the whole binary): shutting the listener down wakes an accept() that
+// no client will reach.
+class PeerThreadGuard {
+ public:
+  PeerThreadGuard(std::thread& thread, int listener) : thread_(thread), listener_(listener) {}
+  PeerThreadGuard(const PeerThreadGuard&) = delete;
+  PeerThreadGuard& operator=(const PeerThreadGuard&) = delete;
+  ~PeerThreadGuard() {
+    if (!thread_.joinable()) return;
+    shutdown(listener_, SHUT_RDWR);
+    thread_.join();
+  }
+
+ private:
+  std::thread& thread_;
+  int listener_;
+};
+
 TEST(SerialPortTest, OpensPtyAt8E1AndMovesBytes) {
   Pty pty;
   SerialPort port;
@@ -187,6 +206,7 @@ TEST(PinsTest, Vstm32ControlSocketCommands) {
     }
     close(c);
   });
+  PeerThreadGuard guard(peer, server);
   {
     auto made = make_pins("vstm32:" + path, nullptr);
     ASSERT_TRUE(made) << made.error();
@@ -230,6 +250,7 @@ TEST(VstmI2cTest, TransfersAbove65535BytesAreRefusedNotTruncated) {
     }
     close(c);
   });
+  PeerThreadGuard guard(endpoint, listener);
   {
     auto bus = ports_linux::open_i2c_master("tcp:" + std::to_string(ntohs(addr.sin_port)));
     ASSERT_TRUE(bus.ok());
