@@ -224,6 +224,27 @@ run release --dir "$T/v2" --sign "$T/open.key" $S3 --channel bad8
 check "release refuses a private key readable by others" 'has "readable by others"'
 check "bad inputs published nothing" 'nothing_for bad6 && nothing_for bad7 && nothing_for bad8'
 
+# --- Packing and releasing in one step (--app-a/--app-b/--version instead of --dir) ----------
+ONE="--app-a $APP_A --app-b $APP_B --product demo --name demo"
+mkdir -p "$T/tmp"
+TMPDIR="$T/tmp" "$FOTA" release $ONE --version 6.0.0 --sign "$T/ci.key" $S3 --channel onestep $MQ > "$T/out" 2>&1
+RC=$?
+check "one step: packed, uploaded and published" '[ $RC = 0 ] && has "published fota/demo/onestep/release" && grep -q "\"6.0.0\"" "$(object fw/demo/onestep/manifest.json)"'
+pack 6.0.0 "$T/v6" --sign "$T/ci.key"
+check "one step: the images are those fota pack makes" 'cmp -s "$T/v6/demo-6.0.0-A.img" "$(object fw/demo/6.0.0/demo-6.0.0-A.img)" && cmp -s "$T/v6/demo-6.0.0-B.img" "$(object fw/demo/6.0.0/demo-6.0.0-B.img)"'
+check "one step: its scratch directory is gone" '[ -z "$(ls -A "$T/tmp")" ]'
+run release $ONE --version 6.0.1 $S3 --channel bad10 $MQ
+check "one step without --sign is refused" '[ $RC != 0 ] && has "fota release: error: pack: packing here signs the release: give --sign NAME.key"'
+run release $ONE --version 6.0.1 --dir "$T/v6" --sign "$T/ci.key" $S3 --channel bad11 $MQ
+check "--dir with --app-a is refused" '[ $RC != 0 ] && has "give --dir DIR or --app-a/--app-b/--version, not both"'
+run release --app-a "$APP_A" --version 6.0.1 --sign "$T/ci.key" $S3 --channel bad12 $MQ
+check "--app-a without --app-b is refused" '[ $RC != 0 ] && has "--app-a, --app-b and --version go together"'
+run release --app-a "$APP_A" --app-b "$APP_A" --version 6.0.1 --sign "$T/ci.key" $S3 --channel bad13 $MQ
+check "a packing error is named (the same file for both slots)" '[ $RC != 0 ] && has "--app-a and --app-b are the same file"'
+run release $S3 --channel bad14 $MQ
+check "neither --dir nor --app-a is refused" '[ $RC != 0 ] && has "give --dir DIR (fota pack --out) or --app-a/--app-b/--version"'
+check "one-step refusals published nothing" 'nothing_for bad10 && nothing_for bad11 && nothing_for bad12 && nothing_for bad13 && nothing_for bad14 && [ ! -e "$(object fw/demo/6.0.1/manifest.json)" ]'
+
 # Interrupted upload: the S3 server dies when image B arrives.
 server_kill "$S3_PID"
 S3RVER_DIE_ON=demo-5.0.0-B.img start_s3 fota

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -18,6 +19,7 @@
 #include "broker_options.h"
 #include "command.h"
 #include "format/crc32.h"
+#include "pack.h"
 #include "ports_linux/http_client.h"
 #include "ports_linux/mqtt_client.h"
 #include "ports_linux/s3_client.h"
@@ -376,6 +378,7 @@ struct Run {
 
 struct ReleaseOptions : PublishOptions {
   std::string dir;
+  PackInputs pack;  // --app-a/--app-b/--version: pack here instead of --dir
   std::string sign_key;
   std::string public_key;
   std::string product;
@@ -385,16 +388,65 @@ struct ReleaseOptions : PublishOptions {
   bool allow_same = false;
 };
 
+// A directory of its own under $TMPDIR, removed with everything in it when the release ends.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "fota-release.XXXXXX").string();
+    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::string& path() const { return path_; }  // "" when it could not be made
+
+ private:
+  std::string path_;
+};
+
+// --app-a/--app-b/--version: packs (and signs, with --sign) into `scratch`, as `fota pack` would.
+Expected<void> pack_here(const ReleaseOptions& o, const ScratchDir& scratch) {
+  if (!o.dir.empty()) return fail("give --dir DIR or --app-a/--app-b/--version, not both");
+  if (o.pack.app_a.empty() || o.pack.app_b.empty() || o.pack.version.empty()) {
+    return fail("--app-a, --app-b and --version go together");
+  }
+  if (o.sign_key.empty()) return fail("packing here signs the release: give --sign NAME.key");
+  if (scratch.path().empty()) return fail("cannot make a temporary directory to pack into");
+  PackInputs inputs = o.pack;
+  inputs.sign_key = o.sign_key;
+  if (!o.product.empty()) inputs.product = o.product;
+  if (!o.channel.empty()) inputs.channel = o.channel;
+  auto packed = pack_release(inputs, scratch.path());
+  if (!packed) return packed.failure();
+  return {};
+}
+
 int run_release(const ReleaseOptions& o) {
   Run run("release", o.json_output);
 
+  // 0. Packing, when given the applications instead of a packed directory.
+  std::optional<ScratchDir> scratch;
+  const bool packing = !o.pack.app_a.empty() || !o.pack.app_b.empty() || !o.pack.version.empty();
+  if (packing) {
+    scratch.emplace();
+    if (auto packed = pack_here(o, *scratch); !packed) {
+      return run.failed("pack", "pack: " + packed.error());
+    }
+  } else if (o.dir.empty()) {
+    return run.failed("read", "give --dir DIR (fota pack --out) or --app-a/--app-b/--version");
+  }
+  const std::string dir = packing ? scratch->path() : o.dir;
+
   // 1. The release, checked as read.
-  auto read = release::read_release(o.dir);
+  auto read = release::read_release(dir);
   if (!read) return run.failed("read", read.error());
   release::Release rel = std::move(*read);
   release::Manifest& m = rel.manifest;
   if (!o.product.empty() && m.product != o.product) {
-    return run.failed("read", o.dir + ": release for product \"" + m.product + "\", not \"" +
+    return run.failed("read", dir + ": release for product \"" + m.product + "\", not \"" +
                                   o.product + "\" (--product)");
   }
   const std::string channel = o.channel.empty() ? m.channel : o.channel;
@@ -445,13 +497,13 @@ int run_release(const ReleaseOptions& o) {
     if (!signed_text) return run.failed("sign", signed_text.error());
     text = *signed_text;
   } else {
-    auto as_read = release::verify_release_signatures(rel, public_key, o.dir + "/");
+    auto as_read = release::verify_release_signatures(rel, public_key, dir + "/");
     if (!as_read) return run.failed("verify", as_read.error());
     next.key_id = m.key_id;
     next.signature = m.signature;
     if (release::manifest_to_json(next) != rel.manifest_text) {
       return run.failed("sign",
-                        o.dir + "/manifest.json must change (channel " + channel +
+                        dir + "/manifest.json must change (channel " + channel +
                             ", download URLs) and so be signed again: give --sign NAME.key");
     }
   }
@@ -602,9 +654,12 @@ int run_promote(const PromoteOptions& o) {
 
 void setup_release(CLI::App& app, int& exit_code) {
   auto [cmd, o] = add_command<ReleaseOptions>(
-      app, "release", "Upload a packed release to S3 and announce it over MQTT (all or nothing)",
+      app, "release",
+      "Upload a release (packed, or packed here from --app-a/--app-b) to S3 and announce it "
+      "over MQTT (all or nothing)",
       exit_code, run_release);
-  cmd->add_option("--dir", o->dir, "Packed release directory (fota pack --out)")->required();
+  cmd->add_option("--dir", o->dir, "Packed release directory (fota pack --out)");
+  add_pack_inputs(*cmd, o->pack, /*required=*/false);  // or pack here (with --sign)
   cmd->add_option("--sign", o->sign_key, "Private key: sign (again) the headers and manifest");
   cmd->add_option("--key", o->public_key, "Public key of an already signed release");
   cmd->add_option("--product", o->product, "Refuse a release for another product");
