@@ -662,7 +662,8 @@ void setup_release(CLI::App& app, int& exit_code) {
   add_pack_inputs(*cmd, o->pack, /*required=*/false);  // or pack here (with --sign)
   cmd->add_option("--sign", o->sign_key, "Private key: sign (again) the headers and manifest");
   cmd->add_option("--key", o->public_key, "Public key of an already signed release");
-  cmd->add_option("--product", o->product, "Refuse a release for another product");
+  cmd->add_option("--product", o->product,
+                  "Refuse a release for another product (with --app-a: the product packed)");
   cmd->add_option("--channel", o->channel, "Channel (default: the manifest's)");
   cmd->add_option("--url-base", o->url_base,
                   "Public base URL of the bucket (CDN, nginx): download URLs = BASE/<key>");
