@@ -654,9 +654,7 @@ int run_promote(const PromoteOptions& o) {
 
 void setup_release(CLI::App& app, int& exit_code) {
   auto [cmd, o] = add_command<ReleaseOptions>(
-      app, "release",
-      "Upload a release (packed, or packed here from --app-a/--app-b) to S3 and announce it "
-      "over MQTT (all or nothing)",
+      app, "release", "Upload a release to S3 and announce it over MQTT (all or nothing)",
       exit_code, run_release);
   cmd->add_option("--dir", o->dir, "Packed release directory (fota pack --out)");
   add_pack_inputs(*cmd, o->pack, /*required=*/false);  // or pack here (with --sign)
