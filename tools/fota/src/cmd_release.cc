@@ -407,7 +407,8 @@ class ScratchDir {
   std::string path_;
 };
 
-// --app-a/--app-b/--version: packs (and signs, with --sign) into `scratch`, as `fota pack` would.
+// --app-a/--app-b/--version: packs into `scratch` as `fota pack` would, unsigned: run_release signs
+// the headers and the manifest once, as it does for --dir (the images come out the same bytes).
 Expected<void> pack_here(const ReleaseOptions& o, const ScratchDir& scratch) {
   if (!o.dir.empty()) return fail("give --dir DIR or --app-a/--app-b/--version, not both");
   if (o.pack.app_a.empty() || o.pack.app_b.empty() || o.pack.version.empty()) {
@@ -415,8 +416,7 @@ Expected<void> pack_here(const ReleaseOptions& o, const ScratchDir& scratch) {
   }
   if (o.sign_key.empty()) return fail("packing here signs the release: give --sign NAME.key");
   if (scratch.path().empty()) return fail("cannot make a temporary directory to pack into");
-  PackInputs inputs = o.pack;
-  inputs.sign_key = o.sign_key;
+  PackInputs inputs = o.pack;  // unsigned: step 3 signs the headers and the manifest once
   if (!o.product.empty()) inputs.product = o.product;
   if (!o.channel.empty()) inputs.channel = o.channel;
   auto packed = pack_release(inputs, scratch.path());
