@@ -216,6 +216,25 @@ check "status: the broker refusing the password is named" '[ $RC != 0 ] && has "
 FOTA_MQTT_URL="$MQTTS_URL" FOTA_MQTT_CA="$MQTT_CA" FOTA_MQTT_USER=ci FOTA_MQTT_PASSWORD=s3cret "$FOTA" status --product demo --json --wait 0.2 > "$T/out" 2>&1
 RC=$?
 check "status takes the broker from the environment" '[ $RC = 0 ]'
+# --config: the agent configuration's [broker] (password file, CA), flags winning field by field.
+cat > "$T/agent.toml" << TOML
+state_dir = "$T/state"
+[broker]
+url = "$MQTTS_URL"
+username = "ci"
+password_file = "$T/mqtt.pw"
+ca_file = "$MQTT_CA"
+[release]
+product = "demo"
+public_keys = ["$(printf '0%.0s' $(seq 64))"]
+allowed_url_prefixes = ["http://127.0.0.1/"]
+[[device]]
+port = "$T/tty"
+TOML
+run status --config "$T/agent.toml" --json --wait 0.2
+check "status --config takes the file's broker, password file and CA" '[ $RC = 0 ]'
+run status --config "$T/agent.toml" --mqtt-password-file "$T/wrong.pw" --json --wait 0.2
+check "status --config: a flag wins over the file's field" '[ $RC != 0 ] && has "connection refused"'
 run release --dir "$T/v2" --key "$T/other.pub" $S3 --channel bad6
 check "key id mismatch on release" 'has "signed by key id"'
 run release --dir "$T/v2" --sign "$T/ci.key" --product other $S3 --channel bad7
