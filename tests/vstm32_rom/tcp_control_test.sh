@@ -21,10 +21,15 @@ port=$(sed -n 's/.*tcp 127.0.0.1:\([0-9]*\).*/\1/p' "$T/vstm32.log")
 exec 3<>"/dev/tcp/127.0.0.1/$port"
 wait_until "ROM ready" rom_ready
 
-# Every bit flipped: 0x7F arrives as 0x80 and is not a sync; nothing comes back.
+# The bytes the device has sent so far (a count, so "nothing came back" needs no time window).
+tx_bytes() { ctl status | sed -n 's/.* tx_bytes=\([0-9]*\).*/\1/p'; }
+
+# Every bit flipped: 0x7F arrives as 0x80 and is not a sync; nothing comes back. The ROM handles
+# bytes in order, so once the replies below are read, an answer to the corrupted byte would
+# have been counted before them.
+tx_start=$(tx_bytes)
 [ "$(ctl ber 1)" = ok ] || fail "ber 1"
 printf '\x7f' >&3
-[ -z "$(timeout 0.5 head -c 1 <&3 | od -An -tx1)" ] || fail "a corrupted sync was answered"
 [[ "$(ctl status)" =~ ber_bits=8 ]] || fail "bit errors not counted: $(ctl status)"
 [ "$(ctl ber 0)" = ok ] || fail "ber 0"
 
@@ -34,14 +39,16 @@ printf '\x02\xfd' >&3
 [ "$(read_hex 5)" = 7901041379 ] || fail "Get ID over TCP"
 printf '\x01\xfe' >&3
 [ "$(read_hex 5)" = 7931000079 ] || fail "Get Version over TCP"
+[ "$(tx_bytes)" = $((tx_start + 11)) ] || fail "the corrupted sync was answered: $(ctl status)"
 
 # Pins: BOOT0 low + reset boots from flash (erased here: the CPU takes the 0xFFFFFFFF vectors and
 # locks up, as silicon does; the ROM stops answering); back to the ROM.
 [ "$(ctl boot0 0)" = ok ] || fail "boot0 0"
 [ "$(ctl reset)" = ok ] || fail "reset"
 [[ "$(ctl status)" =~ mode=(cpu|lockup) ]] || fail "not booted from flash: $(ctl status)"
+# A sync sent now must never be answered: counted at the end, after the ROM's next reply.
+tx_locked=$(tx_bytes)
 printf '\x7f' >&3
-[ -z "$(timeout 0.5 head -c 1 <&3 | od -An -tx1)" ] || fail "ROM answered with BOOT0 low"
 [ "$(ctl boot0 1)" = ok ] || fail "boot0 1"
 [ "$(ctl nrst low)" = ok ] || fail "nrst low"
 [[ "$(ctl status)" =~ mode=reset ]] || fail "NRST held: $(ctl status)"
@@ -63,6 +70,9 @@ wait_until "2 bytes held while NRST is low" held_2
 wait_until "ROM ready after power-on" rom_ready
 printf '\x7f' >&3
 [ "$(read_hex 1)" = 79 ] || fail "no ACK after power cycle"
+# One byte sent since the sync to the locked-up CPU: this ACK. The ROM never answered with BOOT0
+# low, nor the zeros held while NRST was low.
+[ "$(tx_bytes)" = $((tx_locked + 1)) ] || fail "bytes sent with BOOT0 low or at NRST: $(ctl status)"
 
 ctl events > "$T/events.txt"
 for want in "power off" "power on" "reset cause=pin boot=flash" "reset cause=por boot=system" \

@@ -1,16 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "broker_options.h"
 
-#include <cstdlib>
+#include "command.h"
 
 namespace fota::cli {
 namespace {
-
-std::string env_or(const char* name, const std::string& given) {
-  if (!given.empty()) return given;
-  const char* v = std::getenv(name);
-  return v != nullptr ? v : "";
-}
 
 // "--mqtt" or "--mqtt,--broker": CLI11 takes a comma-separated list of names.
 std::string names(const char* name, const char* alias, bool with_aliases) {
@@ -37,7 +31,7 @@ void add_broker_options(CLI::App& cmd, BrokerOptions& b, bool with_aliases) {
 }
 
 std::string broker_url(const BrokerOptions& b) {
-  return env_or("FOTA_MQTT_URL", b.url);
+  return flag_or_env(b.url, "FOTA_MQTT_URL");
 }
 
 Expected<ports::MqttOptions> mqtt_options(const BrokerOptions& b) {
@@ -46,15 +40,15 @@ Expected<ports::MqttOptions> mqtt_options(const BrokerOptions& b) {
   }
   ports::MqttOptions o;
   o.url = broker_url(b);
-  o.username = env_or("FOTA_MQTT_USER", b.user);
+  o.username = flag_or_env(b.user, "FOTA_MQTT_USER");
   if (!b.password_file.empty()) {
     auto password = ports::read_password_file(b.password_file);
     if (!password) return fail("--mqtt-password-file: " + password.error());
     o.password = std::move(*password);
   } else {
-    o.password = env_or("FOTA_MQTT_PASSWORD", b.password);
+    o.password = flag_or_env(b.password, "FOTA_MQTT_PASSWORD");
   }
-  o.ca_file = env_or("FOTA_MQTT_CA", b.ca_file);
+  o.ca_file = flag_or_env(b.ca_file, "FOTA_MQTT_CA");
   o.cert_file = b.cert_file;
   o.key_file = b.key_file;
   o.version = b.v5 ? ports::MqttVersion::k5 : ports::MqttVersion::k311;

@@ -8,7 +8,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -35,11 +34,6 @@ using Clock = std::chrono::steady_clock;
 
 double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-std::string env_or(const char* name, const std::string& fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
 }
 
 // --- Options shared by release and promote ---------------------------------------------------
@@ -88,7 +82,7 @@ void add_publish_options(CLI::App* cmd, PublishOptions& o) {
 
 Expected<ports::S3Config> s3_config(StoreOptions s) {
   if (s.endpoint.empty()) s.endpoint = env_or("FOTA_S3_ENDPOINT", env_or("AWS_ENDPOINT_URL", ""));
-  if (s.bucket.empty()) s.bucket = env_or("FOTA_S3_BUCKET", "");
+  s.bucket = flag_or_env(s.bucket, "FOTA_S3_BUCKET");
   if (s.endpoint.empty()) return fail("no S3 endpoint: give --endpoint or set FOTA_S3_ENDPOINT");
   if (s.bucket.empty()) return fail("no bucket: give --bucket or set FOTA_S3_BUCKET");
   ports::S3Config c;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <string>
@@ -41,6 +42,17 @@ Command<Options> add_command(CLI::App& app, const char* name, const std::string&
     }
   });
   return {cmd, options};
+}
+
+// Environment defaults of the flags: $name when it is set and not empty, else `fallback`.
+inline std::string env_or(const char* name, std::string fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? std::string(v) : std::move(fallback);
+}
+
+// The flag's value when given, else $name ("" when neither is set).
+inline std::string flag_or_env(const std::string& given, const char* name) {
+  return given.empty() ? env_or(name, "") : given;
 }
 
 }  // namespace fota::cli
