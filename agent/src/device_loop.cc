@@ -149,7 +149,11 @@ void DeviceLoop::begin_session() {
 }
 
 void DeviceLoop::add_rejected(std::string_view key_text) {
-  rejected_.insert(release_key(key_text));
+  add_rejected(release_key(key_text));
+}
+
+void DeviceLoop::add_rejected(const ReleaseKey& key) {
+  rejected_.insert(key);
 }
 
 uint64_t DeviceLoop::next_due_ms() const {

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "agent/rejected_list.h"
+
 namespace fota::agent {
 namespace {
 
@@ -265,6 +267,29 @@ TEST_F(DeviceLoopTest, RevertedReleaseIsNotRetriedUntilANewOne) {
   // A new release is installed.
   loop.on_notification("demo 2.0.1", false);
   EXPECT_EQ(port.installed.back(), "2.0.1 newer");
+}
+
+// A port that keeps keys only (the ESP32's NVS blob): the reverted release, stored as its key in
+// a RejectedList blob and fed to the next session's loop, is not retried either.
+TEST_F(DeviceLoopTest, RevertedReleaseKeptAsAKeyIsNotRetriedAfterARestart) {
+  port.outcomes.push_back(reverted());
+  loop.on_notification("demo 2.0.0", false);
+  ASSERT_EQ(port.remembered.size(), 1u);
+  RejectedList stored("0123456789ABCDEF01234567");
+  ASSERT_TRUE(stored.add(release_key(port.remembered[0])));
+
+  RejectedList loaded("0123456789ABCDEF01234567");
+  ASSERT_EQ(loaded.load(stored.blob()), RejectedLoad::kLoaded);
+  DeviceLoop restarted(config(), port);
+  restarted.begin_session();
+  loaded.feed(restarted);
+  restarted.on_notification("demo 2.0.0", false);
+  EXPECT_EQ(port.installed.size(), 1u);
+  // Without the list, the same notification is installed again.
+  DeviceLoop forgetful(config(), port);
+  forgetful.begin_session();
+  forgetful.on_notification("demo 2.0.0", false);
+  EXPECT_EQ(port.installed.size(), 2u);
 }
 
 TEST(DeviceLoop, UpdateCommandFollowsTheDowngradeRules) {

@@ -19,7 +19,7 @@ done
 for example in FotaAgent/FotaAgent.ino FlashFromUrl/FlashFromUrl.ino; do
   [ -f "$pkg/examples/$example" ] || { echo "package_check: examples/$example missing" >&2; exit 1; }
 done
-adapters=$(sed -n '/^set(FOTA_ESP32_ADAPTERS/,/)/p' "$pkg/CMakeLists.txt" |
+adapters=$(sed -n '/^set(FOTA_ESP32_ADAPTERS/,/)/p' "$pkg/adapters.cmake" |
   sed 's/^set(FOTA_ESP32_ADAPTERS//; s/)//' | tr '\n' ' ')
 for adapter in $adapters; do
   [ -f "$pkg/src/fota_esp32/$adapter.cpp" ] ||

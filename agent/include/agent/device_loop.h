@@ -152,6 +152,8 @@ class DeviceLoop {
   void begin_session();
   // A release reverted before (its key text, as remember_rejected's notice gives it).
   void add_rejected(std::string_view key_text);
+  // The same by its key (release_key), for a port that keeps keys only (RejectedList).
+  void add_rejected(const ReleaseKey& key);
 
   void on_notification(std::string_view payload, bool legacy);
   void on_command(std::string_view payload);

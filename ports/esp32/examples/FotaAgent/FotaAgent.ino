@@ -67,6 +67,7 @@ void setup() {
   const auto will = fota::agent::encode_offline(uid, std::span(offline, sizeof offline - 1));
   if (will.ok()) offline[*will] = '\0';
   agent_loop.begin_session();
+  port.load_rejected(agent_loop);  // releases reverted on this STM32 before a restart of the ESP32
   WiFi.mode(WIFI_STA);
   WiFi.begin(kSsid, kPassword);
   static const char* const topics[] = {release_topic, command_topic, CONFIG_FOTA_LEGACY_TOPIC};

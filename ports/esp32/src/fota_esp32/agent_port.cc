@@ -5,11 +5,18 @@
 #include <cstring>
 
 #include "agent/messages.h"
+#include "fota_esp32/nvs_blob.h"
 #include "fota_esp32/release_notice.h"
 
 namespace fota::esp32 {
 
 static_assert(kUrlMaxBytes < agent::kNoticeUrlBytes);
+
+namespace {
+
+constexpr char kRejectedKey[] = "rejected";  // NVS keys are at most 15 characters
+
+}  // namespace
 
 agent::LoopConfig loop_config(std::span<const std::string_view> url_prefixes) {
   agent::LoopConfig config;
@@ -28,6 +35,36 @@ bool AgentPort::identify() {
   const auto& active = boot.slots[static_cast<unsigned>(flash_map::other_slot(boot.install_slot))];
   running_ = {active.header_verdict.ok(), active.header.version};
   return true;
+}
+
+void AgentPort::load_rejected(agent::DeviceLoop& loop) {
+  rejected_.reset(uid_.data());
+  std::array<uint8_t, agent::kRejectedBlobMaxBytes> blob{};
+  size_t size = 0;
+  const NvsBlobStatus read = nvs_read_blob(CONFIG_FOTA_NVS_NAMESPACE, kRejectedKey, blob, size);
+  if (read == NvsBlobStatus::kNotFound) return;  // nothing reverted yet
+  const char* problem = "cannot be read";
+  if (read == NvsBlobStatus::kOk) {
+    switch (rejected_.load(std::span<const uint8_t>(blob.data(), size))) {
+      case agent::RejectedLoad::kLoaded:
+        rejected_.feed(loop);
+        std::printf("fota: %u reverted release(s) kept in NVS: not retried\n",
+                    static_cast<unsigned>(rejected_.size()));
+        return;
+      case agent::RejectedLoad::kOtherDevice: problem = "was kept for another STM32"; break;
+      case agent::RejectedLoad::kCorrupt: problem = "is corrupt"; break;
+    }
+  }
+  std::printf("fota: the list of reverted releases in NVS %s: starting with none\n", problem);
+}
+
+void AgentPort::remember_rejected(const agent::Notice& notice) {
+  if (!rejected_.add(agent::release_key(notice))) return;
+  if (!nvs_write_blob(CONFIG_FOTA_NVS_NAMESPACE, kRejectedKey, rejected_.blob())) {
+    std::printf(
+        "fota: cannot keep the reverted release in NVS: it may be tried again after a "
+        "restart of the ESP32\n");
+  }
 }
 
 void AgentPort::reidentify() {

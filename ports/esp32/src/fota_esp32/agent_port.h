@@ -3,9 +3,9 @@
 // loop decides (policy, retries, rejected releases, commands), this adapter only carries its
 // decisions out with the other adapters — notifications read with cJSON (release_notice.*) or the
 // core's seed-000 parser, the update engine over two HTTP sources, the status through
-// MqttStatusReporter, the clock. No pointer polling on the ESP32 (LoopConfig::poll stays false);
-// reverted releases are remembered in RAM only (the loop's set), not across a restart of the
-// ESP32.
+// MqttStatusReporter, the clock. No pointer polling on the ESP32 (LoopConfig::poll stays false).
+// Reverted releases are kept across restarts of the ESP32 as one NVS blob (agent::RejectedList,
+// key "rejected" in CONFIG_FOTA_NVS_NAMESPACE) for the STM32 they were reverted on.
 #pragma once
 
 #include <array>
@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "agent/device_loop.h"
+#include "agent/rejected_list.h"
 #include "fota_esp32/config.h"
 #include "fota_esp32/ed25519_verifier.h"
 #include "fota_esp32/http_source.h"
@@ -45,6 +46,10 @@ class AgentPort final : public agent::DevicePort {
   // Reads the STM32's unique ID (into `uid`: 24 hex digits) and what it runs (the device
   // restarts once); false when it does not answer.
   [[nodiscard]] bool identify();
+  // Hands the releases reverted on this STM32 (kept in NVS) to `loop`: after identify() and
+  // loop.begin_session(). A list kept for another STM32, or one that cannot be read, is dropped
+  // (said on the console).
+  void load_rejected(agent::DeviceLoop& loop);
 
   uint64_t now_ms() override { return clock_.now_ms(); }
   bool read_notice(std::string_view payload, bool legacy, agent::Notice& out,
@@ -54,7 +59,7 @@ class AgentPort final : public agent::DevicePort {
   update::Outcome install(const agent::Notice& notice, update::VersionPolicy version) override;
   void restart_device() override { (void)target_.reboot(); }
   void reidentify() override;
-  void remember_rejected(const agent::Notice& notice) override { (void)notice; }
+  void remember_rejected(const agent::Notice& notice) override;
   void refuse(std::string_view reason, std::string_view error) override {
     reporter_.refuse(reason, error);
   }
@@ -76,6 +81,7 @@ class AgentPort final : public agent::DevicePort {
   MqttStatusReporter& reporter_;
   agent::Running running_;
   std::span<char, 25> uid_;
+  agent::RejectedList rejected_;
 };
 
 }  // namespace fota::esp32
