@@ -139,6 +139,12 @@ void DeviceLoop::KeyRing::erase(const ReleaseKey& key) {
   }
 }
 
+PollStatus pointer_status(int http_status, std::string_view etag, std::string_view known_etag) {
+  if (http_status == 304) return PollStatus::kUnchanged;
+  if (http_status != 200) return PollStatus::kFailed;
+  return !known_etag.empty() && etag == known_etag ? PollStatus::kUnchanged : PollStatus::kChanged;
+}
+
 DeviceLoop::DeviceLoop(const LoopConfig& config, DevicePort& port)
     : config_(config), port_(port), random_(config.seed | 1) {}
 

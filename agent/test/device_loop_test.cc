@@ -269,6 +269,19 @@ TEST_F(DeviceLoopTest, RevertedReleaseIsNotRetriedUntilANewOne) {
   EXPECT_EQ(port.installed.back(), "2.0.1 newer");
 }
 
+TEST(PointerStatus, ReadsTheAnswerToAConditionalRequest) {
+  EXPECT_EQ(pointer_status(304, "", "\"e1\""), PollStatus::kUnchanged);
+  EXPECT_EQ(pointer_status(304, "", ""), PollStatus::kUnchanged);
+  // A server that ignores If-None-Match: the same ETag is no change.
+  EXPECT_EQ(pointer_status(200, "\"e1\"", "\"e1\""), PollStatus::kUnchanged);
+  EXPECT_EQ(pointer_status(200, "\"e2\"", "\"e1\""), PollStatus::kChanged);
+  EXPECT_EQ(pointer_status(200, "\"e1\"", ""), PollStatus::kChanged);  // first poll
+  EXPECT_EQ(pointer_status(200, "", ""), PollStatus::kChanged);        // no ETag: always read
+  for (const int status : {0, 204, 206, 301, 403, 404, 412, 500, 503}) {
+    EXPECT_EQ(pointer_status(status, "\"e1\"", "\"e1\""), PollStatus::kFailed) << status;
+  }
+}
+
 // A port that keeps keys only (the ESP32's NVS blob): the reverted release, stored as its key in
 // a RejectedList blob and fed to the next session's loop, is not retried either.
 TEST_F(DeviceLoopTest, RevertedReleaseKeptAsAKeyIsNotRetriedAfterARestart) {

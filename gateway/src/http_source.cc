@@ -7,6 +7,7 @@
 #include <cstring>
 #include <thread>
 
+#include "agent/device_loop.h"
 #include "agent/policy.h"
 
 namespace fota::gateway {
@@ -205,11 +206,11 @@ Expected<PointerCheck> check_pointer(const std::string& url, const std::string& 
   head.if_none_match = known_etag;
   auto answer = http.perform(head);
   if (!answer) return fail("HEAD " + url + ": " + answer.error());
-  if (answer->status == 304 || (!known_etag.empty() && answer->etag() == known_etag)) {
-    result.etag = known_etag;
-    return result;
+  switch (agent::pointer_status(static_cast<int>(answer->status), answer->etag(), known_etag)) {
+    case agent::PollStatus::kUnchanged: result.etag = known_etag; return result;
+    case agent::PollStatus::kFailed: return fail("HEAD " + url + ": HTTP " + answer->describe());
+    case agent::PollStatus::kChanged: break;
   }
-  if (answer->status != 200) return fail("HEAD " + url + ": HTTP " + answer->describe());
   ports::HttpRequest get = base_request("GET", url, options);
   size_t received = 0;
   get.on_body = [&](std::span<const uint8_t> piece) {

@@ -68,6 +68,13 @@ struct PollResult {
   std::string_view error;  // kFailed: a sentence
 };
 
+// What the answer to a request for the manifest pointer sent with If-None-Match: <known_etag>
+// means, for every port (the Linux agent's HEAD, the ESP32's conditional GET): 304, or 200 with
+// the known ETag (a server that ignores If-None-Match), is kUnchanged; another 200 is kChanged
+// (fetch or keep the body); any other status is kFailed.
+[[nodiscard]] PollStatus pointer_status(int http_status, std::string_view etag,
+                                        std::string_view known_etag);
+
 // What the loop tells the port besides the status (for a log or a console), with the release
 // it concerns, a text or a number.
 enum class LoopNote : uint8_t {

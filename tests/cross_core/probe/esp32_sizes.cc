@@ -19,3 +19,5 @@ FOTA_SIZE(Notice, fota::agent::Notice);
 FOTA_SIZE(DeviceLoop, fota::agent::DeviceLoop);
 FOTA_SIZE(AgentPort, fota::esp32::AgentPort);
 FOTA_SIZE(NvsProgressStore, fota::esp32::NvsProgressStore);
+FOTA_SIZE(ManifestPointer, fota::esp32::ManifestPointer);
+FOTA_SIZE(RejectedList, fota::agent::RejectedList);

@@ -31,12 +31,14 @@ static char command_topic[fota::esp32::kTopicMaxBytes];
 static char offline[64];
 static fota::esp32::MqttStatusReporter reporter(mqtt, stm.clock, status_topic, uid, &wall);
 static fota::update::Engine engine(stm.target, stm.clock, reporter, &verifier, &stm.progress);
+static fota::esp32::ManifestPointer pointer;  // polled when CONFIG_FOTA_MANIFEST_URL is set
 static fota::esp32::AgentPort port(stm.target, stm.clock, engine, stm.image_a, stm.image_b,
-                                   verifier, reporter, uid);
+                                   verifier, reporter, uid, &pointer);
 static fota::agent::DeviceLoop agent_loop(fota::esp32::loop_config(kUrlPrefixes), port);
 static fota::esp32::Backoff wifi_backoff(fota::esp32::kWifiBackoffFirstMs,
                                          fota::esp32::kWifiBackoffMaxMs);
-static uint8_t message[fota::esp32::kMqttBufferBytes];  // the mailbox is free again at once
+// An MQTT message copied out (the mailbox is free again at once), or a polled manifest.
+static uint8_t message[fota::esp32::kMqttBufferBytes];
 static bool announced = false;
 
 // A topic name from the core into a NUL-terminated buffer.
@@ -68,6 +70,11 @@ void setup() {
   if (will.ok()) offline[*will] = '\0';
   agent_loop.begin_session();
   port.load_rejected(agent_loop);  // releases reverted on this STM32 before a restart of the ESP32
+  if (CONFIG_FOTA_MANIFEST_URL[0] != '\0' &&
+      !pointer.begin(CONFIG_FOTA_MANIFEST_URL,
+                     std::span(reinterpret_cast<char*>(message), sizeof message))) {
+    Serial.println("fota: the manifest pointer URL is longer than kUrlMaxBytes - 1");
+  }
   WiFi.mode(WIFI_STA);
   WiFi.begin(kSsid, kPassword);
   static const char* const topics[] = {release_topic, command_topic, CONFIG_FOTA_LEGACY_TOPIC};
@@ -93,7 +100,7 @@ void loop() {
     announced = mqtt.connected();
     if (announced) reporter.publish();
   }
-  agent_loop.on_tick();  // a retry that is due
+  agent_loop.on_tick();  // a retry or a poll of the manifest pointer that is due
   std::string_view topic;
   std::span<const uint8_t> payload;
   if (!mqtt.peek(topic, payload)) {

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "agent/messages.h"
+#include "esp_random.h"
 #include "fota_esp32/nvs_blob.h"
 #include "fota_esp32/release_notice.h"
 
@@ -21,6 +22,10 @@ constexpr char kRejectedKey[] = "rejected";  // NVS keys are at most 15 characte
 agent::LoopConfig loop_config(std::span<const std::string_view> url_prefixes) {
   agent::LoopConfig config;
   config.policy = {CONFIG_FOTA_PRODUCT, url_prefixes, kAllowUnsigned, false, flash_map::kSlotSize};
+  config.poll = CONFIG_FOTA_MANIFEST_URL[0] != '\0';
+  config.poll_interval_ms = static_cast<uint32_t>(CONFIG_FOTA_POLL_INTERVAL_S) * 1000u;
+  config.poll_jitter_ms = static_cast<uint32_t>(CONFIG_FOTA_POLL_JITTER_S) * 1000u;
+  config.seed = (static_cast<uint64_t>(esp_random()) << 32) | esp_random();
   return config;
 }
 
@@ -107,8 +112,11 @@ bool AgentPort::read_notice(std::string_view payload, bool legacy, agent::Notice
   return true;
 }
 
-agent::PollResult AgentPort::poll(std::string_view) {
-  return {agent::PollStatus::kFailed, {}, {}, "no manifest pointer polling on the ESP32"};
+agent::PollResult AgentPort::poll(std::string_view etag) {
+  if (pointer_ == nullptr) {
+    return {agent::PollStatus::kFailed, {}, {}, "no manifest pointer given to AgentPort"};
+  }
+  return pointer_->poll(etag);
 }
 
 update::Outcome AgentPort::install(const agent::Notice& notice, update::VersionPolicy version) {
@@ -145,6 +153,13 @@ void AgentPort::note(agent::LoopNote note, const agent::Notice*, std::string_vie
       break;
     case LoopNote::kRejectedBefore:
       std::printf("fota: release was reverted before on this device: not retried\n");
+      break;
+    case LoopNote::kPollFailed:
+      std::printf("fota: manifest pointer: %.*s\n", static_cast<int>(text.size()), text.data());
+      break;
+    case LoopNote::kPollChanged:
+      std::printf("fota: manifest pointer changed (ETag %.*s)\n", static_cast<int>(text.size()),
+                  text.data());
       break;
     case LoopNote::kRetryScheduled:
       std::printf("fota: trying again in %lu s\n", static_cast<unsigned long>(value / 1000));

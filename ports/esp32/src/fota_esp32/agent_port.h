@@ -3,7 +3,8 @@
 // loop decides (policy, retries, rejected releases, commands), this adapter only carries its
 // decisions out with the other adapters — notifications read with cJSON (release_notice.*) or the
 // core's seed-000 parser, the update engine over two HTTP sources, the status through
-// MqttStatusReporter, the clock. No pointer polling on the ESP32 (LoopConfig::poll stays false).
+// MqttStatusReporter, the clock; the manifest pointer polled through ManifestPointer when
+// CONFIG_FOTA_MANIFEST_URL is set.
 // Reverted releases are kept across restarts of the ESP32 as one NVS blob (agent::RejectedList,
 // key "rejected" in CONFIG_FOTA_NVS_NAMESPACE) for the STM32 they were reverted on.
 #pragma once
@@ -17,6 +18,7 @@
 #include "fota_esp32/config.h"
 #include "fota_esp32/ed25519_verifier.h"
 #include "fota_esp32/http_source.h"
+#include "fota_esp32/manifest_pointer.h"
 #include "fota_esp32/mqtt_status_reporter.h"
 #include "update/clock.h"
 #include "update/engine.h"
@@ -25,15 +27,17 @@
 namespace fota::esp32 {
 
 // The loop's configuration from config.h: the product, the allowed URL prefixes (must outlive the
-// loop), unsigned releases as configured, no downgrades, no polling, retries after 10 s doubling
-// to 10 min (`fota agent`'s defaults).
+// loop), unsigned releases as configured, no downgrades, polling when CONFIG_FOTA_MANIFEST_URL is
+// set (period and jitter from config.h, the jitter seeded by esp_random() so that a fleet does not
+// poll in step), retries after 10 s doubling to 10 min (`fota agent`'s defaults).
 agent::LoopConfig loop_config(std::span<const std::string_view> url_prefixes);
 
 class AgentPort final : public agent::DevicePort {
  public:
   AgentPort(update::Target& target, update::Clock& clock, update::Engine& engine,
             HttpRangeSource& image_a, HttpRangeSource& image_b, const Ed25519Verifier& keys,
-            MqttStatusReporter& reporter, std::span<char, 25> uid)
+            MqttStatusReporter& reporter, std::span<char, 25> uid,
+            ManifestPointer* pointer = nullptr)
       : target_(target),
         clock_(clock),
         engine_(engine),
@@ -41,7 +45,8 @@ class AgentPort final : public agent::DevicePort {
         image_b_(image_b),
         keys_(keys),
         reporter_(reporter),
-        uid_(uid) {}
+        uid_(uid),
+        pointer_(pointer) {}
 
   // Reads the STM32's unique ID (into `uid`: 24 hex digits) and what it runs (the device
   // restarts once); false when it does not answer.
@@ -82,6 +87,7 @@ class AgentPort final : public agent::DevicePort {
   agent::Running running_;
   std::span<char, 25> uid_;
   agent::RejectedList rejected_;
+  ManifestPointer* pointer_;  // nullptr: no polling
 };
 
 }  // namespace fota::esp32

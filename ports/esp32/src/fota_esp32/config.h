@@ -75,6 +75,18 @@
 #ifndef CONFIG_FOTA_NVS_NAMESPACE
 #define CONFIG_FOTA_NVS_NAMESPACE "fota"
 #endif
+// The manifest pointer polled with If-None-Match (seed 001; `fota agent`'s [release] manifest_url):
+// "" = no polling, MQTT notifications only.
+#ifndef CONFIG_FOTA_MANIFEST_URL
+#define CONFIG_FOTA_MANIFEST_URL ""
+#endif
+// Polling period plus a random extra of up to the jitter, so a fleet does not poll in step.
+#ifndef CONFIG_FOTA_POLL_INTERVAL_S
+#define CONFIG_FOTA_POLL_INTERVAL_S 300
+#endif
+#ifndef CONFIG_FOTA_POLL_JITTER_S
+#define CONFIG_FOTA_POLL_JITTER_S 30
+#endif
 
 namespace fota::esp32 {
 

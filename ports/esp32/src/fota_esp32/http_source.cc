@@ -6,9 +6,9 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "esp_crt_bundle.h"
 #include "esp_http_client.h"
 #include "fota_esp32/backoff.h"
+#include "fota_esp32/http_common.h"
 #include "freertos/FreeRTOS.h"
 #include "freertos/task.h"
 
@@ -17,15 +17,6 @@ namespace {
 
 esp_err_t handler(esp_http_client_event_t* event) {
   return static_cast<HttpRangeSource*>(event->user_data)->on_event(event);
-}
-
-bool same_name(const char* a, const char* b) {
-  for (; *a != '\0' && *b != '\0'; ++a, ++b) {
-    const char x = (*a >= 'A' && *a <= 'Z') ? static_cast<char>(*a - 'A' + 'a') : *a;
-    const char y = (*b >= 'A' && *b <= 'Z') ? static_cast<char>(*b - 'A' + 'a') : *b;
-    if (x != y) return false;
-  }
-  return *a == *b;
 }
 
 }  // namespace
@@ -47,14 +38,7 @@ bool HttpRangeSource::begin(const char* url) {
   if (std::strlen(url) >= url_.size()) return false;
   std::strcpy(url_.data(), url);
   if (client_ != nullptr) (void)esp_http_client_cleanup(client_);
-  esp_http_client_config_t config{};
-  config.url = url_.data();
-  config.timeout_ms = kHttpTimeoutMs;
-  config.event_handler = handler;
-  config.user_data = this;
-  config.buffer_size = kHttpRxBufferBytes;
-  config.buffer_size_tx = kHttpTxBufferBytes;
-  config.crt_bundle_attach = esp_crt_bundle_attach;
+  esp_http_client_config_t config = http_client_config(url_.data(), handler, this);
   config.keep_alive_enable = true;
   client_ = esp_http_client_init(&config);
   return client_ != nullptr;
@@ -74,9 +58,9 @@ void HttpRangeSource::close() {
 
 int HttpRangeSource::on_event(esp_http_client_event* event) {
   if (event->event_id != HTTP_EVENT_ON_HEADER) return ESP_OK;
-  if (same_name(event->header_key, "ETag")) {
+  if (same_header_name(event->header_key, "ETag")) {
     std::snprintf(response_etag_.data(), response_etag_.size(), "%s", event->header_value);
-  } else if (same_name(event->header_key, "Content-Range")) {
+  } else if (same_header_name(event->header_key, "Content-Range")) {
     // "bytes START-END/TOTAL"
     const char* text = std::strchr(event->header_value, ' ');
     if (text != nullptr) range_start_ = std::strtoll(text + 1, nullptr, 10);
