@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: Apache-2.0
 # Packages ports/esp32 (tools/package.sh) and compiles every source of the package with the Xtensa
 # compiler the way the Arduino builder sees it: the package's src/ as the only project include
-# directory (plus the ESP-IDF API declarations of tests/esp32_api_stubs). Checks that every
-# adapter the ESP-IDF component lists and every example exists, and that library.properties has
-# the fields the Arduino library specification requires. Compiles; does not link or run.
+# directory (plus the ESP-IDF API declarations of tests/esp32_api_stubs), and the ESP-IDF example's
+# app_main. Checks that every adapter the ESP-IDF component lists and every example exists, and
+# that library.properties has the fields the Arduino library specification requires. Compiles;
+# does not link or run.
 # usage: package_check.sh OUT_DIR
 set -euo pipefail
 out=$1
@@ -16,8 +17,10 @@ for field in name version author maintainer sentence paragraph category url arch
   grep -q "^$field=." "$pkg/library.properties" ||
     { echo "package_check: library.properties has no '$field'" >&2; exit 1; }
 done
-for example in FotaAgent/FotaAgent.ino FlashFromUrl/FlashFromUrl.ino; do
-  [ -f "$pkg/examples/$example" ] || { echo "package_check: examples/$example missing" >&2; exit 1; }
+for example in examples/FotaAgent/FotaAgent.ino examples/FlashFromUrl/FlashFromUrl.ino \
+  idf_example/CMakeLists.txt idf_example/main/CMakeLists.txt idf_example/main/main.cpp \
+  idf_example/sdkconfig.defaults; do
+  [ -f "$pkg/$example" ] || { echo "package_check: $example missing" >&2; exit 1; }
 done
 adapters=$(sed -n '/^set(FOTA_ESP32_ADAPTERS/,/)/p' "$pkg/adapters.cmake" |
   sed 's/^set(FOTA_ESP32_ADAPTERS//; s/)//' | tr '\n' ' ')
@@ -51,6 +54,8 @@ compile() {
     -Wall -Wextra -Werror "${includes[@]}" -I"$pkg/src" -isystem "$root/tests/esp32_api_stubs" \
     -c "$1" -o "$out/obj/$(basename "$1").o"
 }
+# The ESP-IDF example's app_main, as ESP-IDF compiles it (no Arduino.h).
+cp "$pkg/idf_example/main/main.cpp" "$out/obj/idf_example_main.cpp"
 mapfile -t sources < <(find "$pkg/src" "$out/obj" -name '*.cpp' | sort)
 failed=0
 # Two compilers at a time (the machine is shared).

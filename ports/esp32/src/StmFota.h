@@ -10,6 +10,7 @@
 #include "agent/rejected_list.h"
 #include "agent/status_message.h"
 #include "an3155/an3155.h"
+#include "fota_esp32/agent_app.h"
 #include "fota_esp32/agent_port.h"
 #include "fota_esp32/backoff.h"
 #include "fota_esp32/config.h"

@@ -15,7 +15,7 @@ modules=$(sed -n 's/^set(FOTA_CORE_MODULES \(.*\))$/\1/p' "$here/CMakeLists.txt"
 rm -rf "$out"
 mkdir -p "$out"
 cp -R "$here/library.properties" "$here/CMakeLists.txt" "$here/adapters.cmake" "$here/Kconfig" \
-  "$here/src" "$here/examples" "$out/"
+  "$here/src" "$here/examples" "$here/idf_example" "$out/"
 for module in status $modules; do
   cp -R "$root/$module/include/$module" "$out/src/$module"
   if [ -d "$root/$module/src" ]; then

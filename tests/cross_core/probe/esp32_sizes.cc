@@ -21,3 +21,4 @@ FOTA_SIZE(AgentPort, fota::esp32::AgentPort);
 FOTA_SIZE(NvsProgressStore, fota::esp32::NvsProgressStore);
 FOTA_SIZE(ManifestPointer, fota::esp32::ManifestPointer);
 FOTA_SIZE(RejectedList, fota::agent::RejectedList);
+FOTA_SIZE(AgentApp, fota::esp32::AgentApp);
