@@ -21,6 +21,7 @@ namespace {
 // One scripted answer, and what the adapter did with the client.
 struct Script {
   esp_err_t open_error = ESP_OK;
+  bool headers_fail = false;  // the connection closes before the headers
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
@@ -64,6 +65,7 @@ esp_err_t esp_http_client_open(esp_http_client_handle_t, int) {
   return script.open_error;
 }
 int64_t esp_http_client_fetch_headers(esp_http_client_handle_t client) {
+  if (script.headers_fail) return ESP_FAIL;
   for (auto& [key, value] : script.headers) {
     esp_http_client_event_t event{};
     event.event_id = HTTP_EVENT_ON_HEADER;
@@ -169,6 +171,15 @@ TEST_F(ManifestPointerTest, ConnectionFailureIsNamed) {
   const agent::PollResult r = pointer.poll("");
   EXPECT_EQ(r.status, agent::PollStatus::kFailed);
   EXPECT_EQ(r.error, std::string("GET ") + kUrl + ": ESP_FAIL");
+}
+
+TEST_F(ManifestPointerTest, ConnectionClosedBeforeTheHeadersIsNamed) {
+  script.headers_fail = true;
+  script.status = 0;
+  const agent::PollResult r = pointer.poll("\"e1\"");
+  EXPECT_EQ(r.status, agent::PollStatus::kFailed);
+  EXPECT_EQ(r.error,
+            std::string("GET ") + kUrl + ": no answer (the connection closed before the headers)");
 }
 
 TEST_F(ManifestPointerTest, ManifestThatFillsTheBufferExactlyIsRead) {

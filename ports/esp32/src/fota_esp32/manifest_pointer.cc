@@ -55,14 +55,17 @@ agent::PollResult ManifestPointer::poll(std::string_view known_etag) {
   if (err != ESP_OK) {
     result = failed("GET %s: %s", url_.data(), esp_err_to_name(err));
   } else {
-    (void)esp_http_client_fetch_headers(client);
+    const int64_t length = esp_http_client_fetch_headers(client);
     const int status = esp_http_client_get_status_code(client);
-    switch (agent::pointer_status(status, etag_.data(), known_.data())) {
+    switch (length < 0 ? agent::PollStatus::kFailed
+                       : agent::pointer_status(status, etag_.data(), known_.data())) {
       case agent::PollStatus::kUnchanged:
         result = {agent::PollStatus::kUnchanged, {}, {}, {}};
         break;
       case agent::PollStatus::kFailed:
-        result = failed("GET %s: HTTP %d", url_.data(), status);
+        result = length < 0 ? failed("GET %s: no answer (the connection closed before the headers)",
+                                     url_.data())
+                            : failed("GET %s: HTTP %d", url_.data(), status);
         break;
       case agent::PollStatus::kChanged: {
         // Read to the end of the body (chunked or not); one byte more than fits is a failure.
