@@ -13,7 +13,7 @@ APT_PACKAGES=(
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libgpiod-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   mosquitto mosquitto-clients stm32flash socat qemu-system-arm nginx-light pv curl openssl
-  libtomlplusplus-dev gdb-multiarch gcc-xtensa-lx106 time
+  libtomlplusplus-dev gdb-multiarch gcc-xtensa-lx106 time libcjson-dev
 )
 
 if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo); fi

@@ -8,40 +8,17 @@
 #include <array>
 #include <nlohmann/json.hpp>
 
+#include "manifest_fixture.h"
 #include "signing/signing.h"
 
 namespace fota::gateway {
 namespace {
 
-release::Manifest manifest_of(const std::string& product) {
-  release::Manifest m;
-  m.product = product;
-  m.channel = "stable";
-  m.version = Version{2, 0, 0, 5};
-  m.created = "2026-12-02T10:00:00Z";
-  for (auto* s : {&m.slot_a, &m.slot_b}) {
-    s->file = s == &m.slot_a ? "demo-2.0.0-A.img" : "demo-2.0.0-B.img";
-    s->url = "http://127.0.0.1:9000/demo/" + s->file;
-    s->size = 4096;
-    s->crc32 = 0x1234abcd;
-  }
-  m.min_bootloader_version = "1.0.0";
-  return m;
-}
-
-signing::SecretKey test_key(uint8_t seed_byte) {
-  std::array<uint8_t, signing::kSeedSize> seed{};
-  seed.fill(seed_byte);
-  return signing::SecretKey::from_seed(seed);
-}
+using release::testing::manifest_of;
+using release::testing::test_key;
 
 std::string signed_manifest(const signing::SecretKey& key) {
-  release::Manifest m = manifest_of("demo");
-  m.key_id = signing::to_hex(signing::key_id(key.public_key()));
-  m.signature = signing::manifest_signature_placeholder();
-  auto text = signing::sign_manifest(release::manifest_to_json(m), key);
-  EXPECT_TRUE(text.ok());
-  return text.ok() ? *text : std::string();
+  return release::testing::signed_manifest_text(manifest_of("demo"), key);
 }
 
 TEST(ReleaseNotice, SignedManifestVerifiesWithItsKey) {

@@ -23,7 +23,8 @@ typedef struct {
   int static_rx_buf_num;
   int dynamic_rx_buf_num;
 } wifi_init_config_t;
-#define WIFI_INIT_CONFIG_DEFAULT() {10, 32}
+#define WIFI_INIT_CONFIG_DEFAULT() \
+  { 10, 32 }
 typedef enum {
   WIFI_EVENT_WIFI_READY = 0,
   WIFI_EVENT_SCAN_DONE,

@@ -107,6 +107,7 @@ bool read_release_notice(std::span<const uint8_t> payload, const Ed25519Verifier
   bool ok = false;
   const cJSON* slots = cJSON_GetObjectItemCaseSensitive(root, "slots");
   const cJSON* version = cJSON_GetObjectItemCaseSensitive(root, "version");
+  const cJSON* build = cJSON_GetObjectItemCaseSensitive(root, "build");
   const cJSON* signature = cJSON_GetObjectItemCaseSensitive(root, "signature");
   const cJSON* key_id = cJSON_GetObjectItemCaseSensitive(root, "key_id");
   do {
@@ -116,6 +117,13 @@ bool read_release_notice(std::span<const uint8_t> payload, const Ed25519Verifier
       fail(error, "product, version or slots missing or malformed");
       break;
     }
+    // The build orders releases of the same X.Y.Z and is part of the release's key, as on Linux.
+    if (!cJSON_IsNumber(build) || build->valuedouble < 0 || build->valuedouble > 4294967295.0 ||
+        build->valuedouble != static_cast<double>(static_cast<uint32_t>(build->valuedouble))) {
+      fail(error, "build missing or not a whole number of 32 bits");
+      break;
+    }
+    out.version.build = static_cast<uint32_t>(build->valuedouble);
     const char* names[2] = {"A", "B"};
     bool slots_ok = true;
     for (int i = 0; i < 2; ++i) {
