@@ -13,8 +13,8 @@ constexpr uint8_t kMagic[4] = {'F', 'R', 'J', '1'};
 void RejectedList::reset(std::string_view uid) {
   blob_.fill(0);
   std::memcpy(blob_.data(), kMagic, sizeof kMagic);
-  std::memcpy(blob_.data() + sizeof kMagic, uid.data(),
-              uid.size() < kRejectedUidChars ? uid.size() : kRejectedUidChars);
+  const size_t n = uid.size() < kRejectedUidChars ? uid.size() : kRejectedUidChars;
+  if (n != 0) std::memcpy(blob_.data() + sizeof kMagic, uid.data(), n);  // data() may be null
   count_ = 0;
 }
 

@@ -102,6 +102,13 @@ TEST(RejectedList, CorruptBlobsLoadAsAnEmptyList) {
   }
 }
 
+TEST(RejectedList, ADefaultListHasAnEmptyUid) {
+  RejectedList list;  // a port's member before the device is identified
+  EXPECT_EQ(list.blob().size(), kRejectedHeaderBytes);
+  EXPECT_EQ(list.blob()[4], 0u);
+  EXPECT_TRUE(list.add(key_of(1)));
+}
+
 TEST(RejectedList, UidIsCutOrPaddedToItsField) {
   RejectedList long_uid("0123456789ABCDEF01234567-and-more");
   RejectedList exact(kUid);

@@ -10,6 +10,11 @@
 namespace fota::update {
 namespace {
 
+// Trial supervision resets that restart the wait for a verdict: above the bootloader's default of
+// 3 attempts (format/meta_record.h), so the revert after the last one is seen; bounded, so a
+// device that never decides cannot hold the engine for ever.
+constexpr unsigned kMaxTrialResets = 8;
+
 // Everything the engine needs lives in the Engine object: keep it inside the buffer budget of a
 // small host (the ESP32 or a Cortex-M gateway).
 constexpr size_t kEngineBudget = 8 * 1024;
@@ -410,7 +415,8 @@ bool Engine::readback(Source& source) {
 bool Engine::observe() {
   const flash_map::Slot slot = plan_.target_slot;
   reporter_.on_step(Step::kOutcome, 0);
-  const uint64_t deadline = clock_.now_ms() + policy_->outcome_timeout_ms;
+  uint64_t deadline = clock_.now_ms() + policy_->outcome_timeout_ms;
+  unsigned trial_resets = 0;
   bool booted = false;
   uint64_t booted_at = 0;
   enum class Verdict : uint8_t { kNone, kConfirmed, kReverted } verdict = Verdict::kNone;
@@ -427,6 +433,13 @@ bool Engine::observe() {
         break;
       }
       booted = false;
+      // The reset is a reboot too: the wait for a verdict starts again, so that the boot after
+      // the last attempt (the revert) is seen whatever the timeouts. Bounded: each reset costs an
+      // attempt, and the bootloader gives up after its maximum.
+      if (++trial_resets <= kMaxTrialResets) {
+        const uint64_t again = clock_.now_ms() + policy_->outcome_timeout_ms;
+        if (again > deadline) deadline = again;
+      }
     }
     Observation seen = Observation::kNothing;
     if (const TargetError e = target_.observe(slot, policy_->observe_slice_ms, seen);

@@ -381,6 +381,19 @@ TEST_F(EngineTest, AnImageThatNeverConfirmsIsReverted) {
   EXPECT_EQ(info(Slot::kA).state, bootcore::SlotState::kConfirmed);
 }
 
+// With the default timeouts (20 s per trial, 60 s for the verdict) three supervised trials take
+// longer than one verdict window: each reset restarts the wait, so the revert is still seen.
+TEST_F(EngineTest, DefaultTimeoutsSeeTheRevertAfterThreeSupervisedTrials) {
+  target_.app_confirms = false;
+  const Policy p = test_policy();
+  ASSERT_EQ(p.confirm_timeout_ms, 20'000u);
+  ASSERT_EQ(p.outcome_timeout_ms, 60'000u);
+  const Outcome out = run(p);
+  EXPECT_EQ(out.state, State::kReverted) << to_string(out.failure.reason);
+  EXPECT_EQ(reporter_.count(Note::kTrialReset), 3u);
+  EXPECT_EQ(info(Slot::kB).state, bootcore::SlotState::kRejected);
+}
+
 TEST_F(EngineTest, NoVerdictStaysOnTrial) {
   target_.app_confirms = false;
   target_.resettable = false;

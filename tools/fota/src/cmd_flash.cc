@@ -780,7 +780,8 @@ void setup(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"auto", "A", "B"}))
       ->capture_default_str();
   cmd->add_option("--outcome-timeout", options->outcome_timeout_s,
-                  "seconds to wait for confirmed/reverted before reading the log")
+                  "seconds to wait for confirmed/reverted before reading the log (again after "
+                  "each trial reset)")
       ->capture_default_str();
   cmd->add_option("--confirm-timeout", options->confirm_timeout_s,
                   "seconds a new image may run on trial without confirming before fota resets "

@@ -35,6 +35,13 @@ void MqttStatusReporter::on_state(update::State state, const update::Failure& fa
   report_.reason =
       failure.reason == update::FailReason::kNone ? "" : update::to_string(failure.reason);
   if (state != update::State::kDownloading) report_.bytes_total = 0;
+  if (state == update::State::kConfirmed && report_.target_known) {
+    // The confirmed image is what runs now: the status that says "confirmed" says so too (as
+    // `fota agent` reports it).
+    report_.running_known = true;
+    report_.running = report_.target;
+    report_.running_slot = target_slot_;
+  }
   publish();
 }
 
@@ -44,6 +51,7 @@ void MqttStatusReporter::on_plan(const update::Plan& plan) {
   report_.running_slot = flash_map::slot_name(plan.running_slot);
   report_.target_known = true;
   report_.target = plan.image.version;
+  target_slot_ = flash_map::slot_name(plan.target_slot);
 }
 
 void MqttStatusReporter::on_progress(update::Step step, uint32_t done, uint32_t total) {

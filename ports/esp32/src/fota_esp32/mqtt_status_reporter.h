@@ -42,6 +42,7 @@ class MqttStatusReporter final : public update::Reporter {
   const char* uid_;
   const SntpTime* wall_;
   agent::StatusReport report_{};
+  char target_slot_ = '-';  // the plan's slot: what runs once the new image confirmed
   uint64_t last_progress_ms_ = 0;
   std::array<char, agent::kMaxStatusSize> message_{};
   std::array<char, 32> reason_{};
