@@ -20,6 +20,7 @@ set(_fota_costs
   flash_provision_e2e 32
   NativePowerCut.RandomCutsNeverBrickAndARerunCompletes 29
   agent_faults 28
+  VirtualEsp32Agent.ARevertedReleaseIsKeptInNvsAndNotTriedAgainAfterARestart 29
   NativeVirtual.BitErrorsOnTheLineAreRepairedByRetransmission 25
   bench.native 21
   bench_flash_smoke 18
@@ -27,6 +28,7 @@ set(_fota_costs
   esp32.package 17
   [=[bootloader.Flows/BootPowerCut.RandomCutsNeverBrickTheDevice/hardfault_B  # GetParam() = "hardfault-B"]=] 16
   NativeI2c.AFullSlotImageCompletesAtFullSpeedAndConfirms 15
+  VirtualEsp32Polling.ThePointerIsPolledAtStartAndItsReleaseInstalledWithoutMqtt 15
   NativeSession.ResumesAfterPowerCutsAndNeverBootsAPartialImage 14
   release_ci_examples 13
   flash_e2e_native 10
