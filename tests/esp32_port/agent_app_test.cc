@@ -71,5 +71,64 @@ TEST_F(VirtualEsp32Agent, ARevertedReleaseIsKeptInNvsAndNotTriedAgainAfterAResta
   EXPECT_GT(fake_idf().requests.size(), requests);
 }
 
+TEST_F(VirtualEsp32Agent, TheNativePathInstallsThroughTheUartAtTheNativeBaud) {
+  ASSERT_NO_FATAL_FAILURE(start_esp32(Transport::kNative));
+  const auto states = notify(publish_release("demo-v2"));
+  ASSERT_FALSE(states.empty());
+  EXPECT_EQ(states.back(), "confirmed") << testing::PrintToString(states) << "\n" << console();
+  EXPECT_EQ(slot_bytes(Slot::kB, images_[1].size()), images_[1]);
+  // UartLink was switched to the bootloader's native rate (8N1) for the transfer.
+  EXPECT_EQ(fake_idf().uart_top_baud, kNativeBaud);
+}
+
+TEST_F(VirtualEsp32Agent, ADownloadCutEveryFewKilobytesResumesWithRangeRequests) {
+  ASSERT_NO_FATAL_FAILURE(start_esp32());
+  fake_idf().cut_after = 3'000;  // every response ends after 3,000 bytes
+  const auto states = notify(publish_release("demo-v2"));
+  ASSERT_FALSE(states.empty());
+  EXPECT_EQ(states.back(), "confirmed") << testing::PrintToString(states) << "\n" << console();
+  EXPECT_EQ(slot_bytes(Slot::kB, images_[1].size()), images_[1]);
+  // The first request learns the ETag; every later one asks for the rest of the same file.
+  const std::string etag = fake_idf().files.begin()->second.etag;
+  ASSERT_GE(fake_idf().requests.size(), images_[1].size() / 3'000);
+  for (size_t i = 1; i < fake_idf().requests.size(); ++i) {
+    EXPECT_NE(fake_idf().requests[i].find(" bytes="), std::string::npos) << fake_idf().requests[i];
+    EXPECT_NE(fake_idf().requests[i].find(" " + etag + " "), std::string::npos)
+        << fake_idf().requests[i];
+  }
+}
+
+TEST_F(VirtualEsp32Agent, AnImageReplacedOnTheServerMidDownloadIsRefusedAndV1KeepsRunning) {
+  ASSERT_NO_FATAL_FAILURE(start_esp32());
+  const std::string manifest = publish_release("demo-v2");
+  fake_idf().cut_after = 3'000;
+  fake_idf().on_request = [] {
+    // From the second request on, the server holds another file under the same name.
+    if (fake_idf().requests.size() == 2) {
+      for (auto& [url, file] : fake_idf().files) file.etag = "\"replaced\"";
+    }
+  };
+  const auto states = notify(manifest);
+  ASSERT_FALSE(states.empty());
+  EXPECT_EQ(states.back(), "failed") << testing::PrintToString(states);
+  const auto last = nlohmann::json::parse(fake_idf().published.back().payload);
+  EXPECT_EQ(last.at("reason"), "release-changed") << last.dump();
+  // The failed slot holds no valid header: the STM32 runs v1 again.
+  EXPECT_TRUE(device_->run_until({"demo 1.0.0 slot A\n"}, 12'000)) << console();
+}
+
+TEST_F(VirtualEsp32Agent, AMessageLargerThanTheMqttBufferIsDroppedNotCut) {
+  ASSERT_NO_FATAL_FAILURE(start_esp32());
+  const std::string manifest = publish_release("demo-v2");
+  const size_t published = fake_idf().published.size();
+  // ESP-MQTT hands a message larger than its buffer over in pieces: none of them is taken.
+  host::mqtt_deliver(kReleaseTopic, manifest, 500);
+  EXPECT_FALSE(app_->step());
+  EXPECT_TRUE(fake_idf().requests.empty());
+  EXPECT_EQ(fake_idf().published.size(), published);
+  // The same message whole is installed.
+  EXPECT_EQ(notify(manifest).back(), "confirmed");
+}
+
 }  // namespace
 }  // namespace fota::esp32

@@ -154,6 +154,7 @@ esp_err_t uart_driver_delete(uart_port_t) {
 }
 esp_err_t uart_param_config(uart_port_t, const uart_config_t* config) {
   host::uart_baud = static_cast<uint32_t>(config->baud_rate);
+  state.uart_top_baud = std::max(state.uart_top_baud, host::uart_baud);
   host::uart_parity =
       config->parity == UART_PARITY_EVEN ? an3155::Parity::kEven : an3155::Parity::kNone;
   if (state.uart == nullptr) return ESP_OK;
@@ -166,6 +167,7 @@ esp_err_t uart_set_pin(uart_port_t, int, int, int, int) {
 }
 esp_err_t uart_set_baudrate(uart_port_t, uint32_t baud) {
   host::uart_baud = baud;
+  state.uart_top_baud = std::max(state.uart_top_baud, baud);
   if (state.uart == nullptr) return ESP_OK;
   return state.uart->configure(host::uart_baud, host::uart_parity) == an3155::PortStatus::kOk
              ? ESP_OK
@@ -340,6 +342,7 @@ esp_err_t esp_http_client_open(esp_http_client_handle_t client, int) {
                            host::header_or_dash(*client, "Range") + " " +
                            host::header_or_dash(*client, "If-Match") + " " +
                            host::header_or_dash(*client, "If-None-Match"));
+  if (state.on_request) state.on_request();
   if (state.fail_open) return ESP_FAIL;
   host::answer(*client);
   return ESP_OK;

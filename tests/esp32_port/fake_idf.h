@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -47,7 +48,10 @@ struct FakeIdf {
   size_t cut_after = SIZE_MAX;        // a body ends early (read returns -1) after this many bytes
   std::vector<std::string> requests;  // "<url> <Range|-> <If-Match|-> <If-None-Match|->"
   size_t body_bytes_read = 0;
-  int http_clients = 0;  // made and not cleaned up
+  std::function<void()> on_request;  // called as each request is made (e.g. to replace a file)
+  int http_clients = 0;              // made and not cleaned up
+
+  uint32_t uart_top_baud = 0;  // the highest rate the UART was set to
 
   // MQTT: the client's configuration, subscriptions and what it published.
   std::string mqtt_uri, mqtt_client_id, mqtt_will_topic, mqtt_will_payload;

@@ -72,10 +72,12 @@ class VirtualEsp32 : public native_test::DemoDeviceTest {
     return release::testing::signed_manifest_text(m, release::testing::test_key(kSeed));
   }
 
-  // The ESP32 starts (or restarts): AgentApp::begin, the broker connection, the first status.
-  void start_esp32() {
+  // The ESP32 starts (or restarts): AgentApp::begin on the given path to the STM32, the broker
+  // connection, the first status.
+  void start_esp32(Transport transport = Transport::kRom) {
     app_ = std::make_unique<AgentApp>(
         AgentAppConfig{"mqtt://127.0.0.1:1883", nullptr, nullptr, kPrefixes, trusted_});
+    app_->stm().target.use(transport);
     ASSERT_TRUE(app_->begin()) << console();
     host::mqtt_connect();
     EXPECT_FALSE(app_->step());  // publishes the status; no message yet
