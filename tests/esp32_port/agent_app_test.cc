@@ -130,5 +130,55 @@ TEST_F(VirtualEsp32Agent, AMessageLargerThanTheMqttBufferIsDroppedNotCut) {
   EXPECT_EQ(notify(manifest).back(), "confirmed");
 }
 
+TEST_F(VirtualEsp32Agent, CommandsOnTheDeviceTopicAreAnswered) {
+  ASSERT_NO_FATAL_FAILURE(start_esp32());
+  ASSERT_GE(fake_idf().subscribed.size(), 2u);
+  const std::string command_topic = fake_idf().subscribed[1];
+  EXPECT_EQ(command_topic, "fota/" CONFIG_FOTA_PRODUCT "/device/" + uid() + "/cmd");
+  // report: the status again.
+  size_t before = fake_idf().published.size();
+  host::mqtt_deliver(command_topic, R"({"command":"report"})");
+  EXPECT_TRUE(app_->step());
+  EXPECT_EQ(states_since(before), std::vector<std::string>{"idle"});
+  // A malformed command is named in the status; nothing else happens.
+  before = fake_idf().published.size();
+  host::mqtt_deliver(command_topic, R"({"command":"reboot"})");
+  EXPECT_TRUE(app_->step());
+  ASSERT_GT(fake_idf().published.size(), before);
+  const auto last = nlohmann::json::parse(fake_idf().published.back().payload);
+  EXPECT_EQ(last.at("reason"), "bad-command") << last.dump();
+  EXPECT_TRUE(fake_idf().requests.empty());
+}
+
+TEST_F(VirtualEsp32Agent, AnInterruptedDownloadResumesFromNvsAfterARestart) {
+  ASSERT_NO_FATAL_FAILURE(start_esp32());
+  const std::string manifest = publish_release("demo-v2");
+  // The server goes away after a few responses (every one ends after 2,000 bytes).
+  fake_idf().cut_after = 2'000;
+  fake_idf().on_request = [] {
+    if (fake_idf().requests.size() == 4) fake_idf().force_status = 503;
+  };
+  const auto failed = notify(manifest);
+  ASSERT_FALSE(failed.empty());
+  EXPECT_EQ(failed.back(), "failed") << testing::PrintToString(failed);
+  ASSERT_NE(fake_idf().nvs.find({CONFIG_FOTA_NVS_NAMESPACE, "progress"}), fake_idf().nvs.end())
+      << "no resume point in NVS";
+
+  // The ESP32 restarts; the server is back; the retained notification arrives again.
+  fake_idf().on_request = nullptr;
+  fake_idf().force_status = 0;
+  fake_idf().cut_after = SIZE_MAX;
+  const size_t read_before = fake_idf().body_bytes_read;
+  ASSERT_NO_FATAL_FAILURE(start_esp32());
+  const auto states = notify(manifest);
+  ASSERT_FALSE(states.empty());
+  EXPECT_EQ(states.back(), "confirmed") << testing::PrintToString(states) << "\n" << console();
+  EXPECT_EQ(slot_bytes(Slot::kB, images_[1].size()), images_[1]);
+  // It went on from the saved point: the header again (the release's identity), then only what
+  // was not written before, so less than the image was downloaded.
+  const size_t read_again = fake_idf().body_bytes_read - read_before;
+  EXPECT_LT(read_again, images_[1].size() - 2'000) << testing::PrintToString(fake_idf().requests);
+}
+
 }  // namespace
 }  // namespace fota::esp32

@@ -101,6 +101,12 @@ class VirtualEsp32 : public native_test::DemoDeviceTest {
     return text.size() > 3000 ? text.substr(text.size() - 3000) : text;
   }
 
+  // The STM32's UID as the status messages carry it.
+  std::string uid() const {
+    const auto json = nlohmann::json::parse(fake_idf().published.at(0).payload);
+    return json.at("uid").get<std::string>();
+  }
+
   // The states of the status messages published since `from`, in order.
   std::vector<std::string> states_since(size_t from) const {
     std::vector<std::string> states;
