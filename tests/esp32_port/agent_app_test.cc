@@ -150,6 +150,19 @@ TEST_F(VirtualEsp32Agent, CommandsOnTheDeviceTopicAreAnswered) {
   EXPECT_TRUE(fake_idf().requests.empty());
 }
 
+TEST_F(VirtualEsp32Agent, AfterABrokerReconnectTheTopicsAreRenewedAndTheStatusRepublished) {
+  ASSERT_NO_FATAL_FAILURE(start_esp32());
+  const size_t subscribed = fake_idf().subscribed.size();
+  const size_t published = fake_idf().published.size();
+  host::mqtt_disconnect();
+  EXPECT_FALSE(app_->step());
+  EXPECT_EQ(fake_idf().published.size(), published);  // nothing sent while offline
+  host::mqtt_connect();
+  EXPECT_FALSE(app_->step());
+  EXPECT_EQ(fake_idf().subscribed.size(), 2 * subscribed);  // subscribed again
+  EXPECT_EQ(states_since(published), std::vector<std::string>{"idle"});
+}
+
 TEST_F(VirtualEsp32Agent, AnInterruptedDownloadResumesFromNvsAfterARestart) {
   ASSERT_NO_FATAL_FAILURE(start_esp32());
   const std::string manifest = publish_release("demo-v2");

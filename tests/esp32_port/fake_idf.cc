@@ -97,6 +97,12 @@ void mqtt_connect() {
   mqtt_event(event);
 }
 
+void mqtt_disconnect() {
+  esp_mqtt_event_t event{};
+  event.event_id = MQTT_EVENT_DISCONNECTED;
+  mqtt_event(event);
+}
+
 void mqtt_deliver(const std::string& topic, const std::string& payload, size_t piece) {
   if (piece == 0 || piece >= payload.size()) piece = payload.size();
   std::string t = topic;

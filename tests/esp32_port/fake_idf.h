@@ -73,6 +73,7 @@ void reset_fake_idf();
 // pieces of `piece` bytes when 0 < piece < its size, as ESP-MQTT splits a message larger than its
 // buffer).
 void mqtt_connect();
+void mqtt_disconnect();
 void mqtt_deliver(const std::string& topic, const std::string& payload, size_t piece = 0);
 
 }  // namespace fota::esp32::host
