@@ -171,4 +171,34 @@ Result<size_t, StatusError> encode_offline(std::string_view uid, std::span<char>
   return w.size();
 }
 
+namespace {
+
+// Appends to a NUL-terminated text in `out`, cutting what does not fit.
+void append(std::span<char> out, size_t& at, std::string_view text) {
+  for (const char c : text) {
+    if (at + 1 >= out.size()) break;
+    out[at++] = c;
+  }
+  if (!out.empty()) out[at < out.size() ? at : out.size() - 1] = '\0';
+}
+
+}  // namespace
+
+void write_reverted_reason(std::string_view refusal, std::span<char> reason,
+                           std::span<char> error) {
+  size_t r = 0;
+  size_t e = 0;
+  if (refusal.empty()) {
+    append(reason, r, "not-confirmed");
+    append(error, e,
+           "the new image did not confirm itself; the bootloader went back to the previous one");
+    return;
+  }
+  append(reason, r, "refused-");
+  append(reason, r, refusal);
+  append(error, e, "the device's secure boot refused the new image (");
+  append(error, e, refusal);
+  append(error, e, "); the previous one runs");
+}
+
 }  // namespace fota::agent

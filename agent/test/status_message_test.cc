@@ -109,5 +109,26 @@ TEST(StatusMessage, ProgressIsClampedAndSafe) {
   EXPECT_EQ(progress_percent(UINT64_MAX - 1, UINT64_MAX), 99);
 }
 
+TEST(RevertedReason, SaysWhetherTheImageDidNotConfirmOrWasRefused) {
+  std::array<char, 32> reason{};
+  std::array<char, kMaxErrorLength + 1> error{};
+  write_reverted_reason("", reason, error);
+  EXPECT_STREQ(reason.data(), "not-confirmed");
+  EXPECT_STREQ(
+      error.data(),
+      "the new image did not confirm itself; the bootloader went back to the previous one");
+  write_reverted_reason("bad-signature", reason, error);
+  EXPECT_STREQ(reason.data(), "refused-bad-signature");
+  EXPECT_STREQ(error.data(),
+               "the device's secure boot refused the new image (bad-signature); the previous one "
+               "runs");
+  // Cut to fit, terminated.
+  std::array<char, 10> small{};
+  std::array<char, 12> small_error{};
+  write_reverted_reason("below-floor", small, small_error);
+  EXPECT_STREQ(small.data(), "refused-b");
+  EXPECT_STREQ(small_error.data(), "the device'");
+}
+
 }  // namespace
 }  // namespace fota::agent

@@ -612,13 +612,11 @@ void DeviceAgent::on_state(update::State state, const update::Failure& failure) 
       running_ = target_;
       running_slot_ = target_slot_;
     } else if (state == update::State::kReverted) {
-      const std::string refusal = services_->target().refusal();
-      reason_ = refusal.empty() ? "not-confirmed" : "refused-" + refusal;
-      error_ = refusal.empty()
-                   ? "the new image did not confirm itself; the bootloader went back to the "
-                     "previous one"
-                   : "the device's secure boot refused the new image (" + refusal +
-                         "); the previous one runs";
+      std::array<char, 64> reason{};
+      std::array<char, agent::kMaxErrorLength + 1> error{};
+      agent::write_reverted_reason(services_->target().refusal(), reason, error);
+      reason_ = reason.data();
+      error_ = error.data();
     }
   }
   spdlog::info("[{}] state {}{}", device_.name, update::to_string(state),

@@ -51,6 +51,10 @@ TEST_F(VirtualEsp32Agent, ARevertedReleaseIsKeptInNvsAndNotTriedAgainAfterAResta
   const auto states = notify(manifest);
   ASSERT_FALSE(states.empty());
   EXPECT_EQ(states.back(), "reverted") << testing::PrintToString(states) << "\n" << console();
+  const auto last = nlohmann::json::parse(fake_idf().published.back().payload);
+  EXPECT_EQ(last.at("reason"), "not-confirmed") << last.dump();
+  EXPECT_EQ(last.at("error"),
+            "the new image did not confirm itself; the bootloader went back to the previous one");
   // Kept in NVS: "FRJ1", the UID, one release key.
   const auto kept = fake_idf().nvs.find({CONFIG_FOTA_NVS_NAMESPACE, "rejected"});
   ASSERT_NE(kept, fake_idf().nvs.end());
@@ -191,6 +195,30 @@ TEST_F(VirtualEsp32Agent, AnInterruptedDownloadResumesFromNvsAfterARestart) {
   // was not written before, so less than the image was downloaded.
   const size_t read_again = fake_idf().body_bytes_read - read_before;
   EXPECT_LT(read_again, images_[1].size() - 2'000) << testing::PrintToString(fake_idf().requests);
+}
+
+// The STM32 runs the secure bootloader and trusts another key than the one the release is signed
+// with (the ESP32 trusts the signer): the device refuses the image, and the ESP32 says why in the
+// words `fota agent` uses.
+class VirtualEsp32SecureDevice : public test::VirtualEsp32 {
+ protected:
+  void prepare_layout() override {
+    layout_.put_bootloader("bootloader-secure.bin");
+    boot_test::put_key_block(layout_, {&device_key_});
+  }
+  boot_test::TestKey device_key_{0x11};
+};
+
+TEST_F(VirtualEsp32SecureDevice, AnImageTheDeviceDoesNotTrustIsReportedAsRefused) {
+  ASSERT_NO_FATAL_FAILURE(start_esp32());
+  const auto states = notify(publish_release("demo-v2"));
+  ASSERT_FALSE(states.empty());
+  EXPECT_EQ(states.back(), "reverted") << testing::PrintToString(states) << "\n" << console();
+  const auto last = nlohmann::json::parse(fake_idf().published.back().payload);
+  EXPECT_EQ(last.at("reason"), "refused-unknown-key") << last.dump();
+  EXPECT_EQ(last.at("error"),
+            "the device's secure boot refused the new image (unknown-key); the previous one runs");
+  EXPECT_EQ(last.at("running").at("version"), "1.0.0") << last.dump();
 }
 
 }  // namespace

@@ -34,6 +34,8 @@ class VirtualEsp32 : public native_test::DemoDeviceTest {
   void SetUp() override {
     DemoDeviceTest::SetUp();
     if (HasFatalFailure()) return;
+    prepare_layout();
+    if (HasFatalFailure()) return;
     host::reset_fake_idf();
     device_ = std::make_unique<boot_test::Device>(layout_);
     link_ = std::make_unique<native_test::MachineLink>(device_->machine());
@@ -50,6 +52,9 @@ class VirtualEsp32 : public native_test::DemoDeviceTest {
     EXPECT_EQ(fake_idf().http_clients, 0) << "an HTTP client was not cleaned up";
     host::reset_fake_idf();
   }
+
+  // Changes the factory flash (bootloader, v1 confirmed in slot A) before the device starts.
+  virtual void prepare_layout() {}
 
   // Puts `app` ("demo-v2", ...) signed for both slots on the file server and returns the signed
   // manifest that announces it.

@@ -56,6 +56,12 @@ inline constexpr size_t kMaxErrorLength = 400;  // longer error texts are cut, n
 [[nodiscard]] Result<size_t, StatusError> encode_status(const StatusReport& report,
                                                         std::span<char> out);
 
+// The status's reason and error for an update the bootloader reverted, the same on every host:
+// "not-confirmed" (the new image did not confirm itself), or "refused-<why>" when the device's
+// secure boot refused it (`refusal` = update::Target::refusal(), e.g. "unsigned"; "" when none).
+// NUL-terminated, cut to fit.
+void write_reverted_reason(std::string_view refusal, std::span<char> reason, std::span<char> error);
+
 // The last will: {"uid":"<uid>","state":"offline"}.
 [[nodiscard]] Result<size_t, StatusError> encode_offline(std::string_view uid, std::span<char> out);
 

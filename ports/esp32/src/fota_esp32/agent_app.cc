@@ -21,7 +21,7 @@ bool make_topic(Result<size_t, agent::TopicError> written, std::span<char> out) 
 AgentApp::AgentApp(const AgentAppConfig& config)
     : config_(config),
       verifier_(config.trusted_keys),
-      reporter_(mqtt_, stm_.clock, status_topic_.data(), uid_.data(), &wall_),
+      reporter_(mqtt_, stm_.clock, status_topic_.data(), uid_.data(), &wall_, &stm_.target),
       engine_(stm_.target, stm_.clock, reporter_, &verifier_, &stm_.progress),
       port_(stm_.target, stm_.clock, engine_, stm_.image_a, stm_.image_b, verifier_, reporter_,
             uid_, &pointer_),

@@ -2,6 +2,7 @@
 #include "fota_esp32/mqtt_status_reporter.h"
 
 #include "agent/device_loop.h"
+#include "agent/status_message.h"
 
 namespace fota::esp32 {
 
@@ -35,6 +36,12 @@ void MqttStatusReporter::on_state(update::State state, const update::Failure& fa
   report_.reason =
       failure.reason == update::FailReason::kNone ? "" : update::to_string(failure.reason);
   if (state != update::State::kDownloading) report_.bytes_total = 0;
+  if (state == update::State::kReverted) {
+    // Why, in the words `fota agent` uses: "not-confirmed" or "refused-<why>".
+    agent::write_reverted_reason(target_ != nullptr ? target_->refusal() : "", reason_, error_);
+    report_.reason = reason_.data();
+    report_.error = error_.data();
+  }
   if (state == update::State::kConfirmed && report_.target_known) {
     // The confirmed image is what runs now: the status that says "confirmed" says so too (as
     // `fota agent` reports it).

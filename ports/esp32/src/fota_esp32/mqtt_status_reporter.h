@@ -12,15 +12,17 @@
 #include "fota_esp32/sntp_time.h"
 #include "update/clock.h"
 #include "update/reporter.h"
+#include "update/target.h"
 
 namespace fota::esp32 {
 
 class MqttStatusReporter final : public update::Reporter {
  public:
-  // `topic` and `uid` must outlive the reporter; `wall` (may be nullptr) dates the messages.
+  // `topic` and `uid` must outlive the reporter; `wall` (may be nullptr) dates the messages;
+  // `target` (may be nullptr) says why its secure boot refused an image that was reverted.
   MqttStatusReporter(MqttLink& mqtt, update::Clock& clock, const char* topic, const char* uid,
-                     const SntpTime* wall = nullptr)
-      : mqtt_(mqtt), clock_(clock), topic_(topic), uid_(uid), wall_(wall) {}
+                     const SntpTime* wall = nullptr, const update::Target* target = nullptr)
+      : mqtt_(mqtt), clock_(clock), topic_(topic), uid_(uid), wall_(wall), target_(target) {}
 
   // Publishes the current status (e.g. idle after connecting).
   void publish();
@@ -41,6 +43,7 @@ class MqttStatusReporter final : public update::Reporter {
   const char* topic_;
   const char* uid_;
   const SntpTime* wall_;
+  const update::Target* target_;
   agent::StatusReport report_{};
   char target_slot_ = '-';  // the plan's slot: what runs once the new image confirmed
   uint64_t last_progress_ms_ = 0;
