@@ -34,7 +34,7 @@ TEST_F(VirtualEsp32Agent, ANotificationOverMqttInstallsTheReleaseThroughTheRomAn
   for (const char* state : {"checking", "flashing", "verifying", "rebooting"}) {
     EXPECT_NE(std::find(states.begin(), states.end(), state), states.end()) << state;
   }
-  const auto last = nlohmann::json::parse(fake_idf().published.back().payload);
+  const auto last = last_status();
   EXPECT_EQ(last.at("running").at("version"), "2.0.0") << last.dump();
   EXPECT_EQ(last.at("running").at("slot"), "B") << last.dump();
   // Slot B holds the signed image byte for byte; only slot B's image was downloaded.
@@ -48,13 +48,9 @@ TEST_F(VirtualEsp32Agent, ANotificationOverMqttInstallsTheReleaseThroughTheRomAn
 TEST_F(VirtualEsp32Agent, ARevertedReleaseIsKeptInNvsAndNotTriedAgainAfterARestart) {
   ASSERT_NO_FATAL_FAILURE(start_esp32());
   const std::string manifest = publish_release("demo-noconfirm");
-  const auto states = notify(manifest);
-  ASSERT_FALSE(states.empty());
-  EXPECT_EQ(states.back(), "reverted") << testing::PrintToString(states) << "\n" << console();
-  const auto last = nlohmann::json::parse(fake_idf().published.back().payload);
-  EXPECT_EQ(last.at("reason"), "not-confirmed") << last.dump();
-  EXPECT_EQ(last.at("error"),
-            "the new image did not confirm itself; the bootloader went back to the previous one");
+  ASSERT_NO_FATAL_FAILURE(expect_reverted(
+      notify(manifest), "not-confirmed",
+      "the new image did not confirm itself; the bootloader went back to the previous one"));
   // Kept in NVS: "FRJ1", the UID, one release key.
   const auto kept = fake_idf().nvs.find({CONFIG_FOTA_NVS_NAMESPACE, "rejected"});
   ASSERT_NE(kept, fake_idf().nvs.end());
@@ -115,7 +111,7 @@ TEST_F(VirtualEsp32Agent, AnImageReplacedOnTheServerMidDownloadIsRefusedAndV1Kee
   const auto states = notify(manifest);
   ASSERT_FALSE(states.empty());
   EXPECT_EQ(states.back(), "failed") << testing::PrintToString(states);
-  const auto last = nlohmann::json::parse(fake_idf().published.back().payload);
+  const auto last = last_status();
   EXPECT_EQ(last.at("reason"), "release-changed") << last.dump();
   // The failed slot holds no valid header: the STM32 runs v1 again.
   EXPECT_TRUE(device_->run_until({"demo 1.0.0 slot A\n"}, 12'000)) << console();
@@ -149,7 +145,7 @@ TEST_F(VirtualEsp32Agent, CommandsOnTheDeviceTopicAreAnswered) {
   host::mqtt_deliver(command_topic, R"({"command":"reboot"})");
   EXPECT_TRUE(app_->step());
   ASSERT_GT(fake_idf().published.size(), before);
-  const auto last = nlohmann::json::parse(fake_idf().published.back().payload);
+  const auto last = last_status();
   EXPECT_EQ(last.at("reason"), "bad-command") << last.dump();
   EXPECT_TRUE(fake_idf().requests.empty());
 }
@@ -211,14 +207,10 @@ class VirtualEsp32SecureDevice : public test::VirtualEsp32 {
 
 TEST_F(VirtualEsp32SecureDevice, AnImageTheDeviceDoesNotTrustIsReportedAsRefused) {
   ASSERT_NO_FATAL_FAILURE(start_esp32());
-  const auto states = notify(publish_release("demo-v2"));
-  ASSERT_FALSE(states.empty());
-  EXPECT_EQ(states.back(), "reverted") << testing::PrintToString(states) << "\n" << console();
-  const auto last = nlohmann::json::parse(fake_idf().published.back().payload);
-  EXPECT_EQ(last.at("reason"), "refused-unknown-key") << last.dump();
-  EXPECT_EQ(last.at("error"),
-            "the device's secure boot refused the new image (unknown-key); the previous one runs");
-  EXPECT_EQ(last.at("running").at("version"), "1.0.0") << last.dump();
+  ASSERT_NO_FATAL_FAILURE(expect_reverted(
+      notify(publish_release("demo-v2")), "refused-unknown-key",
+      "the device's secure boot refused the new image (unknown-key); the previous one runs"));
+  EXPECT_EQ(last_status().at("running").at("version"), "1.0.0") << last_status().dump();
 }
 
 }  // namespace

@@ -52,7 +52,7 @@ TEST_F(VirtualEsp32Legacy, AnImageLinkedForTheRunningSlotIsRefusedBeforeErasing)
   const auto states = states_since(before);
   ASSERT_FALSE(states.empty());
   EXPECT_EQ(states.back(), "failed") << testing::PrintToString(states);
-  const auto last = nlohmann::json::parse(fake_idf().published.back().payload);
+  const auto last = last_status();
   EXPECT_EQ(last.at("reason"), "wrong-slot") << last.dump();
   EXPECT_EQ(slot_bytes(Slot::kB, 4096), slot_b);  // nothing erased
   EXPECT_TRUE(device_->run_until({"demo 1.0.0 slot A\n"}, 12'000)) << console();

@@ -106,6 +106,21 @@ class VirtualEsp32 : public native_test::DemoDeviceTest {
     return text.size() > 3000 ? text.substr(text.size() - 3000) : text;
   }
 
+  // The last status message published.
+  static nlohmann::json last_status() {
+    return nlohmann::json::parse(fake_idf().published.back().payload);
+  }
+
+  // A run that ended reverted, and the status's reason and error for it.
+  void expect_reverted(const std::vector<std::string>& states, const std::string& reason,
+                       const std::string& error) const {
+    ASSERT_FALSE(states.empty());
+    EXPECT_EQ(states.back(), "reverted") << testing::PrintToString(states) << "\n" << console();
+    const auto last = last_status();
+    EXPECT_EQ(last.at("reason"), reason) << last.dump();
+    EXPECT_EQ(last.at("error"), error) << last.dump();
+  }
+
   // The STM32's UID as the status messages carry it.
   std::string uid() const {
     const auto json = nlohmann::json::parse(fake_idf().published.at(0).payload);
