@@ -201,4 +201,51 @@ void write_reverted_reason(std::string_view refusal, std::span<char> reason,
   append(error, e, "); the previous one runs");
 }
 
+void write_failure_text(const update::Failure& failure, std::string_view target_error,
+                        std::string_view source_error, std::string_view keys_setting,
+                        std::span<char> out) {
+  size_t at = 0;
+  if (!out.empty()) out[0] = '\0';
+  append(out, at, update::to_string(failure.reason));
+  if (update::device_side(failure.reason)) {
+    append(out, at, ": ");
+    append(out, at, update::to_string(failure.target));
+    if (!target_error.empty()) {
+      append(out, at, " (");
+      append(out, at, target_error);
+      append(out, at, ")");
+    }
+    return;
+  }
+  switch (failure.reason) {
+    case update::FailReason::kSourceFailed:
+    case update::FailReason::kTruncated:
+    case update::FailReason::kReleaseChanged:
+      if (!source_error.empty()) {
+        append(out, at, ": ");
+        append(out, at, source_error);
+      }
+      break;
+    case update::FailReason::kUnknownKey:
+      append(out, at, ": the image header is signed by a key that is not among ");
+      append(out, at, keys_setting);
+      break;
+    case update::FailReason::kBadSignature:
+      append(out, at,
+             ": the image header's ed25519 signature does not verify (header or signature "
+             "altered)");
+      break;
+    case update::FailReason::kUnsigned:
+      append(out, at,
+             ": the image header carries no signature and unsigned releases are not allowed");
+      break;
+    case update::FailReason::kBadHeader:
+    case update::FailReason::kPayloadMismatch:
+      append(out, at, ": ");
+      append(out, at, to_string(failure.header));
+      break;
+    default: break;
+  }
+}
+
 }  // namespace fota::agent

@@ -130,5 +130,33 @@ TEST(RevertedReason, SaysWhetherTheImageDidNotConfirmOrWasRefused) {
   EXPECT_STREQ(small_error.data(), "the device'");
 }
 
+TEST(FailureText, NamesTheReasonAndWhatTheDeviceTheSourceOrTheCheckSaid) {
+  std::array<char, kMaxErrorLength + 1> text{};
+  update::Failure f;
+  f.reason = update::FailReason::kWriteFailed;
+  f.target = update::TargetError::kRefused;
+  write_failure_text(f, "write at 0x08080000 refused", "", "release.public_keys", text);
+  EXPECT_EQ(std::string(text.data()), std::string(update::to_string(f.reason)) + ": " +
+                                          update::to_string(f.target) +
+                                          " (write at 0x08080000 refused)");
+  f = {};
+  f.reason = update::FailReason::kSourceFailed;
+  write_failure_text(f, "", "GET http://h/B.img: HTTP 404", "release.public_keys", text);
+  EXPECT_STREQ(text.data(), "source-failed: GET http://h/B.img: HTTP 404");
+  f.reason = update::FailReason::kUnknownKey;
+  write_failure_text(f, "", "", "release.public_keys", text);
+  EXPECT_STREQ(text.data(),
+               "unknown-key: the image header is signed by a key that is not among "
+               "release.public_keys");
+  f.reason = update::FailReason::kBadHeader;
+  f.header = HeaderError::kBadMagic;
+  write_failure_text(f, "", "", "", text);
+  EXPECT_EQ(std::string(text.data()), std::string("bad-header: ") + to_string(f.header));
+  // Cut to fit, terminated.
+  std::array<char, 8> small{};
+  write_failure_text(f, "", "", "", small);
+  EXPECT_STREQ(small.data(), "bad-hea");
+}
+
 }  // namespace
 }  // namespace fota::agent

@@ -49,36 +49,10 @@ std::string version_text(const Version& v) {
 // A short reason code and a sentence for an engine failure.
 std::string describe(const update::Failure& f, const update::Source* source,
                      update::Target& target) {
-  std::string text = update::to_string(f.reason);
-  if (update::device_side(f.reason)) {
-    text += std::string(": ") + update::to_string(f.target);
-    if (target.last_error()[0] != '\0') text += " (" + std::string(target.last_error()) + ")";
-    return text;
-  }
-  switch (f.reason) {
-    case update::FailReason::kSourceFailed:
-    case update::FailReason::kTruncated:
-    case update::FailReason::kReleaseChanged:
-      if (source != nullptr && source->last_error()[0] != '\0')
-        text += ": " + std::string(source->last_error());
-      break;
-    case update::FailReason::kUnknownKey:
-      text += ": the image header is signed by a key that is not among release.public_keys";
-      break;
-    case update::FailReason::kBadSignature:
-      text +=
-          ": the image header's ed25519 signature does not verify (header or signature altered)";
-      break;
-    case update::FailReason::kUnsigned:
-      text += ": the image header carries no signature and unsigned releases are not allowed";
-      break;
-    case update::FailReason::kBadHeader:
-    case update::FailReason::kPayloadMismatch:
-      text += std::string(": ") + to_string(f.header);
-      break;
-    default: break;
-  }
-  return text;
+  std::array<char, agent::kMaxErrorLength + 1> text{};
+  agent::write_failure_text(f, target.last_error(), source != nullptr ? source->last_error() : "",
+                            "release.public_keys", text);
+  return text.data();
 }
 
 }  // namespace

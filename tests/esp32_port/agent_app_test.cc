@@ -113,6 +113,11 @@ TEST_F(VirtualEsp32Agent, AnImageReplacedOnTheServerMidDownloadIsRefusedAndV1Kee
   EXPECT_EQ(states.back(), "failed") << testing::PrintToString(states);
   const auto last = last_status();
   EXPECT_EQ(last.at("reason"), "release-changed") << last.dump();
+  // Worded as fota agent words it: the reason, then what the source said.
+  EXPECT_EQ(last.at("error").get<std::string>().rfind(
+                "release-changed: GET " + std::string(test::kBase), 0),
+            0u)
+      << last.dump();
   // The failed slot holds no valid header: the STM32 runs v1 again.
   EXPECT_TRUE(device_->run_until({"demo 1.0.0 slot A\n"}, 12'000)) << console();
 }

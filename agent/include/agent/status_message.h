@@ -12,6 +12,7 @@
 
 #include "format/version.h"
 #include "status/result.h"
+#include "update/reporter.h"
 #include "update/state.h"
 
 namespace fota::agent {
@@ -61,6 +62,15 @@ inline constexpr size_t kMaxErrorLength = 400;  // longer error texts are cut, n
 // secure boot refused it (`refusal` = update::Target::refusal(), e.g. "unsigned"; "" when none).
 // NUL-terminated, cut to fit.
 void write_reverted_reason(std::string_view refusal, std::span<char> reason, std::span<char> error);
+
+// The status's error sentence for an update that failed, the same on every host: the reason's
+// code, then what the device, the source or the header check said. `target_error` and
+// `source_error` are the target's and the failing source's last_error() ("" when none);
+// `keys_setting` names where the host's trusted keys are configured (for unknown-key).
+// NUL-terminated, cut to fit.
+void write_failure_text(const update::Failure& failure, std::string_view target_error,
+                        std::string_view source_error, std::string_view keys_setting,
+                        std::span<char> out);
 
 // The last will: {"uid":"<uid>","state":"offline"}.
 [[nodiscard]] Result<size_t, StatusError> encode_offline(std::string_view uid, std::span<char> out);

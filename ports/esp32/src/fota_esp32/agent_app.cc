@@ -25,7 +25,9 @@ AgentApp::AgentApp(const AgentAppConfig& config)
       engine_(stm_.target, stm_.clock, reporter_, &verifier_, &stm_.progress),
       port_(stm_.target, stm_.clock, engine_, stm_.image_a, stm_.image_b, verifier_, reporter_,
             uid_, &pointer_),
-      loop_(loop_config(config.url_prefixes), port_) {}
+      loop_(loop_config(config.url_prefixes), port_) {
+  reporter_.watch_sources(stm_.image_a, stm_.image_b);
+}
 
 bool AgentApp::begin() {
   if (!stm_.begin() || !port_.identify()) {

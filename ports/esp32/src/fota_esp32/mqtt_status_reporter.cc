@@ -36,6 +36,16 @@ void MqttStatusReporter::on_state(update::State state, const update::Failure& fa
   report_.reason =
       failure.reason == update::FailReason::kNone ? "" : update::to_string(failure.reason);
   if (state != update::State::kDownloading) report_.bytes_total = 0;
+  if (state == update::State::kFailed) {
+    // What went wrong, in the words `fota agent` uses: the device's, the source's or the check's.
+    const char* source_error = "";
+    for (const update::Source* source : sources_) {
+      if (source != nullptr && source->last_error()[0] != '\0') source_error = source->last_error();
+    }
+    agent::write_failure_text(failure, target_ != nullptr ? target_->last_error() : "",
+                              source_error, "the trusted keys given to Ed25519Verifier", error_);
+    report_.error = error_.data();
+  }
   if (state == update::State::kReverted) {
     // Why, in the words `fota agent` uses: "not-confirmed" or "refused-<why>".
     agent::write_reverted_reason(target_ != nullptr ? target_->refusal() : "", reason_, error_);

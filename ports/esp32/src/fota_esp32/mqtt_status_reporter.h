@@ -12,6 +12,7 @@
 #include "fota_esp32/sntp_time.h"
 #include "update/clock.h"
 #include "update/reporter.h"
+#include "update/source.h"
 #include "update/target.h"
 
 namespace fota::esp32 {
@@ -23,6 +24,11 @@ class MqttStatusReporter final : public update::Reporter {
   MqttStatusReporter(MqttLink& mqtt, update::Clock& clock, const char* topic, const char* uid,
                      const SntpTime* wall = nullptr, const update::Target* target = nullptr)
       : mqtt_(mqtt), clock_(clock), topic_(topic), uid_(uid), wall_(wall), target_(target) {}
+
+  // The image sources an update reads: a failure's error names what the failing one said.
+  void watch_sources(const update::Source& image_a, const update::Source& image_b) {
+    sources_ = {&image_a, &image_b};
+  }
 
   // Publishes the current status (e.g. idle after connecting).
   void publish();
@@ -44,6 +50,7 @@ class MqttStatusReporter final : public update::Reporter {
   const char* uid_;
   const SntpTime* wall_;
   const update::Target* target_;
+  std::array<const update::Source*, 2> sources_{};
   agent::StatusReport report_{};
   char target_slot_ = '-';  // the plan's slot: what runs once the new image confirmed
   uint64_t last_progress_ms_ = 0;
