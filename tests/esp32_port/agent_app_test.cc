@@ -8,6 +8,9 @@
 // reverted and, kept in NVS, not tried again after the ESP32 restarts. Not a run on an ESP32.
 #include <gtest/gtest.h>
 
+#include <cstring>
+
+#include "fota_esp32/console_reporter.h"
 #include "virtual_esp32.h"
 
 namespace fota::esp32 {
@@ -196,6 +199,48 @@ TEST_F(VirtualEsp32Agent, AnInterruptedDownloadResumesFromNvsAfterARestart) {
   // was not written before, so less than the image was downloaded.
   const size_t read_again = fake_idf().body_bytes_read - read_before;
   EXPECT_LT(read_again, images_[1].size() - 2'000) << testing::PrintToString(fake_idf().requests);
+}
+
+// What the FlashFromUrl sketch does (StmWiring, ConsoleReporter, one engine run from two image
+// URLs): the console lines docs/esp32.md's bring-up checklist (step 4) tells a user to expect.
+TEST_F(VirtualEsp32Agent, TheFlashFromUrlFlowPrintsTheLinesTheBringUpChecklistExpects) {
+  (void)publish_release("demo-v2");
+  StmWiring stm;
+  ConsoleReporter reporter;
+  ASSERT_TRUE(stm.begin());
+  update::Release release;
+  release.image = {&stm.image_a, &stm.image_b};
+  update::Policy policy;
+  std::strncpy(policy.product.data(), CONFIG_FOTA_PRODUCT, policy.product.size() - 1);
+  const auto run = [&](const Ed25519Verifier::PublicKey& trusted) {
+    const std::array<Ed25519Verifier::PublicKey, 1> keys{trusted};
+    Ed25519Verifier verifier(keys);
+    update::Engine engine(stm.target, stm.clock, reporter, &verifier, &stm.progress);
+    EXPECT_TRUE(stm.image_a.begin((std::string(test::kBase) + "demo-v2-2.0.0-A.img").c_str()));
+    EXPECT_TRUE(stm.image_b.begin((std::string(test::kBase) + "demo-v2-2.0.0-B.img").c_str()));
+    testing::internal::CaptureStdout();
+    const update::Outcome outcome = engine.run(release, policy);
+    return std::make_pair(outcome.state, testing::internal::GetCapturedStdout());
+  };
+  // Step 4 without the release's key: refused before anything is erased.
+  const auto [refused, refused_out] = run(boot_test::TestKey(0x77).public_key);
+  EXPECT_EQ(refused, update::State::kFailed);
+  EXPECT_NE(refused_out.find("fota: failed (unknown-key)\n"), std::string::npos) << refused_out;
+  EXPECT_EQ(refused_out.find("fota: flashing"), std::string::npos) << refused_out;
+  // With it: the lines in their order.
+  const auto [state, out] = run(signer_.public_key);
+  EXPECT_EQ(state, update::State::kConfirmed) << out;
+  size_t at = 0;
+  for (const std::string line :
+       {"fota: checking\n", "fota: slot B, version 2.0.0, ", "fota: flashing\n",
+        "fota: erase 100 %\n", "fota: downloading\n", "fota: write 10 %\n", "fota: write 90 %\n",
+        "fota: verifying\n", "fota: write 100 %\n", "fota: committing\n", "fota: rebooting\n",
+        "fota: trial\n", "stm32: boot: slot=B version=2.0.0 decision=trial reason=attempt-1/3\n",
+        "stm32: demo 2.0.0 slot B\n", "stm32: confirmed\n", "fota: confirmed\n"}) {
+    const size_t found = out.find(line, at);
+    ASSERT_NE(found, std::string::npos) << "\"" << line << "\" after byte " << at << " in\n" << out;
+    at = found + line.size();
+  }
 }
 
 // The STM32 runs the secure bootloader and trusts another key than the one the release is signed
