@@ -96,7 +96,6 @@ enum class LoopNote : uint8_t {
 // Everything the loop does to the world.
 class DevicePort {
  public:
-  virtual ~DevicePort() = default;
   [[nodiscard]] virtual uint64_t now_ms() = 0;
   // Reads a notification (the signed manifest, or seed 000's message when `legacy`) into `out`
   // and checks its signature (out.signature_verified / signature_error); false with a sentence
@@ -134,6 +133,11 @@ class DevicePort {
     (void)text;
     (void)value;
   }
+
+ protected:
+  // Not deleted through this interface: no deleting destructor (operator delete) in heap-free
+  // builds, as for the engine's interfaces.
+  ~DevicePort() = default;
 };
 
 struct LoopConfig {
