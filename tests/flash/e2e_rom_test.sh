@@ -115,6 +115,14 @@ check "raw bytes in place" '[ "$(slot_bytes 0x08010000 5000)" = "$(md5sum < "$T/
 "$FOTA" flash --port "$T/tty" --pins "vstm32:$T/ctl" --raw 0x08010002 "$T/raw.bin" > "$T/out.txt" 2>&1
 check "raw misaligned exit 1" '[ $? -eq 1 ]'
 
+# --- a damaged key block in sector 2 (right magic, wrong CRC): info names it, exit 0
+{ printf 'FKEY\001\000\001\000'; head -c 64 /dev/zero; printf '\001\002\003\004'; } > "$T/keyblock.bin"
+"$FOTA" flash --port "$T/tty" --pins "vstm32:$T/ctl" --raw 0x08008000 "$T/keyblock.bin" > "$T/out.txt" 2>&1
+check "raw key block written" '[ $? -eq 0 ]'
+"$FOTA" info --port "$T/tty" --pins "vstm32:$T/ctl" > "$T/info.txt" 2>&1
+check "info with a damaged key block: exit 0" '[ $? -eq 0 ]'
+check "info names the damaged key block" 'grep -q "^keys        damaged key block: key block CRC mismatch (a secure bootloader trusts nothing)" "$T/info.txt"'
+
 # --- JSON lines are JSON
 flash --release "$T/v1" --json > "$T/json.txt" 2> /dev/null
 check "json exit 0" '[ $? -eq 0 ]'

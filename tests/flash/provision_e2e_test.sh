@@ -12,6 +12,8 @@
 #   key retirement: stm32flash -u, provision the next key alone; the retired key's v3 is refused
 #   --rdp1 --confirm-rdp1 -> stm32flash reads fail, provision refuses with the reason, the device
 #     still boots its signed image; the protection survives a vstm32 restart (option bytes file)
+#   `fota info` at each step: protection (RDP, nWRP), the trusted key ids, the anti-rollback
+#     floor; on RDP 1 it fails naming the readout protection
 # The native update on an RDP 1 device: tests/native/secure_provision_test.cc.
 # Usage: provision_e2e_test.sh FOTA VSTM32 ARTIFACTS_DIR RELEASES_DIR DEMO_PUB PARITY_SHIM
 set -u
@@ -19,6 +21,7 @@ set -u
 harness_start fota-provision-e2e FOTA VSTM32 ARTIFACTS RELEASES DEMO_PUB SHIM -- "$@"
 
 BL="$ARTIFACTS/bootloader-secure.bin"
+info() { "$FOTA" info --port "$T/tty" --pins "vstm32:$T/ctl" "$@"; }
 provision() { "$FOTA" provision --port "$T/tty" --pins "vstm32:$T/ctl" --bootloader "$BL" "$@"; }
 flash() {
   "$FOTA" flash --port "$T/tty" --pins "vstm32:$T/ctl" --confirm-timeout 4 --outcome-timeout 90 "$@"
@@ -56,6 +59,12 @@ check "--rdp1 without --confirm-rdp1: exit 1" '[ $code -eq 1 ] && grep -q "confi
 check "bad input left the device blank" 'cmp -s "$T/flash.bin" "$T/blank.bin"'
 check "bad input: no option bytes changed" '[ ! -e "$T/flash.bin.opt" ]'
 
+# --- fota info on the blank device: nothing protected, no keys, no floor
+run_out info
+check "info on a blank device: exit 0" '[ $code -eq 0 ]'
+check "info: RDP 0, nothing write-protected" 'grep -q "^protection  RDP level 0, no sector write-protected (nWRP 0xFFF)" "$T/out.txt"'
+check "info: no key block" 'grep -q "^keys        none (no key block" "$T/out.txt"'
+
 # --- blank device -> provisioned
 provision --key "$DEMO_PUB" --key "$T/next.pub" > "$T/prov.txt" 2>&1
 code=$?
@@ -69,6 +78,13 @@ check "flash holds the bootloader" 'cmp -s <(flash_bytes 0 "$(stat -c %s "$BL")"
 check "key block magic at 0x08008000" '[ "$(flash_bytes 32768 32772)" = "FKEY" ]'
 ctl events > "$T/events.txt"
 check "option bytes programmed by the ROM" 'grep -q "option-bytes rdp=0xAA nwrp=0xFF8" "$T/events.txt"'
+
+current_id=$(sed -n 's/^trusted key 0 (current): id //p' "$T/prov.txt")
+next_id=$(sed -n 's/^trusted key 1 (next): id //p' "$T/prov.txt")
+run_out info
+check "info after provisioning: exit 0" '[ $code -eq 0 ]'
+check "info: sectors 0-2 write-protected" 'grep -q "^protection  RDP level 0, write-protected sectors 0,1,2 (nWRP 0xFF8)" "$T/out.txt"'
+check "info: both key ids, as provision printed them" '[ -n "$current_id" ] && grep -q "^keys        2 trusted: $current_id (current), $next_id (next)" "$T/out.txt"'
 
 # --- the ROM refuses to write the protected bootloader sector (stm32flash)
 head -c 256 /dev/zero > "$T/zeros.bin"
@@ -108,6 +124,11 @@ code=$?
 check "v1 below the floor: exit 2" '[ $code -eq 2 ]'
 check "v1 below the floor: named" 'grep -q "below the device.s anti-rollback floor" "$T/err.txt"'
 check "v1 below the floor: both slots untouched" 'cmp -s <(head -c 917504 "$T/before.bin" | tail -c +131073) <(flash_bytes 131072 917504)'
+run_out info
+cat "$T/out.txt"
+check "info: floor 2.0" 'grep -q "^floor       2.0 (anti-rollback" "$T/out.txt"'
+info --json > "$T/info.json"
+check "info --json: protection, keys and floor" 'grep -q "\"rdp_level\":0" "$T/info.json" && grep -q "\"write_protected_sectors\":\[0,1,2\]" "$T/info.json" && grep -q "\"key_id\":\"$next_id\",\"role\":\"next\"" "$T/info.json" && grep -q "\"security_floor\":\"2.0\"" "$T/info.json"'
 
 # --- key retirement (docs/security.md): Write Unprotect with stm32flash, provision the next key
 #     alone; the confirmed v2 keeps booting, an image signed by the retired key is refused
@@ -119,6 +140,8 @@ cat "$T/out.txt"
 check "retirement: exit 0" '[ $code -eq 0 ]'
 check "retirement: only the key block rewritten" 'grep -q "bootloader: already on the device" "$T/out.txt" && grep -q "key block: 1 key(s) written" "$T/out.txt"'
 check "retirement: protected again" 'grep -q "write protection: sectors 0-2 (nWRP 0xFF8)" "$T/out.txt"'
+run_out info
+check "info after retirement: the next key alone, now current" 'grep -q "^keys        1 trusted: $next_id (current)$" "$T/out.txt"'
 run_out flash --release "$RELEASES/demo-v3"
 check "v3 signed by the retired key: exit 6, unknown-key" '[ $code -eq 6 ] && grep -q "refused by the device.s secure boot (unknown-key)" "$T/out.txt"'
 
@@ -133,6 +156,8 @@ code=$?
 check "RDP 1: stm32flash read fails" '[ $code -ne 0 ]'
 run_out provision --key "$DEMO_PUB"
 check "RDP 1: provision refuses with the reason" '[ $code -eq 4 ] && grep -q "readout-protected (RDP level 1)" "$T/out.txt"'
+run_out info
+check "RDP 1: info fails naming the readout protection" '[ $code -eq 3 ] && grep -q "readout-protected (RDP level 1).*native path" "$T/out.txt"'
 mark=$(stat -c %s "$T/console.log")
 ctl boot0 0 > /dev/null && ctl reset > /dev/null
 check "RDP 1: the signed v2 still boots" 'wait_for "tail -c +$((mark + 1)) \"$T/console.log\" | grep -q \"^demo 2.0.0 slot B\"" 30'

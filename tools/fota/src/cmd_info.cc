@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // `fota info`: what the device says through its ROM bootloader: product ID, ROM version, unique ID,
-// flash size, both slots' image headers and the metadata log state. Read-only.
+// flash size, protection (RDP, nWRP), the trusted keys, both slots' image headers and the
+// metadata log state with the anti-rollback floor. Read-only.
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -9,11 +10,14 @@
 #include "an3155/rom_flash.h"
 #include "bootcore/boot.h"
 #include "bootcore/image_check.h"
+#include "bootcore/trust.h"
 #include "command.h"
 #include "exit_code.h"
 #include "format/flash_map.h"
+#include "format/hex.h"
 #include "format/version.h"
 #include "progress.h"
+#include "provision.h"
 #include "release/manifest.h"
 #include "rom_connection.h"
 
@@ -25,6 +29,64 @@ struct InfoOptions {
   bool json = false;
   bool stay = false;
 };
+
+// Option bytes (readout and write protection) and the key block a secure bootloader trusts.
+Expected<void> show_protection(an3155::Bootloader& rom, an3155::RomFlash& flash, bool quiet,
+                               Json& json) {
+  auto probed = probe_option_bytes(rom);
+  if (!probed) return probed.failure();
+  if (*probed) {
+    const OptionBytes& ob = **probed;
+    const int level = ob.level0() ? 0 : ob.rdp == 0xCC ? 2 : 1;
+    Json sectors = Json::array();
+    std::string list;
+    for (unsigned sector = 0; sector < 12; ++sector) {
+      if (!ob.write_protected(sector)) continue;
+      sectors.push_back(sector);
+      list += (list.empty() ? "" : ",") + std::to_string(sector);
+    }
+    json["rdp_level"] = level;
+    json["nwrp"] = fmt::format("0x{:03X}", ob.nwrp);
+    json["write_protected_sectors"] = sectors;
+    if (!quiet) {
+      std::printf(
+          "protection  RDP level %d, %s (nWRP 0x%03X)\n", level,
+          list.empty() ? "no sector write-protected" : ("write-protected sectors " + list).c_str(),
+          ob.nwrp);
+    }
+  } else {
+    // Not reached in practice: the ROM refuses the unique ID first (RomConnection says so).
+    json["rdp_level"] = 1;
+    if (!quiet) std::printf("protection  RDP level 1 (the ROM refuses reads)\n");
+  }
+  const auto keys = bootcore::read_key_block(flash);
+  Json key_list = Json::array();
+  std::string text;
+  if (keys) {
+    for (size_t i = 0; i < keys->count; ++i) {
+      const std::string id = to_hex(keys->keys[i].key_id);
+      const char* role = i == 0 ? "current" : "next";
+      key_list.push_back({{"key_id", id}, {"role", role}});
+      text += fmt::format("{}{} ({})", i == 0 ? "" : ", ", id, role);
+    }
+    text = fmt::format("{} trusted: {}", keys->count, text);
+    json["key_block"] = "ok";
+  } else if (keys.error() == bootcore::KeyBlockError::kReadFailed) {
+    return fail("cannot read the key block at 0x08008000 through the ROM");
+  } else if (keys.error() == bootcore::KeyBlockError::kErased) {
+    text =
+        "none (no key block: a secure bootloader refuses every new image; the plain one needs "
+        "none)";
+    json["key_block"] = "none";
+  } else {
+    text = std::string("damaged key block: ") + bootcore::to_string(keys.error()) +
+           " (a secure bootloader trusts nothing)";
+    json["key_block"] = bootcore::to_string(keys.error());
+  }
+  json["keys"] = key_list;
+  if (!quiet) std::printf("keys        %s\n", text.c_str());
+  return {};
+}
 
 int run_info(const InfoOptions& options) {
   Progress out(options.json, false);
@@ -52,6 +114,10 @@ int run_info(const InfoOptions& options) {
     std::printf("device      STM32F40x/41x (PID 0x%03X), ROM bootloader protocol %u.%u\n",
                 id.info.pid, id.info.bootloader_version >> 4, id.info.bootloader_version & 0xF);
     std::printf("unique ID   %s\nflash       %u KB\n", id.uid_hex().c_str(), id.flash_kb);
+  }
+  if (auto shown = show_protection(connection.rom(), flash, options.json, json); !shown) {
+    std::fprintf(stderr, "fota info: %s\n", shown.error().c_str());
+    return kExitFlashFailed;
   }
   Json& slots = json["slots"] = Json::array();
   for (unsigned s = 0; s < flash_map::kSlotCount; ++s) {
@@ -85,12 +151,21 @@ int run_info(const InfoOptions& options) {
   if (log_status == bootcore::LogStatus::kOk) {
     const auto& st = log.state();
     const flash_map::Slot install = bootcore::install_slot(flash, log);
+    // The floor compares major.minor (format/meta_record.h: security_level).
+    const uint16_t floor = st.security_floor;
+    const std::string floor_text = fmt::format("{}.{}", floor >> 8, floor & 0xFF);
     if (!options.json) {
       std::printf("log         %s, max sequence %u, sector 11: %u records, sector 3: %u records\n",
                   st.empty() ? "empty" : "valid", st.max_sequence, log.area(0).end,
                   log.area(1).end);
+      std::printf("floor       %s\n",
+                  floor == 0 ? "none (anti-rollback: no image confirmed on a secure bootloader)"
+                             : (floor_text +
+                                " (anti-rollback: a secure bootloader refuses images below it)")
+                                   .c_str());
       std::printf("next update goes to slot %c\n", flash_map::slot_name(install));
     }
+    json["security_floor"] = floor_text;
     json["log"] = {{"max_sequence", st.max_sequence},
                    {"main_records", log.area(0).end},
                    {"small_records", log.area(1).end}};

@@ -110,17 +110,24 @@ Expected<void> check_bootloader_image(std::span<const uint8_t> image, const std:
   return {};
 }
 
-Expected<OptionBytes> read_option_bytes(an3155::Bootloader& rom) {
+Expected<std::optional<OptionBytes>> probe_option_bytes(an3155::Bootloader& rom) {
   uint8_t bytes[16];
   const Status status = an3155::read_checked(rom, kOptionBytesAddress, bytes, true);
-  if (status == Status::kProtected) return fail(kReadoutProtected);
+  if (status == Status::kProtected) return std::optional<OptionBytes>{};
   if (status != Status::kOk) {
     return fail("cannot read the option bytes: " + rom_error(rom, status));
   }
   OptionBytes out;
   out.rdp = bytes[1];
   out.nwrp = static_cast<uint16_t>((bytes[8] | bytes[9] << 8) & 0x0FFF);
-  return out;
+  return std::optional<OptionBytes>{out};
+}
+
+Expected<OptionBytes> read_option_bytes(an3155::Bootloader& rom) {
+  auto probed = probe_option_bytes(rom);
+  if (!probed) return probed.failure();
+  if (!*probed) return fail(kReadoutProtected);
+  return **probed;
 }
 
 Expected<ProvisionReport> provision(an3155::Bootloader& rom, const ProvisionRequest& request,

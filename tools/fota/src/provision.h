@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -50,6 +51,9 @@ Expected<void> check_bootloader_image(std::span<const uint8_t> image, const std:
 // Reads the option bytes (USER/RDP, nWRP) with Read Memory. Fails with a sentence naming RDP when
 // the ROM refuses the read (readout protection).
 Expected<OptionBytes> read_option_bytes(an3155::Bootloader& rom);
+// The same read for a report: nullopt when the ROM refuses it (readout protection is active);
+// fails only when the read itself fails.
+Expected<std::optional<OptionBytes>> probe_option_bytes(an3155::Bootloader& rom);
 
 // The whole factory step on a synced, identified ROM session (BOOT0 high, so that the resets the
 // option-byte commands cause come back to the ROM). Idempotent: what is already there is not

@@ -80,6 +80,12 @@ Expected<DeviceIdentity> RomConnection::enter_and_identify() {
     status = an3155::read_checked(*rom_, flash_map::kFlashSizeAddress, size, true);
     id.flash_kb = static_cast<uint16_t>(size[0] | size[1] << 8);
   }
+  if (status == an3155::Status::kProtected) {
+    return fail(
+        "the device is readout-protected (RDP level 1): its ROM bootloader refuses to read even "
+        "the unique ID, so nothing can be read or written through it; update the device through "
+        "our bootloader's native path (docs/security.md)");
+  }
   if (status != an3155::Status::kOk) {
     return fail("cannot read the unique ID / flash size: " + describe_failure(status));
   }
