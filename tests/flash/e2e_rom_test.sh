@@ -123,6 +123,13 @@ check "raw key block written" '[ $? -eq 0 ]'
 check "info with a damaged key block: exit 0" '[ $? -eq 0 ]'
 check "info names the damaged key block" 'grep -q "^keys        damaged key block: key block CRC mismatch (a secure bootloader trusts nothing)" "$T/info.txt"'
 
+# --- info through the native path with no bootloader of ours on the chip: named, exit 3
+"$FOTA" info --port "$T/tty" --pins "vstm32:$T/ctl" --transport native > "$T/info.txt" 2>&1
+code=$?
+cat "$T/info.txt"
+check "native info without our bootloader: exit 3" '[ $code -eq 3 ]'
+check "native info without our bootloader: named" 'grep -q "our bootloader.s update mode did not answer" "$T/info.txt"'
+
 # --- JSON lines are JSON
 flash --release "$T/v1" --json > "$T/json.txt" 2> /dev/null
 check "json exit 0" '[ $? -eq 0 ]'

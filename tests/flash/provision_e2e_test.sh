@@ -158,6 +158,12 @@ run_out provision --key "$DEMO_PUB"
 check "RDP 1: provision refuses with the reason" '[ $code -eq 4 ] && grep -q "readout-protected (RDP level 1)" "$T/out.txt"'
 run_out info
 check "RDP 1: info fails naming the readout protection" '[ $code -eq 3 ] && grep -q "readout-protected (RDP level 1).*native path" "$T/out.txt"'
+run_out info --transport native
+cat "$T/out.txt"
+check "RDP 1: info through the native path: exit 0" '[ $code -eq 0 ]'
+check "RDP 1: native info shows our bootloader and the UID" 'grep -q "^device      our bootloader .*update mode" "$T/out.txt" && grep -q "^unique ID   [0-9A-F]\{24\}$" "$T/out.txt"'
+check "RDP 1: native info shows the confirmed v2 in B" 'grep -q "^slot B      2.0.0, crc 0x[0-9A-F]\{8\}; log: confirmed" "$T/out.txt"'
+check "RDP 1: native info says where the next update goes" 'grep -q "^next update goes to slot A" "$T/out.txt"'
 mark=$(stat -c %s "$T/console.log")
 ctl boot0 0 > /dev/null && ctl reset > /dev/null
 check "RDP 1: the signed v2 still boots" 'wait_for "tail -c +$((mark + 1)) \"$T/console.log\" | grep -q \"^demo 2.0.0 slot B\"" 30'

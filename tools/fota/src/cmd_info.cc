@@ -16,19 +16,103 @@
 #include "format/flash_map.h"
 #include "format/hex.h"
 #include "format/version.h"
+#include "native/protocol.h"
 #include "progress.h"
 #include "provision.h"
 #include "release/manifest.h"
 #include "rom_connection.h"
+#include "target_factory.h"
 
 namespace fota::cli {
 namespace {
 
 struct InfoOptions {
   ConnectionOptions connection;
+  std::string transport = "rom";  // rom | native
+  std::string native_entry = "pin";
   bool json = false;
   bool stay = false;
 };
+
+// One slot's line and JSON entry. `from_hello`: what our bootloader's HELLO says (state, version
+// without build, CRC; no size, no attempts), not the header and log read through the ROM.
+void show_slot(const bootcore::SlotInfo& info, bool from_hello, bool quiet, Json& slots) {
+  std::string image = "none";
+  if (info.header_verdict.flash != bootcore::FlashStatus::kOk) {
+    image = std::string("unreadable: ") + bootcore::to_string(info.header_verdict.flash);
+  } else if (info.header_verdict.error == HeaderError::kOk) {
+    image = release::version_string(info.header.version);
+    if (!from_hello) {
+      image += "+" + std::to_string(info.header.version.build) + ", " +
+               std::to_string(info.header.payload_size) + " bytes";
+    }
+    image += fmt::format(", crc 0x{:08X}", info.header.payload_crc32);
+  } else if (!from_hello && info.header_verdict.error != HeaderError::kErased) {
+    image = std::string("invalid header: ") + to_string(info.header_verdict.error);
+  }
+  const char* state = bootcore::to_string(info.state);
+  if (!quiet) {
+    std::printf("slot %c      %s; log: %s", flash_map::slot_name(info.slot), image.c_str(), state);
+    if (!from_hello && info.state == bootcore::SlotState::kTrial) {
+      std::printf(" (attempts %u/%u)", info.attempts, info.max_attempts);
+    }
+    std::printf("\n");
+  }
+  Json entry = {{"slot", std::string(1, flash_map::slot_name(info.slot))},
+                {"image", image},
+                {"state", state}};
+  if (!from_hello) {
+    entry["attempts"] = info.attempts;
+    entry["sequence"] = info.sequence;
+  }
+  slots.push_back(entry);
+}
+
+// Through our bootloader's update mode (HELLO): what a readout-protected device still tells.
+int run_info_native(const InfoOptions& options, RomConnection& connection) {
+  Progress out(options.json, false);
+  TransportOptions transport;
+  transport.transport = "native";
+  transport.native_hello = options.native_entry == "hello";
+  auto device = DeviceTarget::make(connection, transport);
+  update::Target& target = device->target();
+  update::DeviceId id;
+  update::BootState state;
+  if (target.open(id) != update::TargetError::kOk ||
+      target.read_boot_state(state) != update::TargetError::kOk) {
+    std::fprintf(stderr, "fota info: our bootloader's update mode did not answer: %s\n",
+                 target.last_error());
+    return kExitNoDevice;
+  }
+  const native::HelloReply& hello = device->native_target()->hello();
+  const std::string bootloader =
+      release::version_string(Version::from_packed(hello.bootloader_version));
+  Json json = {{"event", "info"},
+               {"transport", "native"},
+               {"bootloader", bootloader},
+               {"native_protocol", hello.protocol_version},
+               {"uid", update::uid_text(hello.uid).data()}};
+  if (!options.json) {
+    std::printf("device      our bootloader %s, native protocol %u (update mode)\n",
+                bootloader.c_str(), hello.protocol_version);
+    std::printf("unique ID   %s\n", update::uid_text(hello.uid).data());
+  }
+  Json& slots = json["slots"] = Json::array();
+  for (const bootcore::SlotInfo& info : state.slots) show_slot(info, true, options.json, slots);
+  json["install_slot"] = std::string(1, flash_map::slot_name(state.install_slot));
+  if (!options.json) {
+    std::printf("next update goes to slot %c\n", flash_map::slot_name(state.install_slot));
+    std::printf(
+        "(through the native path: no protection, keys or floor; `fota info` through the ROM "
+        "shows them on RDP level 0 devices)\n");
+  }
+  out.event(json);
+  if (!options.stay && target.reboot() != update::TargetError::kOk) {
+    std::fprintf(stderr, "fota info: cannot leave update mode: %s\n", target.last_error());
+    return kExitFlashFailed;
+  }
+  return kExitOk;
+}
 
 // Option bytes (readout and write protection) and the key block a secure bootloader trusts.
 Expected<void> show_protection(an3155::Bootloader& rom, an3155::RomFlash& flash, bool quiet,
@@ -95,6 +179,7 @@ int run_info(const InfoOptions& options) {
     std::fprintf(stderr, "fota info: %s\n", opened.error().c_str());
     return kExitNoDevice;
   }
+  if (options.transport == "native") return run_info_native(options, connection);
   auto identified = connection.enter_and_identify();
   if (!identified) {
     std::fprintf(stderr, "fota info: %s\n", identified.error().c_str());
@@ -122,31 +207,7 @@ int run_info(const InfoOptions& options) {
   Json& slots = json["slots"] = Json::array();
   for (unsigned s = 0; s < flash_map::kSlotCount; ++s) {
     const auto slot = static_cast<flash_map::Slot>(s);
-    const bootcore::SlotInfo info = bootcore::slot_info(flash, log, slot);
-    std::string image = "none";
-    if (info.header_verdict.flash != bootcore::FlashStatus::kOk) {
-      image = std::string("unreadable: ") + bootcore::to_string(info.header_verdict.flash);
-    } else if (info.header_verdict.error == HeaderError::kOk) {
-      image = release::version_string(info.header.version) + "+" +
-              std::to_string(info.header.version.build) + ", " +
-              std::to_string(info.header.payload_size) + " bytes, crc " +
-              fmt::format("0x{:08X}", info.header.payload_crc32);
-    } else if (info.header_verdict.error != HeaderError::kErased) {
-      image = std::string("invalid header: ") + to_string(info.header_verdict.error);
-    }
-    const char* state = bootcore::to_string(info.state);
-    if (!options.json) {
-      std::printf("slot %c      %s; log: %s", flash_map::slot_name(slot), image.c_str(), state);
-      if (info.state == bootcore::SlotState::kTrial) {
-        std::printf(" (attempts %u/%u)", info.attempts, info.max_attempts);
-      }
-      std::printf("\n");
-    }
-    slots.push_back({{"slot", std::string(1, flash_map::slot_name(slot))},
-                     {"image", image},
-                     {"state", state},
-                     {"attempts", info.attempts},
-                     {"sequence", info.sequence}});
+    show_slot(bootcore::slot_info(flash, log, slot), false, options.json, slots);
   }
   if (log_status == bootcore::LogStatus::kOk) {
     const auto& st = log.state();
@@ -191,11 +252,22 @@ int run_info(const InfoOptions& options) {
 void setup(CLI::App& app, int& exit_code) {
   auto [cmd, options] = add_command<InfoOptions>(
       app, "info",
-      "Show the device (PID, UID), both slots and the boot log, through the ROM bootloader",
+      "Show the device (PID, UID), its protection and keys, both slots and the boot log, "
+      "through the ROM bootloader (or our bootloader's update mode: --transport native)",
       exit_code, run_info);
   add_connection_options(*cmd, options->connection);
+  cmd->add_option("--transport", options->transport,
+                  "rom: ST's ROM bootloader (everything, RDP level 0 only); native: our "
+                  "bootloader's update mode (slots and versions, also under RDP level 1)")
+      ->check(CLI::IsMember({"rom", "native"}))
+      ->capture_default_str();
+  cmd->add_option("--native-entry", options->native_entry,
+                  "native: pin (NRST pulse + sync bytes) or hello (already in update mode)")
+      ->check(CLI::IsMember({"pin", "hello"}))
+      ->capture_default_str();
   cmd->add_flag("--json", options->json, "one JSON object on stdout");
-  cmd->add_flag("--stay", options->stay, "stay in the ROM bootloader afterwards (no reset)");
+  cmd->add_flag("--stay", options->stay,
+                "stay in the ROM bootloader (or update mode) afterwards (no reset)");
 }
 
 const Registration registration("info", setup);
