@@ -755,12 +755,11 @@ int run_flash(FlashOptions& options, const CLI::App& cmd) {
 }
 
 void setup(CLI::App& app, int& exit_code) {
-  auto [cmd, options] = add_command<FlashOptions>(
+  auto [cmd, options] = add_device_command<FlashOptions>(
       app, "flash",
       "Install a release into the inactive slot through the ROM bootloader (AN3155) or our "
       "bootloader's native update mode",
       exit_code, run_flash);
-  add_connection_options(*cmd, options->connection);
   cmd->add_option("--retries", options->connection.retries, "retries per command")
       ->capture_default_str();
   cmd->add_option("--release", options->release_dir, "release directory (manifest.json + images)");
@@ -818,11 +817,7 @@ void setup(CLI::App& app, int& exit_code) {
                   "1000000, 2000000; falls back to 115200 if not confirmed)")
       ->check(CLI::IsMember({115200u, 230400u, 460800u, 921600u, 1000000u, 2000000u}))
       ->capture_default_str();
-  cmd->add_option("--native-entry", options->native_entry,
-                  "native: pin (NRST pulse + sync bytes in the listening window) or hello (the "
-                  "device is already in update mode)")
-      ->check(CLI::IsMember({"pin", "hello"}))
-      ->capture_default_str();
+  add_native_entry_option(*cmd, options->native_entry);
   cmd->add_flag("--console", options->console, "show the target's console lines while waiting");
   cmd->add_flag("--json", options->json, "JSON lines on stdout (progress, plan, result)");
   cmd->add_flag("--quiet", options->quiet, "errors only");

@@ -250,21 +250,17 @@ int run_info(const InfoOptions& options) {
 }
 
 void setup(CLI::App& app, int& exit_code) {
-  auto [cmd, options] = add_command<InfoOptions>(
+  auto [cmd, options] = add_device_command<InfoOptions>(
       app, "info",
       "Show the device (PID, UID), its protection and keys, both slots and the boot log, "
       "through the ROM bootloader (or our bootloader's update mode: --transport native)",
       exit_code, run_info);
-  add_connection_options(*cmd, options->connection);
   cmd->add_option("--transport", options->transport,
                   "rom: ST's ROM bootloader (everything, RDP level 0 only); native: our "
                   "bootloader's update mode (slots and versions, also under RDP level 1)")
       ->check(CLI::IsMember({"rom", "native"}))
       ->capture_default_str();
-  cmd->add_option("--native-entry", options->native_entry,
-                  "native: pin (NRST pulse + sync bytes) or hello (already in update mode)")
-      ->check(CLI::IsMember({"pin", "hello"}))
-      ->capture_default_str();
+  add_native_entry_option(*cmd, options->native_entry);
   cmd->add_flag("--json", options->json, "one JSON object on stdout");
   cmd->add_flag("--stay", options->stay,
                 "stay in the ROM bootloader (or update mode) afterwards (no reset)");

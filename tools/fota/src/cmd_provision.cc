@@ -120,12 +120,11 @@ int run_provision(const ProvisionOptions& o) {
 }
 
 void setup(CLI::App& app, int& exit_code) {
-  auto [cmd, o] = add_command<ProvisionOptions>(
+  auto [cmd, o] = add_device_command<ProvisionOptions>(
       app, "provision",
       "Factory step through the ROM bootloader: write the bootloader and the key block, read them "
       "back, write-protect sectors 0-2 (nWRP), optionally set readout protection level 1",
       exit_code, run_provision);
-  add_connection_options(*cmd, o->connection);
   cmd->add_option("--bootloader", o->bootloader,
                   "bootloader binary for 0x08000000 (bootloader-secure.bin), at most 32 KB")
       ->required();

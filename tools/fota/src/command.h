@@ -44,6 +44,19 @@ Command<Options> add_command(CLI::App& app, const char* name, const std::string&
   return {cmd, options};
 }
 
+struct ConnectionOptions;  // rom_connection.h
+void add_connection_options(CLI::App& cmd, ConnectionOptions& options);
+
+// A subcommand that talks to one device: add_command plus --port, --pins and --baud into
+// Options::connection.
+template <typename Options, typename Run>
+Command<Options> add_device_command(CLI::App& app, const char* name, const std::string& description,
+                                    int& exit_code, Run run) {
+  Command<Options> made = add_command<Options>(app, name, description, exit_code, run);
+  add_connection_options(*made.cmd, made.options->connection);
+  return made;
+}
+
 // Environment defaults of the flags: $name when it is set and not empty, else `fallback`.
 inline std::string env_or(const char* name, std::string fallback) {
   const char* v = std::getenv(name);

@@ -1,9 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "target_factory.h"
 
+#include <CLI/CLI.hpp>
+
 #include "native/host.h"
 
 namespace fota::cli {
+
+void add_native_entry_option(CLI::App& cmd, std::string& entry) {
+  cmd.add_option("--native-entry", entry,
+                 "native: pin (NRST pulse + sync bytes in the listening window) or hello (the "
+                 "device is already in update mode)")
+      ->check(CLI::IsMember({"pin", "hello"}))
+      ->capture_default_str();
+}
 
 std::unique_ptr<DeviceTarget> DeviceTarget::make(RomConnection& connection,
                                                  const TransportOptions& options) {

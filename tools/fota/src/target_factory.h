@@ -19,6 +19,10 @@
 #include "status/expected.h"
 #include "update/target.h"
 
+namespace CLI {
+class App;
+}  // namespace CLI
+
 namespace fota::cli {
 
 struct TransportOptions {
@@ -32,6 +36,9 @@ struct TransportOptions {
   // Every console line seen while observing the new image (without line ending).
   std::function<void(const std::string&)> on_console;
 };
+
+// --native-entry pin|hello into `entry` (`fota flash`, `fota info`).
+void add_native_entry_option(CLI::App& cmd, std::string& entry);
 
 class DeviceTarget {
  public:
