@@ -7,6 +7,7 @@
 #   a wrong address -> exit 3 naming the address, nothing touched, v1 keeps running
 #   v2 into B over I2C -> the bootloader verifies it, boots it on trial, the demo confirms it; the
 #   engine reads the verdict from the bootloader's log (no console on I2C) -> exit 0, confirmed
+#   `fota info --i2c`: usage errors, a wrong address named, then both slots and their states
 # Usage: i2c_flash_e2e_test.sh FOTA VSTM32 ARTIFACTS_DIR RELEASES_DIR
 set -u
 . "$(dirname "$0")/../lib/harness.sh"
@@ -51,5 +52,22 @@ after() { tail -c +$((mark + 1)) "$T/console.log"; }
 check "v2 banner" 'wait_for "after | grep -q \"^demo 2.0.0 slot B\"" 30'
 check "boot log: B trial" 'after | grep -q "boot: slot=B version=2.0.0 decision=trial"'
 check "v2 confirms itself" 'wait_for "after | sed -n \"/^demo 2.0.0 slot B/,\\\$p\" | grep -q \"^confirmed\"" 30'
+
+# --- fota info over I2C
+"$FOTA" info --i2c "tcp:$PORT" --transport rom > "$T/info.txt" 2>&1
+code=$?
+check "info --i2c --transport rom: usage error" '[ $code -eq 1 ] && grep -q "only the native protocol" "$T/info.txt"'
+"$FOTA" info > "$T/info.txt" 2>&1
+code=$?
+check "info without --port or --i2c: usage error" '[ $code -eq 1 ] && grep -q "exactly one of --port, --i2c" "$T/info.txt"'
+"$FOTA" info --i2c "tcp:$PORT:0x43" --pins "vstm32:$T/ctl" > "$T/info.txt" 2>&1
+code=$?
+cat "$T/info.txt"
+check "info at a wrong address: exit 3, address named" '[ $code -eq 3 ] && grep -q "address 0x43.*no device acknowledges the address" "$T/info.txt"'
+"$FOTA" info --i2c "tcp:$PORT" --pins "vstm32:$T/ctl" > "$T/info.txt" 2>&1
+code=$?
+cat "$T/info.txt"
+check "info over I2C: exit 0" '[ $code -eq 0 ]'
+check "info over I2C: v1 in A and v2 in B, both confirmed" 'grep -q "^slot A      1.0.0, crc 0x[0-9A-F]\{8\}; log: confirmed" "$T/info.txt" && grep -q "^slot B      2.0.0, crc 0x[0-9A-F]\{8\}; log: confirmed" "$T/info.txt"'
 stop_vstm32
 [ "$fails" -eq 0 ] || exit 1

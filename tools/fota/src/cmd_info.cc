@@ -16,6 +16,7 @@
 #include "format/flash_map.h"
 #include "format/hex.h"
 #include "format/version.h"
+#include "i2c_target.h"
 #include "native/protocol.h"
 #include "progress.h"
 #include "provision.h"
@@ -30,6 +31,7 @@ struct InfoOptions {
   ConnectionOptions connection;
   std::string transport = "rom";  // rom | native
   std::string native_entry = "pin";
+  std::string i2c;  // SPEC[:ADDR]: the native protocol over I2C (i2c_target.h)
   bool json = false;
   bool stay = false;
 };
@@ -69,22 +71,24 @@ void show_slot(const bootcore::SlotInfo& info, bool from_hello, bool quiet, Json
 }
 
 // Through our bootloader's update mode (HELLO): what a readout-protected device still tells.
-int run_info_native(const InfoOptions& options, RomConnection& connection) {
+// `i2c`: the I2C link the target runs over (named in errors), or nullptr for the serial port.
+int show_native(const InfoOptions& options, native::NativeTarget& target, const I2cTarget* i2c) {
   Progress out(options.json, false);
-  TransportOptions transport;
-  transport.transport = "native";
-  transport.native_hello = options.native_entry == "hello";
-  auto device = DeviceTarget::make(connection, transport);
-  update::Target& target = device->target();
   update::DeviceId id;
   update::BootState state;
   if (target.open(id) != update::TargetError::kOk ||
       target.read_boot_state(state) != update::TargetError::kOk) {
-    std::fprintf(stderr, "fota info: our bootloader's update mode did not answer: %s\n",
-                 target.last_error());
+    std::string where;
+    if (i2c != nullptr) {
+      where = " on " + i2c->where();
+      if (const std::string detail = i2c->link_detail(); !detail.empty())
+        where += " (" + detail + ")";
+    }
+    std::fprintf(stderr, "fota info: our bootloader's update mode did not answer%s: %s\n",
+                 where.c_str(), target.last_error());
     return kExitNoDevice;
   }
-  const native::HelloReply& hello = device->native_target()->hello();
+  const native::HelloReply& hello = target.hello();
   const std::string bootloader =
       release::version_string(Version::from_packed(hello.bootloader_version));
   Json json = {{"event", "info"},
@@ -172,14 +176,41 @@ Expected<void> show_protection(an3155::Bootloader& rom, an3155::RomFlash& flash,
   return {};
 }
 
-int run_info(const InfoOptions& options) {
+int run_info(const InfoOptions& options, const CLI::App& cmd) {
   Progress out(options.json, false);
+  if (options.i2c.empty() == options.connection.port.empty()) {
+    std::fprintf(stderr, "fota info: error: give exactly one of --port, --i2c\n");
+    return kExitUsage;
+  }
+  if (!options.i2c.empty() && cmd.count("--transport") > 0 && options.transport == "rom") {
+    std::fprintf(stderr,
+                 "fota info: error: --i2c carries only the native protocol (our bootloader's "
+                 "update mode); drop --transport rom\n");
+    return kExitUsage;
+  }
+  if (!options.i2c.empty()) {  // the native protocol over I2C (no ROM bootloader on I2C)
+    native::NativeTargetOptions native_options;
+    native_options.entry =
+        options.native_entry == "hello" ? native::Entry::kHello : native::Entry::kPinReset;
+    auto opened = I2cTarget::open(options.i2c, options.connection.pins, native_options);
+    if (!opened) {
+      std::fprintf(stderr, "fota info: %s\n", opened.error().c_str());
+      return kExitNoDevice;
+    }
+    return show_native(options, (*opened)->target(), opened->get());
+  }
   RomConnection connection;
   if (auto opened = connection.open(options.connection); !opened) {
     std::fprintf(stderr, "fota info: %s\n", opened.error().c_str());
     return kExitNoDevice;
   }
-  if (options.transport == "native") return run_info_native(options, connection);
+  if (options.transport == "native") {
+    TransportOptions transport;
+    transport.transport = "native";
+    transport.native_hello = options.native_entry == "hello";
+    auto device = DeviceTarget::make(connection, transport);
+    return show_native(options, *device->native_target(), nullptr);
+  }
   auto identified = connection.enter_and_identify();
   if (!identified) {
     std::fprintf(stderr, "fota info: %s\n", identified.error().c_str());
@@ -261,6 +292,10 @@ void setup(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"rom", "native"}))
       ->capture_default_str();
   add_native_entry_option(*cmd, options->native_entry);
+  cmd->add_option("--i2c", options->i2c,
+                  "ask our bootloader over I2C instead of a serial port: /dev/i2c-N[:ADDR] or "
+                  "tcp:PORT[:ADDR] (vstm32 --i2c1); --pins for NRST (else --native-entry hello)");
+  cmd->get_option("--port")->required(false);
   cmd->add_flag("--json", options->json, "one JSON object on stdout");
   cmd->add_flag("--stay", options->stay,
                 "stay in the ROM bootloader (or update mode) afterwards (no reset)");
