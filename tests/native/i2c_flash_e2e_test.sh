@@ -69,5 +69,7 @@ code=$?
 cat "$T/info.txt"
 check "info over I2C: exit 0" '[ $code -eq 0 ]'
 check "info over I2C: v1 in A and v2 in B, both confirmed" 'grep -q "^slot A      1.0.0, crc 0x[0-9A-F]\{8\}; log: confirmed" "$T/info.txt" && grep -q "^slot B      2.0.0, crc 0x[0-9A-F]\{8\}; log: confirmed" "$T/info.txt"'
+info_json=$("$FOTA" info --i2c "tcp:$PORT" --pins "vstm32:$T/ctl" --json)
+check "info --json over I2C: native, B confirmed, next to A" 'python3 -c "import json,sys; d=json.loads(sys.argv[1]); assert d[\"transport\"]==\"native\" and d[\"slots\"][1][\"state\"]==\"confirmed\" and d[\"slots\"][1][\"image\"].startswith(\"2.0.0, crc \") and d[\"install_slot\"]==\"A\" and len(d[\"uid\"])==24" "$info_json"'
 stop_vstm32
 [ "$fails" -eq 0 ] || exit 1
