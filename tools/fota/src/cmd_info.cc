@@ -121,31 +121,25 @@ int show_native(const InfoOptions& options, native::NativeTarget& target, const 
 // Option bytes (readout and write protection) and the key block a secure bootloader trusts.
 Expected<void> show_protection(an3155::Bootloader& rom, an3155::RomFlash& flash, bool quiet,
                                Json& json) {
-  auto probed = probe_option_bytes(rom);
-  if (!probed) return probed.failure();
-  if (*probed) {
-    const OptionBytes& ob = **probed;
-    const int level = ob.level0() ? 0 : ob.rdp == 0xCC ? 2 : 1;
-    Json sectors = Json::array();
-    std::string list;
-    for (unsigned sector = 0; sector < 12; ++sector) {
-      if (!ob.write_protected(sector)) continue;
-      sectors.push_back(sector);
-      list += (list.empty() ? "" : ",") + std::to_string(sector);
-    }
-    json["rdp_level"] = level;
-    json["nwrp"] = fmt::format("0x{:03X}", ob.nwrp);
-    json["write_protected_sectors"] = sectors;
-    if (!quiet) {
-      std::printf(
-          "protection  RDP level %d, %s (nWRP 0x%03X)\n", level,
-          list.empty() ? "no sector write-protected" : ("write-protected sectors " + list).c_str(),
-          ob.nwrp);
-    }
-  } else {
-    // Not reached in practice: the ROM refuses the unique ID first (RomConnection says so).
-    json["rdp_level"] = 1;
-    if (!quiet) std::printf("protection  RDP level 1 (the ROM refuses reads)\n");
+  // The ROM refuses the unique ID before this on RDP level 1 (RomConnection says so).
+  auto read = read_option_bytes(rom);
+  if (!read) return read.failure();
+  const OptionBytes& ob = *read;
+  Json sectors = Json::array();
+  std::string list;
+  for (unsigned sector = 0; sector < 12; ++sector) {
+    if (!ob.write_protected(sector)) continue;
+    sectors.push_back(sector);
+    list += (list.empty() ? "" : ",") + std::to_string(sector);
+  }
+  json["rdp_level"] = ob.rdp_level();
+  json["nwrp"] = fmt::format("0x{:03X}", ob.nwrp);
+  json["write_protected_sectors"] = sectors;
+  if (!quiet) {
+    std::printf(
+        "protection  RDP level %d, %s (nWRP 0x%03X)\n", ob.rdp_level(),
+        list.empty() ? "no sector write-protected" : ("write-protected sectors " + list).c_str(),
+        ob.nwrp);
   }
   const auto keys = bootcore::read_key_block(flash);
   Json key_list = Json::array();

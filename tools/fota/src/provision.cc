@@ -110,24 +110,17 @@ Expected<void> check_bootloader_image(std::span<const uint8_t> image, const std:
   return {};
 }
 
-Expected<std::optional<OptionBytes>> probe_option_bytes(an3155::Bootloader& rom) {
+Expected<OptionBytes> read_option_bytes(an3155::Bootloader& rom) {
   uint8_t bytes[16];
   const Status status = an3155::read_checked(rom, kOptionBytesAddress, bytes, true);
-  if (status == Status::kProtected) return std::optional<OptionBytes>{};
+  if (status == Status::kProtected) return fail(kReadoutProtected);
   if (status != Status::kOk) {
     return fail("cannot read the option bytes: " + rom_error(rom, status));
   }
   OptionBytes out;
   out.rdp = bytes[1];
   out.nwrp = static_cast<uint16_t>((bytes[8] | bytes[9] << 8) & 0x0FFF);
-  return std::optional<OptionBytes>{out};
-}
-
-Expected<OptionBytes> read_option_bytes(an3155::Bootloader& rom) {
-  auto probed = probe_option_bytes(rom);
-  if (!probed) return probed.failure();
-  if (!*probed) return fail(kReadoutProtected);
-  return **probed;
+  return out;
 }
 
 Expected<ProvisionReport> provision(an3155::Bootloader& rom, const ProvisionRequest& request,
@@ -144,7 +137,8 @@ Expected<ProvisionReport> provision(an3155::Bootloader& rom, const ProvisionRequ
   auto before = read_option_bytes(rom);
   if (!before) return before.failure();
   report.before = *before;
-  if (before->rdp == 0xCC) return fail("the device is at RDP level 2: it can never be changed");
+  if (before->rdp_level() == 2)
+    return fail("the device is at RDP level 2: it can never be changed");
   if (!before->level0()) return fail(kReadoutProtected);
 
   std::vector<uint8_t> bootloader = request.bootloader;

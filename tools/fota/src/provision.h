@@ -6,7 +6,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -25,7 +24,8 @@ inline constexpr uint32_t kOptionBytesAddress = 0x1FFF'C000;
 struct OptionBytes {
   uint8_t rdp = 0xAA;      // 0xAA level 0, 0xCC level 2, anything else level 1
   uint16_t nwrp = 0x0FFF;  // bit i = 0: sector i write-protected
-  bool level0() const { return rdp == 0xAA; }
+  bool level0() const { return rdp_level() == 0; }
+  int rdp_level() const { return rdp == 0xAA ? 0 : rdp == 0xCC ? 2 : 1; }
   bool write_protected(unsigned sector) const { return (nwrp & (1u << sector)) == 0; }
 };
 
@@ -51,9 +51,6 @@ Expected<void> check_bootloader_image(std::span<const uint8_t> image, const std:
 // Reads the option bytes (USER/RDP, nWRP) with Read Memory. Fails with a sentence naming RDP when
 // the ROM refuses the read (readout protection).
 Expected<OptionBytes> read_option_bytes(an3155::Bootloader& rom);
-// The same read for a report: nullopt when the ROM refuses it (readout protection is active);
-// fails only when the read itself fails.
-Expected<std::optional<OptionBytes>> probe_option_bytes(an3155::Bootloader& rom);
 
 // The whole factory step on a synced, identified ROM session (BOOT0 high, so that the resets the
 // option-byte commands cause come back to the ROM). Idempotent: what is already there is not
